@@ -1,0 +1,1 @@
+"""toegang: referrals (aanmelding), verklarende analyse and the toegang decision."""

@@ -1,0 +1,1 @@
+"""Contracts, messaging, outbox relay and infrastructure wiring shared by the jeugdketen services."""
