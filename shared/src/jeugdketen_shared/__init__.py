@@ -1,1 +1,1 @@
-"""Contracts, messaging, outbox relay and infrastructure wiring shared by the jeugdketen services."""
+"""Contracts, messaging, outbox relay and infrastructure wiring of the jeugdketen services."""

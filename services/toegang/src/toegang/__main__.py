@@ -1,0 +1,3 @@
+from toegang.main import cli
+
+cli()

@@ -1,0 +1,60 @@
+"""toegang's application layer: load the case, act, save; one method per partner message."""
+
+from collections.abc import Sequence
+from uuid import UUID
+
+from eventsourcing.application import Application
+from jeugdketen_shared.batch import BatchRecorder, Outcome, UnitOfWork
+from jeugdketen_shared.contracts import toegang as contracts
+from jeugdketen_shared.inbound import ReceivedMessage
+from jeugdketen_shared.privacy import Pseudonymizer
+
+from toegang.domain import Case, refer, referred
+
+
+class Toegang(Application[UUID]):
+    """The event-sourced toegang service; its events are stored in the table `toegang_events`."""
+
+    name = "toegang"
+
+    def __init__(self, pseudonymizer: Pseudonymizer, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self._pseudonymizer = pseudonymizer
+        self._batches = BatchRecorder(self, self._handle)
+
+    def record(self, messages: Sequence[ReceivedMessage]) -> list[Outcome]:
+        """Record the partner messages of one poll in one transaction."""
+        return self._batches.record(messages)
+
+    def case(self, case_id: UUID) -> Case:
+        case = self.repository.get(case_id)
+        if not isinstance(case, Case):
+            raise TypeError(f"{case_id} is not a case")
+        return case
+
+    def _handle(self, unit: UnitOfWork, message: ReceivedMessage) -> None:
+        data, causation_id = message.data, message.envelope.id
+        case = unit.get(data.case_id, Case)
+        match data:
+            case contracts.ReferralSubmission():
+                unit.add(
+                    refer(
+                        case,
+                        case_id=data.case_id,
+                        # the BSN goes no further than this line
+                        youth_pseudonym=self._pseudonymizer.pseudonym(data.bsn),
+                        gemeente_code=data.gemeente_code,
+                        verwijzer=data.verwijzer,
+                        kader=data.kader,
+                        occurred_at=data.occurred_at,
+                        causation_id=causation_id,
+                    )
+                )
+            case contracts.VerklarendeAnalyseReport():
+                referred(case).complete_verklarende_analyse(data.occurred_at, causation_id)
+            case contracts.ToegangDecisionReport():
+                referred(case).decide(data.decision, data.occurred_at, causation_id)
+            case contracts.ReferralWithdrawal():
+                referred(case).withdraw(data.occurred_at, causation_id)
+            case _:
+                raise TypeError(f"toegang has no handler for {type(data).__name__}")

@@ -1,0 +1,126 @@
+"""Record the partner messages of one poll in one transaction.
+
+One commit per message would cap a service at a few hundred messages a second here, so the
+messages of a poll are applied to their aggregates in memory and saved together with their
+receipts in one atomic `save()`. One conflicting aggregate fails the whole transaction; then
+the batch is recorded again message by message, so one bad message never blocks the others.
+
+Commands must check their guards before they trigger an event, so a refused message leaves
+no pending event on an aggregate that a later message of the batch still uses.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from jeugdketen_shared.inbound import ReceivedMessage
+from jeugdketen_shared.receipts import MessageReceipt
+from jeugdketen_shared.refusal import Refusal
+
+CONFLICT_RETRIES = 3
+
+AggregateT = TypeVar("AggregateT", bound=Aggregate)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    message: ReceivedMessage
+
+
+@dataclass(frozen=True)
+class Repeated:
+    """Already recorded earlier: nothing new happens."""
+
+    message: ReceivedMessage
+
+
+@dataclass(frozen=True)
+class Refused:
+    message: ReceivedMessage
+    refusal: Refusal
+
+
+Outcome = Accepted | Repeated | Refused
+
+
+class IdReusedWithOtherContent(Refusal):
+    """A message with this source and id was recorded before with other content."""
+
+    reason = "id-reused-with-other-content"
+
+
+class UnitOfWork:
+    """The aggregates one batch loads and changes; saved together at the end."""
+
+    def __init__(self, application: Application[UUID]) -> None:
+        self._application = application
+        self._aggregates: dict[UUID, Aggregate] = {}
+
+    def get(self, aggregate_id: UUID, kind: type[AggregateT]) -> AggregateT | None:
+        if aggregate_id not in self._aggregates:
+            try:
+                loaded = self._application.repository.get(aggregate_id)
+            except AggregateNotFoundError:
+                return None
+            self._aggregates[aggregate_id] = loaded
+        aggregate = self._aggregates[aggregate_id]
+        if not isinstance(aggregate, kind):
+            raise TypeError(f"aggregate {aggregate_id} is a {type(aggregate).__name__}")
+        return aggregate
+
+    def add(self, aggregate: Aggregate) -> None:
+        self._aggregates[aggregate.id] = aggregate
+
+    def save(self) -> None:
+        self._application.save(*self._aggregates.values())
+
+
+MessageHandler = Callable[[UnitOfWork, ReceivedMessage], None]
+"""Applies one message to the aggregates of the unit of work, or raises a Refusal."""
+
+
+class BatchRecorder:
+    def __init__(self, application: Application[UUID], handle: MessageHandler) -> None:
+        self._application = application
+        self._handle = handle
+
+    def record(self, messages: Sequence[ReceivedMessage]) -> list[Outcome]:
+        try:
+            return self._record_together(messages)
+        except IntegrityError:
+            return [self._record_alone(message) for message in messages]
+
+    def _record_alone(self, message: ReceivedMessage) -> Outcome:
+        for _ in range(CONFLICT_RETRIES):
+            try:
+                return self._record_together([message])[0]
+            except IntegrityError:
+                # a concurrent writer got there first; reloading shows what it wrote
+                continue
+        raise IntegrityError(f"message {message.envelope.id} kept conflicting")
+
+    def _record_together(self, messages: Sequence[ReceivedMessage]) -> list[Outcome]:
+        unit = UnitOfWork(self._application)
+        outcomes = [self._apply(unit, message) for message in messages]
+        unit.save()
+        return outcomes
+
+    def _apply(self, unit: UnitOfWork, message: ReceivedMessage) -> Outcome:
+        envelope = message.envelope
+        receipt_id = MessageReceipt.create_id(envelope.source, envelope.id)
+        receipt = unit.get(receipt_id, MessageReceipt)
+        if receipt is not None:
+            if receipt.content_digest == message.content_digest:
+                return Repeated(message)
+            return Refused(message, IdReusedWithOtherContent())
+        try:
+            self._handle(unit, message)
+        except Refusal as refusal:
+            return Refused(message, refusal)
+        unit.add(MessageReceipt(envelope.source, envelope.id, message.content_digest))
+        return Accepted(message)

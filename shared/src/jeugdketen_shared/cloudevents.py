@@ -1,0 +1,154 @@
+"""CloudEvents 1.0 on Kafka, following the NL GOV profile for CloudEvents (Logius).
+
+Every message on every topic is a CloudEvent in structured content mode (the whole event as
+UTF-8 JSON in the record value, `content-type: application/cloudevents+json`), keyed by the
+case id so that one case stays in order. Partners may also publish in binary content mode
+(`ce_` headers); the SDK's binding reads both.
+
+Profile rules enforced here: `source` is a URN of the publishing organisation and system
+(`urn:nld:oin:<OIN>:systeem:<name>` for public bodies, `urn:nld:kvk:<KvK>:systeem:<name>` for
+providers); `type` is reverse-domain, named after the domain (`nl.jeugdketen.<service>.<what>`)
+with at most one version suffix; `time` is when the event was recorded; no personal data in
+context attributes (the youth pseudonym lives in `data`). Chain extensions: `caseid`,
+`causationid` (id of the partner message that caused the event) and the distributed-tracing
+extension (`traceparent`, `tracestate`).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from cloudevents.core.bindings import kafka as kafka_binding
+from cloudevents.core.exceptions import BaseCloudEventException
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent as SdkCloudEvent
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+
+from jeugdketen_shared.refusal import FieldProblem, Refusal
+
+SOURCE_PATTERN = r"^urn:nld:(oin:\d{20}|kvk:\d{8}):systeem:[a-z0-9][a-z0-9-]{0,62}$"
+TYPE_PATTERN = r"^nl\.jeugdketen\.[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*(\.v[2-9][0-9]*)?$"
+TRACEPARENT_PATTERN = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
+STRUCTURED_CONTENT_TYPE = JSONFormat.CONTENT_TYPE
+
+_JSON = JSONFormat()
+
+
+class CloudEvent(BaseModel):
+    """The envelope of every message; `data` is validated against the contract of `type`."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    specversion: Literal["1.0"] = "1.0"
+    id: str = Field(min_length=1, max_length=128, description="Unique per source")
+    source: str = Field(
+        pattern=SOURCE_PATTERN,
+        examples=["urn:nld:oin:00000001823288444000:systeem:jeugdketen-toegang"],
+    )
+    type: str = Field(pattern=TYPE_PATTERN, examples=["nl.jeugdketen.toegang.referral-submitted"])
+    time: AwareDatetime = Field(description="When the event was recorded by its publisher")
+    datacontenttype: Literal["application/json"] = "application/json"
+    dataschema: str | None = Field(default=None, max_length=512)
+    caseid: UUID | None = Field(default=None, description="Chain extension: the case")
+    causationid: str | None = Field(
+        default=None, max_length=128, description="Chain extension: id of the causing message"
+    )
+    traceparent: str | None = Field(default=None, pattern=TRACEPARENT_PATTERN)
+    tracestate: str | None = Field(default=None, max_length=512)
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class KafkaRecord:
+    """What goes onto, or came from, a Kafka topic."""
+
+    key: bytes | None
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...]
+
+
+class UnreadableMessage(Refusal):
+    """The message is not a CloudEvent this platform can read."""
+
+
+class MalformedJson(UnreadableMessage):
+    """The message value is not valid UTF-8 JSON."""
+
+    reason = "malformed-json"
+
+
+class NotACloudEvent(UnreadableMessage):
+    """The message is not a CloudEvents 1.0 event of the NL GOV profile."""
+
+    reason = "invalid-cloudevent"
+
+
+def encode(event: CloudEvent) -> KafkaRecord:
+    """Structured content mode, keyed by the case id."""
+    attributes = event.model_dump(mode="json", exclude={"data"}, exclude_none=True)
+    attributes["time"] = event.time
+    sdk_event = SdkCloudEvent(attributes, event.data)
+    message = kafka_binding.to_structured(
+        sdk_event, _JSON, key_mapper=lambda _: str(event.caseid) if event.caseid else None
+    )
+    key = message.key.encode() if isinstance(message.key, str) else message.key
+    return KafkaRecord(key=key, value=message.value, headers=tuple(message.headers.items()))
+
+
+def decode(record: KafkaRecord) -> CloudEvent:
+    """Read a record in structured or binary content mode; refuse anything else."""
+    try:
+        sdk_event = kafka_binding.from_kafka(
+            kafka_binding.KafkaMessage(
+                headers=dict(record.headers), key=record.key, value=record.value
+            ),
+            _JSON,
+        )
+    except BaseCloudEventException as error:
+        raise NotACloudEvent(f"not a CloudEvent: {error}") from error
+    except ValueError as error:
+        # bad UTF-8 or JSON (json.JSONDecodeError is a ValueError), or a bad ce_time header
+        raise _unreadable(record, error) from error
+    except (TypeError, AttributeError) as error:
+        # valid JSON of the wrong shape (an array, a number) fails inside the SDK
+        raise NotACloudEvent(f"not a CloudEvent: {error}") from error
+    attributes = dict(sdk_event.get_attributes())
+    data = sdk_event.get_data()
+    if not isinstance(data, dict):
+        raise NotACloudEvent("data must be a JSON object")
+    try:
+        return CloudEvent.model_validate({**attributes, "data": data})
+    except ValidationError as error:
+        raise NotACloudEvent(
+            "the CloudEvent's context attributes break the NL GOV profile",
+            problems_from(error),
+        ) from error
+
+
+def _unreadable(record: KafkaRecord, error: Exception) -> UnreadableMessage:
+    if _is_binary_mode(record):
+        return NotACloudEvent(f"unreadable binary-mode CloudEvent: {error}")
+    return MalformedJson(f"the message value is not UTF-8 JSON: {error}")
+
+
+def _is_binary_mode(record: KafkaRecord) -> bool:
+    return any(name.lower().startswith("ce_") for name, _ in record.headers)
+
+
+def problems_from(error: ValidationError, prefix: str = "") -> tuple[FieldProblem, ...]:
+    return tuple(
+        FieldProblem(
+            location=".".join(
+                [prefix, *map(str, problem["loc"])] if prefix else map(str, problem["loc"])
+            ),
+            reason=problem["type"],
+            message=problem["msg"],
+        )
+        for problem in error.errors(include_url=False)
+    )
+
+
+def recorded_now(clock_now: datetime) -> datetime:
+    """CloudEvent `time` with millisecond precision, as the profile's examples show."""
+    return clock_now.replace(microsecond=clock_now.microsecond // 1000 * 1000)

@@ -1,0 +1,99 @@
+"""Field types with the chain's validation rules.
+
+Each refusal raises a `PydanticCustomError` whose type is the machine-readable reason that a
+rejected message carries (for example `unknown-gemeente`), so the rule and its reason live in
+one place.
+"""
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import AfterValidator, AwareDatetime, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
+
+from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
+from jeugdketen_shared.privacy import is_valid_bsn
+
+NOW_CONTEXT_KEY = "now"
+"""Validation context key holding the moment of validation; inbound checks against it."""
+
+
+def _known_gemeente(code: str) -> str:
+    if code not in TWENTE_GEMEENTEN:
+        raise PydanticCustomError(
+            "unknown-gemeente",
+            "{code} is not the CBS code of a Twente gemeente",
+            {"code": code},
+        )
+    return code
+
+
+def _not_in_future(moment: datetime, info: ValidationInfo) -> datetime:
+    now = (info.context or {}).get(NOW_CONTEXT_KEY)
+    if now is not None and moment > now:
+        raise PydanticCustomError(
+            "occurred-in-future",
+            "occurred_at {moment} lies after the moment of receipt {now}",
+            {"moment": moment.isoformat(), "now": now.isoformat()},
+        )
+    return moment
+
+
+def _valid_bsn(candidate: str) -> str:
+    if not is_valid_bsn(candidate):
+        raise PydanticCustomError("invalid-bsn", "the BSN does not pass the elfproef")
+    return candidate
+
+
+GemeenteCode = Annotated[
+    str,
+    Field(
+        pattern=r"^GM\d{4}$",
+        description="CBS code of the gemeente where the youth lives (woonplaatsbeginsel)",
+        examples=["GM0153"],
+    ),
+    AfterValidator(_known_gemeente),
+]
+
+OccurredAt = Annotated[
+    AwareDatetime,
+    Field(
+        description=(
+            "When it happened in the world (event time), as stated by the partner; "
+            "lead times are computed from it"
+        ),
+        examples=["2026-11-02T09:30:00+01:00"],
+    ),
+    AfterValidator(_not_in_future),
+]
+
+Bsn = Annotated[
+    str,
+    Field(
+        min_length=9,
+        max_length=9,
+        description=(
+            "Burgerservicenummer of the youth. Only accepted at the ingress, where it is "
+            "replaced by a keyed pseudonym; never stored or published"
+        ),
+        examples=["999990019"],
+    ),
+    AfterValidator(_valid_bsn),
+]
+
+CaseId = Annotated[
+    UUID,
+    Field(
+        description="The case: one youth's route through the chain, chosen by the referrer",
+        examples=["6f1c2b9e-8a51-4a44-9a57-0d2f7c1f4e11"],
+    ),
+]
+
+YouthPseudonym = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="Keyed pseudonym of the youth (HMAC-SHA256 of the BSN); stable across cases",
+    ),
+]

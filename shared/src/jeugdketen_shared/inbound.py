@@ -1,0 +1,89 @@
+"""From a partner's CloudEvent to a validated inbound message, or a refusal with its reason."""
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import orjson
+from pydantic import ValidationError
+
+from jeugdketen_shared.cloudevents import CloudEvent, problems_from
+from jeugdketen_shared.contracts.base import InboundMessage
+from jeugdketen_shared.contracts.fields import NOW_CONTEXT_KEY
+from jeugdketen_shared.refusal import Refusal
+
+# pydantic's own error types that have a name of their own on the rejected topic; the chain's
+# rules (unknown-gemeente, occurred-in-future, invalid-bsn) raise their reason as the type
+_PYDANTIC_REASONS = {"missing": "missing-field", "extra_forbidden": "unknown-field"}
+_CHAIN_REASONS = {"unknown-gemeente", "occurred-in-future", "invalid-bsn"}
+
+
+class UnknownMessageType(Refusal):
+    """This topic takes no message of that CloudEvent type."""
+
+    reason = "unknown-type"
+
+
+class InvalidData(Refusal):
+    """The message's data breaks its contract."""
+
+    reason = "invalid-data"
+
+    def __init__(self, error: ValidationError) -> None:
+        problems = problems_from(error, prefix="data")
+        super().__init__(
+            f"the data breaks the contract: {error.error_count()} problem(s)", problems
+        )
+        first = problems[0].reason
+        self.reason = (
+            first if first in _CHAIN_REASONS else _PYDANTIC_REASONS.get(first, self.reason)
+        )
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    """An inbound CloudEvent whose data passed its contract."""
+
+    envelope: CloudEvent
+    data: InboundMessage
+
+    @property
+    def content_digest(self) -> str:
+        """Fingerprint of what the message says, to tell a repeat from a reused id."""
+        canonical = orjson.dumps(
+            {"type": self.envelope.type, "data": self.envelope.data}, option=orjson.OPT_SORT_KEYS
+        )
+        return hashlib.sha256(canonical).hexdigest()
+
+
+class InboundContracts:
+    """The inbound message types one service accepts, by CloudEvent type."""
+
+    def __init__(self, contracts: Iterable[type[InboundMessage]]) -> None:
+        self._by_type: Mapping[str, type[InboundMessage]] = {
+            contract.cloudevent_type: contract for contract in contracts
+        }
+
+    def validate(self, envelope: CloudEvent, now: datetime) -> ReceivedMessage:
+        contract = self._by_type.get(envelope.type)
+        if contract is None:
+            raise UnknownMessageType(
+                f"{envelope.type} is not accepted here; "
+                f"accepted: {', '.join(sorted(self._by_type))}"
+            )
+        try:
+            data = contract.model_validate(envelope.data, context={NOW_CONTEXT_KEY: now})
+        except ValidationError as error:
+            raise InvalidData(error) from error
+        if envelope.caseid is not None and envelope.caseid != data.case_id:
+            raise CaseIdMismatch(
+                f"the caseid attribute {envelope.caseid} differs from data.case_id {data.case_id}"
+            )
+        return ReceivedMessage(envelope=envelope, data=data)
+
+
+class CaseIdMismatch(Refusal):
+    """The caseid context attribute and data.case_id name different cases."""
+
+    reason = "case-id-mismatch"

@@ -1,0 +1,121 @@
+"""The partner-facing door of a service: validate, record, and refuse what can't be accepted.
+
+Every inbound message has exactly one visible outcome: domain events that carry its id as
+causation id, a rejection that carries its id, or, for a repeat of an accepted id, nothing new.
+"""
+
+import asyncio
+import dataclasses
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.message import StreamMessage
+
+from jeugdketen_shared.batch import Outcome, Refused
+from jeugdketen_shared.clock import Clock
+from jeugdketen_shared.cloudevents import decode
+from jeugdketen_shared.inbound import InboundContracts, ReceivedMessage
+from jeugdketen_shared.kafka import as_kafka_record
+from jeugdketen_shared.refusal import Refusal
+from jeugdketen_shared.rejections import Arrival, Rejection, RejectionPublisher
+
+MAX_RECORDS_PER_POLL = 500
+
+RecordBatch = Callable[[Sequence[ReceivedMessage]], list[Outcome]]
+"""The application's batch command; synchronous, so it runs in a worker thread."""
+
+
+class InboundGateway:
+    def __init__(
+        self,
+        contracts: InboundContracts,
+        record: RecordBatch,
+        rejections: RejectionPublisher,
+        clock: Clock,
+    ) -> None:
+        self._contracts = contracts
+        self._record = record
+        self._rejections = rejections
+        self._clock = clock
+
+    async def receive(self, arrivals: Sequence[Arrival]) -> list[Rejection]:
+        """Record what is valid in one transaction, then publish a rejection for the rest.
+
+        Infrastructure errors propagate, so the caller does not acknowledge the batch and it
+        is delivered again; the receipts make that redelivery record nothing twice.
+        """
+        now = self._clock.now()
+        readable: list[tuple[Arrival, ReceivedMessage]] = []
+        rejections: list[Rejection] = []
+        for arrival in arrivals:
+            try:
+                envelope = decode(arrival.record)
+            except Refusal as refusal:
+                rejections.append(Rejection(arrival, refusal))
+                continue
+            try:
+                readable.append((arrival, self._contracts.validate(envelope, now)))
+            except Refusal as refusal:
+                rejections.append(Rejection(arrival, refusal, envelope))
+        outcomes = await asyncio.to_thread(self._record, [message for _, message in readable])
+        for (arrival, message), outcome in zip(readable, outcomes, strict=True):
+            if isinstance(outcome, Refused):
+                rejections.append(Rejection(arrival, outcome.refusal, message.envelope))
+        if rejections:
+            await self._rejections.publish(rejections, now)
+        return rejections
+
+
+def subscribe_inbound(
+    broker: KafkaBroker, *, topic: str, group_id: str, gateway: InboundGateway, description: str
+) -> None:
+    """Consume a partner topic a poll at a time; acknowledge only after the batch is recorded."""
+
+    @broker.subscriber(
+        topic,
+        group_id=group_id,
+        batch=True,
+        max_records=MAX_RECORDS_PER_POLL,
+        auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+        parser=_parse_tolerantly,
+        decoder=_raw_values,
+        title=f"{topic}:receive",
+        description=description,
+    )
+    async def receive(message: KafkaMessage) -> None:
+        records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message  # type: ignore[assignment]
+        await gateway.receive(
+            [
+                Arrival(as_kafka_record(r), topic=r.topic, partition=r.partition, offset=r.offset)
+                for r in records
+            ]
+        )
+
+
+async def _parse_tolerantly(
+    records: tuple[ConsumerRecord[bytes, bytes], ...],
+    parse: Callable[[tuple[ConsumerRecord[bytes, bytes], ...]], Any],
+) -> StreamMessage[Any]:
+    # FastStream decodes header values as strict UTF-8; a partner's broken header must become a
+    # rejection, not an exception that redelivers the batch for ever
+    readable = tuple(
+        dataclasses.replace(
+            record,
+            headers=[
+                (name, value.decode("utf-8", "replace").encode()) for name, value in record.headers
+            ],
+        )
+        for record in records
+    )
+    parsed: StreamMessage[Any] = await parse(readable)
+    return parsed
+
+
+async def _raw_values(message: StreamMessage[Any], decode: Callable[..., Any]) -> list[bytes]:
+    # the gateway reads each record itself, so invalid JSON is refused rather than raised
+    return [record.value or b"" for record in message.raw_message]

@@ -1,0 +1,127 @@
+"""The transactional outbox: the event store's notification log, relayed to Kafka.
+
+A domain event is stored first and published after, by this relay, in notification order
+with an idempotent producer (acks=all). The relay records the last notification it saw
+acknowledged by Kafka in the service's own database (the library's tracking table), so an event
+committed but not yet published when the process dies is published after the restart.
+A crash after Kafka acknowledged and before the position is recorded publishes that batch
+again, with the same CloudEvent ids: consumers deduplicate on (source, id).
+
+PostgreSQL NOTIFY (sent by the library on every insert) wakes the relay at once; a slow poll
+covers a missed notification.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Sequence
+from uuid import UUID, uuid5
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaProducer
+from eventsourcing.application import Application
+from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import get_topic
+
+from jeugdketen_shared.cloudevents import CloudEvent, KafkaRecord, encode, recorded_now
+from jeugdketen_shared.contracts.base import DomainEventData
+from jeugdketen_shared.kafka import send_all
+
+log = structlog.get_logger(__name__)
+
+_EVENT_ID_NAMESPACE = UUID("8f3a9a52-7c8e-4b8f-b1f5-6c0f3f3e9d10")
+RELAY_BATCH_SIZE = 500
+MISSED_NOTIFY_POLL_SECONDS = 1.0
+
+
+def cloudevent_id(event: DomainEvent) -> str:
+    """Deterministic, so a republished event keeps its id."""
+    return str(uuid5(_EVENT_ID_NAMESPACE, f"{event.originator_id}/{event.originator_version}"))
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        *,
+        application: Application[UUID],
+        published: Sequence[type[DomainEvent]],
+        as_contract: Callable[[DomainEvent], DomainEventData],
+        producer: AIOKafkaProducer,
+        topic: str,
+        source: str,
+        database_url: str,
+    ) -> None:
+        recorder = application.recorder
+        if not isinstance(recorder, PostgresApplicationRecorder):
+            raise TypeError("the outbox relay needs the PostgreSQL event store")
+        self._application = application
+        self._recorder = recorder
+        self._tracking = application.factory.tracking_recorder()
+        self._topics = [get_topic(cls) for cls in published]
+        self._as_contract = as_contract
+        self._producer = producer
+        self._topic = topic
+        self._source = source
+        self._database_url = database_url
+        self._position_name = f"outbox:{topic}"
+        self._wake = asyncio.Event()
+
+    async def position(self) -> int:
+        """The last notification id whose event Kafka acknowledged."""
+        return await asyncio.to_thread(self._tracking.max_tracking_id, self._position_name) or 0
+
+    async def run(self) -> None:
+        """Relay until cancelled. Run one relay per service: it publishes in log order."""
+        listener = await asyncpg.connect(self._database_url)
+        await listener.add_listener(self._recorder.channel_name, self._on_notify)
+        try:
+            position = await self.position()
+            log.info("outbox relay started", topic=self._topic, position=position)
+            while True:
+                self._wake.clear()
+                position, published = await self.publish_after(position)
+                if not published:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(MISSED_NOTIFY_POLL_SECONDS):
+                            await self._wake.wait()
+        finally:
+            await listener.close()
+
+    async def publish_after(self, position: int) -> tuple[int, int]:
+        """Publish one batch stored after `position`; return the new position and the count."""
+        notifications: Sequence[Notification] = await asyncio.to_thread(
+            self._recorder.select_notifications,
+            position,
+            RELAY_BATCH_SIZE,
+            topics=self._topics,
+            inclusive_of_start=False,
+        )
+        if not notifications:
+            return position, 0
+        await send_all(self._producer, self._topic, [self._record(n) for n in notifications])
+        position = notifications[-1].id
+        await asyncio.to_thread(
+            self._tracking.insert_tracking, Tracking(self._position_name, position)
+        )
+        log.debug("outbox relayed", topic=self._topic, count=len(notifications), position=position)
+        return position, len(notifications)
+
+    def _record(self, notification: Notification) -> KafkaRecord:
+        event = self._application.mapper.to_domain_event(notification)
+        contract = self._as_contract(event)
+        return encode(
+            CloudEvent(
+                id=cloudevent_id(event),
+                source=self._source,
+                type=contract.cloudevent_type,
+                time=recorded_now(event.timestamp),
+                caseid=contract.case_id,
+                causationid=getattr(event, "causation_id", None),
+                data=contract.model_dump(mode="json"),
+            )
+        )
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()

@@ -1,0 +1,101 @@
+"""Every refused partner message gets one rejection on `jeugdketen.<service>.rejected`."""
+
+import base64
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid4, uuid5
+
+from aiokafka import AIOKafkaProducer
+
+from jeugdketen_shared.cloudevents import CloudEvent, KafkaRecord, encode, recorded_now
+from jeugdketen_shared.contracts.rejection import FieldError, MessageRejected, RejectedOriginal
+from jeugdketen_shared.kafka import send_all
+from jeugdketen_shared.refusal import Refusal
+
+_REJECTION_NAMESPACE = UUID("0d7c4f6e-41a7-4bb4-9a1b-6a4c8f0e5d23")
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A partner message as it arrived: its bytes and, from Kafka, where it was read."""
+
+    record: KafkaRecord
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+
+    @property
+    def rejection_id(self) -> str:
+        # the same record refused again after a redelivery gets the same rejection id
+        if self.topic is None:
+            return str(uuid4())
+        return str(uuid5(_REJECTION_NAMESPACE, f"{self.topic}/{self.partition}/{self.offset}"))
+
+
+@dataclass(frozen=True)
+class Rejection:
+    arrival: Arrival
+    refusal: Refusal
+    envelope: CloudEvent | None = None
+    """The CloudEvent, when the message could be read as one."""
+
+    def as_cloudevent(self, source: str, now: datetime) -> CloudEvent:
+        envelope = self.envelope
+        original = RejectedOriginal(
+            topic=self.arrival.topic,
+            partition=self.arrival.partition,
+            offset=self.arrival.offset,
+            key_base64=_base64(self.arrival.record.key),
+            value_base64=_base64(self.arrival.record.value) or "",
+            id=envelope.id if envelope else None,
+            source=envelope.source if envelope else None,
+            type=envelope.type if envelope else None,
+        )
+        rejected = MessageRejected(
+            reason=self.refusal.reason,
+            detail=self.refusal.detail,
+            errors=tuple(
+                FieldError(location=p.location, reason=p.reason, message=p.message)
+                for p in self.refusal.problems
+            ),
+            original=original,
+        )
+        return CloudEvent(
+            id=self.arrival.rejection_id,
+            source=source,
+            type=MessageRejected.cloudevent_type,
+            time=recorded_now(now),
+            caseid=_case_id(envelope),
+            causationid=envelope.id if envelope else None,
+            traceparent=envelope.traceparent if envelope else None,
+            data=rejected.model_dump(mode="json"),
+        )
+
+
+def _case_id(envelope: CloudEvent | None) -> UUID | None:
+    if envelope is None:
+        return None
+    if envelope.caseid is not None:
+        return envelope.caseid
+    with contextlib.suppress(ValueError, TypeError, AttributeError):
+        return UUID(str(envelope.data.get("case_id")))
+    return None
+
+
+def _base64(raw: bytes | None) -> str | None:
+    return None if raw is None else base64.b64encode(raw).decode("ascii")
+
+
+class RejectionPublisher:
+    def __init__(self, producer: AIOKafkaProducer, topic: str, source: str) -> None:
+        self._producer = producer
+        self._topic = topic
+        self._source = source
+
+    async def publish(self, rejections: list[Rejection], now: datetime) -> None:
+        await send_all(
+            self._producer,
+            self._topic,
+            [encode(rejection.as_cloudevent(self._source, now)) for rejection in rejections],
+        )

@@ -1,0 +1,65 @@
+"""Settings every service reads from its environment (the same names in deploy/ and compose)."""
+
+from dataclasses import dataclass
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS"
+    )
+    database_url: str = Field(
+        validation_alias="DATABASE_URL",
+        description="The service's own database, postgresql://user:password@host:port/dbname",
+    )
+    database_schema: str = Field(default="public", validation_alias="DATABASE_SCHEMA")
+    topic_prefix: str = Field(
+        default="jeugdketen",
+        validation_alias="JEUGDKETEN_TOPIC_PREFIX",
+        description="First part of every topic name and consumer group; tests isolate by it",
+    )
+    pseudonym_key: SecretStr = Field(
+        validation_alias="JEUGDKETEN_PSEUDONYM_KEY",
+        description="Secret key of the BSN pseudonyms (at least 32 bytes); never commit it",
+    )
+    oin: str = Field(
+        default="00000000000000000000",
+        pattern=r"^\d{20}$",
+        validation_alias="JEUGDKETEN_OIN",
+        description="OIN of the organisation running the platform, in every CloudEvent source",
+    )
+
+    def source(self, service: str) -> str:
+        """The NL GOV CloudEvents source of a service of this platform."""
+        return f"urn:nld:oin:{self.oin}:systeem:jeugdketen-{service}"
+
+    def topics(self, service: str) -> "ServiceTopics":
+        return ServiceTopics(prefix=self.topic_prefix, service=service)
+
+
+@dataclass(frozen=True)
+class ServiceTopics:
+    """`<prefix>.<service>.inbound|events|rejected`, as declared in deploy/topics.toml."""
+
+    prefix: str
+    service: str
+
+    @property
+    def inbound(self) -> str:
+        return f"{self.prefix}.{self.service}.inbound"
+
+    @property
+    def events(self) -> str:
+        return f"{self.prefix}.{self.service}.events"
+
+    @property
+    def rejected(self) -> str:
+        return f"{self.prefix}.{self.service}.rejected"
+
+    @property
+    def consumer_group(self) -> str:
+        return f"{self.prefix}.{self.service}"

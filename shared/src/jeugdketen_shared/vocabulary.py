@@ -1,0 +1,35 @@
+"""The chain's vocabulary, shared by contracts and domain models (plain enums, no framework)."""
+
+from enum import StrEnum
+
+
+class Verwijzer(StrEnum):
+    """Who referred the youth to toegang (iJw: Verwijzer)."""
+
+    GEMEENTE = "gemeente"
+    HUISARTS = "huisarts"
+    POH_JEUGD = "poh-jeugd"
+    JEUGDARTS = "jeugdarts"
+    GECERTIFICEERDE_INSTELLING = "gecertificeerde-instelling"
+    VEILIG_THUIS = "veilig-thuis"
+    RAAD_VOOR_DE_KINDERBESCHERMING = "raad-voor-de-kinderbescherming"
+    RECHTER = "rechter"
+    ZELFVERWIJZER = "zelfverwijzer"
+
+
+class Kader(StrEnum):
+    """Voluntary help or help under a child-protection measure (iJw: JuridischeStatus)."""
+
+    VRIJWILLIG = "vrijwillig"
+    GEDWONGEN = "gedwongen"
+
+
+class ToegangDecision(StrEnum):
+    """What toegang decides after the verklarende analyse."""
+
+    LOKALE_BASISHULP = "lokale-basishulp"
+    """Local basic help: the case leaves the specialised chain."""
+    GEZAMENLIJKE_TRIAGE = "gezamenlijke-triage"
+    """Forwarded to the gezamenlijke triage of the cooperating providers."""
+    GEEN_HULP = "geen-hulp"
+    """No help needed or possible."""
