@@ -85,12 +85,9 @@ async def running_producer(settings: ServiceSettings) -> AsyncIterator[AIOKafkaP
         await producer.stop()
 
 
-async def serve(settings: ServiceSettings, role: str) -> None:
+async def serve(settings: ServiceSettings, role: str, stopping: asyncio.Event) -> None:
+    """Run the role until `stopping` is set."""
     application = build_application(settings)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stopping.set)
     async with running_producer(settings) as producer, contextlib.AsyncExitStack() as stack:
         if role in {"all", "ingress"}:
             broker = build_broker(settings, application, producer, SystemClock())
@@ -110,4 +107,12 @@ def cli() -> None:
     parser.add_argument("role", nargs="?", default="all", choices=ROLES)
     arguments = parser.parse_args()
     configure_logging(SERVICE)
-    asyncio.run(serve(ServiceSettings(), arguments.role))
+    asyncio.run(_serve_until_signalled(ServiceSettings(), arguments.role))
+
+
+async def _serve_until_signalled(settings: ServiceSettings, role: str) -> None:
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    await serve(settings, role, stopping)

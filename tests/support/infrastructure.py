@@ -1,0 +1,70 @@
+"""Where the real Kafka broker and PostgreSQL server of a test run come from.
+
+In this order: the environment (`KAFKA_BOOTSTRAP_SERVERS` and `DATABASE_URL`), else
+testcontainers when a Docker engine answers, else the project's own deploy/local/up.
+"""
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+KAFKA_IMAGE = "apache/kafka:4.1.1"
+POSTGRES_IMAGE = "postgres:15"
+
+
+@dataclass(frozen=True)
+class Infrastructure:
+    kafka_bootstrap_servers: str
+    database_url: str
+    """A server URL whose database the tests may create schemas in."""
+
+
+@contextmanager
+def provide_infrastructure() -> Iterator[Infrastructure]:
+    kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    database = os.environ.get("DATABASE_URL")
+    if kafka and database:
+        yield Infrastructure(kafka, database)
+    elif _docker_answers():
+        with _containers() as infrastructure:
+            yield infrastructure
+    else:
+        yield _deploy_local()
+
+
+def _docker_answers() -> bool:
+    if shutil.which("docker") is None:
+        return False
+    try:
+        answer = subprocess.run(["docker", "info"], capture_output=True, timeout=15, check=False)
+    except subprocess.TimeoutExpired:
+        return False
+    return answer.returncode == 0
+
+
+@contextmanager
+def _containers() -> Iterator[Infrastructure]:
+    from testcontainers.kafka import KafkaContainer
+    from testcontainers.postgres import PostgresContainer
+
+    with (
+        KafkaContainer(KAFKA_IMAGE).with_kraft() as kafka,
+        PostgresContainer(POSTGRES_IMAGE, driver=None) as postgres,
+    ):
+        yield Infrastructure(kafka.get_bootstrap_server(), postgres.get_connection_url())
+
+
+def _deploy_local() -> Infrastructure:
+    """Start (or find running) the local broker and server; they stay up for the next run."""
+    subprocess.run([str(REPOSITORY / "deploy/local/up")], check=True, cwd=REPOSITORY)
+    settings = dict(
+        line.removeprefix("export ").split("=", 1)
+        for line in (REPOSITORY / ".local/env").read_text().splitlines()
+        if line.startswith("export ")
+    )
+    return Infrastructure(settings["KAFKA_BOOTSTRAP_SERVERS"], settings["DATABASE_URL"])

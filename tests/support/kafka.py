@@ -1,0 +1,98 @@
+"""Kafka helpers for tests: per-test topics, publishing partner messages, reading topics."""
+
+import asyncio
+import sys
+from collections.abc import Callable
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+from tests.support.infrastructure import REPOSITORY
+
+sys.path.insert(0, str(REPOSITORY / "deploy/local"))
+from kafka_topics import load_topics
+
+Records = list[ConsumerRecord[bytes, bytes]]
+
+
+async def create_platform_topics(bootstrap_servers: str, prefix: str) -> None:
+    """The topics of deploy/topics.toml, renamed under the test's own prefix."""
+    topics = [
+        NewTopic(
+            name=prefix + spec.name.removeprefix("jeugdketen"),
+            num_partitions=spec.partitions,
+            replication_factor=spec.replication_factor,
+            topic_configs=spec.config,
+        )
+        for spec in load_topics("local")
+    ]
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.create_topics(topics)
+    finally:
+        await admin.close()
+
+
+async def publish(
+    bootstrap_servers: str, topic: str, messages: list[tuple[bytes | None, bytes]]
+) -> None:
+    """Publish (key, value) pairs as a partner would, in order."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        for key, value in messages:
+            await producer.send_and_wait(topic, value=value, key=key)
+    finally:
+        await producer.stop()
+
+
+async def read_until(
+    bootstrap_servers: str,
+    topic: str,
+    done: Callable[[Records], bool],
+    timeout: float = 60,
+) -> Records:
+    """Read the topic from the start until `done` holds for what was read, or fail."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
+    )
+    await consumer.start()
+    seen: Records = []
+    try:
+        partitions = await _partitions(bootstrap_servers, topic)
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        async with asyncio.timeout(timeout):
+            while not done(seen):
+                batches = await consumer.getmany(timeout_ms=200)
+                for batch in batches.values():
+                    seen.extend(batch)
+    except TimeoutError as error:
+        raise AssertionError(f"{topic}: condition not met in {timeout}s; read {seen}") from error
+    finally:
+        await consumer.stop()
+    return seen
+
+
+async def read_all(bootstrap_servers: str, topic: str) -> Records:
+    """Everything on the topic now: read until every partition's end offset."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets(await _partitions(bootstrap_servers, topic))
+    finally:
+        await consumer.stop()
+    expected = sum(ends.values())  # no transactions on these topics: offsets count records
+    return await read_until(bootstrap_servers, topic, lambda seen: len(seen) >= expected)
+
+
+async def _partitions(bootstrap_servers: str, topic: str) -> list[TopicPartition]:
+    # a consumer knows the partitions of topics it subscribed to only; the admin client knows all
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        [description] = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    return [TopicPartition(topic, p["partition"]) for p in description["partitions"]]
