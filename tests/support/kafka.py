@@ -51,7 +51,7 @@ async def read_until(
     bootstrap_servers: str,
     topic: str,
     done: Callable[[Records], bool],
-    timeout: float = 60,
+    within_seconds: float = 60,
 ) -> Records:
     """Read the topic from the start until `done` holds for what was read, or fail."""
     consumer = AIOKafkaConsumer(
@@ -63,13 +63,13 @@ async def read_until(
         partitions = await _partitions(bootstrap_servers, topic)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
-        async with asyncio.timeout(timeout):
+        async with asyncio.timeout(within_seconds):
             while not done(seen):
                 batches = await consumer.getmany(timeout_ms=200)
                 for batch in batches.values():
                     seen.extend(batch)
     except TimeoutError as error:
-        raise AssertionError(f"{topic}: condition not met in {timeout}s; read {seen}") from error
+        raise AssertionError(f"{topic}: not done in {within_seconds}s; read {seen}") from error
     finally:
         await consumer.stop()
     return seen

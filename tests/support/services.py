@@ -32,7 +32,7 @@ async def running_in_process(
 
 
 class ServiceProcess:
-    """`python -m <service> <role>` with the test's environment; its log lands in test-artifacts/."""
+    """`python -m <service> <role>` with the test's environment; logs go to test-artifacts/."""
 
     def __init__(self, service: str, role: str, environment: dict[str, str], name: str) -> None:
         self._command = [sys.executable, "-m", service, role]
