@@ -28,7 +28,8 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from jeugdketen_shared.refusal import FieldProblem, Refusal
 
 SOURCE_PATTERN = r"^urn:nld:(oin:\d{20}|kvk:\d{8}):systeem:[a-z0-9][a-z0-9-]{0,62}$"
-TYPE_PATTERN = r"^nl\.jeugdketen\.[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*(\.v[2-9][0-9]*)?$"
+# segments named after the domain; a version (`.v2`, `.v3`, ...) only as the last segment
+TYPE_PATTERN = r"^nl\.jeugdketen(\.(?!v[0-9]+(\.|$))[a-z][a-z0-9-]*)+(\.v[2-9][0-9]*)?$"
 TRACEPARENT_PATTERN = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
 STRUCTURED_CONTENT_TYPE = JSONFormat.CONTENT_TYPE
 
@@ -38,7 +39,8 @@ _JSON = JSONFormat()
 class CloudEvent(BaseModel):
     """The envelope of every message; `data` is validated against the contract of `type`."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    # the type pattern needs a look-ahead, which only Python's engine has
+    model_config = ConfigDict(frozen=True, extra="ignore", regex_engine="python-re")
 
     specversion: Literal["1.0"] = "1.0"
     id: str = Field(min_length=1, max_length=128, description="Unique per source")

@@ -1,0 +1,71 @@
+"""The committed JSON Schemas are the contract partners and consumers rely on."""
+
+import pytest
+from jeugdketen_shared.schemas import (
+    breaking_changes,
+    committed_schemas,
+    generated_schemas,
+    is_inbound,
+)
+from pydantic import BaseModel
+
+
+def test_every_committed_schema_is_what_the_code_generates() -> None:
+    assert committed_schemas() == generated_schemas(), (
+        "shared/schemas/ is stale: run `uv run python -m jeugdketen_shared.schemas`"
+    )
+
+
+@pytest.mark.parametrize("file_name", sorted(generated_schemas()))
+def test_no_contract_breaks_the_committed_version(file_name: str) -> None:
+    committed = committed_schemas().get(file_name)
+    if committed is None:
+        pytest.skip(f"{file_name} is new")
+    generated = generated_schemas()[file_name]
+    assert breaking_changes(committed, generated, inbound=is_inbound(file_name)) == []
+
+
+class Version1(BaseModel):
+    case_id: str
+    places: int
+
+
+class FieldRemoved(BaseModel):
+    case_id: str
+
+
+class FieldRetyped(BaseModel):
+    case_id: str
+    places: str
+
+
+class OptionalFieldAdded(Version1):
+    note_code: int | None = None
+
+
+class RequiredFieldAdded(Version1):
+    provider: str
+
+
+def breaks(new: type[BaseModel], *, inbound: bool) -> list[str]:
+    return breaking_changes(Version1.model_json_schema(), new.model_json_schema(), inbound=inbound)
+
+
+def test_removing_a_field_breaks_consumers() -> None:
+    assert breaks(FieldRemoved, inbound=False) == ["field 'places' removed"]
+
+
+def test_retyping_a_field_breaks_consumers() -> None:
+    assert breaks(FieldRetyped, inbound=False) == [
+        'field \'places\' retyped from {"type": "integer"} to {"type": "string"}'
+    ]
+
+
+def test_adding_an_optional_field_breaks_nobody() -> None:
+    assert breaks(OptionalFieldAdded, inbound=False) == []
+    assert breaks(OptionalFieldAdded, inbound=True) == []
+
+
+def test_a_new_required_field_breaks_partners_but_not_consumers() -> None:
+    assert breaks(RequiredFieldAdded, inbound=False) == []
+    assert breaks(RequiredFieldAdded, inbound=True) == ["field 'provider' newly required"]
