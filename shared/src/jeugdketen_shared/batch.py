@@ -64,7 +64,7 @@ class UnitOfWork:
     def get(self, aggregate_id: UUID, kind: type[AggregateT]) -> AggregateT | None:
         if aggregate_id not in self._aggregates:
             try:
-                loaded = self._application.repository.get(aggregate_id)
+                loaded: Aggregate = self._application.repository.get(aggregate_id)
             except AggregateNotFoundError:
                 return None
             self._aggregates[aggregate_id] = loaded

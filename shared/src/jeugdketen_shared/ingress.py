@@ -88,7 +88,7 @@ def subscribe_inbound(
         description=description,
     )
     async def receive(message: KafkaMessage) -> None:
-        records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message  # type: ignore[assignment]
+        records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
         await gateway.receive(
             [
                 Arrival(as_kafka_record(r), topic=r.topic, partition=r.partition, offset=r.offset)

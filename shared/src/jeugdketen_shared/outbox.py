@@ -110,6 +110,8 @@ class OutboxRelay:
 
     def _record(self, notification: Notification) -> KafkaRecord:
         event = self._application.mapper.to_domain_event(notification)
+        if not isinstance(event, DomainEvent):
+            raise TypeError(f"{notification.topic} is not a domain event")
         contract = self._as_contract(event)
         return encode(
             CloudEvent(

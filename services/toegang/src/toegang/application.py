@@ -27,7 +27,7 @@ class Toegang(Application[UUID]):
         return self._batches.record(messages)
 
     def case(self, case_id: UUID) -> Case:
-        case = self.repository.get(case_id)
+        case: Case = self.repository.get(case_id)
         if not isinstance(case, Case):
             raise TypeError(f"{case_id} is not a case")
         return case

@@ -46,11 +46,33 @@ class OccurredBeforeReferral(Refusal):
 class Case(Aggregate):
     """One youth's case at toegang. Its id is the case id chosen by the referrer."""
 
+    class ReferralReceived(Aggregate.Created):
+        case_id: UUID
+        youth_pseudonym: str
+        gemeente_code: str
+        verwijzer: Verwijzer
+        kader: Kader
+        occurred_at: datetime
+        causation_id: str
+
+    class VerklarendeAnalyseCompleted(Aggregate.Event):
+        occurred_at: datetime
+        causation_id: str
+
+    class ToegangDecided(Aggregate.Event):
+        decision: ToegangDecision
+        occurred_at: datetime
+        causation_id: str
+
+    class ReferralWithdrawn(Aggregate.Event):
+        occurred_at: datetime
+        causation_id: str
+
     @staticmethod
     def create_id(case_id: UUID) -> UUID:
         return case_id
 
-    @event("ReferralReceived")
+    @event(ReferralReceived)
     def __init__(
         self,
         *,
@@ -96,17 +118,17 @@ class Case(Aggregate):
         if occurred_at < self.referred_at:
             raise OccurredBeforeReferral
 
-    @event("VerklarendeAnalyseCompleted")
+    @event(VerklarendeAnalyseCompleted)
     def _verklarende_analyse_completed(self, occurred_at: datetime, causation_id: str) -> None:
         self.verklarende_analyse_completed_at = occurred_at
 
-    @event("ToegangDecided")
+    @event(ToegangDecided)
     def _toegang_decided(
         self, decision: ToegangDecision, occurred_at: datetime, causation_id: str
     ) -> None:
         self.decision = ToegangDecision(decision)
 
-    @event("ReferralWithdrawn")
+    @event(ReferralWithdrawn)
     def _referral_withdrawn(self, occurred_at: datetime, causation_id: str) -> None:
         self.withdrawn = True
 

@@ -1,0 +1,64 @@
+"""Publish one sample referral as a huisarts practice would, and print what toegang made of it.
+
+Run by `./run demo`; needs KAFKA_BOOTSTRAP_SERVERS and a running toegang.
+"""
+
+import asyncio
+import json
+import os
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from jeugdketen_shared.cloudevents import CloudEvent, encode
+
+HUISARTSENPRAKTIJK = "urn:nld:kvk:12345678:systeem:his"
+WAIT_SECONDS = 60
+
+
+async def main() -> None:
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    case_id = uuid4()
+    referral = CloudEvent(
+        id=str(uuid4()),
+        source=HUISARTSENPRAKTIJK,
+        type="nl.jeugdketen.toegang.referral-submitted",
+        time=datetime.now(UTC),
+        caseid=case_id,
+        data={
+            "case_id": str(case_id),
+            "bsn": "999990019",  # a test BSN: passes the elfproef, belongs to nobody
+            "gemeente_code": "GM0153",
+            "verwijzer": "huisarts",
+            "kader": "vrijwillig",
+            "occurred_at": (datetime.now(UTC) - timedelta(hours=2)).isoformat(),
+        },
+    )
+    consumer = AIOKafkaConsumer(
+        "jeugdketen.toegang.events", bootstrap_servers=bootstrap, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        await producer.start()
+        record = encode(referral)
+        await producer.send_and_wait(
+            "jeugdketen.toegang.inbound", record.value, key=record.key, headers=list(record.headers)
+        )
+        await producer.stop()
+        print("published on jeugdketen.toegang.inbound:")
+        print(json.dumps(json.loads(record.value), indent=2))
+        async with asyncio.timeout(WAIT_SECONDS):
+            async for message in consumer:
+                event = json.loads(message.value)
+                if event.get("causationid") == referral.id:
+                    print("toegang published on jeugdketen.toegang.events:")
+                    print(json.dumps(event, indent=2))
+                    return
+    finally:
+        await consumer.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
