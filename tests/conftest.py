@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import asyncpg
 import pytest
-from jeugdketen_shared.settings import ServiceSettings
 
+from jeugdketen_shared.settings import ServiceSettings
 from tests.support.infrastructure import Infrastructure, provide_infrastructure
 from tests.support.kafka import create_platform_topics
 

@@ -7,12 +7,13 @@ from uuid import UUID, uuid4
 import pytest
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
+from pydantic import ConfigDict
+
 from jeugdketen_shared.batch import Accepted, BatchRecorder, Refused, UnitOfWork
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts.base import InboundMessage
 from jeugdketen_shared.inbound import ReceivedMessage
 from jeugdketen_shared.refusal import Refusal
-from pydantic import ConfigDict
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

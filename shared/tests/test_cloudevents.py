@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
+
 from jeugdketen_shared.cloudevents import (
     CloudEvent,
     KafkaRecord,

@@ -5,6 +5,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts import toegang
 from jeugdketen_shared.inbound import InboundContracts

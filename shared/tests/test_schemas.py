@@ -1,13 +1,14 @@
 """The committed JSON Schemas are the contract partners and consumers rely on."""
 
 import pytest
+from pydantic import BaseModel
+
 from jeugdketen_shared.schemas import (
     breaking_changes,
     committed_schemas,
     generated_schemas,
     is_inbound,
 )
-from pydantic import BaseModel
 
 
 def test_every_committed_schema_is_what_the_code_generates() -> None:

@@ -6,15 +6,15 @@ from collections.abc import Iterator
 
 import pytest
 from eventsourcing.utils import get_topic
-from toegang.application import Toegang
-from toegang.domain import Case
-from toegang.main import build_application
 
 from tests.conftest import IsolatedPlatform
 from tests.support.kafka import publish, read_all, read_until
 from tests.support.partners import as_kafka, referral
 from tests.support.services import ServiceProcess
 from tests.support.waiting import wait_until
+from toegang.application import Toegang
+from toegang.domain import Case
+from toegang.main import build_application
 
 pytestmark = pytest.mark.integration
 

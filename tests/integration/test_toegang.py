@@ -6,14 +6,14 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
+
 from jeugdketen_shared.cloudevents import KafkaRecord, decode
 from jeugdketen_shared.privacy import Pseudonymizer
-from toegang.main import build_application, serve
-
 from tests.conftest import IsolatedPlatform
 from tests.support.kafka import Records, publish, read_all, read_until
 from tests.support.partners import as_kafka, follow_up, referral
 from tests.support.services import running_in_process
+from toegang.main import build_application, serve
 
 pytestmark = pytest.mark.integration
 

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+
 from jeugdketen_shared.batch import Accepted, Refused, Repeated
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts import toegang as contracts

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import pytest
+
 from jeugdketen_shared.vocabulary import Kader, ToegangDecision, Verwijzer
 from toegang.domain import (
     Case,

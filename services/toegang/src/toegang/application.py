@@ -4,11 +4,11 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from eventsourcing.application import Application
+
 from jeugdketen_shared.batch import BatchRecorder, Outcome, UnitOfWork
 from jeugdketen_shared.contracts import toegang as contracts
 from jeugdketen_shared.inbound import ReceivedMessage
 from jeugdketen_shared.privacy import Pseudonymizer
-
 from toegang.domain import Case, refer, referred
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+
 from jeugdketen_shared.refusal import Refusal
 from jeugdketen_shared.vocabulary import Kader, ToegangDecision, Verwijzer
 

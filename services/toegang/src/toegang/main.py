@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 import structlog
 from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
+
 from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.contracts import toegang as contracts
 from jeugdketen_shared.eventstore import postgres_environment
@@ -24,7 +25,6 @@ from jeugdketen_shared.outbox import OutboxRelay
 from jeugdketen_shared.privacy import Pseudonymizer
 from jeugdketen_shared.rejections import RejectionPublisher
 from jeugdketen_shared.settings import ServiceSettings
-
 from toegang.application import Toegang
 from toegang.publication import PUBLISHED_EVENT_CLASSES, as_contract
 

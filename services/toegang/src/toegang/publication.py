@@ -1,9 +1,9 @@
 """What of toegang's stored events is published on `jeugdketen.toegang.events`, and how."""
 
 from eventsourcing.domain import DomainEvent
+
 from jeugdketen_shared.contracts import toegang as contracts
 from jeugdketen_shared.contracts.base import DomainEventData
-
 from toegang.domain import Case
 
 PUBLISHED_EVENT_CLASSES = (
