@@ -1,0 +1,257 @@
+"""Create and check the platform's Kafka topics, as declared in deploy/topics.toml.
+
+Run from the repository root (deploy/local/up does this after the broker is ready):
+
+    uv run --frozen python deploy/local/kafka_topics.py           # create the missing topics
+    uv run --frozen python deploy/local/kafka_topics.py --check   # report; 1 if one is missing
+    uv run --frozen python deploy/local/kafka_topics.py --ping    # 0 once the broker answers
+    uv run --frozen python deploy/local/kafka_topics.py --print --profile production
+
+Creating is idempotent: topics that already exist are left exactly as they are (a changed
+partition count or retention is reported by --check, never applied behind anyone's back).
+The broker address comes from --bootstrap-servers, else KAFKA_BOOTSTRAP_SERVERS, else
+127.0.0.1:9092. Tests import load_topics() to read the same file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TOPICS_FILE = Path(__file__).resolve().parent.parent / "topics.toml"
+PROFILES = ("local", "production")
+CLEANUP_POLICIES = ("delete", "compact")
+
+_TOPIC_KEYS = {"name", "partitions", "retention_ms", "cleanup_policy"}
+_DEFAULT_KEYS = {"replication_factor", "min_insync_replicas", "unclean_leader_election"}
+# Kafka error codes handled by name rather than by importing aiokafka's table at import time.
+_TOPIC_ALREADY_EXISTS = 36
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One topic as it should exist on the broker."""
+
+    name: str
+    partitions: int
+    replication_factor: int
+    config: dict[str, str] = field(default_factory=dict)
+
+
+class TopicFileError(ValueError):
+    """deploy/topics.toml does not say what this script expects."""
+
+
+def load_topics(profile: str = "local", path: Path = TOPICS_FILE) -> list[TopicSpec]:
+    """Read the topic file and apply the defaults of one profile ("local" or "production")."""
+    with path.open("rb") as f:
+        data = tomllib.load(f)
+    defaults = data.get("defaults", {}).get(profile)
+    if defaults is None:
+        raise TopicFileError(f"{path}: no [defaults.{profile}] section")
+    unknown = set(defaults) - _DEFAULT_KEYS
+    if unknown:
+        raise TopicFileError(f"{path}: unknown keys in [defaults.{profile}]: {sorted(unknown)}")
+
+    shared_config = {"min.insync.replicas": str(defaults["min_insync_replicas"])}
+    if "unclean_leader_election" in defaults:
+        value = defaults["unclean_leader_election"]
+        shared_config["unclean.leader.election.enable"] = "true" if value else "false"
+
+    specs: list[TopicSpec] = []
+    for entry in data.get("topic", []):
+        name = entry.get("name", "?")
+        if set(entry) != _TOPIC_KEYS:
+            raise TopicFileError(
+                f"{path}: topic {name} must have exactly the keys {sorted(_TOPIC_KEYS)}"
+            )
+        if entry["cleanup_policy"] not in CLEANUP_POLICIES:
+            raise TopicFileError(f"{path}: topic {name}: cleanup_policy must be delete or compact")
+        if entry["retention_ms"] < -1 or entry["partitions"] < 1:
+            raise TopicFileError(f"{path}: topic {name}: bad retention_ms or partitions")
+        config = {
+            "retention.ms": str(entry["retention_ms"]),
+            "cleanup.policy": entry["cleanup_policy"],
+            **shared_config,
+        }
+        specs.append(TopicSpec(name, entry["partitions"], defaults["replication_factor"], config))
+
+    names = [s.name for s in specs]
+    if len(set(names)) != len(names):
+        raise TopicFileError(f"{path}: a topic name appears twice")
+    return specs
+
+
+# ----------------------------------------------------------------------------- broker side
+# aiokafka is imported inside the functions below, so that load_topics() and --print work
+# without it (and importing this module has no side effects).
+
+
+async def _admin(bootstrap: str, timeout_s: float) -> Any:
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=max(1000, int(timeout_s * 1000))
+    )
+    try:
+        await admin.start()
+    except BaseException:
+        await admin.close()
+        raise
+    return admin
+
+
+async def ping(bootstrap: str, timeout_s: float) -> list[str]:
+    """List the topics once; raises when the broker does not answer within timeout_s."""
+    async with asyncio.timeout(timeout_s):
+        admin = await _admin(bootstrap, timeout_s)
+        try:
+            return list(await admin.list_topics())
+        finally:
+            await admin.close()
+
+
+async def ensure(bootstrap: str, specs: list[TopicSpec], timeout_s: float) -> None:
+    """Create the topics that do not exist yet; retry retriable errors until the deadline.
+
+    Right after the broker starts, a create can fail with a retriable error (the broker is
+    not yet unfenced, so there is "no broker" to place a replica on): that is retried.
+    """
+    from aiokafka.admin import NewTopic
+    from aiokafka.errors import for_code
+
+    deadline = time.monotonic() + timeout_s
+    first_round = True
+    admin = await _admin(bootstrap, timeout_s)
+    try:
+        while True:
+            existing = set(await admin.list_topics())
+            missing = [s for s in specs if s.name not in existing]
+            if first_round:
+                print(f"{len(specs) - len(missing)} of {len(specs)} topics exist already")
+                first_round = False
+            specs = missing  # a retry round only looks at what is still missing
+            if not missing:
+                return
+            response = await admin.create_topics(
+                [
+                    NewTopic(s.name, s.partitions, s.replication_factor, topic_configs=s.config)
+                    for s in missing
+                ]
+            )
+            retry: list[str] = []
+            for topic, code, *rest in response.topic_errors:
+                if code in (0, _TOPIC_ALREADY_EXISTS):  # already exists: created meanwhile
+                    print(f"created  {topic}" if code == 0 else f"exists   {topic}")
+                    continue
+                error = for_code(code)
+                message = rest[0] if rest else ""
+                if error.retriable and time.monotonic() < deadline:
+                    retry.append(topic)
+                    continue
+                raise RuntimeError(f"creating topic {topic} failed: {error.__name__} {message}")
+            if not retry:
+                return
+            await asyncio.sleep(0.5)  # polling interval while the broker finishes starting
+    finally:
+        await admin.close()
+
+
+async def check(bootstrap: str, specs: list[TopicSpec], timeout_s: float) -> bool:
+    """Print one line per declared topic; True when every topic exists as declared."""
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    async with asyncio.timeout(timeout_s):
+        admin = await _admin(bootstrap, timeout_s)
+        try:
+            existing = set(await admin.list_topics())
+            present = [s for s in specs if s.name in existing]
+            partitions: dict[str, int] = {}
+            configs: dict[str, dict[str, str]] = {}
+            if present:
+                for meta in await admin.describe_topics([s.name for s in present]):
+                    partitions[meta["topic"]] = len(meta["partitions"])
+                resources = [
+                    ConfigResource(ConfigResourceType.TOPIC, s.name, configs=None) for s in present
+                ]
+                for response in await admin.describe_configs(resources):
+                    for resource in response.to_object()["resources"]:
+                        configs[resource["resource_name"]] = {
+                            entry["config_names"]: entry["config_value"]
+                            for entry in resource["config_entries"]
+                        }
+        finally:
+            await admin.close()
+
+    all_ok = True
+    for spec in specs:
+        if spec.name not in existing:
+            print(f"MISSING  {spec.name}")
+            all_ok = False
+            continue
+        differences = []
+        if partitions.get(spec.name) != spec.partitions:
+            differences.append(f"partitions={partitions.get(spec.name)} (want {spec.partitions})")
+        actual = configs.get(spec.name, {})
+        for key, want in spec.config.items():
+            if actual.get(key) != want:
+                differences.append(f"{key}={actual.get(key)} (want {want})")
+        if differences:
+            # Existing topics are never altered by this script; say so, do not fail.
+            print(f"DIFFERS  {spec.name}: {', '.join(differences)}")
+        else:
+            print(
+                f"ok       {spec.name} partitions={spec.partitions} "
+                f"retention.ms={spec.config['retention.ms']}"
+            )
+    return all_ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--bootstrap-servers",
+        default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+    )
+    parser.add_argument("--profile", choices=PROFILES, default="local")
+    parser.add_argument("--file", type=Path, default=TOPICS_FILE, help="the topic file")
+    parser.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--check", action="store_true", help="report; exit 1 if one is missing")
+    action.add_argument("--ping", action="store_true", help="exit 0 when the broker answers")
+    action.add_argument("--print", action="store_true", help="print the topics, connect nowhere")
+    args = parser.parse_args(argv)
+
+    if args.ping:
+        # A refused connection while the broker starts is expected: keep aiokafka quiet.
+        logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+        try:
+            topics = asyncio.run(ping(args.bootstrap_servers, args.timeout))
+        except Exception as exc:  # any failure means "not ready", which is the answer
+            print(f"not ready: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 1
+        print(f"kafka at {args.bootstrap_servers} answers ({len(topics)} topics)")
+        return 0
+
+    specs = load_topics(args.profile, args.file)
+    if args.print:
+        for s in specs:
+            config = " ".join(f"{k}={v}" for k, v in s.config.items())
+            print(f"{s.name} partitions={s.partitions} replication={s.replication_factor} {config}")
+        return 0
+    if args.check:
+        return 0 if asyncio.run(check(args.bootstrap_servers, specs, args.timeout)) else 1
+    asyncio.run(ensure(args.bootstrap_servers, specs, args.timeout))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
