@@ -165,6 +165,31 @@ async def ensure(bootstrap: str, specs: list[TopicSpec], timeout_s: float) -> No
         await admin.close()
 
 
+async def warm_coordinators(bootstrap: str, timeout_s: float) -> None:
+    """Make the broker create its group and transaction coordinators now.
+
+    A fresh broker creates __consumer_offsets and __transaction_state on the first
+    FindCoordinator request; until they exist, clients get retriable "coordinator not
+    available" errors. Asking once here means the first test does not pay for that.
+    """
+    from aiokafka.errors import KafkaError
+
+    deadline = time.monotonic() + timeout_s
+    admin = await _admin(bootstrap, timeout_s)
+    try:
+        for coordinator_type in (0, 1):  # 0: consumer groups, 1: transactions
+            while True:
+                try:
+                    await admin.find_coordinator("jeugdketen-local-warmup", coordinator_type)
+                    break
+                except KafkaError as exc:
+                    if not exc.retriable or time.monotonic() >= deadline:
+                        raise
+                    await asyncio.sleep(0.2)  # polling interval while the topic is created
+    finally:
+        await admin.close()
+
+
 async def check(bootstrap: str, specs: list[TopicSpec], timeout_s: float) -> bool:
     """Print one line per declared topic; True when every topic exists as declared."""
     from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
@@ -250,6 +275,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         return 0 if asyncio.run(check(args.bootstrap_servers, specs, args.timeout)) else 1
     asyncio.run(ensure(args.bootstrap_servers, specs, args.timeout))
+    asyncio.run(warm_coordinators(args.bootstrap_servers, args.timeout))
     return 0
 
 

@@ -41,6 +41,7 @@ KAFKA_PROPS="$KAFKA_DIR/server.properties"
 KAFKA_CLUSTER_ID_FILE="$KAFKA_DIR/cluster-id"
 KAFKA_FORMATTED_BY="$KAFKA_DIR/formatted-by"
 KAFKA_PID_FILE="$RUN_DIR/kafka.pid"
+KAFKA_RUNNING_VERSION_FILE="$RUN_DIR/kafka.version" # the version the running broker started as
 KAFKA_LOG="$LOG_DIR/kafka.log"
 KAFKA_STDOUT_LOG="$LOG_DIR/kafka.stdout.log"
 
