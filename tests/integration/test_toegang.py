@@ -106,6 +106,7 @@ async def test_a_message_delivered_twice_is_recorded_once(platform: IsolatedPlat
         ("occurred in the future", None, "occurred-in-future"),
         ("invalid bsn", None, "invalid-bsn"),
         ("not a twente source urn", None, "invalid-cloudevent"),
+        ("keyed by something else", None, "key-not-case-id"),
     ],
 )
 async def test_a_bad_message_is_rejected_with_its_reason_and_changes_nothing(
@@ -116,9 +117,11 @@ async def test_a_bad_message_is_rejected_with_its_reason_and_changes_nothing(
     key = str(case_id).encode()
     if value is None:
         value = _broken_referral(name, case_id)
-    sentinel = referral(case_id=uuid4())
+    if name == "keyed by something else":
+        key = b"huisartsenpraktijk-de-linde"
+    sentinel = referral(case_id)
     async with running_in_process(serve, platform.settings()):
-        # the same key puts both in one partition: once the sentinel is out, the bad one was read
+        # one case, one partition: once the sentinel is out, the bad message was read before it
         await publish(
             kafka,
             platform.topic("toegang", "inbound"),

@@ -58,7 +58,9 @@ class InboundGateway:
                 rejections.append(Rejection(arrival, refusal))
                 continue
             try:
-                readable.append((arrival, self._contracts.validate(envelope, now)))
+                message = self._contracts.validate(envelope, now)
+                _check_keyed_by_case(arrival, message)
+                readable.append((arrival, message))
             except Refusal as refusal:
                 rejections.append(Rejection(arrival, refusal, envelope))
         outcomes = await asyncio.to_thread(self._record, [message for _, message in readable])
@@ -68,6 +70,17 @@ class InboundGateway:
         if rejections:
             await self._rejections.publish(rejections, now)
         return rejections
+
+
+class NotKeyedByCase(Refusal):
+    """A partner message on Kafka must have its case id as key, so that one case stays in order."""
+
+    reason = "key-not-case-id"
+
+
+def _check_keyed_by_case(arrival: Arrival, message: ReceivedMessage) -> None:
+    if arrival.topic is not None and arrival.record.key != str(message.data.case_id).encode():
+        raise NotKeyedByCase
 
 
 def subscribe_inbound(
