@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from jeugdketen_shared.settings import ServiceSettings
+from tests.support.infrastructure import pinned_kafka_version
 from tests.support.kafka import load_topics
 
 REPOSITORY = Path(__file__).resolve().parents[1]
@@ -58,10 +59,7 @@ def test_compose_creates_the_topics_of_the_topic_file_with_production_settings(
 
 
 def test_compose_runs_the_kafka_version_deploy_pins(compose: dict[str, Any]) -> None:
-    pom = (REPOSITORY / "deploy/kafka/pom.xml").read_text()
-    pinned = re.search(r"<kafka.version>([^<]+)</kafka.version>", pom)
-    assert pinned is not None
-    assert compose["services"]["kafka-1"]["image"] == f"apache/kafka:{pinned.group(1)}"
+    assert compose["services"]["kafka-1"]["image"] == f"apache/kafka:{pinned_kafka_version()}"
 
 
 def test_compose_creates_the_databases_deploy_creates() -> None:

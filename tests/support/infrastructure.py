@@ -5,6 +5,7 @@ testcontainers when a Docker engine answers, else the project's own deploy/local
 """
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -13,8 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-KAFKA_IMAGE = "apache/kafka:4.1.1"
 POSTGRES_IMAGE = "postgres:15"
+
+
+def pinned_kafka_version() -> str:
+    """The broker version deploy/ pins (deploy/kafka/pom.xml; the reason is in deploy/README.md)."""
+    pom = (REPOSITORY / "deploy/kafka/pom.xml").read_text()
+    pinned = re.search(r"<kafka.version>([^<]+)</kafka.version>", pom)
+    if pinned is None:
+        raise LookupError("deploy/kafka/pom.xml names no kafka.version")
+    return pinned.group(1)
 
 
 @dataclass(frozen=True)
@@ -53,7 +62,7 @@ def _containers() -> Iterator[Infrastructure]:
     from testcontainers.postgres import PostgresContainer
 
     with (
-        KafkaContainer(KAFKA_IMAGE).with_kraft() as kafka,
+        KafkaContainer(f"apache/kafka:{pinned_kafka_version()}").with_kraft() as kafka,
         PostgresContainer(POSTGRES_IMAGE, driver=None) as postgres,
     ):
         yield Infrastructure(kafka.get_bootstrap_server(), postgres.get_connection_url())
