@@ -22,7 +22,15 @@ def valid_bsn(rng: random.Random) -> str:
 def partner_event(
     type_: str, data: dict[str, Any], *, source: str = LOKAAL_TEAM_ENSCHEDE
 ) -> CloudEvent:
-    return CloudEvent(id=str(uuid4()), source=source, type=type_, time=datetime.now(UTC), data=data)
+    # keyed by the case, as partners must: encode() takes the key from `caseid`
+    return CloudEvent(
+        id=str(uuid4()),
+        source=source,
+        type=type_,
+        time=datetime.now(UTC),
+        caseid=data["case_id"],
+        data=data,
+    )
 
 
 def referral(
