@@ -13,7 +13,7 @@ from toegang.domain import (
     CaseNotReferred,
     OccurredBeforeReferral,
     VerklarendeAnalyseAlreadyCompleted,
-    refer,
+    ensure_not_yet_referred,
     referred,
 )
 
@@ -22,8 +22,7 @@ LATER = REFERRED_AT + timedelta(days=7)
 
 
 def a_referred_case() -> Case:
-    case = refer(
-        None,
+    case = Case(
         case_id=uuid4(),
         youth_pseudonym="a" * 64,
         gemeente_code="GM0141",
@@ -37,8 +36,8 @@ def a_referred_case() -> Case:
 
 
 def test_a_referral_opens_a_case_with_the_referral_received_event() -> None:
-    case = refer(
-        None,
+    ensure_not_yet_referred(None)
+    case = Case(
         case_id=uuid4(),
         youth_pseudonym="b" * 64,
         gemeente_code="GM0153",
@@ -56,16 +55,7 @@ def test_a_referral_opens_a_case_with_the_referral_received_event() -> None:
 
 def test_a_case_is_referred_only_once() -> None:
     with pytest.raises(CaseAlreadyReferred):
-        refer(
-            a_referred_case(),
-            case_id=uuid4(),
-            youth_pseudonym="a" * 64,
-            gemeente_code="GM0141",
-            verwijzer=Verwijzer.GEMEENTE,
-            kader=Kader.VRIJWILLIG,
-            occurred_at=REFERRED_AT,
-            causation_id="referral-2",
-        )
+        ensure_not_yet_referred(a_referred_case())
 
 
 def test_nothing_happens_to_a_case_that_was_never_referred() -> None:

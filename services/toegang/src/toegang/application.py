@@ -9,7 +9,7 @@ from jeugdketen_shared.batch import BatchRecorder, Outcome, UnitOfWork
 from jeugdketen_shared.contracts import toegang as contracts
 from jeugdketen_shared.inbound import ReceivedMessage
 from jeugdketen_shared.privacy import Pseudonymizer
-from toegang.domain import Case, refer, referred
+from toegang.domain import Case, ensure_not_yet_referred, referred
 
 
 class Toegang(Application[UUID]):
@@ -37,9 +37,9 @@ class Toegang(Application[UUID]):
         case = unit.get(data.case_id, Case)
         match data:
             case contracts.ReferralSubmission():
+                ensure_not_yet_referred(case)
                 unit.add(
-                    refer(
-                        case,
+                    Case(
                         case_id=data.case_id,
                         # the BSN goes no further than this line
                         youth_pseudonym=self._pseudonymizer.pseudonym(data.bsn),

@@ -134,29 +134,10 @@ class Case(Aggregate):
         self.withdrawn = True
 
 
-def refer(
-    existing: Case | None,
-    *,
-    case_id: UUID,
-    youth_pseudonym: str,
-    gemeente_code: str,
-    verwijzer: Verwijzer,
-    kader: Kader,
-    occurred_at: datetime,
-    causation_id: str,
-) -> Case:
-    """Open a case for a referral; a case id is referred only once."""
+def ensure_not_yet_referred(existing: Case | None) -> None:
+    """A case id is referred only once."""
     if existing is not None:
         raise CaseAlreadyReferred
-    return Case(
-        case_id=case_id,
-        youth_pseudonym=youth_pseudonym,
-        gemeente_code=gemeente_code,
-        verwijzer=verwijzer,
-        kader=kader,
-        occurred_at=occurred_at,
-        causation_id=causation_id,
-    )
 
 
 def referred(case: Case | None) -> Case:
