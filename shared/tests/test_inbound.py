@@ -8,11 +8,11 @@ import pytest
 
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts import toegang
-from jeugdketen_shared.inbound import InboundContracts
+from jeugdketen_shared.inbound import Contracts
 from jeugdketen_shared.refusal import Refusal
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
-CONTRACTS = InboundContracts(toegang.INBOUND)
+CONTRACTS = Contracts(toegang.INBOUND)
 
 
 def submitted(**data_changes: Any) -> CloudEvent:

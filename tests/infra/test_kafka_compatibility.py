@@ -1,14 +1,13 @@
 """Does aiokafka work against the Kafka broker we run? One test per guarantee we rely on.
 
-These pin the broker version (deploy/kafka/pom.xml; evidence in deploy/README.md). They need
-a running broker: KAFKA_BOOTSTRAP_SERVERS (deploy/local/up prints it). Each test makes its own
-topic and group ids, deletes its topic afterwards, and waits on conditions with deadlines.
+These pin the broker version (deploy/kafka/pom.xml; evidence in deploy/README.md). They use
+the session's real broker (tests/conftest.py: the environment, testcontainers or
+deploy/local/up). Each test makes its own topic and group ids, deletes its topic afterwards, and waits on conditions with deadlines.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,17 +17,17 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "")
+from tests.support.infrastructure import Infrastructure
+
 DEADLINE_S = 30.0
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.skipif(
-        not BOOTSTRAP,
-        reason="KAFKA_BOOTSTRAP_SERVERS is not set: start Kafka with deploy/local/up "
-        "and export what it prints",
-    ),
-]
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def bootstrap(infrastructure: Infrastructure) -> str:
+    return infrastructure.kafka_bootstrap_servers
+
 
 NewTopicFactory = Callable[[int], Awaitable[str]]
 
@@ -38,9 +37,9 @@ def unique(prefix: str) -> str:
 
 
 @pytest.fixture
-async def new_topic() -> AsyncIterator[NewTopicFactory]:
+async def new_topic(bootstrap: str) -> AsyncIterator[NewTopicFactory]:
     """Create topics with a unique name (the broker does not auto-create); delete them after."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     created: list[str] = []
 
@@ -77,12 +76,14 @@ def values(records: list[ConsumerRecord]) -> list[bytes]:
     return [r.value for r in records]
 
 
-async def test_idempotent_producer_with_acks_all_produces(new_topic: NewTopicFactory) -> None:
+async def test_idempotent_producer_with_acks_all_produces(
+    new_topic: NewTopicFactory, bootstrap: str
+) -> None:
     """(a) enable_idempotence=True, acks="all": every send is acknowledged, in order."""
     topic = await new_topic(1)
     async with AsyncExitStack() as stack:
         producer = AIOKafkaProducer(
-            bootstrap_servers=BOOTSTRAP, enable_idempotence=True, acks="all"
+            bootstrap_servers=bootstrap, enable_idempotence=True, acks="all"
         )
         await producer.start()
         stack.push_async_callback(producer.stop)
@@ -91,7 +92,7 @@ async def test_idempotent_producer_with_acks_all_produces(new_topic: NewTopicFac
         assert offsets == list(range(20))
 
         consumer = AIOKafkaConsumer(
-            topic, bootstrap_servers=BOOTSTRAP, auto_offset_reset="earliest"
+            topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest"
         )
         await consumer.start()
         stack.push_async_callback(consumer.stop)
@@ -100,7 +101,7 @@ async def test_idempotent_producer_with_acks_all_produces(new_topic: NewTopicFac
 
 
 async def test_two_consumers_in_one_group_split_the_partitions(
-    new_topic: NewTopicFactory,
+    new_topic: NewTopicFactory, bootstrap: str
 ) -> None:
     """(b) Two members of one group each get one partition of a 2-partition topic."""
     topic = await new_topic(2)
@@ -110,7 +111,7 @@ async def test_two_consumers_in_one_group_split_the_partitions(
         for _ in range(2):
             consumer = AIOKafkaConsumer(
                 topic,
-                bootstrap_servers=BOOTSTRAP,
+                bootstrap_servers=bootstrap,
                 group_id=group,
                 auto_offset_reset="earliest",
                 heartbeat_interval_ms=300,  # the first member learns of the rebalance sooner
@@ -132,7 +133,7 @@ async def test_two_consumers_in_one_group_split_the_partitions(
             TopicPartition(topic, 1),
         }
 
-        producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all")
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
         await producer.start()
         stack.push_async_callback(producer.stop)
         for i in range(10):
@@ -148,14 +149,14 @@ async def test_two_consumers_in_one_group_split_the_partitions(
 
 
 async def test_manual_commit_is_where_the_next_consumer_resumes(
-    new_topic: NewTopicFactory,
+    new_topic: NewTopicFactory, bootstrap: str
 ) -> None:
     """(c) enable_auto_commit=False + commit(): a new member of the group resumes there."""
     topic = await new_topic(1)
     group = unique("group")
     tp = TopicPartition(topic, 0)
     async with AsyncExitStack() as stack:
-        producer = AIOKafkaProducer(bootstrap_servers=BOOTSTRAP, acks="all")
+        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
         await producer.start()
         stack.push_async_callback(producer.stop)
         for i in range(10):
@@ -164,7 +165,7 @@ async def test_manual_commit_is_where_the_next_consumer_resumes(
     def consumer() -> AIOKafkaConsumer:
         return AIOKafkaConsumer(
             topic,
-            bootstrap_servers=BOOTSTRAP,
+            bootstrap_servers=bootstrap,
             group_id=group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
@@ -197,14 +198,14 @@ async def test_manual_commit_is_where_the_next_consumer_resumes(
 
 
 async def test_read_committed_sees_only_committed_transactions(
-    new_topic: NewTopicFactory,
+    new_topic: NewTopicFactory, bootstrap: str
 ) -> None:
     """(d) One transaction committed, one aborted: read_committed sees only the first."""
     topic = await new_topic(1)
     tp = TopicPartition(topic, 0)
     async with AsyncExitStack() as stack:
         producer = AIOKafkaProducer(
-            bootstrap_servers=BOOTSTRAP, transactional_id=unique("txn"), acks="all"
+            bootstrap_servers=bootstrap, transactional_id=unique("txn"), acks="all"
         )
         await producer.start()
         stack.push_async_callback(producer.stop)
@@ -222,7 +223,7 @@ async def test_read_committed_sees_only_committed_transactions(
             await producer.send_and_wait(topic, b"committed-3")
 
         committed_reader = AIOKafkaConsumer(
-            bootstrap_servers=BOOTSTRAP,
+            bootstrap_servers=bootstrap,
             isolation_level="read_committed",
             auto_offset_reset="earliest",
         )
@@ -234,7 +235,7 @@ async def test_read_committed_sees_only_committed_transactions(
 
         # Control: the aborted record is really in the log; only the isolation level hides it.
         uncommitted_reader = AIOKafkaConsumer(
-            bootstrap_servers=BOOTSTRAP,
+            bootstrap_servers=bootstrap,
             isolation_level="read_uncommitted",
             auto_offset_reset="earliest",
         )

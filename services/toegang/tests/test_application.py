@@ -10,13 +10,13 @@ import pytest
 from jeugdketen_shared.batch import Accepted, Refused, Repeated
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts import toegang as contracts
-from jeugdketen_shared.inbound import InboundContracts, ReceivedMessage
+from jeugdketen_shared.inbound import Contracts, ReceivedMessage
 from jeugdketen_shared.privacy import Pseudonymizer
 from toegang.application import Toegang
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 PARTNER = "urn:nld:oin:00000001001234567000:systeem:lokaal-team"
-CONTRACTS = InboundContracts(contracts.INBOUND)
+CONTRACTS = Contracts(contracts.INBOUND)
 
 
 @pytest.fixture

@@ -1,4 +1,7 @@
-"""From a partner's CloudEvent to a validated inbound message, or a refusal with its reason."""
+"""From a CloudEvent to a validated message of a known contract, or a refusal with its reason.
+
+A service's input is partner messages (its inbound topic) and other services' domain events.
+"""
 
 import hashlib
 from collections.abc import Iterable, Mapping
@@ -9,7 +12,7 @@ import orjson
 from pydantic import ValidationError
 
 from jeugdketen_shared.cloudevents import CloudEvent, problems_from
-from jeugdketen_shared.contracts.base import InboundMessage
+from jeugdketen_shared.contracts.base import MessageData
 from jeugdketen_shared.contracts.fields import NOW_CONTEXT_KEY
 from jeugdketen_shared.refusal import Refusal
 
@@ -43,10 +46,10 @@ class InvalidData(Refusal):
 
 @dataclass(frozen=True)
 class ReceivedMessage:
-    """An inbound CloudEvent whose data passed its contract."""
+    """A CloudEvent whose data passed its contract."""
 
     envelope: CloudEvent
-    data: InboundMessage
+    data: MessageData
 
     @property
     def content_digest(self) -> str:
@@ -57,13 +60,16 @@ class ReceivedMessage:
         return hashlib.sha256(canonical).hexdigest()
 
 
-class InboundContracts:
-    """The inbound message types one service accepts, by CloudEvent type."""
+class Contracts:
+    """The message types one input of a service accepts, by CloudEvent type."""
 
-    def __init__(self, contracts: Iterable[type[InboundMessage]]) -> None:
-        self._by_type: Mapping[str, type[InboundMessage]] = {
+    def __init__(self, contracts: Iterable[type[MessageData]]) -> None:
+        self._by_type: Mapping[str, type[MessageData]] = {
             contract.cloudevent_type: contract for contract in contracts
         }
+
+    def accepts(self, cloudevent_type: str) -> bool:
+        return cloudevent_type in self._by_type
 
     def validate(self, envelope: CloudEvent, now: datetime) -> ReceivedMessage:
         contract = self._by_type.get(envelope.type)

@@ -1,12 +1,14 @@
 """The partner-facing door of a service: validate, record, and refuse what can't be accepted.
 
+Also the one way a service consumes a Kafka topic (`subscribe_batches`), partners' or upstream.
+
 Every inbound message has exactly one visible outcome: domain events that carry its id as
 causation id, a rejection that carries its id, or, for a repeat of an accepted id, nothing new.
 """
 
 import asyncio
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiokafka import ConsumerRecord
@@ -18,7 +20,7 @@ from faststream.message import StreamMessage
 from jeugdketen_shared.batch import Outcome, Refused
 from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.cloudevents import decode
-from jeugdketen_shared.inbound import InboundContracts, ReceivedMessage
+from jeugdketen_shared.inbound import Contracts, ReceivedMessage
 from jeugdketen_shared.kafka import as_kafka_record
 from jeugdketen_shared.refusal import Refusal
 from jeugdketen_shared.rejections import Arrival, Rejection, RejectionPublisher
@@ -32,7 +34,7 @@ RecordBatch = Callable[[Sequence[ReceivedMessage]], list[Outcome]]
 class InboundGateway:
     def __init__(
         self,
-        contracts: InboundContracts,
+        contracts: Contracts,
         record: RecordBatch,
         rejections: RejectionPublisher,
         clock: Clock,
@@ -83,10 +85,21 @@ def _check_keyed_by_case(arrival: Arrival, message: ReceivedMessage) -> None:
         raise NotKeyedByCase
 
 
-def subscribe_inbound(
-    broker: KafkaBroker, *, topic: str, group_id: str, gateway: InboundGateway, description: str
+ReceiveBatch = Callable[[Sequence[Arrival]], Awaitable[object]]
+
+
+def subscribe_batches(
+    broker: KafkaBroker,
+    *,
+    topic: str,
+    group_id: str,
+    receive: ReceiveBatch,
+    description: str,
 ) -> None:
-    """Consume a partner topic a poll at a time; acknowledge only after the batch is recorded."""
+    """Consume a topic a poll at a time; acknowledge only after `receive` returned.
+
+    When `receive` raises, the batch is not acknowledged and is delivered again.
+    """
 
     @broker.subscriber(
         topic,
@@ -94,15 +107,18 @@ def subscribe_inbound(
         batch=True,
         max_records=MAX_RECORDS_PER_POLL,
         auto_offset_reset="earliest",
+        # the relays publish without transactions; read_committed costs nothing and stays
+        # right if a producer ever uses them
+        isolation_level="read_committed",
         ack_policy=AckPolicy.NACK_ON_ERROR,
         parser=_parse_tolerantly,
         decoder=_raw_values,
         title=f"{topic}:receive",
         description=description,
     )
-    async def receive(message: KafkaMessage) -> None:
+    async def receive_batch(message: KafkaMessage) -> None:
         records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
-        await gateway.receive(
+        await receive(
             [
                 Arrival(as_kafka_record(r), topic=r.topic, partition=r.partition, offset=r.offset)
                 for r in records

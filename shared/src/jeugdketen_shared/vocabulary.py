@@ -33,3 +33,29 @@ class ToegangDecision(StrEnum):
     """Forwarded to the gezamenlijke triage of the cooperating providers."""
     GEEN_HULP = "geen-hulp"
     """No help needed or possible."""
+
+
+class CareForm(StrEnum):
+    """Zorgvorm, after the afwegingskader (seed 003); from light and at home to closed."""
+
+    AMBULANT = "ambulant"
+    """Help at home (thuis)."""
+    PLEEGZORG = "pleegzorg"
+    GEZINSHUIS = "gezinshuis"
+    KLEINSCHALIG_WONEN = "kleinschalig-wonen"
+    RESIDENTIELE_BEHANDELGROEP = "residentiele-behandelgroep"
+    DRIE_MILIEUVOORZIENING = "3-milieuvoorziening"
+    JEUGDZORG_PLUS = "jeugdzorg-plus"
+    """Gesloten jeugdhulp (iJw product category 37)."""
+    CRISISOPVANG = "crisisopvang"
+
+    @property
+    def is_away_from_home(self) -> bool:
+        """Thuis, tenzij: every care form but ambulant help places the youth away from home."""
+        return self is not CareForm.AMBULANT
+
+
+class Urgency(StrEnum):
+    REGULIER = "regulier"
+    SPOED = "spoed"
+    CRISIS = "crisis"

@@ -17,8 +17,8 @@ from faststream.kafka import KafkaBroker
 from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.contracts import toegang as contracts
 from jeugdketen_shared.eventstore import postgres_environment
-from jeugdketen_shared.inbound import InboundContracts
-from jeugdketen_shared.ingress import InboundGateway, subscribe_inbound
+from jeugdketen_shared.inbound import Contracts
+from jeugdketen_shared.ingress import InboundGateway, subscribe_batches
 from jeugdketen_shared.kafka import create_producer
 from jeugdketen_shared.logs import configure_logging
 from jeugdketen_shared.outbox import OutboxRelay
@@ -46,16 +46,17 @@ def build_broker(
 ) -> KafkaBroker:
     topics = settings.topics(SERVICE)
     broker = KafkaBroker(settings.kafka_bootstrap_servers, client_id=f"{SERVICE}-ingress")
-    subscribe_inbound(
+    gateway = InboundGateway(
+        Contracts(contracts.INBOUND),
+        application.record,
+        RejectionPublisher(producer, topics.rejected, settings.source(SERVICE)),
+        clock,
+    )
+    subscribe_batches(
         broker,
         topic=topics.inbound,
         group_id=topics.consumer_group,
-        gateway=InboundGateway(
-            InboundContracts(contracts.INBOUND),
-            application.record,
-            RejectionPublisher(producer, topics.rejected, settings.source(SERVICE)),
-            clock,
-        ),
+        receive=gateway.receive,
         description="Partners' referrals, verklarende analyses, toegang decisions and withdrawals",
     )
     return broker

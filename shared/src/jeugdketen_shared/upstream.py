@@ -1,0 +1,45 @@
+"""Other services' domain events as input: services learn from each other through Kafka only.
+
+A domain event is a fact another service recorded, so it is never refused back: when this
+service's rules do not apply it (a case this service does not handle), that is logged and the
+event acknowledged. An event that breaks its contract means two services disagree on it; it is
+not skipped, but raised, so the batch is redelivered until a fixed service reads it.
+"""
+
+import asyncio
+from collections.abc import Sequence
+
+import structlog
+
+from jeugdketen_shared.batch import Refused
+from jeugdketen_shared.clock import Clock
+from jeugdketen_shared.cloudevents import decode
+from jeugdketen_shared.inbound import Contracts, ReceivedMessage
+from jeugdketen_shared.ingress import RecordBatch
+from jeugdketen_shared.rejections import Arrival
+
+log = structlog.get_logger(__name__)
+
+
+class UpstreamGateway:
+    def __init__(self, contracts: Contracts, record: RecordBatch, clock: Clock) -> None:
+        self._contracts = contracts
+        self._record = record
+        self._clock = clock
+
+    async def receive(self, arrivals: Sequence[Arrival]) -> None:
+        now = self._clock.now()
+        messages: list[ReceivedMessage] = []
+        for arrival in arrivals:
+            envelope = decode(arrival.record)
+            if self._contracts.accepts(envelope.type):
+                messages.append(self._contracts.validate(envelope, now))
+        outcomes = await asyncio.to_thread(self._record, messages)
+        for outcome in outcomes:
+            if isinstance(outcome, Refused):
+                log.warning(
+                    "upstream event not applied",
+                    type=outcome.message.envelope.type,
+                    id=outcome.message.envelope.id,
+                    reason=outcome.refusal.reason,
+                )
