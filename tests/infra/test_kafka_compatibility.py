@@ -2,7 +2,8 @@
 
 These pin the broker version (deploy/kafka/pom.xml; evidence in deploy/README.md). They use
 the session's real broker (tests/conftest.py: the environment, testcontainers or
-deploy/local/up). Each test makes its own topic and group ids, deletes its topic afterwards, and waits on conditions with deadlines.
+deploy/local/up). Each test makes its own topic and group ids, deletes its topic afterwards,
+and waits on conditions with deadlines.
 """
 
 from __future__ import annotations
