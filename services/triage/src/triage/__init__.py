@@ -1,0 +1,1 @@
+"""triage: the gezamenlijke triage decision and escalation to the Regionaal Expertteam."""
