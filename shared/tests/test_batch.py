@@ -11,7 +11,7 @@ from pydantic import ConfigDict
 
 from jeugdketen_shared.batch import Accepted, BatchRecorder, Refused, UnitOfWork
 from jeugdketen_shared.cloudevents import CloudEvent
-from jeugdketen_shared.contracts.base import InboundMessage
+from jeugdketen_shared.contracts.base import CaseMessage, InboundMessage, case_of
 from jeugdketen_shared.inbound import ReceivedMessage
 from jeugdketen_shared.refusal import Refusal
 
@@ -45,7 +45,7 @@ class Tally(Aggregate):
         self.marks += 1
 
 
-class MarkTally(InboundMessage):
+class MarkTally(InboundMessage, CaseMessage):
     model_config = ConfigDict(frozen=True, extra="forbid")
     cloudevent_type = "nl.jeugdketen.test.mark-tally"
 
@@ -62,6 +62,7 @@ def mark(tally_id: UUID) -> ReceivedMessage:
 
 
 def mark_tally(unit: UnitOfWork, message: ReceivedMessage) -> None:
+    assert isinstance(message.data, MarkTally)
     tally = unit.get(message.data.case_id, Tally) or Tally(message.data.case_id)
     tally.mark()
     unit.add(tally)
@@ -93,7 +94,7 @@ def test_a_batch_that_conflicts_with_a_concurrent_writer_is_recorded_one_by_one(
 
     def mark_while_another_writer_marks_too(unit: UnitOfWork, message: ReceivedMessage) -> None:
         mark_tally(unit, message)
-        if message.data.case_id == raced:
+        if case_of(message.data) == raced:
             competitor = application.repository.get(raced)
             assert isinstance(competitor, Tally)
             if competitor.marks == 0:

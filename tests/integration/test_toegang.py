@@ -106,7 +106,7 @@ async def test_a_message_delivered_twice_is_recorded_once(platform: IsolatedPlat
         ("occurred in the future", None, "occurred-in-future"),
         ("invalid bsn", None, "invalid-bsn"),
         ("not a twente source urn", None, "invalid-cloudevent"),
-        ("keyed by something else", None, "key-not-case-id"),
+        ("keyed by something else", None, "wrong-key"),
     ],
 )
 async def test_a_bad_message_is_rejected_with_its_reason_and_changes_nothing(

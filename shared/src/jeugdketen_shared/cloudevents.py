@@ -86,16 +86,16 @@ class NotACloudEvent(UnreadableMessage):
     reason = "invalid-cloudevent"
 
 
-def encode(event: CloudEvent) -> KafkaRecord:
-    """Structured content mode, keyed by the case id."""
+def encode(event: CloudEvent, key: str | None = None) -> KafkaRecord:
+    """Structured content mode, keyed by `key`, else by the case id."""
     attributes = event.model_dump(mode="json", exclude={"data"}, exclude_none=True)
     attributes["time"] = event.time
     sdk_event = SdkCloudEvent(attributes, event.data)
     message = kafka_binding.to_structured(
-        sdk_event, _JSON, key_mapper=lambda _: str(event.caseid) if event.caseid else None
+        sdk_event, _JSON, key_mapper=lambda _: key or (str(event.caseid) if event.caseid else None)
     )
-    key = message.key.encode() if isinstance(message.key, str) else message.key
-    return KafkaRecord(key=key, value=message.value, headers=tuple(message.headers.items()))
+    record_key = message.key.encode() if isinstance(message.key, str) else message.key
+    return KafkaRecord(key=record_key, value=message.value, headers=tuple(message.headers.items()))
 
 
 def decode(record: KafkaRecord) -> CloudEvent:

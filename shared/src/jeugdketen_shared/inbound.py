@@ -12,7 +12,7 @@ import orjson
 from pydantic import ValidationError
 
 from jeugdketen_shared.cloudevents import CloudEvent, problems_from
-from jeugdketen_shared.contracts.base import MessageData
+from jeugdketen_shared.contracts.base import MessageData, case_of
 from jeugdketen_shared.contracts.fields import NOW_CONTEXT_KEY
 from jeugdketen_shared.refusal import Refusal
 
@@ -82,9 +82,10 @@ class Contracts:
             data = contract.model_validate(envelope.data, context={NOW_CONTEXT_KEY: now})
         except ValidationError as error:
             raise InvalidData(error) from error
-        if envelope.caseid is not None and envelope.caseid != data.case_id:
+        case_id = case_of(data)
+        if envelope.caseid is not None and envelope.caseid != case_id:
             raise CaseIdMismatch(
-                f"the caseid attribute {envelope.caseid} differs from data.case_id {data.case_id}"
+                f"the caseid attribute {envelope.caseid} differs from data.case_id {case_id}"
             )
         return ReceivedMessage(envelope=envelope, data=data)
 

@@ -61,7 +61,7 @@ class InboundGateway:
                 continue
             try:
                 message = self._contracts.validate(envelope, now)
-                _check_keyed_by_case(arrival, message)
+                _check_key(arrival, message)
                 readable.append((arrival, message))
             except Refusal as refusal:
                 rejections.append(Rejection(arrival, refusal, envelope))
@@ -74,15 +74,16 @@ class InboundGateway:
         return rejections
 
 
-class NotKeyedByCase(Refusal):
-    """A partner message on Kafka must have its case id as key, so that one case stays in order."""
+class WrongKey(Refusal):
+    """A partner message on Kafka is keyed by what it is about (its case id, or its provider for
+    capacity), so that one case stays in one partition, in order."""
 
-    reason = "key-not-case-id"
+    reason = "wrong-key"
 
 
-def _check_keyed_by_case(arrival: Arrival, message: ReceivedMessage) -> None:
-    if arrival.topic is not None and arrival.record.key != str(message.data.case_id).encode():
-        raise NotKeyedByCase
+def _check_key(arrival: Arrival, message: ReceivedMessage) -> None:
+    if arrival.topic is not None and arrival.record.key != message.data.partition_key().encode():
+        raise WrongKey
 
 
 ReceiveBatch = Callable[[Sequence[Arrival]], Awaitable[object]]

@@ -26,7 +26,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import get_topic
 
 from jeugdketen_shared.cloudevents import CloudEvent, KafkaRecord, encode, recorded_now
-from jeugdketen_shared.contracts.base import DomainEventData
+from jeugdketen_shared.contracts.base import DomainEventData, case_of
 from jeugdketen_shared.kafka import send_all
 
 log = structlog.get_logger(__name__)
@@ -119,10 +119,11 @@ class OutboxRelay:
                 source=self._source,
                 type=contract.cloudevent_type,
                 time=recorded_now(event.timestamp),
-                caseid=contract.case_id,
+                caseid=case_of(contract),
                 causationid=getattr(event, "causation_id", None),
                 data=contract.model_dump(mode="json"),
-            )
+            ),
+            key=contract.partition_key(),
         )
 
     def _on_notify(self, *_: object) -> None:

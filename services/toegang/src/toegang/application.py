@@ -7,6 +7,7 @@ from eventsourcing.application import Application
 
 from jeugdketen_shared.batch import BatchRecorder, Outcome, UnitOfWork
 from jeugdketen_shared.contracts import toegang as contracts
+from jeugdketen_shared.contracts.base import CaseMessage
 from jeugdketen_shared.inbound import ReceivedMessage
 from jeugdketen_shared.privacy import Pseudonymizer
 from toegang.domain import Case, ensure_not_yet_referred, referred
@@ -34,6 +35,8 @@ class Toegang(Application[UUID]):
 
     def _handle(self, unit: UnitOfWork, message: ReceivedMessage) -> None:
         data, causation_id = message.data, message.envelope.id
+        if not isinstance(data, CaseMessage):
+            raise TypeError(f"toegang takes messages about a case, not {type(data).__name__}")
         case = unit.get(data.case_id, Case)
         match data:
             case contracts.ReferralSubmission():

@@ -62,6 +62,10 @@ class Case(Aggregate):
 
     class ToegangDecided(Aggregate.Event):
         decision: ToegangDecision
+        # repeated from the referral, so that triage can open its case from this event alone
+        youth_pseudonym: str
+        gemeente_code: str
+        kader: Kader
         occurred_at: datetime
         causation_id: str
 
@@ -107,7 +111,14 @@ class Case(Aggregate):
 
     def decide(self, decision: ToegangDecision, occurred_at: datetime, causation_id: str) -> None:
         self._check_open_at(occurred_at)
-        self._toegang_decided(decision=decision, occurred_at=occurred_at, causation_id=causation_id)
+        self._toegang_decided(
+            decision=decision,
+            youth_pseudonym=self.youth_pseudonym,
+            gemeente_code=self.gemeente_code,
+            kader=self.kader,
+            occurred_at=occurred_at,
+            causation_id=causation_id,
+        )
 
     def withdraw(self, occurred_at: datetime, causation_id: str) -> None:
         self._check_open_at(occurred_at)
@@ -125,7 +136,13 @@ class Case(Aggregate):
 
     @event(ToegangDecided)
     def _toegang_decided(
-        self, decision: ToegangDecision, occurred_at: datetime, causation_id: str
+        self,
+        decision: ToegangDecision,
+        youth_pseudonym: str,
+        gemeente_code: str,
+        kader: Kader,
+        occurred_at: datetime,
+        causation_id: str,
     ) -> None:
         self.decision = ToegangDecision(decision)
 

@@ -35,6 +35,9 @@ def as_contract(event: DomainEvent) -> DomainEventData:
                 case_id=event.originator_id,
                 occurred_at=event.occurred_at,
                 decision=event.decision,
+                youth_pseudonym=event.youth_pseudonym,
+                gemeente_code=event.gemeente_code,
+                kader=event.kader,
             )
         case Case.ReferralWithdrawn():
             return contracts.ReferralWithdrawn(

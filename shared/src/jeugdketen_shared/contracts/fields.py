@@ -97,3 +97,12 @@ YouthPseudonym = Annotated[
         description="Keyed pseudonym of the youth (HMAC-SHA256 of the BSN); stable across cases",
     ),
 ]
+
+ProviderId = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{8}$",
+        description="KvK number of the provider (jeugdhulpaanbieder)",
+        examples=["12345678"],
+    ),
+]

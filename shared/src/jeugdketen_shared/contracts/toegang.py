@@ -5,14 +5,14 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from jeugdketen_shared.contracts.base import DomainEventData, InboundMessage
+from jeugdketen_shared.contracts.base import CaseMessage, DomainEventData, InboundMessage
 from jeugdketen_shared.contracts.fields import Bsn, GemeenteCode, YouthPseudonym
 from jeugdketen_shared.vocabulary import Kader, ToegangDecision, Verwijzer
 
 # --- inbound: what partners report -------------------------------------------------------
 
 
-class ReferralSubmission(InboundMessage):
+class ReferralSubmission(InboundMessage, CaseMessage):
     """A verwijzer refers a youth to toegang (aanmelding; iJw JW315 request for care)."""
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.referral-submitted"
@@ -22,20 +22,20 @@ class ReferralSubmission(InboundMessage):
     kader: Kader = Field(description="Vrijwillig or gedwongen kader (iJw: JuridischeStatus)")
 
 
-class VerklarendeAnalyseReport(InboundMessage):
+class VerklarendeAnalyseReport(InboundMessage, CaseMessage):
     """Toegang and jeugdhulp have completed the verklarende analyse of the case."""
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.verklarende-analyse-reported"
 
 
-class ToegangDecisionReport(InboundMessage):
+class ToegangDecisionReport(InboundMessage, CaseMessage):
     """The gemeente's toegang decided on the case (beschikking / besluit toegang)."""
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.decision-reported"
     decision: ToegangDecision
 
 
-class ReferralWithdrawal(InboundMessage):
+class ReferralWithdrawal(InboundMessage, CaseMessage):
     """The referrer withdraws the referral before toegang decided on it."""
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.referral-withdrawal-submitted"
@@ -44,7 +44,7 @@ class ReferralWithdrawal(InboundMessage):
 # --- domain events: what toegang recorded ------------------------------------------------
 
 
-class ReferralReceived(DomainEventData):
+class ReferralReceived(DomainEventData, CaseMessage):
     """Toegang received a referral; the case enters the chain."""
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.referral-received"
@@ -54,20 +54,23 @@ class ReferralReceived(DomainEventData):
     kader: Kader
 
 
-class VerklarendeAnalyseCompleted(DomainEventData):
+class VerklarendeAnalyseCompleted(DomainEventData, CaseMessage):
     """The verklarende analyse of the case was completed."""
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.verklarende-analyse-completed"
 
 
-class ToegangDecided(DomainEventData):
+class ToegangDecided(DomainEventData, CaseMessage):
     """Toegang decided: local basic help, forward to gezamenlijke triage, or no help."""
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.toegang-decided"
     decision: ToegangDecision
+    youth_pseudonym: YouthPseudonym
+    gemeente_code: GemeenteCode
+    kader: Kader
 
 
-class ReferralWithdrawn(DomainEventData):
+class ReferralWithdrawn(DomainEventData, CaseMessage):
     """The referral was withdrawn before a decision; the case leaves the chain."""
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.referral-withdrawn"
