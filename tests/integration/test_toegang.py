@@ -13,7 +13,7 @@ from tests.conftest import IsolatedPlatform
 from tests.support.kafka import Records, publish, read_all, read_until
 from tests.support.partners import as_kafka, follow_up, referral
 from tests.support.services import running_in_process
-from toegang.main import build_application, serve
+from toegang.main import WIRING, build_application
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,7 @@ def at_least(count: int):
 async def test_a_referral_becomes_a_referral_received_event(platform: IsolatedPlatform) -> None:
     kafka = platform.infrastructure.kafka_bootstrap_servers
     submitted = referral(bsn="999990019")
-    async with running_in_process(serve, platform.settings()):
+    async with running_in_process(WIRING, build_application, platform.settings()):
         await publish(kafka, platform.topic("toegang", "inbound"), [as_kafka(submitted)])
         records = await read_until(kafka, platform.topic("toegang", "events"), at_least(1))
 
@@ -61,7 +61,7 @@ async def test_a_case_moves_through_toegang_in_order(platform: IsolatedPlatform)
         follow_up("verklarende-analyse-reported", case_id),
         follow_up("decision-reported", case_id, decision="gezamenlijke-triage"),
     ]
-    async with running_in_process(serve, platform.settings()):
+    async with running_in_process(WIRING, build_application, platform.settings()):
         await publish(kafka, platform.topic("toegang", "inbound"), [as_kafka(m) for m in messages])
         records = await read_until(kafka, platform.topic("toegang", "events"), at_least(3))
 
@@ -78,7 +78,7 @@ async def test_a_message_delivered_twice_is_recorded_once(platform: IsolatedPlat
     inbound = platform.topic("toegang", "inbound")
     submitted = referral()
     sentinel = referral()
-    async with running_in_process(serve, platform.settings()):
+    async with running_in_process(WIRING, build_application, platform.settings()):
         # twice in one poll, and once more after it was recorded
         await publish(kafka, inbound, [as_kafka(submitted), as_kafka(submitted)])
         await read_until(kafka, platform.topic("toegang", "events"), at_least(1))
@@ -120,7 +120,7 @@ async def test_a_bad_message_is_rejected_with_its_reason_and_changes_nothing(
     if name == "keyed by something else":
         key = b"huisartsenpraktijk-de-linde"
     sentinel = referral(case_id)
-    async with running_in_process(serve, platform.settings()):
+    async with running_in_process(WIRING, build_application, platform.settings()):
         # one case, one partition: once the sentinel is out, the bad message was read (and a
         # wrongly keyed one is waited for on the rejected topic)
         await publish(

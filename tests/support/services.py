@@ -5,22 +5,26 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from jeugdketen_shared.batch import ChainApplication
+from jeugdketen_shared.service import ServiceWiring, serve
 from jeugdketen_shared.settings import ServiceSettings
 
-Serve = Callable[[ServiceSettings, str, asyncio.Event], Awaitable[None]]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @asynccontextmanager
 async def running_in_process(
-    serve: Serve, settings: ServiceSettings, role: str = "all"
+    wiring: ServiceWiring,
+    build_application: Callable[[ServiceSettings], ChainApplication],
+    settings: ServiceSettings,
+    role: str = "all",
 ) -> AsyncIterator[None]:
     stopping = asyncio.Event()
-    task = asyncio.create_task(serve(settings, role, stopping))
+    task = asyncio.create_task(serve(wiring, build_application(settings), settings, role, stopping))
     try:
         yield
         if task.done():

@@ -9,6 +9,7 @@ Commands must check their guards before they trigger an event, so a refused mess
 no pending event on an aggregate that a later message of the batch still uses.
 """
 
+from abc import abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
@@ -124,3 +125,19 @@ class BatchRecorder:
             return Refused(message, refusal)
         unit.add(MessageReceipt(envelope.source, envelope.id, message.content_digest))
         return Accepted(message)
+
+
+class ChainApplication(Application[UUID]):
+    """A service of the chain: records a poll's messages, from partners or upstream services,
+    in one transaction, each applied by `handle`."""
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self._batches = BatchRecorder(self, self.handle)
+
+    def record(self, messages: Sequence[ReceivedMessage]) -> list[Outcome]:
+        return self._batches.record(messages)
+
+    @abstractmethod
+    def handle(self, unit: UnitOfWork, message: ReceivedMessage) -> None:
+        """Apply one message to the aggregates of the unit of work, or raise a Refusal."""

@@ -1,11 +1,8 @@
 """toegang's application layer: load the case, act, save; one method per partner message."""
 
-from collections.abc import Sequence
 from uuid import UUID
 
-from eventsourcing.application import Application
-
-from jeugdketen_shared.batch import BatchRecorder, Outcome, UnitOfWork
+from jeugdketen_shared.batch import ChainApplication, UnitOfWork
 from jeugdketen_shared.contracts import toegang as contracts
 from jeugdketen_shared.contracts.base import CaseMessage
 from jeugdketen_shared.inbound import ReceivedMessage
@@ -13,19 +10,14 @@ from jeugdketen_shared.privacy import Pseudonymizer
 from toegang.domain import Case, ensure_not_yet_referred, referred
 
 
-class Toegang(Application[UUID]):
+class Toegang(ChainApplication):
     """The event-sourced toegang service; its events are stored in the table `toegang_events`."""
 
     name = "toegang"
 
     def __init__(self, pseudonymizer: Pseudonymizer, env: dict[str, str] | None = None) -> None:
-        super().__init__(env)
         self._pseudonymizer = pseudonymizer
-        self._batches = BatchRecorder(self, self._handle)
-
-    def record(self, messages: Sequence[ReceivedMessage]) -> list[Outcome]:
-        """Record the partner messages of one poll in one transaction."""
-        return self._batches.record(messages)
+        super().__init__(env)
 
     def case(self, case_id: UUID) -> Case:
         case: Case = self.repository.get(case_id)
@@ -33,7 +25,7 @@ class Toegang(Application[UUID]):
             raise TypeError(f"{case_id} is not a case")
         return case
 
-    def _handle(self, unit: UnitOfWork, message: ReceivedMessage) -> None:
+    def handle(self, unit: UnitOfWork, message: ReceivedMessage) -> None:
         data, causation_id = message.data, message.envelope.id
         if not isinstance(data, CaseMessage):
             raise TypeError(f"toegang takes messages about a case, not {type(data).__name__}")

@@ -1,0 +1,167 @@
+"""How every event-sourced service of the platform runs: one wiring, three roles.
+
+A service declares a `ServiceWiring` (what it takes from partners, which other services'
+events it applies, which of its stored events it publishes) and an application factory; this
+module builds the Kafka subscribers, the outbox relay and the process around them.
+
+`python -m <service>` runs ingress and relay in one process; `ingress` and `relay` run one
+each, so the relay (one per service: it publishes in log order) can live apart from
+scaled-out ingress instances.
+"""
+
+import argparse
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+
+import structlog
+from aiokafka import AIOKafkaProducer
+from eventsourcing.domain import DomainEvent
+from faststream.kafka import KafkaBroker
+
+from jeugdketen_shared.batch import ChainApplication
+from jeugdketen_shared.clock import Clock, SystemClock
+from jeugdketen_shared.contracts.base import DomainEventData
+from jeugdketen_shared.eventstore import postgres_environment
+from jeugdketen_shared.inbound import Contracts
+from jeugdketen_shared.ingress import InboundGateway, subscribe_batches
+from jeugdketen_shared.kafka import create_producer
+from jeugdketen_shared.logs import configure_logging
+from jeugdketen_shared.outbox import OutboxRelay
+from jeugdketen_shared.rejections import RejectionPublisher
+from jeugdketen_shared.settings import ServiceSettings
+from jeugdketen_shared.upstream import UpstreamGateway
+
+ROLES = ("all", "ingress", "relay")
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Upstream:
+    """Another service whose domain events this service applies."""
+
+    service: str
+    contracts: Contracts
+
+
+@dataclass(frozen=True)
+class ServiceWiring:
+    name: str
+    inbound: Contracts
+    inbound_description: str
+    published: Sequence[type[DomainEvent]]
+    as_contract: Callable[[DomainEvent], DomainEventData]
+    upstream: Sequence[Upstream] = ()
+
+
+def event_store_environment(settings: ServiceSettings) -> dict[str, str]:
+    return postgres_environment(settings.database_url, settings.database_schema)
+
+
+def build_broker(
+    wiring: ServiceWiring,
+    settings: ServiceSettings,
+    application: ChainApplication,
+    producer: AIOKafkaProducer,
+    clock: Clock,
+) -> KafkaBroker:
+    topics = settings.topics(wiring.name)
+    broker = KafkaBroker(settings.kafka_bootstrap_servers, client_id=f"{wiring.name}-ingress")
+    inbound = InboundGateway(
+        wiring.inbound,
+        application.record,
+        RejectionPublisher(producer, topics.rejected, settings.source(wiring.name)),
+        clock,
+    )
+    subscribe_batches(
+        broker,
+        topic=topics.inbound,
+        group_id=topics.consumer_group,
+        receive=inbound.receive,
+        description=wiring.inbound_description,
+    )
+    for upstream in wiring.upstream:
+        gateway = UpstreamGateway(upstream.contracts, application.record, clock)
+        subscribe_batches(
+            broker,
+            topic=settings.topics(upstream.service).events,
+            group_id=f"{topics.consumer_group}.{upstream.service}-events",
+            receive=gateway.receive,
+            description=f"{upstream.service}'s domain events that {wiring.name} applies",
+        )
+    return broker
+
+
+def build_relay(
+    wiring: ServiceWiring,
+    settings: ServiceSettings,
+    application: ChainApplication,
+    producer: AIOKafkaProducer,
+) -> OutboxRelay:
+    return OutboxRelay(
+        application=application,
+        published=wiring.published,
+        as_contract=wiring.as_contract,
+        producer=producer,
+        topic=settings.topics(wiring.name).events,
+        source=settings.source(wiring.name),
+        database_url=settings.database_url,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running_producer(settings: ServiceSettings) -> AsyncIterator[AIOKafkaProducer]:
+    producer = create_producer(settings.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        yield producer
+    finally:
+        await producer.stop()
+
+
+async def serve(
+    wiring: ServiceWiring,
+    application: ChainApplication,
+    settings: ServiceSettings,
+    role: str,
+    stopping: asyncio.Event,
+) -> None:
+    """Run the role until `stopping` is set; the application is closed at the end."""
+    async with running_producer(settings) as producer, contextlib.AsyncExitStack() as stack:
+        if role in {"all", "ingress"}:
+            broker = build_broker(wiring, settings, application, producer, SystemClock())
+            await broker.start()
+            stack.push_async_callback(broker.stop)
+        if role in {"all", "relay"}:
+            relay = asyncio.create_task(build_relay(wiring, settings, application, producer).run())
+            stack.callback(relay.cancel)
+        log.info("service running", role=role)
+        await stopping.wait()
+        log.info("service stopping", role=role)
+    application.close()
+
+
+def cli(
+    wiring: ServiceWiring, build_application: Callable[[ServiceSettings], ChainApplication]
+) -> None:
+    parser = argparse.ArgumentParser(prog=wiring.name, description=__doc__)
+    parser.add_argument("role", nargs="?", default="all", choices=ROLES)
+    arguments = parser.parse_args()
+    configure_logging(wiring.name)
+    settings = ServiceSettings()
+    asyncio.run(
+        _serve_until_signalled(wiring, build_application(settings), settings, arguments.role)
+    )
+
+
+async def _serve_until_signalled(
+    wiring: ServiceWiring, application: ChainApplication, settings: ServiceSettings, role: str
+) -> None:
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    await serve(wiring, application, settings, role, stopping)
