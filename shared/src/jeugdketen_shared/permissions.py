@@ -1,0 +1,185 @@
+"""Who may publish what: the one readable place of the chain partners' permissions.
+
+A partner publishes as itself: for now its identity is the `jeugdketen-partner` header (Kafka)
+or `Jeugdketen-Partner` header (HTTP) set by the publisher; authentication replaces it later.
+The registry of partners (deploy/partners.toml) says each partner's kind, the CloudEvent
+sources it publishes as, and its gemeente or KvK number. This module says what each kind may
+send, and checks what the data itself tells: a gemeente refers only its own residents, a
+provider reports only its own placements and capacity, a referrer states its own kind.
+"""
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from types import MappingProxyType
+
+from jeugdketen_shared.cloudevents import CloudEvent
+from jeugdketen_shared.contracts.base import MessageData
+from jeugdketen_shared.refusal import Refusal
+
+PARTNER_HEADER = "jeugdketen-partner"
+
+
+class PartnerKind(StrEnum):
+    GEMEENTE = "gemeente"
+    HUISARTS = "huisarts"
+    JEUGDARTS = "jeugdarts"
+    GECERTIFICEERDE_INSTELLING = "gecertificeerde-instelling"
+    VEILIG_THUIS = "veilig-thuis"
+    RAAD_VOOR_DE_KINDERBESCHERMING = "raad-voor-de-kinderbescherming"
+    RECHTER = "rechter"
+    TRIAGETAFEL = "triagetafel"
+    REGIONAAL_EXPERTTEAM = "regionaal-expertteam"
+    AANBIEDER = "aanbieder"
+
+
+_REFERRAL = "nl.jeugdketen.toegang.referral-submitted"
+_WITHDRAWAL = "nl.jeugdketen.toegang.referral-withdrawal-submitted"
+_REFERRERS = (
+    PartnerKind.HUISARTS,
+    PartnerKind.JEUGDARTS,
+    PartnerKind.GECERTIFICEERDE_INSTELLING,
+    PartnerKind.VEILIG_THUIS,
+    PartnerKind.RAAD_VOOR_DE_KINDERBESCHERMING,
+    PartnerKind.RECHTER,
+)
+
+MAY_PUBLISH: Mapping[PartnerKind, frozenset[str]] = MappingProxyType(
+    {
+        # the gemeente's toegang: referrals of its lokaal team (self-referrals included),
+        # the verklarende analyse and the toegang decision
+        PartnerKind.GEMEENTE: frozenset(
+            {
+                _REFERRAL,
+                _WITHDRAWAL,
+                "nl.jeugdketen.toegang.verklarende-analyse-reported",
+                "nl.jeugdketen.toegang.decision-reported",
+            }
+        ),
+        **{kind: frozenset({_REFERRAL, _WITHDRAWAL}) for kind in _REFERRERS},
+        PartnerKind.TRIAGETAFEL: frozenset(
+            {
+                "nl.jeugdketen.triage.decision-reported",
+                "nl.jeugdketen.triage.ret-escalation-reported",
+            }
+        ),
+        PartnerKind.REGIONAAL_EXPERTTEAM: frozenset({"nl.jeugdketen.triage.ret-advice-reported"}),
+        PartnerKind.AANBIEDER: frozenset(
+            {
+                "nl.jeugdketen.plaatsing.placement-requested",
+                "nl.jeugdketen.plaatsing.placement-start-reported",
+                "nl.jeugdketen.plaatsing.transfer-reported",
+                "nl.jeugdketen.plaatsing.end-of-care-reported",
+                "nl.jeugdketen.plaatsing.continuity-plan-reported",
+                "nl.jeugdketen.plaatsing.capacity-reported",
+            }
+        ),
+    }
+)
+
+# a referrer other than the gemeente states itself as verwijzer (a gemeente's lokaal team
+# also registers self-referrals, so it may state any)
+_OWN_VERWIJZER = {
+    PartnerKind.HUISARTS: {"huisarts", "poh-jeugd"},
+    PartnerKind.JEUGDARTS: {"jeugdarts"},
+    PartnerKind.GECERTIFICEERDE_INSTELLING: {"gecertificeerde-instelling"},
+    PartnerKind.VEILIG_THUIS: {"veilig-thuis"},
+    PartnerKind.RAAD_VOOR_DE_KINDERBESCHERMING: {"raad-voor-de-kinderbescherming"},
+    PartnerKind.RECHTER: {"rechter"},
+}
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: str
+    kind: PartnerKind
+    sources: frozenset[str]
+    gemeente_code: str | None = None
+    provider: str | None = None
+    """KvK number, for a provider (aanbieder)."""
+
+
+class UnknownPartner(Refusal):
+    """The message names no partner of the chain (the jeugdketen-partner header)."""
+
+    reason = "unknown-partner"
+
+
+class NotPermitted(Refusal):
+    """This kind of partner may not publish this type of message."""
+
+    reason = "not-permitted"
+
+
+class SourceNotOfPartner(Refusal):
+    """The CloudEvent's source is not one the partner publishes as."""
+
+    reason = "source-not-of-partner"
+
+
+class NotOwnResident(Refusal):
+    """A gemeente publishes only about its own residents."""
+
+    reason = "not-own-resident"
+
+
+class NotOwnProvider(Refusal):
+    """A provider reports only its own placements and capacity."""
+
+    reason = "not-own-provider"
+
+
+class NotOwnVerwijzer(Refusal):
+    """A referrer states its own kind as verwijzer."""
+
+    reason = "not-own-verwijzer"
+
+
+class PartnerRegistry:
+    def __init__(self, partners: list[Partner]) -> None:
+        self._by_id = {partner.id: partner for partner in partners}
+
+    @classmethod
+    def load(cls, path: Path) -> "PartnerRegistry":
+        with path.open("rb") as file:
+            entries = tomllib.load(file).get("partner", [])
+        return cls(
+            [
+                Partner(
+                    id=entry["id"],
+                    kind=PartnerKind(entry["kind"]),
+                    sources=frozenset(entry["sources"]),
+                    gemeente_code=entry.get("gemeente_code"),
+                    provider=entry.get("provider"),
+                )
+                for entry in entries
+            ]
+        )
+
+    def authorise(self, partner_id: str | None, envelope: CloudEvent, data: MessageData) -> Partner:
+        """The partner, when it may publish this message; else the refusal that says why."""
+        partner = self._by_id.get(partner_id or "")
+        if partner is None:
+            raise UnknownPartner(f"no partner {partner_id!r} in the registry")
+        if envelope.type not in MAY_PUBLISH.get(partner.kind, frozenset()):
+            raise NotPermitted(f"a {partner.kind} may not publish {envelope.type}")
+        if envelope.source not in partner.sources:
+            raise SourceNotOfPartner(f"{partner.id} does not publish as {envelope.source}")
+        _check_data(partner, data)
+        return partner
+
+
+def _check_data(partner: Partner, data: MessageData) -> None:
+    gemeente_code = getattr(data, "gemeente_code", None)
+    if partner.kind is PartnerKind.GEMEENTE and gemeente_code not in (None, partner.gemeente_code):
+        raise NotOwnResident(f"{partner.id} is {partner.gemeente_code}, not {gemeente_code}")
+    provider = getattr(data, "provider", None)
+    if partner.kind is PartnerKind.AANBIEDER and provider not in (None, partner.provider):
+        # a transfer names only where the youth goes; who may report it is the case's business
+        raise NotOwnProvider(f"{partner.id} is provider {partner.provider}, not {provider}")
+    own_verwijzer = _OWN_VERWIJZER.get(partner.kind)
+    verwijzer = getattr(data, "verwijzer", None)
+    if own_verwijzer is not None and verwijzer is not None and verwijzer not in own_verwijzer:
+        raise NotOwnVerwijzer(f"a {partner.kind} refers as {' or '.join(sorted(own_verwijzer))}")
