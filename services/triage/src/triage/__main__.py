@@ -1,0 +1,3 @@
+from triage.main import cli
+
+cli()
