@@ -38,6 +38,8 @@ class IsolatedPlatform:
             "DATABASE_SCHEMA": self.schema,
             "JEUGDKETEN_TOPIC_PREFIX": self.prefix,
             "JEUGDKETEN_PSEUDONYM_KEY": self.pseudonym_key,
+            # any free port: several services may run in one test
+            "JEUGDKETEN_HTTP_PORT": "0",
         }
 
     def topic(self, service: str, kind: str) -> str:

@@ -17,7 +17,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
-from jeugdketen_shared.batch import Outcome, Refused
+from jeugdketen_shared.batch import Accepted, Outcome, Refused, Repeated
 from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.cloudevents import decode
 from jeugdketen_shared.inbound import Contracts, ReceivedMessage
@@ -44,34 +44,41 @@ class InboundGateway:
         self._rejections = rejections
         self._clock = clock
 
-    async def receive(self, arrivals: Sequence[Arrival]) -> list[Rejection]:
+    async def receive(self, arrivals: Sequence[Arrival]) -> list[Accepted | Repeated | Rejection]:
         """Record what is valid in one transaction, then publish a rejection for the rest.
 
-        Infrastructure errors propagate, so the caller does not acknowledge the batch and it
-        is delivered again; the receipts make that redelivery record nothing twice.
+        Returns each arrival's outcome, in order. Infrastructure errors propagate, so the
+        caller does not acknowledge the batch and it is delivered again; the receipts make that
+        redelivery record nothing twice.
         """
         now = self._clock.now()
-        readable: list[tuple[Arrival, ReceivedMessage]] = []
-        rejections: list[Rejection] = []
+        outcomes: list[Accepted | Repeated | Rejection | None] = []
+        readable: list[tuple[int, Arrival, ReceivedMessage]] = []
         for arrival in arrivals:
             try:
                 envelope = decode(arrival.record)
             except Refusal as refusal:
-                rejections.append(Rejection(arrival, refusal))
+                outcomes.append(Rejection(arrival, refusal))
                 continue
             try:
                 message = self._contracts.validate(envelope, now)
                 _check_key(arrival, message)
-                readable.append((arrival, message))
             except Refusal as refusal:
-                rejections.append(Rejection(arrival, refusal, envelope))
-        outcomes = await asyncio.to_thread(self._record, [message for _, message in readable])
-        for (arrival, message), outcome in zip(readable, outcomes, strict=True):
-            if isinstance(outcome, Refused):
-                rejections.append(Rejection(arrival, outcome.refusal, message.envelope))
+                outcomes.append(Rejection(arrival, refusal, envelope))
+                continue
+            readable.append((len(outcomes), arrival, message))
+            outcomes.append(None)  # decided by the application, below
+        recorded = await asyncio.to_thread(self._record, [message for *_, message in readable])
+        for (position, arrival, message), outcome in zip(readable, recorded, strict=True):
+            outcomes[position] = (
+                Rejection(arrival, outcome.refusal, message.envelope)
+                if isinstance(outcome, Refused)
+                else outcome
+            )
+        rejections = [outcome for outcome in outcomes if isinstance(outcome, Rejection)]
         if rejections:
             await self._rejections.publish(rejections, now)
-        return rejections
+        return [outcome for outcome in outcomes if outcome is not None]
 
 
 class WrongKey(Refusal):

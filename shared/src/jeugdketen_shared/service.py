@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 
 import structlog
+import uvicorn
 from aiokafka import AIOKafkaProducer
 from eventsourcing.domain import DomainEvent
 from faststream.kafka import KafkaBroker
@@ -25,6 +26,7 @@ from jeugdketen_shared.batch import ChainApplication
 from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.contracts.base import DomainEventData
 from jeugdketen_shared.eventstore import postgres_environment
+from jeugdketen_shared.http_ingress import EmbeddedServer, create_http_app
 from jeugdketen_shared.inbound import Contracts
 from jeugdketen_shared.ingress import InboundGateway, subscribe_batches
 from jeugdketen_shared.kafka import create_producer
@@ -61,21 +63,33 @@ def event_store_environment(settings: ServiceSettings) -> dict[str, str]:
     return postgres_environment(settings.database_url, settings.database_schema)
 
 
-def build_broker(
+def build_inbound_gateway(
     wiring: ServiceWiring,
     settings: ServiceSettings,
     application: ChainApplication,
     producer: AIOKafkaProducer,
     clock: Clock,
+) -> InboundGateway:
+    """The one door for partner messages, from Kafka and from HTTP alike."""
+    return InboundGateway(
+        wiring.inbound,
+        application.record,
+        RejectionPublisher(
+            producer, settings.topics(wiring.name).rejected, settings.source(wiring.name)
+        ),
+        clock,
+    )
+
+
+def build_broker(
+    wiring: ServiceWiring,
+    settings: ServiceSettings,
+    application: ChainApplication,
+    inbound: InboundGateway,
+    clock: Clock,
 ) -> KafkaBroker:
     topics = settings.topics(wiring.name)
     broker = KafkaBroker(settings.kafka_bootstrap_servers, client_id=f"{wiring.name}-ingress")
-    inbound = InboundGateway(
-        wiring.inbound,
-        application.record,
-        RejectionPublisher(producer, topics.rejected, settings.source(wiring.name)),
-        clock,
-    )
     subscribe_batches(
         broker,
         topic=topics.inbound,
@@ -122,6 +136,33 @@ async def running_producer(settings: ServiceSettings) -> AsyncIterator[AIOKafkaP
         await producer.stop()
 
 
+@contextlib.asynccontextmanager
+async def serving_http(
+    wiring: ServiceWiring, settings: ServiceSettings, inbound: InboundGateway
+) -> AsyncIterator[None]:
+    server = EmbeddedServer(
+        uvicorn.Config(
+            create_http_app(wiring.name, inbound),
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            access_log=False,
+        )
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:  # uvicorn reports a failed bind only by ending its task
+        if serving.done():
+            serving.result()
+            raise RuntimeError(f"{wiring.name}: HTTP ingress did not start")
+        await asyncio.sleep(0.01)
+    log.info("http ingress listening", port=server.servers[0].sockets[0].getsockname()[1])
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await serving
+
+
 async def serve(
     wiring: ServiceWiring,
     application: ChainApplication,
@@ -132,9 +173,12 @@ async def serve(
     """Run the role until `stopping` is set; the application is closed at the end."""
     async with running_producer(settings) as producer, contextlib.AsyncExitStack() as stack:
         if role in {"all", "ingress"}:
-            broker = build_broker(wiring, settings, application, producer, SystemClock())
+            clock = SystemClock()
+            inbound = build_inbound_gateway(wiring, settings, application, producer, clock)
+            broker = build_broker(wiring, settings, application, inbound, clock)
             await broker.start()
             stack.push_async_callback(broker.stop)
+            await stack.enter_async_context(serving_http(wiring, settings, inbound))
         if role in {"all", "relay"}:
             relay = asyncio.create_task(build_relay(wiring, settings, application, producer).run())
             stack.callback(relay.cancel)

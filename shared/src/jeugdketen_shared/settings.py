@@ -26,6 +26,12 @@ class ServiceSettings(BaseSettings):
         validation_alias="JEUGDKETEN_PSEUDONYM_KEY",
         description="Secret key of the BSN pseudonyms (at least 32 bytes); never commit it",
     )
+    http_host: str = Field(
+        default="127.0.0.1",
+        validation_alias="JEUGDKETEN_HTTP_HOST",
+        description="Where the HTTP ingress listens (0.0.0.0 in a container)",
+    )
+    http_port: int = Field(default=8080, validation_alias="JEUGDKETEN_HTTP_PORT")
     oin: str = Field(
         default="00000000000000000000",
         pattern=r"^\d{20}$",

@@ -1,0 +1,178 @@
+"""HTTP ingress for small partners without a Kafka client (a huisarts practice, a small gemeente).
+
+`POST /v1/messages` takes one CloudEvent (`application/cloudevents+json`, structured mode of the
+CloudEvents HTTP binding) or a batch (`application/cloudevents-batch+json`). The messages pass
+the very gateway that Kafka's do: the same validation, permissions and outcomes, and a refused
+message lands on the rejected topic too. Following the API Design Rules: the version in the
+path, plural nouns, the OpenAPI document at `/v1/openapi.json`, errors as
+`application/problem+json` (RFC 9457) with the rejected topic's machine-readable reason.
+"""
+
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Annotated, Literal
+
+import uvicorn
+from fastapi import FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from jeugdketen_shared.batch import Accepted, Repeated
+from jeugdketen_shared.cloudevents import STRUCTURED_CONTENT_TYPE, CloudEvent, KafkaRecord
+from jeugdketen_shared.contracts.rejection import FieldError
+from jeugdketen_shared.ingress import InboundGateway
+from jeugdketen_shared.permissions import PARTNER_HEADER
+from jeugdketen_shared.rejections import Arrival, Rejection
+
+BATCH_CONTENT_TYPE = "application/cloudevents-batch+json"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+MAX_MESSAGES_PER_REQUEST = 500
+
+
+class MessageOutcome(BaseModel):
+    id: str | None = Field(description="The CloudEvent id, when it could be read")
+    outcome: Literal["accepted", "repeated", "rejected"] = Field(
+        description="accepted: recorded; repeated: recorded before, nothing new; rejected: refused"
+    )
+    reason: str | None = Field(default=None, description="Why it was rejected (machine-readable)")
+    detail: str | None = None
+    errors: tuple[FieldError, ...] = ()
+
+
+class BatchOutcome(BaseModel):
+    results: list[MessageOutcome] = Field(description="One per message, in the order sent")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with the rejected topic's reason and field errors."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    reason: str
+    errors: tuple[FieldError, ...] = ()
+
+
+def create_http_app(service: str, gateway: InboundGateway) -> FastAPI:
+    app = FastAPI(
+        title=f"jeugdketen {service}: partner messages over HTTP",
+        version="1.0.0",
+        description=__doc__,
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+    )
+
+    @app.post(
+        "/v1/messages",
+        summary="Publish one partner message, or a batch",
+        response_model=MessageOutcome | BatchOutcome,
+        status_code=202,
+        responses={
+            200: {"model": MessageOutcome | BatchOutcome, "description": "Repeated, or a batch"},
+            400: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}},
+            413: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}},
+            415: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}},
+            422: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}},
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    STRUCTURED_CONTENT_TYPE: {"schema": CloudEvent.model_json_schema()},
+                    BATCH_CONTENT_TYPE: {
+                        "schema": {"type": "array", "items": CloudEvent.model_json_schema()}
+                    },
+                },
+            }
+        },
+    )
+    async def publish_messages(
+        request: Request,
+        jeugdketen_partner: Annotated[
+            str | None, Header(description="Who publishes (the partner registry's id)")
+        ] = None,
+    ) -> JSONResponse:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        body = await request.body()
+        if content_type not in {STRUCTURED_CONTENT_TYPE, "application/json", BATCH_CONTENT_TYPE}:
+            return _problem(415, "unsupported-media-type", f"send {STRUCTURED_CONTENT_TYPE}")
+        values = [body]
+        if content_type == BATCH_CONTENT_TYPE:
+            try:
+                values = list(_batch_members(body))
+            except ValueError as error:
+                return _problem(400, "malformed-json", f"the batch is not a JSON array: {error}")
+            if len(values) > MAX_MESSAGES_PER_REQUEST:
+                return _problem(413, "batch-too-large", f"at most {MAX_MESSAGES_PER_REQUEST}")
+        headers = ((PARTNER_HEADER, jeugdketen_partner.encode()),) if jeugdketen_partner else ()
+        outcomes = await gateway.receive(
+            [Arrival(KafkaRecord(key=None, value=value, headers=headers)) for value in values]
+        )
+        if content_type == BATCH_CONTENT_TYPE:
+            results = [_as_outcome(outcome) for outcome in outcomes]
+            return JSONResponse(BatchOutcome(results=results).model_dump(mode="json"))
+        [outcome] = outcomes
+        if isinstance(outcome, Rejection):
+            return _rejected(outcome)
+        status = 202 if isinstance(outcome, Accepted) else 200
+        return JSONResponse(_as_outcome(outcome).model_dump(mode="json"), status_code=status)
+
+    return app
+
+
+def _batch_members(body: bytes) -> Iterator[bytes]:
+    members = json.loads(body)
+    if not isinstance(members, list):
+        raise ValueError("expected an array")
+    # each member's own bytes, as the rejected topic keeps a refused message's original
+    return (json.dumps(member).encode() for member in members)
+
+
+def _as_outcome(outcome: Accepted | Repeated | Rejection) -> MessageOutcome:
+    if isinstance(outcome, Rejection):
+        return MessageOutcome(
+            id=outcome.envelope.id if outcome.envelope else None,
+            outcome="rejected",
+            reason=outcome.refusal.reason,
+            detail=outcome.refusal.detail,
+            errors=tuple(
+                FieldError(location=p.location, reason=p.reason, message=p.message)
+                for p in outcome.refusal.problems
+            ),
+        )
+    kind: Literal["accepted", "repeated"] = (
+        "accepted" if isinstance(outcome, Accepted) else "repeated"
+    )
+    return MessageOutcome(id=outcome.message.envelope.id, outcome=kind)
+
+
+def _rejected(rejection: Rejection) -> JSONResponse:
+    outcome = _as_outcome(rejection)
+    problem = Problem(
+        title="The message was rejected",
+        status=422,
+        detail=outcome.detail or "",
+        reason=outcome.reason or "",
+        errors=outcome.errors,
+    )
+    return JSONResponse(
+        problem.model_dump(mode="json"), status_code=422, media_type=PROBLEM_CONTENT_TYPE
+    )
+
+
+def _problem(status: int, reason: str, detail: str) -> JSONResponse:
+    problem = Problem(title=reason.replace("-", " "), status=status, detail=detail, reason=reason)
+    return JSONResponse(
+        problem.model_dump(mode="json"), status_code=status, media_type=PROBLEM_CONTENT_TYPE
+    )
+
+
+class EmbeddedServer(uvicorn.Server):
+    """uvicorn inside the service's own event loop: the service, not uvicorn, handles signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
