@@ -1,0 +1,283 @@
+"""Contracts of plaatsing: what providers publish on `jeugdketen.plaatsing.inbound`, the domain
+events plaatsing publishes on `jeugdketen.plaatsing.events`, and plaatsing's own reading of the
+triage events it applies.
+
+Inbound types end in what the partner did (`-submitted`, `-reported`), domain events in what
+plaatsing recorded, so that no type names both a partner message and a domain event.
+"""
+
+from enum import StrEnum
+from typing import ClassVar
+
+from pydantic import Field
+
+from jeugdketen_shared.contracts.base import (
+    CaseMessage,
+    DomainEventData,
+    InboundMessage,
+    ProviderMessage,
+)
+from jeugdketen_shared.contracts.fields import Bsn, GemeenteCode, ProviderId, YouthPseudonym
+from jeugdketen_shared.vocabulary import CareForm
+
+
+class TransferReason(StrEnum):
+    """Why a youth moves to another provider or place (overplaatsing)."""
+
+    ESCALATIE = "escalatie"
+    """The situation escalated: the youth needs a heavier care form or a safer place."""
+    GEPLANDE_AFSCHALING = "geplande-afschaling"
+    """A planned step down to lighter care."""
+    GEPLANDE_OPSCHALING = "geplande-opschaling"
+    """A planned step up to heavier care."""
+    CAPACITEIT = "capaciteit"
+    """The place is needed for someone else or the group closes: a move for capacity."""
+    AANBIEDER_BEEINDIGT_ZORG = "aanbieder-beeindigt-zorg"
+    """The provider ends the care it gave (iJw RedenBeeindiging 38, switch of provider)."""
+    OVERIG = "overig"
+
+
+class EndReason(StrEnum):
+    """Why care ends, aligned with iJw RedenBeeindiging so that a JW307 maps onto it."""
+
+    VOLGENS_PLAN = "volgens-plan"
+    """Care ended as planned (iJw RedenBeeindiging 31)."""
+    ACHTTIEN_JAAR = "achttien-jaar"
+    """Jeugdwet care ended because the youth turned 18 (iJw 31, "volgens plan")."""
+    UITSTROOM_WLZ = "uitstroom-wlz"
+    """The youth moves on to care under the Wlz (iJw RedenBeeindiging 39)."""
+    VERHUISD = "verhuisd"
+    """The youth moved away (woonplaatsbeginsel: another gemeente is responsible; iJw has a
+    reason of its own for moving, to be confirmed against the current codelijst)."""
+    OVERIG = "overig"
+    """Any other reason (iJw's remaining RedenBeeindiging codes)."""
+
+
+class ContinuityPlan(StrEnum):
+    """What follows Jeugdwet care when the youth turns 18 (18-/18+)."""
+
+    VERLENGDE_JEUGDHULP = "verlengde-jeugdhulp"
+    """Youth care continues after 18 under the Jeugdwet."""
+    WMO_BESCHERMD_WONEN = "wmo-beschermd-wonen"
+    WLZ = "wlz"
+    ZVW = "zvw"
+    NIET_NODIG = "niet-nodig"
+    """No care is needed after 18."""
+
+
+class DeviationReason(StrEnum):
+    """Why a placement deviates from the RET's binding advice."""
+
+    GEEN_PLEK_BESCHIKBAAR = "geen-plek-beschikbaar"
+    WENS_JEUGDIGE_OF_OUDERS = "wens-jeugdige-of-ouders"
+    VEILIGHEID = "veiligheid"
+    OVERIG = "overig"
+
+
+# --- inbound: what providers report ------------------------------------------------------
+
+
+class PlacementRequestSubmission(InboundMessage, CaseMessage):
+    """A provider puts the youth on its waiting list for a care form (wachtlijst)."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.placement-request-submitted"
+    provider: ProviderId
+    care_form: CareForm = Field(description="The care form the youth waits for")
+
+
+class PlacementStartReport(InboundMessage, CaseMessage):
+    """A provider reports that the youth's placement started (iJw JW305 start of care)."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.placement-start-reported"
+    provider: ProviderId
+    care_form: CareForm
+    location_gemeente_code: GemeenteCode = Field(
+        description="CBS code of the gemeente where the place is", examples=["GM0164"]
+    )
+    deviation_reason: DeviationReason | None = Field(
+        default=None,
+        description="Required when the care form deviates from the RET's binding advice",
+    )
+    crisis: bool = Field(
+        default=False,
+        description="A crisis placement, which may start before the case was triaged",
+    )
+    bsn: Bsn | None = Field(
+        default=None,
+        description=(
+            "Only for a crisis placement of a youth plaatsing does not know yet (no triage): "
+            "replaced by the youth's pseudonym at the ingress, never stored"
+        ),
+    )
+    gemeente_code: GemeenteCode | None = Field(
+        default=None,
+        description=(
+            "Only with `bsn`, for a crisis placement without triage: the gemeente where the "
+            "youth lives (woonplaatsbeginsel), which pays for the care"
+        ),
+    )
+
+
+class TransferReport(InboundMessage, CaseMessage):
+    """The youth moved to another provider or place (overplaatsing)."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.transfer-reported"
+    to_provider: ProviderId
+    to_care_form: CareForm
+    to_location_gemeente_code: GemeenteCode = Field(
+        description="CBS code of the gemeente of the new place", examples=["GM0164"]
+    )
+    reason: TransferReason
+    deviation_reason: DeviationReason | None = Field(
+        default=None,
+        description="Required when the new care form deviates from the RET's binding advice",
+    )
+
+
+class EndOfCareReport(InboundMessage, CaseMessage):
+    """The provider reports that the youth's care ended (iJw JW307 stop of care)."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.end-of-care-reported"
+    reason: EndReason = Field(description="Why care ended (iJw: RedenBeeindiging)")
+
+
+class ContinuityPlanReport(InboundMessage, CaseMessage):
+    """The plan for the youth's care after 18 was agreed."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.continuity-plan-reported"
+    plan: ContinuityPlan
+
+
+class CapacityReport(InboundMessage, ProviderMessage):
+    """A provider reports its places and their occupation for one care form."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.capacity-reported"
+    care_form: CareForm
+    places: int = Field(ge=0, description="Places the provider offers for this care form")
+    occupied: int = Field(ge=0, description="Places taken; never more than `places`")
+
+
+# --- domain events: what plaatsing recorded ----------------------------------------------
+
+
+class PlacementRequested(DomainEventData, CaseMessage):
+    """The youth joined a provider's waiting list for a care form."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.placement-requested"
+    youth_pseudonym: YouthPseudonym
+    gemeente_code: GemeenteCode
+    provider: ProviderId
+    care_form: CareForm
+
+
+class PlacementStarted(DomainEventData, CaseMessage):
+    """The youth's placement started; against the advice in force when it started."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.placement-started"
+    youth_pseudonym: YouthPseudonym
+    gemeente_code: GemeenteCode
+    provider: ProviderId
+    care_form: CareForm
+    location_gemeente_code: GemeenteCode
+    recommended_care_form: CareForm | None = Field(
+        description=(
+            "The advice in force: the RET's binding advice, else triage's recommendation; "
+            "null when the case was never triaged (a crisis placement)"
+        )
+    )
+    advice_binding: bool = Field(
+        description="Whether `recommended_care_form` is the RET's binding advice"
+    )
+    deviates_from_advice: bool = Field(
+        description=(
+            "The care form differs from `recommended_care_form` (the gap between recommended "
+            "and deployed care the region wants to see)"
+        )
+    )
+    deviation_reason: DeviationReason | None
+    crisis_without_triage: bool = Field(
+        description="A crisis placement that started before the case was triaged"
+    )
+
+
+class Transferred(DomainEventData, CaseMessage):
+    """The youth moved from one provider or place to another (a stepping stone)."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.transferred"
+    youth_pseudonym: YouthPseudonym
+    from_provider: ProviderId
+    from_care_form: CareForm
+    to_provider: ProviderId
+    to_care_form: CareForm
+    to_location_gemeente_code: GemeenteCode
+    reason: TransferReason
+    deviation_reason: DeviationReason | None
+
+
+class PlacementEnded(DomainEventData, CaseMessage):
+    """The youth's care ended; events of the case are refused until care restarts."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.placement-ended"
+    youth_pseudonym: YouthPseudonym
+    provider: ProviderId
+    care_form: CareForm
+    reason: EndReason
+
+
+class ContinuityPlanRecorded(DomainEventData, CaseMessage):
+    """The plan for the youth's care after 18 was recorded."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.continuity-plan-recorded"
+    youth_pseudonym: YouthPseudonym
+    plan: ContinuityPlan
+
+
+class CapacityRecorded(DomainEventData, ProviderMessage):
+    """A provider's places and occupation for one care form, as it reported them."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.capacity-recorded"
+    care_form: CareForm
+    places: int = Field(ge=0)
+    occupied: int = Field(ge=0)
+
+
+# --- upstream: triage's events as plaatsing reads them -----------------------------------
+# Consumer-side contracts: only the fields plaatsing needs (DomainEventData ignores the rest),
+# so triage may add fields freely. Not in INBOUND or EVENTS: triage owns their schemas.
+
+
+class TriageDecidedUpstream(DomainEventData, CaseMessage):
+    """triage's `triage-decided`: the case is known, with triage's recommended care form."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.triage.triage-decided"
+    youth_pseudonym: YouthPseudonym
+    gemeente_code: GemeenteCode
+    recommended_care_form: CareForm
+
+
+class RetAdviceGivenUpstream(DomainEventData, CaseMessage):
+    """triage's `ret-advice-given`: the Regionaal Expertteam's advice, binding on placement."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.triage.ret-advice-given"
+    youth_pseudonym: YouthPseudonym
+    gemeente_code: GemeenteCode
+    care_form: CareForm
+
+
+INBOUND: tuple[type[InboundMessage], ...] = (
+    PlacementRequestSubmission,
+    PlacementStartReport,
+    TransferReport,
+    EndOfCareReport,
+    ContinuityPlanReport,
+    CapacityReport,
+)
+EVENTS: tuple[type[DomainEventData], ...] = (
+    PlacementRequested,
+    PlacementStarted,
+    Transferred,
+    PlacementEnded,
+    ContinuityPlanRecorded,
+    CapacityRecorded,
+)
+UPSTREAM: tuple[type[DomainEventData], ...] = (TriageDecidedUpstream, RetAdviceGivenUpstream)
