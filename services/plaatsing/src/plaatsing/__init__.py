@@ -1,1 +1,1 @@
-"""plaatsing: waiting lists, placements, transfers, end of care, turning 18, provider capacity."""
+"""plaatsing: waiting lists, placement, transfer, end of care, continuity after 18, capacity."""

@@ -1,0 +1,3 @@
+from plaatsing.main import cli
+
+cli()

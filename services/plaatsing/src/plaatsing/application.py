@@ -1,0 +1,126 @@
+"""plaatsing's application layer: load the aggregates, act, save; one branch per message."""
+
+from uuid import UUID
+
+from jeugdketen_shared.batch import ChainApplication, UnitOfWork
+from jeugdketen_shared.contracts import plaatsing as contracts
+from jeugdketen_shared.inbound import ReceivedMessage
+from jeugdketen_shared.privacy import Pseudonymizer
+from plaatsing.domain import (
+    ActivePlacement,
+    PlacementCase,
+    ProviderCapacity,
+    Youth,
+    open_for_crisis_placement,
+    placed,
+    triaged,
+)
+
+
+class Plaatsing(ChainApplication):
+    """The event-sourced plaatsing service; its events are stored in `plaatsing_events`."""
+
+    name = "plaatsing"
+
+    def __init__(self, pseudonymizer: Pseudonymizer, env: dict[str, str] | None = None) -> None:
+        self._pseudonymizer = pseudonymizer
+        super().__init__(env)
+
+    def case(self, case_id: UUID) -> PlacementCase:
+        case: PlacementCase = self.repository.get(case_id)
+        if not isinstance(case, PlacementCase):
+            raise TypeError(f"{case_id} is not a case")
+        return case
+
+    def handle(self, unit: UnitOfWork, message: ReceivedMessage) -> None:
+        data, causation_id = message.data, message.envelope.id
+        match data:
+            case contracts.TriageDecidedUpstream() | contracts.RetAdviceGivenUpstream():
+                self._apply_advice(unit, data, causation_id)
+            case contracts.PlacementRequestSubmission():
+                triaged(unit.get(data.case_id, PlacementCase)).request_placement(
+                    data.provider, data.care_form, data.occurred_at, causation_id
+                )
+            case contracts.PlacementStartReport():
+                self._start(unit, data, causation_id)
+            case contracts.TransferReport():
+                placed(unit.get(data.case_id, PlacementCase)).transfer(
+                    ActivePlacement(
+                        data.to_provider, data.to_care_form, data.to_location_gemeente_code
+                    ),
+                    data.reason,
+                    data.deviation_reason,
+                    data.occurred_at,
+                    causation_id,
+                )
+            case contracts.EndOfCareReport():
+                case = placed(unit.get(data.case_id, PlacementCase))
+                youth = self._youth(unit, case, causation_id)
+                case.end(data.reason, youth, data.occurred_at, causation_id)
+                unit.add(youth)
+            case contracts.ContinuityPlanReport():
+                triaged(unit.get(data.case_id, PlacementCase)).record_continuity_plan(
+                    data.plan, data.occurred_at, causation_id
+                )
+            case contracts.CapacityReport():
+                capacity = unit.get(
+                    ProviderCapacity.create_id(data.provider, data.care_form), ProviderCapacity
+                ) or ProviderCapacity(
+                    provider=data.provider, care_form=data.care_form, causation_id=causation_id
+                )
+                capacity.report(data.places, data.occupied, data.occurred_at, causation_id)
+                unit.add(capacity)
+            case _:
+                raise TypeError(f"plaatsing has no handler for {type(data).__name__}")
+
+    def _apply_advice(
+        self,
+        unit: UnitOfWork,
+        data: contracts.TriageDecidedUpstream | contracts.RetAdviceGivenUpstream,
+        causation_id: str,
+    ) -> None:
+        """triage's events open the case; an RET advice is binding, a triage decision is not."""
+        case = unit.get(data.case_id, PlacementCase) or PlacementCase(
+            case_id=data.case_id,
+            youth_pseudonym=data.youth_pseudonym,
+            gemeente_code=data.gemeente_code,
+            causation_id=causation_id,
+        )
+        if isinstance(data, contracts.RetAdviceGivenUpstream):
+            case.receive_binding_advice(data.care_form, data.occurred_at, causation_id)
+        else:
+            case.receive_triage_recommendation(
+                data.recommended_care_form, data.occurred_at, causation_id
+            )
+        unit.add(case)
+
+    def _start(
+        self, unit: UnitOfWork, data: contracts.PlacementStartReport, causation_id: str
+    ) -> None:
+        case = unit.get(data.case_id, PlacementCase) or open_for_crisis_placement(
+            data.case_id,
+            # the BSN goes no further than this line
+            self._pseudonymizer.pseudonym(data.bsn) if data.bsn is not None else None,
+            data.gemeente_code,
+            data.crisis,
+            causation_id,
+        )
+        youth = self._youth(unit, case, causation_id)
+        case.start(
+            ActivePlacement(data.provider, data.care_form, data.location_gemeente_code),
+            youth,
+            data.deviation_reason,
+            data.crisis,
+            data.occurred_at,
+            causation_id,
+        )
+        # added only now: a refused start leaves no new case or youth in the unit of work
+        unit.add(case)
+        unit.add(youth)
+
+    @staticmethod
+    def _youth(unit: UnitOfWork, case: PlacementCase, causation_id: str) -> Youth:
+        """The youth of the case; one met for the first time is added once the command held."""
+        return unit.get(case.youth_id, Youth) or Youth(
+            youth_pseudonym=case.youth_pseudonym, causation_id=causation_id
+        )

@@ -1,0 +1,576 @@
+"""plaatsing's domain: waiting lists, placements, transfers, end of care, continuity after 18,
+and provider capacity.
+
+Pure: no I/O and no framework but the event-sourcing base class. Commands check every guard
+first, on every aggregate they touch, and raise a named `Refusal` (its `reason` is what the
+partner reads on the rejected topic); only then do they record events, named in the past tense.
+
+Three aggregates: a `PlacementCase` per case id (plaatsing's view of one youth's route), a
+`Youth` per youth pseudonym (which of the youth's cases holds the active placement, so a youth
+is never placed twice across cases), and a `ProviderCapacity` per provider and care form.
+
+Choices on the rules, for the werkgroep to confirm:
+- The advice in force is the RET's when there is one (binding), else triage's recommendation.
+  Deviating from triage's recommendation is allowed without a reason; deviating from the RET's
+  advice needs a `deviation_reason`. Either deviation is marked (`deviates_from_advice`),
+  because the gap between recommended and deployed care is a figure the region wants.
+- A regular placement (waiting list or start) needs a triaged case; only a crisis placement may
+  start without triage, and then the message names the youth (bsn and gemeente).
+- A transfer changes nothing when provider, care form and location gemeente all stay the same:
+  another care form at the same provider is another place (another group).
+- After the end of care, the case takes no transfer, end or continuity plan; a new waiting-list
+  entry or a new start restarts care. The rule holds per case: a youth's other case is a route
+  of its own (the re-entry the monitor counts).
+- Nothing a partner reports may be dated before the case's previous event. triage's events are
+  facts recorded by triage and are applied whatever their date: a late binding advice binds.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from jeugdketen_shared.contracts.plaatsing import (
+    ContinuityPlan,
+    DeviationReason,
+    EndReason,
+    TransferReason,
+)
+from jeugdketen_shared.refusal import Refusal
+from jeugdketen_shared.vocabulary import CareForm
+
+_YOUTH_NAMESPACE = UUID("3c6a8f0e-93d1-4f55-8c47-1d2b7e9a6f30")
+_CAPACITY_NAMESPACE = UUID("a41f5e27-0b8c-4d2e-9f63-5c7d8e1b2a94")
+
+
+class NoActivePlacement(Refusal):
+    """The case has no active placement to transfer or end."""
+
+    reason = "no-active-placement"
+
+
+class TransferChangesNothing(Refusal):
+    """A transfer must move the youth to another provider, care form or location gemeente."""
+
+    reason = "transfer-changes-nothing"
+
+
+class YouthAlreadyPlaced(Refusal):
+    """The youth already has an active placement (in this or another case)."""
+
+    reason = "youth-already-placed"
+
+
+class DeviationWithoutReason(Refusal):
+    """The care form deviates from the RET's binding advice and no deviation_reason is given."""
+
+    reason = "deviation-without-reason"
+
+
+class CapacityExceeded(Refusal):
+    """More places occupied than the provider offers."""
+
+    reason = "capacity-exceeded"
+
+
+class AfterEndOfCare(Refusal):
+    """The youth's care in this case ended; only a new placement request or start restarts it."""
+
+    reason = "after-end-of-care"
+
+
+class UnknownYouth(Refusal):
+    """A crisis placement without triage must name the youth: bsn and gemeente_code."""
+
+    reason = "unknown-youth"
+
+
+class CaseNotTriaged(Refusal):
+    """plaatsing has no triage decision or RET advice for this case (and it is no crisis)."""
+
+    reason = "case-not-triaged"
+
+
+class OccurredOutOfOrder(Refusal):
+    """The event is dated before the previous event it follows."""
+
+    reason = "occurred-out-of-order"
+
+
+@dataclass(frozen=True)
+class ActivePlacement:
+    provider: str
+    care_form: CareForm
+    location_gemeente_code: str
+
+
+class Youth(Aggregate):
+    """One youth across cases; its id derives from the youth pseudonym."""
+
+    class Registered(Aggregate.Created):
+        youth_pseudonym: str
+        causation_id: str
+
+    class Placed(Aggregate.Event):
+        case_id: UUID
+        causation_id: str
+
+    class Released(Aggregate.Event):
+        case_id: UUID
+        causation_id: str
+
+    @staticmethod
+    def create_id(youth_pseudonym: str) -> UUID:
+        return uuid5(_YOUTH_NAMESPACE, youth_pseudonym)
+
+    @event(Registered)
+    def __init__(self, *, youth_pseudonym: str, causation_id: str) -> None:
+        self.youth_pseudonym = youth_pseudonym
+        self.placed_in: UUID | None = None
+
+    def check_can_be_placed(self) -> None:
+        if self.placed_in is not None:
+            raise YouthAlreadyPlaced
+
+    def place(self, case_id: UUID, causation_id: str) -> None:
+        self.check_can_be_placed()
+        self._placed(case_id=case_id, causation_id=causation_id)
+
+    def release(self, case_id: UUID, causation_id: str) -> None:
+        self._released(case_id=case_id, causation_id=causation_id)
+
+    @event(Placed)
+    def _placed(self, case_id: UUID, causation_id: str) -> None:
+        self.placed_in = case_id
+
+    @event(Released)
+    def _released(self, case_id: UUID, causation_id: str) -> None:
+        self.placed_in = None
+
+
+class PlacementCase(Aggregate):
+    """One youth's case at plaatsing. Its id is the case id."""
+
+    class Opened(Aggregate.Created):
+        case_id: UUID
+        youth_pseudonym: str
+        gemeente_code: str
+        causation_id: str
+
+    class TriageRecommendationReceived(Aggregate.Event):
+        care_form: CareForm
+        occurred_at: datetime
+        causation_id: str
+
+    class BindingAdviceReceived(Aggregate.Event):
+        care_form: CareForm
+        occurred_at: datetime
+        causation_id: str
+
+    class PlacementRequested(Aggregate.Event):
+        youth_pseudonym: str
+        gemeente_code: str
+        provider: str
+        care_form: CareForm
+        occurred_at: datetime
+        causation_id: str
+
+    class PlacementStarted(Aggregate.Event):
+        youth_pseudonym: str
+        gemeente_code: str
+        provider: str
+        care_form: CareForm
+        location_gemeente_code: str
+        recommended_care_form: CareForm | None
+        advice_binding: bool
+        deviates_from_advice: bool
+        deviation_reason: DeviationReason | None
+        crisis_without_triage: bool
+        occurred_at: datetime
+        causation_id: str
+
+    class Transferred(Aggregate.Event):
+        youth_pseudonym: str
+        from_provider: str
+        from_care_form: CareForm
+        to_provider: str
+        to_care_form: CareForm
+        to_location_gemeente_code: str
+        reason: TransferReason
+        deviation_reason: DeviationReason | None
+        occurred_at: datetime
+        causation_id: str
+
+    class PlacementEnded(Aggregate.Event):
+        youth_pseudonym: str
+        provider: str
+        care_form: CareForm
+        reason: EndReason
+        occurred_at: datetime
+        causation_id: str
+
+    class ContinuityPlanRecorded(Aggregate.Event):
+        youth_pseudonym: str
+        plan: ContinuityPlan
+        occurred_at: datetime
+        causation_id: str
+
+    @staticmethod
+    def create_id(case_id: UUID) -> UUID:
+        return case_id
+
+    @event(Opened)
+    def __init__(
+        self, *, case_id: UUID, youth_pseudonym: str, gemeente_code: str, causation_id: str
+    ) -> None:
+        self.case_id = case_id
+        self.youth_pseudonym = youth_pseudonym
+        self.gemeente_code = gemeente_code
+        self.triage_recommendation: CareForm | None = None
+        self.binding_advice: CareForm | None = None
+        self.placement: ActivePlacement | None = None
+        self.care_ended = False
+        self.last_occurred_at: datetime | None = None
+
+    @property
+    def youth_id(self) -> UUID:
+        return Youth.create_id(self.youth_pseudonym)
+
+    @property
+    def is_triaged(self) -> bool:
+        return self.triage_recommendation is not None or self.binding_advice is not None
+
+    @property
+    def advised_care_form(self) -> CareForm | None:
+        """The advice in force: the RET's binding advice overrides triage's recommendation."""
+        if self.binding_advice is not None:
+            return self.binding_advice
+        return self.triage_recommendation
+
+    # --- from triage: facts, never refused -----------------------------------------------
+
+    def receive_triage_recommendation(
+        self, care_form: CareForm, occurred_at: datetime, causation_id: str
+    ) -> None:
+        self._triage_recommendation_received(
+            care_form=care_form, occurred_at=occurred_at, causation_id=causation_id
+        )
+
+    def receive_binding_advice(
+        self, care_form: CareForm, occurred_at: datetime, causation_id: str
+    ) -> None:
+        self._binding_advice_received(
+            care_form=care_form, occurred_at=occurred_at, causation_id=causation_id
+        )
+
+    # --- from providers -------------------------------------------------------------------
+
+    def request_placement(
+        self, provider: str, care_form: CareForm, occurred_at: datetime, causation_id: str
+    ) -> None:
+        """The youth joins a waiting list; after an end of care this restarts care."""
+        self._check_in_order(occurred_at)
+        if not self.is_triaged:
+            raise CaseNotTriaged
+        self._placement_requested(
+            youth_pseudonym=self.youth_pseudonym,
+            gemeente_code=self.gemeente_code,
+            provider=provider,
+            care_form=care_form,
+            occurred_at=occurred_at,
+            causation_id=causation_id,
+        )
+
+    def start(
+        self,
+        placement: ActivePlacement,
+        youth: Youth,
+        deviation_reason: DeviationReason | None,
+        crisis: bool,
+        occurred_at: datetime,
+        causation_id: str,
+    ) -> None:
+        """The placement starts; a crisis placement may start before triage. Restarts care."""
+        self._check_in_order(occurred_at)
+        if not self.is_triaged and not crisis:
+            raise CaseNotTriaged
+        self._check_deviation(placement.care_form, deviation_reason)
+        youth.check_can_be_placed()
+        advice = self.advised_care_form
+        self._placement_started(
+            youth_pseudonym=self.youth_pseudonym,
+            gemeente_code=self.gemeente_code,
+            provider=placement.provider,
+            care_form=placement.care_form,
+            location_gemeente_code=placement.location_gemeente_code,
+            recommended_care_form=advice,
+            advice_binding=self.binding_advice is not None,
+            deviates_from_advice=advice is not None and placement.care_form != advice,
+            deviation_reason=deviation_reason,
+            crisis_without_triage=not self.is_triaged,
+            occurred_at=occurred_at,
+            causation_id=causation_id,
+        )
+        youth.place(self.case_id, causation_id)
+
+    def transfer(
+        self,
+        to: ActivePlacement,
+        reason: TransferReason,
+        deviation_reason: DeviationReason | None,
+        occurred_at: datetime,
+        causation_id: str,
+    ) -> None:
+        current = self._active_placement_at(occurred_at)
+        if to == current:
+            raise TransferChangesNothing
+        self._check_deviation(to.care_form, deviation_reason)
+        self._transferred(
+            youth_pseudonym=self.youth_pseudonym,
+            from_provider=current.provider,
+            from_care_form=current.care_form,
+            to_provider=to.provider,
+            to_care_form=to.care_form,
+            to_location_gemeente_code=to.location_gemeente_code,
+            reason=reason,
+            deviation_reason=deviation_reason,
+            occurred_at=occurred_at,
+            causation_id=causation_id,
+        )
+
+    def end(
+        self, reason: EndReason, youth: Youth, occurred_at: datetime, causation_id: str
+    ) -> None:
+        """Care ends; the youth is free to be placed again, in this case or another."""
+        current = self._active_placement_at(occurred_at)
+        self._placement_ended(
+            youth_pseudonym=self.youth_pseudonym,
+            provider=current.provider,
+            care_form=current.care_form,
+            reason=reason,
+            occurred_at=occurred_at,
+            causation_id=causation_id,
+        )
+        youth.release(self.case_id, causation_id)
+
+    def record_continuity_plan(
+        self, plan: ContinuityPlan, occurred_at: datetime, causation_id: str
+    ) -> None:
+        self._check_care_not_ended()
+        self._check_in_order(occurred_at)
+        self._continuity_plan_recorded(
+            youth_pseudonym=self.youth_pseudonym,
+            plan=plan,
+            occurred_at=occurred_at,
+            causation_id=causation_id,
+        )
+
+    # --- guards ---------------------------------------------------------------------------
+
+    def _check_in_order(self, occurred_at: datetime) -> None:
+        if self.last_occurred_at is not None and occurred_at < self.last_occurred_at:
+            raise OccurredOutOfOrder
+
+    def _check_care_not_ended(self) -> None:
+        if self.care_ended:
+            raise AfterEndOfCare
+
+    def _active_placement_at(self, occurred_at: datetime) -> ActivePlacement:
+        self._check_care_not_ended()
+        if self.placement is None:
+            raise NoActivePlacement
+        self._check_in_order(occurred_at)
+        return self.placement
+
+    def _check_deviation(
+        self, care_form: CareForm, deviation_reason: DeviationReason | None
+    ) -> None:
+        binding = self.binding_advice
+        if binding is not None and care_form != binding and deviation_reason is None:
+            raise DeviationWithoutReason
+
+    # --- events ---------------------------------------------------------------------------
+
+    def _seen(self, occurred_at: datetime) -> None:
+        if self.last_occurred_at is None or occurred_at > self.last_occurred_at:
+            self.last_occurred_at = occurred_at
+
+    @event(TriageRecommendationReceived)
+    def _triage_recommendation_received(
+        self, care_form: CareForm, occurred_at: datetime, causation_id: str
+    ) -> None:
+        self.triage_recommendation = CareForm(care_form)
+        self._seen(occurred_at)
+
+    @event(BindingAdviceReceived)
+    def _binding_advice_received(
+        self, care_form: CareForm, occurred_at: datetime, causation_id: str
+    ) -> None:
+        self.binding_advice = CareForm(care_form)
+        self._seen(occurred_at)
+
+    @event(PlacementRequested)
+    def _placement_requested(
+        self,
+        youth_pseudonym: str,
+        gemeente_code: str,
+        provider: str,
+        care_form: CareForm,
+        occurred_at: datetime,
+        causation_id: str,
+    ) -> None:
+        self.care_ended = False
+        self._seen(occurred_at)
+
+    @event(PlacementStarted)
+    def _placement_started(
+        self,
+        youth_pseudonym: str,
+        gemeente_code: str,
+        provider: str,
+        care_form: CareForm,
+        location_gemeente_code: str,
+        recommended_care_form: CareForm | None,
+        advice_binding: bool,
+        deviates_from_advice: bool,
+        deviation_reason: DeviationReason | None,
+        crisis_without_triage: bool,
+        occurred_at: datetime,
+        causation_id: str,
+    ) -> None:
+        self.placement = ActivePlacement(provider, CareForm(care_form), location_gemeente_code)
+        self.care_ended = False
+        self._seen(occurred_at)
+
+    @event(Transferred)
+    def _transferred(
+        self,
+        youth_pseudonym: str,
+        from_provider: str,
+        from_care_form: CareForm,
+        to_provider: str,
+        to_care_form: CareForm,
+        to_location_gemeente_code: str,
+        reason: TransferReason,
+        deviation_reason: DeviationReason | None,
+        occurred_at: datetime,
+        causation_id: str,
+    ) -> None:
+        self.placement = ActivePlacement(
+            to_provider, CareForm(to_care_form), to_location_gemeente_code
+        )
+        self._seen(occurred_at)
+
+    @event(PlacementEnded)
+    def _placement_ended(
+        self,
+        youth_pseudonym: str,
+        provider: str,
+        care_form: CareForm,
+        reason: EndReason,
+        occurred_at: datetime,
+        causation_id: str,
+    ) -> None:
+        self.placement = None
+        self.care_ended = True
+        self._seen(occurred_at)
+
+    @event(ContinuityPlanRecorded)
+    def _continuity_plan_recorded(
+        self, youth_pseudonym: str, plan: ContinuityPlan, occurred_at: datetime, causation_id: str
+    ) -> None:
+        self._seen(occurred_at)
+
+
+class ProviderCapacity(Aggregate):
+    """A provider's places for one care form, as it reports them."""
+
+    class Registered(Aggregate.Created):
+        provider: str
+        care_form: CareForm
+        causation_id: str
+
+    class CapacityRecorded(Aggregate.Event):
+        # repeated from the aggregate, so the published event is read from this one alone
+        provider: str
+        care_form: CareForm
+        places: int
+        occupied: int
+        occurred_at: datetime
+        causation_id: str
+
+    @staticmethod
+    def create_id(provider: str, care_form: CareForm) -> UUID:
+        return uuid5(_CAPACITY_NAMESPACE, f"{provider}/{care_form}")
+
+    @event(Registered)
+    def __init__(self, *, provider: str, care_form: CareForm, causation_id: str) -> None:
+        self.provider = provider
+        self.care_form = CareForm(care_form)
+        self.places = 0
+        self.occupied = 0
+        self.reported_at: datetime | None = None
+
+    def report(self, places: int, occupied: int, occurred_at: datetime, causation_id: str) -> None:
+        """A report older than the last one is stale: it would overwrite newer figures."""
+        if occupied > places:
+            raise CapacityExceeded
+        if self.reported_at is not None and occurred_at < self.reported_at:
+            raise OccurredOutOfOrder
+        self._capacity_recorded(
+            provider=self.provider,
+            care_form=self.care_form,
+            places=places,
+            occupied=occupied,
+            occurred_at=occurred_at,
+            causation_id=causation_id,
+        )
+
+    @event(CapacityRecorded)
+    def _capacity_recorded(
+        self,
+        provider: str,
+        care_form: CareForm,
+        places: int,
+        occupied: int,
+        occurred_at: datetime,
+        causation_id: str,
+    ) -> None:
+        self.places = places
+        self.occupied = occupied
+        self.reported_at = occurred_at
+
+
+def open_for_crisis_placement(
+    case_id: UUID,
+    youth_pseudonym: str | None,
+    gemeente_code: str | None,
+    crisis: bool,
+    causation_id: str,
+) -> PlacementCase:
+    """A case plaatsing learns of from a placement start: only a crisis naming the youth."""
+    if not crisis:
+        raise CaseNotTriaged
+    if youth_pseudonym is None or gemeente_code is None:
+        raise UnknownYouth
+    return PlacementCase(
+        case_id=case_id,
+        youth_pseudonym=youth_pseudonym,
+        gemeente_code=gemeente_code,
+        causation_id=causation_id,
+    )
+
+
+def triaged(case: PlacementCase | None) -> PlacementCase:
+    """The case a waiting-list entry or continuity plan is about; triage must have opened it."""
+    if case is None:
+        raise CaseNotTriaged
+    return case
+
+
+def placed(case: PlacementCase | None) -> PlacementCase:
+    """The case a transfer or end of care is about; without a case there is no placement."""
+    if case is None:
+        raise NoActivePlacement
+    return case
