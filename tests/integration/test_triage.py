@@ -23,7 +23,9 @@ from triage.main import WIRING, build_application
 
 pytestmark = pytest.mark.integration
 
-TRIAGE_TABLE = "urn:nld:kvk:12345678:systeem:triagetafel"
+# as in deploy/partners.toml
+TRIAGE_TABLE = "urn:nld:oin:00000003900000030000:systeem:triagetafel"
+RET_SECRETARY = "urn:nld:oin:00000003900000040000:systeem:ret"
 PSEUDONYM = "d" * 64
 
 
@@ -71,11 +73,13 @@ async def publish_toegang_events(platform: IsolatedPlatform, *events: CloudEvent
     )
 
 
-def triage_report(type_suffix: str, case_id: UUID, **data: Any) -> CloudEvent:
+def triage_report(
+    type_suffix: str, case_id: UUID, *, source: str = TRIAGE_TABLE, **data: Any
+) -> CloudEvent:
     return partner_event(
         f"nl.jeugdketen.triage.{type_suffix}",
         {"case_id": str(case_id), "occurred_at": datetime.now(UTC).isoformat(), **data},
-        source=TRIAGE_TABLE,
+        source=source,
     )
 
 
@@ -206,6 +210,7 @@ async def test_an_escalation_to_the_ret_and_its_binding_advice(
     advice = triage_report(
         "ret-advice-reported",
         case_id,
+        source=RET_SECRETARY,
         care_form="3-milieuvoorziening",
         non_contracted_care=True,
         maatwerkbudget_granted=False,

@@ -20,7 +20,7 @@ from triage.domain import TriageCase
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 DECIDED_AT_TOEGANG = NOW - timedelta(days=2)
 TOEGANG = "urn:nld:oin:00000000000000000000:systeem:jeugdketen-toegang"
-TRIAGE_TABLE = "urn:nld:kvk:12345678:systeem:triagetafel"
+TRIAGE_TABLE = "urn:nld:oin:00000003900000030000:systeem:triagetafel"
 PSEUDONYM = "c" * 64
 UPSTREAM = Contracts([toegang.ToegangDecided])
 INBOUND = Contracts(triage.INBOUND)
