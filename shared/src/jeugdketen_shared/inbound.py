@@ -71,7 +71,9 @@ class Contracts:
     def accepts(self, cloudevent_type: str) -> bool:
         return cloudevent_type in self._by_type
 
-    def validate(self, envelope: CloudEvent, now: datetime) -> ReceivedMessage:
+    def validate(self, envelope: CloudEvent, now: datetime | None) -> ReceivedMessage:
+        """`now` is the moment of receipt, which a partner's `occurred_at` may not pass; None for
+        another service's recorded facts, which are checked against their own clock only."""
         contract = self._by_type.get(envelope.type)
         if contract is None:
             raise UnknownMessageType(
@@ -79,7 +81,9 @@ class Contracts:
                 f"accepted: {', '.join(sorted(self._by_type))}"
             )
         try:
-            data = contract.model_validate(envelope.data, context={NOW_CONTEXT_KEY: now})
+            data = contract.model_validate(
+                envelope.data, context={NOW_CONTEXT_KEY: now} if now else None
+            )
         except ValidationError as error:
             raise InvalidData(error) from error
         case_id = case_of(data)

@@ -86,7 +86,6 @@ def build_broker(
     settings: ServiceSettings,
     application: ChainApplication,
     inbound: InboundGateway,
-    clock: Clock,
 ) -> KafkaBroker:
     topics = settings.topics(wiring.name)
     broker = KafkaBroker(settings.kafka_bootstrap_servers, client_id=f"{wiring.name}-ingress")
@@ -98,7 +97,7 @@ def build_broker(
         description=wiring.inbound_description,
     )
     for upstream in wiring.upstream:
-        gateway = UpstreamGateway(upstream.contracts, application.record, clock)
+        gateway = UpstreamGateway(upstream.contracts, application.record)
         subscribe_batches(
             broker,
             topic=settings.topics(upstream.service).events,
@@ -173,9 +172,8 @@ async def serve(
     """Run the role until `stopping` is set; the application is closed at the end."""
     async with running_producer(settings) as producer, contextlib.AsyncExitStack() as stack:
         if role in {"all", "ingress"}:
-            clock = SystemClock()
-            inbound = build_inbound_gateway(wiring, settings, application, producer, clock)
-            broker = build_broker(wiring, settings, application, inbound, clock)
+            inbound = build_inbound_gateway(wiring, settings, application, producer, SystemClock())
+            broker = build_broker(wiring, settings, application, inbound)
             await broker.start()
             stack.push_async_callback(broker.stop)
             await stack.enter_async_context(serving_http(wiring, settings, inbound))
