@@ -11,6 +11,7 @@ import pytest
 from jeugdketen_shared.settings import ServiceSettings
 from tests.support.infrastructure import Infrastructure, provide_infrastructure
 from tests.support.kafka import create_platform_topics
+from tests.support.partners import PARTNERS_FILE
 
 
 @pytest.fixture(scope="session")
@@ -40,6 +41,7 @@ class IsolatedPlatform:
             "JEUGDKETEN_PSEUDONYM_KEY": self.pseudonym_key,
             # any free port: several services may run in one test
             "JEUGDKETEN_HTTP_PORT": "0",
+            "JEUGDKETEN_PARTNERS_FILE": str(PARTNERS_FILE),
         }
 
     def topic(self, service: str, kind: str) -> str:

@@ -12,6 +12,7 @@ from uuid import uuid4
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from jeugdketen_shared.cloudevents import CloudEvent, encode
+from jeugdketen_shared.permissions import PARTNER_HEADER
 
 HUISARTSENPRAKTIJK = "urn:nld:kvk:12345678:systeem:his"
 WAIT_SECONDS = 60
@@ -44,7 +45,11 @@ async def main() -> None:
         await producer.start()
         record = encode(referral)
         await producer.send_and_wait(
-            "jeugdketen.toegang.inbound", record.value, key=record.key, headers=list(record.headers)
+            "jeugdketen.toegang.inbound",
+            record.value,
+            key=record.key,
+            # who publishes: the practice as registered in deploy/partners.toml
+            headers=[*record.headers, (PARTNER_HEADER, b"huisartsenpraktijk-de-linde")],
         )
         await producer.stop()
         print("published on jeugdketen.toegang.inbound:")

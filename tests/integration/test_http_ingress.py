@@ -17,8 +17,10 @@ from toegang.main import WIRING, build_application
 
 pytestmark = pytest.mark.integration
 
-STRUCTURED = {"content-type": "application/cloudevents+json"}
-BATCH = {"content-type": "application/cloudevents-batch+json"}
+# the lokaal team of Enschede, as registered in deploy/partners.toml (referral()'s source)
+PARTNER = {"jeugdketen-partner": "gemeente-enschede"}
+STRUCTURED = {"content-type": "application/cloudevents+json", **PARTNER}
+BATCH = {"content-type": "application/cloudevents-batch+json", **PARTNER}
 
 
 @pytest.fixture
@@ -103,6 +105,20 @@ async def test_what_is_no_cloudevent_content_is_refused_before_reading(
     assert (answer.status_code, answer.json()["reason"]) == (415, "unsupported-media-type")
     broken = await toegang_http.post("/v1/messages", content=b"[{", headers=BATCH)
     assert (broken.status_code, broken.json()["reason"]) == (400, "malformed-json")
+
+
+async def test_a_partner_posting_as_someone_else_is_refused(
+    toegang_http: httpx.AsyncClient,
+) -> None:
+    headers = {"content-type": "application/cloudevents+json"}
+    anonymous = await toegang_http.post("/v1/messages", content=body(referral()), headers=headers)
+    impostor = await toegang_http.post(
+        "/v1/messages",
+        content=body(referral()),
+        headers=headers | {"jeugdketen-partner": "gemeente-hengelo"},
+    )
+    assert (anonymous.status_code, anonymous.json()["reason"]) == (422, "unknown-partner")
+    assert (impostor.status_code, impostor.json()["reason"]) == (422, "source-not-of-partner")
 
 
 async def test_the_openapi_document_describes_the_endpoint(toegang_http: httpx.AsyncClient) -> None:

@@ -22,9 +22,9 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
-PROVIDER = "12345678"
-OTHER_PROVIDER = "87654321"
-PROVIDER_SYSTEM = f"urn:nld:kvk:{PROVIDER}:systeem:zorgadministratie"
+PROVIDER = "34567890"  # aanbieder-de-boerderij in deploy/partners.toml
+OTHER_PROVIDER = "45678901"  # aanbieder-jeugdhulp-twente
+PROVIDER_SYSTEM = f"urn:nld:kvk:{PROVIDER}:systeem:ecd"
 BSN = "999990019"
 
 

@@ -107,6 +107,7 @@ async def test_a_message_delivered_twice_is_recorded_once(platform: IsolatedPlat
         ("invalid bsn", None, "invalid-bsn"),
         ("not a twente source urn", None, "invalid-cloudevent"),
         ("keyed by something else", None, "wrong-key"),
+        ("another gemeente's resident", None, "not-own-resident"),
     ],
 )
 async def test_a_bad_message_is_rejected_with_its_reason_and_changes_nothing(
@@ -159,5 +160,7 @@ def _broken_referral(name: str, case_id) -> bytes:
         data["bsn"] = "123456789"
     elif name == "not a twente source urn":
         source = "https://example.org/lokaal-team"
+    elif name == "another gemeente's resident":
+        source = "urn:nld:oin:00000001000000070000:systeem:lokaal-team"  # Hengelo's lokaal team
     envelope = good.model_dump(mode="json", exclude_none=True) | {"data": data, "source": source}
     return json.dumps(envelope).encode()

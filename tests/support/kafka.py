@@ -8,6 +8,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from tests.support.infrastructure import REPOSITORY
+from tests.support.partners import partner_header
 
 sys.path.insert(0, str(REPOSITORY / "deploy/local"))
 from kafka_topics import load_topics
@@ -37,12 +38,14 @@ async def create_platform_topics(bootstrap_servers: str, prefix: str) -> None:
 async def publish(
     bootstrap_servers: str, topic: str, messages: list[tuple[bytes | None, bytes]]
 ) -> None:
-    """Publish (key, value) pairs as a partner would, in order."""
+    """Publish (key, value) pairs in order, as the registered partner of each value's source
+    would: with its `jeugdketen-partner` header."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
     await producer.start()
     try:
         for key, value in messages:
-            await producer.send_and_wait(topic, value=value, key=key)
+            headers = list(partner_header(value))
+            await producer.send_and_wait(topic, value=value, key=key, headers=headers)
     finally:
         await producer.stop()
 

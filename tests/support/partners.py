@@ -1,14 +1,40 @@
 """Partner messages as a chain partner's system would publish them."""
 
+import json
 import random
+import tomllib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 from jeugdketen_shared.cloudevents import CloudEvent, encode
+from jeugdketen_shared.permissions import PARTNER_HEADER
 from jeugdketen_shared.privacy import is_valid_bsn
+from tests.support.infrastructure import REPOSITORY
 
-LOKAAL_TEAM_ENSCHEDE = "urn:nld:oin:00000001001234567000:systeem:lokaal-team"
+PARTNERS_FILE = REPOSITORY / "deploy/partners.toml"
+LOKAAL_TEAM_ENSCHEDE = "urn:nld:oin:00000001000000040000:systeem:lokaal-team"
+
+
+def partner_header(value: bytes) -> tuple[tuple[str, bytes], ...]:
+    """The `jeugdketen-partner` header a registered partner publishing this value would set:
+    the partner whose registered sources hold the CloudEvent's source (none for what is no
+    CloudEvent, as a broken client would send)."""
+    try:
+        source = json.loads(value).get("source")
+    except (ValueError, AttributeError):
+        return ()
+    partner = _PARTNERS_BY_SOURCE.get(source)
+    return ((PARTNER_HEADER, partner.encode()),) if partner else ()
+
+
+def _partners_by_source() -> dict[str, str]:
+    with PARTNERS_FILE.open("rb") as file:
+        entries = tomllib.load(file)["partner"]
+    return {source: entry["id"] for entry in entries for source in entry["sources"]}
+
+
+_PARTNERS_BY_SOURCE = _partners_by_source()
 
 
 def valid_bsn(rng: random.Random) -> str:

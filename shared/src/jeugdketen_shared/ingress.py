@@ -22,6 +22,7 @@ from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.cloudevents import decode
 from jeugdketen_shared.inbound import Contracts, ReceivedMessage
 from jeugdketen_shared.kafka import as_kafka_record
+from jeugdketen_shared.permissions import PartnerRegistry, partner_id
 from jeugdketen_shared.refusal import Refusal
 from jeugdketen_shared.rejections import Arrival, Rejection, RejectionPublisher
 
@@ -35,11 +36,13 @@ class InboundGateway:
     def __init__(
         self,
         contracts: Contracts,
+        partners: PartnerRegistry,
         record: RecordBatch,
         rejections: RejectionPublisher,
         clock: Clock,
     ) -> None:
         self._contracts = contracts
+        self._partners = partners
         self._record = record
         self._rejections = rejections
         self._clock = clock
@@ -63,6 +66,7 @@ class InboundGateway:
             try:
                 message = self._contracts.validate(envelope, now)
                 _check_key(arrival, message)
+                self._partners.authorise(partner_id(arrival.record.headers), envelope, message.data)
             except Refusal as refusal:
                 outcomes.append(Rejection(arrival, refusal, envelope))
                 continue

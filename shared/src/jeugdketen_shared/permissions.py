@@ -16,6 +16,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from jeugdketen_shared.cloudevents import CloudEvent
+from jeugdketen_shared.contracts import plaatsing, toegang, triage
 from jeugdketen_shared.contracts.base import MessageData
 from jeugdketen_shared.refusal import Refusal
 
@@ -35,8 +36,8 @@ class PartnerKind(StrEnum):
     AANBIEDER = "aanbieder"
 
 
-_REFERRAL = "nl.jeugdketen.toegang.referral-submitted"
-_WITHDRAWAL = "nl.jeugdketen.toegang.referral-withdrawal-submitted"
+_REFERRAL = toegang.ReferralSubmission.cloudevent_type
+_WITHDRAWAL = toegang.ReferralWithdrawal.cloudevent_type
 _REFERRERS = (
     PartnerKind.HUISARTS,
     PartnerKind.JEUGDARTS,
@@ -46,36 +47,20 @@ _REFERRERS = (
     PartnerKind.RECHTER,
 )
 
+
+def _types(*contracts: type[MessageData]) -> frozenset[str]:
+    return frozenset(contract.cloudevent_type for contract in contracts)
+
+
 MAY_PUBLISH: Mapping[PartnerKind, frozenset[str]] = MappingProxyType(
     {
         # the gemeente's toegang: referrals of its lokaal team (self-referrals included),
         # the verklarende analyse and the toegang decision
-        PartnerKind.GEMEENTE: frozenset(
-            {
-                _REFERRAL,
-                _WITHDRAWAL,
-                "nl.jeugdketen.toegang.verklarende-analyse-reported",
-                "nl.jeugdketen.toegang.decision-reported",
-            }
-        ),
+        PartnerKind.GEMEENTE: _types(*toegang.INBOUND),
         **{kind: frozenset({_REFERRAL, _WITHDRAWAL}) for kind in _REFERRERS},
-        PartnerKind.TRIAGETAFEL: frozenset(
-            {
-                "nl.jeugdketen.triage.decision-reported",
-                "nl.jeugdketen.triage.ret-escalation-reported",
-            }
-        ),
-        PartnerKind.REGIONAAL_EXPERTTEAM: frozenset({"nl.jeugdketen.triage.ret-advice-reported"}),
-        PartnerKind.AANBIEDER: frozenset(
-            {
-                "nl.jeugdketen.plaatsing.placement-requested",
-                "nl.jeugdketen.plaatsing.placement-start-reported",
-                "nl.jeugdketen.plaatsing.transfer-reported",
-                "nl.jeugdketen.plaatsing.end-of-care-reported",
-                "nl.jeugdketen.plaatsing.continuity-plan-reported",
-                "nl.jeugdketen.plaatsing.capacity-reported",
-            }
-        ),
+        PartnerKind.TRIAGETAFEL: _types(triage.TriageDecisionReport, triage.RetEscalationReport),
+        PartnerKind.REGIONAAL_EXPERTTEAM: _types(triage.RetAdviceReport),
+        PartnerKind.AANBIEDER: _types(*plaatsing.INBOUND),
     }
 )
 
@@ -135,6 +120,14 @@ class NotOwnVerwijzer(Refusal):
     """A referrer states its own kind as verwijzer."""
 
     reason = "not-own-verwijzer"
+
+
+def partner_id(headers: tuple[tuple[str, bytes], ...]) -> str | None:
+    """Who the publisher says it is; until authentication, a header it sets itself."""
+    for name, value in headers:
+        if name.lower() == PARTNER_HEADER:
+            return value.decode("utf-8", "replace")
+    return None
 
 
 class PartnerRegistry:

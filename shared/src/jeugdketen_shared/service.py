@@ -32,6 +32,7 @@ from jeugdketen_shared.ingress import InboundGateway, subscribe_batches
 from jeugdketen_shared.kafka import create_producer
 from jeugdketen_shared.logs import configure_logging
 from jeugdketen_shared.outbox import OutboxRelay
+from jeugdketen_shared.permissions import PartnerRegistry
 from jeugdketen_shared.rejections import RejectionPublisher
 from jeugdketen_shared.settings import ServiceSettings
 from jeugdketen_shared.upstream import UpstreamGateway
@@ -73,6 +74,7 @@ def build_inbound_gateway(
     """The one door for partner messages, from Kafka and from HTTP alike."""
     return InboundGateway(
         wiring.inbound,
+        PartnerRegistry.load(settings.partners_file),
         application.record,
         RejectionPublisher(
             producer, settings.topics(wiring.name).rejected, settings.source(wiring.name)

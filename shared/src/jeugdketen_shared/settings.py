@@ -1,6 +1,7 @@
 """Settings every service reads from its environment (the same names in deploy/ and compose)."""
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +26,11 @@ class ServiceSettings(BaseSettings):
     pseudonym_key: SecretStr = Field(
         validation_alias="JEUGDKETEN_PSEUDONYM_KEY",
         description="Secret key of the BSN pseudonyms (at least 32 bytes); never commit it",
+    )
+    partners_file: Path = Field(
+        default=Path("deploy/partners.toml"),
+        validation_alias="JEUGDKETEN_PARTNERS_FILE",
+        description="The registry of partners that may publish (deploy/partners.toml)",
     )
     http_host: str = Field(
         default="127.0.0.1",
