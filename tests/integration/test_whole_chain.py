@@ -1,0 +1,183 @@
+"""One youth through the whole chain: toegang, triage and plaatsing, learning through Kafka."""
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+import plaatsing.main
+import toegang.main
+import triage.main
+from jeugdketen_shared.cloudevents import CloudEvent
+from jeugdketen_shared.privacy import Pseudonymizer
+from plaatsing.application import Plaatsing
+from tests.conftest import IsolatedPlatform
+from tests.support.kafka import Records, publish, read_all, read_until
+from tests.support.partners import LOKAAL_TEAM_ENSCHEDE, as_kafka, partner_event
+from tests.support.services import running_in_process
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.integration
+
+TRIAGETAFEL = "urn:nld:oin:00000003900000030000:systeem:triagetafel"
+DE_BOERDERIJ, JEUGDHULP_TWENTE, GEZINSHUIS_DE_ES = "34567890", "45678901", "56789012"
+
+
+def provider_system(kvk: str) -> str:
+    return f"urn:nld:kvk:{kvk}:systeem:ecd"
+
+
+def types(records: Records) -> list[str]:
+    return [json.loads(record.value)["type"].rsplit(".", 1)[1] for record in records]
+
+
+def count(n: int) -> Callable[[Records], bool]:
+    return lambda seen: len(seen) >= n
+
+
+class Route:
+    """The partners' messages about one case, each a day after the previous one."""
+
+    def __init__(self, case_id: UUID, start: datetime) -> None:
+        self.case_id = case_id
+        self._moment = start
+
+    def message(self, service: str, what: str, source: str, **data: Any) -> CloudEvent:
+        self._moment += timedelta(days=1)
+        return partner_event(
+            f"nl.jeugdketen.{service}.{what}",
+            {"case_id": str(self.case_id), "occurred_at": self._moment.isoformat(), **data},
+            source=source,
+        )
+
+
+def plaatsing_knows(application: Plaatsing, case_id: UUID) -> bool:
+    return case_id in application.repository
+
+
+async def test_one_youth_from_referral_through_triage_placement_and_two_transfers(
+    platform: IsolatedPlatform,
+) -> None:
+    kafka = platform.infrastructure.kafka_bootstrap_servers
+    settings = platform.settings()
+    route = Route(uuid4(), datetime.now(UTC) - timedelta(days=60))
+    at_toegang = [
+        route.message(
+            "toegang",
+            "referral-submitted",
+            LOKAAL_TEAM_ENSCHEDE,
+            bsn="999990019",
+            gemeente_code="GM0153",
+            verwijzer="huisarts",
+            kader="vrijwillig",
+        ),
+        route.message("toegang", "verklarende-analyse-reported", LOKAAL_TEAM_ENSCHEDE),
+        route.message(
+            "toegang", "decision-reported", LOKAAL_TEAM_ENSCHEDE, decision="gezamenlijke-triage"
+        ),
+    ]
+    at_triage = route.message(
+        "triage",
+        "decision-reported",
+        TRIAGETAFEL,
+        recommended_care_form="kleinschalig-wonen",
+        urgency="regulier",
+        responsible_providers=[DE_BOERDERIJ, JEUGDHULP_TWENTE],
+    )
+    first, second = provider_system(DE_BOERDERIJ), provider_system(JEUGDHULP_TWENTE)
+    at_plaatsing = [
+        route.message(
+            "plaatsing",
+            "placement-request-submitted",
+            first,
+            provider=DE_BOERDERIJ,
+            care_form="kleinschalig-wonen",
+        ),
+        route.message(
+            "plaatsing",
+            "placement-start-reported",
+            first,
+            provider=DE_BOERDERIJ,
+            care_form="kleinschalig-wonen",
+            location_gemeente_code="GM0164",
+        ),
+        route.message(
+            "plaatsing",
+            "transfer-reported",
+            first,
+            to_provider=JEUGDHULP_TWENTE,
+            to_care_form="residentiele-behandelgroep",
+            to_location_gemeente_code="GM0141",
+            reason="escalatie",
+        ),
+        route.message(
+            "plaatsing",
+            "transfer-reported",
+            second,
+            to_provider=GEZINSHUIS_DE_ES,
+            to_care_form="gezinshuis",
+            to_location_gemeente_code="GM0153",
+            reason="geplande-afschaling",
+        ),
+        route.message(
+            "plaatsing",
+            "continuity-plan-reported",
+            provider_system(GEZINSHUIS_DE_ES),
+            plan="verlengde-jeugdhulp",
+        ),
+        route.message(
+            "plaatsing",
+            "end-of-care-reported",
+            provider_system(GEZINSHUIS_DE_ES),
+            reason="achttien-jaar",
+        ),
+    ]
+    knowing = plaatsing.main.build_application(settings)
+    try:
+        async with (
+            running_in_process(toegang.main.WIRING, toegang.main.build_application, settings),
+            running_in_process(triage.main.WIRING, triage.main.build_application, settings),
+            running_in_process(plaatsing.main.WIRING, plaatsing.main.build_application, settings),
+        ):
+            # each partner acts once the service before it recorded the case, as in the chain
+            await publish(
+                kafka, platform.topic("toegang", "inbound"), [as_kafka(m) for m in at_toegang]
+            )
+            await read_until(kafka, platform.topic("triage", "events"), count(1))
+            await publish(kafka, platform.topic("triage", "inbound"), [as_kafka(at_triage)])
+            await wait_until(lambda: plaatsing_knows(knowing, route.case_id), "plaatsing knows")
+            await publish(
+                kafka, platform.topic("plaatsing", "inbound"), [as_kafka(m) for m in at_plaatsing]
+            )
+            placed = await read_until(kafka, platform.topic("plaatsing", "events"), count(6))
+    finally:
+        knowing.close()
+
+    assert types(await read_all(kafka, platform.topic("toegang", "events"))) == [
+        "referral-received",
+        "verklarende-analyse-completed",
+        "toegang-decided",
+    ]
+    assert types(await read_all(kafka, platform.topic("triage", "events"))) == [
+        "case-opened-for-triage",
+        "triage-decided",
+    ]
+    assert types(placed) == [
+        "placement-requested",
+        "placement-started",
+        "transferred",
+        "transferred",
+        "continuity-plan-recorded",
+        "placement-ended",
+    ]
+    pseudonym = Pseudonymizer(platform.pseudonym_key.encode()).pseudonym("999990019")
+    started = json.loads(placed[1].value)["data"]
+    assert started["youth_pseudonym"] == pseudonym
+    assert started["recommended_care_form"] == "kleinschalig-wonen"
+    assert started["deviates_from_advice"] is False
+    assert [json.loads(r.value)["causationid"] for r in placed] == [m.id for m in at_plaatsing]
+    for service in ("toegang", "triage", "plaatsing"):
+        assert await read_all(kafka, platform.topic(service, "rejected")) == []
