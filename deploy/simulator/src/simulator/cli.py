@@ -1,0 +1,123 @@
+"""`python -m simulator`: a simulated Twente onto the platform's inbound topics.
+
+uv run python -m simulator --seed 42 --cases 1000 --period-days 365 --speed max
+"""
+
+import argparse
+import asyncio
+import os
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from simulator.model import Scenario
+from simulator.plan import Outcome, PlannedMessage
+from simulator.publisher import Progress as Sent
+from simulator.rates import Rates
+from simulator.runner import simulate
+
+
+def speed(text: str) -> float | None:
+    """`realtime` (1), `max` (as fast as the platform allows), or a speed-up factor."""
+    if text == "max":
+        return None
+    if text == "realtime":
+        return 1.0
+    factor = float(text)
+    if factor <= 0:
+        raise argparse.ArgumentTypeError("the speed-up factor must be positive")
+    return factor
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="simulator", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--period-days", type=float, default=365)
+    parser.add_argument("--speed", type=speed, default=None, help="realtime, max or a factor")
+    parser.add_argument(
+        "--end",
+        type=datetime.fromisoformat,
+        default=None,
+        help="end of the simulated period (ISO, with offset; default now): repeats a run",
+    )
+    parser.add_argument(
+        "--bad-share",
+        type=float,
+        default=Rates().bad_message_share,
+        help="share of cases that add one deliberately bad message",
+    )
+    parser.add_argument("--prefix", default=os.environ.get("JEUGDKETEN_TOPIC_PREFIX", "jeugdketen"))
+    parser.add_argument(
+        "--bootstrap-servers",
+        default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+    )
+    parser.add_argument("--record", type=Path, default=Path("simulation.jsonl"))
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
+    end = args.end or datetime.now(UTC)
+    if end.tzinfo is None or end > datetime.now(UTC):
+        raise SystemExit(
+            "--end must carry an offset and lie in the past: nothing may be dated later"
+        )
+    scenario = Scenario(
+        seed=args.seed,
+        cases=args.cases,
+        period=timedelta(days=args.period_days),
+        end=end,
+        rates=Rates(bad_message_share=args.bad_share),
+    )
+    console = Console()
+    with Progress(
+        TextColumn("[bold]simulated Twente"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("published · {task.fields[held]} held back"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("publishing", total=None, held=0)
+
+        def show(sent: Sent) -> None:
+            bar.update(task, total=sent.total, completed=sent.published, held=sent.held)
+
+        plan = asyncio.run(
+            simulate(
+                scenario,
+                bootstrap_servers=args.bootstrap_servers,
+                prefix=args.prefix,
+                journal_path=args.record,
+                speed=args.speed,
+                on_progress=show,
+            )
+        )
+    console.print(summary(plan))
+    console.print(f"record of what was sent: {args.record}")
+
+
+def summary(plan: Sequence[PlannedMessage]) -> Table:
+    table = Table(title="messages sent")
+    table.add_column("type")
+    table.add_column("sent", justify="right")
+    table.add_column("intended rejections", justify="right")
+    table.add_column("duplicates", justify="right")
+    sent = Counter(m.type for m in plan)
+    refused = Counter(m.type for m in plan if m.intended.outcome is Outcome.REJECTED)
+    repeated = Counter(m.type for m in plan if m.intended.outcome is Outcome.DUPLICATE)
+    for type_, count in sorted(sent.items()):
+        table.add_row(type_, str(count), str(refused[type_]), str(repeated[type_]))
+    reasons = Counter(m.intended.reason for m in plan if m.intended.reason)
+    table.caption = "intended rejections: " + ", ".join(
+        f"{r} {n}" for r, n in sorted(reasons.items())
+    )
+    return table

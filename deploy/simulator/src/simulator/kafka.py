@@ -1,0 +1,144 @@
+"""The Kafka adapters: publishing onto the inbound topics, and reading what the platform
+recorded from its events topics and its services' consumer groups."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from jeugdketen_shared.cloudevents import KafkaRecord
+from simulator.plan import Dependency, PlannedMessage
+
+OFFSET_POLL_SECONDS = 0.1
+UNACKED_LIMIT = 1000
+
+
+class KafkaTransport:
+    """Onto `<prefix>.<service>.inbound`; idempotent, so retries keep each partition's order."""
+
+    def __init__(self, producer: AIOKafkaProducer, prefix: str) -> None:
+        self._producer = producer
+        self._prefix = prefix
+        self._unacked: list[asyncio.Future[object]] = []
+
+    async def send(self, message: PlannedMessage, record: KafkaRecord) -> None:
+        acked = await self._producer.send(
+            f"{self._prefix}.{message.service}.inbound",
+            value=record.value,
+            key=record.key,
+            headers=list(record.headers),
+        )
+        self._unacked.append(acked)
+        if len(self._unacked) >= UNACKED_LIMIT:
+            await self.flush()
+
+    async def flush(self) -> None:
+        unacked, self._unacked = self._unacked, []
+        await asyncio.gather(*unacked)
+
+
+class KafkaPlatformRecord:
+    """A dependency is met when its event is on `<prefix>.<upstream>.events` and the consumer
+    service's group for that topic (`<prefix>.<consumer>.<upstream>-events`, see
+    jeugdketen_shared.service) has committed past it: services commit only what they recorded.
+    Seeing the event alone is not enough: the consumer may not have read it yet."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, admin: AIOKafkaAdminClient, prefix: str) -> None:
+        self._consumer = consumer
+        self._admin = admin
+        self._prefix = prefix
+        self._seen: dict[tuple[str, str, str], tuple[int, int]] = {}
+        self._committed: dict[str, dict[int, int]] = {}
+        self._news = asyncio.Event()
+
+    def has_applied(self, dependency: Dependency) -> bool:
+        position = self._seen.get(
+            (dependency.upstream, dependency.event_type, str(dependency.case_id))
+        )
+        if position is None:
+            return False
+        partition, offset = position
+        committed = self._committed.get(self._group(dependency.consumer, dependency.upstream), {})
+        return committed.get(partition, -1) > offset
+
+    async def news(self, within_seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._news.wait(), timeout=within_seconds)
+        except TimeoutError:
+            return False
+        self._news.clear()
+        return True
+
+    async def read_events(self) -> None:
+        while True:
+            batches = await self._consumer.getmany(timeout_ms=200)
+            for partition, records in batches.items():
+                upstream = partition.topic.removeprefix(f"{self._prefix}.").split(".")[0]
+                for record in records:
+                    event = orjson.loads(record.value)
+                    # the first time counts; a relay's re-publication comes later
+                    self._seen.setdefault(
+                        (upstream, event.get("type", ""), str(event.get("caseid"))),
+                        (record.partition, record.offset),
+                    )
+            if batches:
+                self._news.set()
+
+    async def follow_groups(self, pairs: Iterable[tuple[str, str]]) -> None:
+        groups = {self._group(consumer, upstream): upstream for upstream, consumer in pairs}
+        while True:
+            for group, upstream in groups.items():
+                offsets = await self._admin.list_consumer_group_offsets(group)
+                topic = f"{self._prefix}.{upstream}.events"
+                committed = {
+                    tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic
+                }
+                if committed != self._committed.get(group):
+                    self._committed[group] = committed
+                    self._news.set()
+            await asyncio.sleep(OFFSET_POLL_SECONDS)
+
+    def _group(self, consumer: str, upstream: str) -> str:
+        return f"{self._prefix}.{consumer}.{upstream}-events"
+
+
+@contextlib.asynccontextmanager
+async def connected(
+    bootstrap_servers: str, prefix: str, dependencies: Iterable[Dependency]
+) -> AsyncIterator[tuple[KafkaTransport, KafkaPlatformRecord]]:
+    """Producer, events reader and group follower, for as long as the simulation runs."""
+    pairs = {(d.upstream, d.consumer) for d in dependencies}
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=True
+    )
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False
+    )
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    async with contextlib.AsyncExitStack() as stack:
+        for client in (producer, consumer, admin):
+            await client.start()
+        stack.push_async_callback(producer.stop)
+        stack.push_async_callback(consumer.stop)
+        stack.push_async_callback(admin.close)
+        topics = sorted({f"{prefix}.{upstream}.events" for upstream, _ in pairs})
+        partitions = [
+            TopicPartition(description["topic"], p["partition"])
+            for description in (await admin.describe_topics(topics) if topics else [])
+            for p in description["partitions"]
+        ]
+        consumer.assign(partitions)
+        if partitions:
+            # from the start: what an earlier run already got recorded counts as recorded
+            await consumer.seek_to_beginning(*partitions)
+        record = KafkaPlatformRecord(consumer, admin, prefix)
+        tasks = [
+            asyncio.create_task(record.read_events()),
+            asyncio.create_task(record.follow_groups(pairs)),
+        ]
+        for task in tasks:
+            stack.callback(task.cancel)
+        yield KafkaTransport(producer, prefix), record

@@ -1,0 +1,255 @@
+"""The simulated chain's rates, shares and lead times, after the figures in shared/DOMAIN.md.
+
+Each figure says where it comes from; where DOMAIN.md gives none, the value is a choice, marked
+as one, for the werkgroep to adjust. All are configurable: `Rates(...)` with other values.
+"""
+
+import math
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from types import MappingProxyType
+from typing import TypeVar
+
+from jeugdketen_shared.contracts.plaatsing import ContinuityPlan, EndReason, TransferReason
+from jeugdketen_shared.vocabulary import CareForm, Kader, ToegangDecision, Urgency, Verwijzer
+
+T = TypeVar("T")
+
+WITHDRAWN = "withdrawn"
+"""A toegang outcome besides the decisions: the referrer withdraws before toegang decides."""
+
+
+def choose(rng: random.Random, weights: Mapping[T, float]) -> T:
+    """One key of `weights`, drawn in proportion to its weight."""
+    keys = list(weights)
+    return rng.choices(keys, weights=[weights[key] for key in keys])[0]
+
+
+@dataclass(frozen=True)
+class LeadTime:
+    """A log-normal lead time: half of the cases take less than `median_days`; `spread` widens
+    the tail, so some cases run well over the norm (the stagnation the monitor must show)."""
+
+    median_days: float
+    spread: float = 0.6
+    minimum_days: float = 0.0
+
+    def draw(self, rng: random.Random) -> timedelta:
+        days = self.median_days * math.exp(rng.gauss(0.0, self.spread))
+        return timedelta(days=max(self.minimum_days, days))
+
+    @property
+    def mean_days(self) -> float:
+        return self.median_days * math.exp(self.spread**2 / 2)
+
+
+def _frozen(mapping: Mapping[T, float]) -> Mapping[T, float]:
+    return MappingProxyType(dict(mapping))
+
+
+# CBS population of the 14 gemeenten (thousands, 2023, rounded): youths follow residents
+POPULATION = _frozen(
+    {
+        "GM0153": 162,  # Enschede
+        "GM0164": 81,  # Hengelo
+        "GM0141": 74,  # Almelo
+        "GM1742": 38,  # Rijssen-Holten
+        "GM0163": 36,  # Hellendoorn
+        "GM1735": 35,  # Hof van Twente
+        "GM1700": 34,  # Twenterand
+        "GM0173": 32,  # Oldenzaal
+        "GM1774": 26,  # Dinkelland
+        "GM0189": 25,  # Wierden
+        "GM0147": 24,  # Borne
+        "GM0158": 24,  # Haaksbergen
+        "GM0168": 23,  # Losser
+        "GM0183": 21,  # Tubbergen
+    }
+)
+
+
+@dataclass(frozen=True)
+class Rates:
+    # --- referral ------------------------------------------------------------------------
+    gemeente_weights: Mapping[str, float] = field(default_factory=lambda: POPULATION)
+    gedwongen_share: float = 0.16
+    """DOMAIN.md: 16% of Twente's youths in jeugdhulp have a protection or probation measure."""
+    verwijzers: Mapping[Kader, Mapping[Verwijzer, float]] = field(
+        default_factory=lambda: {
+            # choice, after CBS's national referrer mix: the lokaal team and huisartsen refer most
+            Kader.VRIJWILLIG: _frozen(
+                {
+                    Verwijzer.GEMEENTE: 0.36,
+                    Verwijzer.HUISARTS: 0.28,
+                    Verwijzer.POH_JEUGD: 0.08,
+                    Verwijzer.JEUGDARTS: 0.08,
+                    Verwijzer.ZELFVERWIJZER: 0.12,
+                    Verwijzer.VEILIG_THUIS: 0.08,
+                }
+            ),
+            # choice: a measure comes through the GI, the court, the Raad or Veilig Thuis
+            Kader.GEDWONGEN: _frozen(
+                {
+                    Verwijzer.GECERTIFICEERDE_INSTELLING: 0.45,
+                    Verwijzer.RECHTER: 0.20,
+                    Verwijzer.RAAD_VOOR_DE_KINDERBESCHERMING: 0.20,
+                    Verwijzer.VEILIG_THUIS: 0.15,
+                }
+            ),
+        }
+    )
+    age_at_referral: Mapping[tuple[int, int], float] = field(
+        default_factory=lambda: _frozen(
+            {(0, 4): 0.10, (4, 12): 0.38, (12, 16): 0.34, (16, 18): 0.18}
+        )
+    )
+    """Choice: age bands (from, to) in years; teenagers are referred most."""
+
+    # --- toegang -------------------------------------------------------------------------
+    toegang_outcomes: Mapping[Kader, Mapping[str, float]] = field(
+        default_factory=lambda: {
+            # seeds 000/001: the verklarende analyse keeps most cases in local basic help
+            Kader.VRIJWILLIG: _frozen(
+                {
+                    ToegangDecision.LOKALE_BASISHULP: 0.60,
+                    ToegangDecision.GEZAMENLIJKE_TRIAGE: 0.27,
+                    ToegangDecision.GEEN_HULP: 0.08,
+                    WITHDRAWN: 0.05,
+                }
+            ),
+            # choice: a measure mostly needs specialised care
+            Kader.GEDWONGEN: _frozen(
+                {
+                    ToegangDecision.LOKALE_BASISHULP: 0.12,
+                    ToegangDecision.GEZAMENLIJKE_TRIAGE: 0.83,
+                    ToegangDecision.GEEN_HULP: 0.02,
+                    WITHDRAWN: 0.03,
+                }
+            ),
+        }
+    )
+    re_entry_share: float = 0.08
+    """Choice: a youth who left toegang without specialised care is referred again within a year
+    (the re-entry the monitor counts)."""
+
+    # --- triage --------------------------------------------------------------------------
+    away_from_home_share: Mapping[Kader, float] = field(
+        default_factory=lambda: _frozen({Kader.GEDWONGEN: 0.49, Kader.VRIJWILLIG: 0.06})
+    )
+    """DOMAIN.md: 49% of youths with a measure live away from home; the voluntary share is set
+    so that about 14% of all youths placed live away from home."""
+    away_care_forms: Mapping[CareForm, float] = field(
+        default_factory=lambda: _frozen(
+            {
+                CareForm.PLEEGZORG: 0.38,
+                CareForm.GEZINSHUIS: 0.14,
+                CareForm.KLEINSCHALIG_WONEN: 0.15,
+                CareForm.RESIDENTIELE_BEHANDELGROEP: 0.19,
+                CareForm.DRIE_MILIEUVOORZIENING: 0.06,
+                CareForm.JEUGDZORG_PLUS: 0.08,
+            }
+        )
+    )
+    """Choice of the mix at the start of the period; jeugdzorg plus shrinks, see below."""
+    jeugdzorg_plus_share_at_end: float = 0.02
+    """DOMAIN.md: closed placements halved 2019-2023 and must end by 2030. Over the period the
+    jeugdzorg-plus share falls linearly to this; what it loses goes to 3-milieuvoorziening."""
+    urgencies: Mapping[Urgency, float] = field(
+        default_factory=lambda: _frozen(
+            {Urgency.REGULIER: 0.80, Urgency.SPOED: 0.16, Urgency.CRISIS: 0.04}
+        )
+    )
+    ret_share: float = 0.07
+    """Choice: the share of triaged cases escalated to the Regionaal Expertteam."""
+    ret_changes_care_form: float = 0.5
+    ret_non_contracted_care: float = 0.2
+    ret_maatwerkbudget: float = 0.35
+
+    # --- plaatsing -----------------------------------------------------------------------
+    deviation_from_ret_share: float = 0.12
+    """Choice: placements that deviate from the RET's binding advice (with a reason)."""
+    deviation_from_triage_share: float = 0.08
+    """Choice: placements in another care form than triage recommended (seed 003's gap)."""
+    moves_of_residential_youths: Mapping[tuple[int, int], float] = field(
+        default_factory=lambda: _frozen({(0, 0): 0.25, (1, 6): 0.63, (11, 16): 0.12})
+    )
+    """DOMAIN.md: 75% of residential youths are moved, on average several times, and one in
+    eight more than 10 times. Bands (from, to) of transfers; each band drawn uniformly."""
+    ambulant_transfer_share: float = 0.05
+    transfer_reasons: Mapping[TransferReason, float] = field(
+        default_factory=lambda: _frozen(
+            {
+                TransferReason.CAPACITEIT: 0.25,
+                TransferReason.ESCALATIE: 0.25,
+                TransferReason.GEPLANDE_AFSCHALING: 0.20,
+                TransferReason.GEPLANDE_OPSCHALING: 0.10,
+                TransferReason.AANBIEDER_BEEINDIGT_ZORG: 0.15,
+                TransferReason.OVERIG: 0.05,
+            }
+        )
+    )
+    end_reasons: Mapping[EndReason, float] = field(
+        default_factory=lambda: _frozen(
+            {
+                EndReason.VOLGENS_PLAN: 0.82,
+                EndReason.VERHUISD: 0.07,
+                EndReason.UITSTROOM_WLZ: 0.04,
+                EndReason.OVERIG: 0.07,
+            }
+        )
+    )
+    """Choice; `achttien-jaar` is not drawn: it ends care on the 18th birthday."""
+    continuity_plan_share: float = 0.75
+    """Choice: youths in care at 18 with a continuity plan; the rest are the monitor's alert."""
+    continuity_plans: Mapping[ContinuityPlan, float] = field(
+        default_factory=lambda: _frozen(
+            {
+                ContinuityPlan.VERLENGDE_JEUGDHULP: 0.35,
+                ContinuityPlan.WMO_BESCHERMD_WONEN: 0.20,
+                ContinuityPlan.ZVW: 0.15,
+                ContinuityPlan.WLZ: 0.05,
+                ContinuityPlan.NIET_NODIG: 0.25,
+            }
+        )
+    )
+    crisis_share: float = 0.02
+    """Choice: crisis placements without triage, per simulated case."""
+    capacity_utilisation: float = 0.97
+    """Places per care form are the expected demand over this: close to 1, so queues form."""
+    capacity_report_every: timedelta = timedelta(days=28)
+
+    # --- lead times (norms of DOMAIN.md) -----------------------------------------------------
+    # Treeknorm referral to intake: 4 weeks; analysis and decision together mostly within it
+    to_verklarende_analyse: LeadTime = LeadTime(median_days=12, spread=0.6)
+    to_toegang_decision: LeadTime = LeadTime(median_days=6, spread=0.6)
+    to_withdrawal: LeadTime = LeadTime(median_days=8, spread=0.7)
+    # answer to a request for care: 5 werkdagen (7 days); a third of cases run over
+    to_triage_decision: LeadTime = LeadTime(median_days=5, spread=0.7)
+    to_ret_escalation: LeadTime = LeadTime(median_days=7, spread=0.6)
+    to_ret_advice: LeadTime = LeadTime(median_days=14, spread=0.5)
+    to_placement_request: LeadTime = LeadTime(median_days=2, spread=0.8)
+    # Treeknorm intake to treatment: 10 weeks; waiting for a place comes on top
+    to_placement_start: LeadTime = LeadTime(median_days=21, spread=0.7, minimum_days=1)
+    ambulant_care: LeadTime = LeadTime(median_days=150, spread=0.6, minimum_days=14)
+    away_from_home_care: LeadTime = LeadTime(median_days=300, spread=0.6, minimum_days=30)
+    crisis_stay: LeadTime = LeadTime(median_days=21, spread=0.5, minimum_days=2)
+    # start/stop of care reported 5 werkdagen after the fact; some providers report late
+    reporting_delay: LeadTime = LeadTime(median_days=2, spread=1.0)
+    continuity_plan_before_18: LeadTime = LeadTime(median_days=200, spread=0.5)
+    """The norm is 6 months before the 18th birthday: about half of the plans come later."""
+    verlengde_jeugdhulp: LeadTime = LeadTime(median_days=240, spread=0.5, minimum_days=30)
+
+    # --- deliberately bad messages -------------------------------------------------------
+    bad_message_share: float = 0.01
+    """Per simulated case: one message the platform must refuse, or a duplicate delivery."""
+
+    def care_form_mix(self, progress: float) -> dict[CareForm, float]:
+        """The away-from-home mix at `progress` (0 at the period's start, 1 at its end)."""
+        mix = dict(self.away_care_forms)
+        start = mix[CareForm.JEUGDZORG_PLUS]
+        now = start + (self.jeugdzorg_plus_share_at_end - start) * progress
+        mix[CareForm.JEUGDZORG_PLUS] = now
+        mix[CareForm.DRIE_MILIEUVOORZIENING] += start - now
+        return mix
