@@ -38,14 +38,7 @@ class PartnerKind(StrEnum):
 
 _REFERRAL = toegang.ReferralSubmission.cloudevent_type
 _WITHDRAWAL = toegang.ReferralWithdrawal.cloudevent_type
-_REFERRERS = (
-    PartnerKind.HUISARTS,
-    PartnerKind.JEUGDARTS,
-    PartnerKind.GECERTIFICEERDE_INSTELLING,
-    PartnerKind.VEILIG_THUIS,
-    PartnerKind.RAAD_VOOR_DE_KINDERBESCHERMING,
-    PartnerKind.RECHTER,
-)
+_REFERRERS = (PartnerKind.HUISARTS, PartnerKind.JEUGDARTS)
 
 
 def _types(*contracts: type[MessageData]) -> frozenset[str]:
@@ -56,8 +49,40 @@ MAY_PUBLISH: Mapping[PartnerKind, frozenset[str]] = MappingProxyType(
     {
         # the gemeente's toegang: referrals of its lokaal team (self-referrals included),
         # the verklarende analyse and the toegang decision
-        PartnerKind.GEMEENTE: _types(*toegang.INBOUND),
+        PartnerKind.GEMEENTE: _types(
+            toegang.ReferralSubmission,
+            toegang.ReferralWithdrawal,
+            toegang.VerklarendeAnalyseReport,
+            toegang.ToegangDecisionReport,
+            toegang.RvdkInvestigationRequest,
+        ),
         **{kind: frozenset({_REFERRAL, _WITHDRAWAL}) for kind in _REFERRERS},
+        # the gedwongen kader, each step by the partner that takes it
+        PartnerKind.VEILIG_THUIS: _types(
+            toegang.ReferralSubmission,
+            toegang.ReferralWithdrawal,
+            toegang.VeiligThuisMeldingReport,
+            toegang.SafetyAssessmentReport,
+            toegang.RvdkInvestigationRequest,
+        ),
+        PartnerKind.RAAD_VOOR_DE_KINDERBESCHERMING: _types(
+            toegang.ReferralSubmission,
+            toegang.ReferralWithdrawal,
+            toegang.RvdkInvestigationStartReport,
+            toegang.RvdkInvestigationCompletionReport,
+        ),
+        PartnerKind.RECHTER: _types(
+            toegang.ReferralSubmission,
+            toegang.ReferralWithdrawal,
+            toegang.ProtectionMeasureImpositionReport,
+            toegang.ProtectionMeasureEndReport,
+        ),
+        PartnerKind.GECERTIFICEERDE_INSTELLING: _types(
+            toegang.ReferralSubmission,
+            toegang.ReferralWithdrawal,
+            toegang.RvdkInvestigationRequest,
+            toegang.GiAssignmentReport,
+        ),
         PartnerKind.TRIAGETAFEL: _types(triage.TriageDecisionReport, triage.RetEscalationReport),
         PartnerKind.REGIONAAL_EXPERTTEAM: _types(triage.RetAdviceReport),
         PartnerKind.AANBIEDER: _types(*plaatsing.INBOUND),
@@ -83,7 +108,7 @@ class Partner:
     sources: frozenset[str]
     gemeente_code: str | None = None
     provider: str | None = None
-    """KvK number, for a provider (aanbieder)."""
+    """KvK number, for a provider (aanbieder) or a gecertificeerde instelling."""
 
 
 class UnknownPartner(Refusal):
@@ -111,7 +136,7 @@ class NotOwnResident(Refusal):
 
 
 class NotOwnProvider(Refusal):
-    """A provider reports only its own placements and capacity."""
+    """A provider reports only its own placements and capacity, a GI only its own assignments."""
 
     reason = "not-own-provider"
 
@@ -168,10 +193,10 @@ def _check_data(partner: Partner, data: MessageData) -> None:
     gemeente_code = getattr(data, "gemeente_code", None)
     if partner.kind is PartnerKind.GEMEENTE and gemeente_code not in (None, partner.gemeente_code):
         raise NotOwnResident(f"{partner.id} is {partner.gemeente_code}, not {gemeente_code}")
-    provider = getattr(data, "provider", None)
-    if partner.kind is PartnerKind.AANBIEDER and provider not in (None, partner.provider):
-        # a transfer names only where the youth goes; who may report it is the case's business
-        raise NotOwnProvider(f"{partner.id} is provider {partner.provider}, not {provider}")
+    # a transfer names only where the youth goes; who may report it is the case's business
+    named = getattr(data, "provider", None) or getattr(data, "gi", None)
+    if partner.provider is not None and named not in (None, partner.provider):
+        raise NotOwnProvider(f"{partner.id} is {partner.provider}, not {named}")
     own_verwijzer = _OWN_VERWIJZER.get(partner.kind)
     verwijzer = getattr(data, "verwijzer", None)
     if own_verwijzer is not None and verwijzer is not None and verwijzer not in own_verwijzer:

@@ -59,3 +59,28 @@ class Urgency(StrEnum):
     REGULIER = "regulier"
     SPOED = "spoed"
     CRISIS = "crisis"
+
+
+class SafetyOutcome(StrEnum):
+    """Veilig Thuis's veiligheidsbeoordeling."""
+
+    VEILIG = "veilig"
+    VOORWAARDELIJK_VEILIG = "voorwaardelijk-veilig"
+    ONVEILIG = "onveilig"
+
+
+class RvdkAdvice(StrEnum):
+    """The Raad voor de Kinderbescherming's advice after its beschermingsonderzoek."""
+
+    MAATREGEL = "maatregel"
+    GEEN_MAATREGEL = "geen-maatregel"
+
+
+class ProtectionMeasure(StrEnum):
+    """Kinderbeschermingsmaatregel imposed by the rechter."""
+
+    VOORLOPIGE_OTS = "voorlopige-ots"
+    """Voorlopige ondertoezichtstelling: urgent, at most 3 months."""
+    OTS = "ots"
+    """Ondertoezichtstelling: at most a year before review."""
+    VOOGDIJ = "voogdij"

@@ -8,6 +8,7 @@ from jeugdketen_shared.contracts.base import CaseMessage
 from jeugdketen_shared.inbound import ReceivedMessage
 from jeugdketen_shared.privacy import Pseudonymizer
 from toegang.domain import Case, ensure_not_yet_referred, referred
+from toegang.protection import ProtectionRoute, existing_route, open_route, route_id
 
 
 class Toegang(ChainApplication):
@@ -51,5 +52,38 @@ class Toegang(ChainApplication):
                 referred(case).decide(data.decision, data.occurred_at, causation_id)
             case contracts.ReferralWithdrawal():
                 referred(case).withdraw(data.occurred_at, causation_id)
+            case _:
+                self._handle_protection(unit, data, causation_id)
+
+    def _handle_protection(self, unit: UnitOfWork, data: CaseMessage, causation_id: str) -> None:
+        """The gedwongen kader route of the case."""
+        route = unit.get(route_id(data.case_id), ProtectionRoute)
+        at = data.occurred_at
+        match data:
+            case contracts.VeiligThuisMeldingReport() | contracts.RvdkInvestigationRequest():
+                route = open_route(
+                    route,
+                    case_id=data.case_id,
+                    youth_pseudonym=self._pseudonymizer.pseudonym(data.bsn) if data.bsn else None,
+                    gemeente_code=data.gemeente_code,
+                    occurred_at=at,
+                )
+                if isinstance(data, contracts.VeiligThuisMeldingReport):
+                    route.receive_melding(at, causation_id)
+                else:
+                    route.request_investigation(at, causation_id)
+                unit.add(route)
+            case contracts.SafetyAssessmentReport():
+                existing_route(route).assess_safety(data.outcome, at, causation_id)
+            case contracts.RvdkInvestigationStartReport():
+                existing_route(route).start_investigation(at, causation_id)
+            case contracts.RvdkInvestigationCompletionReport():
+                existing_route(route).complete_investigation(data.advice, at, causation_id)
+            case contracts.ProtectionMeasureImpositionReport():
+                existing_route(route).impose_measure(data.measure, at, causation_id)
+            case contracts.ProtectionMeasureEndReport():
+                existing_route(route).end_measure(at, causation_id)
+            case contracts.GiAssignmentReport():
+                existing_route(route).assign_gi(data.gi, at, causation_id)
             case _:
                 raise TypeError(f"toegang has no handler for {type(data).__name__}")

@@ -1,13 +1,22 @@
 """Contracts of toegang: what partners publish on `jeugdketen.toegang.inbound` and the domain
-events toegang publishes on `jeugdketen.toegang.events`."""
+events toegang publishes on `jeugdketen.toegang.events`: the voluntary route (referral,
+verklarende analyse, decision) and the gedwongen kader route (Veilig Thuis, the Raad voor de
+Kinderbescherming, the rechter's measures and the GI)."""
 
 from typing import ClassVar
 
 from pydantic import Field
 
 from jeugdketen_shared.contracts.base import CaseMessage, DomainEventData, InboundMessage
-from jeugdketen_shared.contracts.fields import Bsn, GemeenteCode, YouthPseudonym
-from jeugdketen_shared.vocabulary import Kader, ToegangDecision, Verwijzer
+from jeugdketen_shared.contracts.fields import Bsn, GemeenteCode, ProviderId, YouthPseudonym
+from jeugdketen_shared.vocabulary import (
+    Kader,
+    ProtectionMeasure,
+    RvdkAdvice,
+    SafetyOutcome,
+    ToegangDecision,
+    Verwijzer,
+)
 
 # --- inbound: what partners report -------------------------------------------------------
 
@@ -39,6 +48,65 @@ class ReferralWithdrawal(InboundMessage, CaseMessage):
     """The referrer withdraws the referral before toegang decided on it."""
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.referral-withdrawal-submitted"
+
+
+class VeiligThuisMeldingReport(InboundMessage, CaseMessage):
+    """Veilig Thuis received a melding (report) about a youth: the gedwongen kader route starts.
+
+    `bsn` and `gemeente_code` identify the youth when the case is new to toegang."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.veilig-thuis-melding-reported"
+    bsn: Bsn | None = None
+    gemeente_code: GemeenteCode | None = None
+
+
+class SafetyAssessmentReport(InboundMessage, CaseMessage):
+    """Veilig Thuis assessed the youth's safety (norm: within 5 werkdagen of the melding)."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.safety-assessment-reported"
+    outcome: SafetyOutcome
+
+
+class RvdkInvestigationRequest(InboundMessage, CaseMessage):
+    """Veilig Thuis, the GI or the gemeente asks the Raad voor de Kinderbescherming to
+    investigate. `bsn` and `gemeente_code` identify the youth when the case is new."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.rvdk-investigation-request-submitted"
+    bsn: Bsn | None = None
+    gemeente_code: GemeenteCode | None = None
+
+
+class RvdkInvestigationStartReport(InboundMessage, CaseMessage):
+    """The Raad started its beschermingsonderzoek (norm: within 10 days of the request)."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.rvdk-investigation-start-reported"
+
+
+class RvdkInvestigationCompletionReport(InboundMessage, CaseMessage):
+    """The Raad completed its investigation with an advice."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.rvdk-investigation-completion-reported"
+    advice: RvdkAdvice
+
+
+class ProtectionMeasureImpositionReport(InboundMessage, CaseMessage):
+    """The rechter imposed a child-protection measure."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.protection-measure-imposition-reported"
+    measure: ProtectionMeasure
+
+
+class ProtectionMeasureEndReport(InboundMessage, CaseMessage):
+    """The child-protection measure ended."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.protection-measure-end-reported"
+
+
+class GiAssignmentReport(InboundMessage, CaseMessage):
+    """A gecertificeerde instelling took on the execution of the measure."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.gi-assignment-reported"
+    gi: ProviderId = Field(description="KvK number of the gecertificeerde instelling")
 
 
 # --- domain events: what toegang recorded ------------------------------------------------
@@ -76,15 +144,89 @@ class ReferralWithdrawn(DomainEventData, CaseMessage):
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.referral-withdrawn"
 
 
+class VeiligThuisMeldingReceived(DomainEventData, CaseMessage):
+    """Veilig Thuis received a melding about the youth."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.veilig-thuis-melding-received"
+    youth_pseudonym: YouthPseudonym
+    gemeente_code: GemeenteCode
+
+
+class SafetyAssessed(DomainEventData, CaseMessage):
+    """Veilig Thuis assessed the youth's safety."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.safety-assessed"
+    outcome: SafetyOutcome
+
+
+class RvdkInvestigationRequested(DomainEventData, CaseMessage):
+    """The Raad voor de Kinderbescherming was asked to investigate."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.rvdk-investigation-requested"
+    youth_pseudonym: YouthPseudonym
+    gemeente_code: GemeenteCode
+
+
+class RvdkInvestigationStarted(DomainEventData, CaseMessage):
+    """The Raad started its beschermingsonderzoek."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.rvdk-investigation-started"
+
+
+class RvdkInvestigationCompleted(DomainEventData, CaseMessage):
+    """The Raad completed its investigation with an advice."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.rvdk-investigation-completed"
+    advice: RvdkAdvice
+
+
+class ProtectionMeasureImposed(DomainEventData, CaseMessage):
+    """A child-protection measure was imposed, or followed up (voorlopige OTS → OTS)."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.protection-measure-imposed"
+    measure: ProtectionMeasure
+    previous_measure: ProtectionMeasure | None
+
+
+class ProtectionMeasureEnded(DomainEventData, CaseMessage):
+    """The child-protection measure ended."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.protection-measure-ended"
+    measure: ProtectionMeasure
+
+
+class GiAssigned(DomainEventData, CaseMessage):
+    """A gecertificeerde instelling executes the measure."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.gi-assigned"
+    gi: ProviderId
+
+
 INBOUND: tuple[type[InboundMessage], ...] = (
     ReferralSubmission,
     VerklarendeAnalyseReport,
     ToegangDecisionReport,
     ReferralWithdrawal,
+    VeiligThuisMeldingReport,
+    SafetyAssessmentReport,
+    RvdkInvestigationRequest,
+    RvdkInvestigationStartReport,
+    RvdkInvestigationCompletionReport,
+    ProtectionMeasureImpositionReport,
+    ProtectionMeasureEndReport,
+    GiAssignmentReport,
 )
 EVENTS: tuple[type[DomainEventData], ...] = (
     ReferralReceived,
     VerklarendeAnalyseCompleted,
     ToegangDecided,
     ReferralWithdrawn,
+    VeiligThuisMeldingReceived,
+    SafetyAssessed,
+    RvdkInvestigationRequested,
+    RvdkInvestigationStarted,
+    RvdkInvestigationCompleted,
+    ProtectionMeasureImposed,
+    ProtectionMeasureEnded,
+    GiAssigned,
 )
