@@ -1,5 +1,6 @@
 """toegang's application on the library's in-memory event store: batches, repeats, refusals."""
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from jeugdketen_shared.batch import Accepted, Refused, Repeated
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts import toegang as contracts
 from jeugdketen_shared.inbound import Contracts, ReceivedMessage
+from jeugdketen_shared.permissions import Partner, PartnerKind
 from jeugdketen_shared.privacy import Pseudonymizer
 from toegang.application import Toegang
 
@@ -98,3 +100,24 @@ def test_a_refused_message_does_not_hold_up_the_rest_of_its_batch(toegang: Toega
     assert outcomes[0].refusal.reason == "case-not-referred"
     assert isinstance(outcomes[1], Accepted)
     assert stored_types(toegang) == ["ReferralReceived", "Recorded"]
+
+
+def test_a_gemeente_decides_only_on_its_own_residents_cases(toegang: Toegang) -> None:
+    case_id = uuid4()  # referral() places the youth in Wierden (GM0189)
+    toegang.record([referral(case_id)])
+
+    def decided_by(gemeente_code: str) -> ReceivedMessage:
+        decision = message(contracts.ToegangDecisionReport, case_id, decision="geen-hulp")
+        publisher = Partner(
+            id=f"gemeente-{gemeente_code}",
+            kind=PartnerKind.GEMEENTE,
+            sources=frozenset({PARTNER}),
+            gemeente_code=gemeente_code,
+        )
+        return dataclasses.replace(decision, publisher=publisher)
+
+    [elsewhere] = toegang.record([decided_by("GM0164")])
+    assert isinstance(elsewhere, Refused)
+    assert elsewhere.refusal.reason == "not-own-resident"
+    [own] = toegang.record([decided_by("GM0189")])
+    assert isinstance(own, Accepted)

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from jeugdketen_shared.cloudevents import CloudEvent, problems_from
 from jeugdketen_shared.contracts.base import MessageData, case_of
 from jeugdketen_shared.contracts.fields import NOW_CONTEXT_KEY
+from jeugdketen_shared.permissions import Partner
 from jeugdketen_shared.refusal import Refusal
 
 # pydantic's own error types that have a name of their own on the rejected topic; the chain's
@@ -50,6 +51,8 @@ class ReceivedMessage:
 
     envelope: CloudEvent
     data: MessageData
+    publisher: Partner | None = None
+    """The partner that published it; None for another service's domain event."""
 
     @property
     def content_digest(self) -> str:

@@ -66,7 +66,11 @@ class InboundGateway:
             try:
                 message = self._contracts.validate(envelope, now)
                 _check_key(arrival, message)
-                self._partners.authorise(partner_id(arrival.record.headers), envelope, message.data)
+                publisher = self._partners.authorise(
+                    partner_id(arrival.record.headers), envelope, message.data
+                )
+                # the application checks what only the case knows (a gemeente's own resident)
+                message = dataclasses.replace(message, publisher=publisher)
             except Refusal as refusal:
                 outcomes.append(Rejection(arrival, refusal, envelope))
                 continue

@@ -47,13 +47,25 @@ class Toegang(ChainApplication):
                     )
                 )
             case contracts.VerklarendeAnalyseReport():
-                referred(case).complete_verklarende_analyse(data.occurred_at, causation_id)
+                self._of_publisher(referred(case), message).complete_verklarende_analyse(
+                    data.occurred_at, causation_id
+                )
             case contracts.ToegangDecisionReport():
-                referred(case).decide(data.decision, data.occurred_at, causation_id)
+                self._of_publisher(referred(case), message).decide(
+                    data.decision, data.occurred_at, causation_id
+                )
             case contracts.ReferralWithdrawal():
-                referred(case).withdraw(data.occurred_at, causation_id)
+                self._of_publisher(referred(case), message).withdraw(data.occurred_at, causation_id)
             case _:
                 self._handle_protection(unit, data, causation_id)
+
+    @staticmethod
+    def _of_publisher(case: Case, message: ReceivedMessage) -> Case:
+        """A gemeente acts on its own residents' cases only (permissions see only the data)."""
+        publisher = message.publisher
+        if publisher is not None and publisher.gemeente_code is not None:
+            case.check_resident_of(publisher.gemeente_code)
+        return case
 
     def _handle_protection(self, unit: UnitOfWork, data: CaseMessage, causation_id: str) -> None:
         """The gedwongen kader route of the case."""

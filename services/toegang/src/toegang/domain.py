@@ -38,6 +38,12 @@ class VerklarendeAnalyseAlreadyCompleted(Refusal):
     reason = "verklarende-analyse-already-completed"
 
 
+class NotOwnResident(Refusal):
+    """A gemeente acts only on its own residents' cases."""
+
+    reason = "not-own-resident"
+
+
 class OccurredBeforeReferral(Refusal):
     """The event lies before the referral of the case."""
 
@@ -123,6 +129,10 @@ class Case(Aggregate):
     def withdraw(self, occurred_at: datetime, causation_id: str) -> None:
         self._check_open_at(occurred_at)
         self._referral_withdrawn(occurred_at=occurred_at, causation_id=causation_id)
+
+    def check_resident_of(self, gemeente_code: str) -> None:
+        if gemeente_code != self.gemeente_code:
+            raise NotOwnResident
 
     def _check_open_at(self, occurred_at: datetime) -> None:
         if self.is_closed:
