@@ -10,20 +10,12 @@ import pytest
 from jeugdketen_shared.cloudevents import KafkaRecord, decode
 from jeugdketen_shared.privacy import Pseudonymizer
 from tests.conftest import IsolatedPlatform
-from tests.support.kafka import Records, publish, read_all, read_until
+from tests.support.kafka import at_least, cloudevents, publish, read_all, read_until
 from tests.support.partners import as_kafka, follow_up, referral
 from tests.support.services import running_in_process
 from toegang.main import WIRING, build_application
 
 pytestmark = pytest.mark.integration
-
-
-def cloudevents(records: Records) -> list[dict]:
-    return [json.loads(record.value) for record in records]
-
-
-def at_least(count: int):
-    return lambda seen: len(seen) >= count
 
 
 async def test_a_referral_becomes_a_referral_received_event(platform: IsolatedPlatform) -> None:

@@ -2,7 +2,7 @@
 toegang's events on Kafka and records the triage table's and the RET's reports."""
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -14,7 +14,14 @@ from jeugdketen_shared.cloudevents import CloudEvent, encode
 from jeugdketen_shared.contracts.toegang import ToegangDecided
 from jeugdketen_shared.privacy import Pseudonymizer
 from tests.conftest import IsolatedPlatform
-from tests.support.kafka import Records, publish, read_all, read_until
+from tests.support.kafka import (
+    at_least,
+    cloudevents,
+    publish,
+    read_all,
+    read_until,
+    short_types,
+)
 from tests.support.partners import as_kafka, follow_up, partner_event, referral
 from tests.support.services import running_in_process
 from tests.support.waiting import wait_until
@@ -27,18 +34,6 @@ pytestmark = pytest.mark.integration
 TRIAGE_TABLE = "urn:nld:oin:00000003900000030000:systeem:triagetafel"
 RET_SECRETARY = "urn:nld:oin:00000003900000040000:systeem:ret"
 PSEUDONYM = "d" * 64
-
-
-def cloudevents(records: Records) -> list[dict[str, Any]]:
-    return [json.loads(record.value) for record in records]
-
-
-def at_least(count: int) -> Callable[[Records], bool]:
-    return lambda seen: len(seen) >= count
-
-
-def short_types(records: Records) -> list[str]:
-    return [event["type"].rsplit(".", 1)[1] for event in cloudevents(records)]
 
 
 def toegang_decided(

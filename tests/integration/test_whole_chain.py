@@ -1,7 +1,6 @@
 """One youth through the whole chain: toegang, triage and plaatsing, learning through Kafka."""
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -15,7 +14,7 @@ from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.privacy import Pseudonymizer
 from plaatsing.application import Plaatsing
 from tests.conftest import IsolatedPlatform
-from tests.support.kafka import Records, publish, read_all, read_until
+from tests.support.kafka import at_least, publish, read_all, read_until, short_types
 from tests.support.partners import LOKAAL_TEAM_ENSCHEDE, as_kafka, partner_event
 from tests.support.services import running_in_process
 from tests.support.waiting import wait_until
@@ -28,14 +27,6 @@ DE_BOERDERIJ, JEUGDHULP_TWENTE, GEZINSHUIS_DE_ES = "34567890", "45678901", "5678
 
 def provider_system(kvk: str) -> str:
     return f"urn:nld:kvk:{kvk}:systeem:ecd"
-
-
-def types(records: Records) -> list[str]:
-    return [json.loads(record.value)["type"].rsplit(".", 1)[1] for record in records]
-
-
-def count(n: int) -> Callable[[Records], bool]:
-    return lambda seen: len(seen) >= n
 
 
 class Route:
@@ -146,26 +137,26 @@ async def test_one_youth_from_referral_through_triage_placement_and_two_transfer
             await publish(
                 kafka, platform.topic("toegang", "inbound"), [as_kafka(m) for m in at_toegang]
             )
-            await read_until(kafka, platform.topic("triage", "events"), count(1))
+            await read_until(kafka, platform.topic("triage", "events"), at_least(1))
             await publish(kafka, platform.topic("triage", "inbound"), [as_kafka(at_triage)])
             await wait_until(lambda: plaatsing_knows(knowing, route.case_id), "plaatsing knows")
             await publish(
                 kafka, platform.topic("plaatsing", "inbound"), [as_kafka(m) for m in at_plaatsing]
             )
-            placed = await read_until(kafka, platform.topic("plaatsing", "events"), count(6))
+            placed = await read_until(kafka, platform.topic("plaatsing", "events"), at_least(6))
     finally:
         knowing.close()
 
-    assert types(await read_all(kafka, platform.topic("toegang", "events"))) == [
+    assert short_types(await read_all(kafka, platform.topic("toegang", "events"))) == [
         "referral-received",
         "verklarende-analyse-completed",
         "toegang-decided",
     ]
-    assert types(await read_all(kafka, platform.topic("triage", "events"))) == [
+    assert short_types(await read_all(kafka, platform.topic("triage", "events"))) == [
         "case-opened-for-triage",
         "triage-decided",
     ]
-    assert types(placed) == [
+    assert short_types(placed) == [
         "placement-requested",
         "placement-started",
         "transferred",

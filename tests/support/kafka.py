@@ -1,8 +1,10 @@
 """Kafka helpers for tests: per-test topics, publishing partner messages, reading topics."""
 
 import asyncio
+import json
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -99,3 +101,18 @@ async def _partitions(bootstrap_servers: str, topic: str) -> list[TopicPartition
     finally:
         await admin.close()
     return [TopicPartition(topic, p["partition"]) for p in description["partitions"]]
+
+
+def at_least(count: int) -> Callable[[Records], bool]:
+    """A `read_until` condition: at least `count` records read."""
+    return lambda seen: len(seen) >= count
+
+
+def cloudevents(records: Records) -> list[dict[str, Any]]:
+    """The records' values as JSON CloudEvents."""
+    return [json.loads(record.value) for record in records]
+
+
+def short_types(records: Records) -> list[str]:
+    """The last part of each record's CloudEvent type, e.g. `referral-received`."""
+    return [event["type"].rsplit(".", 1)[1] for event in cloudevents(records)]
