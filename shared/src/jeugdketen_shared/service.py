@@ -4,17 +4,18 @@ A service declares a `ServiceWiring` (what it takes from partners, which other s
 events it applies, which of its stored events it publishes) and an application factory; this
 module builds the Kafka subscribers, the outbox relay and the process around them.
 
-`python -m <service>` runs ingress and relay in one process; `ingress` and `relay` run one
-each, so the relay (one per service: it publishes in log order) can live apart from
-scaled-out ingress instances.
+`python -m <service>` runs ingress, relay and the service's background tasks (its clock-driven
+work, if any) in one process; `ingress`, `relay` and `scheduler` run one each, so the relay
+(one per service: it publishes in log order) can live apart from scaled-out ingress instances.
 """
 
 import argparse
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 import uvicorn
@@ -37,7 +38,7 @@ from jeugdketen_shared.rejections import RejectionPublisher
 from jeugdketen_shared.settings import ServiceSettings
 from jeugdketen_shared.upstream import UpstreamGateway
 
-ROLES = ("all", "ingress", "relay")
+ROLES = ("all", "ingress", "relay", "scheduler")
 
 log = structlog.get_logger(__name__)
 
@@ -58,6 +59,10 @@ class ServiceWiring:
     published: Sequence[type[DomainEvent]]
     as_contract: Callable[[DomainEvent], DomainEventData]
     upstream: Sequence[Upstream] = ()
+    background: Sequence[
+        Callable[[ChainApplication, ServiceSettings], Coroutine[Any, Any, None]]
+    ] = ()
+    """Tasks that run until cancelled, in the roles `all` and `scheduler` (a clock, say)."""
 
 
 def event_store_environment(settings: ServiceSettings) -> dict[str, str]:
@@ -182,6 +187,10 @@ async def serve(
         if role in {"all", "relay"}:
             relay = asyncio.create_task(build_relay(wiring, settings, application, producer).run())
             stack.callback(relay.cancel)
+        if role in {"all", "scheduler"}:
+            for background in wiring.background:
+                task = asyncio.create_task(background(application, settings))
+                stack.callback(task.cancel)
         log.info("service running", role=role)
         await stopping.wait()
         log.info("service stopping", role=role)
