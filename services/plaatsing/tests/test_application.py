@@ -10,12 +10,14 @@ import pytest
 from eventsourcing.domain import DomainEvent
 
 from jeugdketen_shared.batch import Accepted, Outcome, Refused, Repeated
+from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts import plaatsing as contracts
 from jeugdketen_shared.contracts.base import MessageData
 from jeugdketen_shared.inbound import Contracts, ReceivedMessage
 from jeugdketen_shared.privacy import Pseudonymizer
 from plaatsing.application import Plaatsing
+from plaatsing.birthdays import InMemoryBirthdaySchedule
 from plaatsing.publication import PUBLISHED_EVENT_CLASSES, as_contract
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -31,7 +33,12 @@ UPSTREAM = Contracts(contracts.UPSTREAM)
 
 @pytest.fixture
 def plaatsing() -> Iterator[Plaatsing]:
-    application = Plaatsing(PSEUDONYMIZER, env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    application = Plaatsing(
+        PSEUDONYMIZER,
+        birthdays=InMemoryBirthdaySchedule(),
+        clock=ControllableClock(NOW),
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+    )
     yield application
     application.close()
 

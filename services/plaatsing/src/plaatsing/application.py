@@ -1,16 +1,24 @@
-"""plaatsing's application layer: load the aggregates, act, save; one branch per message."""
+"""plaatsing's application layer: load the aggregates, act, save; one branch per message, and
+one command for the scheduler: record that a youth turned 18."""
 
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
+
 from jeugdketen_shared.batch import ChainApplication, UnitOfWork
+from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.contracts import plaatsing as contracts
 from jeugdketen_shared.inbound import ReceivedMessage
 from jeugdketen_shared.privacy import Pseudonymizer
+from plaatsing.birthdays import BirthdaySchedule, DueBirthday
 from plaatsing.domain import (
     ActivePlacement,
+    EighteenthBirthday,
+    NotInCareOnBirthday,
     PlacementCase,
     ProviderCapacity,
     Youth,
+    day_of,
     open_for_crisis_placement,
     placed,
     triaged,
@@ -22,9 +30,22 @@ class Plaatsing(ChainApplication):
 
     name = "plaatsing"
 
-    def __init__(self, pseudonymizer: Pseudonymizer, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        pseudonymizer: Pseudonymizer,
+        *,
+        birthdays: BirthdaySchedule,
+        clock: Clock,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self._pseudonymizer = pseudonymizer
+        self.birthdays = birthdays
+        self.clock = clock
         super().__init__(env)
+
+    def close(self) -> None:
+        super().close()
+        self.birthdays.close()
 
     def case(self, case_id: UUID) -> PlacementCase:
         case: PlacementCase = self.repository.get(case_id)
@@ -73,6 +94,27 @@ class Plaatsing(ChainApplication):
             case _:
                 raise TypeError(f"plaatsing has no handler for {type(data).__name__}")
 
+    def turn_eighteen(self, due: DueBirthday) -> None:
+        """Record that the youth turned 18 in the case that was in care on the birthday: the one
+        that planned it or the one the youth is placed in now. Raises `AlreadyTurnedEighteen`
+        or `NotInCareOnBirthday` when there is nothing to record, and IntegrityError when the
+        youth changed concurrently (then try again)."""
+        try:
+            youth: Youth = self.repository.get(due.youth_id)
+        except AggregateNotFoundError:
+            # the start that planned the birthday is not saved (yet, or ever)
+            raise NotInCareOnBirthday from None
+        case_ids = dict.fromkeys(i for i in (youth.placed_in, due.case_id) if i is not None)
+        cases = [case for i in case_ids if (case := self._case_if_any(i)) is not None]
+        youth.turn_eighteen(EighteenthBirthday(due.on), cases)
+        self.save(youth)
+
+    def _case_if_any(self, case_id: UUID) -> PlacementCase | None:
+        try:
+            return self.case(case_id)
+        except AggregateNotFoundError:
+            return None
+
     def _apply_advice(
         self,
         unit: UnitOfWork,
@@ -106,6 +148,9 @@ class Plaatsing(ChainApplication):
             causation_id,
         )
         youth = self._youth(unit, case, causation_id)
+        # the birth date goes no further than this method: the event keeps the month of the
+        # 18th birthday, the schedule its day
+        birthday = EighteenthBirthday.of(data.birth_date) if data.birth_date else None
         case.start(
             ActivePlacement(data.provider, data.care_form, data.location_gemeente_code),
             youth,
@@ -113,7 +158,20 @@ class Plaatsing(ChainApplication):
             data.crisis,
             data.occurred_at,
             causation_id,
+            birthday,
         )
+        if (
+            birthday is not None
+            and not youth.turned_eighteen
+            and data.occurred_at <= birthday.moment
+        ):
+            if birthday.on <= day_of(self.clock.now()):
+                # reported on or after the birthday: recorded with the start, atomically
+                youth.turn_eighteen(birthday, [case])
+            else:
+                # planned before the start is saved, so no crash loses it; a start that is not
+                # saved after all leaves a row the scheduler drops (the youth is not in care)
+                self.birthdays.plan(DueBirthday(youth.id, case.case_id, birthday.on))
         # added only now: a refused start leaves no new case or youth in the unit of work
         unit.add(case)
         unit.add(youth)

@@ -23,15 +23,22 @@ Choices on the rules, for the werkgroep to confirm:
   of its own (the re-entry the monitor counts).
 - Nothing a partner reports may be dated before the case's previous event. triage's events are
   facts recorded by triage and are applied whatever their date: a late binding advice binds.
+- A youth turns 18 in care when a case of the youth was in care at 00:00 (Europe/Amsterdam) on
+  the 18th birthday: placed before it, not ended before it. Born on 29 February: 1 March. The
+  continuity plan exists when one was recorded in that case by then. Once per youth, ever.
 """
 
+import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
 from jeugdketen_shared.contracts.plaatsing import (
+    AMSTERDAM,
     ContinuityPlan,
     DeviationReason,
     EndReason,
@@ -98,6 +105,47 @@ class OccurredOutOfOrder(Refusal):
     reason = "occurred-out-of-order"
 
 
+class AlreadyTurnedEighteen(Refusal):
+    """The youth's 18th birthday was recorded before; a youth turns 18 once."""
+
+    reason = "already-turned-eighteen"
+
+
+class NotInCareOnBirthday(Refusal):
+    """None of the youth's cases was in care at the start of the 18th birthday."""
+
+    reason = "not-in-care-on-birthday"
+
+
+def day_of(moment: datetime) -> date:
+    """The day on the Dutch calendar (Europe/Amsterdam) of a moment."""
+    return moment.astimezone(AMSTERDAM).date()
+
+
+@dataclass(frozen=True)
+class EighteenthBirthday:
+    """The day a youth turns 18, on the Dutch calendar; all plaatsing keeps of a birth date."""
+
+    on: date
+
+    @classmethod
+    def of(cls, birth_date: date) -> "EighteenthBirthday":
+        year = birth_date.year + 18
+        if (birth_date.month, birth_date.day) == (2, 29) and not calendar.isleap(year):
+            return cls(date(year, 3, 1))
+        return cls(birth_date.replace(year=year))
+
+    @property
+    def moment(self) -> datetime:
+        """When the youth turns 18: 00:00 Europe/Amsterdam on the birthday."""
+        return datetime.combine(self.on, time(), tzinfo=AMSTERDAM)
+
+    @property
+    def month(self) -> str:
+        """YYYY-MM: what the published events say of it (month granularity on purpose)."""
+        return f"{self.on:%Y-%m}"
+
+
 @dataclass(frozen=True)
 class ActivePlacement:
     provider: str
@@ -120,6 +168,14 @@ class Youth(Aggregate):
         case_id: UUID
         causation_id: str
 
+    class TurnedEighteen(Aggregate.Event):
+        """Recorded by the scheduler on the birthday, so it has no causing message."""
+
+        case_id: UUID
+        youth_pseudonym: str
+        continuity_plan_exists: bool
+        occurred_at: datetime
+
     @staticmethod
     def create_id(youth_pseudonym: str) -> UUID:
         return uuid5(_YOUTH_NAMESPACE, youth_pseudonym)
@@ -128,6 +184,7 @@ class Youth(Aggregate):
     def __init__(self, *, youth_pseudonym: str, causation_id: str) -> None:
         self.youth_pseudonym = youth_pseudonym
         self.placed_in: UUID | None = None
+        self.turned_eighteen = False
 
     def check_can_be_placed(self) -> None:
         if self.placed_in is not None:
@@ -140,6 +197,22 @@ class Youth(Aggregate):
     def release(self, case_id: UUID, causation_id: str) -> None:
         self._released(case_id=case_id, causation_id=causation_id)
 
+    def turn_eighteen(self, birthday: EighteenthBirthday, cases: Iterable["PlacementCase"]) -> None:
+        """The youth turns 18 in the case (of `cases`) that was in care at the birthday's start."""
+        if self.turned_eighteen:
+            raise AlreadyTurnedEighteen
+        moment = birthday.moment
+        in_care = [c for c in cases if c.youth_id == self.id and c.was_in_care_at(moment)]
+        if not in_care:
+            raise NotInCareOnBirthday
+        case = in_care[0]
+        self._turned_eighteen(
+            case_id=case.case_id,
+            youth_pseudonym=self.youth_pseudonym,
+            continuity_plan_exists=case.had_continuity_plan_at(moment),
+            occurred_at=moment,
+        )
+
     @event(Placed)
     def _placed(self, case_id: UUID, causation_id: str) -> None:
         self.placed_in = case_id
@@ -147,6 +220,16 @@ class Youth(Aggregate):
     @event(Released)
     def _released(self, case_id: UUID, causation_id: str) -> None:
         self.placed_in = None
+
+    @event(TurnedEighteen)
+    def _turned_eighteen(
+        self,
+        case_id: UUID,
+        youth_pseudonym: str,
+        continuity_plan_exists: bool,
+        occurred_at: datetime,
+    ) -> None:
+        self.turned_eighteen = True
 
 
 class PlacementCase(Aggregate):
@@ -177,6 +260,8 @@ class PlacementCase(Aggregate):
         causation_id: str
 
     class PlacementStarted(Aggregate.Event):
+        class_version = 2  # v2: turns_eighteen_in
+
         youth_pseudonym: str
         gemeente_code: str
         provider: str
@@ -189,6 +274,11 @@ class PlacementCase(Aggregate):
         crisis_without_triage: bool
         occurred_at: datetime
         causation_id: str
+        turns_eighteen_in: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["turns_eighteen_in"] = None
 
     class Transferred(Aggregate.Event):
         youth_pseudonym: str
@@ -232,6 +322,11 @@ class PlacementCase(Aggregate):
         self.placement: ActivePlacement | None = None
         self.care_ended = False
         self.last_occurred_at: datetime | None = None
+        # when care (a placement) last started and ended, and the first continuity plan: what
+        # turning 18 needs to know of the case, also when the scheduler catches up late
+        self.in_care_since: datetime | None = None
+        self.care_ended_at: datetime | None = None
+        self.continuity_planned_at: datetime | None = None
 
     @property
     def youth_id(self) -> UUID:
@@ -240,6 +335,17 @@ class PlacementCase(Aggregate):
     @property
     def is_triaged(self) -> bool:
         return self.triage_recommendation is not None or self.binding_advice is not None
+
+    def was_in_care_at(self, moment: datetime) -> bool:
+        """Whether the youth's placement in this case had started and not ended at `moment`."""
+        return (
+            self.in_care_since is not None
+            and self.in_care_since <= moment
+            and (self.care_ended_at is None or moment < self.care_ended_at)
+        )
+
+    def had_continuity_plan_at(self, moment: datetime) -> bool:
+        return self.continuity_planned_at is not None and self.continuity_planned_at <= moment
 
     @property
     def advised_care_form(self) -> CareForm | None:
@@ -290,8 +396,10 @@ class PlacementCase(Aggregate):
         crisis: bool,
         occurred_at: datetime,
         causation_id: str,
+        birthday: EighteenthBirthday | None = None,
     ) -> None:
-        """The placement starts; a crisis placement may start before triage. Restarts care."""
+        """The placement starts; a crisis placement may start before triage. Restarts care.
+        Of the youth's 18th birthday, when known, the event keeps the month only."""
         self._check_in_order(occurred_at)
         if not self.is_triaged and not crisis:
             raise CaseNotTriaged
@@ -311,6 +419,7 @@ class PlacementCase(Aggregate):
             crisis_without_triage=not self.is_triaged,
             occurred_at=occurred_at,
             causation_id=causation_id,
+            turns_eighteen_in=birthday.month if birthday is not None else None,
         )
         youth.place(self.case_id, causation_id)
 
@@ -438,9 +547,12 @@ class PlacementCase(Aggregate):
         crisis_without_triage: bool,
         occurred_at: datetime,
         causation_id: str,
+        turns_eighteen_in: str | None,
     ) -> None:
         self.placement = ActivePlacement(provider, CareForm(care_form), location_gemeente_code)
         self.care_ended = False
+        self.in_care_since = occurred_at
+        self.care_ended_at = None
         self._seen(occurred_at)
 
     @event(Transferred)
@@ -474,12 +586,15 @@ class PlacementCase(Aggregate):
     ) -> None:
         self.placement = None
         self.care_ended = True
+        self.care_ended_at = occurred_at
         self._seen(occurred_at)
 
     @event(ContinuityPlanRecorded)
     def _continuity_plan_recorded(
         self, youth_pseudonym: str, plan: ContinuityPlan, occurred_at: datetime, causation_id: str
     ) -> None:
+        if self.continuity_planned_at is None or occurred_at < self.continuity_planned_at:
+            self.continuity_planned_at = occurred_at
         self._seen(occurred_at)
 
 

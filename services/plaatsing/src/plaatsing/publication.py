@@ -1,14 +1,14 @@
 """What of plaatsing's stored events is published on `jeugdketen.plaatsing.events`, and how.
 
 Not published: how plaatsing learnt triage's advice (triage published that itself), the
-youth's bookkeeping across cases, and the aggregates' creation events.
+youth's bookkeeping across cases (but for turning 18), and the aggregates' creation events.
 """
 
 from eventsourcing.domain import DomainEvent
 
 from jeugdketen_shared.contracts import plaatsing as contracts
 from jeugdketen_shared.contracts.base import DomainEventData
-from plaatsing.domain import PlacementCase, ProviderCapacity
+from plaatsing.domain import PlacementCase, ProviderCapacity, Youth
 
 PUBLISHED_EVENT_CLASSES = (
     PlacementCase.PlacementRequested,
@@ -16,6 +16,7 @@ PUBLISHED_EVENT_CLASSES = (
     PlacementCase.Transferred,
     PlacementCase.PlacementEnded,
     PlacementCase.ContinuityPlanRecorded,
+    Youth.TurnedEighteen,
     ProviderCapacity.CapacityRecorded,
 )
 
@@ -45,6 +46,7 @@ def as_contract(event: DomainEvent) -> DomainEventData:
                 deviates_from_advice=event.deviates_from_advice,
                 deviation_reason=event.deviation_reason,
                 crisis_without_triage=event.crisis_without_triage,
+                turns_eighteen_in=event.turns_eighteen_in,
                 occurred_at=event.occurred_at,
             )
         case PlacementCase.Transferred():
@@ -74,6 +76,13 @@ def as_contract(event: DomainEvent) -> DomainEventData:
                 case_id=event.originator_id,
                 youth_pseudonym=event.youth_pseudonym,
                 plan=event.plan,
+                occurred_at=event.occurred_at,
+            )
+        case Youth.TurnedEighteen():
+            return contracts.TurnedEighteen(
+                case_id=event.case_id,
+                youth_pseudonym=event.youth_pseudonym,
+                continuity_plan_exists=event.continuity_plan_exists,
                 occurred_at=event.occurred_at,
             )
         case ProviderCapacity.CapacityRecorded():

@@ -6,10 +6,13 @@ Inbound types end in what the partner did (`-submitted`, `-reported`), domain ev
 plaatsing recorded, so that no type names both a partner message and a domain event.
 """
 
+from datetime import date
 from enum import StrEnum
-from typing import ClassVar
+from typing import Annotated, ClassVar
+from zoneinfo import ZoneInfo
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, ValidationInfo
+from pydantic_core import PydanticCustomError
 
 from jeugdketen_shared.contracts.base import (
     CaseMessage,
@@ -17,8 +20,19 @@ from jeugdketen_shared.contracts.base import (
     InboundMessage,
     ProviderMessage,
 )
-from jeugdketen_shared.contracts.fields import Bsn, GemeenteCode, ProviderId, YouthPseudonym
+from jeugdketen_shared.contracts.fields import (
+    NOW_CONTEXT_KEY,
+    Bsn,
+    GemeenteCode,
+    ProviderId,
+    YouthPseudonym,
+)
 from jeugdketen_shared.vocabulary import CareForm
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+"""The chain's calendar: a birthday, and so turning 18, is a date in the Netherlands."""
+
+EARLIEST_BIRTH_DATE = date(1990, 1, 1)
 
 
 class TransferReason(StrEnum):
@@ -74,6 +88,49 @@ class DeviationReason(StrEnum):
     OVERIG = "overig"
 
 
+def _plausible_birth_date(born: date, info: ValidationInfo) -> date:
+    now = (info.context or {}).get(NOW_CONTEXT_KEY)
+    if now is not None and born > now.astimezone(AMSTERDAM).date():
+        raise PydanticCustomError(
+            "birth-date-in-future",
+            "birth_date {born} lies after the day of receipt",
+            {"born": born.isoformat()},
+        )
+    if born < EARLIEST_BIRTH_DATE:
+        raise PydanticCustomError(
+            "birth-date-too-early",
+            "birth_date {born} lies before {earliest}: no youth of the Jeugdwet",
+            {"born": born.isoformat(), "earliest": EARLIEST_BIRTH_DATE.isoformat()},
+        )
+    return born
+
+
+BirthDate = Annotated[
+    date,
+    Field(
+        description=(
+            "The youth's date of birth (iJw Geboortedatum). Only used to emit `turned-eighteen` "
+            "on the 18th birthday: plaatsing keeps the date of that birthday until then, and "
+            "stores or publishes the birth date itself nowhere"
+        ),
+        examples=["2010-03-14"],
+    ),
+    AfterValidator(_plausible_birth_date),
+]
+
+TurnsEighteenIn = Annotated[
+    str,
+    Field(
+        pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+        description=(
+            "Year and month (YYYY-MM, Europe/Amsterdam calendar) of the youth's 18th birthday, "
+            "for the 18-/18+ figures; a month on purpose, not the day"
+        ),
+        examples=["2027-03"],
+    ),
+]
+
+
 # --- inbound: what providers report ------------------------------------------------------
 
 
@@ -114,6 +171,13 @@ class PlacementStartReport(InboundMessage, CaseMessage):
         description=(
             "Only with `bsn`, for a crisis placement without triage: the gemeente where the "
             "youth lives (woonplaatsbeginsel), which pays for the care"
+        ),
+    )
+    birth_date: BirthDate | None = Field(
+        default=None,
+        description=(
+            "The youth's date of birth, so that plaatsing emits `turned-eighteen` on the 18th "
+            "birthday; never stored or published as such"
         ),
     )
 
@@ -198,6 +262,13 @@ class PlacementStarted(DomainEventData, CaseMessage):
     crisis_without_triage: bool = Field(
         description="A crisis placement that started before the case was triaged"
     )
+    turns_eighteen_in: TurnsEighteenIn | None = Field(
+        default=None,
+        description=(
+            "Year and month of the youth's 18th birthday (YYYY-MM), when the provider sent the "
+            "birth date; null otherwise"
+        ),
+    )
 
 
 class Transferred(DomainEventData, CaseMessage):
@@ -230,6 +301,20 @@ class ContinuityPlanRecorded(DomainEventData, CaseMessage):
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.continuity-plan-recorded"
     youth_pseudonym: YouthPseudonym
     plan: ContinuityPlan
+
+
+class TurnedEighteen(DomainEventData, CaseMessage):
+    """The youth turned 18 while in care; `occurred_at` is the 18th birthday at 00:00
+    Europe/Amsterdam. Emitted by plaatsing's scheduler, once per youth, whether or not anything
+    else about the youth happens that day."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.turned-eighteen"
+    youth_pseudonym: YouthPseudonym
+    continuity_plan_exists: bool = Field(
+        description=(
+            "Whether a continuity plan (care after 18) was recorded in the case before the birthday"
+        )
+    )
 
 
 class CapacityRecorded(DomainEventData, ProviderMessage):
@@ -278,6 +363,7 @@ EVENTS: tuple[type[DomainEventData], ...] = (
     Transferred,
     PlacementEnded,
     ContinuityPlanRecorded,
+    TurnedEighteen,
     CapacityRecorded,
 )
 UPSTREAM: tuple[type[DomainEventData], ...] = (TriageDecidedUpstream, RetAdviceGivenUpstream)
