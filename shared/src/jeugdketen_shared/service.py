@@ -185,16 +185,23 @@ async def serve(
             stack.push_async_callback(broker.stop)
             await stack.enter_async_context(serving_http(wiring, settings, inbound))
         if role in {"all", "relay"}:
-            relay = asyncio.create_task(build_relay(wiring, settings, application, producer).run())
-            stack.callback(relay.cancel)
+            relay = build_relay(wiring, settings, application, producer).run()
+            stack.push_async_callback(_cancelled, asyncio.create_task(relay))
         if role in {"all", "scheduler"}:
             for background in wiring.background:
                 task = asyncio.create_task(background(application, settings))
-                stack.callback(task.cancel)
+                stack.push_async_callback(_cancelled, task)
         log.info("service running", role=role)
         await stopping.wait()
         log.info("service stopping", role=role)
     application.close()
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    """Cancel a task and wait until it has stopped, so nothing runs on a closed application."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def cli(
