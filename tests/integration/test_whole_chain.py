@@ -10,8 +10,10 @@ import pytest
 import plaatsing.main
 import toegang.main
 import triage.main
+from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.privacy import Pseudonymizer
+from jeugdketen_shared.settings import ServiceSettings
 from plaatsing.application import Plaatsing
 from tests.conftest import IsolatedPlatform
 from tests.support.kafka import at_least, publish, read_all, read_until, short_types
@@ -36,8 +38,10 @@ class Route:
         self.case_id = case_id
         self._moment = start
 
-    def message(self, service: str, what: str, source: str, **data: Any) -> CloudEvent:
-        self._moment += timedelta(days=1)
+    def message(
+        self, service: str, what: str, source: str, days_later: int = 1, **data: Any
+    ) -> CloudEvent:
+        self._moment += timedelta(days=days_later)
         return partner_event(
             f"nl.jeugdketen.{service}.{what}",
             {"case_id": str(self.case_id), "occurred_at": self._moment.isoformat(), **data},
@@ -49,12 +53,16 @@ def plaatsing_knows(application: Plaatsing, case_id: UUID) -> bool:
     return case_id in application.repository
 
 
-async def test_one_youth_from_referral_through_triage_placement_and_two_transfers(
+async def test_one_youth_from_referral_through_triage_placement_two_transfers_and_turning_18(
     platform: IsolatedPlatform,
 ) -> None:
     kafka = platform.infrastructure.kafka_bootstrap_servers
     settings = platform.settings()
-    route = Route(uuid4(), datetime.now(UTC) - timedelta(days=60))
+    start = datetime.now(UTC) - timedelta(days=60)
+    route = Route(uuid4(), start)
+    # 18 on the 11th day of the route: after the continuity plan, before the end of care
+    eighteenth_birthday = (start + timedelta(days=11)).date()
+    birth_date = eighteenth_birthday.replace(year=eighteenth_birthday.year - 18)
     at_toegang = [
         route.message(
             "toegang",
@@ -94,6 +102,7 @@ async def test_one_youth_from_referral_through_triage_placement_and_two_transfer
             provider=DE_BOERDERIJ,
             care_form="kleinschalig-wonen",
             location_gemeente_code="GM0164",
+            birth_date=birth_date.isoformat(),
         ),
         route.message(
             "plaatsing",
@@ -123,15 +132,23 @@ async def test_one_youth_from_referral_through_triage_placement_and_two_transfer
             "plaatsing",
             "end-of-care-reported",
             provider_system(GEZINSHUIS_DE_ES),
+            days_later=3,
             reason="achttien-jaar",
         ),
     ]
+    *placing, ending = at_plaatsing
+    # plaatsing's clock, which notices 18th birthdays, stands before the birthday until moved
+    clock = ControllableClock(start + timedelta(days=10))
+
+    def plaatsing_on_that_clock(settings: ServiceSettings) -> Plaatsing:
+        return plaatsing.main.build_application(settings, clock)
+
     knowing = plaatsing.main.build_application(settings)
     try:
         async with (
             running_in_process(toegang.main.WIRING, toegang.main.build_application, settings),
             running_in_process(triage.main.WIRING, triage.main.build_application, settings),
-            running_in_process(plaatsing.main.WIRING, plaatsing.main.build_application, settings),
+            running_in_process(plaatsing.main.WIRING, plaatsing_on_that_clock, settings),
         ):
             # each partner acts once the service before it recorded the case, as in the chain
             await publish(
@@ -140,10 +157,15 @@ async def test_one_youth_from_referral_through_triage_placement_and_two_transfer
             await read_until(kafka, platform.topic("triage", "events"), at_least(1))
             await publish(kafka, platform.topic("triage", "inbound"), [as_kafka(at_triage)])
             await wait_until(lambda: plaatsing_knows(knowing, route.case_id), "plaatsing knows")
+            plaatsing_events = platform.topic("plaatsing", "events")
             await publish(
-                kafka, platform.topic("plaatsing", "inbound"), [as_kafka(m) for m in at_plaatsing]
+                kafka, platform.topic("plaatsing", "inbound"), [as_kafka(m) for m in placing]
             )
-            placed = await read_until(kafka, platform.topic("plaatsing", "events"), at_least(6))
+            await read_until(kafka, plaatsing_events, at_least(5))
+            clock.advance(timedelta(days=2))
+            await read_until(kafka, plaatsing_events, at_least(6))
+            await publish(kafka, platform.topic("plaatsing", "inbound"), [as_kafka(ending)])
+            placed = await read_until(kafka, plaatsing_events, at_least(7))
     finally:
         knowing.close()
 
@@ -162,13 +184,19 @@ async def test_one_youth_from_referral_through_triage_placement_and_two_transfer
         "transferred",
         "transferred",
         "continuity-plan-recorded",
+        "turned-eighteen",
         "placement-ended",
     ]
     pseudonym = Pseudonymizer(platform.pseudonym_key.encode()).pseudonym("999990019")
+    turned = json.loads(placed[5].value)["data"]
+    assert turned["continuity_plan_exists"] is True
+    assert turned["youth_pseudonym"] == pseudonym
+    assert birth_date.isoformat().encode() not in b"".join(r.value for r in placed)
     started = json.loads(placed[1].value)["data"]
     assert started["youth_pseudonym"] == pseudonym
     assert started["recommended_care_form"] == "kleinschalig-wonen"
     assert started["deviates_from_advice"] is False
-    assert [json.loads(r.value)["causationid"] for r in placed] == [m.id for m in at_plaatsing]
+    reported = placed[:5] + placed[6:]
+    assert [json.loads(r.value)["causationid"] for r in reported] == [m.id for m in at_plaatsing]
     for service in ("toegang", "triage", "plaatsing"):
         assert await read_all(kafka, platform.topic(service, "rejected")) == []
