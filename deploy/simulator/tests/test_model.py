@@ -10,7 +10,7 @@ from jeugdketen_shared.contracts import plaatsing, toegang, triage
 from jeugdketen_shared.contracts.base import InboundMessage
 from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
 from jeugdketen_shared.inbound import Contracts
-from jeugdketen_shared.permissions import PartnerRegistry
+from jeugdketen_shared.permissions import PartnerKind, PartnerRegistry
 from jeugdketen_shared.refusal import Refusal
 from jeugdketen_shared.vocabulary import CareForm, Verwijzer
 from simulator.envelope import as_cloudevent
@@ -81,11 +81,23 @@ def test_every_message_meant_to_be_refused_for_its_data_is_refused_with_that_rea
 
 def test_every_message_is_sent_by_a_partner_that_may_send_it() -> None:
     registry = PartnerRegistry.load(DEFAULT_REGISTRY)
+    authorised: Counter[str] = Counter()
     for message in long_run():
         if message.intended.outcome is Outcome.REJECTED:
             continue
         received = INBOUND.validate(as_cloudevent(message, END), now=END)
-        registry.authorise(message.partner.id, received.envelope, received.data)
+        partner = registry.authorise(message.partner.id, received.envelope, received.data)
+        authorised[partner.kind.value] += 1
+    # every kind of partner takes part, the gedwongen kader's included
+    assert set(authorised) == {kind.value for kind in PartnerKind}
+
+
+def test_every_inbound_type_is_simulated() -> None:
+    simulated = {m.type for m in long_run() if m.intended.outcome is Outcome.ACCEPTED}
+    assert simulated == {
+        contract.cloudevent_type
+        for contract in (*toegang.INBOUND, *triage.INBOUND, *plaatsing.INBOUND)
+    }
 
 
 def test_nothing_is_sent_or_dated_after_the_end_and_each_case_is_sent_in_order() -> None:

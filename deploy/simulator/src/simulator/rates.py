@@ -13,7 +13,16 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from jeugdketen_shared.contracts.plaatsing import ContinuityPlan, EndReason, TransferReason
-from jeugdketen_shared.vocabulary import CareForm, Kader, ToegangDecision, Urgency, Verwijzer
+from jeugdketen_shared.permissions import PartnerKind
+from jeugdketen_shared.vocabulary import (
+    CareForm,
+    Kader,
+    RvdkAdvice,
+    SafetyOutcome,
+    ToegangDecision,
+    Urgency,
+    Verwijzer,
+)
 
 T = TypeVar("T")
 
@@ -133,6 +142,85 @@ class Rates:
     re_entry_share: float = 0.08
     """Choice: a youth who left toegang without specialised care is referred again within a year
     (the re-entry the monitor counts)."""
+
+    # --- gedwongen kader: Veilig Thuis, the Raad, the rechter and the GI --------------------
+    protection_route_share: float = 0.8
+    """Choice: gedwongen-kader referrals that a route of Veilig Thuis, the Raad and the
+    rechter leads up to; the others are youth-probation cases (jeugdreclassering)."""
+    melding_first_share: float = 0.6
+    """Choice: the route opens with a Veilig Thuis melding; else with the Raad's request."""
+    melding_before_voluntary_referral: float = 0.9
+    """Choice: Veilig Thuis refers in the vrijwillig kader after a melding and its assessment."""
+    safety_outcomes: Mapping[Kader, Mapping[SafetyOutcome, float]] = field(
+        default_factory=lambda: {
+            Kader.VRIJWILLIG: _frozen(
+                {
+                    SafetyOutcome.VEILIG: 0.35,
+                    SafetyOutcome.VOORWAARDELIJK_VEILIG: 0.55,
+                    SafetyOutcome.ONVEILIG: 0.10,
+                }
+            ),
+            Kader.GEDWONGEN: _frozen(
+                {
+                    SafetyOutcome.VEILIG: 0.05,
+                    SafetyOutcome.VOORWAARDELIJK_VEILIG: 0.35,
+                    SafetyOutcome.ONVEILIG: 0.60,
+                }
+            ),
+        }
+    )
+    """Choice: a melding before a measure mostly finds the youth unsafe."""
+    investigation_after_veilig_thuis_referral: float = 0.5
+    """Choice: Veilig Thuis's gedwongen-kader referrals also followed by a request to the Raad."""
+    rvdk_requesters: Mapping[bool, Mapping[PartnerKind, float]] = field(
+        default_factory=lambda: {
+            # after a melding Veilig Thuis mostly asks the Raad itself
+            True: _frozen(
+                {
+                    PartnerKind.VEILIG_THUIS: 0.80,
+                    PartnerKind.GEMEENTE: 0.15,
+                    PartnerKind.GECERTIFICEERDE_INSTELLING: 0.05,
+                }
+            ),
+            False: _frozen(
+                {PartnerKind.GEMEENTE: 0.75, PartnerKind.GECERTIFICEERDE_INSTELLING: 0.25}
+            ),
+        }
+    )
+    """Choice: who asks the Raad to investigate, after a melding (True) or without one."""
+    rvdk_advices: Mapping[RvdkAdvice, float] = field(
+        default_factory=lambda: _frozen(
+            {RvdkAdvice.MAATREGEL: 0.70, RvdkAdvice.GEEN_MAATREGEL: 0.30}
+        )
+    )
+    """Choice: the Raad's advice when nothing else (the referral of the rechter or the GI)
+    says a measure followed."""
+    voorlopige_ots_share: float = 0.3
+    """Choice: the Raad asks for a spoedmaatregel (voorlopige OTS) as it starts; the rechter
+    follows it up with an OTS on the Raad's advice."""
+    voorlopige_ots_max: timedelta = timedelta(days=89)
+    """DOMAIN.md: a voorlopige OTS lasts at most 3 months (89 days, the shortest three); not
+    followed up by an OTS by then, it ends."""
+    ots_duration: LeadTime = LeadTime(median_days=540, spread=0.5, minimum_days=60)
+    """Choice: an OTS is reviewed every year (DOMAIN.md) and mostly extended; it ends after
+    this, or on the 18th birthday."""
+    # DOMAIN.md: the safety assessment within 5 werkdagen (7 days) of the melding; a quarter over
+    to_safety_assessment: LeadTime = LeadTime(median_days=5, spread=0.5)
+    to_rvdk_request: LeadTime = LeadTime(median_days=10, spread=0.7)
+    """Choice: after the assessment, voluntary help is tried first."""
+    # DOMAIN.md: the Raad starts within 10 days of the request; early 2019 ~2,800 children
+    # waited 30 days on average: a long tail, about one in ten waits over 30 days
+    to_rvdk_start: LeadTime = LeadTime(median_days=11, spread=0.8)
+    # DOMAIN.md: the beschermingsonderzoek, start to advice, often 42 werkdagen (59 days)
+    rvdk_investigation: LeadTime = LeadTime(median_days=59, spread=0.3, minimum_days=14)
+    to_spoedmaatregel: LeadTime = LeadTime(median_days=2, spread=0.6)
+    """Choice: the rechter imposes the voorlopige OTS days after the Raad's start."""
+    to_ruling: LeadTime = LeadTime(median_days=21, spread=0.5, minimum_days=2)
+    """Choice: the zitting follows the Raad's advice within weeks."""
+    to_gi_assignment: LeadTime = LeadTime(median_days=4, spread=0.6)
+    """Choice: the GI takes on the measure within days of the ruling."""
+    to_referral_in_route: LeadTime = LeadTime(median_days=6, spread=0.6)
+    """Choice: the partner that refers does so days after its own step in the route."""
 
     # --- triage --------------------------------------------------------------------------
     away_from_home_share: Mapping[Kader, float] = field(

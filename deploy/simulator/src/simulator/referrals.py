@@ -8,6 +8,7 @@ from jeugdketen_shared.vocabulary import CareForm, Kader, ToegangDecision
 from simulator.chain import CaseLog, Chain, Youth
 from simulator.placements import Advice, place
 from simulator.plan import Dependency
+from simulator.protection import leads_to_referral, send_route
 from simulator.rates import WITHDRAWN, choose
 
 RE_ENTRY_WITHIN = timedelta(days=365)
@@ -34,6 +35,8 @@ def refer(chain: Chain, referred_at: datetime, youth: Youth | None = None) -> No
     referrer = chain.twente.referrer(verwijzer, youth.gemeente_code, rng)
     lokaal_team = chain.twente.gemeente(youth.gemeente_code)
     case = chain.new_case(youth, referred_at)
+    if leads_to_referral(chain, verwijzer, kader):
+        send_route(chain, case, referrer, verwijzer, kader, referred_at)
     chain.send(
         case,
         "toegang",

@@ -1,0 +1,173 @@
+"""The gedwongen kader route that leads up to a referral: Veilig Thuis's melding and safety
+assessment, the Raad voor de Kinderbescherming's investigation, the rechter's measures and the
+gecertificeerde instelling (GI) that executes them.
+
+The partner that refers does so days after its own step: Veilig Thuis after its assessment,
+the Raad once it started, the rechter with the measure, the GI once assigned. So the route is
+laid out back from the referral's moment and on after it. It is a route of its own at toegang
+that shares the case id; the platform hears of it from the period's start: a route begun
+before is sent from its first melding or request in the period, which then names the youth.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from jeugdketen_shared.contracts import toegang
+from jeugdketen_shared.contracts.base import InboundMessage
+from jeugdketen_shared.permissions import Partner, PartnerKind
+from jeugdketen_shared.vocabulary import Kader, ProtectionMeasure, RvdkAdvice, Verwijzer
+from simulator.chain import CaseLog, Chain
+from simulator.rates import choose
+
+_OPENERS = (toegang.VeiligThuisMeldingReport, toegang.RvdkInvestigationRequest)
+_IMPOSED, _ENDED = toegang.ProtectionMeasureImpositionReport, toegang.ProtectionMeasureEndReport
+# a referral by these comes after a measure was imposed
+_AFTER_A_MEASURE = (Verwijzer.RECHTER, Verwijzer.GECERTIFICEERDE_INSTELLING)
+# the referrer refers days after its own step in the route; others after the request
+_REFERS_AFTER = {
+    Verwijzer.VEILIG_THUIS: "assessed",
+    Verwijzer.RAAD_VOOR_DE_KINDERBESCHERMING: "started",
+    Verwijzer.RECHTER: "imposed",
+    Verwijzer.GECERTIFICEERDE_INSTELLING: "assigned",
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One partner message of the route, some time after the route's first step."""
+
+    after: timedelta
+    partner: Partner
+    contract: type[InboundMessage]
+    fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+def leads_to_referral(chain: Chain, verwijzer: Verwijzer, kader: Kader) -> bool:
+    """Whether a route comes before this referral: most referrals under a measure follow one,
+    and Veilig Thuis mostly refers after a melding."""
+    rng, rates = chain.shape, chain.rates
+    if kader is Kader.GEDWONGEN:
+        return rng.random() < rates.protection_route_share
+    return (
+        verwijzer is Verwijzer.VEILIG_THUIS
+        and rng.random() < rates.melding_before_voluntary_referral
+    )
+
+
+def send_route(
+    chain: Chain,
+    case: CaseLog,
+    referrer: Partner,
+    verwijzer: Verwijzer,
+    kader: Kader,
+    referred_at: datetime,
+) -> None:
+    """The route of the case, laid out so that the referral at `referred_at` follows the
+    referrer's step; nothing before the youth's birth, nothing of it after the 18th birthday."""
+    steps, referral_after = _route(chain, case, referrer, verwijzer, kader)
+    origin = referred_at - referral_after
+    youth = case.youth
+    if origin.date() <= youth.birth_date:
+        return
+    log, opened, active = CaseLog(case.id, youth, origin), False, False
+    for step in sorted(steps, key=lambda s: s.after):
+        at = origin + step.after
+        # the platform hears of a route from the period's start, opened by a melding or request
+        if at < chain.start or not (opened or step.contract in _OPENERS):
+            continue
+        if at >= youth.eighteenth_birthday():
+            if not active:
+                break
+            # a measure ends when the youth comes of age
+            step, at = Step(step.after, _rechter(chain), _ENDED), youth.eighteenth_birthday()
+        if step.contract is toegang.GiAssignmentReport and not active:
+            continue  # the measure ended before the GI took it on
+        fields = dict(step.fields)
+        if not opened:
+            fields.update(bsn=youth.bsn, gemeente_code=youth.gemeente_code)
+            opened = True
+        message = step.contract.model_validate(
+            {"case_id": case.id, "occurred_at": chain.local(at), **fields}
+        )
+        chain.send(log, "toegang", message, step.partner)
+        active = step.contract is _IMPOSED or (active and step.contract is not _ENDED)
+        if at >= youth.eighteenth_birthday():
+            break
+
+
+def _route(
+    chain: Chain, case: CaseLog, referrer: Partner, verwijzer: Verwijzer, kader: Kader
+) -> tuple[list[Step], timedelta]:
+    """The route's steps, and when the referral comes, from the route's first step."""
+    rng, rates = chain.shape, chain.rates
+
+    def partner(kind: PartnerKind) -> Partner:
+        return referrer if referrer.kind is kind else chain.twente.one_of(kind)
+
+    steps: list[Step] = []
+    milestones: dict[str, timedelta] = {}
+    now = timedelta(0)
+    melding = verwijzer is Verwijzer.VEILIG_THUIS or rng.random() < rates.melding_first_share
+    if melding:
+        veilig_thuis = partner(PartnerKind.VEILIG_THUIS)
+        steps.append(Step(now, veilig_thuis, toegang.VeiligThuisMeldingReport))
+        now += rates.to_safety_assessment.draw(rng)
+        outcome = choose(rng, rates.safety_outcomes[kader])
+        steps.append(Step(now, veilig_thuis, toegang.SafetyAssessmentReport, {"outcome": outcome}))
+        milestones["assessed"] = now
+        if verwijzer is Verwijzer.VEILIG_THUIS and (
+            kader is Kader.VRIJWILLIG
+            or rng.random() >= rates.investigation_after_veilig_thuis_referral
+        ):
+            return steps, now + rates.to_referral_in_route.draw(rng)
+        now += rates.to_rvdk_request.draw(rng)
+    requester = choose(rng, rates.rvdk_requesters[melding])
+    asking = (
+        chain.twente.gemeente(case.youth.gemeente_code)
+        if requester is PartnerKind.GEMEENTE
+        else partner(requester)
+    )
+    steps.append(Step(now, asking, toegang.RvdkInvestigationRequest))
+    milestones["requested"] = now
+    now += rates.to_rvdk_start.draw(rng)
+    raad = partner(PartnerKind.RAAD_VOOR_DE_KINDERBESCHERMING)
+    steps.append(Step(now, raad, toegang.RvdkInvestigationStartReport))
+    milestones["started"] = now
+    voorlopig = rng.random() < rates.voorlopige_ots_share
+    advice = choose(rng, rates.rvdk_advices)
+    if verwijzer in _AFTER_A_MEASURE and not voorlopig:
+        advice = RvdkAdvice.MAATREGEL  # the referral follows a measure
+    completed = now + rates.rvdk_investigation.draw(rng)
+    steps.append(
+        Step(completed, raad, toegang.RvdkInvestigationCompletionReport, {"advice": advice})
+    )
+    rechter, gi = partner(PartnerKind.RECHTER), partner(PartnerKind.GECERTIFICEERDE_INSTELLING)
+    ruling = completed + rates.to_ruling.draw(rng)
+    imposed: list[tuple[timedelta, ProtectionMeasure]] = []
+    if voorlopig:
+        spoed = now + rates.to_spoedmaatregel.draw(rng)
+        imposed.append((spoed, ProtectionMeasure.VOORLOPIGE_OTS))
+        expires = spoed + rates.voorlopige_ots_max
+        if advice is RvdkAdvice.GEEN_MAATREGEL or ruling >= expires:
+            # lifted on the Raad's advice, or not followed up in time
+            steps.append(Step(min(ruling, expires), rechter, _ENDED))
+    if advice is RvdkAdvice.MAATREGEL:
+        imposed.append((ruling, ProtectionMeasure.OTS))
+        steps.append(Step(ruling + rates.ots_duration.draw(rng), rechter, _ENDED))
+    for index, (at, measure) in enumerate(imposed):
+        steps.append(Step(at, rechter, _IMPOSED, {"measure": measure}))
+        follows_up = index > 0 and at < imposed[0][0] + rates.voorlopige_ots_max
+        if not follows_up:  # the GI takes on a new measure; a follow-up keeps its GI
+            assigned = at + rates.to_gi_assignment.draw(rng)
+            steps.append(Step(assigned, gi, toegang.GiAssignmentReport, {"gi": gi.provider}))
+            milestones.setdefault("assigned", assigned)
+    if imposed:
+        milestones["imposed"] = imposed[0][0]
+    milestone = milestones[_REFERS_AFTER.get(verwijzer, "requested")]
+    return steps, milestone + rates.to_referral_in_route.draw(rng)
+
+
+def _rechter(chain: Chain) -> Partner:
+    return chain.twente.one_of(PartnerKind.RECHTER)
