@@ -1,7 +1,7 @@
 """The model of a simulated Twente: repeatable, valid, permitted, and shaped like DOMAIN.md."""
 
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 import pytest
@@ -138,6 +138,23 @@ def test_triage_and_provider_messages_wait_for_what_their_service_must_have_reco
             assert message.after.event_type == expected.cloudevent_type
         if message.after is not None:
             assert message.after.case_id == message.case_id
+
+
+def test_every_placement_start_names_the_youths_birth_date_one_per_youth() -> None:
+    bsn_of = {m.case_id: m.data["bsn"] for m in of_type(toegang.ReferralSubmission)}
+    born: dict[str, set[str]] = defaultdict(set)
+    for start in of_type(plaatsing.PlacementStartReport):
+        born[start.data.get("bsn") or bsn_of[start.case_id]].add(start.data["birth_date"])
+    assert all(len(dates) == 1 for dates in born.values())
+    # who leaves care at 18 does so on the birthday the start told plaatsing
+    birth_of = {m.case_id: m.data["birth_date"] for m in of_type(plaatsing.PlacementStartReport)}
+    ends = [m for m in of_type(plaatsing.EndOfCareReport) if m.data["reason"] == "achttien-jaar"]
+    assert ends
+    for end in ends:
+        birth = date.fromisoformat(birth_of[end.case_id])
+        eighteenth = date(birth.year + 18, 3, 1) if (birth.month, birth.day) == (2, 29) else None
+        eighteenth = eighteenth or birth.replace(year=birth.year + 18)
+        assert datetime.fromisoformat(end.occurred_at).date() == eighteenth
 
 
 def test_youths_come_from_all_14_gemeenten_the_largest_most() -> None:
