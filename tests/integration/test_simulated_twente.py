@@ -14,6 +14,7 @@ import pytest
 import plaatsing.main
 import toegang.main
 import triage.main
+from jeugdketen_shared.contracts import toegang as toegang_contracts
 from simulator.model import Scenario
 from simulator.plan import SERVICES, Outcome, PlannedMessage
 from simulator.runner import simulate
@@ -24,6 +25,14 @@ from tests.support.services import running_in_process
 pytestmark = pytest.mark.integration
 
 WITHIN_SECONDS = 150
+GEDWONGEN_KADER = (
+    toegang_contracts.VeiligThuisMeldingReport,
+    toegang_contracts.SafetyAssessmentReport,
+    toegang_contracts.RvdkInvestigationRequest,
+    toegang_contracts.RvdkInvestigationStartReport,
+    toegang_contracts.ProtectionMeasureImpositionReport,
+    toegang_contracts.GiAssignmentReport,
+)
 
 
 @asynccontextmanager
@@ -64,6 +73,8 @@ async def test_simulated_cases_pass_the_chain_with_only_the_intended_rejections(
             journal_path=tmp_path / "sent.jsonl",
             speed=None,
         )
+        # the gedwongen kader route is part of the run, from Veilig Thuis to the GI
+        assert {contract.cloudevent_type for contract in GEDWONGEN_KADER} <= {m.type for m in plan}
         for service in SERVICES:
             sent = [m for m in plan if m.service == service]
             meant: dict[Outcome, set[str]] = {
