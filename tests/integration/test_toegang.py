@@ -128,7 +128,9 @@ async def test_a_bad_message_is_rejected_with_its_reason_and_changes_nothing(
     rejected = json.loads(rejection.value)
     assert rejected["type"] == "nl.jeugdketen.message-rejected"
     assert rejected["data"]["reason"] == reason
-    assert base64.b64decode(rejected["data"]["original"]["value_base64"]) == value
+    original = base64.b64decode(rejected["data"]["original"]["value_base64"])
+    assert original == value.replace(b"999990019", b"*********")
+    assert b"999990019" not in rejection.value
     assert rejected["data"]["original"]["topic"] == platform.topic("toegang", "inbound")
     application = build_application(platform.settings())
     try:

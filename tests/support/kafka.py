@@ -93,14 +93,21 @@ async def read_all(bootstrap_servers: str, topic: str) -> Records:
 
 
 async def _partitions(bootstrap_servers: str, topic: str) -> list[TopicPartition]:
-    # a consumer knows the partitions of topics it subscribed to only; the admin client knows all
+    # a consumer knows the partitions of topics it subscribed to only; the admin client knows
+    # all, though a topic created a moment ago may not show its partitions at once
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
-        [description] = await admin.describe_topics([topic])
+        async with asyncio.timeout(30):
+            while True:
+                [description] = await admin.describe_topics([topic])
+                if description["partitions"]:
+                    return [
+                        TopicPartition(topic, p["partition"]) for p in description["partitions"]
+                    ]
+                await asyncio.sleep(0.05)
     finally:
         await admin.close()
-    return [TopicPartition(topic, p["partition"]) for p in description["partitions"]]
 
 
 def at_least(count: int) -> Callable[[Records], bool]:

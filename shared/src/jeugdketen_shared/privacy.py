@@ -7,6 +7,7 @@ linked back to a BSN by trying all ~10^9 possible numbers, which a plain hash wo
 
 import hashlib
 import hmac
+import re
 
 BSN_LENGTH = 9
 MINIMUM_KEY_BYTES = 32
@@ -32,3 +33,23 @@ class Pseudonymizer:
         if not is_valid_bsn(bsn):
             raise ValueError("not a valid BSN")
         return hmac.new(self._key, bsn.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+_NINE_DIGITS = re.compile(rb"(?<!\d)\d{9}(?!\d)")
+_BIRTH_DATE_VALUE = re.compile(rb'("birth_date"\s*:\s*")([^"]*)(")')
+
+
+def masked(raw: bytes) -> bytes:
+    """Bytes fit to publish: every BSN and every birth_date value masked, all else unchanged.
+
+    Works on any bytes, also on what is not valid JSON, since a refused message is often broken.
+    """
+
+    def bsn(match: re.Match[bytes]) -> bytes:
+        digits = match.group(0)
+        return b"*" * BSN_LENGTH if is_valid_bsn(digits.decode()) else digits
+
+    def birth_date(match: re.Match[bytes]) -> bytes:
+        return match.group(1) + b"*" * len(match.group(2)) + match.group(3)
+
+    return _BIRTH_DATE_VALUE.sub(birth_date, _NINE_DIGITS.sub(bsn, raw))

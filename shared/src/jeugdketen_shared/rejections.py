@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaProducer
 from jeugdketen_shared.cloudevents import CloudEvent, KafkaRecord, encode, recorded_now
 from jeugdketen_shared.contracts.rejection import FieldError, MessageRejected, RejectedOriginal
 from jeugdketen_shared.kafka import send_all
+from jeugdketen_shared.privacy import masked
 from jeugdketen_shared.refusal import Refusal
 
 _REJECTION_NAMESPACE = UUID("0d7c4f6e-41a7-4bb4-9a1b-6a4c8f0e5d23")
@@ -47,7 +48,8 @@ class Rejection:
             partition=self.arrival.partition,
             offset=self.arrival.offset,
             key_base64=_base64(self.arrival.record.key),
-            value_base64=_base64(self.arrival.record.value) or "",
+            # the rejected topic goes back to partners and is kept for weeks: no BSN on it
+            value_base64=_base64(masked(self.arrival.record.value)) or "",
             id=envelope.id if envelope else None,
             source=envelope.source if envelope else None,
             type=envelope.type if envelope else None,

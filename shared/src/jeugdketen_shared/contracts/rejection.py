@@ -14,7 +14,7 @@ class FieldError(BaseModel):
 
 
 class RejectedOriginal(BaseModel):
-    """Where the refused message came from, with its original bytes."""
+    """Where the refused message came from, with its original bytes (personal data masked)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -22,7 +22,12 @@ class RejectedOriginal(BaseModel):
     partition: int | None
     offset: int | None
     key_base64: str | None
-    value_base64: str = Field(description="The message value exactly as received, base64")
+    value_base64: str = Field(
+        description=(
+            "The message value as received, base64, except that every BSN (nine digits passing "
+            "the elfproef) is replaced by nine asterisks and every birth_date value by asterisks"
+        )
+    )
     id: str | None = Field(description="The CloudEvent id, when it could be read")
     source: str | None = Field(description="The CloudEvent source, when it could be read")
     type: str | None = Field(description="The CloudEvent type, when it could be read")
