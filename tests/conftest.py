@@ -10,7 +10,7 @@ import pytest
 
 from jeugdketen_shared.settings import ServiceSettings
 from tests.support.infrastructure import Infrastructure, provide_infrastructure
-from tests.support.kafka import create_platform_topics
+from tests.support.kafka import create_platform_topics, delete_topics, platform_topic_names
 from tests.support.partners import PARTNERS_FILE
 
 
@@ -63,5 +63,8 @@ async def platform(infrastructure: Infrastructure) -> AsyncIterator[IsolatedPlat
         await create_platform_topics(infrastructure.kafka_bootstrap_servers, isolated.prefix)
         yield isolated
     finally:
+        await delete_topics(
+            infrastructure.kafka_bootstrap_servers, platform_topic_names(isolated.prefix)
+        )
         await connection.execute(f'DROP SCHEMA IF EXISTS "{isolated.schema}" CASCADE')
         await connection.close()

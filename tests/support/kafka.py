@@ -18,6 +18,10 @@ from kafka_topics import load_topics
 Records = list[ConsumerRecord[bytes, bytes]]
 
 
+def platform_topic_names(prefix: str) -> list[str]:
+    return [prefix + spec.name.removeprefix("jeugdketen") for spec in load_topics("local")]
+
+
 async def create_platform_topics(bootstrap_servers: str, prefix: str) -> None:
     """The topics of deploy/topics.toml, renamed under the test's own prefix."""
     topics = [
@@ -33,6 +37,16 @@ async def create_platform_topics(bootstrap_servers: str, prefix: str) -> None:
     await admin.start()
     try:
         await admin.create_topics(topics)
+    finally:
+        await admin.close()
+
+
+async def delete_topics(bootstrap_servers: str, topics: list[str]) -> None:
+    """A test's topics go when it ends: thousands left behind slow every broker start."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        await admin.delete_topics(topics)
     finally:
         await admin.close()
 
