@@ -1,6 +1,7 @@
 """plaatsing's application on the library's in-memory event store: one youth's route, the rules
 across aggregates, refusals and what is published."""
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts import plaatsing as contracts
 from jeugdketen_shared.contracts.base import MessageData
 from jeugdketen_shared.inbound import Contracts, ReceivedMessage
+from jeugdketen_shared.permissions import Partner, PartnerKind
 from jeugdketen_shared.privacy import Pseudonymizer
 from plaatsing.application import Plaatsing
 from plaatsing.birthdays import InMemoryBirthdaySchedule
@@ -256,3 +258,39 @@ def test_a_repeated_message_records_nothing_new(plaatsing: Plaatsing) -> None:
         Repeated,
     ]
     assert len(published(plaatsing)) == 1
+
+
+def reported_by(message: ReceivedMessage, provider: str) -> ReceivedMessage:
+    publisher = Partner(
+        id=f"aanbieder-{provider}",
+        kind=PartnerKind.AANBIEDER,
+        sources=frozenset({PROVIDER_SOURCE}),
+        provider=provider,
+    )
+    return dataclasses.replace(message, publisher=publisher)
+
+
+def test_only_the_provider_where_the_youth_is_placed_reports_on_the_placement(
+    plaatsing: Plaatsing,
+) -> None:
+    case_id, at = uuid4(), Timeline()
+    plaatsing.record([at.triage_decided(case_id), reported_by(at.start(case_id), PROVIDER)])
+    third = "11223344"
+
+    [by_a_stranger] = plaatsing.record(
+        [reported_by(at.transfer(case_id, OTHER_PROVIDER, "pleegzorg"), third)]
+    )
+    assert isinstance(by_a_stranger, Refused)
+    assert by_a_stranger.refusal.reason == "not-current-provider"
+    # the receiving provider may report the move to its place; then it is the one placed
+    assert kinds(
+        plaatsing.record(
+            [
+                reported_by(at.transfer(case_id, OTHER_PROVIDER, "pleegzorg"), OTHER_PROVIDER),
+                reported_by(
+                    at.message(contracts.EndOfCareReport, case_id=str(case_id), reason="verhuisd"),
+                    OTHER_PROVIDER,
+                ),
+            ]
+        )
+    ) == [Accepted, Accepted]

@@ -65,7 +65,9 @@ class Plaatsing(ChainApplication):
             case contracts.PlacementStartReport():
                 self._start(unit, data, causation_id)
             case contracts.TransferReport():
-                placed(unit.get(data.case_id, PlacementCase)).transfer(
+                case = placed(unit.get(data.case_id, PlacementCase))
+                _check_reporter(case, message, or_receiving=data.to_provider)
+                case.transfer(
                     ActivePlacement(
                         data.to_provider, data.to_care_form, data.to_location_gemeente_code
                     ),
@@ -76,13 +78,14 @@ class Plaatsing(ChainApplication):
                 )
             case contracts.EndOfCareReport():
                 case = placed(unit.get(data.case_id, PlacementCase))
+                _check_reporter(case, message)
                 youth = self._youth(unit, case, causation_id)
                 case.end(data.reason, youth, data.occurred_at, causation_id)
                 unit.add(youth)
             case contracts.ContinuityPlanReport():
-                triaged(unit.get(data.case_id, PlacementCase)).record_continuity_plan(
-                    data.plan, data.occurred_at, causation_id
-                )
+                case = triaged(unit.get(data.case_id, PlacementCase))
+                _check_reporter(case, message)
+                case.record_continuity_plan(data.plan, data.occurred_at, causation_id)
             case contracts.CapacityReport():
                 capacity = unit.get(
                     ProviderCapacity.create_id(data.provider, data.care_form), ProviderCapacity
@@ -182,3 +185,12 @@ class Plaatsing(ChainApplication):
         return unit.get(case.youth_id, Youth) or Youth(
             youth_pseudonym=case.youth_pseudonym, causation_id=causation_id
         )
+
+
+def _check_reporter(
+    case: PlacementCase, message: ReceivedMessage, or_receiving: str | None = None
+) -> None:
+    """Permissions see only the data; who is placed where, only the case knows."""
+    publisher = message.publisher
+    if publisher is not None and publisher.provider is not None:
+        case.check_reported_by(publisher.provider, or_receiving)

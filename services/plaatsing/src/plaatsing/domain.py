@@ -51,6 +51,12 @@ _YOUTH_NAMESPACE = UUID("3c6a8f0e-93d1-4f55-8c47-1d2b7e9a6f30")
 _CAPACITY_NAMESPACE = UUID("a41f5e27-0b8c-4d2e-9f63-5c7d8e1b2a94")
 
 
+class NotCurrentProvider(Refusal):
+    """Only the provider where the youth is placed reports on the placement."""
+
+    reason = "not-current-provider"
+
+
 class NoActivePlacement(Refusal):
     """The case has no active placement to transfer or end."""
 
@@ -474,6 +480,13 @@ class PlacementCase(Aggregate):
             occurred_at=occurred_at,
             causation_id=causation_id,
         )
+
+    def check_reported_by(self, provider: str, or_receiving: str | None = None) -> None:
+        """Only the provider where the youth is placed reports on the placement (a transfer
+        also the provider that receives the youth)."""
+        current = self.placement.provider if self.placement is not None else None
+        if provider not in {current, or_receiving}:
+            raise NotCurrentProvider
 
     # --- guards ---------------------------------------------------------------------------
 
