@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import structlog
 from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
@@ -25,6 +26,8 @@ from jeugdketen_shared.kafka import as_kafka_record
 from jeugdketen_shared.permissions import PartnerRegistry, partner_id
 from jeugdketen_shared.refusal import Refusal
 from jeugdketen_shared.rejections import Arrival, Rejection, RejectionPublisher
+
+log = structlog.get_logger(__name__)
 
 MAX_RECORDS_PER_POLL = 500
 
@@ -86,6 +89,19 @@ class InboundGateway:
         rejections = [outcome for outcome in outcomes if isinstance(outcome, Rejection)]
         if rejections:
             await self._rejections.publish(rejections, now)
+        for rejection in rejections:
+            log.info(
+                "partner message rejected",
+                reason=rejection.refusal.reason,
+                id=rejection.envelope.id if rejection.envelope else None,
+                type=rejection.envelope.type if rejection.envelope else None,
+            )
+        log.info(
+            "partner messages received",
+            accepted=sum(isinstance(outcome, Accepted) for outcome in outcomes),
+            repeated=sum(isinstance(outcome, Repeated) for outcome in outcomes),
+            rejected=len(rejections),
+        )
         return [outcome for outcome in outcomes if outcome is not None]
 
 

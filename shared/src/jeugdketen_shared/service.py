@@ -12,6 +12,7 @@ work, if any) in one process; `ingress`, `relay` and `scheduler` run one each, s
 import argparse
 import asyncio
 import contextlib
+import logging
 import signal
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -95,7 +96,13 @@ def build_broker(
     inbound: InboundGateway,
 ) -> KafkaBroker:
     topics = settings.topics(wiring.name)
-    broker = KafkaBroker(settings.kafka_bootstrap_servers, client_id=f"{wiring.name}-ingress")
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=f"{wiring.name}-ingress",
+        # FastStream's per-batch "Received"/"Processed" lines at debug: outcomes are logged by
+        # the gateways, and at INFO they would drown everything else
+        log_level=logging.DEBUG,
+    )
     subscribe_batches(
         broker,
         topic=topics.inbound,
