@@ -1,0 +1,1 @@
+"""ketenmonitor: the chain's live projection, its figures and its read API."""

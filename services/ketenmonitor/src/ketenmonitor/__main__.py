@@ -1,0 +1,3 @@
+from ketenmonitor.main import cli
+
+cli()

@@ -1,0 +1,189 @@
+"""The read API for dashboards, following the API Design Rules: `/v1/...`, plural nouns in
+kebab-case, errors as `application/problem+json` (RFC 9457), OpenAPI at `/v1/openapi.json`.
+
+Every count is small-cell suppressed (`figures.SMALL_CELL`). Authentication and a
+server-sent-events stream of changed figures come later (services/ketenmonitor/README.md).
+"""
+
+from datetime import date, timedelta
+from typing import Annotated, Protocol
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from jeugdketen_shared.vocabulary import Kader
+from ketenmonitor import figures
+from ketenmonitor.figures import Filters
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class FigureSource(Protocol):
+    """Where the figures' rows come from: the projection's tables, or a fake."""
+
+    async def durations(self, filters: Filters) -> dict[str, list[timedelta]]: ...
+
+    async def transfers_per_placed_youth(self, filters: Filters) -> list[int]: ...
+
+
+class Count(BaseModel):
+    value: int | None = Field(description="The count; null when suppressed")
+    suppressed: bool = Field(description=f"True for a cell below {figures.SMALL_CELL}")
+
+
+class LeadTime(BaseModel):
+    transition: str = Field(examples=["triage-decision-to-placement-start"])
+    description: str
+    count: Count
+    p50_days: float | None = Field(description="Median, nearest rank; null when suppressed")
+    p90_days: float | None = Field(description="90th percentile, nearest rank")
+    max_days: float | None
+
+
+class AppliedFilters(BaseModel):
+    from_: date | None = Field(serialization_alias="from")
+    to: date | None
+    gemeente: str | None
+    kader: str | None
+
+
+class LeadTimes(BaseModel):
+    filters: AppliedFilters
+    lead_times: list[LeadTime]
+
+
+class Bucket(BaseModel):
+    transfers: str = Field(description="Transfers per youth: 0, 1, 2, 3, 4, 5-9 or 10+")
+    youths: Count
+
+
+class SteppingStones(BaseModel):
+    filters: AppliedFilters
+    placed_youths: Count = Field(description="Youths whose first placement started in the period")
+    distribution: list[Bucket]
+    first_time_right: Count = Field(description='"In één keer op de juiste plek": no transfer')
+    first_time_right_share: float | None
+
+
+class Problem(BaseModel):
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    reason: str
+
+
+FromDate = Annotated[
+    date | None, Query(alias="from", description="First day of the period (YYYY-MM-DD)")
+]
+ToDate = Annotated[date | None, Query(description="Last day of the period, included")]
+Gemeente = Annotated[
+    str | None, Query(pattern=r"^GM\d{4}$", description="CBS code of the gemeente")
+]
+KaderFilter = Annotated[Kader | None, Query(description="vrijwillig or gedwongen")]
+
+PROBLEMS = {400: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}}}
+
+
+def create_api(source: FigureSource) -> FastAPI:
+    app = FastAPI(
+        title="jeugdketen ketenmonitor: the chain's figures",
+        version="1.0.0",
+        description=__doc__,
+        openapi_url="/v1/openapi.json",
+        docs_url="/v1/docs",
+        redoc_url=None,
+    )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_query(request: Request, error: RequestValidationError) -> JSONResponse:
+        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        return problem(400, "invalid-query", detail)
+
+    @app.get(
+        "/v1/lead-times",
+        summary="Lead times per stage transition, by event time",
+        response_model=LeadTimes,
+        responses=PROBLEMS,  # type: ignore[arg-type]
+    )
+    async def lead_times(
+        from_: FromDate = None,
+        to: ToDate = None,
+        gemeente: Gemeente = None,
+        kader: KaderFilter = None,
+    ) -> LeadTimes | JSONResponse:
+        filters = Filters(from_, to, gemeente, kader.value if kader else None)
+        if (rejected := _invalid_period(filters)) is not None:
+            return rejected
+        found = await source.durations(filters)
+        return LeadTimes(
+            filters=_applied(filters),
+            lead_times=[
+                _lead_time(figures.lead_time(t, found[t.name])) for t in figures.TRANSITIONS
+            ],
+        )
+
+    @app.get(
+        "/v1/stepping-stones",
+        summary="Transfers per placed youth, and the share placed right the first time",
+        response_model=SteppingStones,
+        responses=PROBLEMS,  # type: ignore[arg-type]
+    )
+    async def stepping_stones(
+        from_: FromDate = None,
+        to: ToDate = None,
+        gemeente: Gemeente = None,
+        kader: KaderFilter = None,
+    ) -> SteppingStones | JSONResponse:
+        filters = Filters(from_, to, gemeente, kader.value if kader else None)
+        if (rejected := _invalid_period(filters)) is not None:
+            return rejected
+        stones = figures.stepping_stones(await source.transfers_per_placed_youth(filters))
+        return SteppingStones(
+            filters=_applied(filters),
+            placed_youths=_count(stones.placed_youths),
+            distribution=[
+                Bucket(transfers=b.transfers, youths=_count(b.youths)) for b in stones.distribution
+            ],
+            first_time_right=_count(stones.first_time_right),
+            first_time_right_share=stones.first_time_right_share,
+        )
+
+    return app
+
+
+def _invalid_period(filters: Filters) -> JSONResponse | None:
+    if filters.from_date and filters.to_date and filters.from_date > filters.to_date:
+        return problem(400, "invalid-period", "`from` lies after `to`")
+    return None
+
+
+def _applied(filters: Filters) -> AppliedFilters:
+    return AppliedFilters(
+        from_=filters.from_date,
+        to=filters.to_date,
+        gemeente=filters.gemeente_code,
+        kader=filters.kader,
+    )
+
+
+def _count(count: figures.Count) -> Count:
+    return Count(value=count.value, suppressed=count.suppressed)
+
+
+def _lead_time(figure: figures.LeadTime) -> LeadTime:
+    return LeadTime(
+        transition=figure.transition,
+        description=figure.description,
+        count=_count(figure.count),
+        p50_days=figure.p50_days,
+        p90_days=figure.p90_days,
+        max_days=figure.max_days,
+    )
+
+
+def problem(status: int, reason: str, detail: str) -> JSONResponse:
+    body = Problem(title=reason.replace("-", " "), status=status, detail=detail, reason=reason)
+    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_CONTENT_TYPE)

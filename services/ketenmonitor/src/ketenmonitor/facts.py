@@ -1,0 +1,168 @@
+"""What the projection makes of a domain event: a fact, and the derived rows it contributes.
+
+Pure: no I/O. Every derived row is a commutative merge (the earliest moment wins, a counter
+adds up), so the projection's tables do not depend on the order in which events arrive, only
+on which events arrived: a placement that arrives before the triage decision it follows still
+yields the right lead times, because lead times run from event time (`data.occurred_at`).
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from jeugdketen_shared.cloudevents import CloudEvent
+
+PREFIX = "nl.jeugdketen."
+
+MILESTONE_TYPES = frozenset(
+    {
+        "toegang.referral-received",
+        "toegang.toegang-decided",
+        "toegang.veilig-thuis-melding-received",
+        "toegang.safety-assessed",
+        "toegang.rvdk-investigation-requested",
+        "toegang.rvdk-investigation-started",
+        "toegang.protection-measure-imposed",
+        "triage.triage-decided",
+        "plaatsing.placement-started",
+    }
+)
+"""Event types (without `nl.jeugdketen.`) whose first occurrence per case is a milestone."""
+
+PLACEMENT_STARTED = "plaatsing.placement-started"
+TRANSFERRED = "plaatsing.transferred"
+
+
+class UnusableEvent(ValueError):
+    """The CloudEvent names no usable `data.occurred_at`; it cannot be placed in time."""
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One domain event as the fact table keeps it."""
+
+    source: str
+    id: str
+    type: str
+    case_id: UUID | None
+    occurred_at: datetime
+    recorded_at: datetime
+    data: Mapping[str, Any]
+
+    @property
+    def short_type(self) -> str:
+        return self.type.removeprefix(PREFIX)
+
+
+def fact_from(event: CloudEvent) -> Fact:
+    try:
+        occurred_at = datetime.fromisoformat(str(event.data["occurred_at"]))
+    except (KeyError, ValueError) as error:
+        raise UnusableEvent(f"{event.source} {event.id}: no valid occurred_at") from error
+    if occurred_at.tzinfo is None:
+        raise UnusableEvent(f"{event.source} {event.id}: occurred_at without a time zone")
+    case = event.data.get("case_id")
+    try:
+        case_id = UUID(str(case)) if case is not None else event.caseid
+    except ValueError as error:
+        raise UnusableEvent(f"{event.source} {event.id}: case_id is no UUID") from error
+    return Fact(
+        source=event.source,
+        id=event.id,
+        type=event.type,
+        case_id=case_id,
+        occurred_at=occurred_at,
+        recorded_at=event.time,
+        data=event.data,
+    )
+
+
+@dataclass(frozen=True)
+class Milestone:
+    case_id: UUID
+    milestone: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseAttributes:
+    """What a case is filtered by; each value is the one named by the earliest event."""
+
+    case_id: UUID
+    gemeente_code: str | None
+    gemeente_at: datetime | None
+    kader: str | None
+    kader_at: datetime | None
+    youth_pseudonym: str | None
+
+
+@dataclass(frozen=True)
+class YouthPlacement:
+    """A youth's first placement start, and the case it belongs to."""
+
+    youth_pseudonym: str
+    first_started_at: datetime
+    case_id: UUID
+
+
+@dataclass(frozen=True)
+class Derived:
+    milestones: list[Milestone]
+    cases: list[CaseAttributes]
+    placements: list[YouthPlacement]
+    transfers: dict[str, int]
+    """Transfers per youth pseudonym, to add to what is stored."""
+
+
+def derive(facts: Iterable[Fact]) -> Derived:
+    """The derived rows of newly recorded facts, merged within the batch as the store merges
+    them with what it holds (so one upsert per key)."""
+    milestones: dict[tuple[UUID, str], datetime] = {}
+    gemeenten: dict[UUID, tuple[datetime, str]] = {}
+    kaders: dict[UUID, tuple[datetime, str]] = {}
+    youths: dict[UUID, str] = {}
+    placements: dict[str, tuple[datetime, UUID]] = {}
+    transfers: dict[str, int] = {}
+    for fact in facts:
+        if fact.case_id is None:
+            continue  # about a provider (capacity), not a case
+        case, at, data = fact.case_id, fact.occurred_at, fact.data
+        if fact.short_type in MILESTONE_TYPES:
+            key = (case, fact.short_type)
+            milestones[key] = min(milestones.get(key, at), at)
+        _earliest(gemeenten, case, at, data.get("gemeente_code"))
+        _earliest(kaders, case, at, data.get("kader"))
+        youth = data.get("youth_pseudonym")
+        if isinstance(youth, str):
+            youths.setdefault(case, youth)
+            if fact.short_type == PLACEMENT_STARTED:
+                placements[youth] = min(placements.get(youth, (at, case)), (at, case))
+            elif fact.short_type == TRANSFERRED:
+                transfers[youth] = transfers.get(youth, 0) + 1
+    cases = {*gemeenten, *kaders, *youths}
+    return Derived(
+        milestones=[Milestone(c, m, at) for (c, m), at in milestones.items()],
+        cases=[
+            CaseAttributes(
+                case_id=case,
+                gemeente_code=gemeenten[case][1] if case in gemeenten else None,
+                gemeente_at=gemeenten[case][0] if case in gemeenten else None,
+                kader=kaders[case][1] if case in kaders else None,
+                kader_at=kaders[case][0] if case in kaders else None,
+                youth_pseudonym=youths.get(case),
+            )
+            for case in sorted(cases)
+        ],
+        placements=[YouthPlacement(y, at, case) for y, (at, case) in placements.items()],
+        transfers=transfers,
+    )
+
+
+def _earliest(
+    held: dict[UUID, tuple[datetime, str]], case: UUID, at: datetime, value: object
+) -> None:
+    if isinstance(value, str):
+        candidate = (at, value)
+        held[case] = min(held.get(case, candidate), candidate)

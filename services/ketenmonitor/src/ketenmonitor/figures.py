@@ -1,0 +1,171 @@
+"""The figures the region steers on, computed from rows: pure, no I/O.
+
+Every count a dashboard sees passes `suppressed()`: a cell smaller than `SMALL_CELL` (Twente's
+practice, DOMAIN.md) is returned as `None` with `suppressed: true`, and so is every figure that
+would reveal it (the percentiles of that cell, a share whose part or rest is small).
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+SMALL_CELL = 10
+"""Cells with fewer than this many youths or cases are suppressed: the one threshold."""
+
+SECONDS_PER_DAY = 86_400
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A stage transition: from the first `start` milestone of a case to its first `end`."""
+
+    name: str
+    start: str
+    end: str
+    description: str
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(
+        "referral-to-toegang-decision",
+        "toegang.referral-received",
+        "toegang.toegang-decided",
+        "Aanmelding → besluit toegang",
+    ),
+    Transition(
+        "toegang-decision-to-triage-decision",
+        "toegang.toegang-decided",
+        "triage.triage-decided",
+        "Besluit toegang → besluit gezamenlijke triage",
+    ),
+    Transition(
+        "triage-decision-to-placement-start",
+        "triage.triage-decided",
+        "plaatsing.placement-started",
+        "Besluit triage → start plaatsing (wachttijd)",
+    ),
+    Transition(
+        "melding-to-safety-assessment",
+        "toegang.veilig-thuis-melding-received",
+        "toegang.safety-assessed",
+        "Melding Veilig Thuis → veiligheidsbeoordeling",
+    ),
+    Transition(
+        "rvdk-request-to-rvdk-start",
+        "toegang.rvdk-investigation-requested",
+        "toegang.rvdk-investigation-started",
+        "Verzoek tot onderzoek → start onderzoek Raad voor de Kinderbescherming",
+    ),
+    Transition(
+        "rvdk-request-to-measure",
+        "toegang.rvdk-investigation-requested",
+        "toegang.protection-measure-imposed",
+        "Verzoek tot onderzoek → kinderbeschermingsmaatregel",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A period (calendar dates, Europe/Amsterdam, both ends included) on a transition's end,
+    or on a youth's first placement start; a gemeente (CBS code) and a kader."""
+
+    from_date: date | None = None
+    to_date: date | None = None
+    gemeente_code: str | None = None
+    kader: str | None = None
+
+
+@dataclass(frozen=True)
+class Count:
+    value: int | None
+    suppressed: bool
+
+
+def suppressed(count: int) -> Count:
+    return Count(None, True) if count < SMALL_CELL else Count(count, False)
+
+
+@dataclass(frozen=True)
+class LeadTime:
+    transition: str
+    description: str
+    count: Count
+    p50_days: float | None
+    p90_days: float | None
+    max_days: float | None
+
+
+def percentile(ordered: Sequence[timedelta], p: int) -> timedelta:
+    """Nearest rank: the smallest value with at least p% of the values at or below it."""
+    if not ordered:
+        raise ValueError("no values")
+    rank = -(-p * len(ordered) // 100)  # ceil(p * n / 100), in integers
+    return ordered[max(rank, 1) - 1]
+
+
+def days(duration: timedelta) -> float:
+    return duration.total_seconds() / SECONDS_PER_DAY
+
+
+def lead_time(transition: Transition, durations: Iterable[timedelta]) -> LeadTime:
+    ordered = sorted(durations)
+    count = suppressed(len(ordered))
+    if count.suppressed:
+        return LeadTime(transition.name, transition.description, count, None, None, None)
+    return LeadTime(
+        transition.name,
+        transition.description,
+        count,
+        p50_days=days(percentile(ordered, 50)),
+        p90_days=days(percentile(ordered, 90)),
+        max_days=days(ordered[-1]),
+    )
+
+
+TRANSFER_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("0", 0, 0),
+    ("1", 1, 1),
+    ("2", 2, 2),
+    ("3", 3, 3),
+    ("4", 4, 4),
+    ("5-9", 5, 9),
+    ("10+", 10, None),
+)
+"""Transfers per youth, grouped: DOMAIN.md reports youths moved more than 10 times."""
+
+
+@dataclass(frozen=True)
+class Bucket:
+    transfers: str
+    youths: Count
+
+
+@dataclass(frozen=True)
+class SteppingStones:
+    placed_youths: Count
+    distribution: tuple[Bucket, ...]
+    first_time_right: Count
+    """Placed youths never transferred: "in één keer op de juiste plek"."""
+    first_time_right_share: float | None
+    """Their share of the placed youths; suppressed when either part is a small cell."""
+
+
+def _within(transfers: int, low: int, high: int | None) -> bool:
+    return low <= transfers and (high is None or transfers <= high)
+
+
+def stepping_stones(transfers_per_youth: Iterable[int]) -> SteppingStones:
+    """From the number of transfers of each placed youth."""
+    counts = list(transfers_per_youth)
+    placed, right = len(counts), sum(1 for n in counts if n == 0)
+    share_shown = min(right, placed - right) >= SMALL_CELL
+    return SteppingStones(
+        placed_youths=suppressed(placed),
+        distribution=tuple(
+            Bucket(name, suppressed(sum(1 for n in counts if _within(n, low, high))))
+            for name, low, high in TRANSFER_BUCKETS
+        ),
+        first_time_right=suppressed(right),
+        first_time_right_share=right / placed if share_shown else None,
+    )

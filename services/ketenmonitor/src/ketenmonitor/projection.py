@@ -1,0 +1,158 @@
+"""The projection: every partition of the chain's events topics, read from the positions the
+store holds, applied one batch per transaction.
+
+Kafka's committed offsets play no part: the consumer has no group, is assigned every partition
+and seeks to the positions stored with the rows they produced. A crash before a batch's commit
+leaves neither its rows nor its positions, so the batch is read again; after the commit, both.
+"""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from jeugdketen_shared.cloudevents import decode
+from jeugdketen_shared.kafka import as_kafka_record
+from jeugdketen_shared.refusal import Refusal
+from ketenmonitor import store
+from ketenmonitor.facts import Fact, UnusableEvent, fact_from
+from ketenmonitor.store import Partition, Placed, PositionsMoved
+
+SOURCE_SERVICES = ("toegang", "triage", "plaatsing")
+"""The services whose `<prefix>.<service>.events` topics the ketenmonitor projects."""
+
+MAX_RECORDS_PER_BATCH = 2_000
+
+log = structlog.get_logger(__name__)
+
+CaughtUp = Callable[[AIOKafkaConsumer, Sequence[TopicPartition]], Awaitable[bool]]
+"""Asked before each poll; the projection returns when it answers true (a rebuild's end)."""
+
+
+@dataclass(frozen=True)
+class Projection:
+    bootstrap_servers: str
+    topics: Sequence[str]
+    database_url: str
+    schema: str
+    max_records: int = MAX_RECORDS_PER_BATCH
+
+    async def run(
+        self,
+        stopping: asyncio.Event,
+        caught_up: CaughtUp | None = None,
+        applied: Callable[[int], None] | None = None,
+    ) -> None:
+        """Project until `stopping` is set (or `caught_up` answers true)."""
+        connection = await store.connect(self.database_url, self.schema)
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers,
+            group_id=None,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            auto_offset_reset="earliest",
+        )
+        try:
+            await store.create_schema(connection, self.schema)
+            partitions = await partitions_of(self.bootstrap_servers, self.topics)
+            await consumer.start()
+            consumer.assign(partitions)
+            expected = await _seek_to_stored(consumer, connection, partitions)
+            log.info("projecting", schema=self.schema, positions=len(expected))
+            while not stopping.is_set():
+                if caught_up is not None and await caught_up(consumer, partitions):
+                    return
+                fetched = await consumer.getmany(timeout_ms=200, max_records=self.max_records)
+                batch = [
+                    Placed(r.topic, r.partition, r.offset, _fact_of(r))
+                    for records in fetched.values()
+                    for r in records
+                ]
+                if not batch:
+                    continue
+                try:
+                    expected.update(await store.apply(connection, batch, expected))
+                except PositionsMoved as moved:
+                    log.warning("positions moved; seeking to the stored ones", detail=str(moved))
+                    expected = await _seek_to_stored(consumer, connection, partitions)
+                    continue
+                if applied is not None:
+                    applied(len(batch))
+        finally:
+            await consumer.stop()
+            await connection.close()
+
+
+async def _seek_to_stored(
+    consumer: AIOKafkaConsumer, connection: asyncpg.Connection, partitions: Sequence[TopicPartition]
+) -> dict[Partition, int]:
+    stored = await store.positions(connection)
+    for partition in partitions:
+        at = stored.get((partition.topic, partition.partition))
+        if at is None:
+            await consumer.seek_to_beginning(partition)
+        else:
+            consumer.seek(partition, at)
+    return stored
+
+
+def _fact_of(record: ConsumerRecord[bytes, bytes]) -> Fact | None:
+    """The record's fact; None for a record that is no usable domain event, which is logged
+    and passed (its position still advances: it would be as unusable the next time)."""
+    try:
+        return fact_from(decode(as_kafka_record(record)))
+    except (Refusal, UnusableEvent) as error:
+        log.error(
+            "record skipped: not a usable domain event",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error=str(error),
+        )
+        return None
+
+
+async def partitions_of(bootstrap_servers: str, topics: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of the topics (a topic created a moment ago may not show them at once)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                described = await admin.describe_topics(list(topics))
+                if all(topic["partitions"] for topic in described):
+                    return sorted(
+                        TopicPartition(topic["topic"], p["partition"])
+                        for topic in described
+                        for p in topic["partitions"]
+                    )
+                await asyncio.sleep(0.1)
+    finally:
+        await admin.close()
+
+
+def caught_up_with_end() -> CaughtUp:
+    """True once every partition's position reached its end offset, measured again when first
+    reached, so what was published meanwhile is read too."""
+    ends: dict[TopicPartition, int] = {}
+
+    async def caught_up(consumer: AIOKafkaConsumer, partitions: Sequence[TopicPartition]) -> bool:
+        if not ends:
+            ends.update(await consumer.end_offsets(list(partitions)))
+        if not await _reached(consumer, ends):
+            return False
+        ends.update(await consumer.end_offsets(list(partitions)))
+        return await _reached(consumer, ends)
+
+    return caught_up
+
+
+async def _reached(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    for partition, end in ends.items():
+        if await consumer.position(partition) < end:
+            return False
+    return True

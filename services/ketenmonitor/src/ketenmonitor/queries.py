@@ -1,0 +1,161 @@
+"""Every SQL statement of the ketenmonitor, by name. Unqualified: the connection's search_path
+is the projection's schema."""
+
+TABLES = ("facts", "positions", "milestones", "cases", "youth_placements", "youth_transfers")
+"""The projection's tables, moved together when a rebuild switches over."""
+
+CREATE_TABLES = """
+CREATE TABLE IF NOT EXISTS facts (
+    source text NOT NULL,
+    id text NOT NULL,
+    type text NOT NULL,
+    case_id uuid,
+    occurred_at timestamptz NOT NULL,
+    recorded_at timestamptz NOT NULL,
+    projected_at timestamptz NOT NULL DEFAULT now(),
+    topic text NOT NULL,
+    partition integer NOT NULL,
+    "offset" bigint NOT NULL,
+    data jsonb NOT NULL,
+    PRIMARY KEY (source, id)
+);
+CREATE INDEX IF NOT EXISTS facts_case ON facts (case_id, occurred_at);
+CREATE TABLE IF NOT EXISTS positions (
+    topic text NOT NULL,
+    partition integer NOT NULL,
+    next_offset bigint NOT NULL,
+    PRIMARY KEY (topic, partition)
+);
+CREATE TABLE IF NOT EXISTS milestones (
+    case_id uuid NOT NULL,
+    milestone text NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    PRIMARY KEY (case_id, milestone)
+);
+CREATE INDEX IF NOT EXISTS milestones_by_name ON milestones (milestone, occurred_at);
+CREATE TABLE IF NOT EXISTS cases (
+    case_id uuid PRIMARY KEY,
+    gemeente_code text,
+    gemeente_at timestamptz,
+    kader text,
+    kader_at timestamptz,
+    youth_pseudonym text
+);
+CREATE TABLE IF NOT EXISTS youth_placements (
+    youth_pseudonym text PRIMARY KEY,
+    first_started_at timestamptz NOT NULL,
+    case_id uuid NOT NULL
+);
+CREATE TABLE IF NOT EXISTS youth_transfers (
+    youth_pseudonym text PRIMARY KEY,
+    transfers integer NOT NULL
+);
+"""
+
+SELECT_POSITIONS = "SELECT topic, partition, next_offset FROM positions"
+
+LOCK_POSITIONS = """
+SELECT topic, partition, next_offset FROM positions
+WHERE topic = ANY($1::text[]) FOR UPDATE
+"""
+
+UPSERT_POSITIONS = """
+INSERT INTO positions (topic, partition, next_offset)
+SELECT * FROM unnest($1::text[], $2::integer[], $3::bigint[])
+ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset
+"""
+
+# a repeated (source, id), a relay's republished batch, records nothing: RETURNING names only
+# the facts that are new, and only those feed the derived tables
+INSERT_FACTS = """
+INSERT INTO facts (source, id, type, case_id, occurred_at, recorded_at, topic, partition,
+                   "offset", data)
+SELECT s, i, t, c, o, r, tp, p, f, d::jsonb
+FROM unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::timestamptz[],
+            $6::timestamptz[], $7::text[], $8::integer[], $9::bigint[], $10::text[])
+     AS u(s, i, t, c, o, r, tp, p, f, d)
+ON CONFLICT (source, id) DO NOTHING
+RETURNING source, id
+"""
+
+UPSERT_MILESTONES = """
+INSERT INTO milestones (case_id, milestone, occurred_at)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[])
+ON CONFLICT (case_id, milestone)
+DO UPDATE SET occurred_at = least(milestones.occurred_at, excluded.occurred_at)
+"""
+
+# each attribute keeps the value named by the earliest event (ties: the smallest value), so
+# the result does not depend on arrival order
+UPSERT_CASES = """
+INSERT INTO cases (case_id, gemeente_code, gemeente_at, kader, kader_at, youth_pseudonym)
+SELECT * FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::text[],
+                     $5::timestamptz[], $6::text[])
+ON CONFLICT (case_id) DO UPDATE SET
+    (gemeente_code, gemeente_at) = (
+        SELECT CASE WHEN cases.gemeente_at IS NULL
+                      OR (excluded.gemeente_at, excluded.gemeente_code)
+                         < (cases.gemeente_at, cases.gemeente_code)
+                    THEN excluded.gemeente_code ELSE cases.gemeente_code END,
+               CASE WHEN cases.gemeente_at IS NULL
+                      OR (excluded.gemeente_at, excluded.gemeente_code)
+                         < (cases.gemeente_at, cases.gemeente_code)
+                    THEN excluded.gemeente_at ELSE cases.gemeente_at END),
+    (kader, kader_at) = (
+        SELECT CASE WHEN cases.kader_at IS NULL
+                      OR (excluded.kader_at, excluded.kader) < (cases.kader_at, cases.kader)
+                    THEN excluded.kader ELSE cases.kader END,
+               CASE WHEN cases.kader_at IS NULL
+                      OR (excluded.kader_at, excluded.kader) < (cases.kader_at, cases.kader)
+                    THEN excluded.kader_at ELSE cases.kader_at END),
+    youth_pseudonym = coalesce(cases.youth_pseudonym, excluded.youth_pseudonym)
+"""
+
+UPSERT_YOUTH_PLACEMENTS = """
+INSERT INTO youth_placements (youth_pseudonym, first_started_at, case_id)
+SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::uuid[])
+ON CONFLICT (youth_pseudonym) DO UPDATE SET
+    (first_started_at, case_id) = (
+        SELECT CASE WHEN (excluded.first_started_at, excluded.case_id)
+                         < (youth_placements.first_started_at, youth_placements.case_id)
+                    THEN excluded.first_started_at ELSE youth_placements.first_started_at END,
+               CASE WHEN (excluded.first_started_at, excluded.case_id)
+                         < (youth_placements.first_started_at, youth_placements.case_id)
+                    THEN excluded.case_id ELSE youth_placements.case_id END)
+"""
+
+ADD_YOUTH_TRANSFERS = """
+INSERT INTO youth_transfers (youth_pseudonym, transfers)
+SELECT * FROM unnest($1::text[], $2::integer[])
+ON CONFLICT (youth_pseudonym)
+DO UPDATE SET transfers = youth_transfers.transfers + excluded.transfers
+"""
+
+# $1 start milestone, $2 end milestone, $3 from date, $4 to date (the end's calendar date in
+# Europe/Amsterdam), $5 gemeente, $6 kader
+SELECT_TRANSITIONS = """
+SELECT s.case_id, s.occurred_at AS started_at, e.occurred_at AS ended_at
+FROM milestones s
+JOIN milestones e ON e.case_id = s.case_id AND e.milestone = $2
+LEFT JOIN cases c ON c.case_id = s.case_id
+WHERE s.milestone = $1
+  AND e.occurred_at >= s.occurred_at
+  AND ($3::date IS NULL OR (e.occurred_at AT TIME ZONE 'Europe/Amsterdam')::date >= $3)
+  AND ($4::date IS NULL OR (e.occurred_at AT TIME ZONE 'Europe/Amsterdam')::date <= $4)
+  AND ($5::text IS NULL OR c.gemeente_code = $5)
+  AND ($6::text IS NULL OR c.kader = $6)
+"""
+
+# $1 from date, $2 to date (of the youth's first placement start), $3 gemeente, $4 kader
+SELECT_TRANSFERS_PER_PLACED_YOUTH = """
+SELECT y.youth_pseudonym, coalesce(t.transfers, 0) AS transfers
+FROM youth_placements y
+LEFT JOIN youth_transfers t ON t.youth_pseudonym = y.youth_pseudonym
+LEFT JOIN cases c ON c.case_id = y.case_id
+WHERE ($1::date IS NULL OR (y.first_started_at AT TIME ZONE 'Europe/Amsterdam')::date >= $1)
+  AND ($2::date IS NULL OR (y.first_started_at AT TIME ZONE 'Europe/Amsterdam')::date <= $2)
+  AND ($3::text IS NULL OR c.gemeente_code = $3)
+  AND ($4::text IS NULL OR c.kader = $4)
+"""
+
+COUNT_FACTS = "SELECT count(*) FROM facts"

@@ -1,0 +1,226 @@
+"""The projection's PostgreSQL store (asyncpg): one transaction per batch, holding the facts,
+their derived rows and the consumer positions they bring the projection to."""
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+import asyncpg
+
+from ketenmonitor import queries
+from ketenmonitor.facts import Derived, Fact, derive
+from ketenmonitor.figures import TRANSITIONS, Filters
+
+SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+Partition = tuple[str, int]
+"""(topic, partition)"""
+
+
+class PositionsMoved(RuntimeError):
+    """The stored positions are not where this consumer left them: another writer, or a rebuild
+    that switched over. The consumer seeks to the stored positions and carries on."""
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A Kafka record's place, and the fact it held (None: a record the projection skips)."""
+
+    topic: str
+    partition: int
+    offset: int
+    fact: Fact | None
+
+
+def quoted(schema: str) -> str:
+    if not SCHEMA_NAME.match(schema):
+        raise ValueError(f"{schema!r} is not a plain lower-case schema name")
+    return f'"{schema}"'
+
+
+async def connect(database_url: str, schema: str) -> asyncpg.Connection:
+    return await asyncpg.connect(database_url, server_settings={"search_path": schema})
+
+
+async def create_pool(database_url: str, schema: str) -> asyncpg.Pool:
+    return await asyncpg.create_pool(
+        database_url, min_size=1, max_size=4, server_settings={"search_path": schema}
+    )
+
+
+async def create_schema(connection: asyncpg.Connection, schema: str) -> None:
+    await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(schema)}")
+    async with connection.transaction():
+        await connection.execute(f"SET LOCAL search_path TO {quoted(schema)}")
+        await connection.execute(queries.CREATE_TABLES)
+
+
+async def positions(connection: asyncpg.Connection) -> dict[Partition, int]:
+    rows = await connection.fetch(queries.SELECT_POSITIONS)
+    return {(row["topic"], row["partition"]): row["next_offset"] for row in rows}
+
+
+async def apply(
+    connection: asyncpg.Connection,
+    batch: Sequence[Placed],
+    expected: Mapping[Partition, int],
+) -> dict[Partition, int]:
+    """Record a batch in one transaction and return the positions it reached.
+
+    `expected` is where this consumer believes each partition stands; when the store says
+    otherwise, nothing is written and `PositionsMoved` is raised.
+    """
+    reached: dict[Partition, int] = {}
+    for placed in batch:
+        key = (placed.topic, placed.partition)
+        reached[key] = max(reached.get(key, 0), placed.offset + 1)
+    facts = [(placed, placed.fact) for placed in batch if placed.fact is not None]
+    async with connection.transaction():
+        stored = {
+            (row["topic"], row["partition"]): row["next_offset"]
+            for row in await connection.fetch(
+                queries.LOCK_POSITIONS, sorted({topic for topic, _ in reached})
+            )
+        }
+        moved = [key for key in reached if stored.get(key) != expected.get(key)]
+        if moved:
+            raise PositionsMoved(f"stored positions differ from this consumer's for {moved}")
+        inserted = await connection.fetch(queries.INSERT_FACTS, *_fact_columns(facts))
+        new = {(row["source"], row["id"]) for row in inserted}
+        derived = derive(_first_of_each(fact for _, fact in facts if (fact.source, fact.id) in new))
+        await _write_derived(connection, derived)
+        keys = sorted(reached)
+        await connection.execute(
+            queries.UPSERT_POSITIONS,
+            [topic for topic, _ in keys],
+            [partition for _, partition in keys],
+            [reached[key] for key in keys],
+        )
+    return reached
+
+
+def _first_of_each(facts: Iterable[Fact]) -> Iterator[Fact]:
+    """A batch may hold the same (source, id) twice, a republished record beside the first."""
+    seen: set[tuple[str, str]] = set()
+    for fact in facts:
+        if (fact.source, fact.id) not in seen:
+            seen.add((fact.source, fact.id))
+            yield fact
+
+
+def _fact_columns(facts: Sequence[tuple[Placed, Fact]]) -> list[list[object]]:
+    columns: list[list[object]] = [[] for _ in range(10)]
+    for placed, fact in facts:
+        for column, value in zip(
+            columns,
+            (
+                fact.source,
+                fact.id,
+                fact.type,
+                fact.case_id,
+                fact.occurred_at,
+                fact.recorded_at,
+                placed.topic,
+                placed.partition,
+                placed.offset,
+                json.dumps(fact.data),
+            ),
+            strict=True,
+        ):
+            column.append(value)
+    return columns
+
+
+async def _write_derived(connection: asyncpg.Connection, derived: Derived) -> None:
+    if derived.milestones:
+        await connection.execute(
+            queries.UPSERT_MILESTONES,
+            [m.case_id for m in derived.milestones],
+            [m.milestone for m in derived.milestones],
+            [m.occurred_at for m in derived.milestones],
+        )
+    if derived.cases:
+        await connection.execute(
+            queries.UPSERT_CASES,
+            [c.case_id for c in derived.cases],
+            [c.gemeente_code for c in derived.cases],
+            [c.gemeente_at for c in derived.cases],
+            [c.kader for c in derived.cases],
+            [c.kader_at for c in derived.cases],
+            [c.youth_pseudonym for c in derived.cases],
+        )
+    if derived.placements:
+        await connection.execute(
+            queries.UPSERT_YOUTH_PLACEMENTS,
+            [p.youth_pseudonym for p in derived.placements],
+            [p.first_started_at for p in derived.placements],
+            [p.case_id for p in derived.placements],
+        )
+    if derived.transfers:
+        youths = sorted(derived.transfers)
+        await connection.execute(
+            queries.ADD_YOUTH_TRANSFERS, youths, [derived.transfers[y] for y in youths]
+        )
+
+
+# --- reading the figures' rows ----------------------------------------------------------------
+
+
+async def durations(
+    connection: asyncpg.Connection | asyncpg.Pool, filters: Filters
+) -> dict[str, list[timedelta]]:
+    """Per transition, the duration of every case's transition that matches the filters."""
+    found: dict[str, list[timedelta]] = {}
+    for transition in TRANSITIONS:
+        rows = await connection.fetch(
+            queries.SELECT_TRANSITIONS,
+            transition.start,
+            transition.end,
+            filters.from_date,
+            filters.to_date,
+            filters.gemeente_code,
+            filters.kader,
+        )
+        found[transition.name] = [row["ended_at"] - row["started_at"] for row in rows]
+    return found
+
+
+async def transfers_per_placed_youth(
+    connection: asyncpg.Connection | asyncpg.Pool, filters: Filters
+) -> list[int]:
+    rows = await connection.fetch(
+        queries.SELECT_TRANSFERS_PER_PLACED_YOUTH,
+        filters.from_date,
+        filters.to_date,
+        filters.gemeente_code,
+        filters.kader,
+    )
+    return [row["transfers"] for row in rows]
+
+
+async def move_tables(connection: asyncpg.Connection, source: str, target: str) -> None:
+    """Replace the target schema's tables by the source schema's, in one transaction; drop the
+    source schema. Readers see the old tables until the commit, then the new ones."""
+    async with connection.transaction():
+        await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(target)}")
+        for table in queries.TABLES:
+            await connection.execute(f"DROP TABLE IF EXISTS {quoted(target)}.{table}")
+            await connection.execute(
+                f"ALTER TABLE {quoted(source)}.{table} SET SCHEMA {quoted(target)}"
+            )
+        await connection.execute(f"DROP SCHEMA {quoted(source)} CASCADE")
+
+
+class TableFigures:
+    """The read API's source: the projection's tables, through a connection pool."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def durations(self, filters: Filters) -> dict[str, list[timedelta]]:
+        return await durations(self._pool, filters)
+
+    async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
+        return await transfers_per_placed_youth(self._pool, filters)

@@ -1,0 +1,67 @@
+"""The figures from rows: percentiles by nearest rank, small cells suppressed."""
+
+from datetime import timedelta
+
+import pytest
+
+from ketenmonitor.figures import (
+    SMALL_CELL,
+    TRANSITIONS,
+    Count,
+    lead_time,
+    percentile,
+    stepping_stones,
+    suppressed,
+)
+
+WACHTTIJD = next(t for t in TRANSITIONS if t.name == "triage-decision-to-placement-start")
+
+
+def test_percentiles_by_nearest_rank() -> None:
+    values = [timedelta(days=d) for d in range(1, 11)]
+    assert percentile(values, 50) == timedelta(days=5)
+    assert percentile(values, 90) == timedelta(days=9)
+    assert percentile(values, 100) == timedelta(days=10)
+    assert percentile([timedelta(days=3)], 50) == timedelta(days=3)
+    with pytest.raises(ValueError, match="no values"):
+        percentile([], 50)
+
+
+def test_lead_time_of_ten_cases_in_days_whatever_the_order() -> None:
+    durations = [timedelta(days=d, hours=12) for d in (9, 0, 3, 1, 8, 2, 7, 4, 6, 5)]
+    figure = lead_time(WACHTTIJD, durations)
+    assert figure.count == Count(10, False)
+    assert (figure.p50_days, figure.p90_days, figure.max_days) == (4.5, 8.5, 9.5)
+
+
+def test_fewer_than_ten_cases_are_suppressed_with_their_percentiles() -> None:
+    figure = lead_time(WACHTTIJD, [timedelta(days=1)] * (SMALL_CELL - 1))
+    assert figure.count == Count(None, True)
+    assert (figure.p50_days, figure.p90_days, figure.max_days) == (None, None, None)
+    assert suppressed(0) == Count(None, True)
+    assert suppressed(SMALL_CELL) == Count(SMALL_CELL, False)
+
+
+def test_stepping_stones_distribution_and_first_time_right() -> None:
+    transfers = [0] * 30 + [1] * 12 + [2] * 3 + [4] * 10 + [7] * 5 + [12] * 11
+    stones = stepping_stones(transfers)
+    assert stones.placed_youths == Count(71, False)
+    assert {b.transfers: b.youths for b in stones.distribution} == {
+        "0": Count(30, False),
+        "1": Count(12, False),
+        "2": Count(None, True),
+        "3": Count(None, True),
+        "4": Count(10, False),
+        "5-9": Count(None, True),
+        "10+": Count(11, False),
+    }
+    assert stones.first_time_right == Count(30, False)
+    assert stones.first_time_right_share == 30 / 71
+
+
+def test_a_share_that_would_reveal_a_small_cell_is_suppressed() -> None:
+    almost_all_right = stepping_stones([0] * 40 + [1] * 3)
+    assert almost_all_right.first_time_right == Count(40, False)
+    assert almost_all_right.first_time_right_share is None
+    assert stepping_stones([]).placed_youths == Count(None, True)
+    assert stepping_stones([]).first_time_right_share is None
