@@ -523,3 +523,27 @@ async def test_rebuild_replays_everything_into_a_fresh_schema_and_switches_over(
     async with projecting(platform):
         await wait_projected(platform, published)
     await assert_figures_exact(platform, events + more)
+
+
+async def test_a_live_projection_carries_on_from_the_rebuilt_positions(
+    platform: IsolatedPlatform,
+) -> None:
+    events = chain_of_cases(platform, cases=300, seed=23)
+    published = await publish_events(platform, events)
+    async with projecting(platform):
+        await wait_projected(platform, published)
+        replayed = await rebuild(build_projection(platform.settings()), show_progress=False)
+        assert replayed == published
+        more = chain_of_cases(platform, cases=100, seed=29)
+        published += await publish_events(platform, more)
+        await wait_projected(platform, published)
+        # positions that moved under it (here: lost) make the live projection seek to the
+        # stored ones, here the beginning: it reads everything again and counts nothing twice
+        with psycopg.connect(platform.infrastructure.database_url) as connection:
+            connection.execute(f'DELETE FROM "{platform.schema}".positions')
+        last = chain_of_cases(platform, cases=20, seed=31)
+        published += await publish_events(platform, last)
+        await wait_projected(platform, published)
+        more += last
+    assert sql(platform, "SELECT count(*) FROM facts") == len(events) + len(more)
+    await assert_figures_exact(platform, events + more)
