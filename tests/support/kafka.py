@@ -6,9 +6,10 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from jeugdketen_shared.kafka import partitions_of
 from tests.support.infrastructure import REPOSITORY
 from tests.support.partners import partner_header
 
@@ -79,7 +80,7 @@ async def read_until(
     await consumer.start()
     seen: Records = []
     try:
-        partitions = await _partitions(bootstrap_servers, topic)
+        partitions = await partitions_of(bootstrap_servers, [topic])
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         async with asyncio.timeout(within_seconds):
@@ -99,29 +100,11 @@ async def read_all(bootstrap_servers: str, topic: str) -> Records:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None)
     await consumer.start()
     try:
-        ends = await consumer.end_offsets(await _partitions(bootstrap_servers, topic))
+        ends = await consumer.end_offsets(await partitions_of(bootstrap_servers, [topic]))
     finally:
         await consumer.stop()
     expected = sum(ends.values())  # no transactions on these topics: offsets count records
     return await read_until(bootstrap_servers, topic, lambda seen: len(seen) >= expected)
-
-
-async def _partitions(bootstrap_servers: str, topic: str) -> list[TopicPartition]:
-    # a consumer knows the partitions of topics it subscribed to only; the admin client knows
-    # all, though a topic created a moment ago may not show its partitions at once
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        async with asyncio.timeout(30):
-            while True:
-                [description] = await admin.describe_topics([topic])
-                if description["partitions"]:
-                    return [
-                        TopicPartition(topic, p["partition"]) for p in description["partitions"]
-                    ]
-                await asyncio.sleep(0.05)
-    finally:
-        await admin.close()
 
 
 def at_least(count: int) -> Callable[[Records], bool]:

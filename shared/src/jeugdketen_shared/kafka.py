@@ -1,6 +1,11 @@
-"""The one way this platform produces to Kafka: idempotent, acks from all in-sync replicas."""
+"""Kafka for the whole platform: the one way to produce (idempotent, acks from all in-sync
+replicas), records as the CloudEvents binding sees them, and the partitions of topics."""
 
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+import asyncio
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from jeugdketen_shared.cloudevents import KafkaRecord
 
@@ -31,3 +36,22 @@ def as_kafka_record(record: ConsumerRecord[bytes, bytes]) -> KafkaRecord:
     return KafkaRecord(
         key=record.key, value=record.value or b"", headers=tuple(record.headers or ())
     )
+
+
+async def partitions_of(bootstrap_servers: str, topics: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of the topics (a topic created a moment ago may not show them at once)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        async with asyncio.timeout(30):
+            while True:
+                described = await admin.describe_topics(list(topics))
+                if all(topic["partitions"] for topic in described):
+                    return sorted(
+                        TopicPartition(topic["topic"], p["partition"])
+                        for topic in described
+                        for p in topic["partitions"]
+                    )
+                await asyncio.sleep(0.1)
+    finally:
+        await admin.close()

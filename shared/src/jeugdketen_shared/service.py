@@ -22,6 +22,7 @@ import structlog
 import uvicorn
 from aiokafka import AIOKafkaProducer
 from eventsourcing.domain import DomainEvent
+from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
 from jeugdketen_shared.batch import ChainApplication
@@ -150,26 +151,21 @@ async def running_producer(settings: ServiceSettings) -> AsyncIterator[AIOKafkaP
 
 
 @contextlib.asynccontextmanager
-async def serving_http(
-    wiring: ServiceWiring, settings: ServiceSettings, inbound: InboundGateway
-) -> AsyncIterator[None]:
+async def serving_http(name: str, app: FastAPI, settings: ServiceSettings) -> AsyncIterator[None]:
+    """Serve an HTTP app in this event loop on the service's host and port while in context."""
     server = EmbeddedServer(
         uvicorn.Config(
-            create_http_app(wiring.name, inbound),
-            host=settings.http_host,
-            port=settings.http_port,
-            log_config=None,
-            access_log=False,
+            app, host=settings.http_host, port=settings.http_port, log_config=None, access_log=False
         )
     )
     serving = asyncio.create_task(server.serve())
-    while not server.started:  # uvicorn reports a failed bind only by ending its task
-        if serving.done():
-            serving.result()
-            raise RuntimeError(f"{wiring.name}: HTTP ingress did not start")
-        await asyncio.sleep(0.01)
-    log.info("http ingress listening", port=server.servers[0].sockets[0].getsockname()[1])
     try:
+        while not server.started:  # uvicorn reports a failed bind only by ending its task
+            if serving.done():
+                serving.result()
+                raise RuntimeError(f"{name}: the HTTP server did not start")
+            await asyncio.sleep(0.01)
+        log.info("http listening", port=server.servers[0].sockets[0].getsockname()[1])
         yield
     finally:
         server.should_exit = True
@@ -190,7 +186,8 @@ async def serve(
             broker = build_broker(wiring, settings, application, inbound)
             await broker.start()
             stack.push_async_callback(broker.stop)
-            await stack.enter_async_context(serving_http(wiring, settings, inbound))
+            http = create_http_app(wiring.name, inbound)
+            await stack.enter_async_context(serving_http(wiring.name, http, settings))
         if role in {"all", "relay"}:
             relay = build_relay(wiring, settings, application, producer).run()
             stack.push_async_callback(_cancelled, asyncio.create_task(relay))

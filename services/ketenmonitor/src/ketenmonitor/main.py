@@ -11,10 +11,9 @@ import signal
 from collections.abc import AsyncIterator
 
 import structlog
-import uvicorn
 
-from jeugdketen_shared.http_ingress import EmbeddedServer
 from jeugdketen_shared.logs import configure_logging
+from jeugdketen_shared.service import serving_http
 from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor import store
 from ketenmonitor.api import create_api
@@ -38,27 +37,10 @@ def build_projection(settings: ServiceSettings) -> Projection:
 @contextlib.asynccontextmanager
 async def serving_api(settings: ServiceSettings) -> AsyncIterator[None]:
     pool = await store.create_pool(settings.database_url, settings.database_schema)
-    server = EmbeddedServer(
-        uvicorn.Config(
-            create_api(store.TableFigures(pool)),
-            host=settings.http_host,
-            port=settings.http_port,
-            log_config=None,
-            access_log=False,
-        )
-    )
-    serving = asyncio.create_task(server.serve())
     try:
-        while not server.started:  # uvicorn reports a failed bind only by ending its task
-            if serving.done():
-                serving.result()
-                raise RuntimeError("ketenmonitor: the read API did not start")
-            await asyncio.sleep(0.01)
-        log.info("read api listening", port=server.servers[0].sockets[0].getsockname()[1])
-        yield
+        async with serving_http("ketenmonitor", create_api(store.TableFigures(pool)), settings):
+            yield
     finally:
-        server.should_exit = True
-        await serving
         await pool.close()
 
 

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from jeugdketen_shared.cloudevents import decode
-from jeugdketen_shared.kafka import as_kafka_record
+from jeugdketen_shared.kafka import as_kafka_record, partitions_of
 from jeugdketen_shared.refusal import Refusal
 from ketenmonitor import store
 from ketenmonitor.facts import Fact, UnusableEvent, fact_from
@@ -114,25 +113,6 @@ def _fact_of(record: ConsumerRecord[bytes, bytes]) -> Fact | None:
             error=str(error),
         )
         return None
-
-
-async def partitions_of(bootstrap_servers: str, topics: Sequence[str]) -> list[TopicPartition]:
-    """Every partition of the topics (a topic created a moment ago may not show them at once)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
-    await admin.start()
-    try:
-        async with asyncio.timeout(30):
-            while True:
-                described = await admin.describe_topics(list(topics))
-                if all(topic["partitions"] for topic in described):
-                    return sorted(
-                        TopicPartition(topic["topic"], p["partition"])
-                        for topic in described
-                        for p in topic["partitions"]
-                    )
-                await asyncio.sleep(0.1)
-    finally:
-        await admin.close()
 
 
 def caught_up_with_end() -> CaughtUp:

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from jeugdketen_shared.kafka import partitions_of
 from ketenmonitor import store
-from ketenmonitor.projection import Projection, caught_up_with_end, partitions_of
+from ketenmonitor.projection import Projection, caught_up_with_end
 
 REBUILD_SUFFIX = "_rebuild"
 
