@@ -2,13 +2,12 @@
 
 import json
 import random
-import tomllib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 from jeugdketen_shared.cloudevents import CloudEvent, encode
-from jeugdketen_shared.permissions import PARTNER_HEADER
+from jeugdketen_shared.permissions import PARTNER_HEADER, load_partners
 from jeugdketen_shared.privacy import is_valid_bsn
 from tests.support.infrastructure import REPOSITORY
 
@@ -29,9 +28,9 @@ def partner_header(value: bytes) -> tuple[tuple[str, bytes], ...]:
 
 
 def _partners_by_source() -> dict[str, str]:
-    with PARTNERS_FILE.open("rb") as file:
-        entries = tomllib.load(file)["partner"]
-    return {source: entry["id"] for entry in entries for source in entry["sources"]}
+    return {
+        source: partner.id for partner in load_partners(PARTNERS_FILE) for source in partner.sources
+    }
 
 
 _PARTNERS_BY_SOURCE = _partners_by_source()

@@ -147,6 +147,22 @@ class NotOwnVerwijzer(Refusal):
     reason = "not-own-verwijzer"
 
 
+def load_partners(path: Path) -> list[Partner]:
+    """The partners of a registry file such as deploy/partners.toml."""
+    with path.open("rb") as file:
+        entries = tomllib.load(file).get("partner", [])
+    return [
+        Partner(
+            id=entry["id"],
+            kind=PartnerKind(entry["kind"]),
+            sources=frozenset(entry["sources"]),
+            gemeente_code=entry.get("gemeente_code"),
+            provider=entry.get("provider"),
+        )
+        for entry in entries
+    ]
+
+
 def partner_id(headers: tuple[tuple[str, bytes], ...]) -> str | None:
     """Who the publisher says it is; until authentication, a header it sets itself."""
     for name, value in headers:
@@ -161,20 +177,7 @@ class PartnerRegistry:
 
     @classmethod
     def load(cls, path: Path) -> "PartnerRegistry":
-        with path.open("rb") as file:
-            entries = tomllib.load(file).get("partner", [])
-        return cls(
-            [
-                Partner(
-                    id=entry["id"],
-                    kind=PartnerKind(entry["kind"]),
-                    sources=frozenset(entry["sources"]),
-                    gemeente_code=entry.get("gemeente_code"),
-                    provider=entry.get("provider"),
-                )
-                for entry in entries
-            ]
-        )
+        return cls(load_partners(path))
 
     def authorise(self, partner_id: str | None, envelope: CloudEvent, data: MessageData) -> Partner:
         """The partner, when it may publish this message; else the refusal that says why."""

@@ -6,11 +6,10 @@ sent by a partner that may send it.
 
 import os
 import random
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from jeugdketen_shared.permissions import Partner, PartnerKind
+from jeugdketen_shared.permissions import Partner, PartnerKind, load_partners
 from jeugdketen_shared.vocabulary import Verwijzer
 
 DEFAULT_REGISTRY = Path(__file__).resolve().parents[3] / "partners.toml"
@@ -31,21 +30,6 @@ _SENDER_OF_REFERRAL = {
 def registry_path() -> Path:
     """The file the services read too (JEUGDKETEN_PARTNERS_FILE), else deploy/partners.toml."""
     return Path(os.environ.get("JEUGDKETEN_PARTNERS_FILE", DEFAULT_REGISTRY))
-
-
-def load_partners(path: Path) -> list[Partner]:
-    with path.open("rb") as file:
-        entries = tomllib.load(file).get("partner", [])
-    return [
-        Partner(
-            id=entry["id"],
-            kind=PartnerKind(entry["kind"]),
-            sources=frozenset(entry["sources"]),
-            gemeente_code=entry.get("gemeente_code"),
-            provider=entry.get("provider"),
-        )
-        for entry in entries
-    ]
 
 
 @dataclass(frozen=True)
