@@ -13,7 +13,7 @@ covers a missed notification.
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from uuid import UUID, uuid5
 
 import asyncpg
@@ -34,6 +34,24 @@ log = structlog.get_logger(__name__)
 _EVENT_ID_NAMESPACE = UUID("8f3a9a52-7c8e-4b8f-b1f5-6c0f3f3e9d10")
 RELAY_BATCH_SIZE = 500
 MISSED_NOTIFY_POLL_SECONDS = 1.0
+
+
+Publication = Mapping[type[DomainEvent], type[DomainEventData]]
+"""Which stored event classes a service publishes, each as which public contract."""
+
+
+def contract_mapper(publication: Publication) -> Callable[[DomainEvent], DomainEventData]:
+    """A stored event as its public contract: the contract takes the event's fields of the same
+    name (it ignores the rest, such as the aggregate's version); `case_id` is the originator's
+    id unless the event names its case itself."""
+
+    def as_contract(event: DomainEvent) -> DomainEventData:
+        contract = publication.get(type(event))
+        if contract is None:
+            raise TypeError(f"{type(event).__qualname__} is not published")
+        return contract.model_validate({"case_id": event.originator_id, **vars(event)})
+
+    return as_contract
 
 
 def cloudevent_id(event: DomainEvent) -> str:
