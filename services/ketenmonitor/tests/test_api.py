@@ -1,16 +1,22 @@
 """The read API over a fake source: filters pass through, problems are problem+json."""
 
-from datetime import date, timedelta
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from uuid import uuid4
 
 import httpx
 
 from ketenmonitor.api import create_api
+from ketenmonitor.chain_figures import FactRow
 from ketenmonitor.figures import TRANSITIONS, Filters
+
+T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
 
 class FakeFigures:
-    def __init__(self) -> None:
+    def __init__(self, rows: Sequence[FactRow] = ()) -> None:
         self.asked: list[Filters] = []
+        self.rows = list(rows)
 
     async def durations(self, filters: Filters) -> dict[str, list[timedelta]]:
         self.asked.append(filters)
@@ -19,6 +25,9 @@ class FakeFigures:
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
         self.asked.append(filters)
         return [0] * 20 + [3] * 10
+
+    async def facts_of(self, types: Sequence[str]) -> list[FactRow]:
+        return [row for row in self.rows if row.type in types]
 
 
 def client(source: FakeFigures) -> httpx.AsyncClient:
@@ -47,6 +56,8 @@ async def test_lead_times_with_filters() -> None:
         "to": "2026-03-31",
         "gemeente": "GM0153",
         "kader": "gedwongen",
+        "care_form": None,
+        "provider": None,
     }
     assert [f["transition"] for f in body["lead_times"]] == [t.name for t in TRANSITIONS]
     assert body["lead_times"][0]["count"] == {"value": 12, "suppressed": False}
@@ -75,4 +86,43 @@ async def test_bad_queries_are_problems() -> None:
     assert wrong_gemeente.headers["content-type"] == "application/problem+json"
     assert wrong_gemeente.json()["reason"] == "invalid-query"
     assert backwards.json()["reason"] == "invalid-period"
-    assert set(openapi.json()["paths"]) == {"/v1/lead-times", "/v1/stepping-stones"}
+    assert set(openapi.json()["paths"]) == {
+        "/v1/lead-times",
+        "/v1/stepping-stones",
+        "/v1/capacity",
+    }
+
+
+async def test_capacity_with_care_form_and_provider() -> None:
+    def requested(provider: str) -> FactRow:
+        data = {"provider": provider, "care_form": "gezinshuis"}
+        return FactRow("plaatsing.placement-requested", uuid4(), T0, data, "GM0153", "vrijwillig")
+
+    capacity = FactRow(
+        "plaatsing.capacity-recorded",
+        None,
+        T0,
+        {"provider": "12345678", "care_form": "gezinshuis", "places": 4, "occupied": 1},
+    )
+    rows = [requested("12345678") for _ in range(10)] + [requested("87654321"), capacity]
+    async with client(FakeFigures(rows)) as http:
+        answer = await http.get(
+            "/v1/capacity", params={"care_form": "gezinshuis", "provider": "12345678"}
+        )
+        wrong = await http.get("/v1/capacity", params={"care_form": "tent"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["filters"]["care_form"] == "gezinshuis"
+    assert body["waiting_lists"] == [
+        {
+            "care_form": "gezinshuis",
+            "provider": "12345678",
+            "waiting": {"value": 10, "suppressed": False},
+            "places": 4,
+            "occupied": 1,
+            "free_places": 3,
+            "brandhaard": True,
+        }
+    ]
+    assert wrong.status_code == 400
+    assert wrong.json()["reason"] == "invalid-query"

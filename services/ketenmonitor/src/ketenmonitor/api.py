@@ -5,6 +5,7 @@ Every count is small-cell suppressed (`figures.SMALL_CELL`). Authentication and 
 server-sent-events stream of changed figures come later (services/ketenmonitor/README.md).
 """
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Annotated, Protocol
 
@@ -13,8 +14,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from jeugdketen_shared.vocabulary import Kader
-from ketenmonitor import figures
+from jeugdketen_shared.vocabulary import CareForm, Kader
+from ketenmonitor import chain_figures, figures
+from ketenmonitor.chain_figures import FactRow
 from ketenmonitor.figures import Filters
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -26,6 +28,8 @@ class FigureSource(Protocol):
     async def durations(self, filters: Filters) -> dict[str, list[timedelta]]: ...
 
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]: ...
+
+    async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
 
 
 class Count(BaseModel):
@@ -47,6 +51,8 @@ class AppliedFilters(BaseModel):
     to: date | None
     gemeente: str | None
     kader: str | None
+    care_form: str | None = None
+    provider: str | None = None
 
 
 class LeadTimes(BaseModel):
@@ -67,6 +73,24 @@ class SteppingStones(BaseModel):
     first_time_right_share: float | None
 
 
+class WaitingAgainstCapacity(BaseModel):
+    care_form: str = Field(examples=["gezinshuis"])
+    provider: str = Field(description="KvK number of the provider", examples=["12345678"])
+    waiting: Count = Field(description="Cases waiting: requested, not yet placed or ended")
+    places: int | None = Field(description="Latest capacity-recorded; null: never recorded")
+    occupied: int | None
+    free_places: int | None = Field(description="places - occupied (at least 0)")
+    brandhaard: bool | None = Field(
+        description="Waiting demand exceeds free places; null when either is unknown or the "
+        "waiting count is suppressed"
+    )
+
+
+class Capacity(BaseModel):
+    filters: AppliedFilters
+    waiting_lists: list[WaitingAgainstCapacity]
+
+
 class Problem(BaseModel):
     type: str = "about:blank"
     title: str
@@ -83,6 +107,10 @@ Gemeente = Annotated[
     str | None, Query(pattern=r"^GM\d{4}$", description="CBS code of the gemeente")
 ]
 KaderFilter = Annotated[Kader | None, Query(description="vrijwillig or gedwongen")]
+CareFormFilter = Annotated[CareForm | None, Query(description="A care form (zorgvorm)")]
+Provider = Annotated[
+    str | None, Query(pattern=r"^\d{8}$", description="KvK number of the provider")
+]
 
 PROBLEMS = {400: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}}}
 
@@ -151,7 +179,67 @@ def create_api(source: FigureSource) -> FastAPI:
             first_time_right_share=stones.first_time_right_share,
         )
 
+    @app.get(
+        "/v1/capacity",
+        summary="Waiting lists against capacity per care form and provider; brandhaarden",
+        description=chain_figures.waiting_against_capacity.__doc__,
+        response_model=Capacity,
+        responses=PROBLEMS,  # type: ignore[arg-type]
+    )
+    async def capacity(
+        from_: FromDate = None,
+        to: ToDate = None,
+        gemeente: Gemeente = None,
+        kader: KaderFilter = None,
+        care_form: CareFormFilter = None,
+        provider: Provider = None,
+    ) -> Capacity | JSONResponse:
+        filters = _filters(from_, to, gemeente, kader, care_form, provider)
+        if (rejected := _invalid_period(filters)) is not None:
+            return rejected
+        rows = await source.facts_of(
+            (
+                chain_figures.PLACEMENT_REQUESTED,
+                chain_figures.PLACEMENT_STARTED,
+                chain_figures.PLACEMENT_ENDED,
+                chain_figures.CAPACITY_RECORDED,
+            )
+        )
+        return Capacity(
+            filters=_applied(filters),
+            waiting_lists=[
+                WaitingAgainstCapacity(
+                    care_form=w.care_form,
+                    provider=w.provider,
+                    waiting=_count(w.waiting),
+                    places=w.places,
+                    occupied=w.occupied,
+                    free_places=w.free_places,
+                    brandhaard=w.brandhaard,
+                )
+                for w in chain_figures.waiting_against_capacity(rows, filters)
+            ],
+        )
+
     return app
+
+
+def _filters(
+    from_: date | None,
+    to: date | None,
+    gemeente: str | None,
+    kader: Kader | None,
+    care_form: CareForm | None = None,
+    provider: str | None = None,
+) -> Filters:
+    return Filters(
+        from_,
+        to,
+        gemeente,
+        kader.value if kader else None,
+        care_form.value if care_form else None,
+        provider,
+    )
 
 
 def _invalid_period(filters: Filters) -> JSONResponse | None:
@@ -166,6 +254,8 @@ def _applied(filters: Filters) -> AppliedFilters:
         to=filters.to_date,
         gemeente=filters.gemeente_code,
         kader=filters.kader,
+        care_form=filters.care_form,
+        provider=filters.provider,
     )
 
 

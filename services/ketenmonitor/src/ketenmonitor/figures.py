@@ -68,12 +68,15 @@ TRANSITIONS: tuple[Transition, ...] = (
 @dataclass(frozen=True)
 class Filters:
     """A period (calendar dates, Europe/Amsterdam, both ends included) on a transition's end,
-    or on a youth's first placement start; a gemeente (CBS code) and a kader."""
+    or on a youth's first placement start; a gemeente (CBS code) and a kader; and, for the
+    figures where they mean something, a care form and a provider (KvK number)."""
 
     from_date: date | None = None
     to_date: date | None = None
     gemeente_code: str | None = None
     kader: str | None = None
+    care_form: str | None = None
+    provider: str | None = None
 
 
 @dataclass(frozen=True)

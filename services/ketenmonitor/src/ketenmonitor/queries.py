@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS facts (
     PRIMARY KEY (source, id)
 );
 CREATE INDEX IF NOT EXISTS facts_case ON facts (case_id, occurred_at);
+CREATE INDEX IF NOT EXISTS facts_type ON facts (type);
 CREATE TABLE IF NOT EXISTS positions (
     topic text NOT NULL,
     partition integer NOT NULL,
@@ -156,6 +157,15 @@ WHERE ($1::date IS NULL OR (y.first_started_at AT TIME ZONE 'Europe/Amsterdam'):
   AND ($2::date IS NULL OR (y.first_started_at AT TIME ZONE 'Europe/Amsterdam')::date <= $2)
   AND ($3::text IS NULL OR c.gemeente_code = $3)
   AND ($4::text IS NULL OR c.kader = $4)
+"""
+
+# $1 event types (full CloudEvent types): the facts of those types, with the gemeente and kader
+# of their case, for the figures computed from facts themselves (chain_figures.py)
+SELECT_FACTS_OF_TYPES = """
+SELECT f.type, f.case_id, f.occurred_at, f.data, c.gemeente_code, c.kader
+FROM facts f
+LEFT JOIN cases c ON c.case_id = f.case_id
+WHERE f.type = ANY($1::text[])
 """
 
 COUNT_FACTS = "SELECT count(*) FROM facts"

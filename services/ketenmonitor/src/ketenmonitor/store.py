@@ -10,7 +10,8 @@ from datetime import timedelta
 import asyncpg
 
 from ketenmonitor import queries
-from ketenmonitor.facts import Derived, Fact, derive
+from ketenmonitor.chain_figures import FactRow
+from ketenmonitor.facts import PREFIX, Derived, Fact, derive
 from ketenmonitor.figures import TRANSITIONS, Filters
 
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -200,6 +201,25 @@ async def transfers_per_placed_youth(
     return [row["transfers"] for row in rows]
 
 
+async def facts_of(
+    connection: asyncpg.Connection | asyncpg.Pool, types: Sequence[str]
+) -> list[FactRow]:
+    """Every fact of the given short types (`plaatsing.placement-started`), with its case's
+    gemeente and kader."""
+    rows = await connection.fetch(queries.SELECT_FACTS_OF_TYPES, [PREFIX + t for t in types])
+    return [
+        FactRow(
+            type=row["type"].removeprefix(PREFIX),
+            case_id=row["case_id"],
+            occurred_at=row["occurred_at"],
+            data=json.loads(row["data"]),
+            gemeente_code=row["gemeente_code"],
+            kader=row["kader"],
+        )
+        for row in rows
+    ]
+
+
 async def move_tables(connection: asyncpg.Connection, source: str, target: str) -> None:
     """Replace the target schema's tables by the source schema's, in one transaction; drop the
     source schema. Readers see the old tables until the commit, then the new ones."""
@@ -224,3 +244,6 @@ class TableFigures:
 
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
         return await transfers_per_placed_youth(self._pool, filters)
+
+    async def facts_of(self, types: Sequence[str]) -> list[FactRow]:
+        return await facts_of(self._pool, types)

@@ -1,0 +1,144 @@
+"""The figures computed from facts themselves (waiting lists against capacity, inflow, advice
+versus deployed care, 18-/18+): pure, no I/O.
+
+Each takes the facts of a few event types, each with the attributes of its case (`FactRow`),
+and depends only on which facts there are and their event time (`occurred_at`), never on the
+order in which they arrived: the fact table is a set, and every function here is a function of
+a set (tested with every permutation). Counts pass `figures.suppressed()`.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from ketenmonitor.figures import Count, Filters, suppressed
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+PLACEMENT_REQUESTED = "plaatsing.placement-requested"
+PLACEMENT_STARTED = "plaatsing.placement-started"
+PLACEMENT_ENDED = "plaatsing.placement-ended"
+CAPACITY_RECORDED = "plaatsing.capacity-recorded"
+
+
+@dataclass(frozen=True)
+class FactRow:
+    """A fact as the figures read it: its short type, event time, data, and its case's
+    gemeente and kader (`cases`; None for a fact about a provider)."""
+
+    type: str
+    case_id: UUID | None
+    occurred_at: datetime
+    data: Mapping[str, Any]
+    gemeente_code: str | None = None
+    kader: str | None = None
+
+
+def day_of(moment: datetime) -> date:
+    return moment.astimezone(AMSTERDAM).date()
+
+
+def end_of(day: date | None) -> datetime | None:
+    """The first moment after `day` (Europe/Amsterdam); None: no end."""
+    if day is None:
+        return None
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=AMSTERDAM)
+
+
+def in_period(moment: datetime, filters: Filters) -> bool:
+    day = day_of(moment)
+    return (filters.from_date is None or day >= filters.from_date) and (
+        filters.to_date is None or day <= filters.to_date
+    )
+
+
+def of_case(row: FactRow, filters: Filters) -> bool:
+    """The row's case matches the gemeente and kader filters."""
+    return (filters.gemeente_code is None or row.gemeente_code == filters.gemeente_code) and (
+        filters.kader is None or row.kader == filters.kader
+    )
+
+
+def _before(moment: datetime, cutoff: datetime | None) -> bool:
+    return cutoff is None or moment < cutoff
+
+
+# --- waiting lists against capacity -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaitingAgainstCapacity:
+    care_form: str
+    provider: str
+    waiting: Count
+    """Cases on the provider's waiting list for the care form, not yet placed or ended."""
+    places: int | None
+    """From the latest capacity-recorded (None: never recorded)."""
+    occupied: int | None
+    free_places: int | None
+    brandhaard: bool | None
+    """Waiting demand exceeds free places; None when either is unknown or `waiting` is a small
+    cell (the flag would reveal it)."""
+
+
+def waiting_against_capacity(
+    rows: Iterable[FactRow], filters: Filters
+) -> list[WaitingAgainstCapacity]:
+    """The waiting list at the end of `filters.to_date` (no `to`: everything known): the
+    placement requests made in the period (`from`, `to`) with no placement start or end of
+    their case at or after the request and before that moment; against each provider's latest
+    capacity-recorded for the care form before that moment. Gemeente and kader filter the
+    requests; care form and provider both."""
+    cutoff = end_of(filters.to_date)
+    requests: list[FactRow] = []
+    closings: dict[UUID, list[datetime]] = {}
+    latest: dict[tuple[str, str], tuple[datetime, int, int]] = {}
+    for row in rows:
+        if not _before(row.occurred_at, cutoff):
+            continue
+        if row.type == PLACEMENT_REQUESTED and in_period(row.occurred_at, filters):
+            if of_case(row, filters) and _of_form_and_provider(row, filters):
+                requests.append(row)
+        elif row.type in (PLACEMENT_STARTED, PLACEMENT_ENDED) and row.case_id is not None:
+            closings.setdefault(row.case_id, []).append(row.occurred_at)
+        elif row.type == CAPACITY_RECORDED and _of_form_and_provider(row, filters):
+            key = (str(row.data["care_form"]), str(row.data["provider"]))
+            recorded = (row.occurred_at, int(row.data["places"]), int(row.data["occupied"]))
+            latest[key] = max(latest.get(key, recorded), recorded)
+    waiting: dict[tuple[str, str], set[UUID]] = {}
+    for request in requests:
+        key = (str(request.data["care_form"]), str(request.data["provider"]))
+        cases = waiting.setdefault(key, set())
+        if request.case_id is None:
+            continue
+        if not any(at >= request.occurred_at for at in closings.get(request.case_id, ())):
+            cases.add(request.case_id)
+    figures = []
+    for care_form, provider in sorted({*waiting, *latest}):
+        count = suppressed(len(waiting.get((care_form, provider), ())))
+        capacity = latest.get((care_form, provider))
+        places, occupied = (capacity[1], capacity[2]) if capacity else (None, None)
+        free = max(places - occupied, 0) if places is not None and occupied is not None else None
+        figures.append(
+            WaitingAgainstCapacity(
+                care_form=care_form,
+                provider=provider,
+                waiting=count,
+                places=places,
+                occupied=occupied,
+                free_places=free,
+                brandhaard=count.value > free
+                if count.value is not None and free is not None
+                else None,
+            )
+        )
+    return figures
+
+
+def _of_form_and_provider(row: FactRow, filters: Filters) -> bool:
+    return (filters.care_form is None or row.data.get("care_form") == filters.care_form) and (
+        filters.provider is None or row.data.get("provider") == filters.provider
+    )

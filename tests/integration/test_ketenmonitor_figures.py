@@ -1,0 +1,305 @@
+"""The ketenmonitor's figures from facts over real Kafka and PostgreSQL (waiting lists against
+capacity, inflow and thuis-tenzij, advice versus deployed care, 18-/18+), each checked against
+a simple computation straight from the published events, whatever the order they arrive in."""
+
+import random
+import secrets
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from jeugdketen_shared.contracts import plaatsing, toegang, triage
+from tests.conftest import IsolatedPlatform
+from tests.integration.test_ketenmonitor import (
+    Published,
+    as_published,
+    projecting,
+    publish_events,
+    read_api,
+    wait_projected,
+)
+
+pytestmark = pytest.mark.integration
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+GEMEENTEN = ("GM0153", "GM0164")
+PROVIDERS = ("12345678", "87654321")
+CARE_FORMS = ("ambulant", "gezinshuis", "3-milieuvoorziening", "jeugdzorg-plus")
+START = datetime(2025, 1, 6, 9, tzinfo=UTC)
+SMALL_CELL = 10
+
+
+def cell(n: int) -> dict[str, Any]:
+    return {"value": n if n >= SMALL_CELL else None, "suppressed": n < SMALL_CELL}
+
+
+def day(moment: datetime) -> date:
+    return moment.astimezone(AMSTERDAM).date()
+
+
+def cases_placed(platform: IsolatedPlatform, cases: int, seed: int) -> list[Published]:
+    """Cases referred, triaged (some escalated to the RET), put on a provider's waiting list,
+    most of them placed (some in another care form than advised), transferred, ended; capacity
+    recorded by each provider for each care form now and then."""
+    rng = random.Random(seed)
+    events: list[Published] = []
+
+    def publish(service: str, data: Any) -> None:
+        events.append(as_published(platform, service, data))
+
+    def after(moment: datetime, max_days: int) -> datetime:
+        return moment + timedelta(seconds=rng.randrange(1, max_days * 86_400))
+
+    for provider in PROVIDERS:
+        for care_form in CARE_FORMS:
+            for _ in range(rng.randrange(1, 5)):
+                places = rng.randrange(0, 90)
+                publish(
+                    "plaatsing",
+                    plaatsing.CapacityRecorded(
+                        provider=provider,
+                        care_form=care_form,
+                        occurred_at=after(START, 400),
+                        places=places,
+                        occupied=rng.randrange(0, places // 2 + 1),
+                    ),
+                )
+    for _ in range(cases):
+        case, youth = uuid4(), secrets.token_hex(32)
+        gemeente, kader = rng.choice(GEMEENTEN), rng.choice(("vrijwillig", "gedwongen"))
+        referred = after(START, 300)
+        common = {"case_id": case, "youth_pseudonym": youth, "gemeente_code": gemeente}
+        publish(
+            "toegang",
+            toegang.ReferralReceived(
+                **common, occurred_at=referred, verwijzer="huisarts", kader=kader
+            ),
+        )
+        triaged = after(referred, 30)
+        advice = rng.choice(CARE_FORMS)
+        publish(
+            "triage",
+            triage.TriageDecided(
+                **common,
+                occurred_at=triaged,
+                kader=kader,
+                recommended_care_form=advice,
+                urgency="regulier",
+                responsible_providers=(PROVIDERS[0],),
+            ),
+        )
+        if rng.random() < 0.2:
+            advice = rng.choice(CARE_FORMS)
+            publish(
+                "triage",
+                triage.RetAdviceGiven(
+                    **common,
+                    occurred_at=after(triaged, 20),
+                    kader=kader,
+                    care_form=advice,
+                    non_contracted_care=False,
+                    maatwerkbudget_granted=False,
+                    binding=True,
+                ),
+            )
+        provider = rng.choice(PROVIDERS)
+        care_form = advice if rng.random() < 0.7 else rng.choice(CARE_FORMS)
+        requested = after(triaged, 25)
+        publish(
+            "plaatsing",
+            plaatsing.PlacementRequested(
+                **common, occurred_at=requested, provider=provider, care_form=care_form
+            ),
+        )
+        if rng.random() < 0.3:
+            continue  # still waiting
+        placed = after(requested, 90)
+        eighteen = after(placed, 500)
+        publish(
+            "plaatsing",
+            plaatsing.PlacementStarted(
+                **common,
+                occurred_at=placed,
+                provider=provider,
+                care_form=care_form,
+                location_gemeente_code=gemeente,
+                recommended_care_form=advice,
+                advice_binding=False,
+                deviates_from_advice=care_form != advice,
+                deviation_reason=None,
+                crisis_without_triage=False,
+                turns_eighteen_in=eighteen.astimezone(AMSTERDAM).strftime("%Y-%m")
+                if rng.random() < 0.8
+                else None,
+            ),
+        )
+        moment = placed
+        for _ in range(rng.choice((0, 0, 1, 2))):
+            moment = after(moment, 60)
+            to_care_form = rng.choice(CARE_FORMS)
+            publish(
+                "plaatsing",
+                plaatsing.Transferred(
+                    case_id=case,
+                    youth_pseudonym=youth,
+                    occurred_at=moment,
+                    from_provider=provider,
+                    from_care_form=care_form,
+                    to_provider=rng.choice(PROVIDERS),
+                    to_care_form=to_care_form,
+                    to_location_gemeente_code=gemeente,
+                    reason="escalatie",
+                    deviation_reason=None,
+                ),
+            )
+            care_form = to_care_form
+        planned = rng.random() < 0.4
+        if planned:
+            publish(
+                "plaatsing",
+                plaatsing.ContinuityPlanRecorded(
+                    case_id=case,
+                    youth_pseudonym=youth,
+                    occurred_at=after(placed, 400),
+                    plan="verlengde-jeugdhulp",
+                ),
+            )
+        if rng.random() < 0.3:
+            publish(
+                "plaatsing",
+                plaatsing.PlacementEnded(
+                    case_id=case,
+                    youth_pseudonym=youth,
+                    occurred_at=after(moment, 200),
+                    provider=provider,
+                    care_form=care_form,
+                    reason="volgens-plan",
+                ),
+            )
+        elif rng.random() < 0.3:
+            publish(
+                "plaatsing",
+                plaatsing.TurnedEighteen(
+                    case_id=case,
+                    youth_pseudonym=youth,
+                    occurred_at=eighteen,
+                    continuity_plan_exists=planned,
+                ),
+            )
+    return events
+
+
+def facts(events: list[Published]) -> list[tuple[str, UUID | None, datetime, dict[str, Any]]]:
+    """(kind, case, occurred_at, data) of every distinct event."""
+    unique = {(p.event.source, p.event.id): p.event for p in events}.values()
+    return [
+        (
+            e.type.rsplit(".", 1)[1],
+            UUID(e.data["case_id"]) if "case_id" in e.data else None,
+            datetime.fromisoformat(e.data["occurred_at"]),
+            e.data,
+        )
+        for e in unique
+    ]
+
+
+def case_attributes(events: list[Published]) -> dict[UUID, dict[str, str]]:
+    return {
+        case: {"gemeente": data["gemeente_code"], "kader": data["kader"]}
+        for kind, case, _, data in facts(events)
+        if kind == "referral-received" and case is not None
+    }
+
+
+async def get(platform: IsolatedPlatform, path: str, **query: str) -> dict[str, Any]:
+    async with read_api(platform) as http:
+        answer = await http.get(path, params=query)
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+async def published_in_reverse(platform: IsolatedPlatform, events: list[Published]) -> None:
+    """Plaatsing's topic first, toegang's last, each topic's events shuffled."""
+    rng = random.Random(3)
+    projected = 0
+    async with projecting(platform):
+        for service in ("plaatsing", "triage", "toegang"):
+            mine = [e for e in events if e.service == service]
+            rng.shuffle(mine)
+            projected += await publish_events(platform, mine)
+            await wait_projected(platform, projected)
+
+
+# --- the reference computations -----------------------------------------------------------------
+
+
+def reference_capacity(
+    events: list[Published], to: date | None = None, gemeente: str | None = None
+) -> list[dict[str, Any]]:
+    cutoff = (
+        datetime.combine(to + timedelta(days=1), datetime.min.time(), AMSTERDAM) if to else None
+    )
+    known = [f for f in facts(events) if cutoff is None or f[2] < cutoff]
+    attributes = case_attributes(events)
+    closes = [
+        (case, at)
+        for kind, case, at, _ in known
+        if kind in ("placement-started", "placement-ended")
+    ]
+    waiting: dict[tuple[str, str], set[UUID]] = {}
+    for kind, case, at, data in known:
+        if kind != "placement-requested" or case is None:
+            continue
+        if gemeente is not None and attributes[case]["gemeente"] != gemeente:
+            continue
+        cases = waiting.setdefault((data["care_form"], data["provider"]), set())
+        if not any(c == case and closed >= at for c, closed in closes):
+            cases.add(case)
+    latest: dict[tuple[str, str], tuple[datetime, int, int]] = {}
+    for kind, _, at, data in known:
+        if kind == "capacity-recorded":
+            key = (data["care_form"], data["provider"])
+            latest[key] = max(latest.get(key, (at, 0, 0)), (at, data["places"], data["occupied"]))
+    expected = []
+    for key in sorted({*waiting, *latest}):
+        n = len(waiting.get(key, ()))
+        places, occupied = latest[key][1:] if key in latest else (None, None)
+        free = max(places - occupied, 0) if places is not None else None
+        expected.append(
+            {
+                "care_form": key[0],
+                "provider": key[1],
+                "waiting": cell(n),
+                "places": places,
+                "occupied": occupied,
+                "free_places": free,
+                "brandhaard": n > free if free is not None and n >= SMALL_CELL else None,
+            }
+        )
+    return expected
+
+
+# --- the tests ----------------------------------------------------------------------------------
+
+
+async def test_waiting_lists_against_capacity_with_brandhaarden(
+    platform: IsolatedPlatform,
+) -> None:
+    events = cases_placed(platform, cases=600, seed=41)
+    await published_in_reverse(platform, events)
+
+    expected = reference_capacity(events)
+    assert (await get(platform, "/v1/capacity"))["waiting_lists"] == expected
+    assert any(w["brandhaard"] for w in expected), "the events show brandhaarden"
+    assert any(w["brandhaard"] is False for w in expected), "and places to spare"
+    mid = date(2025, 8, 31)
+    at_mid = await get(platform, "/v1/capacity", to=mid.isoformat(), gemeente="GM0164")
+    assert at_mid["waiting_lists"] == reference_capacity(events, to=mid, gemeente="GM0164")
+    gezinshuis = await get(platform, "/v1/capacity", care_form="gezinshuis", provider=PROVIDERS[0])
+    assert gezinshuis["waiting_lists"] == [
+        w for w in expected if (w["care_form"], w["provider"]) == ("gezinshuis", PROVIDERS[0])
+    ]
