@@ -283,6 +283,54 @@ def reference_capacity(
     return expected
 
 
+def reference_inflow(
+    events: list[Published],
+    from_: date | None = None,
+    to: date | None = None,
+    gemeente: str | None = None,
+) -> dict[str, Any]:
+    attributes = case_attributes(events)
+    entered: list[tuple[str, str, datetime]] = []  # youth, care form, when
+    for kind, case, at, data in facts(events):
+        if (from_ and day(at) < from_) or (to and day(at) > to) or case is None:
+            continue
+        if gemeente is not None and attributes[case]["gemeente"] != gemeente:
+            continue
+        if kind == "placement-started":
+            entered.append((data["youth_pseudonym"], data["care_form"], at))
+        elif kind == "transferred" and data["to_care_form"] != data["from_care_form"]:
+            entered.append((data["youth_pseudonym"], data["to_care_form"], at))
+    forms = ("jeugdzorg-plus", "3-milieuvoorziening")
+    months = sorted({day(at).strftime("%Y-%m") for _, form, at in entered if form in forms})
+    youths = {youth for youth, _, _ in entered}
+    away = {youth for youth, form, _ in entered if form != "ambulant"}
+    home = len(youths) - len(away)
+    return {
+        "per_month": [
+            {
+                "month": month,
+                "care_form": form,
+                "entries": cell(
+                    sum(
+                        1
+                        for _, f, at in entered
+                        if f == form and day(at).strftime("%Y-%m") == month
+                    )
+                ),
+            }
+            for month in months
+            for form in forms
+        ],
+        "totals": {form: cell(sum(1 for _, f, _ in entered if f == form)) for form in forms},
+        "thuis_tenzij": {
+            "youths": cell(len(youths)),
+            "at_home": cell(home),
+            "away_from_home": cell(len(away)),
+            "at_home_share": home / len(youths) if min(home, len(away)) >= SMALL_CELL else None,
+        },
+    }
+
+
 # --- the tests ----------------------------------------------------------------------------------
 
 
@@ -303,3 +351,20 @@ async def test_waiting_lists_against_capacity_with_brandhaarden(
     assert gezinshuis["waiting_lists"] == [
         w for w in expected if (w["care_form"], w["provider"]) == ("gezinshuis", PROVIDERS[0])
     ]
+
+
+async def test_inflow_into_jeugdzorg_plus_and_3_milieu_and_thuis_tenzij(
+    platform: IsolatedPlatform,
+) -> None:
+    events = cases_placed(platform, cases=600, seed=43)
+    await published_in_reverse(platform, events)
+
+    everything = await get(platform, "/v1/inflow")
+    del everything["filters"]
+    assert everything == reference_inflow(events)
+    assert everything["thuis_tenzij"]["at_home_share"] is not None
+    assert any(not m["entries"]["suppressed"] for m in everything["per_month"])
+    half = {"from": "2025-03-01", "to": "2025-08-31", "gemeente": "GM0153"}
+    some = await get(platform, "/v1/inflow", **half)
+    del some["filters"]
+    assert some == reference_inflow(events, date(2025, 3, 1), date(2025, 8, 31), "GM0153")

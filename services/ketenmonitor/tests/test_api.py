@@ -90,6 +90,7 @@ async def test_bad_queries_are_problems() -> None:
         "/v1/lead-times",
         "/v1/stepping-stones",
         "/v1/capacity",
+        "/v1/inflow",
     }
 
 

@@ -12,7 +12,9 @@ from ketenmonitor.chain_figures import (
     PLACEMENT_ENDED,
     PLACEMENT_REQUESTED,
     PLACEMENT_STARTED,
+    TRANSFERRED,
     FactRow,
+    inflow,
     waiting_against_capacity,
 )
 from ketenmonitor.figures import Count, Filters
@@ -122,3 +124,55 @@ def test_a_small_example_in_every_order() -> None:
         tuple(waiting_against_capacity(order, Filters())) for order in itertools.permutations(rows)
     }
     assert len(results) == 1
+
+
+def started(case: UUID, days: float, care_form: str, youth: str, **kw: Any) -> FactRow:
+    data = {"provider": PROVIDER, "care_form": care_form, "youth_pseudonym": youth}
+    return row(PLACEMENT_STARTED, days, case, **data, **kw)
+
+
+def transferred(case: UUID, days: float, old: str, new: str, youth: str) -> FactRow:
+    data = {"from_care_form": old, "to_care_form": new, "to_provider": OTHER}
+    return row(TRANSFERRED, days, case, youth_pseudonym=youth, **data)
+
+
+def test_inflow_per_month_and_thuis_tenzij() -> None:
+    rows = []
+    for i in range(12):  # at home
+        rows.append(started(uuid4(), i, "ambulant", f"home-{i}"))
+    for i in range(10):  # jeugdzorg plus in March, five of them on to 3-milieu in April
+        case = uuid4()
+        rows.append(started(case, i, "jeugdzorg-plus", f"closed-{i}"))
+        if i < 5:
+            rows.append(
+                transferred(case, 31 + i, "jeugdzorg-plus", "3-milieuvoorziening", f"closed-{i}")
+            )
+    for i in range(8):  # 3-milieu in April; one moves within the care form (no inflow)
+        case = uuid4()
+        rows.append(started(case, 31 + i, "3-milieuvoorziening", f"milieu-{i}"))
+    rows.append(transferred(case, 50, "3-milieuvoorziening", "3-milieuvoorziening", "milieu-7"))
+    figure = the_same_in_every_order(rows, lambda r: inflow(r, Filters()))
+    assert [(m.month, m.care_form, m.entries) for m in figure.per_month] == [
+        ("2026-03", "jeugdzorg-plus", Count(10, False)),
+        ("2026-03", "3-milieuvoorziening", Count(None, True)),
+        ("2026-04", "jeugdzorg-plus", Count(None, True)),
+        ("2026-04", "3-milieuvoorziening", Count(13, False)),
+    ]
+    assert figure.totals == {
+        "jeugdzorg-plus": Count(10, False),
+        "3-milieuvoorziening": Count(13, False),
+    }
+    home = figure.thuis_tenzij
+    assert (home.youths, home.at_home, home.away_from_home) == (
+        Count(30, False),
+        Count(12, False),
+        Count(18, False),
+    )
+    assert home.at_home_share == 12 / 30
+    april = inflow(rows, Filters(from_date=date(2026, 4, 1)))
+    assert april.totals["3-milieuvoorziening"] == Count(13, False)
+    assert april.thuis_tenzij.at_home == Count(None, True)
+    assert april.thuis_tenzij.at_home_share is None
+    # the provider of a transfer is the new one
+    assert inflow(rows, Filters(provider=OTHER)).totals["3-milieuvoorziening"] == Count(None, True)
+    assert inflow(rows, Filters(provider=PROVIDER)).totals["jeugdzorg-plus"] == Count(10, False)

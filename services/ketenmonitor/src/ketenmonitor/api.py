@@ -91,6 +91,26 @@ class Capacity(BaseModel):
     waiting_lists: list[WaitingAgainstCapacity]
 
 
+class MonthlyInflow(BaseModel):
+    month: str = Field(description="YYYY-MM, Europe/Amsterdam", examples=["2026-03"])
+    care_form: str = Field(examples=["jeugdzorg-plus"])
+    entries: Count = Field(description="Placement starts and transfers into the care form")
+
+
+class ThuisTenzij(BaseModel):
+    youths: Count = Field(description="Youths who started care or changed care form")
+    at_home: Count = Field(description="Of them, only ambulant (at home) in the period")
+    away_from_home: Count
+    at_home_share: float | None = Field(description="Suppressed when either part is small")
+
+
+class Inflow(BaseModel):
+    filters: AppliedFilters
+    per_month: list[MonthlyInflow]
+    totals: dict[str, Count] = Field(description="Entries per care form in the whole period")
+    thuis_tenzij: ThuisTenzij
+
+
 class Problem(BaseModel):
     type: str = "about:blank"
     title: str
@@ -219,6 +239,41 @@ def create_api(source: FigureSource) -> FastAPI:
                 )
                 for w in chain_figures.waiting_against_capacity(rows, filters)
             ],
+        )
+
+    @app.get(
+        "/v1/inflow",
+        summary="Inflow into jeugdzorg plus and 3-milieu per month; thuis-tenzij share",
+        description=chain_figures.entries.__doc__,
+        response_model=Inflow,
+        responses=PROBLEMS,  # type: ignore[arg-type]
+    )
+    async def inflow(
+        from_: FromDate = None,
+        to: ToDate = None,
+        gemeente: Gemeente = None,
+        kader: KaderFilter = None,
+        provider: Provider = None,
+    ) -> Inflow | JSONResponse:
+        filters = _filters(from_, to, gemeente, kader, provider=provider)
+        if (rejected := _invalid_period(filters)) is not None:
+            return rejected
+        rows = await source.facts_of((chain_figures.PLACEMENT_STARTED, chain_figures.TRANSFERRED))
+        figure = chain_figures.inflow(rows, filters)
+        home = figure.thuis_tenzij
+        return Inflow(
+            filters=_applied(filters),
+            per_month=[
+                MonthlyInflow(month=m.month, care_form=m.care_form, entries=_count(m.entries))
+                for m in figure.per_month
+            ],
+            totals={form: _count(count) for form, count in figure.totals.items()},
+            thuis_tenzij=ThuisTenzij(
+                youths=_count(home.youths),
+                at_home=_count(home.at_home),
+                away_from_home=_count(home.away_from_home),
+                at_home_share=home.at_home_share,
+            ),
         )
 
     return app

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from ketenmonitor.figures import Count, Filters, suppressed
+from ketenmonitor.figures import SMALL_CELL, Count, Filters, suppressed
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -141,4 +141,103 @@ def waiting_against_capacity(
 def _of_form_and_provider(row: FactRow, filters: Filters) -> bool:
     return (filters.care_form is None or row.data.get("care_form") == filters.care_form) and (
         filters.provider is None or row.data.get("provider") == filters.provider
+    )
+
+
+# --- inflow into jeugdzorg plus and 3-milieu; thuis, tenzij -----------------------------------
+
+TRANSFERRED = "plaatsing.transferred"
+AMBULANT = "ambulant"
+INFLOW_CARE_FORMS = ("jeugdzorg-plus", "3-milieuvoorziening")
+"""Jeugdzorg plus is to be wound down by 2030; 3-milieu provision is where its inflow should go."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A youth entering a care form: a placement start, or a transfer into another care form."""
+
+    youth: str
+    care_form: str
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class MonthlyInflow:
+    month: str
+    """YYYY-MM, Europe/Amsterdam"""
+    care_form: str
+    entries: Count
+
+
+@dataclass(frozen=True)
+class ThuisTenzij:
+    youths: Count
+    """Youths who started care or moved to another care form in the period."""
+    at_home: Count
+    """Of them, those whose every care form entered in the period is ambulant."""
+    away_from_home: Count
+    at_home_share: float | None
+    """Suppressed when either part is a small cell."""
+
+
+@dataclass(frozen=True)
+class Inflow:
+    per_month: tuple[MonthlyInflow, ...]
+    """Entries into each of `INFLOW_CARE_FORMS`, per month of the period with any entry."""
+    totals: dict[str, Count]
+    thuis_tenzij: ThuisTenzij
+
+
+def entries(rows: Iterable[FactRow], filters: Filters) -> list[Entry]:
+    """Placement starts and transfers into another care form in the period, of the cases and
+    (the placement's or the new) provider filtered for."""
+    found = []
+    for row in rows:
+        if not (in_period(row.occurred_at, filters) and of_case(row, filters)):
+            continue
+        if row.type == PLACEMENT_STARTED:
+            care_form, provider = row.data.get("care_form"), row.data.get("provider")
+        elif row.type == TRANSFERRED and row.data.get("to_care_form") != row.data.get(
+            "from_care_form"
+        ):
+            care_form, provider = row.data.get("to_care_form"), row.data.get("to_provider")
+        else:
+            continue
+        youth = row.data.get("youth_pseudonym")
+        if filters.provider is not None and provider != filters.provider:
+            continue
+        if isinstance(youth, str) and isinstance(care_form, str):
+            found.append(Entry(youth, care_form, row.occurred_at))
+    return found
+
+
+def inflow(rows: Iterable[FactRow], filters: Filters) -> Inflow:
+    found = entries(rows, filters)
+    per_month: dict[tuple[str, str], int] = {}
+    for entry in found:
+        if entry.care_form in INFLOW_CARE_FORMS:
+            key = (day_of(entry.occurred_at).strftime("%Y-%m"), entry.care_form)
+            per_month[key] = per_month.get(key, 0) + 1
+    months = sorted({month for month, _ in per_month})
+    away: dict[str, bool] = {}
+    for entry in found:
+        away[entry.youth] = away.get(entry.youth, False) or entry.care_form != AMBULANT
+    youths, placed_away = len(away), sum(away.values())
+    at_home = youths - placed_away
+    return Inflow(
+        per_month=tuple(
+            MonthlyInflow(month, care_form, suppressed(per_month.get((month, care_form), 0)))
+            for month in months
+            for care_form in INFLOW_CARE_FORMS
+        ),
+        totals={
+            care_form: suppressed(sum(1 for e in found if e.care_form == care_form))
+            for care_form in INFLOW_CARE_FORMS
+        },
+        thuis_tenzij=ThuisTenzij(
+            youths=suppressed(youths),
+            at_home=suppressed(at_home),
+            away_from_home=suppressed(placed_away),
+            at_home_share=at_home / youths if min(at_home, placed_away) >= SMALL_CELL else None,
+        ),
     )
