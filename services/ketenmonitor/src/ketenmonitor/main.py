@@ -1,7 +1,8 @@
 """Composition root of the ketenmonitor: settings, the projection, the read API, the rebuild.
 
-`python -m ketenmonitor [all|projection|api|rebuild]`: by default the projection and the read
-API in one process; `rebuild` replays every events topic into a fresh schema and switches over.
+`python -m ketenmonitor [all|projection|api|sweeper|rebuild]`: by default the projection, the
+read API and the alerts' sweeper with its outbox relay in one process; `rebuild` replays every
+events topic into a fresh schema, switches over and recomputes the stages (history not alerted).
 """
 
 import argparse
@@ -12,26 +13,96 @@ from collections.abc import AsyncIterator
 
 import structlog
 
+from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.logs import configure_logging
-from jeugdketen_shared.service import serving_http
+from jeugdketen_shared.outbox import OutboxRelay
+from jeugdketen_shared.service import event_store_environment, running_producer, serving_http
 from jeugdketen_shared.settings import ServiceSettings
-from ketenmonitor import store
+from ketenmonitor import alert_store, store
+from ketenmonitor.alert_application import PUBLISHED_EVENT_CLASSES, Alerts, as_contract
+from ketenmonitor.alerts import load_rules
 from ketenmonitor.api import create_api
 from ketenmonitor.projection import SOURCE_SERVICES, Projection
 from ketenmonitor.rebuild import rebuild
+from ketenmonitor.sweeper import Sweeper
 
-ROLES = ("all", "projection", "api", "rebuild")
+ROLES = ("all", "projection", "api", "sweeper", "rebuild")
 
 log = structlog.get_logger(__name__)
 
 
-def build_projection(settings: ServiceSettings) -> Projection:
+def build_projection(settings: ServiceSettings, clock: Clock | None = None) -> Projection:
     return Projection(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         topics=[settings.topics(service).events for service in SOURCE_SERVICES],
         database_url=settings.database_url,
         schema=settings.database_schema,
+        rules=load_rules(),
+        clock=clock or SystemClock(),
     )
+
+
+def alerts_topic(settings: ServiceSettings) -> str:
+    return f"{settings.topic_prefix}.ketenmonitor.alerts"
+
+
+def build_alerts(settings: ServiceSettings) -> Alerts:
+    return Alerts(env=event_store_environment(settings))
+
+
+def build_sweeper(settings: ServiceSettings, alerts: Alerts, clock: Clock | None = None) -> Sweeper:
+    return Sweeper(
+        alerts=alerts,
+        database_url=settings.database_url,
+        schema=settings.database_schema,
+        rules=load_rules(),
+        clock=clock or SystemClock(),
+    )
+
+
+@contextlib.asynccontextmanager
+async def sweeping(
+    settings: ServiceSettings, stopping: asyncio.Event, clock: Clock | None = None
+) -> AsyncIterator[tuple[Alerts, Sweeper, "asyncio.Task[None]"]]:
+    """The sweeper and the outbox relay of its alerts to `<prefix>.ketenmonitor.alerts`."""
+    alerts = build_alerts(settings)
+    sweeper = build_sweeper(settings, alerts, clock)
+    try:
+        async with running_producer(settings) as producer:
+            relay = OutboxRelay(
+                application=alerts,
+                published=PUBLISHED_EVENT_CLASSES,
+                as_contract=as_contract,
+                producer=producer,
+                topic=alerts_topic(settings),
+                source=settings.source("ketenmonitor"),
+                database_url=settings.database_url,
+            )
+            relaying = asyncio.create_task(relay.run())
+            task = asyncio.create_task(sweeper.run(stopping))
+            try:
+                yield alerts, sweeper, task
+            finally:
+                stopping.set()
+                relaying.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await relaying
+                await task
+    finally:
+        alerts.close()
+
+
+async def rebuild_and_recompute_stages(settings: ServiceSettings, clock: Clock) -> int:
+    """The rebuild, then every stage recomputed from the rebuilt facts: those already overdue
+    and not known before are history, never alerted. Returns the records replayed."""
+    replayed = await rebuild(build_projection(settings, clock))
+    connection = await store.connect(settings.database_url, settings.database_schema)
+    try:
+        await alert_store.create_tables(connection)
+        await alert_store.record_stages_after_rebuild(connection, load_rules(), clock.now())
+    finally:
+        await connection.close()
+    return replayed
 
 
 @contextlib.asynccontextmanager
@@ -49,6 +120,7 @@ async def serve(settings: ServiceSettings, role: str, stopping: asyncio.Event) -
     connection = await store.connect(settings.database_url, settings.database_schema)
     try:
         await store.create_schema(connection, settings.database_schema)
+        await alert_store.create_tables(connection)  # before the roles, which race to create
     finally:
         await connection.close()
     async with contextlib.AsyncExitStack() as stack:
@@ -57,6 +129,9 @@ async def serve(settings: ServiceSettings, role: str, stopping: asyncio.Event) -
             waiting.append(asyncio.create_task(build_projection(settings).run(stopping)))
         if role in {"all", "api"}:
             await stack.enter_async_context(serving_api(settings))
+        if role in {"all", "sweeper"}:
+            *_, sweeper_task = await stack.enter_async_context(sweeping(settings, stopping))
+            waiting.append(sweeper_task)
         log.info("ketenmonitor running", role=role)
         await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         stopping.set()
@@ -80,7 +155,7 @@ def cli() -> None:
     configure_logging("ketenmonitor")
     settings = ServiceSettings()
     if arguments.role == "rebuild":
-        replayed = asyncio.run(rebuild(build_projection(settings)))
+        replayed = asyncio.run(rebuild_and_recompute_stages(settings, SystemClock()))
         log.info("rebuilt and switched over", records=replayed)
     else:
         asyncio.run(_until_signalled(settings, arguments.role))

@@ -8,16 +8,18 @@ leaves neither its rows nor its positions, so the batch is read again; after the
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
+from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.cloudevents import decode
 from jeugdketen_shared.kafka import as_kafka_record, partitions_of
 from jeugdketen_shared.refusal import Refusal
-from ketenmonitor import store
+from ketenmonitor import alert_store, store
+from ketenmonitor.alerts import Rule, load_rules
 from ketenmonitor.facts import Fact, UnusableEvent, fact_from
 from ketenmonitor.store import Partition, Placed, PositionsMoved
 
@@ -39,6 +41,9 @@ class Projection:
     database_url: str
     schema: str
     max_records: int = MAX_RECORDS_PER_BATCH
+    rules: Sequence[Rule] = field(default_factory=load_rules)
+    """Stagnation rules: a live projection records each batch's stages with its facts."""
+    clock: Clock = field(default_factory=SystemClock)
 
     async def run(
         self,
@@ -46,7 +51,12 @@ class Projection:
         caught_up: CaughtUp | None = None,
         applied: Callable[[int], None] | None = None,
     ) -> None:
-        """Project until `stopping` is set (or `caught_up` answers true)."""
+        """Project until `stopping` is set (or `caught_up` answers true).
+
+        A replay (`caught_up` given: a rebuild) records facts only, no stages: the rebuild
+        recomputes them once it has switched over (`alert_store.record_stages_after_rebuild`).
+        """
+        live = caught_up is None
         connection = await store.connect(self.database_url, self.schema)
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap_servers,
@@ -57,6 +67,8 @@ class Projection:
         )
         try:
             await store.create_schema(connection, self.schema)
+            if live:
+                await alert_store.create_tables(connection)
             partitions = await partitions_of(self.bootstrap_servers, self.topics)
             await consumer.start()
             consumer.assign(partitions)
@@ -74,7 +86,13 @@ class Projection:
                 if not batch:
                     continue
                 try:
-                    expected.update(await store.apply(connection, batch, expected))
+                    async with connection.transaction():  # store.apply's becomes a savepoint
+                        reached = await store.apply(connection, batch, expected)
+                        if live:
+                            facts = [p.fact for p in batch if p.fact is not None]
+                            now = self.clock.now()
+                            await alert_store.record_stages(connection, facts, self.rules, now)
+                    expected.update(reached)
                 except PositionsMoved as moved:
                     log.warning("positions moved; seeking to the stored ones", detail=str(moved))
                     expected = await _seek_to_stored(consumer, connection, partitions)

@@ -1,0 +1,232 @@
+"""Durable deadlines: the open stages of every case, in the projection's database (asyncpg).
+
+The projection records the stages of a batch's cases in the batch's own transaction,
+recomputed from the fact table (so arrival order never matters, only event time). These tables
+are not among the ones a rebuild moves: a rebuild replays facts only, and afterwards
+`record_stages_after_rebuild` recomputes every stage, marking what was already overdue then as
+historical, never alerted.
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+from ketenmonitor.alerts import Rule, Stage, stages_of
+from ketenmonitor.facts import PREFIX, Fact
+
+CREATE_TABLES = """
+CREATE TABLE IF NOT EXISTS stages (
+    case_id uuid NOT NULL,
+    rule text NOT NULL,
+    started_at timestamptz NOT NULL,
+    deadline_at timestamptz NOT NULL,
+    closed_at timestamptz,
+    historical boolean NOT NULL DEFAULT false,
+    recorded_at timestamptz NOT NULL,
+    alerted_at timestamptz,
+    alert_closed_at timestamptz,
+    PRIMARY KEY (case_id, rule)
+);
+CREATE INDEX IF NOT EXISTS stages_due ON stages (deadline_at)
+    WHERE closed_at IS NULL AND alerted_at IS NULL AND NOT historical;
+CREATE TABLE IF NOT EXISTS alerts (
+    alert_id uuid PRIMARY KEY,
+    case_id uuid NOT NULL,
+    rule text NOT NULL,
+    severity text NOT NULL,
+    gemeente_code text,
+    deadline_at timestamptz NOT NULL,
+    raised_at timestamptz NOT NULL,
+    UNIQUE (case_id, rule)
+);
+"""
+
+_SELECT_CASE_EVENTS = """
+SELECT case_id, type, occurred_at FROM facts
+WHERE case_id = ANY($1::uuid[]) AND type = ANY($2::text[])
+"""
+
+_SELECT_ALL_CASES = "SELECT DISTINCT case_id FROM facts WHERE type = ANY($1::text[])"
+
+_UPSERT_STAGES = """
+INSERT INTO stages (case_id, rule, started_at, deadline_at, closed_at, historical, recorded_at)
+SELECT s.case_id, s.rule, s.started_at, s.deadline_at, s.closed_at,
+       $7 AND s.closed_at IS NULL AND s.deadline_at < $6, $6
+FROM unnest($1::uuid[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::timestamptz[])
+    AS s(case_id, rule, started_at, deadline_at, closed_at)
+ON CONFLICT (case_id, rule) DO UPDATE SET
+    started_at = excluded.started_at,
+    deadline_at = excluded.deadline_at,
+    closed_at = excluded.closed_at
+"""
+
+
+async def create_tables(connection: asyncpg.Connection) -> None:
+    await connection.execute(CREATE_TABLES)
+
+
+def _event_types(rules: Iterable[Rule]) -> list[str]:
+    return sorted({PREFIX + t for rule in rules for t in (rule.start, *rule.closes)})
+
+
+async def record_stages(
+    connection: asyncpg.Connection,
+    facts: Iterable[Fact],
+    rules: Sequence[Rule],
+    now: datetime,
+) -> int:
+    """Recompute and store the stages of the cases of `facts` that concern a rule; to be called
+    inside the batch's transaction, after its facts are inserted. Returns the stages written."""
+    types = _event_types(rules)
+    short = {t.removeprefix(PREFIX) for t in types}
+    cases = sorted({f.case_id for f in facts if f.case_id is not None and f.short_type in short})
+    return await _recompute(connection, cases, rules, now, historical_when_overdue=False)
+
+
+async def record_stages_after_rebuild(
+    connection: asyncpg.Connection, rules: Sequence[Rule], now: datetime
+) -> int:
+    """After a rebuild switched over: every case's stages from the rebuilt facts. A stage not
+    known before whose deadline had already passed `now` is history: marked, never alerted."""
+    rows = await connection.fetch(_SELECT_ALL_CASES, _event_types(rules))
+    cases = [row["case_id"] for row in rows]
+    written = 0
+    for chunk in range(0, len(cases), 2_000):
+        async with connection.transaction():
+            written += await _recompute(
+                connection, cases[chunk : chunk + 2_000], rules, now, historical_when_overdue=True
+            )
+    return written
+
+
+async def _recompute(
+    connection: asyncpg.Connection,
+    cases: Sequence[UUID],
+    rules: Sequence[Rule],
+    now: datetime,
+    *,
+    historical_when_overdue: bool,
+) -> int:
+    if not cases:
+        return 0
+    events: dict[UUID, list[tuple[str, datetime]]] = {}
+    for row in await connection.fetch(_SELECT_CASE_EVENTS, list(cases), _event_types(rules)):
+        events.setdefault(row["case_id"], []).append(
+            (row["type"].removeprefix(PREFIX), row["occurred_at"])
+        )
+    stages: list[Stage] = [
+        stage for case, held in events.items() for stage in stages_of(case, held, rules)
+    ]
+    if stages:
+        await connection.execute(
+            _UPSERT_STAGES,
+            [s.case_id for s in stages],
+            [s.rule for s in stages],
+            [s.started_at for s in stages],
+            [s.deadline_at for s in stages],
+            [s.closed_at for s in stages],
+            now,
+            historical_when_overdue,
+        )
+    return len(stages)
+
+
+# --- the sweeper's side ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueStage:
+    case_id: UUID
+    rule: str
+    started_at: datetime
+    deadline_at: datetime
+    gemeente_code: str | None
+
+
+async def due_stages(connection: asyncpg.Connection, now: datetime) -> list[DueStage]:
+    rows = await connection.fetch(
+        """
+        SELECT s.case_id, s.rule, s.started_at, s.deadline_at, c.gemeente_code
+        FROM stages s LEFT JOIN cases c USING (case_id)
+        WHERE s.closed_at IS NULL AND s.alerted_at IS NULL AND NOT s.historical
+          AND s.deadline_at <= $1
+        ORDER BY s.deadline_at
+        LIMIT 500
+        """,
+        now,
+    )
+    return [
+        DueStage(
+            case_id=UUID(str(row["case_id"])),  # asyncpg's own UUID type does not transcode
+            rule=row["rule"],
+            started_at=row["started_at"],
+            deadline_at=row["deadline_at"],
+            gemeente_code=row["gemeente_code"],
+        )
+        for row in rows
+    ]
+
+
+async def mark_alerted(
+    connection: asyncpg.Connection,
+    alert_id: UUID,
+    stage: DueStage,
+    severity: str,
+    now: datetime,
+) -> None:
+    async with connection.transaction():
+        await connection.execute(
+            """
+            INSERT INTO alerts (alert_id, case_id, rule, severity, gemeente_code, deadline_at,
+                                raised_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING
+            """,
+            alert_id,
+            stage.case_id,
+            stage.rule,
+            severity,
+            stage.gemeente_code,
+            stage.deadline_at,
+            now,
+        )
+        await connection.execute(
+            "UPDATE stages SET alerted_at = $3 WHERE case_id = $1 AND rule = $2",
+            stage.case_id,
+            stage.rule,
+            now,
+        )
+
+
+@dataclass(frozen=True)
+class ClosedStage:
+    case_id: UUID
+    rule: str
+    closed_at: datetime
+
+
+async def closed_alerted_stages(connection: asyncpg.Connection) -> list[ClosedStage]:
+    rows = await connection.fetch(
+        """
+        SELECT case_id, rule, closed_at FROM stages
+        WHERE closed_at IS NOT NULL AND alerted_at IS NOT NULL AND alert_closed_at IS NULL
+        LIMIT 500
+        """
+    )
+    return [
+        ClosedStage(case_id=UUID(str(row["case_id"])), rule=row["rule"], closed_at=row["closed_at"])
+        for row in rows
+    ]
+
+
+async def mark_alert_closed(
+    connection: asyncpg.Connection, stage: ClosedStage, now: datetime
+) -> None:
+    await connection.execute(
+        "UPDATE stages SET alert_closed_at = $3 WHERE case_id = $1 AND rule = $2",
+        stage.case_id,
+        stage.rule,
+        now,
+    )

@@ -1,0 +1,92 @@
+"""The wall-clock sweeper: raises an alert when an open stage's deadline passes, and closes it
+when the stage closes. Runs in the ketenmonitor process (roles `all` and `sweeper`).
+
+Stagnation shows in silence: a case that produces no further event is exactly the one to
+alert on, so the sweeper looks at the stored deadlines on the clock, a few times a second,
+not at arriving events. Each alert is saved in the event store first and marked on its stage
+after; a crash in between raises nothing twice (one alert id per case and rule) and the next
+sweep marks it.
+"""
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import asyncpg
+import structlog
+
+from jeugdketen_shared.clock import Clock
+from ketenmonitor import alert_store
+from ketenmonitor.alert_application import Alerts
+from ketenmonitor.alerts import Rule, alert_id
+
+SWEEP_INTERVAL_SECONDS = 0.25
+"""Well within the second in which a passed deadline must be alerted."""
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Sweeper:
+    alerts: Alerts
+    database_url: str
+    schema: str
+    rules: Sequence[Rule]
+    clock: Clock
+    interval_seconds: float = SWEEP_INTERVAL_SECONDS
+    sweeps: int = field(default=0, init=False)
+    """Sweeps completed; tests wait for one to know that the sweeper looked."""
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        connection = await asyncpg.connect(
+            self.database_url, server_settings={"search_path": self.schema}
+        )
+        try:
+            await alert_store.create_tables(connection)
+            log.info("sweeping stagnation deadlines", rules=len(self.rules))
+            while not stopping.is_set():
+                await self.sweep(connection)
+                try:
+                    async with asyncio.timeout(self.interval_seconds):
+                        await stopping.wait()
+                except TimeoutError:
+                    pass
+        finally:
+            await connection.close()
+
+    async def sweep(self, connection: asyncpg.Connection) -> tuple[int, int]:
+        """One look at the deadlines: returns the alerts raised and auto-resolved."""
+        rules = {rule.name: rule for rule in self.rules}
+        now = self.clock.now()
+        raised = 0
+        for stage in await alert_store.due_stages(connection, now):
+            rule = rules.get(stage.rule)
+            if rule is None:
+                continue  # a rule since removed from the configuration
+            if await asyncio.to_thread(
+                self.alerts.raise_alert,
+                case_id=stage.case_id,
+                rule=rule,
+                gemeente_code=stage.gemeente_code,
+                started_at=stage.started_at,
+                deadline_at=stage.deadline_at,
+                at=now,
+            ):
+                raised += 1
+                log.info("alert raised", rule=rule.name, case_id=str(stage.case_id))
+            await alert_store.mark_alerted(
+                connection, alert_id(stage.case_id, rule.name), stage, rule.severity.value, now
+            )
+        resolved = 0
+        for closed in await alert_store.closed_alerted_stages(connection):
+            if await asyncio.to_thread(
+                self.alerts.auto_resolve,
+                alert_id(closed.case_id, closed.rule),
+                now,
+                closed.closed_at,
+            ):
+                resolved += 1
+                log.info("alert auto-resolved", rule=closed.rule, case_id=str(closed.case_id))
+            await alert_store.mark_alert_closed(connection, closed, now)
+        self.sweeps += 1
+        return raised, resolved
