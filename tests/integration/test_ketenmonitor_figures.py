@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from jeugdketen_shared.contracts import plaatsing, toegang, triage
+from jeugdketen_shared.vocabulary import CareForm
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import (
     Published,
@@ -331,6 +332,82 @@ def reference_inflow(
     }
 
 
+def reference_matrix(events: list[Published], provider: str | None = None) -> dict[str, Any]:
+    known = facts(events)
+    advice: dict[UUID, list[tuple[int, datetime, str]]] = {}  # RET first: (1, at, form)
+    for kind, case, at, data in known:
+        if kind == "triage-decided" and case:
+            advice.setdefault(case, []).append((0, at, data["recommended_care_form"]))
+        elif kind == "ret-advice-given" and case:
+            advice.setdefault(case, []).append((1, at, data["care_form"]))
+    pairs: dict[tuple[str | None, str], int] = {}
+    for kind, case, at, data in known:
+        if kind != "placement-started" or case is None:
+            continue
+        if provider is not None and data["provider"] != provider:
+            continue
+        in_force = [a for a in advice.get(case, []) if a[1] <= at]
+        recommended = max(in_force)[2] if in_force else None
+        pairs[recommended, data["care_form"]] = pairs.get((recommended, data["care_form"]), 0) + 1
+    right = sum(n for (r, d), n in pairs.items() if r == d)
+    unadvised = sum(n for (r, _), n in pairs.items() if r is None)
+    total = sum(pairs.values())
+    deviating = total - right - unadvised
+    forms = [f.value for f in CareForm]
+    return {
+        "placements": cell(total),
+        "as_advised": cell(right),
+        "deviating": cell(deviating),
+        "without_advice": cell(unadvised),
+        "as_advised_share": right / (right + deviating)
+        if min(right, deviating) >= SMALL_CELL
+        else None,
+        "cells": [
+            {"recommended": r, "deployed": d, "placements": cell(pairs.get((r, d), 0))}
+            for r in [*forms, None]
+            for d in forms
+        ],
+    }
+
+
+def reference_turning_eighteen(events: list[Published], on: date, since: date) -> dict[str, Any]:
+    end = datetime.combine(on + timedelta(days=1), datetime.min.time(), AMSTERDAM)
+    known = [f for f in facts(events) if f[2] < end]
+    month = on.year * 12 + on.month - 1
+    in_care = unknown = soon = soon_planned = 0
+    for kind, case, at, data in known:
+        if kind != "placement-started":
+            continue  # the generator starts one placement per case
+        if any(
+            c == case and (k == "turned-eighteen" or (k == "placement-ended" and a >= at))
+            for k, c, a, _ in known
+        ):
+            continue
+        in_care += 1
+        if data["turns_eighteen_in"] is None:
+            unknown += 1
+            continue
+        year, birth_month = map(int, data["turns_eighteen_in"].split("-"))
+        if month <= year * 12 + birth_month - 1 <= month + 6:
+            soon += 1
+            soon_planned += any(
+                k == "continuity-plan-recorded" and c == case for k, c, _, _ in known
+            )
+    turned = [d for k, _, a, d in facts(events) if k == "turned-eighteen" and since <= day(a) <= on]
+    return {
+        "on": on.isoformat(),
+        "in_care": cell(in_care),
+        "birth_month_unknown": cell(unknown),
+        "turning_eighteen_soon": cell(soon),
+        "soon_with_plan": cell(soon_planned),
+        "soon_without_plan": cell(soon - soon_planned),
+        "turned_eighteen": cell(len(turned)),
+        "turned_eighteen_without_plan": cell(
+            sum(1 for d in turned if not d["continuity_plan_exists"])
+        ),
+    }
+
+
 # --- the tests ----------------------------------------------------------------------------------
 
 
@@ -368,3 +445,32 @@ async def test_inflow_into_jeugdzorg_plus_and_3_milieu_and_thuis_tenzij(
     some = await get(platform, "/v1/inflow", **half)
     del some["filters"]
     assert some == reference_inflow(events, date(2025, 3, 1), date(2025, 8, 31), "GM0153")
+
+
+async def test_recommended_versus_deployed_care_form_as_a_matrix(
+    platform: IsolatedPlatform,
+) -> None:
+    events = cases_placed(platform, cases=600, seed=47)
+    await published_in_reverse(platform, events)
+
+    matrix = await get(platform, "/v1/care-form-matrix")
+    del matrix["filters"]
+    assert matrix == reference_matrix(events)
+    assert matrix["as_advised_share"] is not None
+    mine = await get(platform, "/v1/care-form-matrix", provider=PROVIDERS[1])
+    del mine["filters"]
+    assert mine == reference_matrix(events, provider=PROVIDERS[1])
+
+
+async def test_youths_turning_eighteen_without_a_continuity_plan(
+    platform: IsolatedPlatform,
+) -> None:
+    events = cases_placed(platform, cases=600, seed=53)
+    await published_in_reverse(platform, events)
+
+    for on in (date(2025, 6, 30), date(2025, 12, 31)):
+        query = {"from": "2025-01-01", "to": on.isoformat()}
+        figure = await get(platform, "/v1/turning-eighteen", **query)
+        del figure["filters"]
+        assert figure == reference_turning_eighteen(events, on, since=date(2025, 1, 1))
+        assert figure["soon_without_plan"]["value"], "the events show youths at risk"

@@ -91,7 +91,21 @@ async def test_bad_queries_are_problems() -> None:
         "/v1/stepping-stones",
         "/v1/capacity",
         "/v1/inflow",
+        "/v1/care-form-matrix",
+        "/v1/turning-eighteen",
     }
+
+
+async def test_turning_eighteen_is_a_snapshot_of_today_unless_to_is_given() -> None:
+    app = create_api(FakeFigures(), today=lambda: date(2026, 5, 1))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://ketenmonitor") as http:
+        today = (await http.get("/v1/turning-eighteen")).json()
+        then = (await http.get("/v1/turning-eighteen", params={"to": "2026-01-31"})).json()
+        matrix = await http.get("/v1/care-form-matrix", params={"provider": "123"})
+    assert (today["on"], then["on"]) == ("2026-05-01", "2026-01-31")
+    assert today["soon_without_plan"] == {"value": None, "suppressed": True}
+    assert matrix.json()["reason"] == "invalid-query"
 
 
 async def test_capacity_with_care_form_and_provider() -> None:

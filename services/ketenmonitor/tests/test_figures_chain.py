@@ -7,6 +7,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from ketenmonitor.care_figures import (
+    CONTINUITY_PLAN_RECORDED,
+    RET_ADVICE_GIVEN,
+    TRIAGE_DECIDED,
+    TURNED_EIGHTEEN,
+    care_form_matrix,
+    turning_eighteen,
+)
 from ketenmonitor.chain_figures import (
     CAPACITY_RECORDED,
     PLACEMENT_ENDED,
@@ -176,3 +184,77 @@ def test_inflow_per_month_and_thuis_tenzij() -> None:
     # the provider of a transfer is the new one
     assert inflow(rows, Filters(provider=OTHER)).totals["3-milieuvoorziening"] == Count(None, True)
     assert inflow(rows, Filters(provider=PROVIDER)).totals["jeugdzorg-plus"] == Count(10, False)
+
+
+def triaged(case: UUID, days: float, care_form: str) -> Any:
+    return row(TRIAGE_DECIDED, days, case, recommended_care_form=care_form)
+
+
+def placed(case: UUID, days: float, care_form: str, turns: str | None = None) -> Any:
+    data = {"provider": PROVIDER, "care_form": care_form, "turns_eighteen_in": turns}
+    return row(PLACEMENT_STARTED, days, case, **data)
+
+
+def test_recommended_versus_deployed_uses_the_advice_in_force() -> None:
+    rows = []
+    for _ in range(12):  # as advised by triage
+        case = uuid4()
+        rows += [triaged(case, 0, "gezinshuis"), placed(case, 10, "gezinshuis")]
+    for _ in range(10):  # the RET's advice overrides triage's; a later triage is not in force
+        case = uuid4()
+        rows += [
+            triaged(case, 0, "gezinshuis"),
+            row(RET_ADVICE_GIVEN, 3, case, care_form="pleegzorg"),
+        ]
+        rows += [placed(case, 10, "pleegzorg"), triaged(case, 20, "ambulant")]
+    for _ in range(11):  # deviating
+        case = uuid4()
+        rows += [triaged(case, 0, "3-milieuvoorziening"), placed(case, 10, "jeugdzorg-plus")]
+    rows += [placed(uuid4(), 10, "crisisopvang")]  # without triage
+    matrix = the_same_in_every_order(rows, lambda r: care_form_matrix(r, Filters()))
+    cells = {(c.recommended, c.deployed): c.placements for c in matrix.cells}
+    assert cells[("gezinshuis", "gezinshuis")] == Count(12, False)
+    assert cells[("pleegzorg", "pleegzorg")] == Count(10, False)
+    assert cells[("3-milieuvoorziening", "jeugdzorg-plus")] == Count(11, False)
+    assert cells[(None, "crisisopvang")] == Count(None, True)
+    assert len(cells) == 9 * 8
+    assert (matrix.placements, matrix.as_advised, matrix.deviating) == (
+        Count(34, False),
+        Count(22, False),
+        Count(11, False),
+    )
+    assert matrix.without_advice == Count(None, True)
+    assert matrix.as_advised_share == 22 / 33
+    closed = care_form_matrix(rows, Filters(care_form="jeugdzorg-plus"))
+    assert (closed.placements, closed.as_advised_share) == (Count(11, False), None)
+
+
+def test_turning_eighteen_within_six_months_without_a_plan() -> None:
+    rows = []
+    on = date(2026, 3, 31)  # 2026-03-02 is day 0; the snapshot at day 29
+    for _ in range(12):  # turning 18 in September 2026: within six months, no plan
+        rows.append(placed(uuid4(), 0, "gezinshuis", "2026-09"))
+    for _ in range(10):  # within six months, with a plan
+        case = uuid4()
+        rows += [placed(case, 0, "pleegzorg", "2026-04"), row(CONTINUITY_PLAN_RECORDED, 5, case)]
+    for _ in range(3):  # October: too far
+        rows.append(placed(uuid4(), 0, "gezinshuis", "2026-10"))
+    ended, turned, unknown = uuid4(), uuid4(), uuid4()
+    rows += [placed(ended, 0, "gezinshuis", "2026-05"), row(PLACEMENT_ENDED, 10, ended)]
+    rows += [placed(turned, 0, "gezinshuis", "2026-03")]
+    rows += [row(TURNED_EIGHTEEN, 12, turned, continuity_plan_exists=False)]
+    rows += [placed(unknown, 0, "gezinshuis")]
+    figure = the_same_in_every_order(
+        rows, lambda r: turning_eighteen(r, Filters(to_date=on), today=date(2030, 1, 1))
+    )
+    assert figure.on == on
+    assert figure.in_care == Count(26, False)
+    assert figure.birth_month_unknown == Count(None, True)
+    assert figure.turning_eighteen_soon == Count(22, False)
+    assert figure.soon_with_plan == Count(10, False)
+    assert figure.soon_without_plan == Count(12, False)
+    assert figure.turned_eighteen == Count(None, True)
+    # before the plans were recorded, the end of care and the 18th birthday
+    early = turning_eighteen(rows, Filters(), today=date(2026, 3, 4))
+    assert early.soon_without_plan == Count(24, False)
+    assert early.in_care == Count(28, False)

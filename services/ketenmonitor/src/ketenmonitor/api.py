@@ -5,8 +5,8 @@ Every count is small-cell suppressed (`figures.SMALL_CELL`). Authentication and 
 server-sent-events stream of changed figures come later (services/ketenmonitor/README.md).
 """
 
-from collections.abc import Sequence
-from datetime import date, timedelta
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
 from typing import Annotated, Protocol
 
 from fastapi import FastAPI, Query, Request
@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from jeugdketen_shared.vocabulary import CareForm, Kader
-from ketenmonitor import chain_figures, figures
+from ketenmonitor import care_figures, chain_figures, figures
 from ketenmonitor.chain_figures import FactRow
 from ketenmonitor.figures import Filters
 
@@ -111,6 +111,36 @@ class Inflow(BaseModel):
     thuis_tenzij: ThuisTenzij
 
 
+class MatrixCell(BaseModel):
+    recommended: str | None = Field(
+        description="The advice in force at the start (RET, else triage); null: none"
+    )
+    deployed: str
+    placements: Count
+
+
+class CareFormMatrix(BaseModel):
+    filters: AppliedFilters
+    placements: Count
+    as_advised: Count
+    deviating: Count = Field(description="Placed in another care form than advised")
+    without_advice: Count
+    as_advised_share: float | None = Field(description="Of the placements with advice")
+    cells: list[MatrixCell]
+
+
+class TurningEighteen(BaseModel):
+    filters: AppliedFilters
+    on: date = Field(description="The snapshot's day: `to`, or today")
+    in_care: Count
+    birth_month_unknown: Count
+    turning_eighteen_soon: Count = Field(description="Turning 18 within six months of `on`")
+    soon_with_plan: Count
+    soon_without_plan: Count = Field(description="Turning 18 soon without a continuity plan")
+    turned_eighteen: Count = Field(description="Turned 18 in care in the period")
+    turned_eighteen_without_plan: Count
+
+
 class Problem(BaseModel):
     type: str = "about:blank"
     title: str
@@ -135,7 +165,11 @@ Provider = Annotated[
 PROBLEMS = {400: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}}}
 
 
-def create_api(source: FigureSource) -> FastAPI:
+def amsterdam_today() -> date:
+    return datetime.now(chain_figures.AMSTERDAM).date()
+
+
+def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today) -> FastAPI:
     app = FastAPI(
         title="jeugdketen ketenmonitor: the chain's figures",
         version="1.0.0",
@@ -274,6 +308,84 @@ def create_api(source: FigureSource) -> FastAPI:
                 away_from_home=_count(home.away_from_home),
                 at_home_share=home.at_home_share,
             ),
+        )
+
+    @app.get(
+        "/v1/care-form-matrix",
+        summary="Recommended (triage, RET) versus deployed care form, per placement start",
+        description=care_figures.care_form_matrix.__doc__,
+        response_model=CareFormMatrix,
+        responses=PROBLEMS,  # type: ignore[arg-type]
+    )
+    async def care_form_matrix(
+        from_: FromDate = None,
+        to: ToDate = None,
+        gemeente: Gemeente = None,
+        kader: KaderFilter = None,
+        care_form: CareFormFilter = None,
+        provider: Provider = None,
+    ) -> CareFormMatrix | JSONResponse:
+        filters = _filters(from_, to, gemeente, kader, care_form, provider)
+        if (rejected := _invalid_period(filters)) is not None:
+            return rejected
+        rows = await source.facts_of(
+            (
+                care_figures.TRIAGE_DECIDED,
+                care_figures.RET_ADVICE_GIVEN,
+                chain_figures.PLACEMENT_STARTED,
+            )
+        )
+        matrix = care_figures.care_form_matrix(rows, filters)
+        return CareFormMatrix(
+            filters=_applied(filters),
+            placements=_count(matrix.placements),
+            as_advised=_count(matrix.as_advised),
+            deviating=_count(matrix.deviating),
+            without_advice=_count(matrix.without_advice),
+            as_advised_share=matrix.as_advised_share,
+            cells=[
+                MatrixCell(
+                    recommended=c.recommended, deployed=c.deployed, placements=_count(c.placements)
+                )
+                for c in matrix.cells
+            ],
+        )
+
+    @app.get(
+        "/v1/turning-eighteen",
+        summary="18-/18+: youths in care turning 18 within six months without a continuity plan",
+        description=care_figures.turning_eighteen.__doc__,
+        response_model=TurningEighteen,
+        responses=PROBLEMS,  # type: ignore[arg-type]
+    )
+    async def turning_eighteen(
+        from_: FromDate = None,
+        to: ToDate = None,
+        gemeente: Gemeente = None,
+        kader: KaderFilter = None,
+    ) -> TurningEighteen | JSONResponse:
+        filters = _filters(from_, to, gemeente, kader)
+        if (rejected := _invalid_period(filters)) is not None:
+            return rejected
+        rows = await source.facts_of(
+            (
+                chain_figures.PLACEMENT_STARTED,
+                chain_figures.PLACEMENT_ENDED,
+                care_figures.CONTINUITY_PLAN_RECORDED,
+                care_figures.TURNED_EIGHTEEN,
+            )
+        )
+        figure = care_figures.turning_eighteen(rows, filters, today())
+        return TurningEighteen(
+            filters=_applied(filters),
+            on=figure.on,
+            in_care=_count(figure.in_care),
+            birth_month_unknown=_count(figure.birth_month_unknown),
+            turning_eighteen_soon=_count(figure.turning_eighteen_soon),
+            soon_with_plan=_count(figure.soon_with_plan),
+            soon_without_plan=_count(figure.soon_without_plan),
+            turned_eighteen=_count(figure.turned_eighteen),
+            turned_eighteen_without_plan=_count(figure.turned_eighteen_without_plan),
         )
 
     return app
