@@ -13,6 +13,8 @@ import pytest
 
 from jeugdketen_shared.contracts import plaatsing, toegang, triage
 from jeugdketen_shared.vocabulary import CareForm
+from ketenmonitor.main import build_projection
+from ketenmonitor.rebuild import rebuild
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import (
     Published,
@@ -235,6 +237,78 @@ async def published_in_reverse(platform: IsolatedPlatform, events: list[Publishe
             await wait_projected(platform, projected)
 
 
+def routes(platform: IsolatedPlatform, youths: int, seed: int) -> list[Published]:
+    """Youths referred, helped locally or placed and ended, some referred again later."""
+    rng = random.Random(seed)
+    events: list[Published] = []
+
+    def publish(service: str, data: Any) -> None:
+        events.append(as_published(platform, service, data))
+
+    def after(moment: datetime, max_days: int) -> datetime:
+        return moment + timedelta(seconds=rng.randrange(1, max_days * 86_400))
+
+    for _ in range(youths):
+        youth, gemeente = secrets.token_hex(32), rng.choice(GEMEENTEN)
+        moment = after(START, 200)
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            case = uuid4()
+            common = {"case_id": case, "youth_pseudonym": youth, "gemeente_code": gemeente}
+            publish(
+                "toegang",
+                toegang.ReferralReceived(
+                    **common, occurred_at=moment, verwijzer="huisarts", kader="vrijwillig"
+                ),
+            )
+            decided = after(moment, 30)
+            local = rng.random() < 0.3
+            publish(
+                "toegang",
+                toegang.ToegangDecided(
+                    **common,
+                    occurred_at=decided,
+                    decision="lokale-basishulp" if local else "gezamenlijke-triage",
+                    kader="vrijwillig",
+                ),
+            )
+            moment = decided
+            if not local:
+                if rng.random() < 0.2:
+                    break  # still waiting
+                moment = after(decided, 120)
+                publish(
+                    "plaatsing",
+                    plaatsing.PlacementStarted(
+                        **common,
+                        occurred_at=moment,
+                        provider=PROVIDERS[0],
+                        care_form="pleegzorg",
+                        location_gemeente_code=gemeente,
+                        recommended_care_form="pleegzorg",
+                        advice_binding=False,
+                        deviates_from_advice=False,
+                        deviation_reason=None,
+                        crisis_without_triage=False,
+                    ),
+                )
+                if rng.random() < 0.2:
+                    break  # still in care
+                moment = after(moment, 300)
+                publish(
+                    "plaatsing",
+                    plaatsing.PlacementEnded(
+                        case_id=case,
+                        youth_pseudonym=youth,
+                        occurred_at=moment,
+                        provider=PROVIDERS[0],
+                        care_form="pleegzorg",
+                        reason="volgens-plan",
+                    ),
+                )
+            moment = after(moment, 600)  # the next referral, if any
+    return events
+
+
 # --- the reference computations -----------------------------------------------------------------
 
 
@@ -408,6 +482,45 @@ def reference_turning_eighteen(events: list[Published], on: date, since: date) -
     }
 
 
+def reference_time_in_chain(events: list[Published], from_: date, to: date) -> dict[str, Any]:
+    known = facts(events)
+    referred = {c: (a, d["youth_pseudonym"]) for k, c, a, d in known if k == "referral-received"}
+    placed = {c: a for k, c, a, _ in known if k == "placement-started"}
+    left: dict[UUID, datetime] = {}
+    for kind, case, at, data in known:
+        if kind == "placement-ended" or data.get("decision") == "lokale-basishulp":
+            assert case is not None
+            left[case] = min(left.get(case, at), at)
+
+    def stats(values: list[timedelta]) -> dict[str, Any]:
+        values.sort()
+        n = len(values)
+        if n < SMALL_CELL:
+            return {"count": None, "p50": None, "p90": None, "max": None}
+
+        def rank(p: int) -> float:
+            return values[max(-(-p * n // 100), 1) - 1].total_seconds() / 86_400
+
+        return {"count": n, "p50": rank(50), "p90": rank(90), "max": rank(100)}
+
+    gone = [(c, at) for c, at in left.items() if from_ <= day(at) <= to]
+    back = sum(
+        1
+        for c, at in gone
+        if any(
+            y == referred[c][1] and at < again <= at + timedelta(days=365)
+            for again, y in referred.values()
+        )
+    )
+    return {
+        "route": stats([a - referred[c][0] for c, a in placed.items() if from_ <= day(a) <= to]),
+        "time_in_chain": stats([at - referred[c][0] for c, at in gone]),
+        "left": cell(len(gone)),
+        "re_entered": cell(back),
+        "re_entry_share": back / len(gone) if min(back, len(gone) - back) >= SMALL_CELL else None,
+    }
+
+
 # --- the tests ----------------------------------------------------------------------------------
 
 
@@ -474,3 +587,38 @@ async def test_youths_turning_eighteen_without_a_continuity_plan(
         del figure["filters"]
         assert figure == reference_turning_eighteen(events, on, since=date(2025, 1, 1))
         assert figure["soon_without_plan"]["value"], "the events show youths at risk"
+
+
+async def test_route_time_in_chain_and_re_entry_also_after_a_rebuild(
+    platform: IsolatedPlatform,
+) -> None:
+    events = routes(platform, youths=500, seed=59)
+    await published_in_reverse(platform, events)
+
+    async def figure() -> dict[str, Any]:
+        body = await get(
+            platform, "/v1/time-in-chain", **{"from": "2025-03-01", "to": "2026-06-30"}
+        )
+        return {
+            "route": lead(body["route"]),
+            "time_in_chain": lead(body["time_in_chain"]),
+            "left": body["left"],
+            "re_entered": body["re_entered"],
+            "re_entry_share": body["re_entry_share"],
+        }
+
+    expected = reference_time_in_chain(events, date(2025, 3, 1), date(2026, 6, 30))
+    assert await figure() == expected
+    assert expected["re_entry_share"] is not None
+    # a rebuild replays every fact: the figures from facts come out the same
+    await rebuild(build_projection(platform.settings()), show_progress=False)
+    assert await figure() == expected
+
+
+def lead(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "count": body["count"]["value"],
+        "p50": body["p50_days"],
+        "p90": body["p90_days"],
+        "max": body["max_days"],
+    }

@@ -93,6 +93,7 @@ async def test_bad_queries_are_problems() -> None:
         "/v1/inflow",
         "/v1/care-form-matrix",
         "/v1/turning-eighteen",
+        "/v1/time-in-chain",
     }
 
 

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from jeugdketen_shared.vocabulary import CareForm, Kader
-from ketenmonitor import care_figures, chain_figures, figures
+from ketenmonitor import care_figures, chain_figures, figures, route_figures
 from ketenmonitor.chain_figures import FactRow
 from ketenmonitor.figures import Filters
 
@@ -139,6 +139,15 @@ class TurningEighteen(BaseModel):
     soon_without_plan: Count = Field(description="Turning 18 soon without a continuity plan")
     turned_eighteen: Count = Field(description="Turned 18 in care in the period")
     turned_eighteen_without_plan: Count
+
+
+class TimeInChain(BaseModel):
+    filters: AppliedFilters
+    route: LeadTime = Field(description="First referral to first placement start, per case")
+    time_in_chain: LeadTime = Field(description="First referral to leaving, per case")
+    left: Count = Field(description="Cases that left the chain in the period")
+    re_entered: Count = Field(description="Of them, youths referred again within 12 months")
+    re_entry_share: float | None
 
 
 class Problem(BaseModel):
@@ -386,6 +395,41 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
             soon_without_plan=_count(figure.soon_without_plan),
             turned_eighteen=_count(figure.turned_eighteen),
             turned_eighteen_without_plan=_count(figure.turned_eighteen_without_plan),
+        )
+
+    @app.get(
+        "/v1/time-in-chain",
+        summary="Doorlooptijd of the whole route, time in the chain, re-entry within 12 months",
+        description=route_figures.route.__doc__,
+        response_model=TimeInChain,
+        responses=PROBLEMS,  # type: ignore[arg-type]
+    )
+    async def time_in_chain(
+        from_: FromDate = None,
+        to: ToDate = None,
+        gemeente: Gemeente = None,
+        kader: KaderFilter = None,
+    ) -> TimeInChain | JSONResponse:
+        filters = _filters(from_, to, gemeente, kader)
+        if (rejected := _invalid_period(filters)) is not None:
+            return rejected
+        rows = await source.facts_of(
+            (
+                route_figures.REFERRAL_RECEIVED,
+                route_figures.TOEGANG_DECIDED,
+                route_figures.REFERRAL_WITHDRAWN,
+                chain_figures.PLACEMENT_STARTED,
+                chain_figures.PLACEMENT_ENDED,
+            )
+        )
+        figure = route_figures.route(rows, filters)
+        return TimeInChain(
+            filters=_applied(filters),
+            route=_lead_time(figure.route),
+            time_in_chain=_lead_time(figure.time_in_chain),
+            left=_count(figure.left),
+            re_entered=_count(figure.re_entered),
+            re_entry_share=figure.re_entry_share,
         )
 
     return app
