@@ -11,16 +11,20 @@ import contextlib
 import signal
 from collections.abc import AsyncIterator
 
+import asyncpg
 import structlog
+from fastapi import APIRouter
 
 from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.logs import configure_logging
 from jeugdketen_shared.outbox import OutboxRelay
+from jeugdketen_shared.permissions import load_partners
 from jeugdketen_shared.service import event_store_environment, running_producer, serving_http
 from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor import alert_store, store
 from ketenmonitor.alert_application import PUBLISHED_EVENT_CLASSES, Alerts, as_contract
 from ketenmonitor.alerts import load_rules
+from ketenmonitor.alerts_api import TableAlertIndex, create_alerts_router
 from ketenmonitor.api import create_api
 from ketenmonitor.projection import SOURCE_SERVICES, Projection
 from ketenmonitor.rebuild import rebuild
@@ -105,13 +109,29 @@ async def rebuild_and_recompute_stages(settings: ServiceSettings, clock: Clock) 
     return replayed
 
 
+def build_alerts_router(
+    settings: ServiceSettings, pool: asyncpg.Pool, alerts: Alerts, clock: Clock | None = None
+) -> APIRouter:
+    """The werkgroep's `/v1/alerts`: assignable to the partners of the registry."""
+    return create_alerts_router(
+        alerts,
+        TableAlertIndex(pool),
+        [partner.id for partner in load_partners(settings.partners_file)],
+        clock or SystemClock(),
+    )
+
+
 @contextlib.asynccontextmanager
 async def serving_api(settings: ServiceSettings) -> AsyncIterator[None]:
     pool = await store.create_pool(settings.database_url, settings.database_schema)
+    alerts = build_alerts(settings)
     try:
-        async with serving_http("ketenmonitor", create_api(store.TableFigures(pool)), settings):
+        app = create_api(store.TableFigures(pool))
+        app.include_router(build_alerts_router(settings, pool, alerts))
+        async with serving_http("ketenmonitor", app, settings):
             yield
     finally:
+        alerts.close()
         await pool.close()
 
 

@@ -1,0 +1,447 @@
+"""The werkgroep's HTTP API over the stagnation alerts, following the API Design Rules: `/v1`,
+plural nouns, errors as `application/problem+json` (RFC 9457) with a machine-readable `reason`.
+
+- `GET /v1/alerts`: the alerts, filtered by rule, gemeente, severity, status and when raised,
+  newest first, paginated (`limit`, `offset`).
+- `GET /v1/alerts/{id}`: one alert, its audit history (who did what when: the aggregate's
+  events) and its case's timeline from the projection's facts (pseudonymised fields only).
+- `POST /v1/alerts/{id}/acknowledgements`, `/comments`, `/assignments`, `/resolutions`: the
+  werkgroep's actions, each recorded with who (the `Jeugdketen-Gebruiker` header) and when.
+
+Who acts is, until authentication and roles arrive (issue 7), the name the caller sends in the
+`Jeugdketen-Gebruiker` header; without it: 401. A refusal of the domain answers 404 (unknown
+alert), 409 (the alert's state forbids it) or 422 (the request's content), with the refusal's
+reason.
+"""
+
+import asyncio
+import json
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Literal, Protocol
+from uuid import UUID
+
+import asyncpg
+from eventsourcing.persistence import IntegrityError
+from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
+
+from jeugdketen_shared.clock import Clock
+from jeugdketen_shared.refusal import Refusal
+from ketenmonitor import alert_domain
+from ketenmonitor.alert_application import Alerts, UnknownAlert
+from ketenmonitor.alert_domain import MAX_COMMENT_LENGTH, Alert, ResolutionReason, Status
+from ketenmonitor.alerts import Severity
+from ketenmonitor.facts import PREFIX
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+USER_HEADER = "Jeugdketen-Gebruiker"
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+REFUSAL_STATUS: dict[type[Refusal], int] = {
+    UnknownAlert: 404,
+    alert_domain.AlertClosed: 409,
+    alert_domain.AlertAlreadyAcknowledged: 409,
+    alert_domain.EmptyComment: 422,
+    alert_domain.InvalidPartner: 422,
+    alert_domain.NoActor: 401,
+}
+
+
+# --- the rows behind the API: the `alerts` and `facts` tables, or a fake ---------------------
+
+
+@dataclass(frozen=True)
+class AlertFilters:
+    rule: str | None = None
+    gemeente_code: str | None = None
+    severity: str | None = None
+    raised_after: datetime | None = None
+    raised_before: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TimelineRow:
+    type: str
+    occurred_at: datetime
+    data: dict[str, Any]
+
+
+class AlertIndex(Protocol):
+    """The ids of the alerts matching the filters, newest first; and a case's facts."""
+
+    async def alert_ids(self, filters: AlertFilters) -> list[UUID]: ...
+
+    async def timeline(self, case_id: UUID) -> list[TimelineRow]: ...
+
+
+class TableAlertIndex:
+    """The `alerts` index the sweeper writes and the projection's `facts` (asyncpg)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def alert_ids(self, filters: AlertFilters) -> list[UUID]:
+        rows = await self.pool.fetch(
+            """
+            SELECT alert_id FROM alerts
+            WHERE ($1::text IS NULL OR rule = $1)
+              AND ($2::text IS NULL OR gemeente_code = $2)
+              AND ($3::text IS NULL OR severity = $3)
+              AND ($4::timestamptz IS NULL OR raised_at >= $4)
+              AND ($5::timestamptz IS NULL OR raised_at < $5)
+            ORDER BY raised_at DESC, alert_id
+            """,
+            filters.rule,
+            filters.gemeente_code,
+            filters.severity,
+            filters.raised_after,
+            filters.raised_before,
+        )
+        return [UUID(str(row["alert_id"])) for row in rows]
+
+    async def timeline(self, case_id: UUID) -> list[TimelineRow]:
+        rows = await self.pool.fetch(
+            """
+            SELECT type, occurred_at,
+                   jsonb_build_object('youth_pseudonym', data->>'youth_pseudonym',
+                                      'gemeente_code', data->>'gemeente_code',
+                                      'care_form', data->>'care_form') AS data
+            FROM facts WHERE case_id = $1 ORDER BY occurred_at, recorded_at, id
+            """,
+            case_id,
+        )
+        return [
+            TimelineRow(type=row["type"], occurred_at=row["occurred_at"], data=_json(row["data"]))
+            for row in rows
+        ]
+
+
+def _json(value: object) -> dict[str, Any]:
+    loaded = json.loads(value) if isinstance(value, str) else value
+    return dict(loaded) if isinstance(loaded, dict) else {}
+
+
+# --- the representations -----------------------------------------------------------------------
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with a machine-readable reason."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    reason: str
+
+
+class AlertSummary(BaseModel):
+    id: UUID
+    case_id: UUID
+    rule: str
+    severity: str
+    title: str
+    text: str = Field(description="The alert in one Dutch sentence")
+    gemeente_code: str | None
+    status: Status
+    assigned_to: str | None = Field(description="The partner the alert is assigned to")
+    started_at: datetime = Field(description="When the stage began (event time)")
+    deadline_at: datetime
+    raised_at: datetime
+
+
+class AlertPage(BaseModel):
+    items: list[AlertSummary]
+    total: int = Field(description="Alerts matching the filters, over all pages")
+    limit: int
+    offset: int
+
+
+class HistoryEntry(BaseModel):
+    """One event of the alert: who did what when."""
+
+    action: Literal["raised", "acknowledged", "commented", "assigned", "resolved", "auto-resolved"]
+    by: str
+    at: datetime
+    comment: str | None = None
+    partner: str | None = None
+    reason: ResolutionReason | None = None
+    explanation: str | None = None
+    stage_closed_at: datetime | None = None
+
+
+class TimelineEntry(BaseModel):
+    """One event of the case, pseudonymised: no name, no BSN, only these fields."""
+
+    type: str = Field(description="The event type, without `nl.jeugdketen.`")
+    occurred_at: datetime
+    youth_pseudonym: str | None = None
+    gemeente_code: str | None = None
+    care_form: str | None = None
+
+
+class AlertDetail(AlertSummary):
+    history: list[HistoryEntry]
+    timeline: list[TimelineEntry]
+
+
+class CommentBody(BaseModel):
+    text: str = Field(
+        min_length=1, max_length=MAX_COMMENT_LENGTH, description="Vrije tekst van de werkgroep"
+    )
+
+
+class AssignmentBody(BaseModel):
+    partner: str = Field(min_length=1, max_length=200, description="A partner id (partners.toml)")
+
+
+class ResolutionBody(BaseModel):
+    reason: ResolutionReason
+    explanation: str | None = Field(default=None, max_length=MAX_COMMENT_LENGTH)
+
+
+# --- problems ------------------------------------------------------------------------------------
+
+
+class ApiProblem(Exception):
+    def __init__(self, status: int, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.reason, self.detail = status, reason, detail
+
+
+def problem(status: int, reason: str, detail: str) -> JSONResponse:
+    body = Problem(title=reason.replace("-", " "), status=status, detail=detail, reason=reason)
+    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_CONTENT_TYPE)
+
+
+class ProblemRoute(APIRoute):
+    """Answers this router's failures as problem+json whatever the app's own handlers do:
+    invalid query 400, invalid body 422, refusals by their reason."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except ApiProblem as error:
+                return problem(error.status, error.reason, error.detail)
+            except Refusal as refusal:
+                status = REFUSAL_STATUS.get(type(refusal), 422)
+                return problem(status, refusal.reason, refusal.detail)
+            except IntegrityError:
+                return problem(
+                    409, "concurrent-change", "Het signaal is tegelijk gewijzigd; probeer opnieuw."
+                )
+            except RequestValidationError as error:
+                in_body = any(e["loc"][:1] == ("body",) for e in error.errors())
+                detail = "; ".join(
+                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()
+                )
+                if in_body:
+                    return problem(422, "invalid-body", detail)
+                return problem(400, "invalid-query", detail)
+
+        return handle
+
+
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    status: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}}
+    for status in (400, 401, 404, 409, 422)
+}
+
+
+# --- the router ----------------------------------------------------------------------------------
+
+
+def _summary(alert: Alert) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "case_id": alert.case_id,
+        "rule": alert.rule,
+        "severity": alert.severity,
+        "title": alert.title,
+        "text": alert.text,
+        "gemeente_code": alert.gemeente_code,
+        "status": alert.status,
+        "assigned_to": alert.assigned_to,
+        "started_at": alert.started_at,
+        "deadline_at": alert.deadline_at,
+        "raised_at": alert.raised_at,
+    }
+
+
+def create_alerts_router(
+    alerts: Alerts, index: AlertIndex, partner_ids: Sequence[str], clock: Clock
+) -> APIRouter:
+    """The werkgroep's alerts API; `partner_ids` are those an alert may be assigned to."""
+    partners = frozenset(partner_ids)
+    router = APIRouter(prefix="/v1/alerts", tags=["alerts"], route_class=ProblemRoute)
+
+    def user(gebruiker: str | None) -> str:
+        if gebruiker is None or not gebruiker.strip():
+            raise ApiProblem(
+                401, "unauthenticated", f"Noem in de header {USER_HEADER} wie deze actie uitvoert."
+            )
+        return gebruiker.strip()
+
+    async def load(alert_id: UUID) -> Alert:
+        return await asyncio.to_thread(alerts.get, alert_id)
+
+    def detail(alert: Alert, timeline: Sequence[TimelineRow]) -> AlertDetail:
+        return AlertDetail(
+            **_summary(alert),
+            history=[HistoryEntry.model_validate(entry) for entry in alert.history],
+            timeline=[
+                TimelineEntry(
+                    type=row.type.removeprefix(PREFIX),
+                    occurred_at=row.occurred_at,
+                    youth_pseudonym=row.data.get("youth_pseudonym"),
+                    gemeente_code=row.data.get("gemeente_code"),
+                    care_form=row.data.get("care_form"),
+                )
+                for row in timeline
+            ],
+        )
+
+    async def opened(alert: Alert) -> AlertDetail:
+        return detail(alert, await index.timeline(alert.case_id))
+
+    Gebruiker = Annotated[
+        str | None,
+        Header(
+            alias=USER_HEADER,
+            description="Who acts (required; real authentication and roles come with issue 7)",
+        ),
+    ]
+
+    @router.get(
+        "",
+        summary="The alerts, filtered and paginated",
+        response_model=AlertPage,
+        responses=PROBLEMS,
+    )
+    async def list_alerts(
+        rule: str | None = None,
+        gemeente: Annotated[str | None, Query(description="CBS code, e.g. GM0153")] = None,
+        severity: Severity | None = None,
+        status: Annotated[list[Status] | None, Query(description="One or more")] = None,
+        raised_after: Annotated[datetime | None, Query(description="Raised at or after")] = None,
+        raised_before: Annotated[datetime | None, Query(description="Raised before")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> AlertPage:
+        for moment in (raised_after, raised_before):
+            if moment is not None and moment.tzinfo is None:
+                raise ApiProblem(400, "invalid-query", "a moment needs its UTC offset")
+        ids = await index.alert_ids(
+            AlertFilters(
+                rule=rule,
+                gemeente_code=gemeente,
+                severity=severity.value if severity else None,
+                raised_after=raised_after,
+                raised_before=raised_before,
+            )
+        )
+        if status:
+            # the status lives in the event store, not in the index: look at each alert
+            wanted = set(status)
+            found = [
+                a for a in await asyncio.to_thread(_get_all, alerts, ids) if a.status in wanted
+            ]
+            total, page = len(found), found[offset : offset + limit]
+        else:
+            total = len(ids)
+            page = await asyncio.to_thread(_get_all, alerts, ids[offset : offset + limit])
+        return AlertPage(
+            items=[AlertSummary(**_summary(a)) for a in page],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
+
+    @router.get(
+        "/{alert_id}",
+        summary="One alert with its audit and its case's timeline",
+        response_model=AlertDetail,
+        responses=PROBLEMS,
+    )
+    async def get_alert(alert_id: UUID) -> AlertDetail:
+        return await opened(await load(alert_id))
+
+    @router.post(
+        "/{alert_id}/acknowledgements",
+        summary="Take the alert up (in behandeling)",
+        status_code=201,
+        response_model=AlertDetail,
+        responses=PROBLEMS,
+    )
+    async def acknowledge(alert_id: UUID, gebruiker: Gebruiker = None) -> AlertDetail:
+        by = user(gebruiker)
+        alert = await asyncio.to_thread(alerts.acknowledge, alert_id, by, clock.now())
+        return await opened(alert)
+
+    @router.post(
+        "/{alert_id}/comments",
+        summary="Comment on the alert (free Dutch text)",
+        status_code=201,
+        response_model=AlertDetail,
+        responses=PROBLEMS,
+    )
+    async def comment(
+        alert_id: UUID, body: Annotated[CommentBody, Body()], gebruiker: Gebruiker = None
+    ) -> AlertDetail:
+        by = user(gebruiker)
+        alert = await asyncio.to_thread(alerts.comment, alert_id, by, clock.now(), body.text)
+        return await opened(alert)
+
+    @router.post(
+        "/{alert_id}/assignments",
+        summary="Assign the alert to a chain partner",
+        status_code=201,
+        response_model=AlertDetail,
+        responses=PROBLEMS,
+    )
+    async def assign(
+        alert_id: UUID, body: Annotated[AssignmentBody, Body()], gebruiker: Gebruiker = None
+    ) -> AlertDetail:
+        by = user(gebruiker)
+        if body.partner not in partners:
+            raise ApiProblem(
+                422, "unknown-partner", f"{body.partner!r} is geen ketenpartner in het register."
+            )
+        alert = await asyncio.to_thread(alerts.assign, alert_id, by, clock.now(), body.partner)
+        return await opened(alert)
+
+    @router.post(
+        "/{alert_id}/resolutions",
+        summary="Resolve the alert with a reason",
+        status_code=201,
+        response_model=AlertDetail,
+        responses=PROBLEMS,
+    )
+    async def resolve(
+        alert_id: UUID, body: Annotated[ResolutionBody, Body()], gebruiker: Gebruiker = None
+    ) -> AlertDetail:
+        by = user(gebruiker)
+        alert = await asyncio.to_thread(
+            alerts.resolve, alert_id, by, clock.now(), body.reason, body.explanation
+        )
+        return await opened(alert)
+
+    return router
+
+
+def _get_all(alerts: Alerts, ids: Sequence[UUID]) -> list[Alert]:
+    found = []
+    for alert_id in ids:
+        try:
+            found.append(alerts.get(alert_id))
+        except UnknownAlert:
+            continue  # indexed but not (yet) readable: not listed
+    return found
