@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 import structlog
+from eventsourcing.persistence import IntegrityError
 
 from jeugdketen_shared.clock import Clock
 from ketenmonitor import alert_store
@@ -79,12 +80,19 @@ class Sweeper:
             )
         resolved = 0
         for closed in await alert_store.closed_alerted_stages(connection):
-            if await asyncio.to_thread(
-                self.alerts.auto_resolve,
-                alert_id(closed.case_id, closed.rule),
-                now,
-                closed.closed_at,
-            ):
+            try:
+                auto_resolved = await asyncio.to_thread(
+                    self.alerts.auto_resolve,
+                    alert_id(closed.case_id, closed.rule),
+                    now,
+                    closed.closed_at,
+                )
+            except IntegrityError:
+                # a werkgroep action saved the alert at the same moment: the next sweep, a
+                # quarter of a second on, sees that action and resolves after it
+                log.info("alert changed meanwhile; resolving next sweep", rule=closed.rule)
+                continue
+            if auto_resolved:
                 resolved += 1
                 log.info("alert auto-resolved", rule=closed.rule, case_id=str(closed.case_id))
             await alert_store.mark_alert_closed(connection, closed, now)
