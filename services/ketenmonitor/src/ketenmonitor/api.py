@@ -7,7 +7,7 @@ server-sent-events stream of changed figures come later (services/ketenmonitor/R
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -171,7 +171,9 @@ Provider = Annotated[
     str | None, Query(pattern=r"^\d{8}$", description="KvK number of the provider")
 ]
 
-PROBLEMS = {400: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}}}
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}}
+}
 
 
 def amsterdam_today() -> date:
@@ -197,7 +199,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         "/v1/lead-times",
         summary="Lead times per stage transition, by event time",
         response_model=LeadTimes,
-        responses=PROBLEMS,  # type: ignore[arg-type]
+        responses=PROBLEMS,
     )
     async def lead_times(
         from_: FromDate = None,
@@ -220,7 +222,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         "/v1/stepping-stones",
         summary="Transfers per placed youth, and the share placed right the first time",
         response_model=SteppingStones,
-        responses=PROBLEMS,  # type: ignore[arg-type]
+        responses=PROBLEMS,
     )
     async def stepping_stones(
         from_: FromDate = None,
@@ -247,7 +249,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         summary="Waiting lists against capacity per care form and provider; brandhaarden",
         description=chain_figures.waiting_against_capacity.__doc__,
         response_model=Capacity,
-        responses=PROBLEMS,  # type: ignore[arg-type]
+        responses=PROBLEMS,
     )
     async def capacity(
         from_: FromDate = None,
@@ -289,7 +291,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         summary="Inflow into jeugdzorg plus and 3-milieu per month; thuis-tenzij share",
         description=chain_figures.entries.__doc__,
         response_model=Inflow,
-        responses=PROBLEMS,  # type: ignore[arg-type]
+        responses=PROBLEMS,
     )
     async def inflow(
         from_: FromDate = None,
@@ -324,7 +326,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         summary="Recommended (triage, RET) versus deployed care form, per placement start",
         description=care_figures.care_form_matrix.__doc__,
         response_model=CareFormMatrix,
-        responses=PROBLEMS,  # type: ignore[arg-type]
+        responses=PROBLEMS,
     )
     async def care_form_matrix(
         from_: FromDate = None,
@@ -365,7 +367,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         summary="18-/18+: youths in care turning 18 within six months without a continuity plan",
         description=care_figures.turning_eighteen.__doc__,
         response_model=TurningEighteen,
-        responses=PROBLEMS,  # type: ignore[arg-type]
+        responses=PROBLEMS,
     )
     async def turning_eighteen(
         from_: FromDate = None,
@@ -402,7 +404,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         summary="Doorlooptijd of the whole route, time in the chain, re-entry within 12 months",
         description=route_figures.route.__doc__,
         response_model=TimeInChain,
-        responses=PROBLEMS,  # type: ignore[arg-type]
+        responses=PROBLEMS,
     )
     async def time_in_chain(
         from_: FromDate = None,
