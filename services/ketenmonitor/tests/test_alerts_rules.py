@@ -1,6 +1,6 @@
 """Stagnation rules: deadlines in dagen, werkdagen (Dutch holidays) and weken; open stages."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 from zoneinfo import ZoneInfo
 
@@ -10,10 +10,15 @@ from jeugdketen_shared.clock import ControllableClock
 from ketenmonitor.alerts import (
     Basis,
     InvalidRules,
+    Kind,
+    Rule,
+    Stage,
     Unit,
+    add_months,
     add_werkdagen,
     alert_id,
     deadline,
+    eighteenth_birthday,
     load_rules,
     open_stages,
     parse_rules,
@@ -124,3 +129,146 @@ def test_one_alert_id_per_case_and_rule() -> None:
     assert alert_id(case, "a") == alert_id(case, "a")
     assert alert_id(case, "a") != alert_id(case, "b")
     assert alert_id(case, "a") != alert_id(uuid4(), "a")
+
+
+# --- condition rules: stepping stones and 18-/18+ ---------------------------------------------
+
+TRANSFERRED = "plaatsing.transferred"
+STARTED = "plaatsing.placement-started"
+ENDED = "plaatsing.placement-ended"
+PLAN = "plaatsing.continuity-plan-recorded"
+TURNED = "plaatsing.turned-eighteen"
+
+
+def rule_named(name: str) -> list[Rule]:
+    return [rule for rule in load_rules() if rule.name == name]
+
+
+def test_the_condition_rules_are_the_regions_choices_from_the_domain() -> None:
+    rules = {rule.name: rule for rule in load_rules()}
+    stepping = rules["stepping-stone"]
+    assert (stepping.kind, stepping.threshold, stepping.window_months, stepping.basis) == (
+        Kind.STEPPING_STONE,
+        3,
+        12,
+        Basis.KEUZE,
+    )
+    assert "DOMAIN.md" in stepping.source
+    eighteen = rules["turning-eighteen-without-continuity-plan"]
+    assert (eighteen.kind, eighteen.months_before, eighteen.basis) == (
+        Kind.TURNING_EIGHTEEN,
+        6,
+        Basis.KEUZE,
+    )
+    assert eighteen.closes == {PLAN, ENDED, TURNED}
+    assert "DOMAIN.md" in eighteen.source
+
+
+def test_condition_rules_need_their_own_keys() -> None:
+    stepping = {
+        "name": "s",
+        "kind": "stepping-stone",
+        "title": "S",
+        "start": TRANSFERRED,
+        "closes": [ENDED],
+        "threshold": 3,
+        "window_months": 12,
+        "severity": "midden",
+        "basis": "keuze",
+    }
+    assert parse_rules({"rule": [stepping]})[0].threshold == 3
+    for broken in ({"threshold": 0}, {"window_months": 0}, {"kind": "anders"}):
+        with pytest.raises(InvalidRules):
+            parse_rules({"rule": [stepping | broken]})
+    with pytest.raises(InvalidRules):
+        parse_rules({"rule": [{k: v for k, v in stepping.items() if k != "threshold"}]})
+
+
+def test_months_keep_the_day_or_take_the_months_last() -> None:
+    assert add_months(date(2026, 3, 1), -6) == date(2025, 9, 1)
+    assert add_months(date(2026, 8, 31), -6) == date(2026, 2, 28)
+    assert add_months(date(2025, 12, 15), 1) == date(2026, 1, 15)
+    assert eighteenth_birthday("2027-03") == at(2027, 3, 1)
+    assert eighteenth_birthday("maart") is None
+
+
+def test_a_third_transfer_within_twelve_months_is_due_at_once() -> None:
+    rules = rule_named("stepping-stone")
+    case = uuid4()
+    first, second, third = at(2025, 1, 10, 9), at(2025, 6, 1, 9), at(2026, 1, 10, 9)
+    clock = ControllableClock(third - timedelta(seconds=1))
+    two = [(TRANSFERRED, first), (TRANSFERRED, second)]
+    assert stages_of(case, two, rules) == []  # two transfers flag nothing
+    events = [*two, (TRANSFERRED, third)]
+    assert open_stages(case, events, rules, clock) == [
+        (Stage(case, "stepping-stone", third, third, None), False)
+    ]
+    clock.advance(timedelta(seconds=1))
+    [(stage, overdue)] = open_stages(case, list(reversed(events)), rules, clock)
+    assert overdue
+    assert stage.deadline_at == stage.started_at == third
+    # a fourth transfer changes nothing: the stage (and its one alert) stays the third's
+    [stage] = stages_of(case, [*events, (TRANSFERRED, at(2026, 2, 1))], rules)
+    assert stage.started_at == third
+
+
+def test_transfers_spread_over_more_than_twelve_months_flag_nothing_until_they_crowd() -> None:
+    rules = rule_named("stepping-stone")
+    case = uuid4()
+    spread = [at(2024, 1, 1), at(2024, 9, 1), at(2025, 3, 1)]  # 14 months from first to third
+    assert stages_of(case, [(TRANSFERRED, t) for t in spread], rules) == []
+    # a fourth within 12 months of the second and third: the second window holds three
+    crowded = [*spread, at(2025, 8, 1)]
+    [stage] = stages_of(case, [(TRANSFERRED, t) for t in crowded], rules)
+    assert stage.started_at == at(2025, 8, 1)
+    # a late transfer that occurred earlier moves the start to the moment three first crowded
+    late = at(2024, 5, 1)
+    [stage] = stages_of(case, [(TRANSFERRED, t) for t in [*crowded, late]], rules)
+    assert stage.started_at == at(2024, 9, 1)
+
+
+def test_the_end_of_care_closes_a_stepping_stone_whatever_the_order_of_arrival() -> None:
+    rules = rule_named("stepping-stone")
+    case = uuid4()
+    transfers = [(TRANSFERRED, at(2025, m, 1)) for m in (2, 4, 6)]
+    ended = (ENDED, at(2025, 9, 1))
+    for events in ([*transfers, ended], [ended, *transfers]):
+        [stage] = stages_of(case, events, rules)
+        assert stage.closed_at == at(2025, 9, 1)
+    # care that ended before the third transfer (event time) does not close it
+    [stage] = stages_of(case, [(ENDED, at(2025, 5, 1)), *transfers], rules)
+    assert stage.is_open
+
+
+def test_eighteen_without_a_plan_is_due_six_months_before_the_birthday_month() -> None:
+    rules = rule_named("turning-eighteen-without-continuity-plan")
+    case = uuid4()
+    started = at(2025, 2, 3, 14)
+    clock = ControllableClock(at(2026, 8, 31, 23, 59, 59))
+    events = [(STARTED, started, "2027-03")]
+    [(stage, overdue)] = open_stages(case, events, rules, clock)
+    assert (stage.started_at, stage.deadline_at) == (started, at(2026, 9, 1))
+    assert not overdue
+    clock.advance(timedelta(seconds=1))
+    [(stage, overdue)] = open_stages(case, events, rules, clock)
+    assert overdue
+    # a placement that starts within the six months is due at once
+    [stage] = stages_of(case, [(STARTED, at(2026, 12, 1), "2027-03")], rules)
+    assert stage.deadline_at < stage.started_at
+    # no birthday named, or a youth already 18 when care started: no stage
+    assert stages_of(case, [(STARTED, started, None), (STARTED, started)], rules) == []
+    assert stages_of(case, [(STARTED, at(2027, 3, 1), "2027-03")], rules) == []
+
+
+@pytest.mark.parametrize("closing", [PLAN, ENDED, TURNED])
+def test_a_plan_the_end_of_care_or_the_birthday_closes_the_eighteen_stage(closing: str) -> None:
+    rules = rule_named("turning-eighteen-without-continuity-plan")
+    case = uuid4()
+    started, closed = at(2025, 2, 3), at(2026, 10, 1)
+    for events in (
+        [(STARTED, started, "2027-03"), (closing, closed)],
+        [(closing, closed), (STARTED, started, "2027-03")],
+    ):
+        [stage] = stages_of(case, events, rules)
+        assert stage.closed_at == closed
+        assert not stage.is_overdue(at(2027, 1, 1))

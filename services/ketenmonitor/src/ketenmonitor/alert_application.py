@@ -15,7 +15,7 @@ from jeugdketen_shared.contracts import ketenmonitor as contracts
 from jeugdketen_shared.contracts.base import DomainEventData
 from jeugdketen_shared.refusal import Refusal
 from ketenmonitor.alert_domain import SWEEPER, Alert, ResolutionReason
-from ketenmonitor.alerts import AMSTERDAM, Rule
+from ketenmonitor.alerts import AMSTERDAM, Kind, Rule
 
 
 class UnknownAlert(Refusal):
@@ -26,6 +26,17 @@ class UnknownAlert(Refusal):
 
 def alert_text(rule: Rule, started_at: datetime, deadline_at: datetime) -> str:
     """The alert in one Dutch sentence."""
+    if rule.kind is Kind.STEPPING_STONE:
+        return (
+            f"{rule.title}. De {rule.threshold}e overplaatsing binnen {rule.window_months} "
+            f"maanden was op {_dutch(started_at)} (gekozen grens: {rule.norm_text})."
+        )
+    if rule.kind is Kind.TURNING_EIGHTEEN:
+        return (
+            f"{rule.title}. De zorg begon op {_dutch(started_at)}; een continuïteitsplan "
+            f"hoorde er {rule.months_before} maanden voor de 18e verjaardag te zijn, uiterlijk "
+            f"op {_dutch(deadline_at)}."
+        )
     return (
         f"{rule.title}. De fase begon op {_dutch(started_at)}; de "
         f"{'norm' if rule.basis == 'norm' else 'gekozen termijn'} van {rule.norm_text} "

@@ -14,7 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
-from ketenmonitor.alerts import Rule, Stage, stages_of
+from ketenmonitor.alerts import CaseEvent, Rule, Stage, stages_of
 from ketenmonitor.facts import PREFIX, Fact
 
 CREATE_TABLES = """
@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS alerts (
 """
 
 _SELECT_CASE_EVENTS = """
-SELECT case_id, type, occurred_at FROM facts
+SELECT case_id, type, occurred_at, data->>'turns_eighteen_in' AS turns_eighteen_in FROM facts
 WHERE case_id = ANY($1::uuid[]) AND type = ANY($2::text[])
 """
 
@@ -112,10 +112,12 @@ async def _recompute(
 ) -> int:
     if not cases:
         return 0
-    events: dict[UUID, list[tuple[str, datetime]]] = {}
+    events: dict[UUID, list[CaseEvent]] = {}
     for row in await connection.fetch(_SELECT_CASE_EVENTS, list(cases), _event_types(rules)):
         events.setdefault(row["case_id"], []).append(
-            (row["type"].removeprefix(PREFIX), row["occurred_at"])
+            CaseEvent(
+                row["type"].removeprefix(PREFIX), row["occurred_at"], row["turns_eighteen_in"]
+            )
         )
     stages: list[Stage] = [
         stage for case, held in events.items() for stage in stages_of(case, held, rules)

@@ -1,9 +1,20 @@
 """Stagnation rules and their evaluation: pure, no I/O but reading the rules file.
 
-A rule watches one stage of a case: it opens at the first start event (by event time) and
-closes at the first closing event at or after the start. An open stage is due at its deadline,
-the start plus the rule's norm in calendar days, werkdagen (weekdays minus Dutch public
-holidays) or weeks, keeping the start's wall-clock time in Europe/Amsterdam.
+A rule watches one stage of a case, of one of three kinds:
+
+- `stage` (the default): it opens at the first start event (by event time) and closes at the
+  first closing event at or after the start. It is due at its deadline, the start plus the
+  rule's norm in calendar days, werkdagen (weekdays minus Dutch public holidays) or weeks,
+  keeping the start's wall-clock time in Europe/Amsterdam.
+- `stepping-stone`: it opens at the first start event (a transfer) that is the `threshold`-th
+  within `window_months` months (event time), and is due at once: the deadline is the start.
+- `turning-eighteen`: it opens at the first start event (a placement start) naming the youth's
+  18th birthday month (`turns_eighteen_in`, YYYY-MM; the first of the month counts, the
+  conservative birthday) while the youth is under 18, and is due `months_before` months before
+  that birthday.
+
+Every kind closes at the first closing event at or after its start, by event time, whatever the
+order of arrival.
 """
 
 import os
@@ -15,7 +26,7 @@ from enum import StrEnum
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
@@ -42,6 +53,15 @@ class Severity(StrEnum):
     HOOG = "hoog"
 
 
+class Kind(StrEnum):
+    STAGE = "stage"
+    """A stage with a norm from its start."""
+    STEPPING_STONE = "stepping-stone"
+    """`threshold` start events within `window_months` months: due at once."""
+    TURNING_EIGHTEEN = "turning-eighteen"
+    """Due `months_before` months before the 18th birthday named by the start event."""
+
+
 class Basis(StrEnum):
     NORM = "norm"
     """A public norm (../shared/DOMAIN.md)."""
@@ -60,12 +80,23 @@ class Rule:
     severity: Severity
     basis: Basis
     source: str
+    kind: Kind = Kind.STAGE
+    threshold: int = 0
+    """stepping-stone: how many start events within the window flag the case."""
+    window_months: int = 0
+    """stepping-stone: the window, in calendar months."""
+    months_before: int = 0
+    """turning-eighteen: how long before the 18th birthday the closing event must exist."""
 
     def deadline(self, started_at: datetime) -> datetime:
         return deadline(started_at, self.norm, self.unit)
 
     @property
     def norm_text(self) -> str:
+        if self.kind is Kind.STEPPING_STONE:
+            return f"{self.threshold} binnen {self.window_months} maanden"
+        if self.kind is Kind.TURNING_EIGHTEEN:
+            return f"{self.months_before} maanden voor de 18e verjaardag"
         return f"{self.norm} {self.unit.value}"
 
 
@@ -87,21 +118,34 @@ def parse_rules(document: dict[str, Any]) -> tuple[Rule, ...]:
     rules = []
     for entry in document.get("rule", []):
         try:
+            kind = Kind(entry.get("kind", Kind.STAGE.value))
+            staged = kind is Kind.STAGE
             rule = Rule(
                 name=str(entry["name"]),
                 title=str(entry["title"]),
                 start=str(entry["start"]),
                 closes=frozenset(str(c) for c in entry["closes"]),
-                norm=int(entry["norm"]),
-                unit=Unit(entry["unit"]),
+                # the other kinds have no norm from the start: their own keys say when
+                norm=int(entry["norm"]) if staged else 0,
+                unit=Unit(entry["unit"]) if staged else Unit.DAGEN,
                 severity=Severity(entry["severity"]),
                 basis=Basis(entry["basis"]),
                 source=str(entry.get("source", "")),
+                kind=kind,
+                threshold=int(entry["threshold"]) if kind is Kind.STEPPING_STONE else 0,
+                window_months=int(entry["window_months"]) if kind is Kind.STEPPING_STONE else 0,
+                months_before=int(entry["months_before"]) if kind is Kind.TURNING_EIGHTEEN else 0,
             )
         except (KeyError, ValueError, TypeError) as error:
             raise InvalidRules(f"rule {entry.get('name', '?')!r}: {error}") from error
-        if rule.norm <= 0 or not rule.closes or rule.start in rule.closes:
-            raise InvalidRules(f"rule {rule.name!r}: a positive norm and other closing events")
+        if not rule.closes or rule.start in rule.closes:
+            raise InvalidRules(f"rule {rule.name!r}: closing events other than the start")
+        if (
+            (kind is Kind.STAGE and rule.norm <= 0)
+            or (kind is Kind.STEPPING_STONE and (rule.threshold < 1 or rule.window_months < 1))
+            or (kind is Kind.TURNING_EIGHTEEN and rule.months_before < 0)
+        ):
+            raise InvalidRules(f"rule {rule.name!r}: a positive norm, threshold or window")
         rules.append(rule)
     names = [rule.name for rule in rules]
     if len(set(names)) != len(names):
@@ -142,6 +186,43 @@ def deadline(started_at: datetime, norm: int, unit: Unit) -> datetime:
     )
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day `months` calendar months on (or back), the month's last day when shorter."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    following = date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+    return date(year, month + 1, min(day.day, (following - timedelta(days=1)).day))
+
+
+def _months_before(moment: datetime, months: int) -> datetime:
+    """The same wall-clock time (Amsterdam) `months` calendar months earlier."""
+    local = moment.astimezone(AMSTERDAM)
+    return datetime.combine(
+        add_months(local.date(), -months), local.timetz().replace(tzinfo=None), AMSTERDAM
+    )
+
+
+def eighteenth_birthday(turns_eighteen_in: str) -> datetime | None:
+    """The conservative 18th birthday of a YYYY-MM: the first of the month, 00:00 Amsterdam;
+    None when it is no such month."""
+    try:
+        year, month = (int(part) for part in turns_eighteen_in.split("-"))
+        return datetime(year, month, 1, tzinfo=AMSTERDAM)
+    except (ValueError, TypeError):
+        return None
+
+
+class CaseEvent(NamedTuple):
+    """What a rule needs of one event of a case."""
+
+    kind: str
+    """The short type (without `nl.jeugdketen.`)."""
+    at: datetime
+    """When it occurred (event time)."""
+    turns_eighteen_in: str | None = None
+    """YYYY-MM of a placement start's `turns_eighteen_in`, when it names one."""
+
+
 @dataclass(frozen=True)
 class Stage:
     """A rule's stage of one case, as far as its facts tell."""
@@ -160,24 +241,47 @@ class Stage:
         return self.is_open and now >= self.deadline_at
 
 
-def stages_of(
-    case_id: UUID, events: Iterable[tuple[str, datetime]], rules: Iterable[Rule]
-) -> list[Stage]:
-    """The stages of a case from its events (short type, occurred_at) in any order."""
-    held = list(events)
+Events = Iterable[tuple[str, datetime] | tuple[str, datetime, str | None]]
+"""A case's events, each (short type, occurred_at) or a `CaseEvent`, in any order."""
+
+
+def _opening(rule: Rule, held: list[CaseEvent]) -> tuple[datetime, datetime] | None:
+    """When the rule's stage starts and is due, if it starts at all."""
+    starts = sorted((e for e in held if e.kind == rule.start), key=lambda e: e.at)
+    if rule.kind is Kind.STEPPING_STONE:
+        times = [e.at for e in starts]
+        for last in range(rule.threshold - 1, len(times)):
+            first = times[last - rule.threshold + 1]
+            if first >= _months_before(times[last], rule.window_months):
+                return times[last], times[last]  # due at once
+        return None
+    if rule.kind is Kind.TURNING_EIGHTEEN:
+        for start in starts:
+            birthday = eighteenth_birthday(start.turns_eighteen_in or "")
+            if birthday is not None and start.at < birthday:
+                return start.at, _months_before(birthday, rule.months_before)
+        return None
+    if not starts:
+        return None
+    return starts[0].at, rule.deadline(starts[0].at)
+
+
+def stages_of(case_id: UUID, events: Events, rules: Iterable[Rule]) -> list[Stage]:
+    """The stages of a case from its events in any order."""
+    held = [CaseEvent(*event) for event in events]
     found = []
     for rule in rules:
-        starts = [at for kind, at in held if kind == rule.start]
-        if not starts:
+        opening = _opening(rule, held)
+        if opening is None:
             continue
-        started_at = min(starts)
-        closings = [at for kind, at in held if kind in rule.closes and at >= started_at]
+        started_at, deadline_at = opening
+        closings = [e.at for e in held if e.kind in rule.closes and e.at >= started_at]
         found.append(
             Stage(
                 case_id=case_id,
                 rule=rule.name,
                 started_at=started_at,
-                deadline_at=rule.deadline(started_at),
+                deadline_at=deadline_at,
                 closed_at=min(closings) if closings else None,
             )
         )
@@ -185,7 +289,7 @@ def stages_of(
 
 
 def open_stages(
-    case_id: UUID, events: Iterable[tuple[str, datetime]], rules: Iterable[Rule], clock: Clock
+    case_id: UUID, events: Events, rules: Iterable[Rule], clock: Clock
 ) -> list[tuple[Stage, bool]]:
     """The open stages of a case, each with whether its deadline has passed on the clock."""
     now = clock.now()
