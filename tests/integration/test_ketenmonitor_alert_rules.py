@@ -1,0 +1,257 @@
+"""The condition rules over real Kafka and PostgreSQL, with a controllable clock: a stepping-stone
+case (3 transfers within 12 months) and a youth nearing 18 in care without a continuity plan are
+each alerted once, at the right moment, and auto-resolved when the case's stage closes."""
+
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+
+from jeugdketen_shared.clock import ControllableClock
+from jeugdketen_shared.contracts import plaatsing
+from ketenmonitor.alerts import AMSTERDAM, add_months, alert_id
+from tests.conftest import IsolatedPlatform
+from tests.integration.test_ketenmonitor import Published, as_published, publish_events
+from tests.integration.test_ketenmonitor_alerts import alert_events, monitoring, rows, sweeps_after
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.integration
+
+STEPPING = "stepping-stone"
+EIGHTEEN = "turning-eighteen-without-continuity-plan"
+YOUTH: dict[UUID, str] = {}
+
+
+def youth(case: UUID) -> str:
+    return YOUTH.setdefault(case, secrets.token_hex(32))
+
+
+def started(
+    platform: IsolatedPlatform, case: UUID, at: datetime, turns_eighteen_in: str | None = None
+) -> Published:
+    return as_published(
+        platform,
+        "plaatsing",
+        plaatsing.PlacementStarted(
+            case_id=case,
+            occurred_at=at,
+            youth_pseudonym=youth(case),
+            gemeente_code="GM0153",
+            provider="12345678",
+            care_form="gezinshuis",
+            location_gemeente_code="GM0153",
+            recommended_care_form="gezinshuis",
+            advice_binding=False,
+            deviates_from_advice=False,
+            deviation_reason=None,
+            crisis_without_triage=False,
+            turns_eighteen_in=turns_eighteen_in,
+        ),
+    )
+
+
+def transferred(platform: IsolatedPlatform, case: UUID, at: datetime) -> Published:
+    return as_published(
+        platform,
+        "plaatsing",
+        plaatsing.Transferred(
+            case_id=case,
+            occurred_at=at,
+            youth_pseudonym=youth(case),
+            from_provider="12345678",
+            from_care_form="gezinshuis",
+            to_provider="87654321",
+            to_care_form="pleegzorg",
+            to_location_gemeente_code="GM0153",
+            reason="capaciteit",
+            deviation_reason=None,
+        ),
+    )
+
+
+def ended(platform: IsolatedPlatform, case: UUID, at: datetime) -> Published:
+    return as_published(
+        platform,
+        "plaatsing",
+        plaatsing.PlacementEnded(
+            case_id=case,
+            occurred_at=at,
+            youth_pseudonym=youth(case),
+            provider="87654321",
+            care_form="pleegzorg",
+            reason="volgens-plan",
+        ),
+    )
+
+
+def plan(platform: IsolatedPlatform, case: UUID, at: datetime) -> Published:
+    return as_published(
+        platform,
+        "plaatsing",
+        plaatsing.ContinuityPlanRecorded(
+            case_id=case, occurred_at=at, youth_pseudonym=youth(case), plan="wlz"
+        ),
+    )
+
+
+def turned_eighteen(platform: IsolatedPlatform, case: UUID, at: datetime) -> Published:
+    return as_published(
+        platform,
+        "plaatsing",
+        plaatsing.TurnedEighteen(
+            case_id=case,
+            occurred_at=at,
+            youth_pseudonym=youth(case),
+            continuity_plan_exists=False,
+        ),
+    )
+
+
+def stage(platform: IsolatedPlatform, case: UUID, rule: str) -> tuple[Any, ...] | None:
+    found = rows(
+        platform,
+        "SELECT started_at, deadline_at, closed_at, alerted_at, alert_closed_at FROM stages "
+        f"WHERE case_id = '{case}' AND rule = '{rule}'",
+    )
+    return found[0] if found else None
+
+
+def alerts(platform: IsolatedPlatform) -> list[tuple[Any, ...]]:
+    return sorted(rows(platform, "SELECT case_id, rule FROM alerts"))
+
+
+async def test_a_third_transfer_within_twelve_months_is_alerted_once_and_closes_with_care(
+    platform: IsolatedPlatform,
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    clock = ControllableClock(now)
+    crowded, spread = uuid4(), uuid4()
+    third = now + timedelta(hours=1)  # the third transfer occurs an hour on, by the test's clock
+    async with monitoring(platform, clock) as sweeper:
+        await publish_events(
+            platform,
+            [
+                started(platform, crowded, now - timedelta(days=300)),
+                transferred(platform, crowded, now - timedelta(days=200)),
+                transferred(platform, crowded, now - timedelta(days=100)),
+                # three transfers, but never three within 12 months
+                transferred(platform, spread, now - timedelta(days=800)),
+                transferred(platform, spread, now - timedelta(days=500)),
+                transferred(platform, spread, now - timedelta(days=100)),
+            ],
+        )
+        await wait_until(
+            lambda: rows(platform, "SELECT count(*) FROM facts") == [(6,)], "the facts"
+        )
+        await sweeps_after(sweeper)
+        assert rows(platform, "SELECT count(*) FROM stages") == [(0,)]
+
+        # the third transfer within the window opens the stage, due at once: alerted when the
+        # clock reaches it, not before
+        await publish_events(platform, [transferred(platform, crowded, third)])
+        await wait_until(lambda: stage(platform, crowded, STEPPING) is not None, "the stage")
+        assert stage(platform, crowded, STEPPING)[:3] == (third, third, None)  # type: ignore[index]
+        clock.advance(third - now - timedelta(seconds=1))
+        await sweeps_after(sweeper)
+        assert alerts(platform) == []
+        clock.advance(timedelta(seconds=1))
+        await wait_until(
+            lambda: alerts(platform) == [(crowded, STEPPING)],
+            "the stepping-stone alert",
+            within_seconds=1.5,
+        )
+        # a fourth transfer raises nothing twice
+        await publish_events(platform, [transferred(platform, crowded, third + timedelta(days=1))])
+        await sweeps_after(sweeper, 3)
+        assert alerts(platform) == [(crowded, STEPPING)]
+
+        # care ends: the stage closes and the alert resolves itself
+        await publish_events(platform, [ended(platform, crowded, third + timedelta(days=2))])
+        await wait_until(
+            lambda: (stage(platform, crowded, STEPPING) or (None,) * 5)[4] is not None,
+            "the stepping-stone alert auto-resolved",
+        )
+        assert stage(platform, spread, STEPPING) is None
+
+    published = await alert_events(platform, 2)
+    assert sorted((e["type"].rsplit(".", 1)[1], e["data"]["alert_id"]) for e in published) == [
+        ("alert-auto-resolved", str(alert_id(crowded, STEPPING))),
+        ("alert-raised", str(alert_id(crowded, STEPPING))),
+    ]
+    raised = next(e for e in published if e["type"].endswith("alert-raised"))
+    assert "overplaatsing" in raised["data"]["text"]
+
+
+async def test_a_youth_nearing_eighteen_without_a_plan_is_alerted_six_months_before(
+    platform: IsolatedPlatform,
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    clock = ControllableClock(now)
+    # the 18th birthday: the first of the month eight months on, so due in about two months
+    birthday_month = add_months(now.astimezone(AMSTERDAM).date().replace(day=1), 8)
+    birthday = datetime(birthday_month.year, birthday_month.month, 1, tzinfo=AMSTERDAM)
+    month = birthday_month.strftime("%Y-%m")
+    due = datetime.combine(
+        add_months(birthday_month, -6), birthday.timetz().replace(tzinfo=None), AMSTERDAM
+    )
+    silent, planned, planned_early, no_birthday = uuid4(), uuid4(), uuid4(), uuid4()
+    began = now - timedelta(days=400)
+    async with monitoring(platform, clock) as sweeper:
+        await publish_events(
+            platform,
+            [
+                started(platform, silent, began, month),
+                started(platform, planned, began, month),
+                # the plan arrives before its placement start, but follows it in event time
+                plan(platform, planned_early, began + timedelta(days=30)),
+                started(platform, planned_early, began, month),
+                started(platform, no_birthday, began),
+            ],
+        )
+        for case in (silent, planned, planned_early):
+            await wait_until(lambda c=case: stage(platform, c, EIGHTEEN) is not None, "a stage")
+        assert stage(platform, silent, EIGHTEEN)[1] == due  # type: ignore[index]
+        assert stage(platform, planned_early, EIGHTEEN)[2] is not None  # type: ignore[index]
+        assert stage(platform, no_birthday, EIGHTEEN) is None
+
+        clock.advance(due - now - timedelta(seconds=1))
+        await sweeps_after(sweeper)
+        assert alerts(platform) == []
+        clock.advance(timedelta(seconds=1))
+        await wait_until(
+            lambda: alerts(platform) == sorted([(silent, EIGHTEEN), (planned, EIGHTEEN)]),
+            "the two 18-/18+ alerts",
+            within_seconds=1.5,
+        )
+        await sweeps_after(sweeper, 3)
+        assert len(alerts(platform)) == 2
+
+        # a plan is recorded for one; the other turns eighteen without one: both close
+        await publish_events(
+            platform,
+            [
+                plan(platform, planned, due + timedelta(days=3)),
+                turned_eighteen(platform, silent, birthday),
+            ],
+        )
+        for case in (planned, silent):
+            await wait_until(
+                lambda c=case: (stage(platform, c, EIGHTEEN) or (None,) * 5)[4] is not None,
+                "an 18-/18+ alert auto-resolved",
+            )
+
+    published = await alert_events(platform, 4)
+    assert sorted(
+        (e["type"].rsplit(".", 1)[1], e["data"]["alert_id"]) for e in published
+    ) == sorted(
+        [
+            ("alert-raised", str(alert_id(silent, EIGHTEEN))),
+            ("alert-raised", str(alert_id(planned, EIGHTEEN))),
+            ("alert-auto-resolved", str(alert_id(silent, EIGHTEEN))),
+            ("alert-auto-resolved", str(alert_id(planned, EIGHTEEN))),
+        ]
+    )
+    raised = next(e for e in published if e["type"].endswith("alert-raised"))
+    assert "continuïteitsplan" in raised["data"]["text"]
