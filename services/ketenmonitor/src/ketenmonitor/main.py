@@ -21,7 +21,7 @@ from jeugdketen_shared.outbox import OutboxRelay
 from jeugdketen_shared.permissions import load_partners
 from jeugdketen_shared.service import event_store_environment, running_producer, serving_http
 from jeugdketen_shared.settings import ServiceSettings
-from ketenmonitor import alert_store, store
+from ketenmonitor import alert_store, live, store
 from ketenmonitor.alert_application import PUBLISHED_EVENT_CLASSES, Alerts, as_contract
 from ketenmonitor.alerts import load_rules
 from ketenmonitor.alerts_api import TableAlertIndex, create_alerts_router
@@ -125,11 +125,19 @@ def build_alerts_router(
 async def serving_api(settings: ServiceSettings) -> AsyncIterator[None]:
     pool = await store.create_pool(settings.database_url, settings.database_schema)
     alerts = build_alerts(settings)
+    broadcaster = live.Broadcaster()
     try:
         app = create_api(store.TableFigures(pool))
         app.include_router(build_alerts_router(settings, pool, alerts))
-        async with serving_http("ketenmonitor", app, settings):
-            yield
+        app.include_router(live.create_stream_router(broadcaster))
+        async with (
+            live.listening(settings.database_url, settings.database_schema, broadcaster),
+            serving_http("ketenmonitor", app, settings),
+        ):
+            try:
+                yield
+            finally:
+                broadcaster.close()  # open streams end, so the server can stop
     finally:
         alerts.close()
         await pool.close()

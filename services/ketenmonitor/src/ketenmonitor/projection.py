@@ -21,6 +21,7 @@ from jeugdketen_shared.refusal import Refusal
 from ketenmonitor import alert_store, store
 from ketenmonitor.alerts import Rule, load_rules
 from ketenmonitor.facts import Fact, UnusableEvent, fact_from
+from ketenmonitor.live import notify_figures_changed
 from ketenmonitor.store import Partition, Placed, PositionsMoved
 
 SOURCE_SERVICES = ("toegang", "triage", "plaatsing")
@@ -92,6 +93,8 @@ class Projection:
                             facts = [p.fact for p in batch if p.fact is not None]
                             now = self.clock.now()
                             await alert_store.record_stages(connection, facts, self.rules, now)
+                            # delivered to /v1/stream listeners only if this commits
+                            await notify_figures_changed(connection, self.schema, facts)
                     expected.update(reached)
                 except PositionsMoved as moved:
                     log.warning("positions moved; seeking to the stored ones", detail=str(moved))

@@ -11,13 +11,14 @@ sweep marks it.
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from uuid import UUID
 
 import asyncpg
 import structlog
 from eventsourcing.persistence import IntegrityError
 
 from jeugdketen_shared.clock import Clock
-from ketenmonitor import alert_store
+from ketenmonitor import alert_store, live
 from ketenmonitor.alert_application import Alerts
 from ketenmonitor.alerts import Rule, alert_id
 
@@ -75,6 +76,15 @@ class Sweeper:
             ):
                 raised += 1
                 log.info("alert raised", rule=rule.name, case_id=str(stage.case_id))
+                message = live.alert_message(
+                    live.ALERT_RAISED,
+                    alert_id=alert_id(stage.case_id, rule.name),
+                    rule=rule.name,
+                    severity=rule.severity.value,
+                    gemeente_code=stage.gemeente_code,
+                    title=rule.title,
+                )
+                await live.notify(connection, self.schema, message)
             await alert_store.mark_alerted(
                 connection, alert_id(stage.case_id, rule.name), stage, rule.severity.value, now
             )
@@ -95,6 +105,19 @@ class Sweeper:
             if auto_resolved:
                 resolved += 1
                 log.info("alert auto-resolved", rule=closed.rule, case_id=str(closed.case_id))
+                await self._notify_resolved(connection, alert_id(closed.case_id, closed.rule))
             await alert_store.mark_alert_closed(connection, closed, now)
         self.sweeps += 1
         return raised, resolved
+
+    async def _notify_resolved(self, connection: asyncpg.Connection, the_id: UUID) -> None:
+        alert = await asyncio.to_thread(self.alerts.get, the_id)
+        message = live.alert_message(
+            live.ALERT_RESOLVED,
+            alert_id=the_id,
+            rule=alert.rule,
+            severity=alert.severity,
+            gemeente_code=alert.gemeente_code,
+            title=alert.title,
+        )
+        await live.notify(connection, self.schema, message)
