@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from jeugdketen_shared.clock import ControllableClock
+from ketenmonitor import live
 from ketenmonitor.alerts import alert_id
 from ketenmonitor.main import serving_api
 from tests.conftest import IsolatedPlatform
@@ -28,6 +29,7 @@ from tests.integration.test_ketenmonitor_alerts import (
     assessed,
     melding,
     monitoring,
+    rows,
     stage,
 )
 from tests.support.waiting import wait_until
@@ -146,3 +148,27 @@ async def test_a_stream_client_hears_of_changed_figures_and_of_alerts_raised_and
     everything = "\n".join(stream.text)
     assert str(case) not in everything
     assert youth not in everything
+
+
+def listening_backends(platform: IsolatedPlatform) -> set[int]:
+    found = rows(
+        platform,
+        "SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN %' "
+        f"AND query LIKE '%{live.channel(platform.schema)}%'",
+    )
+    return {pid for (pid,) in found}
+
+
+async def test_the_stream_listens_again_after_its_connection_is_lost(
+    platform: IsolatedPlatform,
+) -> None:
+    clock = ControllableClock(datetime.now(UTC).replace(microsecond=0))
+    async with monitoring(platform, clock), streaming(platform) as stream:
+        await wait_until(lambda: len(listening_backends(platform)) == 1, "the API listening")
+        [before] = listening_backends(platform)
+        rows(platform, f"SELECT pg_terminate_backend({before})")
+        await wait_until(
+            lambda: listening_backends(platform) - {before} != set(), "the API listening again"
+        )
+        await publish_events(platform, [melding(platform, uuid4(), clock.now())])
+        await stream.until(lambda events: bool(figures_changed(events)), "figures-changed")

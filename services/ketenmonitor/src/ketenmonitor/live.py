@@ -180,25 +180,66 @@ def _received(broadcaster: Broadcaster, payload: str) -> None:
     broadcaster.publish(message)
 
 
+RECONNECT_SECONDS = 1.0
+"""Wait between attempts to LISTEN again after the connection was lost."""
+
+
 @contextlib.asynccontextmanager
 async def listening(
-    database_url: str, schema: str, broadcaster: Broadcaster
+    database_url: str,
+    schema: str,
+    broadcaster: Broadcaster,
+    reconnect_seconds: float = RECONNECT_SECONDS,
 ) -> AsyncIterator[None]:
     """LISTEN on the schema's channel on a connection of its own while in context; every
-    notification goes to the broadcaster, and the broadcaster is closed on the way out."""
-    connection = await asyncpg.connect(database_url)
+    notification goes to the broadcaster, and the broadcaster is closed on the way out.
+
+    A lost connection (a database restart, a terminated backend) is made again, every
+    `reconnect_seconds` until it succeeds; what was notified in between is not heard."""
+    lost = asyncio.Event()
 
     def on_notification(_conn: object, _pid: int, _channel: str, payload: object) -> None:
         _received(broadcaster, str(payload))
 
     def on_termination(_conn: object) -> None:
-        log.error("live stream's LISTEN connection lost; no further messages")
+        lost.set()
 
-    connection.add_termination_listener(on_termination)
-    await connection.add_listener(channel(schema), on_notification)
+    async def connect() -> asyncpg.Connection:
+        connection = await asyncpg.connect(database_url)
+        connection.add_termination_listener(on_termination)
+        await connection.add_listener(channel(schema), on_notification)
+        return connection
+
+    connection = await connect()  # not reachable at the start: the API does not start
+
+    async def keep_listening() -> None:
+        nonlocal connection
+        while True:
+            await lost.wait()
+            lost.clear()
+            log.error("live stream's LISTEN connection lost; connecting again")
+            while True:
+                await asyncio.sleep(reconnect_seconds)
+                try:
+                    connection = await connect()
+                except (
+                    OSError,
+                    TimeoutError,
+                    asyncpg.PostgresError,
+                    asyncpg.InterfaceError,
+                ) as error:
+                    log.warning("live stream cannot LISTEN yet", error=str(error))
+                    continue
+                log.info("live stream listening again")
+                break
+
+    keeping = asyncio.create_task(keep_listening())
     try:
         yield
     finally:
+        keeping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await keeping
         broadcaster.close()
         connection.remove_termination_listener(on_termination)
         if not connection.is_closed():
