@@ -74,8 +74,9 @@ repeated fact keeps the moment it was first projected), with their case's gemeen
 async def notify_figures_changed(
     connection: asyncpg.Connection, schema: str, facts: Iterable[Fact]
 ) -> int:
-    """In the batch's transaction: `figures-changed` with the new facts per event type and the
-    gemeenten of their cases. Nothing when the batch held only repeats. Returns the new facts."""
+    """In the batch's transaction: `figures-changed` naming the event types of the new facts and
+    the gemeenten of their cases. Nothing when the batch held only repeats. Returns how many
+    facts were new."""
     facts = list(facts)
     rows = await connection.fetch(
         _CHANGED_FACTS, [fact.source for fact in facts], [fact.id for fact in facts]
@@ -87,16 +88,15 @@ async def notify_figures_changed(
 
 
 def figures_changed(rows: Iterable[Mapping[str, Any]]) -> Message:
-    types: dict[str, int] = {}
+    """Which event types and gemeenten changed, and no counts: a batch's count of one new
+    placement in a gemeente is a small cell the figures themselves would suppress."""
+    types: set[str] = set()
     gemeenten: set[str] = set()
-    total = 0
     for row in rows:
-        total += 1
-        short = str(row["type"]).removeprefix(PREFIX)
-        types[short] = types.get(short, 0) + 1
+        types.add(str(row["type"]).removeprefix(PREFIX))
         if row["gemeente_code"] is not None:
             gemeenten.add(row["gemeente_code"])
-    data: dict[str, Any] = {"facts": total, "types": types, "gemeenten": sorted(gemeenten)}
+    data: dict[str, Any] = {"types": sorted(types), "gemeenten": sorted(gemeenten)}
     if len(json.dumps(data)) > MAX_PAYLOAD - 200:
         data["gemeenten"] = None  # too many to name in one notification: "any"
     return Message(FIGURES_CHANGED, data)
