@@ -1,0 +1,629 @@
+"""The ketenmonitor against an independent reference: over 10,000 cases of every service's
+events, published as the relays would but shuffled across and within topics, some twice and
+some late; every figure of the read API, under several filters, must equal a second, simple
+computation straight from the raw generated events (plain Python, no figure module)."""
+
+import asyncio
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+import httpx
+import psycopg
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from jeugdketen_shared.cloudevents import CloudEvent, encode
+from jeugdketen_shared.kafka import create_producer
+from jeugdketen_shared.vocabulary import CareForm
+from ketenmonitor import store
+from ketenmonitor.api import create_api
+from tests.conftest import IsolatedPlatform
+from tests.integration.test_ketenmonitor import projecting
+from tests.support.chain_cases import chain_cases
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.integration
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+SMALL = 10
+TODAY = date(2026, 1, 15)
+"""The API's `today` (turning-eighteen without `to`), fixed so the reference can follow it."""
+SERVICES = ("toegang", "triage", "plaatsing")
+ALL_FORMS = [f.value for f in CareForm]
+
+FILTERS: list[dict[str, str]] = [
+    {},
+    {"gemeente": "GM0164"},
+    {"kader": "gedwongen"},
+    {"from": "2025-04-01", "to": "2025-09-30"},
+    {"from": "2025-07-01", "to": "2026-03-31", "gemeente": "GM0153", "kader": "vrijwillig"},
+]
+"""Every figure under each; capacity, inflow and the matrix also by provider and care form."""
+PROVIDER_FILTERS: list[dict[str, str]] = [
+    {"provider": "87654321"},
+    {"provider": "12345678", "care_form": "gezinshuis", "to": "2025-12-31"},
+]
+
+Fact = tuple[str, UUID | None, datetime, dict[str, Any]]
+"""(short type, case, occurred_at, data)"""
+
+
+# --- publishing as the relays would, shuffled, some twice, some late ---------------------------
+
+
+def cloud_events(platform: IsolatedPlatform, seed: int, cases: int) -> list[tuple[str, CloudEvent]]:
+    sources = {service: platform.settings().source(service) for service in SERVICES}
+    now = datetime.now(UTC)
+    found = []
+    for service, data in chain_cases(cases, seed):
+        case = getattr(data, "case_id", None)
+        found.append(
+            (
+                service,
+                CloudEvent(
+                    id=str(uuid4()),
+                    source=sources[service],
+                    type=data.cloudevent_type,
+                    time=now,
+                    caseid=case,
+                    causationid=str(uuid4()),
+                    data=data.model_dump(mode="json"),
+                ),
+            )
+        )
+    return found
+
+
+async def publish(platform: IsolatedPlatform, events: list[tuple[str, CloudEvent]]) -> None:
+    """One producer, in the given order, whatever the topic."""
+    producer = create_producer(platform.infrastructure.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        deliveries = []
+        for service, event in events:
+            record = encode(event, key=None if event.caseid else event.data.get("provider"))
+            deliveries.append(
+                await producer.send(
+                    platform.topic(service, "events"),
+                    value=record.value,
+                    key=record.key,
+                    headers=list(record.headers),
+                )
+            )
+        await asyncio.gather(*deliveries)
+    finally:
+        await producer.stop()
+
+
+async def end_offsets(platform: IsolatedPlatform) -> dict[tuple[str, int], int]:
+    topics = [platform.topic(service, "events") for service in SERVICES]
+    consumer = AIOKafkaConsumer(
+        *topics,  # no group: started, it knows the topics' partitions
+        bootstrap_servers=platform.infrastructure.kafka_bootstrap_servers,
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    try:
+        partitions = [
+            TopicPartition(topic, partition)
+            for topic in topics
+            for partition in sorted(consumer.partitions_for_topic(topic) or ())
+        ]
+        ends = await consumer.end_offsets(partitions)
+    finally:
+        await consumer.stop()
+    assert len(ends) >= len(SERVICES)
+    return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}
+
+
+def stored_positions(platform: IsolatedPlatform) -> dict[tuple[str, int], int]:
+    with psycopg.connect(
+        platform.infrastructure.database_url, options=f"-c search_path={platform.schema}"
+    ) as connection:
+        try:
+            rows = connection.execute("SELECT topic, partition, next_offset FROM positions")
+            return {(topic, partition): offset for topic, partition, offset in rows.fetchall()}
+        except psycopg.errors.UndefinedTable:
+            return {}
+
+
+async def wait_caught_up(platform: IsolatedPlatform) -> None:
+    ends = await end_offsets(platform)
+
+    def caught_up() -> bool:
+        stored = stored_positions(platform)
+        return all(stored.get(key, 0) >= end for key, end in ends.items())
+
+    await wait_until(caught_up, f"the projection at the topics' end offsets {ends}", 120)
+
+
+# --- the reference: straight from the generated events -----------------------------------------
+
+
+def distinct(events: list[tuple[str, CloudEvent]]) -> list[Fact]:
+    unique = {(e.source, e.id): e for _, e in events}.values()
+    return [
+        (
+            e.type.rsplit(".", 1)[1],
+            UUID(e.data["case_id"]) if "case_id" in e.data else None,
+            datetime.fromisoformat(e.data["occurred_at"]),
+            e.data,
+        )
+        for e in unique
+    ]
+
+
+def day(moment: datetime) -> date:
+    return moment.astimezone(AMSTERDAM).date()
+
+
+def cell(n: int) -> dict[str, Any]:
+    return {"value": n if n >= SMALL else None, "suppressed": n < SMALL}
+
+
+def nearest_rank(ordered: list[timedelta], p: int) -> float:
+    index = max((p * len(ordered) + 99) // 100, 1) - 1
+    return ordered[index].total_seconds() / 86_400
+
+
+def lead(durations: list[timedelta]) -> dict[str, Any]:
+    ordered = sorted(durations)
+    if len(ordered) < SMALL:
+        return {"count": None, "p50": None, "p90": None, "max": None}
+    return {
+        "count": len(ordered),
+        "p50": nearest_rank(ordered, 50),
+        "p90": nearest_rank(ordered, 90),
+        "max": ordered[-1].total_seconds() / 86_400,
+    }
+
+
+class Reference:
+    def __init__(self, facts: list[Fact], query: dict[str, str]) -> None:
+        self.facts = facts
+        self.from_ = date.fromisoformat(query["from"]) if "from" in query else None
+        self.to = date.fromisoformat(query["to"]) if "to" in query else None
+        self.gemeente = query.get("gemeente")
+        self.kader = query.get("kader")
+        self.provider = query.get("provider")
+        self.care_form = query.get("care_form")
+        named: dict[tuple[UUID, str], tuple[datetime, str]] = {}
+        self.by_case: dict[UUID, list[Fact]] = defaultdict(list)
+        for fact in facts:
+            _, case, at, data = fact
+            if case is None:
+                continue
+            self.by_case[case].append(fact)
+            for field in ("gemeente_code", "kader"):
+                if field in data:
+                    named[case, field] = min(
+                        named.get((case, field), (at, data[field])), (at, data[field])
+                    )
+        self.attributes = {key: value for key, (_, value) in named.items()}
+
+    def in_period(self, at: datetime) -> bool:
+        return (self.from_ is None or day(at) >= self.from_) and (
+            self.to is None or day(at) <= self.to
+        )
+
+    def of_case(self, case: UUID | None) -> bool:
+        if case is None:
+            return False
+        return (
+            self.gemeente is None or self.attributes.get((case, "gemeente_code")) == self.gemeente
+        ) and (self.kader is None or self.attributes.get((case, "kader")) == self.kader)
+
+    def first(self, case: UUID, kind: str) -> datetime | None:
+        moments = [at for k, _, at, _ in self.by_case[case] if k == kind]
+        return min(moments) if moments else None
+
+    # /v1/lead-times
+    def lead_times(self) -> dict[str, Any]:
+        transitions = {
+            "referral-to-toegang-decision": ("referral-received", "toegang-decided"),
+            "toegang-decision-to-triage-decision": ("toegang-decided", "triage-decided"),
+            "triage-decision-to-placement-start": ("triage-decided", "placement-started"),
+            "melding-to-safety-assessment": ("veilig-thuis-melding-received", "safety-assessed"),
+            "rvdk-request-to-rvdk-start": (
+                "rvdk-investigation-requested",
+                "rvdk-investigation-started",
+            ),
+            "rvdk-request-to-measure": (
+                "rvdk-investigation-requested",
+                "protection-measure-imposed",
+            ),
+        }
+        figures = {}
+        for name, (start, end) in transitions.items():
+            durations = []
+            for case in self.by_case:
+                began, ended = self.first(case, start), self.first(case, end)
+                if began is None or ended is None or ended < began:
+                    continue
+                if self.in_period(ended) and self.of_case(case):
+                    durations.append(ended - began)
+            figures[name] = lead(durations)
+        return figures
+
+    # /v1/stepping-stones
+    def stepping_stones(self) -> dict[str, Any]:
+        first_placement: dict[str, tuple[datetime, UUID]] = {}
+        transfers: dict[str, int] = defaultdict(int)
+        for kind, case, at, data in self.facts:
+            if kind == "placement-started" and case is not None:
+                youth = data["youth_pseudonym"]
+                first_placement[youth] = min(first_placement.get(youth, (at, case)), (at, case))
+            elif kind == "transferred":
+                transfers[data["youth_pseudonym"]] += 1
+        counts = [
+            transfers[youth]
+            for youth, (at, case) in first_placement.items()
+            if self.in_period(at) and self.of_case(case)
+        ]
+        groups = [("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3", 3, 3), ("4", 4, 4)]
+        groups += [("5-9", 5, 9), ("10+", 10, 10**9)]
+        right = counts.count(0)
+        return {
+            "placed_youths": cell(len(counts)),
+            "distribution": [
+                {"transfers": name, "youths": cell(sum(low <= n <= high for n in counts))}
+                for name, low, high in groups
+            ],
+            "first_time_right": cell(right),
+            "first_time_right_share": right / len(counts)
+            if right >= SMALL and len(counts) - right >= SMALL
+            else None,
+        }
+
+    # /v1/capacity
+    def capacity(self) -> list[dict[str, Any]]:
+        end = (
+            datetime(self.to.year, self.to.month, self.to.day, tzinfo=AMSTERDAM) + timedelta(days=1)
+            if self.to
+            else None
+        )
+        # `+ 1 day` on an aware datetime keeps the wall clock: midnight of the next day
+        known = [f for f in self.facts if end is None or f[2] < end]
+
+        def wanted(data: dict[str, Any]) -> bool:
+            return (self.care_form is None or data["care_form"] == self.care_form) and (
+                self.provider is None or data["provider"] == self.provider
+            )
+
+        closed_at: dict[UUID, list[datetime]] = defaultdict(list)
+        for kind, case, at, _ in known:
+            if kind in ("placement-started", "placement-ended") and case is not None:
+                closed_at[case].append(at)
+        waiting: dict[tuple[str, str], set[UUID]] = {}
+        for kind, case, at, data in known:
+            if (
+                kind == "placement-requested"
+                and self.in_period(at)
+                and self.of_case(case)
+                and wanted(data)
+            ):
+                assert case is not None
+                key = (data["care_form"], data["provider"])
+                waiting.setdefault(key, set())
+                if all(closed < at for closed in closed_at[case]):
+                    waiting[key].add(case)
+        latest: dict[tuple[str, str], tuple[datetime, int, int]] = {}
+        for kind, _, at, data in known:
+            if kind == "capacity-recorded" and wanted(data):
+                key = (data["care_form"], data["provider"])
+                candidate = (at, data["places"], data["occupied"])
+                if key not in latest or candidate > latest[key]:
+                    latest[key] = candidate
+        rows = []
+        for key in sorted(set(waiting) | set(latest)):
+            n = len(waiting.get(key, set()))
+            places = latest[key][1] if key in latest else None
+            occupied = latest[key][2] if key in latest else None
+            free = None if places is None or occupied is None else max(places - occupied, 0)
+            rows.append(
+                {
+                    "care_form": key[0],
+                    "provider": key[1],
+                    "waiting": cell(n),
+                    "places": places,
+                    "occupied": occupied,
+                    "free_places": free,
+                    "brandhaard": (n > free) if n >= SMALL and free is not None else None,
+                }
+            )
+        return rows
+
+    # /v1/inflow
+    def inflow(self) -> dict[str, Any]:
+        entered: list[tuple[str, str, datetime]] = []
+        for kind, case, at, data in self.facts:
+            if not (self.in_period(at) and self.of_case(case)):
+                continue
+            if kind == "placement-started":
+                form, provider = data["care_form"], data["provider"]
+            elif kind == "transferred" and data["to_care_form"] != data["from_care_form"]:
+                form, provider = data["to_care_form"], data["to_provider"]
+            else:
+                continue
+            if self.provider is None or provider == self.provider:
+                entered.append((data["youth_pseudonym"], form, at))
+        forms = ("jeugdzorg-plus", "3-milieuvoorziening")
+        month = lambda at: day(at).strftime("%Y-%m")  # noqa: E731
+        months = sorted({month(at) for _, form, at in entered if form in forms})
+        youths = {youth for youth, _, _ in entered}
+        away = {youth for youth, form, _ in entered if form != "ambulant"}
+        home = len(youths) - len(away)
+        return {
+            "per_month": [
+                {
+                    "month": m,
+                    "care_form": form,
+                    "entries": cell(sum(1 for _, f, at in entered if f == form and month(at) == m)),
+                }
+                for m in months
+                for form in forms
+            ],
+            "totals": {form: cell(sum(1 for _, f, _ in entered if f == form)) for form in forms},
+            "thuis_tenzij": {
+                "youths": cell(len(youths)),
+                "at_home": cell(home),
+                "away_from_home": cell(len(away)),
+                "at_home_share": home / len(youths)
+                if home >= SMALL and len(away) >= SMALL
+                else None,
+            },
+        }
+
+    # /v1/care-form-matrix
+    def care_form_matrix(self) -> dict[str, Any]:
+        pairs: dict[tuple[str | None, str], int] = defaultdict(int)
+        for kind, case, at, data in self.facts:
+            if kind != "placement-started" or not (self.in_period(at) and self.of_case(case)):
+                continue
+            if self.care_form is not None and data["care_form"] != self.care_form:
+                continue
+            if self.provider is not None and data["provider"] != self.provider:
+                continue
+            assert case is not None
+            own = self.by_case[case]
+            ret = sorted(
+                (a, d["care_form"]) for k, _, a, d in own if k == "ret-advice-given" and a <= at
+            )
+            tri = sorted(
+                (a, d["recommended_care_form"])
+                for k, _, a, d in own
+                if k == "triage-decided" and a <= at
+            )
+            recommended = ret[-1][1] if ret else tri[-1][1] if tri else None
+            pairs[recommended, data["care_form"]] += 1
+        total = sum(pairs.values())
+        right = sum(n for (r, d), n in pairs.items() if r == d)
+        none = sum(n for (r, _), n in pairs.items() if r is None)
+        deviating = total - right - none
+        return {
+            "placements": cell(total),
+            "as_advised": cell(right),
+            "deviating": cell(deviating),
+            "without_advice": cell(none),
+            "as_advised_share": right / (right + deviating)
+            if right >= SMALL and deviating >= SMALL
+            else None,
+            "cells": [
+                {"recommended": r, "deployed": d, "placements": cell(pairs.get((r, d), 0))}
+                for r in [*ALL_FORMS, None]
+                for d in ALL_FORMS
+            ],
+        }
+
+    # /v1/turning-eighteen
+    def turning_eighteen(self) -> dict[str, Any]:
+        on = self.to or TODAY
+        end = datetime(on.year, on.month, on.day, tzinfo=AMSTERDAM) + timedelta(days=1)
+        now = on.year * 12 + on.month
+        in_care = unknown = soon = soon_planned = 0
+        turned_in_period = []
+        for case, own in self.by_case.items():
+            if not self.of_case(case):
+                continue
+            turned_in_period += [
+                d for k, _, a, d in own if k == "turned-eighteen" and self.in_period(a)
+            ]
+            before = [(k, a, d) for k, _, a, d in own if a < end]
+            starts = [(a, d) for k, a, d in before if k == "placement-started"]
+            if not starts:
+                continue
+            last = max(a for a, _ in starts)
+            if any(k == "turned-eighteen" for k, _, _ in before) or any(
+                k == "placement-ended" and a >= last for k, a, _ in before
+            ):
+                continue
+            in_care += 1
+            months = [d["turns_eighteen_in"] for _, d in starts if d.get("turns_eighteen_in")]
+            if not months:
+                unknown += 1
+                continue
+            year, month = max(months).split("-")
+            if now <= int(year) * 12 + int(month) <= now + 6:
+                soon += 1
+                soon_planned += any(k == "continuity-plan-recorded" for k, _, _ in before)
+        return {
+            "on": on.isoformat(),
+            "in_care": cell(in_care),
+            "birth_month_unknown": cell(unknown),
+            "turning_eighteen_soon": cell(soon),
+            "soon_with_plan": cell(soon_planned),
+            "soon_without_plan": cell(soon - soon_planned),
+            "turned_eighteen": cell(len(turned_in_period)),
+            "turned_eighteen_without_plan": cell(
+                sum(1 for d in turned_in_period if not d["continuity_plan_exists"])
+            ),
+        }
+
+    # /v1/time-in-chain
+    def time_in_chain(self) -> dict[str, Any]:
+        referrals_of: dict[str, list[datetime]] = defaultdict(list)
+        for kind, _, at, data in self.facts:
+            if kind == "referral-received":
+                referrals_of[data["youth_pseudonym"]].append(at)
+        route, stay, back = [], [], 0
+        for case, own in self.by_case.items():
+            referrals = [
+                (a, d["youth_pseudonym"]) for k, _, a, d in own if k == "referral-received"
+            ]
+            if not referrals:
+                continue
+            referred, youth = min(a for a, _ in referrals), min(y for _, y in referrals)
+            placed = self.first(case, "placement-started")
+            if (
+                placed is not None
+                and placed >= referred
+                and self.in_period(placed)
+                and self.of_case(case)
+            ):
+                route.append(placed - referred)
+            leaving = [
+                a
+                for k, _, a, d in own
+                if k in ("placement-ended", "referral-withdrawn")
+                or (k == "toegang-decided" and d["decision"] in ("lokale-basishulp", "geen-hulp"))
+            ]
+            if not leaving:
+                continue
+            left = min(leaving)
+            if left >= referred and self.in_period(left) and self.of_case(case):
+                stay.append(left - referred)
+                back += any(
+                    left < again <= left + timedelta(days=365) for again in referrals_of[youth]
+                )
+        return {
+            "route": lead(route),
+            "time_in_chain": lead(stay),
+            "left": cell(len(stay)),
+            "re_entered": cell(back),
+            "re_entry_share": back / len(stay)
+            if back >= SMALL and len(stay) - back >= SMALL
+            else None,
+        }
+
+
+# --- the projection's answers through the read API ---------------------------------------------
+
+
+def as_lead(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "count": body["count"]["value"],
+        "p50": body["p50_days"],
+        "p90": body["p90_days"],
+        "max": body["max_days"],
+    }
+
+
+ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Reference], Any]]] = {
+    "lead-times": (
+        "/v1/lead-times",
+        lambda b: {f["transition"]: as_lead(f) for f in b["lead_times"]},
+        Reference.lead_times,
+    ),
+    "stepping-stones": (
+        "/v1/stepping-stones",
+        lambda b: {k: v for k, v in b.items() if k != "filters"},
+        Reference.stepping_stones,
+    ),
+    "capacity": ("/v1/capacity", lambda b: b["waiting_lists"], Reference.capacity),
+    "inflow": (
+        "/v1/inflow",
+        lambda b: {k: v for k, v in b.items() if k != "filters"},
+        Reference.inflow,
+    ),
+    "care-form-matrix": (
+        "/v1/care-form-matrix",
+        lambda b: {k: v for k, v in b.items() if k != "filters"},
+        Reference.care_form_matrix,
+    ),
+    "turning-eighteen": (
+        "/v1/turning-eighteen",
+        lambda b: {k: v for k, v in b.items() if k != "filters"},
+        Reference.turning_eighteen,
+    ),
+    "time-in-chain": (
+        "/v1/time-in-chain",
+        lambda b: {
+            "route": as_lead(b["route"]),
+            "time_in_chain": as_lead(b["time_in_chain"]),
+            "left": b["left"],
+            "re_entered": b["re_entered"],
+            "re_entry_share": b["re_entry_share"],
+        },
+        Reference.time_in_chain,
+    ),
+}
+WITH_PROVIDER = ("capacity", "inflow", "care-form-matrix")
+
+
+async def test_every_figure_equals_an_independent_reference_over_ten_thousand_cases(
+    platform: IsolatedPlatform,
+) -> None:
+    began = time.monotonic()
+    rng = random.Random(2026)
+    events = cloud_events(platform, seed=61, cases=10_000)
+    cases = {e.caseid for _, e in events if e.caseid is not None}
+    assert len(cases) >= 10_000
+    late = set(rng.sample(range(len(events)), len(events) // 20))
+    twice = rng.sample(range(len(events)), len(events) // 50)
+    first = [events[i] for i in range(len(events)) if i not in late]
+    then = [events[i] for i in sorted(late)]
+    for i in twice:  # republished with the same source and id, now or with the late ones
+        (then if rng.random() < 0.2 else first).append(events[i])
+    rng.shuffle(first)
+    rng.shuffle(then)
+    generated = time.monotonic()
+
+    await publish(platform, first)
+    async with projecting(platform):
+        await wait_caught_up(platform)
+        await publish(platform, then)
+        await wait_caught_up(platform)
+    projected = time.monotonic()
+
+    facts = distinct(events)
+    settings = platform.settings()
+    pool = await store.create_pool(settings.database_url, settings.database_schema)
+    compared, disagreements = 0, []
+    try:
+        assert await pool.fetchval("SELECT count(*) FROM facts") == len(facts)
+        app = create_api(store.TableFigures(pool), today=lambda: TODAY)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ketenmonitor") as http:
+            for name, (path, answer, reference) in ANSWERS.items():
+                queries = FILTERS + (PROVIDER_FILTERS if name in WITH_PROVIDER else [])
+                for query in queries:
+                    response = await http.get(path, params=query)
+                    assert response.status_code == 200, response.text
+                    got, expected = answer(response.json()), reference(Reference(facts, query))
+                    compared += 1
+                    if got != expected:
+                        disagreements.append((name, query, got, expected))
+    finally:
+        await pool.close()
+    print(
+        f"{len(cases)} cases, {len(events)} events ({len(then)} late, {len(twice)} twice); "
+        f"generated {generated - began:.1f}s, "
+        f"published and projected {projected - generated:.1f}s, "
+        f"{compared} figures compared {time.monotonic() - projected:.1f}s"
+    )
+    assert not disagreements, disagreements[0]
+    # and the agreement is about something: the events show every kind of figure
+    whole = Reference(facts, {})
+    assert all(figure["count"] for figure in whole.lead_times().values())
+    assert {w["brandhaard"] for w in whole.capacity()} >= {True, False}
+    assert whole.stepping_stones()["first_time_right_share"] is not None
+    assert whole.inflow()["thuis_tenzij"]["at_home_share"] is not None
+    assert whole.care_form_matrix()["without_advice"]["value"]
+    assert whole.turning_eighteen()["soon_without_plan"]["value"]
+    assert whole.time_in_chain()["re_entry_share"] is not None

@@ -1,0 +1,273 @@
+"""A seeded generator of varied domain events of the whole chain, for many cases.
+
+Youths are referred (some first known to Veilig Thuis or the Raad), decided on by toegang
+(triage, local help, no help, withdrawn, undecided), triaged (some escalated to the RET),
+put on a waiting list, placed (some in crisis before triage, some in another care form than
+advised), transferred, given a continuity plan, ended or turned eighteen, and some referred
+again later in a new case; providers record their capacity now and then. Timings vary, and a
+few events name a moment before the one they follow (they fall out of the lead times).
+
+`chain_cases` returns `(service, data)` in generation order; publishing is the caller's.
+"""
+
+import random
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from jeugdketen_shared.contracts import plaatsing, toegang, triage
+from jeugdketen_shared.contracts.base import DomainEventData
+from jeugdketen_shared.vocabulary import CareForm
+
+GEMEENTEN = ("GM0153", "GM0164", "GM0141", "GM0183")
+PROVIDERS = ("12345678", "87654321", "11223344")
+CARE_FORMS = tuple(form.value for form in CareForm)
+START = datetime(2025, 1, 6, 9, tzinfo=UTC)
+MONTH = "%Y-%m"
+
+Generated = tuple[str, DomainEventData]
+
+
+def chain_cases(cases: int, seed: int) -> list[Generated]:
+    """At least `cases` cases (a youth's cases are generated together)."""
+    rng = random.Random(seed)
+    events: list[Generated] = []
+
+    def add(service: str, data: DomainEventData) -> None:
+        events.append((service, data))
+
+    def after(moment: datetime, max_days: float, early: float = 0.0) -> datetime:
+        """A moment up to `max_days` later; with chance `early`, up to a day earlier."""
+        if rng.random() < early:
+            return moment - timedelta(seconds=rng.randrange(0, 86_400))
+        return moment + timedelta(seconds=rng.randrange(0, int(max_days * 86_400) + 1))
+
+    for provider in PROVIDERS:
+        for care_form in CARE_FORMS:
+            for _ in range(rng.randrange(1, 7)):
+                places = rng.randrange(0, 400)
+                add(
+                    "plaatsing",
+                    plaatsing.CapacityRecorded(
+                        provider=provider,
+                        care_form=care_form,
+                        occurred_at=after(START, 500),
+                        places=places,
+                        occupied=rng.randrange(0, places + 1),
+                    ),
+                )
+
+    made = 0
+    while made < cases:
+        youth, gemeente = secrets.token_hex(32), rng.choice(GEMEENTEN)
+        moment = after(START, 420)
+        for _ in range(rng.choice((1, 1, 1, 1, 1, 1, 2, 2, 3))):
+            made += 1
+            case = UUID(int=rng.getrandbits(128), version=4)
+            kader = rng.choice(("vrijwillig", "gedwongen"))
+            left = _case(add, after, rng, case, youth, gemeente, kader, moment)
+            if left is None:
+                break  # still somewhere in the chain: no new case for this youth
+            moment = after(left, 500)
+    return events
+
+
+def _case(
+    add: Any,
+    after: Any,
+    rng: random.Random,
+    case: UUID,
+    youth: str,
+    gemeente: str,
+    kader: str,
+    moment: datetime,
+) -> datetime | None:
+    """One case's events from `moment`; the moment it left the chain, or None if it did not."""
+    common: dict[str, Any] = {"case_id": case, "youth_pseudonym": youth}
+    named = {**common, "gemeente_code": gemeente}
+    if kader == "gedwongen" and rng.random() < 0.5:
+        melding = moment
+        add(
+            "toegang",
+            toegang.VeiligThuisMeldingReceived(**named, occurred_at=melding),
+        )
+        if rng.random() < 0.85:
+            moment = after(melding, 12, early=0.02)
+            add(
+                "toegang",
+                toegang.SafetyAssessed(case_id=case, occurred_at=moment, outcome="onveilig"),
+            )
+        if rng.random() < 0.6:
+            requested = after(moment, 5)
+            add("toegang", toegang.RvdkInvestigationRequested(**named, occurred_at=requested))
+            if rng.random() < 0.85:
+                add(
+                    "toegang",
+                    toegang.RvdkInvestigationStarted(
+                        case_id=case, occurred_at=after(requested, 30, early=0.02)
+                    ),
+                )
+            if rng.random() < 0.7:
+                moment = after(requested, 120)
+                add(
+                    "toegang",
+                    toegang.ProtectionMeasureImposed(
+                        case_id=case, occurred_at=moment, measure="ots", previous_measure=None
+                    ),
+                )
+        if rng.random() < 0.15:
+            return None  # known only to Veilig Thuis or the Raad: no kader named
+    referred = after(moment, 3)
+    add(
+        "toegang",
+        toegang.ReferralReceived(**named, occurred_at=referred, verwijzer="huisarts", kader=kader),
+    )
+    if rng.random() < 0.04:
+        withdrawn = after(referred, 20)
+        add("toegang", toegang.ReferralWithdrawn(case_id=case, occurred_at=withdrawn))
+        return withdrawn
+    if rng.random() < 0.5:
+        add(
+            "toegang",
+            toegang.VerklarendeAnalyseCompleted(case_id=case, occurred_at=after(referred, 25)),
+        )
+    if rng.random() < 0.03:  # a crisis placement, never triaged
+        return _placed(add, after, rng, named, rng.choice(CARE_FORMS), None, after(referred, 2))
+    if rng.random() < 0.07:
+        return None  # not decided yet
+    decided = after(referred, 45, early=0.01)
+    decision = rng.choices(
+        ("gezamenlijke-triage", "lokale-basishulp", "geen-hulp"), weights=(70, 20, 10)
+    )[0]
+    add(
+        "toegang",
+        toegang.ToegangDecided(**named, occurred_at=decided, decision=decision, kader=kader),
+    )
+    if decision != "gezamenlijke-triage":
+        return decided
+    if rng.random() < 0.08:
+        return None  # waiting for triage
+    triaged = after(decided, 30)
+    advice = rng.choice(CARE_FORMS)
+    add(
+        "triage",
+        triage.TriageDecided(
+            **named,
+            occurred_at=triaged,
+            kader=kader,
+            recommended_care_form=advice,
+            urgency=rng.choice(("regulier", "spoed")),
+            responsible_providers=(rng.choice(PROVIDERS),),
+        ),
+    )
+    advised = triaged
+    for _ in range(rng.choices((0, 1, 2), weights=(80, 17, 3))[0]):
+        advised = after(advised, 25)
+        advice = rng.choice(CARE_FORMS)
+        add(
+            "triage",
+            triage.RetAdviceGiven(
+                **named,
+                occurred_at=advised,
+                kader=kader,
+                care_form=advice,
+                non_contracted_care=False,
+                maatwerkbudget_granted=rng.random() < 0.1,
+                binding=True,
+            ),
+        )
+    provider = rng.choice(PROVIDERS)
+    care_form = advice if rng.random() < 0.7 else rng.choice(CARE_FORMS)
+    requested = after(triaged, 30)
+    add(
+        "plaatsing",
+        plaatsing.PlacementRequested(
+            **named, occurred_at=requested, provider=provider, care_form=care_form
+        ),
+    )
+    if rng.random() < 0.25:
+        return None  # on the waiting list
+    placed = after(requested, 150, early=0.02)
+    return _placed(add, after, rng, named, care_form, advice, placed, provider)
+
+
+def _placed(
+    add: Any,
+    after: Any,
+    rng: random.Random,
+    named: dict[str, Any],
+    care_form: str,
+    advice: str | None,
+    placed: datetime,
+    provider: str | None = None,
+) -> datetime | None:
+    provider = provider or rng.choice(PROVIDERS)
+    common = {"case_id": named["case_id"], "youth_pseudonym": named["youth_pseudonym"]}
+    eighteen = after(placed, 900)
+    add(
+        "plaatsing",
+        plaatsing.PlacementStarted(
+            **named,
+            occurred_at=placed,
+            provider=provider,
+            care_form=care_form,
+            location_gemeente_code=named["gemeente_code"],
+            recommended_care_form=advice,
+            advice_binding=False,
+            deviates_from_advice=advice is not None and care_form != advice,
+            deviation_reason=None,
+            crisis_without_triage=advice is None,
+            turns_eighteen_in=eighteen.strftime(MONTH) if rng.random() < 0.8 else None,
+        ),
+    )
+    moment = placed
+    transfers = rng.choices((0, 1, 2, 3, 4, 6, 11), weights=(50, 20, 12, 7, 5, 4, 2))[0]
+    for _ in range(transfers):
+        moment = after(moment, 45)
+        to_care_form = rng.choice((care_form, *CARE_FORMS))
+        to_provider = rng.choice(PROVIDERS)
+        add(
+            "plaatsing",
+            plaatsing.Transferred(
+                **common,
+                occurred_at=moment,
+                from_provider=provider,
+                from_care_form=care_form,
+                to_provider=to_provider,
+                to_care_form=to_care_form,
+                to_location_gemeente_code=named["gemeente_code"],
+                reason="escalatie",
+                deviation_reason=None,
+            ),
+        )
+        care_form, provider = to_care_form, to_provider
+    planned = rng.random() < 0.35
+    if planned:
+        add(
+            "plaatsing",
+            plaatsing.ContinuityPlanRecorded(
+                **common, occurred_at=after(placed, 500), plan="verlengde-jeugdhulp"
+            ),
+        )
+    if rng.random() < 0.45:
+        ended = after(moment, 250)
+        add(
+            "plaatsing",
+            plaatsing.PlacementEnded(
+                **common,
+                occurred_at=ended,
+                provider=provider,
+                care_form=care_form,
+                reason="volgens-plan",
+            ),
+        )
+        return ended
+    if rng.random() < 0.2:
+        add(
+            "plaatsing",
+            plaatsing.TurnedEighteen(
+                **common, occurred_at=eighteen, continuity_plan_exists=planned
+            ),
+        )
+    return None
