@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 import structlog
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.logs import configure_logging
@@ -25,7 +25,7 @@ from ketenmonitor import alert_store, live, store
 from ketenmonitor.alert_application import PUBLISHED_EVENT_CLASSES, Alerts, as_contract
 from ketenmonitor.alerts import load_rules
 from ketenmonitor.alerts_api import TableAlertIndex, create_alerts_router
-from ketenmonitor.api import create_api
+from ketenmonitor.api import FigureSource, create_api
 from ketenmonitor.projection import SOURCE_SERVICES, Projection
 from ketenmonitor.rebuild import rebuild
 from ketenmonitor.sweeper import Sweeper
@@ -121,15 +121,25 @@ def build_alerts_router(
     )
 
 
+def assemble_api(
+    figures: FigureSource, alerts_router: APIRouter, broadcaster: live.Broadcaster
+) -> FastAPI:
+    """The ketenmonitor's one HTTP API: figures, the werkgroep's alerts, the live stream."""
+    app = create_api(figures)
+    app.include_router(alerts_router)
+    app.include_router(live.create_stream_router(broadcaster))
+    return app
+
+
 @contextlib.asynccontextmanager
 async def serving_api(settings: ServiceSettings) -> AsyncIterator[None]:
     pool = await store.create_pool(settings.database_url, settings.database_schema)
     alerts = build_alerts(settings)
     broadcaster = live.Broadcaster()
     try:
-        app = create_api(store.TableFigures(pool))
-        app.include_router(build_alerts_router(settings, pool, alerts))
-        app.include_router(live.create_stream_router(broadcaster))
+        app = assemble_api(
+            store.TableFigures(pool), build_alerts_router(settings, pool, alerts), broadcaster
+        )
         async with (
             live.listening(settings.database_url, settings.database_schema, broadcaster),
             serving_http("ketenmonitor", app, settings),
