@@ -521,7 +521,62 @@ def reference_time_in_chain(events: list[Published], from_: date, to: date) -> d
     }
 
 
+def reference_wachttijd(
+    events: list[Published], care_form: str | None = None, provider: str | None = None
+) -> dict[str, Any]:
+    """Triage decision to placement start per case, of the cases whose first placement start
+    has the care form and provider asked for (a case never placed only without either)."""
+    decided: dict[UUID, datetime] = {}
+    starts: dict[UUID, list[tuple[datetime, str, str]]] = {}
+    for kind, case, at, data in facts(events):
+        if case is None:
+            continue
+        if kind == "triage-decided":
+            decided[case] = min(decided.get(case, at), at)
+        elif kind == "placement-started":
+            starts.setdefault(case, []).append((at, data["care_form"], data["provider"]))
+    durations = []
+    for case, placed in starts.items():
+        at, form, by = min(placed)
+        if care_form is not None and form != care_form:
+            continue
+        if provider is not None and by != provider:
+            continue
+        if case in decided and at >= decided[case]:
+            durations.append(at - decided[case])
+    durations.sort()
+    n = len(durations)
+    if n < SMALL_CELL:
+        return {"count": None, "p50": None, "p90": None, "max": None}
+
+    def rank(p: int) -> float:
+        return durations[max(-(-p * n // 100), 1) - 1].total_seconds() / 86_400
+
+    return {"count": n, "p50": rank(50), "p90": rank(90), "max": rank(100)}
+
+
 # --- the tests ----------------------------------------------------------------------------------
+
+
+async def test_lead_times_by_care_form_and_provider_of_the_first_placement(
+    platform: IsolatedPlatform,
+) -> None:
+    events = cases_placed(platform, cases=600, seed=67)
+    await published_in_reverse(platform, events)
+
+    async def wachttijd(**query: str) -> dict[str, Any]:
+        body = await get(platform, "/v1/lead-times", **query)
+        (found,) = (
+            f for f in body["lead_times"] if f["transition"] == "triage-decision-to-placement-start"
+        )
+        return lead(found)
+
+    assert await wachttijd() == reference_wachttijd(events)
+    for form, provider in (("gezinshuis", None), (None, PROVIDERS[1]), ("ambulant", PROVIDERS[0])):
+        query = {k: v for k, v in (("care_form", form), ("provider", provider)) if v}
+        expected = reference_wachttijd(events, form, provider)
+        assert expected["count"], "a cell large enough to show"
+        assert await wachttijd(**query) == expected
 
 
 async def test_waiting_lists_against_capacity_with_brandhaarden(

@@ -44,7 +44,8 @@ FILTERS: list[dict[str, str]] = [
     {"from": "2025-04-01", "to": "2025-09-30"},
     {"from": "2025-07-01", "to": "2026-03-31", "gemeente": "GM0153", "kader": "vrijwillig"},
 ]
-"""Every figure under each; capacity, inflow and the matrix also by provider and care form."""
+"""Every figure under each; lead times, capacity, inflow and the matrix also by provider and
+care form."""
 PROVIDER_FILTERS: list[dict[str, str]] = [
     {"provider": "87654321"},
     {"provider": "12345678", "care_form": "gezinshuis", "to": "2025-12-31"},
@@ -223,6 +224,23 @@ class Reference:
         moments = [at for k, _, at, _ in self.by_case[case] if k == kind]
         return min(moments) if moments else None
 
+    def placed_as(self, case: UUID) -> bool:
+        """The case's first placement start (ties: care form, provider) has the care form and
+        provider filtered for; without those filters every case matches."""
+        if self.care_form is None and self.provider is None:
+            return True
+        starts = [
+            (at, d["care_form"], d["provider"])
+            for k, _, at, d in self.by_case[case]
+            if k == "placement-started"
+        ]
+        if not starts:
+            return False
+        _, care_form, provider = min(starts)
+        return (self.care_form is None or care_form == self.care_form) and (
+            self.provider is None or provider == self.provider
+        )
+
     # /v1/lead-times
     def lead_times(self) -> dict[str, Any]:
         transitions = {
@@ -246,7 +264,7 @@ class Reference:
                 began, ended = self.first(case, start), self.first(case, end)
                 if began is None or ended is None or ended < began:
                     continue
-                if self.in_period(ended) and self.of_case(case):
+                if self.in_period(ended) and self.of_case(case) and self.placed_as(case):
                     durations.append(ended - began)
             figures[name] = lead(durations)
         return figures
@@ -563,7 +581,7 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
         Reference.time_in_chain,
     ),
 }
-WITH_PROVIDER = ("capacity", "inflow", "care-form-matrix")
+WITH_PROVIDER = ("lead-times", "capacity", "inflow", "care-form-matrix")
 
 
 async def test_every_figure_equals_an_independent_reference_over_ten_thousand_cases(

@@ -142,3 +142,18 @@ async def test_capacity_with_care_form_and_provider() -> None:
     ]
     assert wrong.status_code == 400
     assert wrong.json()["reason"] == "invalid-query"
+
+
+async def test_lead_times_by_the_care_form_and_provider_of_the_first_placement() -> None:
+    source = FakeFigures()
+    async with client(source) as http:
+        answer = await http.get(
+            "/v1/lead-times", params={"care_form": "gezinshuis", "provider": "12345678"}
+        )
+        wrong = await http.get("/v1/lead-times", params={"provider": "KvK"})
+    assert answer.status_code == 200, answer.text
+    assert source.asked == [Filters(None, None, None, None, "gezinshuis", "12345678")]
+    assert answer.json()["filters"]["care_form"] == "gezinshuis"
+    assert answer.json()["filters"]["provider"] == "12345678"
+    assert wrong.status_code == 400
+    assert wrong.headers["content-type"] == "application/problem+json"

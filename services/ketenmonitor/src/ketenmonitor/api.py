@@ -198,6 +198,10 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
     @app.get(
         "/v1/lead-times",
         summary="Lead times per stage transition, by event time",
+        description="Per case, from its first start milestone to its first end milestone; "
+        "the period on the end. `care_form` and `provider` are those of the case's first "
+        "placement start (by event time); a case not placed (yet) matches only when neither "
+        "is given.",
         response_model=LeadTimes,
         responses=PROBLEMS,
     )
@@ -206,8 +210,10 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         to: ToDate = None,
         gemeente: Gemeente = None,
         kader: KaderFilter = None,
+        care_form: CareFormFilter = None,
+        provider: Provider = None,
     ) -> LeadTimes | JSONResponse:
-        filters = Filters(from_, to, gemeente, kader.value if kader else None)
+        filters = _filters(from_, to, gemeente, kader, care_form, provider)
         if (rejected := _invalid_period(filters)) is not None:
             return rejected
         found = await source.durations(filters)

@@ -133,7 +133,9 @@ DO UPDATE SET transfers = youth_transfers.transfers + excluded.transfers
 """
 
 # $1 start milestone, $2 end milestone, $3 from date, $4 to date (the end's calendar date in
-# Europe/Amsterdam), $5 gemeente, $6 kader
+# Europe/Amsterdam), $5 gemeente, $6 kader, $7 care form, $8 provider (of the case's first
+# placement start by event time, ties by care form then provider; a case without one matches
+# only when neither is given)
 SELECT_TRANSITIONS = """
 SELECT s.case_id, s.occurred_at AS started_at, e.occurred_at AS ended_at
 FROM milestones s
@@ -145,6 +147,14 @@ WHERE s.milestone = $1
   AND ($4::date IS NULL OR (e.occurred_at AT TIME ZONE 'Europe/Amsterdam')::date <= $4)
   AND ($5::text IS NULL OR c.gemeente_code = $5)
   AND ($6::text IS NULL OR c.kader = $6)
+  AND (($7::text IS NULL AND $8::text IS NULL) OR EXISTS (
+        SELECT 1 FROM (
+            SELECT p.data FROM facts p
+            WHERE p.case_id = s.case_id AND p.type = 'nl.jeugdketen.plaatsing.placement-started'
+            ORDER BY p.occurred_at, p.data->>'care_form', p.data->>'provider'
+            LIMIT 1) AS first_placement
+        WHERE ($7::text IS NULL OR first_placement.data->>'care_form' = $7)
+          AND ($8::text IS NULL OR first_placement.data->>'provider' = $8)))
 """
 
 # $1 from date, $2 to date (of the youth's first placement start), $3 gemeente, $4 kader

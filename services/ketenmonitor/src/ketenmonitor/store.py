@@ -183,6 +183,8 @@ async def durations(
             filters.to_date,
             filters.gemeente_code,
             filters.kader,
+            filters.care_form,
+            filters.provider,
         )
         found[transition.name] = [row["ended_at"] - row["started_at"] for row in rows]
     return found
