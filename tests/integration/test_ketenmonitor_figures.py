@@ -33,6 +33,7 @@ PROVIDERS = ("12345678", "87654321")
 CARE_FORMS = ("ambulant", "gezinshuis", "3-milieuvoorziening", "jeugdzorg-plus")
 START = datetime(2025, 1, 6, 9, tzinfo=UTC)
 SMALL_CELL = 10
+REASONS = ("escalatie", "geplande-afschaling", "capaciteit")
 
 
 def cell(n: int) -> dict[str, Any]:
@@ -154,7 +155,7 @@ def cases_placed(platform: IsolatedPlatform, cases: int, seed: int) -> list[Publ
                     to_provider=rng.choice(PROVIDERS),
                     to_care_form=to_care_form,
                     to_location_gemeente_code=gemeente,
-                    reason="escalatie",
+                    reason=REASONS[moment.second % len(REASONS)],
                     deviation_reason=None,
                 ),
             )
@@ -555,7 +556,61 @@ def reference_wachttijd(
     return {"count": n, "p50": rank(50), "p90": rank(90), "max": rank(100)}
 
 
+def reference_transfers(events: list[Published], from_: date, on: date) -> dict[str, Any]:
+    """Youths first placed from `from_` to `on`: transfers within the 12 months ending with `on`
+    grouped, and all their transfers per reason."""
+    first: dict[str, tuple[datetime, UUID]] = {}
+    moves: dict[str, list[tuple[date, str]]] = {}
+    for kind, case, at, data in facts(events):
+        youth = data.get("youth_pseudonym")
+        if kind == "placement-started" and case is not None:
+            first[youth] = min(first.get(youth, (at, case)), (at, case))
+        elif kind == "transferred":
+            moves.setdefault(youth, []).append((day(at), data["reason"]))
+    placed = [youth for youth, (at, _) in first.items() if from_ <= day(at) <= on]
+    since = date(on.year - 1, on.month, on.day) + timedelta(days=1)
+    within = [sum(since <= d <= on for d, _ in moves.get(youth, [])) for youth in placed]
+    groups = [("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3", 3, 3), ("4", 4, 4)]
+    groups += [("5-9", 5, 9), ("10+", 10, 10**9)]
+    reasons: dict[str, int] = {}
+    for youth in placed:
+        for _, reason in moves.get(youth, []):
+            reasons[reason] = reasons.get(reason, 0) + 1
+    return {
+        "rolling_12_months": {
+            "on": on.isoformat(),
+            "window_from": since.isoformat(),
+            "distribution": [
+                {"transfers": name, "youths": cell(sum(low <= n <= high for n in within))}
+                for name, low, high in groups
+            ],
+        },
+        "transfer_reasons": [
+            {"reason": r, "transfers": cell(n)} for r, n in sorted(reasons.items())
+        ],
+    }
+
+
 # --- the tests ----------------------------------------------------------------------------------
+
+
+async def test_transfers_within_the_rolling_twelve_months_and_their_reasons(
+    platform: IsolatedPlatform,
+) -> None:
+    events = cases_placed(platform, cases=600, seed=71)
+    await published_in_reverse(platform, events)
+
+    for since, on in ((date(2025, 1, 1), date(2025, 9, 30)), (date(2025, 3, 1), date(2026, 3, 1))):
+        body = await get(
+            platform, "/v1/stepping-stones", **{"from": since.isoformat(), "to": on.isoformat()}
+        )
+        got = {k: body[k] for k in ("rolling_12_months", "transfer_reasons")}
+        expected = reference_transfers(events, since, on)
+        assert got == expected
+        assert {r["reason"] for r in expected["transfer_reasons"]} == set(REASONS)
+        assert any(
+            not b["youths"]["suppressed"] for b in expected["rolling_12_months"]["distribution"][1:]
+        )
 
 
 async def test_lead_times_by_care_form_and_provider_of_the_first_placement(

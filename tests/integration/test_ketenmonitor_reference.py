@@ -273,12 +273,27 @@ class Reference:
     def stepping_stones(self) -> dict[str, Any]:
         first_placement: dict[str, tuple[datetime, UUID]] = {}
         transfers: dict[str, int] = defaultdict(int)
+        on = self.to or TODAY
+        since = date(on.year - 1, on.month, on.day) + timedelta(days=1)
+        recent: dict[str, int] = defaultdict(int)
+        reasons: dict[str, list[str]] = defaultdict(list)
         for kind, case, at, data in self.facts:
             if kind == "placement-started" and case is not None:
                 youth = data["youth_pseudonym"]
                 first_placement[youth] = min(first_placement.get(youth, (at, case)), (at, case))
             elif kind == "transferred":
                 transfers[data["youth_pseudonym"]] += 1
+                recent[data["youth_pseudonym"]] += since <= day(at) <= on
+                reasons[data["youth_pseudonym"]].append(data["reason"])
+        placed = [
+            youth
+            for youth, (at, case) in first_placement.items()
+            if self.in_period(at) and self.of_case(case)
+        ]
+        per_reason: dict[str, int] = defaultdict(int)
+        for youth in placed:
+            for reason in reasons[youth]:
+                per_reason[reason] += 1
         counts = [
             transfers[youth]
             for youth, (at, case) in first_placement.items()
@@ -297,6 +312,20 @@ class Reference:
             "first_time_right_share": right / len(counts)
             if right >= SMALL and len(counts) - right >= SMALL
             else None,
+            "rolling_12_months": {
+                "on": on.isoformat(),
+                "window_from": since.isoformat(),
+                "distribution": [
+                    {
+                        "transfers": name,
+                        "youths": cell(sum(low <= recent[y] <= high for y in placed)),
+                    }
+                    for name, low, high in groups
+                ],
+            },
+            "transfer_reasons": [
+                {"reason": r, "transfers": cell(n)} for r, n in sorted(per_reason.items())
+            ],
         }
 
     # /v1/capacity

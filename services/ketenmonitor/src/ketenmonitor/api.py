@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from jeugdketen_shared.vocabulary import CareForm, Kader
-from ketenmonitor import care_figures, chain_figures, figures, route_figures
+from ketenmonitor import care_figures, chain_figures, figures, route_figures, transfer_figures
 from ketenmonitor.chain_figures import FactRow
 from ketenmonitor.figures import Filters
 
@@ -65,12 +65,29 @@ class Bucket(BaseModel):
     youths: Count
 
 
+class RollingTwelveMonths(BaseModel):
+    on: date = Field(description="The window's last day: `to`, or today")
+    window_from: date = Field(description="The window's first day, 12 months before")
+    distribution: list[Bucket] = Field(
+        description="The placed youths by their transfers within the window"
+    )
+
+
+class TransferReason(BaseModel):
+    reason: str = Field(examples=["escalatie"])
+    transfers: Count
+
+
 class SteppingStones(BaseModel):
     filters: AppliedFilters
     placed_youths: Count = Field(description="Youths whose first placement started in the period")
     distribution: list[Bucket]
     first_time_right: Count = Field(description='"In één keer op de juiste plek": no transfer')
     first_time_right_share: float | None
+    rolling_12_months: RollingTwelveMonths
+    transfer_reasons: list[TransferReason] = Field(
+        description="All known transfers of the placed youths, per reason"
+    )
 
 
 class WaitingAgainstCapacity(BaseModel):
@@ -226,7 +243,9 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
 
     @app.get(
         "/v1/stepping-stones",
-        summary="Transfers per placed youth, and the share placed right the first time",
+        summary="Transfers per placed youth (all, and within 12 months), their reasons, and "
+        "the share placed right the first time",
+        description=transfer_figures.transfers.__doc__,
         response_model=SteppingStones,
         responses=PROBLEMS,
     )
@@ -240,6 +259,8 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         if (rejected := _invalid_period(filters)) is not None:
             return rejected
         stones = figures.stepping_stones(await source.transfers_per_placed_youth(filters))
+        rows = await source.facts_of((chain_figures.PLACEMENT_STARTED, chain_figures.TRANSFERRED))
+        moved = transfer_figures.transfers(rows, filters, filters.to_date or today())
         return SteppingStones(
             filters=_applied(filters),
             placed_youths=_count(stones.placed_youths),
@@ -248,6 +269,18 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
             ],
             first_time_right=_count(stones.first_time_right),
             first_time_right_share=stones.first_time_right_share,
+            rolling_12_months=RollingTwelveMonths(
+                on=moved.on,
+                window_from=moved.window_from,
+                distribution=[
+                    Bucket(transfers=b.transfers, youths=_count(b.youths))
+                    for b in moved.rolling_12_months.distribution
+                ],
+            ),
+            transfer_reasons=[
+                TransferReason(reason=r.reason, transfers=_count(r.transfers))
+                for r in moved.reasons
+            ],
         )
 
     @app.get(
