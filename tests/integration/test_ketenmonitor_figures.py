@@ -591,7 +591,155 @@ def reference_transfers(events: list[Published], from_: date, on: date) -> dict[
     }
 
 
+def hand_over_cases(platform: IsolatedPlatform, cases: int, seed: int) -> list[Published]:
+    """Cases decided for triage (some for local help), triaged, requested from a provider; some
+    through the gedwongen kader: RvdK requested and started, a measure imposed, a GI assigned."""
+    rng = random.Random(seed)
+    events: list[Published] = []
+
+    def publish(service: str, data: Any) -> None:
+        events.append(as_published(platform, service, data))
+
+    def after(moment: datetime, max_days: int) -> datetime:
+        return moment + timedelta(seconds=rng.randrange(0, max_days * 86_400))
+
+    for _ in range(cases):
+        case, youth, gemeente = uuid4(), secrets.token_hex(32), rng.choice(GEMEENTEN)
+        common = {"case_id": case, "youth_pseudonym": youth, "gemeente_code": gemeente}
+        decided = after(START, 300)
+        decision = "gezamenlijke-triage" if rng.random() < 0.8 else "lokale-basishulp"
+        publish(
+            "toegang",
+            toegang.ToegangDecided(
+                **common, occurred_at=decided, decision=decision, kader="vrijwillig"
+            ),
+        )
+        triaged = after(decided, 40)
+        publish(
+            "triage",
+            triage.TriageDecided(
+                **common,
+                occurred_at=triaged,
+                kader="vrijwillig",
+                recommended_care_form="gezinshuis",
+                urgency="regulier",
+                responsible_providers=(PROVIDERS[0],),
+            ),
+        )
+        if rng.random() < 0.8:
+            publish(
+                "plaatsing",
+                plaatsing.PlacementRequested(
+                    **common,
+                    occurred_at=after(triaged, 30),
+                    provider=PROVIDERS[0],
+                    care_form="gezinshuis",
+                ),
+            )
+        if rng.random() < 0.5:
+            requested = after(START, 300)
+            publish(
+                "toegang",
+                toegang.RvdkInvestigationRequested(**common, occurred_at=requested),
+            )
+            if rng.random() < 0.8:
+                publish(
+                    "toegang",
+                    toegang.RvdkInvestigationStarted(
+                        case_id=case, occurred_at=after(requested, 20)
+                    ),
+                )
+            imposed = after(requested, 120)
+            publish(
+                "toegang",
+                toegang.ProtectionMeasureImposed(
+                    case_id=case, occurred_at=imposed, measure="ots", previous_measure=None
+                ),
+            )
+            publish(
+                "toegang",
+                toegang.GiAssigned(case_id=case, occurred_at=after(imposed, 15), gi=PROVIDERS[1]),
+            )
+    return events
+
+
+def reference_hand_overs(
+    events: list[Published], from_: date, to: date, gemeente: str | None = None
+) -> dict[str, dict[str, Any]]:
+    pairs = {
+        "toegang-to-triage": ("toegang-decided", ("triage-decided", "escalated-to-ret")),
+        "triage-to-provider": ("triage-decided", ("placement-requested",)),
+        "toegang-to-rvdk": ("rvdk-investigation-requested", ("rvdk-investigation-started",)),
+        "measure-to-gi": ("protection-measure-imposed", ("gi-assigned",)),
+    }
+    known = facts(events)
+    attributes = case_attributes_any(events)
+    figures = {}
+    for name, (start, ends) in pairs.items():
+        waits = []
+        for case in {c for k, c, _, d in known if k == start and c is not None}:
+            starts = [
+                a
+                for k, c, a, d in known
+                if c == case
+                and k == start
+                and (k != "toegang-decided" or d["decision"] == "gezamenlijke-triage")
+            ]
+            if not starts:
+                continue
+            began = min(starts)
+            acts = [a for k, c, a, _ in known if c == case and k in ends and a >= began]
+            if not acts or not from_ <= day(min(acts)) <= to:
+                continue
+            if gemeente is not None and attributes[case] != gemeente:
+                continue
+            waits.append(min(acts) - began)
+        figures[name] = stats(waits)
+    return figures
+
+
+def case_attributes_any(events: list[Published]) -> dict[UUID, str]:
+    """The gemeente each case names (the generator names one per case)."""
+    return {
+        c: d["gemeente_code"]
+        for _, c, _, d in facts(events)
+        if c is not None and "gemeente_code" in d
+    }
+
+
+def stats(values: list[timedelta]) -> dict[str, Any]:
+    values = sorted(values)
+    n = len(values)
+    if n < SMALL_CELL:
+        return {"count": None, "p50": None, "p90": None, "max": None}
+
+    def rank(p: int) -> float:
+        return values[max(-(-p * n // 100), 1) - 1].total_seconds() / 86_400
+
+    return {"count": n, "p50": rank(50), "p90": rank(90), "max": rank(100)}
+
+
 # --- the tests ----------------------------------------------------------------------------------
+
+
+async def test_where_partners_wait_on_each_other(platform: IsolatedPlatform) -> None:
+    events = hand_over_cases(platform, cases=400, seed=73)
+    await published_in_reverse(platform, events)
+
+    for query in (
+        {"from": "2025-01-01", "to": "2026-12-31"},
+        {"from": "2025-03-01", "to": "2025-08-31", "gemeente": "GM0164"},
+    ):
+        body = await get(platform, "/v1/hand-overs", **query)
+        got = {f["transition"]: lead(f) for f in body["hand_overs"]}
+        expected = reference_hand_overs(
+            events,
+            date.fromisoformat(query["from"]),
+            date.fromisoformat(query["to"]),
+            query.get("gemeente"),
+        )
+        assert got == expected
+        assert all(figure["count"] for figure in expected.values())
 
 
 async def test_transfers_within_the_rolling_twelve_months_and_their_reasons(

@@ -94,6 +94,7 @@ async def test_bad_queries_are_problems() -> None:
         "/v1/care-form-matrix",
         "/v1/turning-eighteen",
         "/v1/time-in-chain",
+        "/v1/hand-overs",
     }
 
 
@@ -157,3 +158,20 @@ async def test_lead_times_by_the_care_form_and_provider_of_the_first_placement()
     assert answer.json()["filters"]["provider"] == "12345678"
     assert wrong.status_code == 400
     assert wrong.headers["content-type"] == "application/problem+json"
+
+
+async def test_hand_overs() -> None:
+    rows = []
+    for n in range(10):
+        case = uuid4()
+        rows.append(FactRow("triage.triage-decided", case, T0, {}, "GM0153", "vrijwillig"))
+        at = T0 + timedelta(days=n + 1)
+        rows.append(FactRow("plaatsing.placement-requested", case, at, {}, "GM0153", "vrijwillig"))
+    async with client(FakeFigures(rows)) as http:
+        body = (await http.get("/v1/hand-overs", params={"gemeente": "GM0153"})).json()
+        wrong = await http.get("/v1/hand-overs", params={"from": "2026-02-01", "to": "2026-01-01"})
+    by = {f["transition"]: f for f in body["hand_overs"]}
+    assert by["triage-to-provider"]["count"] == {"value": 10, "suppressed": False}
+    assert by["triage-to-provider"]["p50_days"] == 5.0
+    assert by["measure-to-gi"]["count"] == {"value": None, "suppressed": True}
+    assert wrong.json()["reason"] == "invalid-period"

@@ -15,7 +15,14 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from jeugdketen_shared.vocabulary import CareForm, Kader
-from ketenmonitor import care_figures, chain_figures, figures, route_figures, transfer_figures
+from ketenmonitor import (
+    care_figures,
+    chain_figures,
+    figures,
+    handover_figures,
+    route_figures,
+    transfer_figures,
+)
 from ketenmonitor.chain_figures import FactRow
 from ketenmonitor.figures import Filters
 
@@ -165,6 +172,14 @@ class TimeInChain(BaseModel):
     left: Count = Field(description="Cases that left the chain in the period")
     re_entered: Count = Field(description="Of them, youths referred again within 12 months")
     re_entry_share: float | None
+
+
+class HandOvers(BaseModel):
+    filters: AppliedFilters
+    hand_overs: list[LeadTime] = Field(
+        description="Per hand-over: from one partner's hand-over to the next partner's first "
+        "action, per case"
+    )
 
 
 class Problem(BaseModel):
@@ -471,6 +486,28 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
             left=_count(figure.left),
             re_entered=_count(figure.re_entered),
             re_entry_share=figure.re_entry_share,
+        )
+
+    @app.get(
+        "/v1/hand-overs",
+        summary="Where partners wait on each other: hand-over to the next partner's first action",
+        description=handover_figures.__doc__,
+        response_model=HandOvers,
+        responses=PROBLEMS,
+    )
+    async def hand_overs(
+        from_: FromDate = None,
+        to: ToDate = None,
+        gemeente: Gemeente = None,
+        kader: KaderFilter = None,
+    ) -> HandOvers | JSONResponse:
+        filters = _filters(from_, to, gemeente, kader)
+        if (rejected := _invalid_period(filters)) is not None:
+            return rejected
+        rows = await source.facts_of(handover_figures.TYPES)
+        return HandOvers(
+            filters=_applied(filters),
+            hand_overs=[_lead_time(f) for f in handover_figures.hand_overs(rows, filters)],
         )
 
     return app
