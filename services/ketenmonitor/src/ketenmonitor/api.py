@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Protocol
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -222,6 +222,10 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         redoc_url=None,
     )
 
+    @app.exception_handler(InvalidPeriod)
+    async def invalid_period(request: Request, error: InvalidPeriod) -> JSONResponse:
+        return problem(400, "invalid-period", "`from` lies after `to`")
+
     @app.exception_handler(RequestValidationError)
     async def invalid_query(request: Request, error: RequestValidationError) -> JSONResponse:
         detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
@@ -237,17 +241,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         response_model=LeadTimes,
         responses=PROBLEMS,
     )
-    async def lead_times(
-        from_: FromDate = None,
-        to: ToDate = None,
-        gemeente: Gemeente = None,
-        kader: KaderFilter = None,
-        care_form: CareFormFilter = None,
-        provider: Provider = None,
-    ) -> LeadTimes | JSONResponse:
-        filters = _filters(from_, to, gemeente, kader, care_form, provider)
-        if (rejected := _invalid_period(filters)) is not None:
-            return rejected
+    async def lead_times(filters: PlacementFilters) -> LeadTimes:
         found = await source.durations(filters)
         return LeadTimes(
             filters=_applied(filters),
@@ -264,15 +258,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         response_model=SteppingStones,
         responses=PROBLEMS,
     )
-    async def stepping_stones(
-        from_: FromDate = None,
-        to: ToDate = None,
-        gemeente: Gemeente = None,
-        kader: KaderFilter = None,
-    ) -> SteppingStones | JSONResponse:
-        filters = Filters(from_, to, gemeente, kader.value if kader else None)
-        if (rejected := _invalid_period(filters)) is not None:
-            return rejected
+    async def stepping_stones(filters: CaseFilters) -> SteppingStones:
         stones = figures.stepping_stones(await source.transfers_per_placed_youth(filters))
         rows = await source.facts_of((chain_figures.PLACEMENT_STARTED, chain_figures.TRANSFERRED))
         moved = transfer_figures.transfers(rows, filters, filters.to_date or today())
@@ -305,17 +291,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         response_model=Capacity,
         responses=PROBLEMS,
     )
-    async def capacity(
-        from_: FromDate = None,
-        to: ToDate = None,
-        gemeente: Gemeente = None,
-        kader: KaderFilter = None,
-        care_form: CareFormFilter = None,
-        provider: Provider = None,
-    ) -> Capacity | JSONResponse:
-        filters = _filters(from_, to, gemeente, kader, care_form, provider)
-        if (rejected := _invalid_period(filters)) is not None:
-            return rejected
+    async def capacity(filters: PlacementFilters) -> Capacity:
         rows = await source.facts_of(
             (
                 chain_figures.PLACEMENT_REQUESTED,
@@ -347,16 +323,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         response_model=Inflow,
         responses=PROBLEMS,
     )
-    async def inflow(
-        from_: FromDate = None,
-        to: ToDate = None,
-        gemeente: Gemeente = None,
-        kader: KaderFilter = None,
-        provider: Provider = None,
-    ) -> Inflow | JSONResponse:
-        filters = _filters(from_, to, gemeente, kader, provider=provider)
-        if (rejected := _invalid_period(filters)) is not None:
-            return rejected
+    async def inflow(filters: ProviderFilters) -> Inflow:
         rows = await source.facts_of((chain_figures.PLACEMENT_STARTED, chain_figures.TRANSFERRED))
         figure = chain_figures.inflow(rows, filters)
         home = figure.thuis_tenzij
@@ -382,17 +349,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         response_model=CareFormMatrix,
         responses=PROBLEMS,
     )
-    async def care_form_matrix(
-        from_: FromDate = None,
-        to: ToDate = None,
-        gemeente: Gemeente = None,
-        kader: KaderFilter = None,
-        care_form: CareFormFilter = None,
-        provider: Provider = None,
-    ) -> CareFormMatrix | JSONResponse:
-        filters = _filters(from_, to, gemeente, kader, care_form, provider)
-        if (rejected := _invalid_period(filters)) is not None:
-            return rejected
+    async def care_form_matrix(filters: PlacementFilters) -> CareFormMatrix:
         rows = await source.facts_of(
             (
                 care_figures.TRIAGE_DECIDED,
@@ -423,15 +380,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         response_model=TurningEighteen,
         responses=PROBLEMS,
     )
-    async def turning_eighteen(
-        from_: FromDate = None,
-        to: ToDate = None,
-        gemeente: Gemeente = None,
-        kader: KaderFilter = None,
-    ) -> TurningEighteen | JSONResponse:
-        filters = _filters(from_, to, gemeente, kader)
-        if (rejected := _invalid_period(filters)) is not None:
-            return rejected
+    async def turning_eighteen(filters: CaseFilters) -> TurningEighteen:
         rows = await source.facts_of(
             (
                 chain_figures.PLACEMENT_STARTED,
@@ -460,15 +409,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         response_model=TimeInChain,
         responses=PROBLEMS,
     )
-    async def time_in_chain(
-        from_: FromDate = None,
-        to: ToDate = None,
-        gemeente: Gemeente = None,
-        kader: KaderFilter = None,
-    ) -> TimeInChain | JSONResponse:
-        filters = _filters(from_, to, gemeente, kader)
-        if (rejected := _invalid_period(filters)) is not None:
-            return rejected
+    async def time_in_chain(filters: CaseFilters) -> TimeInChain:
         rows = await source.facts_of(
             (
                 route_figures.REFERRAL_RECEIVED,
@@ -495,15 +436,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         response_model=HandOvers,
         responses=PROBLEMS,
     )
-    async def hand_overs(
-        from_: FromDate = None,
-        to: ToDate = None,
-        gemeente: Gemeente = None,
-        kader: KaderFilter = None,
-    ) -> HandOvers | JSONResponse:
-        filters = _filters(from_, to, gemeente, kader)
-        if (rejected := _invalid_period(filters)) is not None:
-            return rejected
+    async def hand_overs(filters: CaseFilters) -> HandOvers:
         rows = await source.facts_of(handover_figures.TYPES)
         return HandOvers(
             filters=_applied(filters),
@@ -531,10 +464,49 @@ def _filters(
     )
 
 
-def _invalid_period(filters: Filters) -> JSONResponse | None:
+class InvalidPeriod(Exception):
+    """`from` lies after `to`."""
+
+
+def _checked(filters: Filters) -> Filters:
     if filters.from_date and filters.to_date and filters.from_date > filters.to_date:
-        return problem(400, "invalid-period", "`from` lies after `to`")
-    return None
+        raise InvalidPeriod
+    return filters
+
+
+def case_filters(
+    from_: FromDate = None, to: ToDate = None, gemeente: Gemeente = None, kader: KaderFilter = None
+) -> Filters:
+    """The period, gemeente and kader every figure takes."""
+    return _checked(_filters(from_, to, gemeente, kader))
+
+
+def placement_filters(
+    from_: FromDate = None,
+    to: ToDate = None,
+    gemeente: Gemeente = None,
+    kader: KaderFilter = None,
+    care_form: CareFormFilter = None,
+    provider: Provider = None,
+) -> Filters:
+    """Also the care form and provider, for figures about placements."""
+    return _checked(_filters(from_, to, gemeente, kader, care_form, provider))
+
+
+def provider_filters(
+    from_: FromDate = None,
+    to: ToDate = None,
+    gemeente: Gemeente = None,
+    kader: KaderFilter = None,
+    provider: Provider = None,
+) -> Filters:
+    """Also the provider, for figures about entries into care forms."""
+    return _checked(_filters(from_, to, gemeente, kader, provider=provider))
+
+
+CaseFilters = Annotated[Filters, Depends(case_filters)]
+PlacementFilters = Annotated[Filters, Depends(placement_filters)]
+ProviderFilters = Annotated[Filters, Depends(provider_filters)]
 
 
 def _applied(filters: Filters) -> AppliedFilters:
