@@ -1,14 +1,12 @@
 """Partner messages as a chain partner's system would publish them."""
 
 import json
-import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 from jeugdketen_shared.cloudevents import CloudEvent, encode
 from jeugdketen_shared.permissions import PARTNER_HEADER, load_partners
-from jeugdketen_shared.privacy import is_valid_bsn
 from tests.support.infrastructure import REPOSITORY
 
 PARTNERS_FILE = REPOSITORY / "deploy/partners.toml"
@@ -35,13 +33,6 @@ def _partners_by_source() -> dict[str, str]:
 
 _PARTNERS_BY_SOURCE = _partners_by_source()
 
-
-def valid_bsn(rng: random.Random) -> str:
-    """A random number that passes the elfproef (test data, not a real person's)."""
-    while True:
-        candidate = f"{rng.randrange(10**8, 10**9):09d}"
-        if is_valid_bsn(candidate):
-            return candidate
 
 
 def partner_event(
