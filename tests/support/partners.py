@@ -34,7 +34,6 @@ def _partners_by_source() -> dict[str, str]:
 _PARTNERS_BY_SOURCE = _partners_by_source()
 
 
-
 def partner_event(
     type_: str, data: dict[str, Any], *, source: str = LOKAAL_TEAM_ENSCHEDE
 ) -> CloudEvent:
