@@ -558,6 +558,41 @@ class Reference:
             else None,
         }
 
+    # /v1/hand-overs
+    def hand_overs(self) -> dict[str, dict[str, Any]]:
+        """Per hand-over: from the case's first hand-over to the next partner's first action at
+        or after it, counted in the period of that action."""
+        hand_overs = {
+            "toegang-to-triage": (
+                "toegang-decided",
+                "gezamenlijke-triage",
+                {"triage-decided", "escalated-to-ret"},
+            ),
+            "triage-to-provider": ("triage-decided", None, {"placement-requested"}),
+            "toegang-to-rvdk": (
+                "rvdk-investigation-requested",
+                None,
+                {"rvdk-investigation-started"},
+            ),
+            "measure-to-gi": ("protection-measure-imposed", None, {"gi-assigned"}),
+        }
+        figures = {}
+        for name, (handed_over, decision, next_actions) in hand_overs.items():
+            waits = []
+            for case, own in self.by_case.items():
+                handed = [
+                    at
+                    for kind, _, at, data in own
+                    if kind == handed_over and decision in (None, data.get("decision"))
+                ]
+                if not handed:
+                    continue
+                acted = [at for kind, _, at, _ in own if kind in next_actions and at >= min(handed)]
+                if acted and self.in_period(min(acted)) and self.of_case(case):
+                    waits.append(min(acted) - min(handed))
+            figures[name] = lead(waits)
+        return figures
+
 
 # --- the projection's answers through the read API ---------------------------------------------
 
@@ -608,6 +643,11 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
             "re_entry_share": b["re_entry_share"],
         },
         Reference.time_in_chain,
+    ),
+    "hand-overs": (
+        "/v1/hand-overs",
+        lambda b: {f["transition"]: as_lead(f) for f in b["hand_overs"]},
+        Reference.hand_overs,
     ),
 }
 WITH_PROVIDER = ("lead-times", "capacity", "inflow", "care-form-matrix")
@@ -674,3 +714,4 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
     assert whole.care_form_matrix()["without_advice"]["value"]
     assert whole.turning_eighteen()["soon_without_plan"]["value"]
     assert whole.time_in_chain()["re_entry_share"] is not None
+    assert all(figure["count"] for figure in whole.hand_overs().values())

@@ -22,6 +22,7 @@ from jeugdketen_shared.vocabulary import CareForm
 
 GEMEENTEN = ("GM0153", "GM0164", "GM0141", "GM0183")
 PROVIDERS = ("12345678", "87654321", "11223344")
+GIS = ("23456789", "34567890")
 CARE_FORMS = tuple(form.value for form in CareForm)
 START = datetime(2025, 1, 6, 9, tzinfo=UTC)
 MONTH = "%Y-%m"
@@ -116,6 +117,13 @@ def _case(
                         case_id=case, occurred_at=moment, measure="ots", previous_measure=None
                     ),
                 )
+                if rng.random() < 0.8:
+                    add(
+                        "toegang",
+                        toegang.GiAssigned(
+                            case_id=case, occurred_at=after(moment, 20), gi=rng.choice(GIS)
+                        ),
+                    )
         if rng.random() < 0.15:
             return None  # known only to Veilig Thuis or the Raad: no kader named
     referred = after(moment, 3)
@@ -146,6 +154,9 @@ def _case(
     )
     if decision != "gezamenlijke-triage":
         return decided
+    escalated = rng.random() < 0.05  # the triage table could not agree: straight to the RET
+    if escalated:
+        add("triage", triage.EscalatedToRet(case_id=case, occurred_at=after(decided, 20)))
     if rng.random() < 0.08:
         return None  # waiting for triage
     triaged = after(decided, 30)
@@ -163,6 +174,10 @@ def _case(
     )
     advised = triaged
     for _ in range(rng.choices((0, 1, 2), weights=(80, 17, 3))[0]):
+        if not escalated:
+            escalated = True
+            advised = after(advised, 10)
+            add("triage", triage.EscalatedToRet(case_id=case, occurred_at=advised))
         advised = after(advised, 25)
         advice = rng.choice(CARE_FORMS)
         add(
