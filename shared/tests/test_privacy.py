@@ -2,7 +2,7 @@
 
 import pytest
 
-from jeugdketen_shared.privacy import Pseudonymizer, is_valid_bsn, masked
+from jeugdketen_shared.privacy import Pseudonymizer, is_valid_bsn, masked, masked_text
 
 
 @pytest.mark.parametrize("bsn", ["999990019", "111222333", "123456782"])
@@ -11,7 +11,18 @@ def test_numbers_that_pass_the_elfproef_are_bsns(bsn: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "candidate", ["123456789", "000000000", "99999001", "9999900190", "abcdefghi"]
+    "candidate",
+    [
+        "123456789",
+        "000000000",
+        "99999001",
+        "9999900190",
+        "abcdefghi",
+        # other scripts' digits pass str.isdigit: the Arabic-Indic 999990019 once reached the
+        # pseudonymizer, whose ASCII encoding raised and redelivered the batch for ever
+        "\u0669\u0669\u0669\u0669\u0669\u0660\u0660\u0661\u0669",
+        "\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079",  # superscripts: int() raises
+    ],
 )
 def test_other_strings_are_not(candidate: str) -> None:
     assert not is_valid_bsn(candidate)
@@ -38,3 +49,7 @@ def test_masking_hides_bsns_and_birth_dates_and_keeps_the_rest() -> None:
 
 def test_masking_leaves_longer_numbers_alone() -> None:
     assert masked(b"9999900190 and 1999990019") == b"9999900190 and 1999990019"
+
+
+def test_a_text_is_masked_as_its_bytes_are() -> None:
+    assert masked_text("data.999990019 and caf\u00e9") == "data.********* and caf\u00e9"

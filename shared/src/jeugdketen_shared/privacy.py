@@ -14,8 +14,15 @@ MINIMUM_KEY_BYTES = 32
 
 
 def is_valid_bsn(candidate: str) -> bool:
-    """The elfproef: nine digits whose weighted sum (9..2, -1 for the last) divides by 11."""
-    if len(candidate) != BSN_LENGTH or not candidate.isdigit() or candidate == "000000000":
+    """The elfproef: nine digits whose weighted sum (9..2, -1 for the last) divides by 11.
+
+    Only ASCII digits: `str.isdigit` also holds for other scripts' digits (Arabic-Indic `٩`) and
+    for superscripts (`²`, which `int` refuses), and neither is a BSN anyone can pseudonymise."""
+    if (
+        len(candidate) != BSN_LENGTH
+        or not (candidate.isascii() and candidate.isdigit())
+        or candidate == "000000000"
+    ):
         return False
     weights = (9, 8, 7, 6, 5, 4, 3, 2, -1)
     return (
@@ -53,3 +60,8 @@ def masked(raw: bytes) -> bytes:
         return match.group(1) + b"*" * len(match.group(2)) + match.group(3)
 
     return _BIRTH_DATE_VALUE.sub(birth_date, _NINE_DIGITS.sub(bsn, raw))
+
+
+def masked_text(text: str) -> str:
+    """`masked` for a text taken from a partner's message (an id, a field name in an error)."""
+    return masked(text.encode("utf-8", "surrogatepass")).decode("utf-8", "surrogatepass")
