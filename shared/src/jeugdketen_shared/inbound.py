@@ -4,6 +4,7 @@ A service's input is partner messages (its inbound topic) and other services' do
 """
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,16 +12,55 @@ from datetime import datetime
 import orjson
 from pydantic import ValidationError
 
-from jeugdketen_shared.cloudevents import CloudEvent, problems_from
+from jeugdketen_shared.cloudevents import CloudEvent, KafkaRecord, decode, problems_from
 from jeugdketen_shared.contracts.base import MessageData, case_of
 from jeugdketen_shared.contracts.fields import NOW_CONTEXT_KEY
 from jeugdketen_shared.permissions import Partner
+from jeugdketen_shared.privacy import masked_text
 from jeugdketen_shared.refusal import Refusal
+
+MAX_MESSAGE_BYTES = 16 * 1024
+"""A partner message's key, headers and value together. The largest valid one is under 2 KiB;
+the limit leaves room for trace context and long ids, and keeps a refusal's copy of the
+original far below the broker's limit on the rejected topic."""
+
+PARTNER_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+"""A partner message's CloudEvent id: a UUID, ULID or URN fits; a sentence does not. The id is
+stored (the receipt) and published (the causation id), so it may carry nothing about a youth."""
 
 # pydantic's own error types that have a name of their own on the rejected topic; the chain's
 # rules (unknown-gemeente, occurred-in-future, invalid-bsn) raise their reason as the type
 _PYDANTIC_REASONS = {"missing": "missing-field", "extra_forbidden": "unknown-field"}
-_CHAIN_REASONS = {"unknown-gemeente", "occurred-in-future", "invalid-bsn"}
+_CHAIN_REASONS = {
+    "unknown-gemeente",
+    "occurred-in-future",
+    "occurred-before-birth",
+    "invalid-bsn",
+}
+
+
+class MessageTooLarge(Refusal):
+    """The message is larger than any partner message of the chain needs to be."""
+
+    reason = "message-too-large"
+
+
+class InvalidId(Refusal):
+    """A partner message's id is a code (letters, digits, `.`, `_`, `:`, `-`), with no BSN."""
+
+    reason = "invalid-id"
+
+
+def read(record: KafkaRecord) -> CloudEvent:
+    """A partner's record as a CloudEvent: its size checked before it is parsed, and its id."""
+    size = len(record.value) + len(record.key or b"")
+    size += sum(len(name) + len(value) for name, value in record.headers)
+    if size > MAX_MESSAGE_BYTES:
+        raise MessageTooLarge(f"the message has {size} bytes; at most {MAX_MESSAGE_BYTES}")
+    envelope = decode(record)
+    if not PARTNER_ID_PATTERN.fullmatch(envelope.id) or masked_text(envelope.id) != envelope.id:
+        raise InvalidId
+    return envelope
 
 
 class UnknownMessageType(Refusal):
@@ -70,6 +110,10 @@ class Contracts:
         self._by_type: Mapping[str, type[MessageData]] = {
             contract.cloudevent_type: contract for contract in contracts
         }
+
+    @property
+    def models(self) -> tuple[type[MessageData], ...]:
+        return tuple(self._by_type.values())
 
     def accepts(self, cloudevent_type: str) -> bool:
         return cloudevent_type in self._by_type

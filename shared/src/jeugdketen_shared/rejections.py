@@ -10,8 +10,9 @@ from aiokafka import AIOKafkaProducer
 
 from jeugdketen_shared.cloudevents import CloudEvent, KafkaRecord, encode, recorded_now
 from jeugdketen_shared.contracts.rejection import FieldError, MessageRejected, RejectedOriginal
+from jeugdketen_shared.inbound import MAX_MESSAGE_BYTES
 from jeugdketen_shared.kafka import send_all
-from jeugdketen_shared.privacy import masked
+from jeugdketen_shared.privacy import masked, masked_text
 from jeugdketen_shared.refusal import Refusal
 
 _REJECTION_NAMESPACE = UUID("0d7c4f6e-41a7-4bb4-9a1b-6a4c8f0e5d23")
@@ -43,22 +44,33 @@ class Rejection:
 
     def as_cloudevent(self, source: str, now: datetime) -> CloudEvent:
         envelope = self.envelope
+        record = self.arrival.record
+        # the rejected topic goes back to partners and is kept for weeks: no BSN on it, in the
+        # original nor in any text taken from it; and an oversized original is cut, so that
+        # its rejection still fits on the topic
+        truncated = len(record.value) > MAX_MESSAGE_BYTES or len(record.key or b"") > (
+            MAX_MESSAGE_BYTES
+        )
         original = RejectedOriginal(
             topic=self.arrival.topic,
             partition=self.arrival.partition,
             offset=self.arrival.offset,
-            key_base64=_base64(self.arrival.record.key),
-            # the rejected topic goes back to partners and is kept for weeks: no BSN on it
-            value_base64=_base64(masked(self.arrival.record.value)) or "",
-            id=envelope.id if envelope else None,
+            key_base64=None if record.key is None else _publishable(record.key),
+            value_base64=_publishable(record.value),
+            truncated=truncated,
+            id=_masked(envelope.id if envelope else None),
             source=envelope.source if envelope else None,
             type=envelope.type if envelope else None,
         )
         rejected = MessageRejected(
             reason=self.refusal.reason,
-            detail=self.refusal.detail,
+            detail=masked_text(self.refusal.detail),
             errors=tuple(
-                FieldError(location=p.location, reason=p.reason, message=p.message)
+                FieldError(
+                    location=masked_text(p.location),
+                    reason=p.reason,
+                    message=masked_text(p.message),
+                )
                 for p in self.refusal.problems
             ),
             original=original,
@@ -69,7 +81,7 @@ class Rejection:
             type=MessageRejected.cloudevent_type,
             time=recorded_now(now),
             caseid=_case_id(envelope),
-            causationid=envelope.id if envelope else None,
+            causationid=_masked(envelope.id if envelope else None),
             traceparent=envelope.traceparent if envelope else None,
             data=rejected.model_dump(mode="json"),
         )
@@ -85,8 +97,12 @@ def _case_id(envelope: CloudEvent | None) -> UUID | None:
     return None
 
 
-def _base64(raw: bytes | None) -> str | None:
-    return None if raw is None else base64.b64encode(raw).decode("ascii")
+def _masked(text: str | None) -> str | None:
+    return None if text is None else masked_text(text)
+
+
+def _publishable(raw: bytes) -> str:
+    return base64.b64encode(masked(raw[:MAX_MESSAGE_BYTES])).decode("ascii")
 
 
 class RejectionPublisher:

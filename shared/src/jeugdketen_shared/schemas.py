@@ -6,6 +6,11 @@ Tests fail when a committed schema is stale, and when a contract changed in a wa
 who relies on the committed version: for a domain event its consumers (a field removed or
 retyped), for an inbound message the partners publishing it (a field removed or retyped, or a
 new required field). A breaking change gets a new type with a version suffix (`.v2`) instead.
+
+    uv run python -m jeugdketen_shared.schemas --accept-breaking
+
+writes a breaking change anyway. Only for a narrowing of an inbound field that refuses what no
+partner can have meant (a capacity of 10^20 places): say why in the commit and in the docs.
 """
 
 import json
@@ -86,16 +91,18 @@ def _fields(schema: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def write() -> None:
+def write(*, accept_breaking: bool = False) -> None:
     SCHEMA_FOLDER.mkdir(exist_ok=True)
     committed = committed_schemas()
     for file_name, schema in generated_schemas().items():
         if file_name in committed:
             breaks = breaking_changes(committed[file_name], schema, inbound=is_inbound(file_name))
-            if breaks:
+            if breaks and accept_breaking:
+                print(f"{file_name}: breaking change accepted ({'; '.join(breaks)})")
+            elif breaks:
                 sys.exit(f"{file_name}: breaking change ({'; '.join(breaks)}); add a .v2 type")
         (SCHEMA_FOLDER / file_name).write_text(json.dumps(schema, indent=2, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":
-    write()
+    write(accept_breaking="--accept-breaking" in sys.argv[1:])

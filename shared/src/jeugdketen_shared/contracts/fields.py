@@ -5,9 +5,10 @@ rejected message carries (for example `unknown-gemeente`), so the rule and its r
 one place.
 """
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Annotated
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, AwareDatetime, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
@@ -17,6 +18,12 @@ from jeugdketen_shared.privacy import is_valid_bsn
 
 NOW_CONTEXT_KEY = "now"
 """Validation context key holding the moment of validation; inbound checks against it."""
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+"""The chain's calendar: a birthday, and so turning 18, is a date in the Netherlands."""
+
+EARLIEST_BIRTH_DATE = date(1990, 1, 1)
+"""No youth of the Jeugdwet (in force since 2015, care up to 23 at most) was born earlier."""
 
 
 def _known_gemeente(code: str) -> str:
@@ -29,13 +36,22 @@ def _known_gemeente(code: str) -> str:
     return code
 
 
-def _not_in_future(moment: datetime, info: ValidationInfo) -> datetime:
+def _between_birth_and_now(moment: datetime, info: ValidationInfo) -> datetime:
     now = (info.context or {}).get(NOW_CONTEXT_KEY)
-    if now is not None and moment > now:
+    if now is None:
+        return moment
+    if moment > now:
         raise PydanticCustomError(
             "occurred-in-future",
             "occurred_at {moment} lies after the moment of receipt {now}",
             {"moment": moment.isoformat(), "now": now.isoformat()},
+        )
+    # also keeps year-1 moments out, whose conversion to another timezone overflows
+    if moment < datetime.combine(EARLIEST_BIRTH_DATE, time(), AMSTERDAM):
+        raise PydanticCustomError(
+            "occurred-before-birth",
+            "occurred_at {moment} lies before the birth of any youth of the Jeugdwet ({earliest})",
+            {"moment": moment.isoformat(), "earliest": EARLIEST_BIRTH_DATE.isoformat()},
         )
     return moment
 
@@ -65,7 +81,7 @@ OccurredAt = Annotated[
         ),
         examples=["2026-11-02T09:30:00+01:00"],
     ),
-    AfterValidator(_not_in_future),
+    AfterValidator(_between_birth_and_now),
 ]
 
 Bsn = Annotated[
@@ -98,6 +114,14 @@ YouthPseudonym = Annotated[
     ),
 ]
 
+
+def _ascii_digits(code: str) -> str:
+    # JSON Schema's \d means 0-9; pydantic's regex engine also matches other scripts' digits
+    if not code.isascii():
+        raise PydanticCustomError("string_pattern_mismatch", "only the digits 0-9 are allowed")
+    return code
+
+
 ProviderId = Annotated[
     str,
     Field(
@@ -105,4 +129,5 @@ ProviderId = Annotated[
         description="KvK number of the provider (jeugdhulpaanbieder)",
         examples=["12345678"],
     ),
+    AfterValidator(_ascii_digits),
 ]

@@ -8,10 +8,9 @@ plaatsing recorded, so that no type names both a partner message and a domain ev
 
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, ClassVar
-from zoneinfo import ZoneInfo
+from typing import Annotated, ClassVar, Self
 
-from pydantic import AfterValidator, Field, ValidationInfo
+from pydantic import AfterValidator, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from jeugdketen_shared.contracts.base import (
@@ -20,6 +19,8 @@ from jeugdketen_shared.contracts.base import (
     InboundMessage,
     ProviderMessage,
 )
+from jeugdketen_shared.contracts.fields import AMSTERDAM as AMSTERDAM
+from jeugdketen_shared.contracts.fields import EARLIEST_BIRTH_DATE as EARLIEST_BIRTH_DATE
 from jeugdketen_shared.contracts.fields import (
     NOW_CONTEXT_KEY,
     Bsn,
@@ -29,10 +30,9 @@ from jeugdketen_shared.contracts.fields import (
 )
 from jeugdketen_shared.vocabulary import CareForm
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-"""The chain's calendar: a birthday, and so turning 18, is a date in the Netherlands."""
-
-EARLIEST_BIRTH_DATE = date(1990, 1, 1)
+MAX_PLACES = 100_000
+"""More places than all of the Netherlands' youth care has for one care form; the bound keeps
+numbers that no store or sum can hold out of the chain."""
 
 
 class TransferReason(StrEnum):
@@ -181,6 +181,16 @@ class PlacementStartReport(InboundMessage, CaseMessage):
         ),
     )
 
+    @model_validator(mode="after")
+    def _started_after_birth(self) -> Self:
+        if self.birth_date is not None and self.occurred_at.astimezone(AMSTERDAM).date() < (
+            self.birth_date
+        ):
+            raise PydanticCustomError(
+                "occurred-before-birth", "the placement starts before the youth's birth_date"
+            )
+        return self
+
 
 class TransferReport(InboundMessage, CaseMessage):
     """The youth moved to another provider or place (overplaatsing)."""
@@ -217,8 +227,10 @@ class CapacityReport(InboundMessage, ProviderMessage):
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.capacity-reported"
     care_form: CareForm
-    places: int = Field(ge=0, description="Places the provider offers for this care form")
-    occupied: int = Field(ge=0, description="Places taken; never more than `places`")
+    places: int = Field(
+        ge=0, le=MAX_PLACES, description="Places the provider offers for this care form"
+    )
+    occupied: int = Field(ge=0, le=MAX_PLACES, description="Places taken; never more than `places`")
 
 
 # --- domain events: what plaatsing recorded ----------------------------------------------

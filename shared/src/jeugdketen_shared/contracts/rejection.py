@@ -25,8 +25,13 @@ class RejectedOriginal(BaseModel):
     value_base64: str = Field(
         description=(
             "The message value as received, base64, except that every BSN (nine digits passing "
-            "the elfproef) is replaced by nine asterisks and every birth_date value by asterisks"
+            "the elfproef) is replaced by nine asterisks and every birth_date value by asterisks; "
+            "only the first 16 KiB of a larger value"
         )
+    )
+    truncated: bool = Field(
+        default=False,
+        description="The value (or key) was larger than a partner message may be, and was cut",
     )
     id: str | None = Field(description="The CloudEvent id, when it could be read")
     source: str | None = Field(description="The CloudEvent source, when it could be read")
