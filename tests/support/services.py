@@ -57,6 +57,9 @@ class ServiceProcess:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
 
+    def is_running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.terminate()
