@@ -653,6 +653,32 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
 WITH_PROVIDER = ("lead-times", "capacity", "inflow", "care-form-matrix")
 
 
+async def compare_figures(
+    database_url: str, schema: str, facts: list[Fact]
+) -> tuple[int, list[tuple[str, dict[str, str], Any, Any]]]:
+    """Every figure of the read API under every filter against the reference of the facts:
+    how many were compared, and each (figure, filter, answer, reference) that disagrees."""
+    pool = await store.create_pool(database_url, schema)
+    compared, disagreements = 0, []
+    try:
+        assert await pool.fetchval("SELECT count(*) FROM facts") == len(facts)
+        app = create_api(store.TableFigures(pool), today=lambda: TODAY)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ketenmonitor") as http:
+            for name, (path, answer, reference) in ANSWERS.items():
+                queries = FILTERS + (PROVIDER_FILTERS if name in WITH_PROVIDER else [])
+                for query in queries:
+                    response = await http.get(path, params=query)
+                    assert response.status_code == 200, response.text
+                    got, expected = answer(response.json()), reference(Reference(facts, query))
+                    compared += 1
+                    if got != expected:
+                        disagreements.append((name, query, got, expected))
+    finally:
+        await pool.close()
+    return compared, disagreements
+
+
 async def test_every_figure_equals_an_independent_reference_over_ten_thousand_cases(
     platform: IsolatedPlatform,
 ) -> None:
@@ -680,24 +706,9 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
 
     facts = distinct(events)
     settings = platform.settings()
-    pool = await store.create_pool(settings.database_url, settings.database_schema)
-    compared, disagreements = 0, []
-    try:
-        assert await pool.fetchval("SELECT count(*) FROM facts") == len(facts)
-        app = create_api(store.TableFigures(pool), today=lambda: TODAY)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ketenmonitor") as http:
-            for name, (path, answer, reference) in ANSWERS.items():
-                queries = FILTERS + (PROVIDER_FILTERS if name in WITH_PROVIDER else [])
-                for query in queries:
-                    response = await http.get(path, params=query)
-                    assert response.status_code == 200, response.text
-                    got, expected = answer(response.json()), reference(Reference(facts, query))
-                    compared += 1
-                    if got != expected:
-                        disagreements.append((name, query, got, expected))
-    finally:
-        await pool.close()
+    compared, disagreements = await compare_figures(
+        settings.database_url, settings.database_schema, facts
+    )
     print(
         f"{len(cases)} cases, {len(events)} events ({len(then)} late, {len(twice)} twice); "
         f"generated {generated - began:.1f}s, "
