@@ -1,21 +1,98 @@
-"""The committed OpenAPI documents are what the code serves."""
+"""The committed OpenAPI and AsyncAPI documents are what the code serves and declares."""
 
 import sys
+import tomllib
 
 import pytest
+import yaml
 
 from tests.support.infrastructure import REPOSITORY
 
 sys.path.insert(0, str(REPOSITORY / "docs"))
-from openapi import FOLDER, documents, rendered
+import asyncapi
+import openapi
 
 
-@pytest.mark.parametrize(("name", "document"), sorted(documents().items()))
+@pytest.mark.parametrize(("name", "document"), sorted(openapi.documents().items()))
 def test_every_committed_openapi_document_is_what_the_code_generates(
     name: str, document: dict[str, object]
 ) -> None:
-    committed = FOLDER / name
+    committed = openapi.FOLDER / name
     assert committed.exists(), f"{name} is not committed: run `uv run python docs/openapi.py`"
-    assert committed.read_text(encoding="utf-8") == rendered(document), (
+    assert committed.read_text(encoding="utf-8") == openapi.rendered(document), (
         f"docs/openapi/{name} is stale: run `uv run python docs/openapi.py`"
     )
+
+
+ASYNCAPI_DOCUMENTS = asyncapi.documents()
+
+
+@pytest.mark.parametrize(("name", "document"), sorted(ASYNCAPI_DOCUMENTS.items()))
+def test_every_committed_asyncapi_document_is_what_the_code_generates(
+    name: str, document: str
+) -> None:
+    committed = asyncapi.FOLDER / name
+    assert committed.exists(), f"{name} is not committed: run `uv run python docs/asyncapi.py`"
+    assert committed.read_text(encoding="utf-8") == document, (
+        f"docs/asyncapi/{name} is stale: run `uv run python docs/asyncapi.py`"
+    )
+
+
+def test_no_asyncapi_document_is_committed_that_the_code_does_not_generate() -> None:
+    assert {path.name for path in asyncapi.FOLDER.iterdir()} == set(ASYNCAPI_DOCUMENTS)
+
+
+def test_every_topic_of_the_platform_is_in_an_asyncapi_document() -> None:
+    declared = tomllib.loads((REPOSITORY / "deploy/topics.toml").read_text())["topic"]
+    documented = {
+        channel["address"]
+        for document in ASYNCAPI_DOCUMENTS.values()
+        for channel in yaml.safe_load(document)["channels"].values()
+    }
+    assert {topic["name"] for topic in declared} <= documented
+    assert documented <= {topic["name"] for topic in declared}, "a documented topic is not made"
+
+
+@pytest.mark.parametrize(("name", "document"), sorted(ASYNCAPI_DOCUMENTS.items()))
+def test_every_reference_in_an_asyncapi_document_resolves(name: str, document: str) -> None:
+    parsed = yaml.safe_load(document)
+    for reference in _references(parsed):
+        node = parsed
+        for part in reference.removeprefix("#/").split("/"):
+            assert part in node, f"{name}: {reference} points nowhere"
+            node = node[part]
+
+
+@pytest.mark.parametrize(
+    ("service", "cloudevent_type"),
+    [
+        ("toegang", "nl.jeugdketen.toegang.referral-submitted"),
+        ("plaatsing", "nl.jeugdketen.plaatsing.placement-start-reported"),
+        ("toegang", "nl.jeugdketen.message-rejected"),
+        ("ketenmonitor", "nl.jeugdketen.ketenmonitor.alert-raised"),
+    ],
+)
+def test_a_document_gives_each_cloudevent_type_its_data_contract(
+    service: str, cloudevent_type: str
+) -> None:
+    schemas = yaml.safe_load(ASYNCAPI_DOCUMENTS[f"{service}.yaml"])["components"]["schemas"]
+    [envelope] = [
+        schema
+        for schema in schemas.values()
+        if schema.get("properties", {}).get("type", {}).get("const") == cloudevent_type
+    ]
+    assert {"id", "source", "type", "time", "data"} <= set(envelope["required"])
+    data = envelope["properties"]["data"]["$ref"].rsplit("/", 1)[1]
+    assert schemas[data]["type"] == "object"
+
+
+def _references(node: object) -> list[str]:
+    if isinstance(node, dict):
+        return [
+            reference
+            for key, value in node.items()
+            for reference in ([value] if key == "$ref" else _references(value))
+        ]
+    if isinstance(node, list):
+        return [reference for item in node for reference in _references(item)]
+    return []

@@ -9,7 +9,7 @@ causation id, a rejection that carries its id, or, for a repeat of an accepted i
 import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
 from aiokafka import ConsumerRecord
@@ -18,6 +18,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 
+from jeugdketen_shared.asyncapi import DocumentedAs, cloudevents_of
 from jeugdketen_shared.batch import Accepted, Outcome, Refused, Repeated
 from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.cloudevents import decode
@@ -127,6 +128,7 @@ def subscribe_batches(
     group_id: str,
     receive: ReceiveBatch,
     description: str,
+    contracts: Contracts,
 ) -> None:
     """Consume a topic a poll at a time; acknowledge only after `receive` returned.
 
@@ -148,7 +150,12 @@ def subscribe_batches(
         title=f"{topic}:receive",
         description=description,
     )
-    async def receive_batch(message: KafkaMessage) -> None:
+    async def receive_batch(
+        # the AsyncAPI document's message: each record is one of these CloudEvents; the gateway
+        # reads the records themselves, so that one that is not becomes a rejection
+        values: Annotated[list[bytes], DocumentedAs(cloudevents_of(contracts.models))],
+        message: KafkaMessage,
+    ) -> None:
         records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
         await receive(
             [
