@@ -22,6 +22,7 @@ from eventsourcing.persistence import IntegrityError
 from jeugdketen_shared.inbound import ReceivedMessage
 from jeugdketen_shared.receipts import MessageReceipt
 from jeugdketen_shared.refusal import Refusal
+from jeugdketen_shared.telemetry import current_carrier, extract, stamp, tracer
 
 CONFLICT_RETRIES = 3
 
@@ -61,6 +62,8 @@ class UnitOfWork:
     def __init__(self, application: Application[UUID]) -> None:
         self._application = application
         self._aggregates: dict[UUID, Aggregate] = {}
+        self._pending_before: dict[UUID, int] = {}
+        """Per aggregate the current message touched: its count of pending events before."""
 
     def get(self, aggregate_id: UUID, kind: type[AggregateT]) -> AggregateT | None:
         if aggregate_id not in self._aggregates:
@@ -72,10 +75,24 @@ class UnitOfWork:
         aggregate = self._aggregates[aggregate_id]
         if not isinstance(aggregate, kind):
             raise TypeError(f"aggregate {aggregate_id} is a {type(aggregate).__name__}")
+        self._pending_before.setdefault(aggregate_id, len(aggregate.pending_events))
         return aggregate
 
     def add(self, aggregate: Aggregate) -> None:
+        known = self._aggregates.get(aggregate.id)
+        self._pending_before.setdefault(aggregate.id, len(known.pending_events) if known else 0)
         self._aggregates[aggregate.id] = aggregate
+
+    def begin_message(self) -> None:
+        self._pending_before.clear()
+
+    def events_of_message(self) -> list[object]:
+        """The events triggered since `begin_message`: those of one message."""
+        return [
+            event
+            for aggregate_id, before in self._pending_before.items()
+            for event in self._aggregates[aggregate_id].pending_events[before:]
+        ]
 
     def save(self) -> None:
         self._application.save(*self._aggregates.values())
@@ -113,16 +130,27 @@ class BatchRecorder:
 
     def _apply(self, unit: UnitOfWork, message: ReceivedMessage) -> Outcome:
         envelope = message.envelope
+        unit.begin_message()
         receipt_id = MessageReceipt.create_id(envelope.source, envelope.id)
         receipt = unit.get(receipt_id, MessageReceipt)
         if receipt is not None:
             if receipt.content_digest == message.content_digest:
                 return Repeated(message)
             return Refused(message, IdReusedWithOtherContent())
-        try:
-            self._handle(unit, message)
-        except Refusal as refusal:
-            return Refused(message, refusal)
+        with tracer.start_as_current_span(
+            f"record {envelope.type}",
+            context=extract((), envelope),
+            attributes={
+                "cloudevents.event_id": envelope.id,
+                "cloudevents.event_type": envelope.type,
+            },
+        ) as span:
+            try:
+                self._handle(unit, message)
+            except Refusal as refusal:
+                span.set_attribute("jeugdketen.refusal", refusal.reason)
+                return Refused(message, refusal)
+            stamp(unit.events_of_message(), current_carrier(span))
         unit.add(MessageReceipt(envelope.source, envelope.id, message.content_digest))
         return Accepted(message)
 

@@ -9,16 +9,18 @@ causation id, a rejection that carries its id, or, for a repeat of an accepted i
 import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Any
 
 import structlog
-from aiokafka import ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
+from opentelemetry.trace import SpanKind
 
-from jeugdketen_shared.asyncapi import DocumentedAs, cloudevents_of
+from jeugdketen_shared import metrics, telemetry
 from jeugdketen_shared.batch import Accepted, Outcome, Refused, Repeated
 from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.cloudevents import decode
@@ -44,7 +46,9 @@ class InboundGateway:
         record: RecordBatch,
         rejections: RejectionPublisher,
         clock: Clock,
+        service: str,
     ) -> None:
+        self._service = service
         self._contracts = contracts
         self._partners = partners
         self._record = record
@@ -59,35 +63,10 @@ class InboundGateway:
         redelivery record nothing twice.
         """
         now = self._clock.now()
-        outcomes: list[Accepted | Repeated | Rejection | None] = []
-        readable: list[tuple[int, Arrival, ReceivedMessage]] = []
-        for arrival in arrivals:
-            try:
-                envelope = decode(arrival.record)
-            except Refusal as refusal:
-                outcomes.append(Rejection(arrival, refusal))
-                continue
-            try:
-                message = self._contracts.validate(envelope, now)
-                _check_key(arrival, message)
-                publisher = self._partners.authorise(
-                    partner_id(arrival.record.headers), envelope, message.data
-                )
-                # the application checks what only the case knows (a gemeente's own resident)
-                message = dataclasses.replace(message, publisher=publisher)
-            except Refusal as refusal:
-                outcomes.append(Rejection(arrival, refusal, envelope))
-                continue
-            readable.append((len(outcomes), arrival, message))
-            outcomes.append(None)  # decided by the application, below
-        recorded = await asyncio.to_thread(self._record, [message for *_, message in readable])
-        for (position, arrival, message), outcome in zip(readable, recorded, strict=True):
-            outcomes[position] = (
-                Rejection(arrival, outcome.refusal, message.envelope)
-                if isinstance(outcome, Refused)
-                else outcome
-            )
+        with telemetry.MessageSpans(SpanKind.CONSUMER).ending() as spans:
+            outcomes = await self._decide(arrivals, now, spans)
         rejections = [outcome for outcome in outcomes if isinstance(outcome, Rejection)]
+        metrics.count_partner_messages(self._service, outcomes)
         if rejections:
             await self._rejections.publish(rejections, now)
         for rejection in rejections:
@@ -103,7 +82,52 @@ class InboundGateway:
             repeated=sum(isinstance(outcome, Repeated) for outcome in outcomes),
             rejected=len(rejections),
         )
+        return outcomes
+
+    async def _decide(
+        self, arrivals: Sequence[Arrival], now: datetime, spans: telemetry.MessageSpans
+    ) -> list[Accepted | Repeated | Rejection]:
+        outcomes: list[Accepted | Repeated | Rejection | None] = []
+        readable: list[tuple[int, Arrival, ReceivedMessage]] = []
+        for arrival in arrivals:
+            try:
+                envelope = decode(arrival.record)
+            except Refusal as refusal:
+                outcomes.append(Rejection(arrival, refusal))
+                spans.start(_span_name(arrival), telemetry.extract(arrival.record.headers))
+                continue
+            span = spans.start(
+                _span_name(arrival), telemetry.extract(arrival.record.headers, envelope)
+            )
+            try:
+                message = self._contracts.validate(envelope, now)
+                _check_key(arrival, message)
+                publisher = self._partners.authorise(
+                    partner_id(arrival.record.headers), envelope, message.data
+                )
+                # the application checks what only the case knows (a gemeente's own resident)
+                message = dataclasses.replace(
+                    message,
+                    publisher=publisher,
+                    envelope=telemetry.with_span_context(message.envelope, span),
+                )
+            except Refusal as refusal:
+                outcomes.append(Rejection(arrival, refusal, envelope))
+                continue
+            readable.append((len(outcomes), arrival, message))
+            outcomes.append(None)  # decided by the application, below
+        recorded = await asyncio.to_thread(self._record, [message for *_, message in readable])
+        for (position, arrival, message), outcome in zip(readable, recorded, strict=True):
+            outcomes[position] = (
+                Rejection(arrival, outcome.refusal, message.envelope)
+                if isinstance(outcome, Refused)
+                else outcome
+            )
         return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _span_name(arrival: Arrival) -> str:
+    return f"receive {arrival.topic or 'http'}"
 
 
 class WrongKey(Refusal):
@@ -128,7 +152,6 @@ def subscribe_batches(
     group_id: str,
     receive: ReceiveBatch,
     description: str,
-    contracts: Contracts,
 ) -> None:
     """Consume a topic a poll at a time; acknowledge only after `receive` returned.
 
@@ -150,12 +173,7 @@ def subscribe_batches(
         title=f"{topic}:receive",
         description=description,
     )
-    async def receive_batch(
-        # the AsyncAPI document's message: each record is one of these CloudEvents; the gateway
-        # reads the records themselves, so that one that is not becomes a rejection
-        values: Annotated[list[bytes], DocumentedAs(cloudevents_of(contracts.models))],
-        message: KafkaMessage,
-    ) -> None:
+    async def receive_batch(message: KafkaMessage) -> None:
         records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
         await receive(
             [
@@ -163,6 +181,8 @@ def subscribe_batches(
                 for r in records
             ]
         )
+        if isinstance(message.consumer, AIOKafkaConsumer):
+            metrics.observe_lag(group_id, message.consumer, records)
 
 
 async def _parse_tolerantly(

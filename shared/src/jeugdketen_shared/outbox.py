@@ -13,8 +13,8 @@ covers a missed notification.
 
 import asyncio
 import contextlib
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from uuid import UUID, uuid5
 
 import asyncpg
@@ -25,15 +25,22 @@ from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import get_topic
+from opentelemetry.trace import SpanKind
+from psycopg.sql import SQL, Identifier
 
+from jeugdketen_shared import metrics
 from jeugdketen_shared.cloudevents import CloudEvent, KafkaRecord, encode, recorded_now
 from jeugdketen_shared.contracts.base import DomainEventData, case_of
 from jeugdketen_shared.kafka import send_all
+from jeugdketen_shared.telemetry import MessageSpans, as_headers, current_carrier, stored_context
 
 log = structlog.get_logger(__name__)
 
 _EVENT_ID_NAMESPACE = UUID("8f3a9a52-7c8e-4b8f-b1f5-6c0f3f3e9d10")
 RELAY_BATCH_SIZE = 500
+_COUNT_AFTER = SQL(
+    "SELECT count(*) FROM {schema}.{table} WHERE notification_id > %s AND topic = ANY(%s)"
+)
 MISSED_NOTIFY_POLL_SECONDS = 1.0
 
 
@@ -41,28 +48,18 @@ Publication = Mapping[type[DomainEvent], type[DomainEventData]]
 """Which stored event classes a service publishes, each as which public contract."""
 
 
-@dataclass(frozen=True)
-class ContractMapper:
+def contract_mapper(publication: Publication) -> Callable[[DomainEvent], DomainEventData]:
     """A stored event as its public contract: the contract takes the event's fields of the same
     name (it ignores the rest, such as the aggregate's version); `case_id` is the originator's
     id unless the event names its case itself."""
 
-    publication: Publication
-
-    @property
-    def contracts(self) -> tuple[type[DomainEventData], ...]:
-        """Every contract the service publishes, each once (its AsyncAPI document lists them)."""
-        return tuple(dict.fromkeys(self.publication.values()))
-
-    def __call__(self, event: DomainEvent) -> DomainEventData:
-        contract = self.publication.get(type(event))
+    def as_contract(event: DomainEvent) -> DomainEventData:
+        contract = publication.get(type(event))
         if contract is None:
             raise TypeError(f"{type(event).__qualname__} is not published")
         return contract.model_validate({"case_id": event.originator_id, **vars(event)})
 
-
-def contract_mapper(publication: Publication) -> ContractMapper:
-    return ContractMapper(publication)
+    return as_contract
 
 
 def cloudevent_id(event: DomainEvent) -> str:
@@ -96,6 +93,8 @@ class OutboxRelay:
         self._database_url = database_url
         self._position_name = f"outbox:{topic}"
         self._wake = asyncio.Event()
+        self._position = 0
+        """The last notification id published, as far as this process knows."""
 
     async def position(self) -> int:
         """The last notification id whose event Kafka acknowledged."""
@@ -106,16 +105,18 @@ class OutboxRelay:
         listener = await asyncpg.connect(self._database_url)
         await listener.add_listener(self._recorder.channel_name, self._on_notify)
         try:
-            position = await self.position()
-            log.info("outbox relay started", topic=self._topic, position=position)
+            self._position = await self.position()
+            log.info("outbox relay started", topic=self._topic, position=self._position)
+            metrics.OUTBOX_BACKLOG.watch(self._topic, self.backlog)
             while True:
                 self._wake.clear()
-                position, published = await self.publish_after(position)
+                self._position, published = await self.publish_after(self._position)
                 if not published:
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(MISSED_NOTIFY_POLL_SECONDS):
                             await self._wake.wait()
         finally:
+            metrics.OUTBOX_BACKLOG.forget(self._topic)
             await listener.close()
 
     async def publish_after(self, position: int) -> tuple[int, int]:
@@ -129,7 +130,10 @@ class OutboxRelay:
         )
         if not notifications:
             return position, 0
-        await send_all(self._producer, self._topic, [self._record(n) for n in notifications])
+        with MessageSpans(SpanKind.PRODUCER).ending() as spans:
+            records = [self._record(n, spans) for n in notifications]
+            await send_all(self._producer, self._topic, records)
+        metrics.EVENTS_PUBLISHED.labels(self._topic).inc(len(records))
         position = notifications[-1].id
         await asyncio.to_thread(
             self._tracking.insert_tracking, Tracking(self._position_name, position)
@@ -137,23 +141,47 @@ class OutboxRelay:
         log.debug("outbox relayed", topic=self._topic, count=len(notifications), position=position)
         return position, len(notifications)
 
-    def _record(self, notification: Notification) -> KafkaRecord:
+    def _record(self, notification: Notification, spans: MessageSpans) -> KafkaRecord:
         event = self._application.mapper.to_domain_event(notification)
         if not isinstance(event, DomainEvent):
             raise TypeError(f"{notification.topic} is not a domain event")
         contract = self._as_contract(event)
-        return encode(
+        the_id = cloudevent_id(event)
+        # the trace of the message that caused the event continues from its record span
+        span = spans.start(
+            f"publish {self._topic}",
+            stored_context(event),
+            {"cloudevents.event_id": the_id, "cloudevents.event_type": contract.cloudevent_type},
+        )
+        trace_context = current_carrier(span)
+        record = encode(
             CloudEvent(
-                id=cloudevent_id(event),
+                id=the_id,
                 source=self._source,
                 type=contract.cloudevent_type,
                 time=recorded_now(event.timestamp),
                 caseid=case_of(contract),
                 causationid=getattr(event, "causation_id", None),
+                traceparent=trace_context.get("traceparent"),
+                tracestate=trace_context.get("tracestate"),
                 data=contract.model_dump(mode="json"),
             ),
             key=contract.partition_key(),
         )
+        return dataclasses.replace(record, headers=record.headers + as_headers(trace_context))
+
+    def backlog(self) -> int:
+        """Stored events to publish after the relay's position: a query, run when scraped."""
+        with self._recorder.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(
+                _COUNT_AFTER.format(
+                    schema=Identifier(self._recorder.datastore.schema),
+                    table=Identifier(self._recorder.events_table_name),
+                ),
+                [self._position, self._topics],
+            )
+            row = cursor.fetchone()
+        return int(row["count"]) if row else 0
 
     def _on_notify(self, *_: object) -> None:
         self._wake.set()

@@ -25,20 +25,26 @@ from eventsourcing.domain import DomainEvent
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
-from jeugdketen_shared.asyncapi import declare_publisher
 from jeugdketen_shared.batch import ChainApplication
 from jeugdketen_shared.clock import Clock, SystemClock
-from jeugdketen_shared.contracts import MessageRejected
+from jeugdketen_shared.contracts.base import DomainEventData
 from jeugdketen_shared.eventstore import postgres_environment
+from jeugdketen_shared.health import (
+    consumers_assigned,
+    create_health_router,
+    kafka_reachable,
+    postgres_reachable,
+)
 from jeugdketen_shared.http_ingress import EmbeddedServer, create_http_app
 from jeugdketen_shared.inbound import Contracts
 from jeugdketen_shared.ingress import InboundGateway, subscribe_batches
 from jeugdketen_shared.kafka import create_producer
 from jeugdketen_shared.logs import configure_logging
-from jeugdketen_shared.outbox import ContractMapper, OutboxRelay
+from jeugdketen_shared.outbox import OutboxRelay
 from jeugdketen_shared.permissions import PartnerRegistry
 from jeugdketen_shared.rejections import RejectionPublisher
 from jeugdketen_shared.settings import ServiceSettings
+from jeugdketen_shared.telemetry import configure_tracing
 from jeugdketen_shared.upstream import UpstreamGateway
 
 ROLES = ("all", "ingress", "relay", "scheduler")
@@ -60,7 +66,7 @@ class ServiceWiring:
     inbound: Contracts
     inbound_description: str
     published: Sequence[type[DomainEvent]]
-    as_contract: ContractMapper
+    as_contract: Callable[[DomainEvent], DomainEventData]
     upstream: Sequence[Upstream] = ()
     background: Sequence[
         Callable[[ChainApplication, ServiceSettings], Coroutine[Any, Any, None]]
@@ -88,6 +94,7 @@ def build_inbound_gateway(
             producer, settings.topics(wiring.name).rejected, settings.source(wiring.name)
         ),
         clock,
+        service=wiring.name,
     )
 
 
@@ -111,29 +118,18 @@ def build_broker(
         group_id=topics.consumer_group,
         receive=inbound.receive,
         description=wiring.inbound_description,
-        contracts=wiring.inbound,
     )
     for upstream in wiring.upstream:
-        gateway = UpstreamGateway(upstream.contracts, application.record)
+        gateway = UpstreamGateway(
+            upstream.contracts, application.record, service=wiring.name, upstream=upstream.service
+        )
         subscribe_batches(
             broker,
             topic=settings.topics(upstream.service).events,
             group_id=f"{topics.consumer_group}.{upstream.service}-events",
             receive=gateway.receive,
             description=f"{upstream.service}'s domain events that {wiring.name} applies",
-            contracts=upstream.contracts,
         )
-    # published by the outbox relay and the rejections with their own producer; declared so that
-    # the service's AsyncAPI document lists them
-    declare_publisher(
-        broker, topics.events, wiring.as_contract.contracts, f"{wiring.name}'s domain events"
-    )
-    declare_publisher(
-        broker,
-        topics.rejected,
-        [MessageRejected],
-        f"Every partner message {wiring.name} refused, with the reason",
-    )
     return broker
 
 
@@ -195,13 +191,22 @@ async def serve(
 ) -> None:
     """Run the role until `stopping` is set; the application is closed at the end."""
     async with running_producer(settings) as producer, contextlib.AsyncExitStack() as stack:
+        checks = {
+            "kafka": kafka_reachable(settings.kafka_bootstrap_servers),
+            "postgresql": postgres_reachable(settings.database_url),
+        }
         if role in {"all", "ingress"}:
             inbound = build_inbound_gateway(wiring, settings, application, producer, SystemClock())
             broker = build_broker(wiring, settings, application, inbound)
             await broker.start()
             stack.push_async_callback(broker.stop)
             http = create_http_app(wiring.name, inbound)
-            await stack.enter_async_context(serving_http(wiring.name, http, settings))
+            checks["consumers"] = consumers_assigned(broker)
+        else:
+            # every role serves its health and metrics; the ingress also partners' messages
+            http = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+        http.include_router(create_health_router(checks))
+        await stack.enter_async_context(serving_http(wiring.name, http, settings))
         if role in {"all", "relay"}:
             relay = build_relay(wiring, settings, application, producer).run()
             stack.push_async_callback(_cancelled, asyncio.create_task(relay))
@@ -229,10 +234,15 @@ def cli(
     parser.add_argument("role", nargs="?", default="all", choices=ROLES)
     arguments = parser.parse_args()
     configure_logging(wiring.name)
+    tracing = configure_tracing(wiring.name)
     settings = ServiceSettings()
-    asyncio.run(
-        _serve_until_signalled(wiring, build_application(settings), settings, arguments.role)
-    )
+    try:
+        asyncio.run(
+            _serve_until_signalled(wiring, build_application(settings), settings, arguments.role)
+        )
+    finally:
+        if tracing is not None:
+            tracing.shutdown()  # exports the spans still queued
 
 
 async def _serve_until_signalled(
