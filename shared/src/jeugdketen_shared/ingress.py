@@ -10,7 +10,7 @@ import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
@@ -21,6 +21,7 @@ from faststream.message import StreamMessage
 from opentelemetry.trace import SpanKind
 
 from jeugdketen_shared import metrics, telemetry
+from jeugdketen_shared.asyncapi import DocumentedAs, cloudevents_of
 from jeugdketen_shared.batch import Accepted, Outcome, Refused, Repeated
 from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.cloudevents import decode
@@ -152,6 +153,7 @@ def subscribe_batches(
     group_id: str,
     receive: ReceiveBatch,
     description: str,
+    contracts: Contracts,
 ) -> None:
     """Consume a topic a poll at a time; acknowledge only after `receive` returned.
 
@@ -173,7 +175,12 @@ def subscribe_batches(
         title=f"{topic}:receive",
         description=description,
     )
-    async def receive_batch(message: KafkaMessage) -> None:
+    async def receive_batch(
+        # the AsyncAPI document's message: each record is one of these CloudEvents; the gateway
+        # reads the records themselves, so that one that is not becomes a rejection
+        values: Annotated[list[bytes], DocumentedAs(cloudevents_of(contracts.models))],
+        message: KafkaMessage,
+    ) -> None:
         records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
         await receive(
             [

@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import dataclasses
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from uuid import UUID, uuid5
 
 import asyncpg
@@ -48,18 +49,28 @@ Publication = Mapping[type[DomainEvent], type[DomainEventData]]
 """Which stored event classes a service publishes, each as which public contract."""
 
 
-def contract_mapper(publication: Publication) -> Callable[[DomainEvent], DomainEventData]:
+@dataclass(frozen=True)
+class ContractMapper:
     """A stored event as its public contract: the contract takes the event's fields of the same
     name (it ignores the rest, such as the aggregate's version); `case_id` is the originator's
     id unless the event names its case itself."""
 
-    def as_contract(event: DomainEvent) -> DomainEventData:
-        contract = publication.get(type(event))
+    publication: Publication
+
+    @property
+    def contracts(self) -> tuple[type[DomainEventData], ...]:
+        """Every contract the service publishes, each once (its AsyncAPI document lists them)."""
+        return tuple(dict.fromkeys(self.publication.values()))
+
+    def __call__(self, event: DomainEvent) -> DomainEventData:
+        contract = self.publication.get(type(event))
         if contract is None:
             raise TypeError(f"{type(event).__qualname__} is not published")
         return contract.model_validate({"case_id": event.originator_id, **vars(event)})
 
-    return as_contract
+
+def contract_mapper(publication: Publication) -> ContractMapper:
+    return ContractMapper(publication)
 
 
 def cloudevent_id(event: DomainEvent) -> str:

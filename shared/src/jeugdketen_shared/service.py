@@ -25,9 +25,10 @@ from eventsourcing.domain import DomainEvent
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
+from jeugdketen_shared.asyncapi import declare_publisher
 from jeugdketen_shared.batch import ChainApplication
 from jeugdketen_shared.clock import Clock, SystemClock
-from jeugdketen_shared.contracts.base import DomainEventData
+from jeugdketen_shared.contracts import MessageRejected
 from jeugdketen_shared.eventstore import postgres_environment
 from jeugdketen_shared.health import (
     consumers_assigned,
@@ -40,7 +41,7 @@ from jeugdketen_shared.inbound import Contracts
 from jeugdketen_shared.ingress import InboundGateway, subscribe_batches
 from jeugdketen_shared.kafka import create_producer
 from jeugdketen_shared.logs import configure_logging
-from jeugdketen_shared.outbox import OutboxRelay
+from jeugdketen_shared.outbox import ContractMapper, OutboxRelay
 from jeugdketen_shared.permissions import PartnerRegistry
 from jeugdketen_shared.rejections import RejectionPublisher
 from jeugdketen_shared.settings import ServiceSettings
@@ -66,7 +67,7 @@ class ServiceWiring:
     inbound: Contracts
     inbound_description: str
     published: Sequence[type[DomainEvent]]
-    as_contract: Callable[[DomainEvent], DomainEventData]
+    as_contract: ContractMapper
     upstream: Sequence[Upstream] = ()
     background: Sequence[
         Callable[[ChainApplication, ServiceSettings], Coroutine[Any, Any, None]]
@@ -118,6 +119,7 @@ def build_broker(
         group_id=topics.consumer_group,
         receive=inbound.receive,
         description=wiring.inbound_description,
+        contracts=wiring.inbound,
     )
     for upstream in wiring.upstream:
         gateway = UpstreamGateway(
@@ -129,7 +131,19 @@ def build_broker(
             group_id=f"{topics.consumer_group}.{upstream.service}-events",
             receive=gateway.receive,
             description=f"{upstream.service}'s domain events that {wiring.name} applies",
+            contracts=upstream.contracts,
         )
+    # published by the outbox relay and the rejections with their own producer; declared so that
+    # the service's AsyncAPI document lists them
+    declare_publisher(
+        broker, topics.events, wiring.as_contract.contracts, f"{wiring.name}'s domain events"
+    )
+    declare_publisher(
+        broker,
+        topics.rejected,
+        [MessageRejected],
+        f"Every partner message {wiring.name} refused, with the reason",
+    )
     return broker
 
 
