@@ -11,8 +11,10 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
 @contextmanager
-def running(service: str, role: str, environment: dict[str, str], name: str) -> Iterator[int]:
-    """`python -m <service> <role>`, logging to test-artifacts/<name>.log; yields its pid."""
+def running(
+    service: str, role: str, environment: dict[str, str], name: str
+) -> Iterator["subprocess.Popen[bytes]"]:
+    """`python -m <service> <role>`, logging to test-artifacts/<name>.log."""
     ARTIFACTS.mkdir(exist_ok=True)
     with (ARTIFACTS / f"{name}.log").open("ab") as log:
         process = subprocess.Popen(
@@ -22,7 +24,7 @@ def running(service: str, role: str, environment: dict[str, str], name: str) -> 
             stderr=subprocess.STDOUT,
         )
     try:
-        yield process.pid
+        yield process
     finally:
         process.terminate()
         try:
@@ -30,6 +32,11 @@ def running(service: str, role: str, environment: dict[str, str], name: str) -> 
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+def require_alive(process: "subprocess.Popen[bytes]") -> None:
+    if process.poll() is not None:
+        raise AssertionError(f"{process.args} ended with {process.returncode}; see its log")
 
 
 def rss_mb(pid: int) -> float:

@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer
 
 from bench.conftest import History
 from bench.data import copies, templates
-from bench.processes import ARTIFACTS, peak_rss_mb, rss_mb, running
+from bench.processes import ARTIFACTS, peak_rss_mb, require_alive, rss_mb, running
 from bench.report import Figure, percentile, report
 from jeugdketen_shared.kafka import partitions_of
 from ketenmonitor import queries, store
@@ -54,9 +54,8 @@ async def rebuild_seconds(history: History) -> float:
         with Profiler(async_mode="enabled") as profiler:
             replayed = await rebuild(projection, show_progress=False)
         ARTIFACTS.mkdir(exist_ok=True)
-        await asyncio.to_thread(
-            (ARTIFACTS / "profile-rebuild.html").write_text, profiler.output_html()
-        )
+        for name, output in (("html", profiler.output_html()), ("txt", profiler.output_text())):
+            await asyncio.to_thread((ARTIFACTS / f"profile-rebuild.{name}").write_text, output)
     else:
         replayed = await rebuild(projection, show_progress=False)
     assert replayed == history.events
@@ -134,16 +133,19 @@ async def test_memory_of_a_live_ketenmonitor(history: History) -> None:
         await connection.execute(f'CREATE SCHEMA "{schema}"')
         environment = {**history.platform.environment(), "DATABASE_SCHEMA": schema}
         ends = await _end_offsets(history)
-        with running("ketenmonitor", "all", environment, f"{history.platform.prefix}-km") as pid:
+        with running(
+            "ketenmonitor", "all", environment, f"{history.platform.prefix}-km"
+        ) as process:
             baseline_mb = 0.0
             started = time.perf_counter()
             async with asyncio.timeout(7000):
                 while not await _caught_up(connection, schema, ends):
+                    require_alive(process)
                     if not baseline_mb and await _positions(connection, schema):
-                        baseline_mb = rss_mb(pid)  # started, its first batch committed
+                        baseline_mb = rss_mb(process.pid)  # started, its first batch committed
                     await asyncio.sleep(0.5)
             seconds = time.perf_counter() - started
-            now_mb, peak_mb = rss_mb(pid), peak_rss_mb(pid)
+            now_mb, peak_mb = rss_mb(process.pid), peak_rss_mb(process.pid)
     finally:
         await connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         await connection.close()
