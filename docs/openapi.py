@@ -15,9 +15,11 @@ from jeugdketen_shared.http_ingress import create_http_app
 from jeugdketen_shared.ingress import InboundGateway
 from ketenmonitor import live
 from ketenmonitor.alert_application import Alerts
-from ketenmonitor.alerts_api import AlertIndex, create_alerts_router
+from ketenmonitor.alerts_api import AlertIndex
 from ketenmonitor.api import FigureSource
+from ketenmonitor.auth import Users
 from ketenmonitor.main import assemble_api
+from ketenmonitor.settings import MonitorSettings
 from plaatsing.main import WIRING as PLAATSING
 from toegang.main import WIRING as TOEGANG
 from triage.main import WIRING as TRIAGE
@@ -35,10 +37,16 @@ def documents() -> dict[str, dict[str, Any]]:
         ).openapi()
         for wiring in (TOEGANG, TRIAGE, PLAATSING)
     }
-    alerts = create_alerts_router(
-        cast(Alerts, _DESCRIBED_ONLY), cast(AlertIndex, _DESCRIBED_ONLY), [], SystemClock()
+    monitor = assemble_api(
+        cast(FigureSource, _DESCRIBED_ONLY),
+        cast(Alerts, _DESCRIBED_ONLY),
+        cast(AlertIndex, _DESCRIBED_ONLY),
+        [],
+        live.Broadcaster(),
+        Users([]),
+        MonitorSettings(),
+        SystemClock(),
     )
-    monitor = assemble_api(cast(FigureSource, _DESCRIBED_ONLY), alerts, live.Broadcaster())
     return {**ingress, "ketenmonitor.json": monitor.openapi()}
 
 

@@ -9,9 +9,11 @@ import asyncio
 import contextlib
 import json
 import socket
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -22,6 +24,8 @@ from jeugdketen_shared.clock import ControllableClock
 from ketenmonitor import live
 from ketenmonitor.alerts import alert_id
 from ketenmonitor.main import serving_api
+from ketenmonitor.settings import MonitorSettings
+from services.ketenmonitor.tests.accounts import WERKGROEP, basic, users_file
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import publish_events
 from tests.integration.test_ketenmonitor_alerts import (
@@ -84,20 +88,26 @@ async def streaming(platform: IsolatedPlatform) -> AsyncIterator[Stream]:
         update={"http_host": "127.0.0.1", "http_port": free_port()}
     )
     stream = Stream()
-    async with (
-        serving_api(settings),
-        httpx.AsyncClient(base_url=f"http://127.0.0.1:{settings.http_port}", timeout=30) as http,
-        http.stream("GET", "/v1/stream") as response,
-    ):
-        assert response.status_code == 200
-        assert response.headers["content-type"].startswith("text/event-stream")
-        reading = asyncio.create_task(stream.read(response))
-        try:
-            yield stream
-        finally:
-            reading.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reading
+    with tempfile.TemporaryDirectory() as folder:
+        monitor = MonitorSettings(JEUGDKETEN_USERS_FILE=users_file(Path(folder)))
+        async with (
+            serving_api(settings, monitor),
+            httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{settings.http_port}",
+                timeout=30,
+                headers=basic(WERKGROEP),
+            ) as http,
+            http.stream("GET", "/v1/stream") as response,
+        ):
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            reading = asyncio.create_task(stream.read(response))
+            try:
+                yield stream
+            finally:
+                reading.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reading
 
 
 def figures_changed(events: list[Event]) -> list[Event]:

@@ -14,11 +14,13 @@ import pytest
 
 from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.contracts import toegang
-from ketenmonitor import store
+from jeugdketen_shared.permissions import load_partners
+from ketenmonitor import live, store
 from ketenmonitor.alerts import alert_id
-from ketenmonitor.alerts_api import USER_HEADER
-from ketenmonitor.api import create_api
-from ketenmonitor.main import build_alerts, build_alerts_router
+from ketenmonitor.alerts_api import TableAlertIndex
+from ketenmonitor.main import assemble_api, build_alerts
+from ketenmonitor.settings import MonitorSettings
+from services.ketenmonitor.tests.accounts import BERT, EVERYONE, WERKGROEP, basic
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import as_published, publish_events
 from tests.integration.test_ketenmonitor_alerts import (
@@ -42,10 +44,20 @@ async def werkgroep_api(
     pool = await store.create_pool(settings.database_url, settings.database_schema)
     alerts = build_alerts(settings)
     try:
-        app = create_api(store.TableFigures(pool))
-        app.include_router(build_alerts_router(settings, pool, alerts, clock))
+        app = assemble_api(
+            store.TableFigures(pool),
+            alerts,
+            TableAlertIndex(pool),
+            load_partners(settings.partners_file),
+            live.Broadcaster(),
+            EVERYONE,
+            MonitorSettings(),
+            clock,
+        )
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://ketenmonitor"
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://ketenmonitor",
+            headers=basic(WERKGROEP),
         ) as http:
             yield http
     finally:
@@ -72,7 +84,7 @@ async def test_the_werkgroep_works_an_alert_and_the_audit_and_the_topic_show_it(
         for c, y, g in ((case, youth, "GM0153"), (other, secrets.token_hex(32), "GM0141"))
     ]
     the_id = alert_id(case, RULE)
-    anna, bert = {USER_HEADER: "anna@werkgroep"}, {USER_HEADER: "bert@werkgroep"}
+    anna, bert = basic(WERKGROEP), basic(BERT)
     async with monitoring(platform, clock), werkgroep_api(platform, clock) as http:
         await publish_events(platform, meldingen)
         await wait_until(lambda: stage(platform, case) is not None, "the case's stage")

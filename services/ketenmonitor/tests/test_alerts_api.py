@@ -15,19 +15,19 @@ from ketenmonitor.alert_application import Alerts
 from ketenmonitor.alert_domain import MAX_COMMENT_LENGTH
 from ketenmonitor.alerts import Rule, alert_id, load_rules
 from ketenmonitor.alerts_api import (
-    USER_HEADER,
     AlertFilters,
     TimelineRow,
     create_alerts_router,
 )
 from ketenmonitor.api import create_api
+from services.ketenmonitor.tests.accounts import BERT, DASHBOARD, WERKGROEP, basic, secured
 
 RULES = {rule.name: rule for rule in load_rules()}
 MELDING = RULES["melding-to-safety-assessment"]
 REFERRAL = next(r for r in RULES.values() if r.severity != MELDING.severity)
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 PARTNERS = ("gemeente-enschede", "veilig-thuis-twente")
-ANNA = {USER_HEADER: "anna@werkgroep"}
+ANNA = basic(WERKGROEP)
 
 
 class FakeIndex:
@@ -62,7 +62,9 @@ class Werkgroep:
         app = FastAPI()
         app.include_router(create_alerts_router(self.alerts, self.index, PARTNERS, self.clock))
         self.http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://ketenmonitor"
+            transport=httpx.ASGITransport(app=secured(app)),
+            base_url="http://ketenmonitor",
+            headers=ANNA,
         )
 
     def raise_alert(
@@ -235,7 +237,7 @@ async def test_the_werkgroep_works_an_alert_and_every_action_is_audited_with_who
         the_id,
         "comments",
         {"text": "Gebeld met Veilig Thuis: onderzoek loopt."},
-        **{USER_HEADER: "bert@werkgroep"},
+        **basic(BERT),
     )
     assert commented.status_code == 201, commented.text
     assigned = await werkgroep.post(the_id, "assignments", {"partner": "veilig-thuis-twente"})
@@ -269,15 +271,31 @@ async def test_the_werkgroep_works_an_alert_and_every_action_is_audited_with_who
         ("resolutions", {"reason": "anders"}),
     ],
 )
-async def test_every_action_needs_who_acts(what: str, body: dict[str, Any] | None) -> None:
+async def test_every_action_needs_an_authenticated_werkgroep_member(
+    what: str, body: dict[str, Any] | None
+) -> None:
     werkgroep = Werkgroep()
     the_id = werkgroep.raise_alert()
-    for headers in ({}, {USER_HEADER: "  "}):
-        response = await werkgroep.http.post(
-            f"/v1/alerts/{the_id}/{what}", json=body, headers=headers
-        )
-        is_problem(response, 401, "unauthenticated")
+    for headers, status, reason in (
+        ({"Authorization": ""}, 401, "unauthenticated"),
+        (basic(WERKGROEP, password="geraden"), 401, "unauthenticated"),
+        ({"Authorization": "Basic bm90LWJhc2U2NA=="}, 401, "unauthenticated"),
+        (basic(DASHBOARD), 403, "forbidden"),
+    ):
+        response = await werkgroep.post(the_id, what, body, **headers)
+        is_problem(response, status, reason)
     assert len(werkgroep.alerts.get(the_id).history) == 1  # nothing recorded
+
+
+async def test_a_dashboard_user_can_neither_list_nor_open_alerts() -> None:
+    werkgroep = Werkgroep()
+    the_id = werkgroep.raise_alert()
+    for path in ("/v1/alerts", f"/v1/alerts/{the_id}"):
+        is_problem(await werkgroep.http.get(path, headers=basic(DASHBOARD)), 403, "forbidden")
+        is_problem(
+            await werkgroep.http.get(path, headers={"Authorization": ""}), 401, "unauthenticated"
+        )
+        assert (await werkgroep.http.get(path)).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -390,5 +408,6 @@ async def test_the_ketenmonitors_openapi_document_includes_the_alerts() -> None:
     ):
         assert path in paths
     comment = paths["/v1/alerts/{alert_id}/comments"]["post"]
-    assert any(p["name"] == USER_HEADER for p in comment["parameters"])
+    assert not any(p["in"] == "header" for p in comment["parameters"])  # who acts: the login
+    assert "403" in comment["responses"]
     assert "application/problem+json" in comment["responses"]["409"]["content"]

@@ -6,12 +6,11 @@ plural nouns, errors as `application/problem+json` (RFC 9457) with a machine-rea
 - `GET /v1/alerts/{id}`: one alert, its audit history (who did what when: the aggregate's
   events) and its case's timeline from the projection's facts (pseudonymised fields only).
 - `POST /v1/alerts/{id}/acknowledgements`, `/comments`, `/assignments`, `/resolutions`: the
-  werkgroep's actions, each recorded with who (the `Jeugdketen-Gebruiker` header) and when.
+  werkgroep's actions, each recorded with who (the authenticated user) and when.
 
-Who acts is, until authentication and roles arrive (issue 7), the name the caller sends in the
-`Jeugdketen-Gebruiker` header; without it: 401. A refusal of the domain answers 404 (unknown
-alert), 409 (the alert's state forbids it) or 422 (the request's content), with the refusal's
-reason.
+Only the `werkgroep` role (auth.py) reaches these routes: without a user 401, with a dashboard
+user 403. A refusal of the domain answers 404 (unknown alert), 409 (the alert's state forbids
+it) or 422 (the request's content), with the refusal's reason.
 """
 
 import asyncio
@@ -24,7 +23,7 @@ from uuid import UUID
 
 import asyncpg
 from eventsourcing.persistence import IntegrityError
-from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -36,10 +35,10 @@ from ketenmonitor import alert_domain
 from ketenmonitor.alert_application import Alerts, UnknownAlert
 from ketenmonitor.alert_domain import MAX_COMMENT_LENGTH, Alert, ResolutionReason, Status
 from ketenmonitor.alerts import Severity
+from ketenmonitor.auth import WerkgroepMember, werkgroep_member
 from ketenmonitor.facts import PREFIX
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
-USER_HEADER = "Jeugdketen-Gebruiker"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
@@ -252,7 +251,7 @@ class ProblemRoute(APIRoute):
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}}
-    for status in (400, 401, 404, 409, 422)
+    for status in (400, 401, 403, 404, 409, 422)
 }
 
 
@@ -276,49 +275,63 @@ def _summary(alert: Alert) -> dict[str, Any]:
     }
 
 
+async def find_alerts(
+    alerts: Alerts,
+    index: AlertIndex,
+    filters: AlertFilters,
+    statuses: Sequence[Status] = (),
+    limit: int | None = None,
+    offset: int = 0,
+) -> tuple[int, list[Alert]]:
+    """The alerts matching the filters and (any of) the statuses, newest first: how many in
+    all, and those of the page from `offset` (all of them when `limit` is None)."""
+    ids = await index.alert_ids(filters)
+    end = None if limit is None else offset + limit
+    if statuses:
+        # the status lives in the event store, not in the index: look at each alert
+        wanted = set(statuses)
+        found = [a for a in await asyncio.to_thread(_get_all, alerts, ids) if a.status in wanted]
+        return len(found), found[offset:end]
+    return len(ids), await asyncio.to_thread(_get_all, alerts, ids[offset:end])
+
+
+async def open_alert(alerts: Alerts, index: AlertIndex, alert_id: UUID) -> AlertDetail:
+    """The alert with its audit history and its case's pseudonymised timeline."""
+    alert = await asyncio.to_thread(alerts.get, alert_id)
+    return opened(alert, await index.timeline(alert.case_id))
+
+
+def opened(alert: Alert, timeline: Sequence[TimelineRow]) -> AlertDetail:
+    return AlertDetail(
+        **_summary(alert),
+        history=[HistoryEntry.model_validate(entry) for entry in alert.history],
+        timeline=[
+            TimelineEntry(
+                type=row.type.removeprefix(PREFIX),
+                occurred_at=row.occurred_at,
+                youth_pseudonym=row.data.get("youth_pseudonym"),
+                gemeente_code=row.data.get("gemeente_code"),
+                care_form=row.data.get("care_form"),
+            )
+            for row in timeline
+        ],
+    )
+
+
 def create_alerts_router(
     alerts: Alerts, index: AlertIndex, partner_ids: Sequence[str], clock: Clock
 ) -> APIRouter:
     """The werkgroep's alerts API; `partner_ids` are those an alert may be assigned to."""
     partners = frozenset(partner_ids)
-    router = APIRouter(prefix="/v1/alerts", tags=["alerts"], route_class=ProblemRoute)
+    router = APIRouter(
+        prefix="/v1/alerts",
+        tags=["alerts"],
+        route_class=ProblemRoute,
+        dependencies=[Depends(werkgroep_member)],
+    )
 
-    def user(gebruiker: str | None) -> str:
-        if gebruiker is None or not gebruiker.strip():
-            raise ApiProblem(
-                401, "unauthenticated", f"Noem in de header {USER_HEADER} wie deze actie uitvoert."
-            )
-        return gebruiker.strip()
-
-    async def load(alert_id: UUID) -> Alert:
-        return await asyncio.to_thread(alerts.get, alert_id)
-
-    def detail(alert: Alert, timeline: Sequence[TimelineRow]) -> AlertDetail:
-        return AlertDetail(
-            **_summary(alert),
-            history=[HistoryEntry.model_validate(entry) for entry in alert.history],
-            timeline=[
-                TimelineEntry(
-                    type=row.type.removeprefix(PREFIX),
-                    occurred_at=row.occurred_at,
-                    youth_pseudonym=row.data.get("youth_pseudonym"),
-                    gemeente_code=row.data.get("gemeente_code"),
-                    care_form=row.data.get("care_form"),
-                )
-                for row in timeline
-            ],
-        )
-
-    async def opened(alert: Alert) -> AlertDetail:
-        return detail(alert, await index.timeline(alert.case_id))
-
-    Gebruiker = Annotated[
-        str | None,
-        Header(
-            alias=USER_HEADER,
-            description="Who acts (required; real authentication and roles come with issue 7)",
-        ),
-    ]
+    async def reopened(alert: Alert) -> AlertDetail:
+        return opened(alert, await index.timeline(alert.case_id))
 
     @router.get(
         "",
@@ -339,25 +352,14 @@ def create_alerts_router(
         for moment in (raised_after, raised_before):
             if moment is not None and moment.tzinfo is None:
                 raise ApiProblem(400, "invalid-query", "a moment needs its UTC offset")
-        ids = await index.alert_ids(
-            AlertFilters(
-                rule=rule,
-                gemeente_code=gemeente,
-                severity=severity.value if severity else None,
-                raised_after=raised_after,
-                raised_before=raised_before,
-            )
+        filters = AlertFilters(
+            rule=rule,
+            gemeente_code=gemeente,
+            severity=severity.value if severity else None,
+            raised_after=raised_after,
+            raised_before=raised_before,
         )
-        if status:
-            # the status lives in the event store, not in the index: look at each alert
-            wanted = set(status)
-            found = [
-                a for a in await asyncio.to_thread(_get_all, alerts, ids) if a.status in wanted
-            ]
-            total, page = len(found), found[offset : offset + limit]
-        else:
-            total = len(ids)
-            page = await asyncio.to_thread(_get_all, alerts, ids[offset : offset + limit])
+        total, page = await find_alerts(alerts, index, filters, status or (), limit, offset)
         return AlertPage(
             items=[AlertSummary(**_summary(a)) for a in page],
             total=total,
@@ -372,7 +374,7 @@ def create_alerts_router(
         responses=PROBLEMS,
     )
     async def get_alert(alert_id: UUID) -> AlertDetail:
-        return await opened(await load(alert_id))
+        return await open_alert(alerts, index, alert_id)
 
     @router.post(
         "/{alert_id}/acknowledgements",
@@ -381,10 +383,9 @@ def create_alerts_router(
         response_model=AlertDetail,
         responses=PROBLEMS,
     )
-    async def acknowledge(alert_id: UUID, gebruiker: Gebruiker = None) -> AlertDetail:
-        by = user(gebruiker)
-        alert = await asyncio.to_thread(alerts.acknowledge, alert_id, by, clock.now())
-        return await opened(alert)
+    async def acknowledge(alert_id: UUID, by: WerkgroepMember) -> AlertDetail:
+        alert = await asyncio.to_thread(alerts.acknowledge, alert_id, by.name, clock.now())
+        return await reopened(alert)
 
     @router.post(
         "/{alert_id}/comments",
@@ -394,11 +395,10 @@ def create_alerts_router(
         responses=PROBLEMS,
     )
     async def comment(
-        alert_id: UUID, body: Annotated[CommentBody, Body()], gebruiker: Gebruiker = None
+        alert_id: UUID, body: Annotated[CommentBody, Body()], by: WerkgroepMember
     ) -> AlertDetail:
-        by = user(gebruiker)
-        alert = await asyncio.to_thread(alerts.comment, alert_id, by, clock.now(), body.text)
-        return await opened(alert)
+        alert = await asyncio.to_thread(alerts.comment, alert_id, by.name, clock.now(), body.text)
+        return await reopened(alert)
 
     @router.post(
         "/{alert_id}/assignments",
@@ -408,15 +408,14 @@ def create_alerts_router(
         responses=PROBLEMS,
     )
     async def assign(
-        alert_id: UUID, body: Annotated[AssignmentBody, Body()], gebruiker: Gebruiker = None
+        alert_id: UUID, body: Annotated[AssignmentBody, Body()], by: WerkgroepMember
     ) -> AlertDetail:
-        by = user(gebruiker)
         if body.partner not in partners:
             raise ApiProblem(
                 422, "unknown-partner", f"{body.partner!r} is geen ketenpartner in het register."
             )
-        alert = await asyncio.to_thread(alerts.assign, alert_id, by, clock.now(), body.partner)
-        return await opened(alert)
+        alert = await asyncio.to_thread(alerts.assign, alert_id, by.name, clock.now(), body.partner)
+        return await reopened(alert)
 
     @router.post(
         "/{alert_id}/resolutions",
@@ -426,13 +425,12 @@ def create_alerts_router(
         responses=PROBLEMS,
     )
     async def resolve(
-        alert_id: UUID, body: Annotated[ResolutionBody, Body()], gebruiker: Gebruiker = None
+        alert_id: UUID, body: Annotated[ResolutionBody, Body()], by: WerkgroepMember
     ) -> AlertDetail:
-        by = user(gebruiker)
         alert = await asyncio.to_thread(
-            alerts.resolve, alert_id, by, clock.now(), body.reason, body.explanation
+            alerts.resolve, alert_id, by.name, clock.now(), body.reason, body.explanation
         )
-        return await opened(alert)
+        return await reopened(alert)
 
     return router
 

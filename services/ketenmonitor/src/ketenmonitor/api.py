@@ -242,13 +242,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         responses=PROBLEMS,
     )
     async def lead_times(filters: PlacementFilters) -> LeadTimes:
-        found = await source.durations(filters)
-        return LeadTimes(
-            filters=_applied(filters),
-            lead_times=[
-                _lead_time(figures.lead_time(t, found[t.name])) for t in figures.TRANSITIONS
-            ],
-        )
+        return await read_lead_times(source, filters)
 
     @app.get(
         "/v1/stepping-stones",
@@ -259,30 +253,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         responses=PROBLEMS,
     )
     async def stepping_stones(filters: CaseFilters) -> SteppingStones:
-        stones = figures.stepping_stones(await source.transfers_per_placed_youth(filters))
-        rows = await source.facts_of((chain_figures.PLACEMENT_STARTED, chain_figures.TRANSFERRED))
-        moved = transfer_figures.transfers(rows, filters, filters.to_date or today())
-        return SteppingStones(
-            filters=_applied(filters),
-            placed_youths=_count(stones.placed_youths),
-            distribution=[
-                Bucket(transfers=b.transfers, youths=_count(b.youths)) for b in stones.distribution
-            ],
-            first_time_right=_count(stones.first_time_right),
-            first_time_right_share=stones.first_time_right_share,
-            rolling_12_months=RollingTwelveMonths(
-                on=moved.on,
-                window_from=moved.window_from,
-                distribution=[
-                    Bucket(transfers=b.transfers, youths=_count(b.youths))
-                    for b in moved.rolling_12_months.distribution
-                ],
-            ),
-            transfer_reasons=[
-                TransferReason(reason=r.reason, transfers=_count(r.transfers))
-                for r in moved.reasons
-            ],
-        )
+        return await read_stepping_stones(source, filters, today())
 
     @app.get(
         "/v1/capacity",
@@ -292,29 +263,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         responses=PROBLEMS,
     )
     async def capacity(filters: PlacementFilters) -> Capacity:
-        rows = await source.facts_of(
-            (
-                chain_figures.PLACEMENT_REQUESTED,
-                chain_figures.PLACEMENT_STARTED,
-                chain_figures.PLACEMENT_ENDED,
-                chain_figures.CAPACITY_RECORDED,
-            )
-        )
-        return Capacity(
-            filters=_applied(filters),
-            waiting_lists=[
-                WaitingAgainstCapacity(
-                    care_form=w.care_form,
-                    provider=w.provider,
-                    waiting=_count(w.waiting),
-                    places=w.places,
-                    occupied=w.occupied,
-                    free_places=w.free_places,
-                    brandhaard=w.brandhaard,
-                )
-                for w in chain_figures.waiting_against_capacity(rows, filters)
-            ],
-        )
+        return await read_capacity(source, filters)
 
     @app.get(
         "/v1/inflow",
@@ -324,23 +273,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         responses=PROBLEMS,
     )
     async def inflow(filters: ProviderFilters) -> Inflow:
-        rows = await source.facts_of((chain_figures.PLACEMENT_STARTED, chain_figures.TRANSFERRED))
-        figure = chain_figures.inflow(rows, filters)
-        home = figure.thuis_tenzij
-        return Inflow(
-            filters=_applied(filters),
-            per_month=[
-                MonthlyInflow(month=m.month, care_form=m.care_form, entries=_count(m.entries))
-                for m in figure.per_month
-            ],
-            totals={form: _count(count) for form, count in figure.totals.items()},
-            thuis_tenzij=ThuisTenzij(
-                youths=_count(home.youths),
-                at_home=_count(home.at_home),
-                away_from_home=_count(home.away_from_home),
-                at_home_share=home.at_home_share,
-            ),
-        )
+        return await read_inflow(source, filters)
 
     @app.get(
         "/v1/care-form-matrix",
@@ -350,28 +283,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         responses=PROBLEMS,
     )
     async def care_form_matrix(filters: PlacementFilters) -> CareFormMatrix:
-        rows = await source.facts_of(
-            (
-                care_figures.TRIAGE_DECIDED,
-                care_figures.RET_ADVICE_GIVEN,
-                chain_figures.PLACEMENT_STARTED,
-            )
-        )
-        matrix = care_figures.care_form_matrix(rows, filters)
-        return CareFormMatrix(
-            filters=_applied(filters),
-            placements=_count(matrix.placements),
-            as_advised=_count(matrix.as_advised),
-            deviating=_count(matrix.deviating),
-            without_advice=_count(matrix.without_advice),
-            as_advised_share=matrix.as_advised_share,
-            cells=[
-                MatrixCell(
-                    recommended=c.recommended, deployed=c.deployed, placements=_count(c.placements)
-                )
-                for c in matrix.cells
-            ],
-        )
+        return await read_care_form_matrix(source, filters)
 
     @app.get(
         "/v1/turning-eighteen",
@@ -381,26 +293,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         responses=PROBLEMS,
     )
     async def turning_eighteen(filters: CaseFilters) -> TurningEighteen:
-        rows = await source.facts_of(
-            (
-                chain_figures.PLACEMENT_STARTED,
-                chain_figures.PLACEMENT_ENDED,
-                care_figures.CONTINUITY_PLAN_RECORDED,
-                care_figures.TURNED_EIGHTEEN,
-            )
-        )
-        figure = care_figures.turning_eighteen(rows, filters, today())
-        return TurningEighteen(
-            filters=_applied(filters),
-            on=figure.on,
-            in_care=_count(figure.in_care),
-            birth_month_unknown=_count(figure.birth_month_unknown),
-            turning_eighteen_soon=_count(figure.turning_eighteen_soon),
-            soon_with_plan=_count(figure.soon_with_plan),
-            soon_without_plan=_count(figure.soon_without_plan),
-            turned_eighteen=_count(figure.turned_eighteen),
-            turned_eighteen_without_plan=_count(figure.turned_eighteen_without_plan),
-        )
+        return await read_turning_eighteen(source, filters, today())
 
     @app.get(
         "/v1/time-in-chain",
@@ -410,24 +303,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         responses=PROBLEMS,
     )
     async def time_in_chain(filters: CaseFilters) -> TimeInChain:
-        rows = await source.facts_of(
-            (
-                route_figures.REFERRAL_RECEIVED,
-                route_figures.TOEGANG_DECIDED,
-                route_figures.REFERRAL_WITHDRAWN,
-                chain_figures.PLACEMENT_STARTED,
-                chain_figures.PLACEMENT_ENDED,
-            )
-        )
-        figure = route_figures.route(rows, filters)
-        return TimeInChain(
-            filters=_applied(filters),
-            route=_lead_time(figure.route),
-            time_in_chain=_lead_time(figure.time_in_chain),
-            left=_count(figure.left),
-            re_entered=_count(figure.re_entered),
-            re_entry_share=figure.re_entry_share,
-        )
+        return await read_time_in_chain(source, filters)
 
     @app.get(
         "/v1/hand-overs",
@@ -437,13 +313,170 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         responses=PROBLEMS,
     )
     async def hand_overs(filters: CaseFilters) -> HandOvers:
-        rows = await source.facts_of(handover_figures.TYPES)
-        return HandOvers(
-            filters=_applied(filters),
-            hand_overs=[_lead_time(f) for f in handover_figures.hand_overs(rows, filters)],
-        )
+        return await read_hand_overs(source, filters)
 
     return app
+
+
+async def read_lead_times(source: FigureSource, filters: Filters) -> LeadTimes:
+    found = await source.durations(filters)
+    return LeadTimes(
+        filters=_applied(filters),
+        lead_times=[_lead_time(figures.lead_time(t, found[t.name])) for t in figures.TRANSITIONS],
+    )
+
+
+async def read_stepping_stones(
+    source: FigureSource, filters: Filters, today: date
+) -> SteppingStones:
+    stones = figures.stepping_stones(await source.transfers_per_placed_youth(filters))
+    rows = await source.facts_of((chain_figures.PLACEMENT_STARTED, chain_figures.TRANSFERRED))
+    moved = transfer_figures.transfers(rows, filters, filters.to_date or today)
+    return SteppingStones(
+        filters=_applied(filters),
+        placed_youths=_count(stones.placed_youths),
+        distribution=[
+            Bucket(transfers=b.transfers, youths=_count(b.youths)) for b in stones.distribution
+        ],
+        first_time_right=_count(stones.first_time_right),
+        first_time_right_share=stones.first_time_right_share,
+        rolling_12_months=RollingTwelveMonths(
+            on=moved.on,
+            window_from=moved.window_from,
+            distribution=[
+                Bucket(transfers=b.transfers, youths=_count(b.youths))
+                for b in moved.rolling_12_months.distribution
+            ],
+        ),
+        transfer_reasons=[
+            TransferReason(reason=r.reason, transfers=_count(r.transfers)) for r in moved.reasons
+        ],
+    )
+
+
+async def read_capacity(source: FigureSource, filters: Filters) -> Capacity:
+    rows = await source.facts_of(
+        (
+            chain_figures.PLACEMENT_REQUESTED,
+            chain_figures.PLACEMENT_STARTED,
+            chain_figures.PLACEMENT_ENDED,
+            chain_figures.CAPACITY_RECORDED,
+        )
+    )
+    return Capacity(
+        filters=_applied(filters),
+        waiting_lists=[
+            WaitingAgainstCapacity(
+                care_form=w.care_form,
+                provider=w.provider,
+                waiting=_count(w.waiting),
+                places=w.places,
+                occupied=w.occupied,
+                free_places=w.free_places,
+                brandhaard=w.brandhaard,
+            )
+            for w in chain_figures.waiting_against_capacity(rows, filters)
+        ],
+    )
+
+
+async def read_inflow(source: FigureSource, filters: Filters) -> Inflow:
+    rows = await source.facts_of((chain_figures.PLACEMENT_STARTED, chain_figures.TRANSFERRED))
+    figure = chain_figures.inflow(rows, filters)
+    home = figure.thuis_tenzij
+    return Inflow(
+        filters=_applied(filters),
+        per_month=[
+            MonthlyInflow(month=m.month, care_form=m.care_form, entries=_count(m.entries))
+            for m in figure.per_month
+        ],
+        totals={form: _count(count) for form, count in figure.totals.items()},
+        thuis_tenzij=ThuisTenzij(
+            youths=_count(home.youths),
+            at_home=_count(home.at_home),
+            away_from_home=_count(home.away_from_home),
+            at_home_share=home.at_home_share,
+        ),
+    )
+
+
+async def read_care_form_matrix(source: FigureSource, filters: Filters) -> CareFormMatrix:
+    rows = await source.facts_of(
+        (
+            care_figures.TRIAGE_DECIDED,
+            care_figures.RET_ADVICE_GIVEN,
+            chain_figures.PLACEMENT_STARTED,
+        )
+    )
+    matrix = care_figures.care_form_matrix(rows, filters)
+    return CareFormMatrix(
+        filters=_applied(filters),
+        placements=_count(matrix.placements),
+        as_advised=_count(matrix.as_advised),
+        deviating=_count(matrix.deviating),
+        without_advice=_count(matrix.without_advice),
+        as_advised_share=matrix.as_advised_share,
+        cells=[
+            MatrixCell(
+                recommended=c.recommended, deployed=c.deployed, placements=_count(c.placements)
+            )
+            for c in matrix.cells
+        ],
+    )
+
+
+async def read_turning_eighteen(
+    source: FigureSource, filters: Filters, today: date
+) -> TurningEighteen:
+    rows = await source.facts_of(
+        (
+            chain_figures.PLACEMENT_STARTED,
+            chain_figures.PLACEMENT_ENDED,
+            care_figures.CONTINUITY_PLAN_RECORDED,
+            care_figures.TURNED_EIGHTEEN,
+        )
+    )
+    figure = care_figures.turning_eighteen(rows, filters, today)
+    return TurningEighteen(
+        filters=_applied(filters),
+        on=figure.on,
+        in_care=_count(figure.in_care),
+        birth_month_unknown=_count(figure.birth_month_unknown),
+        turning_eighteen_soon=_count(figure.turning_eighteen_soon),
+        soon_with_plan=_count(figure.soon_with_plan),
+        soon_without_plan=_count(figure.soon_without_plan),
+        turned_eighteen=_count(figure.turned_eighteen),
+        turned_eighteen_without_plan=_count(figure.turned_eighteen_without_plan),
+    )
+
+
+async def read_time_in_chain(source: FigureSource, filters: Filters) -> TimeInChain:
+    rows = await source.facts_of(
+        (
+            route_figures.REFERRAL_RECEIVED,
+            route_figures.TOEGANG_DECIDED,
+            route_figures.REFERRAL_WITHDRAWN,
+            chain_figures.PLACEMENT_STARTED,
+            chain_figures.PLACEMENT_ENDED,
+        )
+    )
+    figure = route_figures.route(rows, filters)
+    return TimeInChain(
+        filters=_applied(filters),
+        route=_lead_time(figure.route),
+        time_in_chain=_lead_time(figure.time_in_chain),
+        left=_count(figure.left),
+        re_entered=_count(figure.re_entered),
+        re_entry_share=figure.re_entry_share,
+    )
+
+
+async def read_hand_overs(source: FigureSource, filters: Filters) -> HandOvers:
+    rows = await source.facts_of(handover_figures.TYPES)
+    return HandOvers(
+        filters=_applied(filters),
+        hand_overs=[_lead_time(f) for f in handover_figures.hand_overs(rows, filters)],
+    )
 
 
 def _filters(

@@ -13,14 +13,14 @@ import asyncio
 import contextlib
 import hashlib
 import json
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 import asyncpg
 import structlog
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from ketenmonitor.facts import PREFIX, Fact
@@ -246,9 +246,24 @@ async def listening(
             await connection.close()
 
 
+def severity_only(message: Message) -> Message:
+    """An alert message as a user who sees aggregates only may see it: that an alert of this
+    severity was raised or resolved, not its case, gemeente, rule or id."""
+    if message.event in {ALERT_RAISED, ALERT_RESOLVED}:
+        return Message(message.event, {"severity": message.data.get("severity")})
+    return message
+
+
+def _as_is(_request: Request, message: Message) -> Message:
+    return message
+
+
 def create_stream_router(
-    broadcaster: Broadcaster, heartbeat_seconds: float = HEARTBEAT_SECONDS
+    broadcaster: Broadcaster,
+    heartbeat_seconds: float = HEARTBEAT_SECONDS,
+    view: Callable[[Request, Message], Message] = _as_is,
 ) -> APIRouter:
+    """`view`: what of a message the requesting client may see."""
     router = APIRouter()
 
     @router.get(
@@ -256,12 +271,13 @@ def create_stream_router(
         response_class=EventSourceResponse,
         summary="Server-sent events: figures-changed, alert-raised, alert-resolved",
     )
-    async def stream() -> EventSourceResponse:
+    async def stream(request: Request) -> EventSourceResponse:
         subscription = broadcaster.subscribe()  # before the first byte: nothing after is missed
 
         async def events() -> AsyncIterator[ServerSentEvent]:
             async for message in broadcaster.messages(subscription):
-                yield ServerSentEvent(data=json.dumps(message.data), event=message.event)
+                shown = view(request, message)
+                yield ServerSentEvent(data=json.dumps(shown.data), event=shown.event)
 
         return EventSourceResponse(
             events(), ping=heartbeat_seconds, headers={"Cache-Control": "no-store"}

@@ -9,26 +9,31 @@ import argparse
 import asyncio
 import contextlib
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
-import asyncpg
 import structlog
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse
 
 from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.logs import configure_logging
 from jeugdketen_shared.outbox import OutboxRelay
-from jeugdketen_shared.permissions import load_partners
+from jeugdketen_shared.permissions import Partner, PartnerKind, load_partners
 from jeugdketen_shared.service import event_store_environment, running_producer, serving_http
 from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor import alert_store, live, store
 from ketenmonitor.alert_application import PUBLISHED_EVENT_CLASSES, Alerts, as_contract
 from ketenmonitor.alerts import load_rules
-from ketenmonitor.alerts_api import TableAlertIndex, create_alerts_router
+from ketenmonitor.alerts_api import AlertIndex, TableAlertIndex, create_alerts_router
 from ketenmonitor.api import FigureSource, create_api
+from ketenmonitor.auth import Users, authenticated_user, load_users
+from ketenmonitor.dashboard import InvalidFilter, create_dashboard_router
 from ketenmonitor.projection import SOURCE_SERVICES, Projection
 from ketenmonitor.rebuild import rebuild
+from ketenmonitor.settings import MonitorSettings
 from ketenmonitor.sweeper import Sweeper
+from ketenmonitor.web import Pages, create_templates, mount_static, secure
+from ketenmonitor.werkgroep_ui import create_werkgroep_router
 
 ROLES = ("all", "projection", "api", "sweeper", "rebuild")
 
@@ -109,36 +114,78 @@ async def rebuild_and_recompute_stages(settings: ServiceSettings, clock: Clock) 
     return replayed
 
 
-def build_alerts_router(
-    settings: ServiceSettings, pool: asyncpg.Pool, alerts: Alerts, clock: Clock | None = None
-) -> APIRouter:
-    """The werkgroep's `/v1/alerts`: assignable to the partners of the registry."""
-    return create_alerts_router(
-        alerts,
-        TableAlertIndex(pool),
-        [partner.id for partner in load_partners(settings.partners_file)],
-        clock or SystemClock(),
-    )
+def stream_view(request: Request, message: live.Message) -> live.Message:
+    """The werkgroep sees each alert on the stream; everyone else its severity only."""
+    if authenticated_user(request).is_werkgroep:
+        return message
+    return live.severity_only(message)
+
+
+def load_configured_users(monitor: MonitorSettings) -> Users:
+    if monitor.users_file is None:
+        log.warning("JEUGDKETEN_USERS_FILE is not set: nobody can log in")
+        return Users([])
+    return load_users(monitor.users_file)
 
 
 def assemble_api(
-    figures: FigureSource, alerts_router: APIRouter, broadcaster: live.Broadcaster
+    figures: FigureSource,
+    alerts: Alerts,
+    index: AlertIndex,
+    partners: Sequence[Partner],
+    broadcaster: live.Broadcaster,
+    users: Users,
+    monitor: MonitorSettings,
+    clock: Clock | None = None,
 ) -> FastAPI:
-    """The ketenmonitor's one HTTP API: figures, the werkgroep's alerts, the live stream."""
+    """The ketenmonitor's one HTTP app: the figures, the werkgroep's alerts, the live stream,
+    the dashboard's and the werkgroep's pages, behind the login. Alerts may be assigned to the
+    partners of the registry."""
+    clock = clock or SystemClock()
+    partner_ids = [partner.id for partner in partners]
+    providers = {
+        partner.provider: partner.id
+        for partner in partners
+        if partner.kind is PartnerKind.AANBIEDER and partner.provider
+    }
+    pages = Pages(create_templates())
     app = create_api(figures)
-    app.include_router(alerts_router)
-    app.include_router(live.create_stream_router(broadcaster))
+    app.include_router(create_alerts_router(alerts, index, partner_ids, clock))
+    app.include_router(live.create_stream_router(broadcaster, view=stream_view))
+    app.include_router(create_dashboard_router(figures, alerts, index, providers, pages))
+    app.include_router(
+        create_werkgroep_router(alerts, index, load_rules(), partner_ids, pages, clock)
+    )
+
+    @app.exception_handler(InvalidFilter)
+    async def invalid_filter(request: Request, error: InvalidFilter) -> HTMLResponse:
+        message = {"title": "Ongeldig filter", "message": "Een van de filters is niet geldig."}
+        return pages.render(request, "fout.html", message, status_code=400)
+
+    mount_static(app, monitor.frontend_assets)
+    secret = monitor.session_secret.get_secret_value() if monitor.session_secret else None
+    secure(app, users, pages, secret)
     return app
 
 
 @contextlib.asynccontextmanager
-async def serving_api(settings: ServiceSettings) -> AsyncIterator[None]:
+async def serving_api(
+    settings: ServiceSettings, monitor: MonitorSettings | None = None
+) -> AsyncIterator[None]:
+    monitor = monitor or MonitorSettings()
+    users = load_configured_users(monitor)
     pool = await store.create_pool(settings.database_url, settings.database_schema)
     alerts = build_alerts(settings)
     broadcaster = live.Broadcaster()
     try:
         app = assemble_api(
-            store.TableFigures(pool), build_alerts_router(settings, pool, alerts), broadcaster
+            store.TableFigures(pool),
+            alerts,
+            TableAlertIndex(pool),
+            load_partners(settings.partners_file),
+            broadcaster,
+            users,
+            monitor,
         )
         async with (
             live.listening(settings.database_url, settings.database_schema, broadcaster),

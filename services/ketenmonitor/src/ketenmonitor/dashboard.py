@@ -1,0 +1,194 @@
+"""The dashboard's pages, in Dutch: Overzicht, Doorlooptijden, Stepping stones, Capaciteit and
+18-/18+. Aggregates only, every count small-cell suppressed, for every logged-in user; the
+werkgroep also sees, on 18-/18+, the open alerts behind the figure (links to their cases).
+
+Filters come from the query string under the JSON API's names (`from`, `to`, `gemeente`,
+`kader`, `care_form`, `provider`); an empty field of the filter form means "all".
+"""
+
+from collections.abc import Callable, Mapping
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from jeugdketen_shared.vocabulary import CareForm, Kader
+from ketenmonitor import api, figures
+from ketenmonitor.alert_application import Alerts
+from ketenmonitor.alert_domain import Status
+from ketenmonitor.alerts import Severity
+from ketenmonitor.alerts_api import AlertFilters, AlertIndex, find_alerts
+from ketenmonitor.api import FigureSource, InvalidPeriod
+from ketenmonitor.figures import Filters
+from ketenmonitor.web import Pages
+
+OPEN = (Status.OPEN, Status.IN_BEHANDELING)
+TURNING_EIGHTEEN_RULE = "turning-eighteen-without-continuity-plan"
+ROUTE = (
+    "referral-to-toegang-decision",
+    "toegang-decision-to-triage-decision",
+    "triage-decision-to-placement-start",
+)
+"""The stages of the chain diagram, in the order a case passes them."""
+ROUTE_STAGES = ("Aanmelding", "Besluit toegang", "Besluit triage", "Start plaatsing")
+
+
+class PageQuery(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+    gemeente: str | None = Field(default=None, pattern=r"^GM\d{4}$")
+    kader: Kader | None = None
+    care_form: CareForm | None = None
+    provider: str | None = Field(default=None, pattern=r"^\d{8}$")
+
+
+class InvalidFilter(Exception):
+    """A filter of the page's query string is not valid."""
+
+
+def page_filters(request: Request) -> Filters:
+    chosen = {key: value for key, value in request.query_params.items() if value.strip()}
+    try:
+        query = PageQuery.model_validate(chosen)
+    except ValidationError as error:
+        raise InvalidFilter(str(error)) from error
+    filters = Filters(
+        query.from_,
+        query.to,
+        query.gemeente,
+        query.kader.value if query.kader else None,
+        query.care_form.value if query.care_form else None,
+        query.provider,
+    )
+    if filters.from_date and filters.to_date and filters.from_date > filters.to_date:
+        raise InvalidPeriod
+    return filters
+
+
+PageFilters = Annotated[Filters, Depends(page_filters)]
+
+
+def quarters_until(today: date, count: int = 4) -> list[tuple[str, date, date]]:
+    """The last `count` calendar quarters up to and including today's: label, first, last."""
+    found = []
+    year, quarter = today.year, (today.month - 1) // 3
+    for _ in range(count):
+        first = date(year, quarter * 3 + 1, 1)
+        following = date(year + (quarter == 3), (quarter + 1) % 4 * 3 + 1, 1)
+        found.append((f"K{quarter + 1} {year}", first, following - timedelta(days=1)))
+        year, quarter = (year - 1, 3) if quarter == 0 else (year, quarter - 1)
+    return found[::-1]
+
+
+async def open_alerts_by_severity(
+    alerts: Alerts, index: AlertIndex, filters: AlertFilters
+) -> dict[str, figures.Count]:
+    _, found = await find_alerts(alerts, index, filters, OPEN)
+    return {
+        severity.value: figures.suppressed(sum(1 for a in found if a.severity == severity))
+        for severity in (Severity.HOOG, Severity.MIDDEN, Severity.LAAG)
+    }
+
+
+def create_dashboard_router(
+    source: FigureSource,
+    alerts: Alerts,
+    index: AlertIndex,
+    providers: Mapping[str, str],
+    pages: Pages,
+    today: Callable[[], date] = api.amsterdam_today,
+) -> APIRouter:
+    """`providers`: KvK number → name, for the provider filter."""
+    router = APIRouter(include_in_schema=False)
+
+    def render(request: Request, template: str, filters: Filters, **context: Any) -> HTMLResponse:
+        return pages.render(
+            request,
+            template,
+            {
+                "filters": filters,
+                "providers": providers,
+                "care_forms": list(CareForm),
+                "kaders": list(Kader),
+                **context,
+            },
+        )
+
+    @router.get("/", response_class=HTMLResponse)
+    async def overzicht(request: Request, filters: PageFilters) -> HTMLResponse:
+        capacity = await api.read_capacity(source, filters)
+        return render(
+            request,
+            "overzicht.html",
+            filters,
+            stones=await api.read_stepping_stones(source, filters, today()),
+            chain=await api.read_time_in_chain(source, filters),
+            inflow=await api.read_inflow(source, filters),
+            brandhaarden=[w for w in capacity.waiting_lists if w.brandhaard],
+            waiting_lists=capacity.waiting_lists,
+            open_alerts=await open_alerts_by_severity(
+                alerts, index, AlertFilters(gemeente_code=filters.gemeente_code)
+            ),
+        )
+
+    @router.get("/doorlooptijden", response_class=HTMLResponse)
+    async def doorlooptijden(request: Request, filters: PageFilters) -> HTMLResponse:
+        lead_times = await api.read_lead_times(source, filters)
+        by_name = {figure.transition: figure for figure in lead_times.lead_times}
+        return render(
+            request,
+            "doorlooptijden.html",
+            filters,
+            lead_times=lead_times.lead_times,
+            route=[by_name[name] for name in ROUTE],
+            route_stages=ROUTE_STAGES,
+            whole_route=(await api.read_time_in_chain(source, filters)).route,
+        )
+
+    @router.get("/stepping-stones", response_class=HTMLResponse)
+    async def stepping_stones(request: Request, filters: PageFilters) -> HTMLResponse:
+        trend = []
+        for label, first, last in quarters_until(filters.to_date or today()):
+            quarter = Filters(first, last, filters.gemeente_code, filters.kader)
+            trend.append((label, await api.read_stepping_stones(source, quarter, today())))
+        return render(
+            request,
+            "stepping_stones.html",
+            filters,
+            stones=await api.read_stepping_stones(source, filters, today()),
+            trend=trend,
+        )
+
+    @router.get("/capaciteit", response_class=HTMLResponse)
+    async def capaciteit(request: Request, filters: PageFilters) -> HTMLResponse:
+        return render(
+            request,
+            "capaciteit.html",
+            filters,
+            capacity=await api.read_capacity(source, filters),
+            inflow=await api.read_inflow(source, filters),
+            matrix=await api.read_care_form_matrix(source, filters),
+        )
+
+    @router.get("/achttien", response_class=HTMLResponse)
+    async def achttien(request: Request, filters: PageFilters) -> HTMLResponse:
+        user = request.state.user
+        detail = None
+        if user.is_werkgroep:  # case-level detail only for the werkgroep
+            alert_filters = AlertFilters(
+                rule=TURNING_EIGHTEEN_RULE, gemeente_code=filters.gemeente_code
+            )
+            _, detail = await find_alerts(alerts, index, alert_filters, OPEN)
+        return render(
+            request,
+            "achttien.html",
+            filters,
+            figure=await api.read_turning_eighteen(source, filters, today()),
+            detail=detail,
+        )
+
+    return router

@@ -1,0 +1,122 @@
+"""The werkgroep's review pages, in Dutch: the alerts with filters (rule, gemeente, severity,
+status, age), and one alert with its pseudonymised case timeline, its audit history and the
+actions. The actions are forms that `static/ketenmonitor.js` posts to the alerts API
+(`/v1/alerts/{id}/...`), so there is one implementation of each."""
+
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from jeugdketen_shared.clock import Clock
+from ketenmonitor.alert_application import Alerts, UnknownAlert
+from ketenmonitor.alert_domain import ResolutionReason, Status
+from ketenmonitor.alerts import Rule, Severity
+from ketenmonitor.alerts_api import AlertFilters, AlertIndex, find_alerts, open_alert
+from ketenmonitor.auth import werkgroep_member
+from ketenmonitor.web import Pages
+
+PAGE_SIZE = 100
+
+STATUS_LABELS = {
+    Status.OPEN: "Open",
+    Status.IN_BEHANDELING: "In behandeling",
+    Status.AFGEHANDELD: "Afgehandeld",
+    Status.VANZELF_AFGEHANDELD: "Vanzelf afgehandeld",
+}
+ACTION_LABELS = {
+    "raised": "Gesignaleerd",
+    "acknowledged": "In behandeling genomen",
+    "commented": "Opmerking",
+    "assigned": "Toegewezen",
+    "resolved": "Afgehandeld",
+    "auto-resolved": "Vanzelf afgehandeld (fase gesloten)",
+}
+REASON_LABELS = {
+    ResolutionReason.OPGEPAKT: "Opgepakt door de ketenpartners",
+    ResolutionReason.ONTERECHT: "Onterecht signaal",
+    ResolutionReason.GEGEVENS_ONJUIST: "Gegevens onjuist",
+}
+
+
+def _blank_as_none(value: str | None) -> str | None:
+    return value if value and value.strip() else None
+
+
+def create_werkgroep_router(
+    alerts: Alerts,
+    index: AlertIndex,
+    rules: Sequence[Rule],
+    partner_ids: Sequence[str],
+    pages: Pages,
+    clock: Clock,
+) -> APIRouter:
+    router = APIRouter(
+        prefix="/werkgroep", include_in_schema=False, dependencies=[Depends(werkgroep_member)]
+    )
+    labels = {
+        "rules": {rule.name: rule.title for rule in rules},
+        "status_labels": STATUS_LABELS,
+        "action_labels": ACTION_LABELS,
+        "reason_labels": REASON_LABELS,
+        "severities": list(Severity),
+    }
+
+    @router.get("/signalen", response_class=HTMLResponse)
+    async def signalen(
+        request: Request,
+        regel: str | None = None,
+        gemeente: str | None = None,
+        ernst: str | None = None,
+        status: Annotated[str | None, Query()] = "actief",
+        ouder_dan: Annotated[str | None, Query(description="days since raised")] = None,
+    ) -> HTMLResponse:
+        age = _blank_as_none(ouder_dan)
+        older_than = int(age) if age and age.isdigit() else None
+        chosen = _blank_as_none(status)
+        statuses: tuple[Status, ...] = ()
+        if chosen == "actief":
+            statuses = (Status.OPEN, Status.IN_BEHANDELING)
+        elif chosen in set(Status):
+            statuses = (Status(chosen),)
+        severity = _blank_as_none(ernst)
+        filters = AlertFilters(
+            rule=_blank_as_none(regel),
+            gemeente_code=_blank_as_none(gemeente),
+            severity=severity if severity in set(Severity) else None,
+            raised_before=(
+                clock.now() - timedelta(days=older_than) if older_than is not None else None
+            ),
+        )
+        total, found = await find_alerts(alerts, index, filters, statuses, PAGE_SIZE)
+        chosen_filters = {
+            "regel": filters.rule,
+            "gemeente": filters.gemeente_code,
+            "ernst": filters.severity,
+            "status": chosen,
+            "ouder_dan": older_than,
+        }
+        return pages.render(
+            request,
+            "signalen.html",
+            {"alerts": found, "total": total, "chosen": chosen_filters, "now": clock.now()}
+            | labels,
+        )
+
+    @router.get("/signalen/{alert_id}", response_class=HTMLResponse)
+    async def signaal(request: Request, alert_id: UUID) -> HTMLResponse:
+        try:
+            detail = await open_alert(alerts, index, alert_id)
+        except UnknownAlert:
+            message = {"title": "Signaal niet gevonden", "message": "Dit signaal bestaat niet."}
+            return pages.render(request, "fout.html", message, status_code=404)
+        return pages.render(
+            request,
+            "signaal.html",
+            {"alert": detail, "partners": partner_ids, "reasons": list(ResolutionReason)} | labels,
+        )
+
+    return router

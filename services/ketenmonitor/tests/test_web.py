@@ -1,0 +1,205 @@
+"""The ketenmonitor's app as the composition root assembles it, on fakes: authentication in
+front of every route, the login page and session, the role boundaries of the pages, and the
+dashboard's pages in Dutch with small cells as "<10"."""
+
+import re
+from uuid import UUID
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from jeugdketen_shared.permissions import load_partners
+from jeugdketen_shared.settings import ServiceSettings
+from ketenmonitor import live
+from ketenmonitor.auth import LOGIN_PATH
+from ketenmonitor.main import assemble_api, stream_view
+from ketenmonitor.settings import MonitorSettings
+from services.ketenmonitor.tests.accounts import (
+    DASHBOARD,
+    EVERYONE,
+    PASSWORD,
+    WERKGROEP,
+    basic,
+)
+from services.ketenmonitor.tests.test_alerts_api import REFERRAL, Werkgroep
+from services.ketenmonitor.tests.test_api import FakeFigures
+
+PAGES = ("/", "/doorlooptijden", "/stepping-stones", "/capaciteit", "/achttien")
+WERKGROEP_PAGES = ("/werkgroep/signalen", "/werkgroep/signalen/{alert_id}")
+HTML = {"Accept": "text/html"}
+
+
+class Monitor:
+    """The whole app over fake figures and the in-memory alerts, with one raised alert."""
+
+    def __init__(self) -> None:
+        self.werkgroep = Werkgroep()
+        self.alert_id: UUID = self.werkgroep.raise_alert(REFERRAL)
+        partners = load_partners(ServiceSettings.model_fields["partners_file"].default)
+        self.app: FastAPI = assemble_api(
+            FakeFigures(),
+            self.werkgroep.alerts,
+            self.werkgroep.index,
+            partners,
+            live.Broadcaster(),
+            EVERYONE,
+            MonitorSettings(),
+            self.werkgroep.clock,
+        )
+
+    def client(self, **headers: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app),
+            base_url="http://ketenmonitor",
+            headers=headers,
+        )
+
+
+def concrete(path: str, alert_id: UUID) -> str:
+    return path.replace("{alert_id}", str(alert_id))
+
+
+async def test_every_route_needs_authentication_but_the_login_page_and_static_assets() -> None:
+    monitor = Monitor()
+    api = [
+        (method.upper(), concrete(path, monitor.alert_id))
+        for path, operations in monitor.app.openapi()["paths"].items()
+        for method in operations
+    ]
+    pages = [("GET", path) for path in (*PAGES, *WERKGROEP_PAGES)] + [("POST", "/uitloggen")]
+    assert len(api) == 15
+    async with monitor.client() as http:
+        for method, path in api + pages:
+            response = await http.request(method, concrete(path, monitor.alert_id))
+            assert response.status_code == 401, (method, path)
+            assert response.headers["www-authenticate"].startswith("Basic")
+        for path in ("/v1/openapi.json", "/v1/docs", "/v1/stream"):
+            assert (await http.get(path)).status_code == 401
+        assert (await http.get(LOGIN_PATH)).status_code == 200
+        css = await http.get("/static/ketenmonitor/ketenmonitor.css")
+        assert css.status_code == 200
+        assert "km-suppressed" in css.text
+
+
+async def test_a_browser_logs_in_on_the_dutch_login_page_and_returns_where_it_was() -> None:
+    monitor = Monitor()
+    async with monitor.client() as http:
+        sent = await http.get("/capaciteit?gemeente=GM0153", headers=HTML)
+        assert sent.status_code == 303
+        assert sent.headers["location"] == "/inloggen?volgende=/capaciteit%3Fgemeente%3DGM0153"
+        page = await http.get(sent.headers["location"])
+        assert '<html lang="nl">' in page.text
+        assert 'for="wachtwoord"' in page.text
+
+        wrong = await http.post(
+            LOGIN_PATH, data={"gebruikersnaam": DASHBOARD.name, "wachtwoord": "raden"}
+        )
+        assert wrong.status_code == 401
+        assert "kennen we niet" in wrong.text
+        assert "ketenmonitor_sessie" not in wrong.cookies
+
+        logged_in = await http.post(
+            LOGIN_PATH,
+            data={
+                "gebruikersnaam": DASHBOARD.name,
+                "wachtwoord": PASSWORD,
+                "volgende": "/capaciteit?gemeente=GM0153",
+            },
+        )
+        assert logged_in.status_code == 303
+        assert logged_in.headers["location"] == "/capaciteit?gemeente=GM0153"
+        page = await http.get("/capaciteit?gemeente=GM0153", headers=HTML)
+        assert page.status_code == 200
+        assert "Ingelogd als <strong>dirk@gemeente</strong>" in page.text
+
+        assert (await http.post("/uitloggen")).status_code == 303
+        assert (await http.get("/capaciteit", headers=HTML)).status_code == 303
+
+
+@pytest.mark.parametrize("target", ["//elders.example/", "https://elders.example/", "capaciteit"])
+async def test_the_login_sends_nowhere_but_this_site(target: str) -> None:
+    monitor = Monitor()
+    async with monitor.client() as http:
+        form = {"gebruikersnaam": WERKGROEP.name, "wachtwoord": PASSWORD, "volgende": target}
+        response = await http.post(LOGIN_PATH, data=form)
+        assert response.headers["location"] == "/"
+
+
+async def test_a_dashboard_user_sees_every_figure_page_but_no_alert_and_no_case() -> None:
+    monitor = Monitor()
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        for path in PAGES:
+            page = await http.get(path)
+            assert page.status_code == 200, path
+            assert "Signalen</a>" not in page.text  # not in the menu
+        for path in (concrete(p, monitor.alert_id) for p in WERKGROEP_PAGES):
+            refused = await http.get(path)
+            assert refused.status_code == 403, path
+            assert "Geen toegang" in refused.text
+        assert str(monitor.alert_id) not in (await http.get("/achttien")).text
+        refused = await http.get(f"/v1/alerts/{monitor.alert_id}", headers={"Accept": "*/*"})
+        assert refused.status_code == 403
+        assert refused.headers["content-type"] == "application/problem+json"
+
+
+async def test_the_werkgroep_sees_the_alerts_and_opens_one_with_its_actions() -> None:
+    monitor = Monitor()
+    async with monitor.client(**basic(WERKGROEP), **HTML) as http:
+        listed = await http.get("/werkgroep/signalen")
+        assert listed.status_code == 200
+        assert f'href="/werkgroep/signalen/{monitor.alert_id}"' in listed.text
+        none_older = await http.get("/werkgroep/signalen", params={"ouder_dan": "30"})
+        assert str(monitor.alert_id) not in none_older.text
+        opened = await http.get(f"/werkgroep/signalen/{monitor.alert_id}")
+        assert opened.status_code == 200
+        for action in ("acknowledgements", "comments", "assignments", "resolutions"):
+            assert f'action="/v1/alerts/{monitor.alert_id}/{action}"' in opened.text
+        assert "Gesignaleerd" in opened.text  # the audit's first entry
+        unknown = await http.get("/werkgroep/signalen/00000000-0000-4000-8000-000000000000")
+        assert unknown.status_code == 404
+
+
+async def test_small_cells_show_as_less_than_ten_never_the_number() -> None:
+    monitor = Monitor()  # 30 placed youths: 20 never transferred, 10 three times
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        page = (await http.get("/stepping-stones")).text
+    assert 'data-cijfer="geplaatst">30<' in page
+    assert "&lt;10" in page  # the buckets of 1, 2, 4 transfers: 0 youths each
+    shown = re.findall(r'cell--numeric"[^>]*>([^<]*)<', page)
+    assert shown
+    assert all(int(cell) >= 10 for cell in shown if cell.isdigit()), shown
+
+
+async def test_a_filter_of_the_page_reaches_the_figures_and_a_bad_one_is_a_dutch_400() -> None:
+    monitor = Monitor()
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        page = await http.get(
+            "/doorlooptijden", params={"gemeente": "GM0153", "kader": "", "care_form": ""}
+        )
+        assert page.status_code == 200
+        assert '<option value="GM0153" selected>Enschede</option>' in page.text
+        bad = await http.get("/doorlooptijden", params={"gemeente": "Enschede"})
+        assert bad.status_code == 400
+        assert "Ongeldig filter" in bad.text
+
+
+def test_the_stream_shows_a_dashboard_user_only_the_severity_of_an_alert() -> None:
+    message = live.alert_message(
+        live.ALERT_RAISED,
+        alert_id=UUID(int=1),
+        rule="stepping-stone",
+        severity="midden",
+        gemeente_code="GM0153",
+        title="Plaatsing: jongere stapelt overplaatsingen",
+    )
+
+    class Request:
+        def __init__(self, user: object) -> None:
+            self.state = type("State", (), {"user": user})()
+
+    assert stream_view(Request(WERKGROEP), message) == message  # type: ignore[arg-type]
+    shown = stream_view(Request(DASHBOARD), message)  # type: ignore[arg-type]
+    assert shown == live.Message(live.ALERT_RAISED, {"severity": "midden"})
+    figures = live.Message(live.FIGURES_CHANGED, {"types": ["x"], "gemeenten": ["GM0153"]})
+    assert stream_view(Request(DASHBOARD), figures) == figures  # type: ignore[arg-type]
