@@ -24,8 +24,7 @@ from jeugdketen_shared import metrics, telemetry
 from jeugdketen_shared.asyncapi import DocumentedAs, cloudevents_of
 from jeugdketen_shared.batch import Accepted, Outcome, Refused, Repeated
 from jeugdketen_shared.clock import Clock
-from jeugdketen_shared.cloudevents import decode
-from jeugdketen_shared.inbound import Contracts, ReceivedMessage
+from jeugdketen_shared.inbound import Contracts, ReceivedMessage, read
 from jeugdketen_shared.kafka import as_kafka_record
 from jeugdketen_shared.permissions import PartnerRegistry, partner_id
 from jeugdketen_shared.refusal import Refusal
@@ -92,7 +91,7 @@ class InboundGateway:
         readable: list[tuple[int, Arrival, ReceivedMessage]] = []
         for arrival in arrivals:
             try:
-                envelope = decode(arrival.record)
+                envelope = read(arrival.record)  # size and id checked, then parsed
             except Refusal as refusal:
                 outcomes.append(Rejection(arrival, refusal))
                 spans.start(_span_name(arrival), telemetry.extract(arrival.record.headers))
