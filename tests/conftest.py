@@ -3,6 +3,7 @@
 import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
@@ -48,8 +49,9 @@ class IsolatedPlatform:
         return f"{self.prefix}.{service}.{kind}"
 
 
-@pytest.fixture
-async def platform(infrastructure: Infrastructure) -> AsyncIterator[IsolatedPlatform]:
+@asynccontextmanager
+async def isolated_platform(infrastructure: Infrastructure) -> AsyncIterator[IsolatedPlatform]:
+    """Topics and a schema of their own, removed afterwards (for a fixture of a wider scope)."""
     token = uuid.uuid4().hex[:10]
     isolated = IsolatedPlatform(
         infrastructure=infrastructure,
@@ -68,3 +70,9 @@ async def platform(infrastructure: Infrastructure) -> AsyncIterator[IsolatedPlat
         )
         await connection.execute(f'DROP SCHEMA IF EXISTS "{isolated.schema}" CASCADE')
         await connection.close()
+
+
+@pytest.fixture
+async def platform(infrastructure: Infrastructure) -> AsyncIterator[IsolatedPlatform]:
+    async with isolated_platform(infrastructure) as isolated:
+        yield isolated
