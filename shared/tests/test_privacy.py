@@ -2,7 +2,13 @@
 
 import pytest
 
-from jeugdketen_shared.privacy import Pseudonymizer, is_valid_bsn, masked, masked_text
+from jeugdketen_shared.privacy import (
+    Pseudonymizer,
+    contains_bsn,
+    is_valid_bsn,
+    masked,
+    masked_text,
+)
 
 
 @pytest.mark.parametrize("bsn", ["999990019", "111222333", "123456782"])
@@ -51,5 +57,13 @@ def test_masking_leaves_longer_numbers_alone() -> None:
     assert masked(b"9999900190 and 1999990019") == b"9999900190 and 1999990019"
 
 
-def test_a_text_is_masked_as_its_bytes_are() -> None:
+def test_a_bsn_standing_apart_in_a_text_is_masked() -> None:
     assert masked_text("data.999990019 and caf\u00e9") == "data.********* and caf\u00e9"
+    assert contains_bsn("case-999990019")
+
+
+def test_nine_digits_inside_a_uuid_are_part_of_it() -> None:
+    uuid = "eef93ebc-dd84-9c00-6c76-703195633b5d"  # 703195633 passes the elfproef
+    assert is_valid_bsn("703195633")
+    assert masked_text(uuid) == uuid
+    assert not contains_bsn(uuid)

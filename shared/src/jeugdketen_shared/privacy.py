@@ -62,6 +62,17 @@ def masked(raw: bytes) -> bytes:
     return _BIRTH_DATE_VALUE.sub(birth_date, _NINE_DIGITS.sub(bsn, raw))
 
 
+_BSN_WORD = re.compile(r"(?<![0-9A-Za-z])[0-9]{9}(?![0-9A-Za-z])")
+"""Nine digits standing apart in a text. Nine digits inside a UUID or a hexadecimal pseudonym
+(`...-703195633b5d`) are part of that id, not a BSN: masking them would break the id."""
+
+
+def contains_bsn(text: str) -> bool:
+    return any(is_valid_bsn(match.group(0)) for match in _BSN_WORD.finditer(text))
+
+
 def masked_text(text: str) -> str:
-    """`masked` for a text taken from a partner's message (an id, a field name in an error)."""
-    return masked(text.encode("utf-8", "surrogatepass")).decode("utf-8", "surrogatepass")
+    """A text taken from a partner's message (an id, a field name) with every BSN in it masked."""
+    return _BSN_WORD.sub(
+        lambda match: "*" * BSN_LENGTH if is_valid_bsn(match.group(0)) else match.group(0), text
+    )
