@@ -24,6 +24,7 @@ from jeugdketen_shared.contracts.rejection import FieldError
 from jeugdketen_shared.ingress import InboundGateway
 from jeugdketen_shared.permissions import PARTNER_HEADER
 from jeugdketen_shared.rejections import Arrival, Rejection
+from jeugdketen_shared.telemetry import TRACE_FIELDS
 
 BATCH_CONTENT_TYPE = "application/cloudevents-batch+json"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -107,7 +108,14 @@ def create_http_app(service: str, gateway: InboundGateway) -> FastAPI:
                 return _problem(400, "malformed-json", f"the batch is not a JSON array: {error}")
             if len(values) > MAX_MESSAGES_PER_REQUEST:
                 return _problem(413, "batch-too-large", f"at most {MAX_MESSAGES_PER_REQUEST}")
-        headers = ((PARTNER_HEADER, jeugdketen_partner.encode()),) if jeugdketen_partner else ()
+        # the W3C trace context of the request continues as a Kafka message's would
+        headers = tuple(
+            (name, value.encode())
+            for name in TRACE_FIELDS
+            if (value := request.headers.get(name)) is not None
+        )
+        if jeugdketen_partner:
+            headers += ((PARTNER_HEADER, jeugdketen_partner.encode()),)
         outcomes = await gateway.receive(
             [Arrival(KafkaRecord(key=None, value=value, headers=headers)) for value in values]
         )

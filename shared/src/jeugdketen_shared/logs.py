@@ -3,6 +3,7 @@ and span ids of the span in progress, so that a line leads to its trace."""
 
 import logging
 import sys
+from typing import TextIO
 
 import structlog
 from opentelemetry import trace
@@ -18,7 +19,7 @@ def add_trace_ids(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
     return event
 
 
-def configure_logging(service: str, level: int = logging.INFO) -> None:
+def configure_logging(service: str, level: int = logging.INFO, file: TextIO | None = None) -> None:
     processors: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -30,7 +31,7 @@ def configure_logging(service: str, level: int = logging.INFO) -> None:
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=file or sys.stderr),
         cache_logger_on_first_use=True,
     )
     structlog.contextvars.bind_contextvars(service=service)

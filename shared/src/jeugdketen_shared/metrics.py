@@ -8,8 +8,10 @@ Counters and gauges are updated once per batch on the hot path, never with I/O; 
 backlog, which needs a query, is measured only when scraped.
 """
 
+import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from aiokafka import ConsumerRecord, TopicPartition
@@ -113,6 +115,24 @@ def observe_lag(
             CONSUMER_LAG.labels(group, partition.topic, str(partition.partition)).set(
                 max(end - offset - 1, 0)
             )
+
+
+PROJECTION_GROUP = "ketenmonitor-projection"
+"""The consumer lag's `group` label of the ketenmonitor's projection (which has no group)."""
+
+
+def observe_projected(
+    consumer: Watermarks,
+    records: Sequence[ConsumerRecord[bytes, bytes]],
+    recorded_at: Sequence[datetime],
+) -> None:
+    """After a projected batch committed: the events applied per topic, the consumer lag, and
+    the time from the newest event's recording upstream to now (a live projection's)."""
+    for topic, count in Tally(record.topic for record in records).items():
+        PROJECTION_APPLIED.labels(topic).inc(count)
+    observe_lag(PROJECTION_GROUP, consumer, records)
+    if recorded_at:
+        PROJECTION_LAG.set(max(time.time() - max(recorded_at).timestamp(), 0.0))
 
 
 class OutboxBacklog(Collector):

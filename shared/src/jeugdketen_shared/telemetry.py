@@ -55,23 +55,32 @@ _HEADERS = _HeadersGetter()
 def configure_tracing(
     service: str, environ: Mapping[str, str] = os.environ
 ) -> TracerProvider | None:
-    """The process's TracerProvider from the standard OTEL_* variables; None when disabled.
+    """Install the process's TracerProvider (`tracer_provider`); None when disabled."""
+    provider = tracer_provider(service, environ)
+    if provider is not None:
+        trace.set_tracer_provider(provider)
+    return provider
 
-    `OTEL_TRACES_EXPORTER` (`otlp`, `console`, `none`, comma-separated) decides the exporters;
-    unset, spans go to OTLP/HTTP when `OTEL_EXPORTER_OTLP_ENDPOINT` (or its traces variant) is
-    set, else nowhere: the trace context still propagates and log lines still carry trace ids.
+
+def tracer_provider(service: str, environ: Mapping[str, str]) -> TracerProvider | None:
+    """A TracerProvider from the standard OTEL_* variables; None when `OTEL_SDK_DISABLED`.
+
+    `OTEL_SERVICE_NAME` names the service (default: the service's own name);
+    `OTEL_TRACES_EXPORTER` chooses the exporters (`span_exporters`).
     """
     if environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
         return None
     resource = Resource.create({SERVICE_NAME: environ.get("OTEL_SERVICE_NAME") or service})
     provider = TracerProvider(resource=resource)
-    for exporter in _exporters(environ):
+    for exporter in span_exporters(environ):
         provider.add_span_processor(BatchSpanProcessor(exporter))
-    trace.set_tracer_provider(provider)
     return provider
 
 
-def _exporters(environ: Mapping[str, str]) -> list[SpanExporter]:
+def span_exporters(environ: Mapping[str, str]) -> list[SpanExporter]:
+    """`OTEL_TRACES_EXPORTER` (`otlp`, `console`, `none`, comma-separated); unset, OTLP/HTTP
+    when `OTEL_EXPORTER_OTLP_ENDPOINT` (or its traces variant) is set, else none: the trace
+    context still propagates and log lines still carry trace ids."""
     named = environ.get("OTEL_TRACES_EXPORTER")
     if named is None:
         endpoint = environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or environ.get(
@@ -84,6 +93,7 @@ def _exporters(environ: Mapping[str, str]) -> list[SpanExporter]:
             # imported only when used: it pulls in requests and protobuf
             from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
+            # it reads its endpoint, headers and timeout from OTEL_EXPORTER_OTLP_* itself
             exporters.append(OTLPSpanExporter())
         elif name == "console":
             exporters.append(ConsoleSpanExporter())

@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from opentelemetry.trace import SpanKind
 
 from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.cloudevents import decode
 from jeugdketen_shared.kafka import as_kafka_record, partitions_of
+from jeugdketen_shared.metrics import observe_projected
 from jeugdketen_shared.refusal import Refusal
+from jeugdketen_shared.telemetry import MessageSpans, extract
 from ketenmonitor import alert_store, store
 from ketenmonitor.alerts import Rule, load_rules
 from ketenmonitor.facts import Fact, UnusableEvent, fact_from
@@ -79,27 +82,31 @@ class Projection:
                 if caught_up is not None and await caught_up(consumer, partitions):
                     return
                 fetched = await consumer.getmany(timeout_ms=200, max_records=self.max_records)
-                batch = [
-                    Placed(r.topic, r.partition, r.offset, _fact_of(r))
-                    for records in fetched.values()
-                    for r in records
-                ]
+                records = [r for partition_records in fetched.values() for r in partition_records]
+                batch = [Placed(r.topic, r.partition, r.offset, _fact_of(r)) for r in records]
                 if not batch:
                     continue
-                try:
-                    async with connection.transaction():  # store.apply's becomes a savepoint
-                        reached = await store.apply(connection, batch, expected)
-                        if live:
-                            facts = [p.fact for p in batch if p.fact is not None]
-                            now = self.clock.now()
-                            await alert_store.record_stages(connection, facts, self.rules, now)
-                            # delivered to /v1/stream listeners only if this commits
-                            await notify_figures_changed(connection, self.schema, facts)
-                    expected.update(reached)
-                except PositionsMoved as moved:
-                    log.warning("positions moved; seeking to the stored ones", detail=str(moved))
-                    expected = await _seek_to_stored(consumer, connection, partitions)
-                    continue
+                facts = [p.fact for p in batch if p.fact is not None]
+                # each record's trace (its relay's publish span) continues in a project span
+                with MessageSpans(SpanKind.CONSUMER).ending() as spans:
+                    for r in records:
+                        spans.start(f"project {r.topic}", extract(r.headers or ()))
+                    try:
+                        async with connection.transaction():  # store.apply's is a savepoint
+                            reached = await store.apply(connection, batch, expected)
+                            if live:
+                                now = self.clock.now()
+                                await alert_store.record_stages(connection, facts, self.rules, now)
+                                # delivered to /v1/stream listeners only if this commits
+                                await notify_figures_changed(connection, self.schema, facts)
+                        expected.update(reached)
+                    except PositionsMoved as moved:
+                        log.warning(
+                            "positions moved; seeking to the stored ones", detail=str(moved)
+                        )
+                        expected = await _seek_to_stored(consumer, connection, partitions)
+                        continue
+                observe_projected(consumer, records, [f.recorded_at for f in facts] if live else [])
                 if applied is not None:
                     applied(len(batch))
         finally:
