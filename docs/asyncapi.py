@@ -5,8 +5,9 @@ committed in docs/asyncapi/.
 
 toegang's, triage's and plaatsing's come from the FastStream broker each service runs
 (`build_broker`): the topics it reads, with the CloudEvents each carries, and the topics its
-outbox relay and its rejections write. tests/test_docs.py fails when a committed document is
-stale. Nothing is connected, and no handler runs.
+outbox relay and its rejections write. The ketenmonitor runs no FastStream broker: its document
+is declared from the topics of its composition root (`ketenmonitor_broker`). tests/test_docs.py
+fails when a committed document is stale. Nothing is connected, and no handler runs.
 """
 
 import importlib
