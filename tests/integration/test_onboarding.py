@@ -97,27 +97,47 @@ async def the_event_made_of(
     return event
 
 
-async def test_the_referral_published_with_kcat_is_accepted(
-    platform: IsolatedPlatform, folder: Path
+@pytest.mark.parametrize(
+    ("command", "service", "message", "made"),
+    [
+        ("kcat-referral", toegang.main, "referral.json", "toegang.referral-received"),
+        ("python-referral", toegang.main, "referral.json", "toegang.referral-received"),
+        (
+            "kcat-placement-start",
+            plaatsing.main,
+            "placement-start.json",
+            "plaatsing.placement-started",
+        ),
+        (
+            "python-placement-start",
+            plaatsing.main,
+            "placement-start.json",
+            "plaatsing.placement-started",
+        ),
+    ],
+)
+async def test_a_message_published_as_the_page_shows_is_accepted(
+    platform: IsolatedPlatform,
+    folder: Path,
+    command: str,
+    service: ModuleType,
+    message: str,
+    made: str,
 ) -> None:
-    event = await the_event_made_of("kcat-referral", toegang.main, platform, folder)
+    event = await the_event_made_of(command, service, platform, folder)
 
-    referral = documented("referral.json")
-    assert event["type"] == "nl.jeugdketen.toegang.referral-received"
-    assert event["causationid"] == referral["id"]
-    assert event["data"]["case_id"] == referral["data"]["case_id"]
+    sent = documented(message)
+    assert event["type"] == f"nl.jeugdketen.{made}"
+    assert event["causationid"] == sent["id"]
+    assert event["data"]["case_id"] == sent["data"]["case_id"]
     assert "bsn" not in event["data"]
 
 
-async def test_the_crisis_placement_start_published_with_python_is_accepted(
+async def test_the_crisis_placement_start_is_marked_as_the_page_says(
     platform: IsolatedPlatform, folder: Path
 ) -> None:
     event = await the_event_made_of("python-placement-start", plaatsing.main, platform, folder)
 
-    start = documented("placement-start.json")
-    assert event["type"] == "nl.jeugdketen.plaatsing.placement-started"
-    assert event["causationid"] == start["id"]
-    assert event["data"]["case_id"] == start["data"]["case_id"]
     assert event["data"]["crisis_without_triage"] is True
 
 
