@@ -10,7 +10,8 @@ backlog, which needs a query, is measured only when scraped.
 
 import time
 from collections import Counter as Tally
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Protocol
 
@@ -165,6 +166,16 @@ class OutboxBacklog(Collector):
 
 OUTBOX_BACKLOG = OutboxBacklog()
 REGISTRY.register(OUTBOX_BACKLOG)
+
+
+@contextmanager
+def registered(collector: Collector) -> Iterator[None]:
+    """A collector of something that lives only so long (an app's database pool, say)."""
+    REGISTRY.register(collector)
+    try:
+        yield
+    finally:
+        REGISTRY.unregister(collector)
 
 
 def exposition() -> bytes:

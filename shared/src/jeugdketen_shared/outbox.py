@@ -116,12 +116,12 @@ class OutboxRelay:
         listener = await asyncpg.connect(self._database_url)
         await listener.add_listener(self._recorder.channel_name, self._on_notify)
         try:
-            self._position = await self.position()
-            log.info("outbox relay started", topic=self._topic, position=self._position)
+            self._position = position = await self.position()
+            log.info("outbox relay started", topic=self._topic, position=position)
             metrics.OUTBOX_BACKLOG.watch(self._topic, self.backlog)
             while True:
                 self._wake.clear()
-                self._position, published = await self.publish_after(self._position)
+                position, published = await self.publish_after(position)
                 if not published:
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(MISSED_NOTIFY_POLL_SECONDS):
@@ -149,6 +149,7 @@ class OutboxRelay:
         await asyncio.to_thread(
             self._tracking.insert_tracking, Tracking(self._position_name, position)
         )
+        self._position = position
         log.debug("outbox relayed", topic=self._topic, count=len(notifications), position=position)
         return position, len(notifications)
 

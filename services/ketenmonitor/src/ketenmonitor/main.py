@@ -16,13 +16,17 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 
 from jeugdketen_shared.clock import Clock, SystemClock
+from jeugdketen_shared.health import create_health_router, kafka_reachable, postgres_reachable
 from jeugdketen_shared.logs import configure_logging
+from jeugdketen_shared.metrics import registered
 from jeugdketen_shared.outbox import OutboxRelay
 from jeugdketen_shared.permissions import Partner, PartnerKind, load_partners
 from jeugdketen_shared.service import event_store_environment, running_producer, serving_http
 from jeugdketen_shared.settings import ServiceSettings
+from jeugdketen_shared.telemetry import configure_tracing
 from ketenmonitor import alert_store, live, store
 from ketenmonitor.alert_application import PUBLISHED_EVENT_CLASSES, Alerts, as_contract
+from ketenmonitor.alert_metrics import OpenAlerts
 from ketenmonitor.alerts import load_rules
 from ketenmonitor.alerts_api import AlertIndex, TableAlertIndex, create_alerts_router
 from ketenmonitor.api import FigureSource, create_api
@@ -187,14 +191,23 @@ async def serving_api(
             users,
             monitor,
         )
-        async with (
-            live.listening(settings.database_url, settings.database_schema, broadcaster),
-            serving_http("ketenmonitor", app, settings),
-        ):
-            try:
-                yield
-            finally:
-                broadcaster.close()  # open streams end, so the server can stop
+        app.include_router(
+            create_health_router(
+                {
+                    "kafka": kafka_reachable(settings.kafka_bootstrap_servers),
+                    "postgresql": postgres_reachable(settings.database_url),
+                }
+            )
+        )
+        with registered(OpenAlerts(alerts)):
+            async with (
+                live.listening(settings.database_url, settings.database_schema, broadcaster),
+                serving_http("ketenmonitor", app, settings),
+            ):
+                try:
+                    yield
+                finally:
+                    broadcaster.close()  # open streams end, so the server can stop
     finally:
         alerts.close()
         await pool.close()
@@ -238,9 +251,14 @@ def cli() -> None:
     parser.add_argument("role", nargs="?", default="all", choices=ROLES)
     arguments = parser.parse_args()
     configure_logging("ketenmonitor")
+    tracing = configure_tracing("ketenmonitor")
     settings = ServiceSettings()
-    if arguments.role == "rebuild":
-        replayed = asyncio.run(rebuild_and_recompute_stages(settings, SystemClock()))
-        log.info("rebuilt and switched over", records=replayed)
-    else:
-        asyncio.run(_until_signalled(settings, arguments.role))
+    try:
+        if arguments.role == "rebuild":
+            replayed = asyncio.run(rebuild_and_recompute_stages(settings, SystemClock()))
+            log.info("rebuilt and switched over", records=replayed)
+        else:
+            asyncio.run(_until_signalled(settings, arguments.role))
+    finally:
+        if tracing is not None:
+            tracing.shutdown()  # exports the spans still queued
