@@ -213,8 +213,14 @@ async def serving_api(
         await pool.close()
 
 
-async def serve(settings: ServiceSettings, role: str, stopping: asyncio.Event) -> None:
-    """Run the role until `stopping` is set, or until the projection fails."""
+async def serve(
+    settings: ServiceSettings,
+    role: str,
+    stopping: asyncio.Event,
+    monitor: MonitorSettings | None = None,
+) -> None:
+    """Run the role until `stopping` is set, or until the projection fails. `monitor`: the
+    API's own settings, else from the environment."""
     connection = await store.connect(settings.database_url, settings.database_schema)
     try:
         await store.create_schema(connection, settings.database_schema)
@@ -226,7 +232,7 @@ async def serve(settings: ServiceSettings, role: str, stopping: asyncio.Event) -
         if role in {"all", "projection"}:
             waiting.append(asyncio.create_task(build_projection(settings).run(stopping)))
         if role in {"all", "api"}:
-            await stack.enter_async_context(serving_api(settings))
+            await stack.enter_async_context(serving_api(settings, monitor))
         if role in {"all", "sweeper"}:
             *_, sweeper_task = await stack.enter_async_context(sweeping(settings, stopping))
             waiting.append(sweeper_task)

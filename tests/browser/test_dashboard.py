@@ -1,0 +1,189 @@
+"""The dashboard and the werkgroep's pages in Chromium, over a simulated Twente: the figures
+load, a filter changes them, a new event appears live, small cells read "<10", the werkgroep
+acknowledges and resolves an alert and the audit shows it, a dashboard user cannot open a case
+timeline, and axe-core finds no serious or critical violation on any page. A screenshot of
+every page lands in test-artifacts/browser/."""
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from services.ketenmonitor.tests.accounts import DASHBOARD, WERKGROEP
+from tests.browser.conftest import AXE, Twente, log_in, screenshot
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+PAGES = {
+    "overzicht": ("/", "Overzicht"),
+    "doorlooptijden": ("/doorlooptijden", "Doorlooptijden"),
+    "stepping-stones": ("/stepping-stones", "Stepping stones"),
+    "capaciteit": ("/capaciteit", "Capaciteit"),
+    "achttien": ("/achttien", "18-/18+"),
+}
+
+
+async def an_alert(twente: Twente) -> str:
+    """An open alert, by the API (the server runs in this event loop: not a blocking client)."""
+    async with twente.api() as http:
+        response = await http.get("/v1/alerts", params={"status": "open", "limit": 1})
+    return str(response.json()["items"][0]["id"])
+
+
+def number(text: str) -> int:
+    return int(text.replace(".", ""))
+
+
+async def test_the_dashboard_loads_with_the_figures_of_the_simulated_twente(
+    browser: Browser, twente: Twente
+) -> None:
+    page = await log_in(browser, twente, DASHBOARD)
+    placed = page.locator('[data-cijfer="eerste-plaatsingen"]')
+    await expect(placed).to_have_text(re.compile(r"^\d[\d.]*$"))
+    assert number(await placed.inner_text()) >= 10
+    for name, (path, title) in PAGES.items():
+        await page.goto(path)
+        await expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        assert await page.locator("table").count() >= 1  # every chart has its table
+        await screenshot(page, name)
+    menu = page.get_by_role("navigation", name="Hoofdmenu")
+    await expect(menu.get_by_role("link", name="Signalen")).to_have_count(0)
+    await page.context.close()
+
+
+async def test_a_filter_changes_the_figures(browser: Browser, twente: Twente) -> None:
+    page = await log_in(browser, twente, DASHBOARD)
+    await page.goto("/doorlooptijden")
+    cases = page.locator('tr[data-overgang="referral-to-toegang-decision"] [data-cijfer="aantal"]')
+    everywhere = await cases.inner_text()
+    await page.get_by_label("Gemeente").select_option(label="Enschede")
+    await page.get_by_role("button", name="Filter toepassen").click()
+    await page.wait_for_url(re.compile(r"gemeente=GM0153"))
+    await expect(cases).not_to_have_text(everywhere)
+    await expect(page.get_by_label("Gemeente")).to_have_value("GM0153")
+    await screenshot(page, "doorlooptijden-enschede")
+    await page.context.close()
+
+
+async def test_a_small_cell_shows_as_less_than_ten(browser: Browser, twente: Twente) -> None:
+    page = await log_in(browser, twente, DASHBOARD)
+    await page.goto("/?gemeente=GM0183")  # Tubbergen: a small gemeente, a few cases
+    suppressed = page.locator(".km-suppressed").first
+    await expect(suppressed).to_have_text("<10")
+    tiles = await page.locator(".km-tile dd").all_inner_texts()
+    assert all(t == "<10" or number(t) >= 10 for t in tiles), tiles
+    await screenshot(page, "overzicht-tubbergen")
+    await page.context.close()
+
+
+async def test_a_werkgroep_member_acknowledges_and_resolves_an_alert_and_the_audit_shows_it(
+    browser: Browser, twente: Twente
+) -> None:
+    the_id = await an_alert(twente)
+    page = await log_in(browser, twente, WERKGROEP)
+    await (
+        page.get_by_role("navigation", name="Hoofdmenu")
+        .get_by_role("link", name="Signalen")
+        .click()
+    )
+    await expect(page.locator(f'tr[data-signaal="{the_id}"]')).to_have_count(1)
+    await page.locator(f'tr[data-signaal="{the_id}"] a').click()
+    await expect(page.locator("#status")).to_have_text("Open")
+    await expect(page.locator("#tijdlijn tbody tr").first).to_be_visible()
+
+    await page.get_by_role("button", name="In behandeling nemen").click()
+    await expect(page.locator("#status")).to_have_text("In behandeling")
+    await page.get_by_label("Reden").select_option("opgepakt")
+    await page.get_by_label("Toelichting (niet verplicht)").fill("Navraag gedaan, zorg gestart")
+    await page.get_by_role("button", name="Afhandelen").click()
+    await expect(page.locator("#status")).to_have_text("Afgehandeld")
+
+    audit = page.locator("#historie")
+    for action, label in (("acknowledged", "In behandeling genomen"), ("resolved", "Afgehandeld")):
+        row = audit.locator(f'tr[data-actie="{action}"]')
+        await expect(row).to_contain_text(label)
+        await expect(row).to_contain_text(WERKGROEP.name)
+    await expect(audit.locator('tr[data-actie="resolved"]')).to_contain_text("Navraag gedaan")
+    await screenshot(page, "signaal-afgehandeld")
+    await page.context.close()
+
+
+async def test_a_dashboard_user_cannot_open_a_case_timeline(
+    browser: Browser, twente: Twente
+) -> None:
+    the_id = await an_alert(twente)
+    page = await log_in(browser, twente, DASHBOARD)
+    response = await page.goto(f"/werkgroep/signalen/{the_id}")
+    assert response is not None
+    assert response.status == 403
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Geen toegang")
+    await expect(page.locator("#tijdlijn")).to_have_count(0)
+    await screenshot(page, "geen-toegang")
+    api = await page.request.get(f"/v1/alerts/{the_id}")  # with the session cookie
+    assert api.status == 403
+    await page.context.close()
+
+
+async def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Serious and critical violations of WCAG 2.1 A and AA on the page, by axe-core."""
+    await page.add_script_tag(path=AXE)
+    result: dict[str, Any] = await page.evaluate(
+        """() => axe.run(document, {runOnly: {type: "tag",
+              values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}})"""
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]]}
+        for v in result["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+async def test_axe_finds_no_serious_or_critical_violation_on_any_page(
+    browser: Browser, twente: Twente
+) -> None:
+    assert AXE.exists(), f"{AXE} is missing: run npm ci in services/ketenmonitor/frontend"
+    found: dict[str, list[dict[str, Any]]] = {}
+    context = await browser.new_context(base_url=twente.base_url, locale="nl-NL")
+    login = await context.new_page()
+    await login.goto("/inloggen")
+    found["inloggen"] = await axe_violations(login)
+    await screenshot(login, "inloggen")
+    await context.close()
+
+    page = await log_in(browser, twente, WERKGROEP)  # the werkgroep sees every element
+    pages = {name: path for name, (path, _) in PAGES.items()}
+    pages |= {
+        "signalen": "/werkgroep/signalen",
+        "signaal": f"/werkgroep/signalen/{await an_alert(twente)}",
+    }
+    for name, path in pages.items():
+        await page.goto(path)
+        found[name] = await axe_violations(page)
+        await screenshot(page, f"{name}-werkgroep")
+    await page.context.close()
+
+    page = await log_in(browser, twente, DASHBOARD)
+    await page.goto(f"/werkgroep/signalen/{await an_alert(twente)}")
+    found["geen-toegang"] = await axe_violations(page)
+    await page.context.close()
+    assert {name: v for name, v in found.items() if v} == {}
+
+
+async def test_a_new_event_appears_live_without_reloading(
+    browser: Browser, twente: Twente, tmp_path: Path
+) -> None:
+    page = await log_in(browser, twente, DASHBOARD)
+    placed = page.locator('[data-cijfer="eerste-plaatsingen"]')
+    before = await placed.inner_text()
+    await page.evaluate("() => { window.notReloaded = true; }")
+    await page.wait_for_function("() => document.documentElement.hasAttribute('data-live-open')")
+
+    await twente.simulate(8, 40, 30, tmp_path / "more.jsonl")  # more cases, more placements
+
+    await expect(placed).not_to_have_text(before, timeout=60_000)
+    await expect(page.locator("#live-status")).to_contain_text("Bijgewerkt om")
+    assert await page.evaluate("() => window.notReloaded === true")
+    await screenshot(page, "overzicht-live")
+    await page.context.close()
