@@ -1,8 +1,10 @@
 """The read API for dashboards, following the API Design Rules: `/v1/...`, plural nouns in
 kebab-case, errors as `application/problem+json` (RFC 9457), OpenAPI at `/v1/openapi.json`.
 
-Every count is small-cell suppressed (`figures.SMALL_CELL`). Authentication and a
-server-sent-events stream of changed figures come later (services/ketenmonitor/README.md).
+Every count is small-cell suppressed (`figures.SMALL_CELL`). Every route needs an
+authenticated user: HTTP Basic, or the session cookie of the login page (`/inloggen`); without
+one 401. The figures and the live stream (`/v1/stream`) are for every role; the alerts
+(`/v1/alerts`) for the `werkgroep` role only, 403 for others.
 """
 
 from collections.abc import Callable, Sequence
