@@ -3,16 +3,20 @@ recorded from its events topics and its services' consumer groups."""
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Iterable
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaError
 
 from jeugdketen_shared.cloudevents import KafkaRecord
 from simulator.plan import Dependency, PlannedMessage
 
 OFFSET_POLL_SECONDS = 0.1
+
+log = logging.getLogger(__name__)
 UNACKED_LIMIT = 1000
 
 
@@ -91,7 +95,13 @@ class KafkaPlatformRecord:
         groups = {self._group(consumer, upstream): upstream for upstream, consumer in pairs}
         while True:
             for group, upstream in groups.items():
-                offsets = await self._admin.list_consumer_group_offsets(group)
+                try:
+                    offsets = await self._admin.list_consumer_group_offsets(group)
+                except KafkaError as error:
+                    # a broker that restarts: asked again at the next poll, for without this
+                    # task no held-back message would ever go out
+                    log.warning("offsets of %s unavailable: %s", group, error)
+                    continue
                 topic = f"{self._prefix}.{upstream}.events"
                 committed = {
                     tp.partition: meta.offset for tp, meta in offsets.items() if tp.topic == topic
