@@ -93,7 +93,7 @@ async def whole_platform(platform: IsolatedPlatform) -> AsyncIterator[Platform]:
                 pids[service] = process.pid
                 await _answers(f"http://127.0.0.1:{ports[service]}/", process)
             url = f"http://127.0.0.1:{ports['ketenmonitor']}"
-            await _answers(f"{url}/v1/lead-times", process, ok_only=True)
+            await _answers(f"{url}/v1/lead-times", process, served=True)
             seconds = time.perf_counter() - started
             report(
                 Figure(
@@ -363,17 +363,24 @@ def _bare_imports() -> float:
     return time.perf_counter() - started
 
 
-async def _answers(url: str, process: "subprocess.Popen[bytes]", ok_only: bool = False) -> None:
-    async with asyncio.timeout(120), httpx.AsyncClient() as http:
-        while True:
-            require_alive(process)
-            try:
-                answer = await http.get(url)
-                if not ok_only or answer.status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
+async def _answers(url: str, process: "subprocess.Popen[bytes]", served: bool = False) -> None:
+    """Until the URL answers; when `served`, from the app itself (below 500: a 401 asking to
+    log in is the read API answering)."""
+    last = "no answer"
+    try:
+        async with asyncio.timeout(120), httpx.AsyncClient() as http:
+            while True:
+                require_alive(process)
+                try:
+                    answer = await http.get(url)
+                    if not served or answer.status_code < 500:
+                        return
+                    last = f"{answer.status_code} {answer.text[:200]}"
+                except httpx.TransportError as error:
+                    last = repr(error)
+                await asyncio.sleep(0.05)
+    except TimeoutError as error:
+        raise AssertionError(f"{url} did not answer: {last}") from error
 
 
 def _free_port() -> int:
