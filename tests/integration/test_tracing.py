@@ -65,6 +65,12 @@ def path(
     return chain[1:] if under else chain
 
 
+def traceparent_of(span: ReadableSpan) -> str:
+    context = span.get_span_context()
+    assert context is not None
+    return f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
+
+
 def finished(trace_id: int, name: str) -> bool:
     return any(
         span.name == name for span in of_trace(in_memory_spans().get_finished_spans(), trace_id)
@@ -196,7 +202,25 @@ async def test_the_trace_of_a_message_over_http_continues_from_the_request_heade
     *_, publish_span = path(of_trace(spans.get_finished_spans(), trace_id), *published)
     # the relay put its own span's context in the Kafka headers and the CloudEvent extension
     [event] = events
-    context = publish_span.get_span_context()
-    traceparent = f"00-{context.trace_id:032x}-{context.span_id:016x}-{context.trace_flags:02x}"
-    assert dict(event.headers)["traceparent"] == traceparent.encode()
-    assert json.loads(event.value)["traceparent"] == traceparent
+    assert dict(event.headers)["traceparent"] == traceparent_of(publish_span).encode()
+    assert json.loads(event.value)["traceparent"] == traceparent_of(publish_span)
+
+
+async def test_a_refused_message_s_rejection_continues_its_receive_span(
+    platform: IsolatedPlatform,
+) -> None:
+    spans = in_memory_spans()
+    spans.clear()
+    kafka = platform.infrastructure.kafka_bootstrap_servers
+    inbound = platform.topic("toegang", "inbound")
+    settings = platform.settings()
+    async with running_in_process(toegang.main.WIRING, toegang.main.build_application, settings):
+        trace_id = await publish_traced(kafka, inbound, referral(bsn="123456789"))
+        [rejection] = await read_until(kafka, platform.topic("toegang", "rejected"), at_least(1))
+        await wait_until(lambda: finished(trace_id, f"receive {inbound}"), "the receive span ended")
+    traced = of_trace(spans.get_finished_spans(), trace_id)
+    _, received = path(traced, "partner publish", f"receive {inbound}")
+    assert received.attributes is not None
+    assert received.attributes["messaging.destination.name"] == inbound
+    assert received.attributes["messaging.kafka.offset"] == 0  # the test's topic's first message
+    assert json.loads(rejection.value)["traceparent"] == traceparent_of(received)

@@ -90,15 +90,17 @@ class InboundGateway:
         outcomes: list[Accepted | Repeated | Rejection | None] = []
         readable: list[tuple[int, Arrival, ReceivedMessage]] = []
         for arrival in arrivals:
+            name = f"receive {arrival.topic or 'http'}"
+            where = telemetry.arrival_attributes(arrival.topic, arrival.partition, arrival.offset)
             try:
                 envelope = read(arrival.record)  # size and id checked, then parsed
             except Refusal as refusal:
                 outcomes.append(Rejection(arrival, refusal))
-                spans.start(_span_name(arrival), telemetry.extract(arrival.record.headers))
+                spans.start(name, telemetry.extract(arrival.record.headers), where)
                 continue
-            span = spans.start(
-                _span_name(arrival), telemetry.extract(arrival.record.headers, envelope)
-            )
+            span = spans.start(name, telemetry.extract(arrival.record.headers, envelope), where)
+            # from here on the message, its record span and its rejection continue this span
+            envelope = telemetry.with_span_context(envelope, span)
             try:
                 message = self._contracts.validate(envelope, now)
                 _check_key(arrival, message)
@@ -106,11 +108,7 @@ class InboundGateway:
                     partner_id(arrival.record.headers), envelope, message.data
                 )
                 # the application checks what only the case knows (a gemeente's own resident)
-                message = dataclasses.replace(
-                    message,
-                    publisher=publisher,
-                    envelope=telemetry.with_span_context(message.envelope, span),
-                )
+                message = dataclasses.replace(message, publisher=publisher)
             except Refusal as refusal:
                 outcomes.append(Rejection(arrival, refusal, envelope))
                 continue
@@ -124,10 +122,6 @@ class InboundGateway:
                 else outcome
             )
         return [outcome for outcome in outcomes if outcome is not None]
-
-
-def _span_name(arrival: Arrival) -> str:
-    return f"receive {arrival.topic or 'http'}"
 
 
 class WrongKey(Refusal):

@@ -112,6 +112,20 @@ def extract(headers: Headers, envelope: CloudEvent | None = None) -> Context:
     return Context()
 
 
+def arrival_attributes(
+    topic: str | None, partition: int | None, offset: int | None
+) -> dict[str, str | int]:
+    """Where a message was read (OpenTelemetry's messaging conventions); HTTP has no topic."""
+    if topic is None or partition is None or offset is None:
+        return {"messaging.system": "http"}
+    return {
+        "messaging.system": "kafka",
+        "messaging.destination.name": topic,
+        "messaging.destination.partition.id": str(partition),
+        "messaging.kafka.offset": offset,
+    }
+
+
 def envelope_carrier(envelope: CloudEvent) -> dict[str, str]:
     return {
         name: value

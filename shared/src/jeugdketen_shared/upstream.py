@@ -19,7 +19,12 @@ from jeugdketen_shared.inbound import Contracts, ReceivedMessage
 from jeugdketen_shared.ingress import RecordBatch
 from jeugdketen_shared.metrics import count_upstream_events
 from jeugdketen_shared.rejections import Arrival
-from jeugdketen_shared.telemetry import MessageSpans, extract, with_span_context
+from jeugdketen_shared.telemetry import (
+    MessageSpans,
+    arrival_attributes,
+    extract,
+    with_span_context,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -40,7 +45,11 @@ class UpstreamGateway:
                 envelope = decode(arrival.record)
                 if self._contracts.accepts(envelope.type):
                     parent = extract(arrival.record.headers, envelope)
-                    span = spans.start(f"receive {arrival.topic}", parent)
+                    span = spans.start(
+                        f"receive {arrival.topic}",
+                        parent,
+                        arrival_attributes(arrival.topic, arrival.partition, arrival.offset),
+                    )
                     # no check against this service's clock: upstream recorded it on its own
                     message = self._contracts.validate(envelope, now=None)
                     envelope = with_span_context(message.envelope, span)

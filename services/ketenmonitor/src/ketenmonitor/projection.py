@@ -20,7 +20,7 @@ from jeugdketen_shared.cloudevents import decode
 from jeugdketen_shared.kafka import as_kafka_record, partitions_of
 from jeugdketen_shared.metrics import observe_projected
 from jeugdketen_shared.refusal import Refusal
-from jeugdketen_shared.telemetry import MessageSpans, extract
+from jeugdketen_shared.telemetry import MessageSpans, arrival_attributes, extract
 from ketenmonitor import alert_store, store
 from ketenmonitor.alerts import Rule, load_rules
 from ketenmonitor.facts import Fact, UnusableEvent, fact_from
@@ -90,7 +90,8 @@ class Projection:
                 # each record's trace (its relay's publish span) continues in a project span
                 with MessageSpans(SpanKind.CONSUMER).ending() as spans:
                     for r in records:
-                        spans.start(f"project {r.topic}", extract(r.headers or ()))
+                        where = arrival_attributes(r.topic, r.partition, r.offset)
+                        spans.start(f"project {r.topic}", extract(r.headers or ()), where)
                     try:
                         async with connection.transaction():  # store.apply's is a savepoint
                             reached = await store.apply(connection, batch, expected)
