@@ -3,6 +3,7 @@ front of every route, the login page and session, the role boundaries of the pag
 dashboard's pages in Dutch with small cells as "<10"."""
 
 import re
+from datetime import date
 from uuid import UUID
 
 import httpx
@@ -13,6 +14,7 @@ from jeugdketen_shared.permissions import load_partners
 from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor import live
 from ketenmonitor.auth import LOGIN_PATH
+from ketenmonitor.dashboard import quarters_until
 from ketenmonitor.main import assemble_api, stream_view
 from ketenmonitor.settings import MonitorSettings
 from services.ketenmonitor.tests.accounts import (
@@ -203,3 +205,13 @@ def test_the_stream_shows_a_dashboard_user_only_the_severity_of_an_alert() -> No
     assert shown == live.Message(live.ALERT_RAISED, {"severity": "midden"})
     figures = live.Message(live.FIGURES_CHANGED, {"types": ["x"], "gemeenten": ["GM0153"]})
     assert stream_view(Request(DASHBOARD), figures) == figures  # type: ignore[arg-type]
+
+
+def test_the_trends_cover_the_last_four_calendar_quarters() -> None:
+    assert quarters_until(date(2026, 11, 23)) == [
+        ("K1 2026", date(2026, 1, 1), date(2026, 3, 31)),
+        ("K2 2026", date(2026, 4, 1), date(2026, 6, 30)),
+        ("K3 2026", date(2026, 7, 1), date(2026, 9, 30)),
+        ("K4 2026", date(2026, 10, 1), date(2026, 12, 31)),
+    ]
+    assert quarters_until(date(2026, 2, 1))[0] == ("K2 2025", date(2025, 4, 1), date(2025, 6, 30))

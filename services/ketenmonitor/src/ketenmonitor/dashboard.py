@@ -7,6 +7,7 @@ Filters come from the query string under the JSON API's names (`from`, `to`, `ge
 """
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -139,6 +140,11 @@ def create_dashboard_router(
     async def doorlooptijden(request: Request, filters: PageFilters) -> HTMLResponse:
         lead_times = await api.read_lead_times(source, filters)
         by_name = {figure.transition: figure for figure in lead_times.lead_times}
+        trend = []
+        for label, first, last in quarters_until(filters.to_date or today()):
+            quarter = replace(filters, from_date=first, to_date=last)
+            per_stage = (await api.read_lead_times(source, quarter)).lead_times
+            trend.append((label, [f for f in per_stage if f.transition in ROUTE]))
         return render(
             request,
             "doorlooptijden.html",
@@ -147,13 +153,14 @@ def create_dashboard_router(
             route=[by_name[name] for name in ROUTE],
             route_stages=ROUTE_STAGES,
             whole_route=(await api.read_time_in_chain(source, filters)).route,
+            trend=trend,
         )
 
     @router.get("/stepping-stones", response_class=HTMLResponse)
     async def stepping_stones(request: Request, filters: PageFilters) -> HTMLResponse:
         trend = []
         for label, first, last in quarters_until(filters.to_date or today()):
-            quarter = Filters(first, last, filters.gemeente_code, filters.kader)
+            quarter = replace(filters, from_date=first, to_date=last)
             trend.append((label, await api.read_stepping_stones(source, quarter, today())))
         return render(
             request,
