@@ -3,11 +3,15 @@ lists the alerts, opens one with its case's timeline, acknowledges, comments, as
 partner and resolves it; the audit history and `<prefix>.ketenmonitor.alerts` show every step
 with who and when."""
 
+import asyncio
+import contextlib
 import secrets
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from pathlib import Path
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
@@ -18,9 +22,16 @@ from jeugdketen_shared.permissions import load_partners
 from ketenmonitor import live, store
 from ketenmonitor.alerts import alert_id
 from ketenmonitor.alerts_api import TableAlertIndex
-from ketenmonitor.main import assemble_api, build_alerts
+from ketenmonitor.main import assemble_api, build_alerts, serve
 from ketenmonitor.settings import MonitorSettings
-from services.ketenmonitor.tests.accounts import BERT, EVERYONE, WERKGROEP, basic
+from services.ketenmonitor.tests.accounts import (
+    BERT,
+    DASHBOARD,
+    EVERYONE,
+    WERKGROEP,
+    basic,
+    users_file,
+)
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import as_published, publish_events
 from tests.integration.test_ketenmonitor_alerts import (
@@ -30,6 +41,7 @@ from tests.integration.test_ketenmonitor_alerts import (
     rows,
     stage,
 )
+from tests.integration.test_ketenmonitor_live import free_port
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -182,3 +194,61 @@ async def test_the_werkgroep_works_an_alert_and_the_audit_and_the_topic_show_it(
     assert "comment" not in commented["data"]
     assigned = next(e for e in published if e["type"].endswith("alert-assigned"))
     assert assigned["data"]["partner"] == "veilig-thuis-twente"
+
+
+async def test_the_running_service_keeps_alerts_and_timelines_to_the_werkgroep(
+    platform: IsolatedPlatform, tmp_path: Path
+) -> None:
+    """`python -m ketenmonitor api` as it runs (uvicorn), with a users file: every role
+    boundary."""
+    settings = platform.settings().model_copy(
+        update={"http_host": "127.0.0.1", "http_port": free_port()}
+    )
+    monitor = MonitorSettings(JEUGDKETEN_USERS_FILE=users_file(tmp_path))
+    the_id = uuid4()
+    stopping = asyncio.Event()
+    serving = asyncio.create_task(serve(settings, "api", stopping, monitor))
+    address = ("127.0.0.1", settings.http_port)
+    try:
+        await wait_until(lambda: answers(address), "the API answers", 30)
+        async with httpx.AsyncClient(base_url=f"http://{address[0]}:{address[1]}") as http:
+            await boundaries(http, the_id)
+    finally:
+        stopping.set()
+        await serving
+
+
+def answers(address: tuple[str, int]) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(address, timeout=1):
+        return True
+    return False
+
+
+async def boundaries(http: httpx.AsyncClient, the_id: UUID) -> None:
+    """No user: 401; a dashboard user: the figures, never an alert; the werkgroep: both."""
+    unknown = f"/v1/alerts/{the_id}"
+    anonymous = {"Authorization": ""}
+    for path in ("/v1/lead-times", "/v1/alerts", unknown, "/", "/werkgroep/signalen"):
+        assert (await http.get(path, headers=anonymous)).status_code == 401, path
+    assert (await http.get("/inloggen")).status_code == 200
+
+    dashboard = basic(DASHBOARD)
+    assert (await http.get("/v1/lead-times", headers=dashboard)).status_code == 200
+    assert (await http.get("/", headers=dashboard)).status_code == 200
+    for path in (
+        "/v1/alerts",
+        unknown,
+        "/werkgroep/signalen",
+        f"/werkgroep/signalen/{the_id}",
+    ):
+        assert (await http.get(path, headers=dashboard)).status_code == 403, path
+    acting = await http.post(f"{unknown}/acknowledgements", headers=dashboard)
+    assert acting.status_code == 403
+    assert acting.json()["reason"] == "forbidden"
+
+    werkgroep = basic(WERKGROEP)
+    assert (await http.get("/v1/alerts", headers=werkgroep)).status_code == 200
+    assert (await http.get("/werkgroep/signalen", headers=werkgroep)).status_code == 200
+    assert (await http.get(unknown, headers=werkgroep)).status_code == 404  # not 403
+    wrong = basic(WERKGROEP, password="geraden")
+    assert (await http.get("/v1/alerts", headers=wrong)).status_code == 401
