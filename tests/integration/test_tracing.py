@@ -11,6 +11,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from opentelemetry import trace
 from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 
 import plaatsing.main
@@ -31,6 +32,14 @@ pytestmark = pytest.mark.integration
 
 TRIAGETAFEL = "urn:nld:oin:00000003900000030000:systeem:triagetafel"
 partner = trace.get_tracer("a partner's system")
+
+
+@pytest.fixture
+def spans() -> InMemorySpanExporter:
+    """The process's spans, none yet of this test."""
+    exporter = in_memory_spans()
+    exporter.clear()
+    return exporter
 
 
 async def publish_traced(kafka: str, topic: str, event: CloudEvent) -> int:
@@ -78,10 +87,8 @@ def finished(trace_id: int, name: str) -> bool:
 
 
 async def test_a_partner_message_s_trace_continues_through_every_service_to_the_projection(
-    platform: IsolatedPlatform,
+    platform: IsolatedPlatform, spans: InMemorySpanExporter
 ) -> None:
-    spans = in_memory_spans()
-    spans.clear()
     kafka = platform.infrastructure.kafka_bootstrap_servers
     settings = platform.settings()
     topic = platform.topic
@@ -169,10 +176,8 @@ async def test_a_partner_message_s_trace_continues_through_every_service_to_the_
 
 
 async def test_the_trace_of_a_message_over_http_continues_from_the_request_headers(
-    platform: IsolatedPlatform,
+    platform: IsolatedPlatform, spans: InMemorySpanExporter
 ) -> None:
-    spans = in_memory_spans()
-    spans.clear()
     settings = on_a_free_port(platform.settings())
     kafka = platform.infrastructure.kafka_bootstrap_servers
     submitted = referral()
@@ -207,10 +212,8 @@ async def test_the_trace_of_a_message_over_http_continues_from_the_request_heade
 
 
 async def test_a_refused_message_s_rejection_continues_its_receive_span(
-    platform: IsolatedPlatform,
+    platform: IsolatedPlatform, spans: InMemorySpanExporter
 ) -> None:
-    spans = in_memory_spans()
-    spans.clear()
     kafka = platform.infrastructure.kafka_bootstrap_servers
     inbound = platform.topic("toegang", "inbound")
     settings = platform.settings()
