@@ -13,8 +13,9 @@ from fastapi import FastAPI
 from jeugdketen_shared.permissions import load_partners
 from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor import live
+from ketenmonitor.api import Count, MatrixCell
 from ketenmonitor.auth import LOGIN_PATH
-from ketenmonitor.dashboard import quarters_until
+from ketenmonitor.dashboard import cross_table, quarters_until
 from ketenmonitor.main import assemble_api, stream_view
 from ketenmonitor.settings import MonitorSettings
 from services.ketenmonitor.tests.accounts import (
@@ -215,3 +216,25 @@ def test_the_trends_cover_the_last_four_calendar_quarters() -> None:
         ("K4 2026", date(2026, 10, 1), date(2026, 12, 31)),
     ]
     assert quarters_until(date(2026, 2, 1))[0] == ("K2 2025", date(2025, 4, 1), date(2025, 6, 30))
+
+
+def test_the_care_form_matrix_is_a_cross_table_with_the_cases_without_advice_last() -> None:
+    def cell(recommended: str | None, deployed: str, placements: int) -> MatrixCell:
+        return MatrixCell(
+            recommended=recommended,
+            deployed=deployed,
+            placements=Count(value=placements, suppressed=False),
+        )
+
+    cells = [
+        cell(None, "ambulant", 11),
+        cell("gezinshuis", "pleegzorg", 12),
+        cell("ambulant", "ambulant", 40),
+    ]
+    columns, rows = cross_table(cells)
+    assert columns == ["ambulant", "pleegzorg"]
+    assert [(r, [c.value if c else None for c in counts]) for r, counts in rows] == [
+        ("ambulant", [40, None]),
+        ("gezinshuis", [None, 12]),
+        (None, [11, None]),
+    ]

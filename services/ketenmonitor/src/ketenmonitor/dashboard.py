@@ -6,7 +6,7 @@ Filters come from the query string under the JSON API's names (`from`, `to`, `ge
 `kader`, `care_form`, `provider`); an empty field of the filter form means "all".
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -83,6 +83,22 @@ def quarters_until(today: date, count: int = 4) -> list[tuple[str, date, date]]:
         found.append((f"K{quarter + 1} {year}", first, following - timedelta(days=1)))
         year, quarter = (year - 1, 3) if quarter == 0 else (year, quarter - 1)
     return found[::-1]
+
+
+def cross_table(
+    cells: Sequence[api.MatrixCell],
+) -> tuple[list[str], list[tuple[str | None, list[api.Count | None]]]]:
+    """The matrix's cells as a table: the deployed care forms as columns, a row per recommended
+    one (None: without advice, last), each cell its count or None where the API has none."""
+    order = {form.value: index for index, form in enumerate(CareForm)}
+    deployed = sorted({cell.deployed for cell in cells}, key=lambda form: order.get(form, 99))
+    recommended = sorted(
+        {cell.recommended for cell in cells},
+        key=lambda form: order.get(form, 99) if form is not None else 100,
+    )
+    found = {(cell.recommended, cell.deployed): cell.placements for cell in cells}
+    rows = [(form, [found.get((form, column)) for column in deployed]) for form in recommended]
+    return deployed, rows
 
 
 async def open_alerts_by_severity(
@@ -172,13 +188,15 @@ def create_dashboard_router(
 
     @router.get("/capaciteit", response_class=HTMLResponse)
     async def capaciteit(request: Request, filters: PageFilters) -> HTMLResponse:
+        matrix = await api.read_care_form_matrix(source, filters)
         return render(
             request,
             "capaciteit.html",
             filters,
             capacity=await api.read_capacity(source, filters),
             inflow=await api.read_inflow(source, filters),
-            matrix=await api.read_care_form_matrix(source, filters),
+            matrix=matrix,
+            cross_table=cross_table(matrix.cells),
         )
 
     @router.get("/achttien", response_class=HTMLResponse)
