@@ -16,6 +16,7 @@ The users file (`JEUGDKETEN_USERS_FILE`), one table per user:
     password_hash = "scrypt$16384$8$1$<salt, hex>$<hash, hex>"
 """
 
+import argparse
 import asyncio
 import base64
 import binascii
@@ -252,8 +253,6 @@ def new_accounts(names_and_roles: Iterable[tuple[str, Role]]) -> list[tuple[Acco
 def cli() -> None:
     """`python -m ketenmonitor.auth FILE NAME:ROLE...`: write a users file of these users with
     random passwords, and print each user's name, role and password."""
-    import argparse
-
     parser = argparse.ArgumentParser(prog="ketenmonitor.auth", description=cli.__doc__)
     parser.add_argument("file", type=Path)
     parser.add_argument("users", nargs="+", metavar="NAME:ROLE")
