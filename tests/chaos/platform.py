@@ -152,8 +152,9 @@ class Chaos:
 
 @dataclass
 class Relayed:
-    """An application and the event classes its relay publishes to `topic`."""
+    """A service's application and the event classes its relay publishes to `topic`."""
 
+    service: str
     application: Application  # type: ignore[type-arg]
     published: Sequence[type[DomainEvent]]
     topic: str
@@ -179,13 +180,18 @@ def relayed_applications(own: OwnInfrastructure, pseudonym_key: str) -> list[Rel
         settings = settings_of(own, service, pseudonym_key)
         relayed.append(
             Relayed(
+                service,
                 main.build_application(settings),
                 main.WIRING.published,
                 settings.topics(service).events,
             )
         )
     monitor = settings_of(own, "ketenmonitor", pseudonym_key)
-    relayed.append(Relayed(build_alerts(monitor), PUBLISHED_EVENT_CLASSES, alerts_topic(monitor)))
+    relayed.append(
+        Relayed(
+            "ketenmonitor", build_alerts(monitor), PUBLISHED_EVENT_CLASSES, alerts_topic(monitor)
+        )
+    )
     return relayed
 
 
