@@ -17,6 +17,7 @@ from ketenmonitor import live
 from ketenmonitor.alert_application import Alerts
 from ketenmonitor.alerts_api import AlertIndex
 from ketenmonitor.api import FigureSource
+from ketenmonitor.audit import AuditLog
 from ketenmonitor.auth import Users
 from ketenmonitor.main import assemble_api
 from ketenmonitor.settings import MonitorSettings
@@ -46,6 +47,7 @@ def documents() -> dict[str, dict[str, Any]]:
         Users([]),
         MonitorSettings(),
         SystemClock(),
+        audit_log=cast(AuditLog, _DESCRIBED_ONLY),
     )
     return {**ingress, "ketenmonitor.json": monitor.openapi()}
 

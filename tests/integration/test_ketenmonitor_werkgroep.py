@@ -19,7 +19,7 @@ import pytest
 from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.contracts import toegang
 from jeugdketen_shared.permissions import load_partners
-from ketenmonitor import live, store
+from ketenmonitor import audit, live, store
 from ketenmonitor.alerts import alert_id
 from ketenmonitor.alerts_api import TableAlertIndex
 from ketenmonitor.main import assemble_api, build_alerts, serve
@@ -56,6 +56,8 @@ async def werkgroep_api(
     pool = await store.create_pool(settings.database_url, settings.database_schema)
     alerts = build_alerts(settings)
     try:
+        async with pool.acquire() as connection:
+            await audit.create_table(connection)
         app = assemble_api(
             store.TableFigures(pool),
             alerts,
@@ -65,6 +67,7 @@ async def werkgroep_api(
             EVERYONE,
             MonitorSettings(),
             clock,
+            audit_log=audit.TableAuditLog(pool),
         )
         async with httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),

@@ -20,6 +20,7 @@ from ketenmonitor.alerts_api import (
     create_alerts_router,
 )
 from ketenmonitor.api import create_api
+from ketenmonitor.audit import CaseReads, MemoryAuditLog
 from services.ketenmonitor.tests.accounts import BERT, DASHBOARD, WERKGROEP, basic, secured
 
 RULES = {rule.name: rule for rule in load_rules()}
@@ -59,8 +60,12 @@ class Werkgroep:
         self.alerts = Alerts(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
         self.index = FakeIndex()
         self.clock = ControllableClock(T0)
+        self.audit_log = MemoryAuditLog()
+        self.reads = CaseReads(self.audit_log, self.clock)
         app = FastAPI()
-        app.include_router(create_alerts_router(self.alerts, self.index, PARTNERS, self.clock))
+        app.include_router(
+            create_alerts_router(self.alerts, self.index, PARTNERS, self.clock, self.reads)
+        )
         self.http = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=secured(app)),
             base_url="http://ketenmonitor",
@@ -391,7 +396,9 @@ async def test_the_ketenmonitors_openapi_document_includes_the_alerts() -> None:
     app = create_api(NoFigures())  # type: ignore[arg-type]
     werkgroep = Werkgroep()
     app.include_router(
-        create_alerts_router(werkgroep.alerts, werkgroep.index, PARTNERS, werkgroep.clock)
+        create_alerts_router(
+            werkgroep.alerts, werkgroep.index, PARTNERS, werkgroep.clock, werkgroep.reads
+        )
     )
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://ketenmonitor"

@@ -29,7 +29,7 @@ from services.ketenmonitor.tests.test_alerts_api import REFERRAL, Werkgroep
 from services.ketenmonitor.tests.test_api import FakeFigures
 
 PAGES = ("/", "/doorlooptijden", "/stepping-stones", "/capaciteit", "/achttien")
-WERKGROEP_PAGES = ("/werkgroep/signalen", "/werkgroep/signalen/{alert_id}")
+WERKGROEP_PAGES = ("/werkgroep/signalen", "/werkgroep/signalen/{alert_id}", "/werkgroep/logboek")
 HTML = {"Accept": "text/html"}
 
 
@@ -49,6 +49,7 @@ class Monitor:
             EVERYONE,
             MonitorSettings(),
             self.werkgroep.clock,
+            audit_log=self.werkgroep.audit_log,
         )
 
     def client(self, **headers: str) -> httpx.AsyncClient:
@@ -71,7 +72,7 @@ async def test_every_route_needs_authentication_but_the_login_page_and_static_as
         for method in operations
     ]
     pages = [("GET", path) for path in (*PAGES, *WERKGROEP_PAGES)] + [("POST", "/uitloggen")]
-    assert len(api) == 15
+    assert len(api) == 16
     async with monitor.client() as http:
         for method, path in api + pages:
             response = await http.request(method, concrete(path, monitor.alert_id))

@@ -5,6 +5,7 @@ plural nouns, errors as `application/problem+json` (RFC 9457) with a machine-rea
   newest first, paginated (`limit`, `offset`).
 - `GET /v1/alerts/{id}`: one alert, its audit history (who did what when: the aggregate's
   events) and its case's timeline from the projection's facts (pseudonymised fields only).
+  Both reads leave a row in the audit log of case-level reads (audit.py) before they answer.
 - `POST /v1/alerts/{id}/acknowledgements`, `/comments`, `/assignments`, `/resolutions`: the
   werkgroep's actions, each recorded with who (the authenticated user) and when.
 
@@ -35,6 +36,7 @@ from ketenmonitor import alert_domain
 from ketenmonitor.alert_application import Alerts, UnknownAlert
 from ketenmonitor.alert_domain import MAX_COMMENT_LENGTH, Alert, ResolutionReason, Status
 from ketenmonitor.alerts import Severity
+from ketenmonitor.audit import CaseReads
 from ketenmonitor.auth import WerkgroepMember, werkgroep_member
 from ketenmonitor.facts import PREFIX
 
@@ -319,9 +321,14 @@ def opened(alert: Alert, timeline: Sequence[TimelineRow]) -> AlertDetail:
 
 
 def create_alerts_router(
-    alerts: Alerts, index: AlertIndex, partner_ids: Sequence[str], clock: Clock
+    alerts: Alerts,
+    index: AlertIndex,
+    partner_ids: Sequence[str],
+    clock: Clock,
+    reads: CaseReads,
 ) -> APIRouter:
-    """The werkgroep's alerts API; `partner_ids` are those an alert may be assigned to."""
+    """The werkgroep's alerts API; `partner_ids` are those an alert may be assigned to. The
+    reads are recorded in the audit log (`reads`); an action is audited by its own event."""
     partners = frozenset(partner_ids)
     router = APIRouter(
         prefix="/v1/alerts",
@@ -340,6 +347,8 @@ def create_alerts_router(
         responses=PROBLEMS,
     )
     async def list_alerts(
+        request: Request,
+        by: WerkgroepMember,
         rule: str | None = None,
         gemeente: Annotated[str | None, Query(description="CBS code, e.g. GM0153")] = None,
         severity: Severity | None = None,
@@ -360,6 +369,7 @@ def create_alerts_router(
             raised_before=raised_before,
         )
         total, page = await find_alerts(alerts, index, filters, status or (), limit, offset)
+        await reads.record(request, by, [a.case_id for a in page], [a.id for a in page])
         return AlertPage(
             items=[AlertSummary(**_summary(a)) for a in page],
             total=total,
@@ -373,8 +383,10 @@ def create_alerts_router(
         response_model=AlertDetail,
         responses=PROBLEMS,
     )
-    async def get_alert(alert_id: UUID) -> AlertDetail:
-        return await open_alert(alerts, index, alert_id)
+    async def get_alert(request: Request, alert_id: UUID, by: WerkgroepMember) -> AlertDetail:
+        detail = await open_alert(alerts, index, alert_id)
+        await reads.record(request, by, [detail.case_id], [detail.id])
+        return detail
 
     @router.post(
         "/{alert_id}/acknowledgements",

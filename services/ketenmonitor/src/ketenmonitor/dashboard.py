@@ -22,6 +22,7 @@ from ketenmonitor.alert_domain import Status
 from ketenmonitor.alerts import Severity
 from ketenmonitor.alerts_api import AlertFilters, AlertIndex, find_alerts
 from ketenmonitor.api import FigureSource, InvalidPeriod
+from ketenmonitor.audit import CaseReads
 from ketenmonitor.figures import Filters
 from ketenmonitor.web import Pages
 
@@ -117,9 +118,11 @@ def create_dashboard_router(
     index: AlertIndex,
     providers: Mapping[str, str],
     pages: Pages,
+    reads: CaseReads,
     today: Callable[[], date] = api.amsterdam_today,
 ) -> APIRouter:
-    """`providers`: KvK number → name, for the provider filter."""
+    """`providers`: KvK number → name, for the provider filter. The werkgroep's read of the
+    cases behind 18-/18+ is recorded (`reads`); the figures are aggregates, never recorded."""
     router = APIRouter(include_in_schema=False)
 
     def render(request: Request, template: str, filters: Filters, **context: Any) -> HTMLResponse:
@@ -208,6 +211,7 @@ def create_dashboard_router(
                 rule=TURNING_EIGHTEEN_RULE, gemeente_code=filters.gemeente_code
             )
             _, detail = await find_alerts(alerts, index, alert_filters, OPEN)
+            await reads.record(request, user, [a.case_id for a in detail], [a.id for a in detail])
         return render(
             request,
             "achttien.html",

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Sequence
 
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.health import create_health_router, kafka_reachable, postgres_reachable
@@ -24,13 +24,15 @@ from jeugdketen_shared.permissions import Partner, PartnerKind, load_partners
 from jeugdketen_shared.service import event_store_environment, running_producer, serving_http
 from jeugdketen_shared.settings import ServiceSettings
 from jeugdketen_shared.telemetry import configure_tracing
-from ketenmonitor import alert_store, live, store
+from ketenmonitor import alert_store, audit, live, store
 from ketenmonitor.alert_application import PUBLISHED_EVENT_CLASSES, Alerts, as_contract
 from ketenmonitor.alert_metrics import OpenAlerts
 from ketenmonitor.alerts import load_rules
 from ketenmonitor.alerts_api import AlertIndex, TableAlertIndex, create_alerts_router
 from ketenmonitor.api import FigureSource, create_api
-from ketenmonitor.auth import Users, authenticated_user, load_users
+from ketenmonitor.audit import AuditLog, AuditUnavailable, CaseReads
+from ketenmonitor.audit_trail import create_audit_page_router, create_audit_router
+from ketenmonitor.auth import Users, authenticated_user, load_users, problem, wants_html
 from ketenmonitor.dashboard import InvalidFilter, create_dashboard_router
 from ketenmonitor.projection import SOURCE_SERVICES, Projection
 from ketenmonitor.rebuild import rebuild
@@ -141,11 +143,15 @@ def assemble_api(
     users: Users,
     monitor: MonitorSettings,
     clock: Clock | None = None,
+    *,
+    audit_log: AuditLog,
 ) -> FastAPI:
     """The ketenmonitor's one HTTP app: the figures, the werkgroep's alerts, the live stream,
-    the dashboard's and the werkgroep's pages, behind the login. Alerts may be assigned to the
-    partners of the registry."""
+    the dashboard's and the werkgroep's pages, the audit trail, behind the login. Alerts may
+    be assigned to the partners of the registry; every read of case-level data is recorded in
+    `audit_log`, or refused (503) when it cannot be."""
     clock = clock or SystemClock()
+    reads = CaseReads(audit_log, clock)
     partner_ids = [partner.id for partner in partners]
     providers = {
         partner.provider: partner.id
@@ -154,17 +160,31 @@ def assemble_api(
     }
     pages = Pages(create_templates())
     app = create_api(figures)
-    app.include_router(create_alerts_router(alerts, index, partner_ids, clock))
+    app.include_router(create_alerts_router(alerts, index, partner_ids, clock, reads))
+    app.include_router(create_audit_router(audit_log, alerts, index, reads))
     app.include_router(live.create_stream_router(broadcaster, view=stream_view))
-    app.include_router(create_dashboard_router(figures, alerts, index, providers, pages))
+    app.include_router(create_dashboard_router(figures, alerts, index, providers, pages, reads))
     app.include_router(
-        create_werkgroep_router(alerts, index, load_rules(), partner_ids, pages, clock)
+        create_werkgroep_router(alerts, index, load_rules(), partner_ids, pages, clock, reads)
     )
+    app.include_router(create_audit_page_router(audit_log, alerts, index, reads, pages))
 
     @app.exception_handler(InvalidFilter)
     async def invalid_filter(request: Request, error: InvalidFilter) -> HTMLResponse:
         message = {"title": "Ongeldig filter", "message": "Een van de filters is niet geldig."}
         return pages.render(request, "fout.html", message, status_code=400)
+
+    @app.exception_handler(AuditUnavailable)
+    async def unaudited(request: Request, error: AuditUnavailable) -> Response:
+        log.error("case-level read refused: the audit log is unavailable", error=str(error))
+        if wants_html(request):
+            message = {
+                "title": "Tijdelijk niet beschikbaar",
+                "message": "Uw inzage kan nu niet in het logboek worden vastgelegd; daarom "
+                "tonen we deze gegevens niet. Probeer het later opnieuw.",
+            }
+            return pages.render(request, "fout.html", message, status_code=503)
+        return problem(503, "audit-unavailable", AuditUnavailable.__doc__ or "")
 
     mount_static(app, monitor.frontend_assets)
     secret = monitor.session_secret.get_secret_value() if monitor.session_secret else None
@@ -182,6 +202,8 @@ async def serving_api(
     alerts = build_alerts(settings)
     broadcaster = live.Broadcaster()
     try:
+        async with pool.acquire() as connection:
+            await audit.create_table(connection)
         app = assemble_api(
             store.TableFigures(pool),
             alerts,
@@ -190,6 +212,7 @@ async def serving_api(
             broadcaster,
             users,
             monitor,
+            audit_log=audit.TableAuditLog(pool),
         )
         app.include_router(
             create_health_router(

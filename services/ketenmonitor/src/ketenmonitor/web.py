@@ -59,7 +59,10 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/capaciteit", "Capaciteit"),
     ("/achttien", "18-/18+"),
 )
-WERKGROEP_NAVIGATION: tuple[tuple[str, str], ...] = (("/werkgroep/signalen", "Signalen"),)
+WERKGROEP_NAVIGATION: tuple[tuple[str, str], ...] = (
+    ("/werkgroep/signalen", "Signalen"),
+    ("/werkgroep/logboek", "Logboek"),
+)
 
 
 OPERATIONS_PATHS = ("/health/", "/metrics")

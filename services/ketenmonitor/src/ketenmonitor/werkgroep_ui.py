@@ -16,7 +16,8 @@ from ketenmonitor.alert_application import Alerts, UnknownAlert
 from ketenmonitor.alert_domain import ResolutionReason, Status
 from ketenmonitor.alerts import Rule, Severity
 from ketenmonitor.alerts_api import AlertFilters, AlertIndex, find_alerts, open_alert
-from ketenmonitor.auth import werkgroep_member
+from ketenmonitor.audit import CaseReads
+from ketenmonitor.auth import WerkgroepMember, werkgroep_member
 from ketenmonitor.web import Pages
 
 PAGE_SIZE = 100
@@ -53,7 +54,9 @@ def create_werkgroep_router(
     partner_ids: Sequence[str],
     pages: Pages,
     clock: Clock,
+    reads: CaseReads,
 ) -> APIRouter:
+    """The pages; every one that shows alerts records its read (`reads`)."""
     router = APIRouter(
         prefix="/werkgroep", include_in_schema=False, dependencies=[Depends(werkgroep_member)]
     )
@@ -68,6 +71,7 @@ def create_werkgroep_router(
     @router.get("/signalen", response_class=HTMLResponse)
     async def signalen(
         request: Request,
+        by: WerkgroepMember,
         regel: str | None = None,
         gemeente: str | None = None,
         ernst: str | None = None,
@@ -92,6 +96,7 @@ def create_werkgroep_router(
             ),
         )
         total, found = await find_alerts(alerts, index, filters, statuses, PAGE_SIZE)
+        await reads.record(request, by, [a.case_id for a in found], [a.id for a in found])
         chosen_filters = {
             "regel": filters.rule,
             "gemeente": filters.gemeente_code,
@@ -107,12 +112,13 @@ def create_werkgroep_router(
         )
 
     @router.get("/signalen/{alert_id}", response_class=HTMLResponse)
-    async def signaal(request: Request, alert_id: UUID) -> HTMLResponse:
+    async def signaal(request: Request, alert_id: UUID, by: WerkgroepMember) -> HTMLResponse:
         try:
             detail = await open_alert(alerts, index, alert_id)
         except UnknownAlert:
             message = {"title": "Signaal niet gevonden", "message": "Dit signaal bestaat niet."}
             return pages.render(request, "fout.html", message, status_code=404)
+        await reads.record(request, by, [detail.case_id], [detail.id])
         return pages.render(
             request,
             "signaal.html",
