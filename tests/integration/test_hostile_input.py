@@ -166,7 +166,11 @@ async def test_hostile_messages_are_refused_and_valid_ones_recorded_once(
             decisions = [triage_decision(case.data["case_id"]) for case in forwarded]
             *decided, sentinel_decision = decisions
 
-            groups = [*hostile_groups, *([m] for m in valid_messages + decided)]
+            groups = [
+                *hostile_groups,
+                *([m] for m in valid_messages + decided),
+                *([near_the_brokers_limit(service)] for service in SERVICES),
+            ]
             random.Random(7).shuffle(groups)
             await publisher.publish([sent for group in groups for sent in group])
             # a valid message behind all of them, per service: nothing blocks a partition
@@ -209,6 +213,13 @@ async def test_hostile_messages_are_refused_and_valid_ones_recorded_once(
         assert_nothing_stored_of_hostile_ones(stored(module, platform), ours, module.WIRING.inbound)
     kinds = Counter(s.kind for s in publisher.landed.values())
     print(f"sent per kind: {dict(sorted(kinds.items()))}")
+
+
+def near_the_brokers_limit(service: str) -> Sent:
+    """A message the broker takes (it allows 1 MiB) but whose whole copy in base64 would not
+    fit in a rejection: a rejection that cannot be published would block its partition."""
+    value = b'{"data": "' + b"x" * 900_000 + b'"}'
+    return Sent(service, b"k", value, (), "oversized")
 
 
 def triage_decision(case_id: str) -> Sent:
@@ -280,7 +291,7 @@ def assert_nothing_stored_of_hostile_ones(
         if receipt.message_id in originals:
             assert receipt.content_digest == digest_of(originals[receipt.message_id], contracts)
     # no event of a refused message: each was caused by a valid message or an upstream event
-    hostile_only = {s.id for s in sent if s.hostile} - valid_ids
+    hostile_only = {s.id for s in sent if s.hostile and s.id is not None} - valid_ids
     assert not {getattr(e, "causation_id", None) for e in events} & hostile_only
 
 
