@@ -8,6 +8,7 @@
 #   .local/postgres/data/         our own PostgreSQL cluster (owned by the postgres OS user)
 #   .local/run/kafka.pid          pid of the broker we started
 #   .local/logs/                  kafka.log, kafka.stdout.log, postgres.log, maven.log
+#   .local/kafka/credentials.toml SCRAM passwords of the broker's principals (mode 600)
 #   .local/env                    export lines for KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL
 # The repo root is found from this file's location, so the scripts work from any cwd.
 
@@ -22,6 +23,7 @@ ENV_FILE="$LOCAL_DIR/env"
 KAFKA_HOST=127.0.0.1
 KAFKA_PORT="${JEUGDKETEN_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${JEUGDKETEN_KAFKA_CONTROLLER_PORT:-9093}"
+KAFKA_SASL_PORT="${JEUGDKETEN_KAFKA_SASL_PORT:-9094}"
 KAFKA_READY_TIMEOUT="${JEUGDKETEN_KAFKA_READY_TIMEOUT:-60}"
 PG_HOST=127.0.0.1
 PG_PORT="${JEUGDKETEN_PG_PORT:-5432}"
@@ -44,6 +46,8 @@ KAFKA_FORMATTED_BY="$KAFKA_DIR/formatted-by"
 KAFKA_PID_FILE="$RUN_DIR/kafka.pid"
 KAFKA_RUNNING_VERSION_FILE="$RUN_DIR/kafka.version" # the version the running broker started as
 KAFKA_LOG="$LOG_DIR/kafka.log"
+KAFKA_CREDENTIALS="$KAFKA_DIR/credentials.toml"
+KAFKA_SECURITY_STAMP="$KAFKA_DIR/security.applied" # what was last given to the broker
 KAFKA_STDOUT_LOG="$LOG_DIR/kafka.stdout.log"
 
 PG_DIR="$LOCAL_DIR/postgres"
@@ -52,6 +56,7 @@ PG_DATA_DEFAULT="$PG_DIR/data"
 PG_DATA_LOCATION_FILE="$PG_DIR/data-location"
 
 KAFKA_BOOTSTRAP="$KAFKA_HOST:$KAFKA_PORT"
+KAFKA_SASL_BOOTSTRAP="$KAFKA_HOST:$KAFKA_SASL_PORT"
 DATABASE_URL_VALUE="postgresql://$PG_ROLE:$PG_PASSWORD@$PG_HOST:$PG_PORT/postgres"
 
 # --- output --------------------------------------------------------------------------------
@@ -72,6 +77,12 @@ show_log_tail() {
 }
 
 # --- small utilities -----------------------------------------------------------------------
+# Whether the broker's properties (written at its start) have the SASL listener and the ACLs:
+# a broker started by an older deploy/local has neither until it is restarted.
+kafka_secured() {
+    grep -q '^authorizer.class.name=' "$KAFKA_PROPS" 2>/dev/null
+}
+
 # True when something accepts TCP connections on host:port (bash's /dev/tcp, no extra tools).
 port_open() {
     (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
@@ -176,11 +187,21 @@ kafka_write_properties() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT
+# Clients authenticate with SCRAM-SHA-512 on SASL_PLAINTEXT. PLAINTEXT, whose principal
+# User:ANONYMOUS is a super user, is the admin path of deploy/local and the test fixtures: on
+# loopback only, and a production deployment has no such listener (docs/security.md).
+listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,SASL_PLAINTEXT://$KAFKA_HOST:$KAFKA_SASL_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,SASL_PLAINTEXT://$KAFKA_HOST:$KAFKA_SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+# ACLs (deploy/local/kafka_security.py): what no ACL allows is denied. The broker itself and the
+# controller talk as User:ANONYMOUS on their loopback listeners, hence the super user.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:ANONYMOUS;User:admin
 log.dirs=$KAFKA_DATA
 
 # One broker: internal topics can have one copy only.
@@ -317,4 +338,13 @@ write_env_file() {
 export KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP
 export DATABASE_URL=$DATABASE_URL_VALUE
 EOF
+    sasl_exports >>"$ENV_FILE"
+}
+
+# The SASL listener and the principals' passwords, once up gave the broker its credentials.
+sasl_exports() {
+    if [[ ${KAFKA_SASL_ACTIVE:-false} == true ]]; then
+        echo "export KAFKA_SASL_BOOTSTRAP_SERVERS=$KAFKA_SASL_BOOTSTRAP"
+        echo "export JEUGDKETEN_KAFKA_CREDENTIALS=$KAFKA_CREDENTIALS"
+    fi
 }

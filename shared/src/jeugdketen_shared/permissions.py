@@ -89,6 +89,23 @@ MAY_PUBLISH: Mapping[PartnerKind, frozenset[str]] = MappingProxyType(
     }
 )
 
+_INBOUND_OF_SERVICE: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "toegang": _types(*toegang.INBOUND),
+        "triage": _types(*triage.INBOUND),
+        "plaatsing": _types(*plaatsing.INBOUND),
+    }
+)
+
+
+def services_publishable_by(kind: PartnerKind) -> frozenset[str]:
+    """The services a kind of partner may publish to: each gets an inbound topic of its own."""
+    may_publish = MAY_PUBLISH.get(kind, frozenset())
+    return frozenset(
+        service for service, types in _INBOUND_OF_SERVICE.items() if types & may_publish
+    )
+
+
 # a referrer other than the gemeente states itself as verwijzer (a gemeente's lokaal team
 # also registers self-referrals, so it may state any)
 _OWN_VERWIJZER = {

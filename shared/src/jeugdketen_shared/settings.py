@@ -72,6 +72,15 @@ class ServiceTopics:
     def rejected(self) -> str:
         return f"{self.prefix}.{self.service}.rejected"
 
+    def inbound_of(self, partner_id: str) -> str:
+        """The inbound topic only this partner may write (its ACLs): who wrote a record there
+        is known from the topic, whatever the record says."""
+        return f"{self.inbound}.{partner_id}"
+
+    def rejected_of(self, partner_id: str) -> str:
+        """The refusals of this partner's messages, which only it (and the service) may read."""
+        return f"{self.rejected}.{partner_id}"
+
     @property
     def consumer_group(self) -> str:
         return f"{self.prefix}.{self.service}"

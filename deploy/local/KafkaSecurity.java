@@ -1,0 +1,84 @@
+// Applies SCRAM credentials and ACLs to a broker with Kafka's own Admin API, in one JVM start.
+//
+// Run by deploy/local/kafka_security.py (never by hand): Java's source launcher compiles this file
+// in memory, against the broker's jars on the classpath:
+//
+//   java -cp '.local/kafka/libs/*' deploy/local/KafkaSecurity.java <bootstrap servers> < lines
+//
+// It reads lines from stdin (the Python module generates them from deploy/partners.toml and the
+// services' wiring; a password never appears on a command line, where `ps` would show it):
+//
+//   user <name> <password>
+//   acl <principal> <operation> <resource type> <pattern type> <resource name>
+//
+// Python's aiokafka cannot do this: it has no AlterUserScramCredentials request. Both calls are
+// idempotent (an existing ACL is not added twice, a credential is replaced by an equal one), so
+// deploy/local/up may run this again at any time. The client connects without credentials: the
+// loopback PLAINTEXT listener, whose principal User:ANONYMOUS is a super user (docs/security.md).
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+
+public class KafkaSecurity {
+    // Kafka's own minimum for SCRAM-SHA-512 is 4096; 8192 is kafka-configs' default.
+    private static final int ITERATIONS = 8192;
+    private static final long TIMEOUT_SECONDS = 60;
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: KafkaSecurity <bootstrap servers> < lines");
+            System.exit(2);
+        }
+        List<UserScramCredentialAlteration> users = new ArrayList<>();
+        List<AclBinding> acls = new ArrayList<>();
+        BufferedReader in =
+                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            String[] f = line.trim().split(" ");
+            if (f[0].equals("user") && f.length == 3) {
+                ScramCredentialInfo info =
+                        new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, ITERATIONS);
+                users.add(new UserScramCredentialUpsertion(f[1], info, f[2]));
+            } else if (f[0].equals("acl") && f.length == 6) {
+                ResourcePattern resource =
+                        new ResourcePattern(
+                                ResourceType.valueOf(f[3]), f[5], PatternType.valueOf(f[4]));
+                AccessControlEntry entry =
+                        new AccessControlEntry(
+                                f[1], "*", AclOperation.valueOf(f[2]), AclPermissionType.ALLOW);
+                acls.add(new AclBinding(resource, entry));
+            } else {
+                throw new IllegalArgumentException("cannot read the line: " + f[0] + " ...");
+            }
+        }
+        Properties config = new Properties();
+        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, args[0]);
+        try (Admin admin = Admin.create(config)) {
+            if (!users.isEmpty()) {
+                admin.alterUserScramCredentials(users).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
+            if (!acls.isEmpty()) {
+                admin.createAcls(acls).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
+        }
+        System.out.println(users.size() + " SCRAM credentials and " + acls.size() + " ACLs applied");
+    }
+}

@@ -1,0 +1,246 @@
+"""Who may do what on Kafka: the principals, their SCRAM credentials and their ACLs.
+
+One readable definition, generated from the partner registry (deploy/partners.toml), what each
+kind of partner may publish (jeugdketen_shared.permissions) and the services' own wiring (their
+upstream services, the ketenmonitor's sources), so that a new partner or a new dependency gets
+its ACLs without anyone writing them by hand. The table it makes is in docs/security.md.
+
+    uv run --frozen python deploy/local/kafka_security.py --print      # the ACLs, one a line
+    uv run --frozen python deploy/local/kafka_security.py \\
+        --bootstrap-servers 127.0.0.1:9092 --credentials .local/kafka/credentials.toml \\
+        --libs .local/kafka/libs                                         # what deploy/local/up runs
+    uv run --frozen python deploy/local/kafka_security.py --password toegang --credentials ...
+
+Applying creates a random password for every principal that has none yet in the credentials
+file (mode 600, under .local/, never committed), then gives the broker every SCRAM credential
+and ACL in one run of KafkaSecurity.java (Kafka's Java Admin API: aiokafka cannot create SCRAM
+credentials). It connects over the loopback PLAINTEXT listener, the admin path. Applying is
+idempotent; a stamp file makes a repeat with nothing changed cost no JVM start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from jeugdketen_shared.permissions import Partner, load_partners, services_publishable_by
+from jeugdketen_shared.settings import ServiceTopics
+from ketenmonitor.projection import SOURCE_SERVICES
+from plaatsing.main import WIRING as PLAATSING
+from toegang.main import WIRING as TOEGANG
+from triage.main import WIRING as TRIAGE
+
+DEPLOY = Path(__file__).resolve().parent.parent
+PARTNERS_FILE = DEPLOY / "partners.toml"
+JAVA_TOOL = Path(__file__).resolve().parent / "KafkaSecurity.java"
+
+WIRINGS = (TOEGANG, TRIAGE, PLAATSING)
+MONITOR = "ketenmonitor"
+ADMIN = "admin"
+"""A super user with SCRAM credentials, for administration over the SASL listener."""
+SIMULATOR = "simulator"
+"""The demo's simulated Twente: it speaks for every partner, so it is no partner itself. A
+production deployment has no such principal (docs/security.md)."""
+
+Operation = Literal["READ", "WRITE", "DESCRIBE"]
+Resource = Literal["TOPIC", "GROUP"]
+Pattern = Literal["LITERAL", "PREFIXED"]
+
+
+@dataclass(frozen=True, order=True)
+class Acl:
+    """One ALLOW rule: `principal` may do `operation` on the resource(s) the pattern names."""
+
+    principal: str
+    operation: Operation
+    resource: Resource
+    pattern: Pattern
+    name: str
+
+    def line(self) -> str:
+        """The rule as KafkaSecurity.java reads it."""
+        return (
+            f"acl User:{self.principal} {self.operation} {self.resource} {self.pattern} {self.name}"
+        )
+
+
+def _topic(
+    principal: str, operations: Iterable[Operation], name: str, pattern: Pattern = "LITERAL"
+) -> list[Acl]:
+    # a client must DESCRIBE a topic (its metadata) to read or write it
+    return [Acl(principal, op, "TOPIC", pattern, name) for op in ("DESCRIBE", *operations)]
+
+
+def partner_acls(prefix: str, partner: Partner) -> list[Acl]:
+    """A partner writes only its own inbound topic of each service its kind may publish to, and
+    reads only its own rejections there (in consumer groups named after itself)."""
+    acls = [Acl(partner.id, "READ", "GROUP", "PREFIXED", f"{prefix}.partner.{partner.id}")]
+    for service in sorted(services_publishable_by(partner.kind)):
+        topics = ServiceTopics(prefix, service)
+        acls += _topic(partner.id, ["WRITE"], topics.inbound_of(partner.id))
+        acls += _topic(partner.id, ["READ"], topics.rejected_of(partner.id))
+    return acls
+
+
+def service_acls(prefix: str) -> list[Acl]:
+    """Each service reads every partner's inbound topic of its own and the events of the services
+    upstream, writes its events and rejections, and uses the consumer groups of its name."""
+    acls: list[Acl] = []
+    for wiring in WIRINGS:
+        name, topics = wiring.name, ServiceTopics(prefix, wiring.name)
+        acls += _topic(name, ["READ"], f"{topics.inbound}.", "PREFIXED")
+        acls += _topic(name, ["WRITE"], topics.events)
+        acls += _topic(name, ["WRITE"], topics.rejected, "PREFIXED")  # every partner's
+        for upstream in wiring.upstream:
+            acls += _topic(name, ["READ"], ServiceTopics(prefix, upstream.service).events)
+        acls.append(Acl(name, "READ", "GROUP", "PREFIXED", topics.consumer_group))
+    for source in SOURCE_SERVICES:
+        acls += _topic(MONITOR, ["READ"], ServiceTopics(prefix, source).events)
+    acls += _topic(MONITOR, ["WRITE"], f"{prefix}.{MONITOR}.alerts")
+    acls.append(Acl(MONITOR, "READ", "GROUP", "PREFIXED", f"{prefix}.{MONITOR}"))
+    return acls
+
+
+def simulator_acls(prefix: str) -> list[Acl]:
+    """The demo's simulator writes every partner's inbound topics, reads the events, and
+    follows the services' consumer groups (it holds a message back until its upstream event
+    was applied)."""
+    acls: list[Acl] = []
+    for wiring in WIRINGS:
+        topics = ServiceTopics(prefix, wiring.name)
+        acls += _topic(SIMULATOR, ["WRITE"], f"{topics.inbound}.", "PREFIXED")
+        acls += _topic(SIMULATOR, ["READ"], topics.events)
+    acls.append(Acl(SIMULATOR, "DESCRIBE", "GROUP", "PREFIXED", f"{prefix}."))
+    return acls
+
+
+def acls(prefix: str, partners: Sequence[Partner]) -> list[Acl]:
+    """Every ACL of the platform whose topics start with `prefix` (tests use their own)."""
+    everything = service_acls(prefix) + simulator_acls(prefix)
+    for partner in partners:
+        everything += partner_acls(prefix, partner)
+    return sorted(set(everything))
+
+
+def principals(partners: Sequence[Partner]) -> list[str]:
+    services = [wiring.name for wiring in WIRINGS]
+    return [ADMIN, *services, MONITOR, SIMULATOR, *(partner.id for partner in partners)]
+
+
+# ----------------------------------------------------------------------------- credentials
+
+
+def load_credentials(path: Path) -> dict[str, str]:
+    """name -> password, from a file of `name = "password"` lines under `[users]`."""
+    import tomllib
+
+    if not path.exists():
+        return {}
+    with path.open("rb") as file:
+        users: dict[str, str] = tomllib.load(file).get("users", {})
+    return users
+
+
+def ensure_credentials(path: Path, names: Iterable[str]) -> dict[str, str]:
+    """The credentials file with a random password for every name that had none."""
+    credentials = load_credentials(path)
+    missing = [name for name in names if name not in credentials]
+    if missing:
+        credentials |= {name: secrets.token_urlsafe(24) for name in missing}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".tmp")
+        # created with mode 600 from the start: never readable by others, not even briefly
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(
+                "# SCRAM-SHA-512 passwords of the local Kafka's principals, made by\n"
+                "# deploy/local/up (deploy/local/kafka_security.py). Never commit them.\n"
+                "[users]\n"
+            )
+            file.writelines(f'"{name}" = "{password}"\n' for name, password in credentials.items())
+        partial.replace(path)
+    return credentials
+
+
+# ----------------------------------------------------------------------------- the broker
+
+
+def apply(
+    bootstrap_servers: str,
+    libs: Path,
+    credentials: Mapping[str, str],
+    rules: Iterable[Acl],
+    stamp: Path | None = None,
+) -> str:
+    """Give the broker these credentials and ACLs; returns what the tool reported."""
+    lines = [f"user {name} {password}" for name, password in sorted(credentials.items())]
+    lines += [rule.line() for rule in rules]
+    text = "\n".join(lines) + "\n"
+    digest = hashlib.sha256(f"{bootstrap_servers}\n{text}".encode()).hexdigest()
+    if stamp is not None and stamp.exists() and stamp.read_text() == digest:
+        return "SCRAM credentials and ACLs unchanged since the last run"
+    done = subprocess.run(
+        ["java", "-Xmx256m", "-cp", f"{libs}/*", str(JAVA_TOOL), bootstrap_servers],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=180,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"KafkaSecurity.java failed: {done.stderr.strip()[-2000:]}")
+    if stamp is not None:
+        stamp.write_text(digest)
+    return done.stdout.strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--bootstrap-servers",
+        default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+        help="the admin path: the loopback PLAINTEXT listener",
+    )
+    parser.add_argument("--prefix", default="jeugdketen", help="first part of every topic name")
+    parser.add_argument("--partners", type=Path, default=PARTNERS_FILE)
+    parser.add_argument("--credentials", type=Path, help="the passwords file (mode 600)")
+    parser.add_argument("--libs", type=Path, help="the broker's jars (for the Java Admin API)")
+    parser.add_argument("--stamp", type=Path, help="skip when this file says nothing changed")
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--print", action="store_true", help="print the ACLs, connect nowhere")
+    action.add_argument("--password", metavar="PRINCIPAL", help="print a principal's password")
+    args = parser.parse_args(argv)
+
+    partners = load_partners(args.partners)
+    rules = acls(args.prefix, partners)
+    if args.print:
+        for rule in rules:
+            where = f"{rule.resource:<5} {rule.pattern:<8} {rule.name}"
+            print(f"{rule.principal:<36} {rule.operation:<8} {where}")
+        return 0
+    if args.credentials is None:
+        parser.error("--credentials is needed to apply or to print a password")
+    if args.password:
+        password = load_credentials(args.credentials).get(args.password)
+        if password is None:
+            print(f"no password for {args.password} in {args.credentials}", file=sys.stderr)
+            return 1
+        print(password)
+        return 0
+    if args.libs is None:
+        parser.error("--libs is needed to apply")
+    credentials = ensure_credentials(args.credentials, principals(partners))
+    print(apply(args.bootstrap_servers, args.libs, credentials, rules, args.stamp))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
