@@ -260,9 +260,13 @@ def _ids() -> st.SearchStrategy[str]:
     return st.uuids().map(str)
 
 
+PAST = timedelta(days=4 * 365)
+"""How long before now a valid message's moment lies, at most: after the templates' birth date
+(2012-05-17)."""
+
+
 def _past(now: datetime) -> st.SearchStrategy[datetime]:
-    # after the templates' birth date (2012-05-17), before now
-    return st.integers(60, 4 * 365 * 86_400).map(lambda seconds: now - timedelta(seconds=seconds))
+    return st.integers(60, int(PAST.total_seconds())).map(lambda s: now - timedelta(seconds=s))
 
 
 def _events(now: datetime, templates: tuple[Template, ...] = TEMPLATES) -> st.SearchStrategy[Any]:
@@ -332,10 +336,11 @@ def _wrongly_encoded(template: Template, event: dict[str, Any], draw: st.DataObj
 
 
 def _in_future(template: Template, event: dict[str, Any], draw: st.DataObject) -> Sent:
-    now = datetime.fromisoformat(event["time"]) + timedelta(days=4 * 366)
-    # a day at least: a moment just ahead of the generator's clock passes by the time it is read
+    # the event's moment is at most PAST before now; a day ahead of now at least, since a moment
+    # just ahead of the generator's clock has passed by the time the service reads it
+    now_at_the_latest = datetime.fromisoformat(event["data"]["occurred_at"]) + PAST
     ahead = draw.draw(st.integers(86_400, 7_000 * 365 * 86_400))
-    event["data"]["occurred_at"] = (now + timedelta(seconds=ahead)).isoformat()
+    event["data"]["occurred_at"] = (now_at_the_latest + timedelta(seconds=ahead)).isoformat()
     return as_sent(template, event, "occurred-in-future")
 
 
