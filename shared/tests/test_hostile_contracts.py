@@ -150,3 +150,23 @@ def test_no_bsn_reaches_the_rejection_through_an_id_or_a_field_name() -> None:
     assert rejected.data["errors"][0]["location"] == "data.*********"
     assert rejected.causationid == "*********"
     assert "999990019" not in rejected.model_dump_json()
+
+
+def test_a_bsn_in_the_trace_context_is_refused_since_it_travels_on() -> None:
+    in_envelope = placement_start().model_copy(update={"tracestate": "partner=999990019"})
+    record = encode(placement_start())
+    in_header = KafkaRecord(record.key, record.value, (("tracestate", b"bsn=999990019"),))
+    for hostile in (encode(in_envelope), in_header):
+        with pytest.raises(Refusal) as refused:
+            read(hostile)
+        assert refused.value.reason == "personal-data-in-context"
+
+
+def test_an_ordinary_trace_context_passes() -> None:
+    traced = placement_start().model_copy(
+        update={
+            "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+            "tracestate": "congo=t61rcWkgMzE,rojo=00f067aa0ba902b7",
+        }
+    )
+    assert read(encode(traced)).tracestate == traced.tracestate

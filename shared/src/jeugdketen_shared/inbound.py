@@ -51,8 +51,16 @@ class InvalidId(Refusal):
     reason = "invalid-id"
 
 
+class PersonalDataInContext(Refusal):
+    """A header or context attribute holds a BSN. They carry no personal data (NL GOV profile):
+    the trace context travels on with the domain events, onto topics and into the stores."""
+
+    reason = "personal-data-in-context"
+
+
 def read(record: KafkaRecord) -> CloudEvent:
-    """A partner's record as a CloudEvent: its size checked before it is parsed, and its id."""
+    """A partner's record as a CloudEvent: its size checked before it is parsed, then its id,
+    and no BSN in its headers or context attributes."""
     size = len(record.value) + len(record.key or b"")
     size += sum(len(name) + len(value) for name, value in record.headers)
     if size > MAX_MESSAGE_BYTES:
@@ -60,6 +68,10 @@ def read(record: KafkaRecord) -> CloudEvent:
     envelope = decode(record)
     if not PARTNER_ID_PATTERN.fullmatch(envelope.id) or contains_bsn(envelope.id):
         raise InvalidId
+    context = [value.decode("utf-8", "replace") for _, value in record.headers]
+    context += [envelope.tracestate or "", envelope.dataschema or ""]
+    if any(contains_bsn(text) for text in context):
+        raise PersonalDataInContext
     return envelope
 
 
