@@ -1,8 +1,23 @@
 # One image for every service of the platform; the compose file picks the module to run.
+
+# The ketenmonitor dashboard's front-end assets, from npm with the committed lock file, in a
+# stage of their own: neither node nor the rest of node_modules reaches the image.
+FROM node:20-slim AS frontend
+WORKDIR /frontend
+COPY services/ketenmonitor/frontend/package.json services/ketenmonitor/frontend/package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+
 FROM python:3.11-slim
 RUN pip install --no-cache-dir 'uv>=0.5,<1'
 WORKDIR /app
 COPY . .
 RUN uv sync --frozen --no-dev
+# Only what the dashboard serves (ketenmonitor.web.VENDOR_ASSETS), each with its licence; not
+# axe-core, which is for the browser tests. tests/test_compose.py checks the two agree.
+ENV JEUGDKETEN_FRONTEND_ASSETS=/app/services/ketenmonitor/frontend/node_modules
+COPY --from=frontend /frontend/node_modules/@utrecht/design-tokens/dist ${JEUGDKETEN_FRONTEND_ASSETS}/@utrecht/design-tokens/dist
+COPY --from=frontend /frontend/node_modules/@utrecht/design-tokens/LICENSE.md ${JEUGDKETEN_FRONTEND_ASSETS}/@utrecht/design-tokens/
+COPY --from=frontend /frontend/node_modules/@utrecht/component-library-css/dist ${JEUGDKETEN_FRONTEND_ASSETS}/@utrecht/component-library-css/dist
+COPY --from=frontend /frontend/node_modules/@utrecht/component-library-css/LICENSE.md ${JEUGDKETEN_FRONTEND_ASSETS}/@utrecht/component-library-css/
 ENV PATH=/app/.venv/bin:$PATH
 USER nobody

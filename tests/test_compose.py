@@ -8,6 +8,8 @@ import pytest
 import yaml
 
 from jeugdketen_shared.settings import ServiceSettings
+from ketenmonitor.settings import MonitorSettings
+from ketenmonitor.web import VENDOR_ASSETS
 from tests.support.infrastructure import pinned_kafka_version
 from tests.support.kafka import load_topics
 
@@ -30,12 +32,20 @@ def test_every_runnable_service_is_in_compose(compose: dict[str, Any]) -> None:
         assert compose["services"][service]["command"] == ["python", "-m", service]
 
 
+def settings_read_by(service: str) -> set[str | None]:
+    """Every service's settings, and the ketenmonitor's own but those the image sets."""
+    read = {field.validation_alias for field in ServiceSettings.model_fields.values()}
+    if service == "ketenmonitor":
+        own = {field.validation_alias for field in MonitorSettings.model_fields.values()}
+        read |= own - set(image_environment())
+    return read
+
+
 @pytest.mark.parametrize("service", runnable_services())
 def test_each_service_gets_exactly_the_settings_it_reads(
     compose: dict[str, Any], service: str
 ) -> None:
-    read = {field.validation_alias for field in ServiceSettings.model_fields.values()}
-    assert set(compose["services"][service]["environment"]) == read
+    assert set(compose["services"][service]["environment"]) == settings_read_by(service)
     database_url = compose["services"][service]["environment"]["DATABASE_URL"]
     assert database_url.endswith(f"/{service}"), "each service has a database of its own"
 
@@ -67,3 +77,63 @@ def test_compose_creates_the_databases_deploy_creates() -> None:
     assert local is not None
     init = (REPOSITORY / "deploy/compose/init-databases.sql").read_text()
     assert re.findall(r"CREATE DATABASE (\w+)", init) == local.group(1).split()
+
+
+def dockerfile() -> list[str]:
+    return (REPOSITORY / "Dockerfile").read_text().splitlines()
+
+
+def image_environment() -> dict[str, str]:
+    """The image's own ENV settings of the platform (`ENV NAME=value`)."""
+    found = {}
+    for line in dockerfile():
+        if line.startswith("ENV JEUGDKETEN_"):
+            name, _, value = line.removeprefix("ENV ").partition("=")
+            found[name] = value
+    return found
+
+
+def test_the_ketenmonitors_session_secret_is_required_and_its_assets_are_the_images(
+    compose: dict[str, Any],
+) -> None:
+    environment = compose["services"]["ketenmonitor"]["environment"]
+    secret = environment["JEUGDKETEN_SESSION_SECRET"]
+    assert re.fullmatch(r"\$\{JEUGDKETEN_SESSION_SECRET:\?[^}]+\}", secret), "required, not set"
+    assert set(image_environment()) == {"JEUGDKETEN_FRONTEND_ASSETS"}
+    assert "JEUGDKETEN_FRONTEND_ASSETS" not in environment
+
+
+def test_the_ketenmonitors_users_come_from_a_file_of_the_operator_never_from_the_image(
+    compose: dict[str, Any],
+) -> None:
+    service = compose["services"]["ketenmonitor"]
+    [secret] = service["secrets"]
+    assert service["environment"]["JEUGDKETEN_USERS_FILE"] == f"/run/secrets/{secret}"
+    source = compose["secrets"][secret]["file"]
+    default = re.fullmatch(r"\$\{JEUGDKETEN_USERS_FILE:-([^}]+)\}", source)
+    assert default is not None, source
+    # where deploy/local/users writes it: ignored by git and by the image's build context
+    assert default.group(1) == ".local/users.toml"
+    assert 'USERS_FILE="$LOCAL_DIR/users.toml"' in (REPOSITORY / "deploy/local/users").read_text()
+    assert ".local/" in (REPOSITORY / ".gitignore").read_text().splitlines()
+    assert ".local" in (REPOSITORY / ".dockerignore").read_text().splitlines()
+
+
+def test_the_image_builds_the_assets_the_dashboard_serves_with_npm_ci() -> None:
+    lines = dockerfile()
+    assert "FROM node:20-slim AS frontend" in lines
+    frontend = "services/ketenmonitor/frontend"
+    copied = f"COPY {frontend}/package.json {frontend}/package-lock.json ./"
+    npm_ci = next(i for i, line in enumerate(lines) if line.startswith("RUN npm ci"))
+    assert lines.index(copied) < npm_ci
+    assets = image_environment()["JEUGDKETEN_FRONTEND_ASSETS"]
+    assert assets == f"/app/{frontend}/node_modules"
+    into_image = {}
+    for line in lines:
+        if line.startswith("COPY --from=frontend "):
+            source, target = line.split()[2:]
+            target = target.replace("${JEUGDKETEN_FRONTEND_ASSETS}", assets)
+            into_image[source.removeprefix("/frontend/node_modules/")] = target
+    for folder in VENDOR_ASSETS.values():
+        assert into_image[folder] == f"{assets}/{folder}"  # everything served, where served
+    assert not any("axe-core" in source for source in into_image)  # the tests' only
