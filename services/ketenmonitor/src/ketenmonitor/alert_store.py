@@ -14,6 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
+from ketenmonitor import queries
 from ketenmonitor.alerts import CaseEvent, Rule, Stage, stages_of
 from ketenmonitor.facts import PREFIX, Fact
 
@@ -49,6 +50,14 @@ SELECT case_id, type, occurred_at, data->>'turns_eighteen_in' AS turns_eighteen_
 WHERE case_id = ANY($1::uuid[]) AND type = ANY($2::text[])
 """
 
+# Two projection instances of a group may record stages of one case at once (its events lie on
+# three topics, read by either): each holds its cases' locks from here to its commit, so the
+# later one waits, then reads the other's facts too (read committed), and writes last.
+_LOCK_CASES = """
+SELECT pg_advisory_xact_lock(1802071, k)
+FROM (SELECT DISTINCT hashtext(c::text) AS k FROM unnest($1::uuid[]) AS c ORDER BY k) AS keys
+"""
+
 _SELECT_ALL_CASES = "SELECT DISTINCT case_id FROM facts WHERE type = ANY($1::text[])"
 
 _UPSERT_STAGES = """
@@ -65,7 +74,9 @@ ON CONFLICT (case_id, rule) DO UPDATE SET
 
 
 async def create_tables(connection: asyncpg.Connection) -> None:
-    await connection.execute(CREATE_TABLES)
+    async with connection.transaction():
+        await connection.execute(queries.LOCK_SCHEMA_CHANGES)
+        await connection.execute(CREATE_TABLES)
 
 
 def _event_types(rules: Iterable[Rule]) -> list[str]:
@@ -83,6 +94,8 @@ async def record_stages(
     types = _event_types(rules)
     short = {t.removeprefix(PREFIX) for t in types}
     cases = sorted({f.case_id for f in facts if f.case_id is not None and f.short_type in short})
+    if cases:
+        await connection.execute(_LOCK_CASES, cases)
     return await _recompute(connection, cases, rules, now, historical_when_overdue=False)
 
 

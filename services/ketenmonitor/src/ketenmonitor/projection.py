@@ -1,18 +1,21 @@
 """The projection: every partition of the chain's events topics, read from the positions the
 store holds, applied one batch per transaction.
 
-Kafka's committed offsets play no part: the consumer has no group, is assigned every partition
-and seeks to the positions stored with the rows they produced. A crash before a batch's commit
-leaves neither its rows nor its positions, so the batch is read again; after the commit, both.
+Kafka's committed offsets play no part: the consumer seeks to the positions stored with the rows
+they produced. A crash before a batch's commit leaves neither its rows nor its positions, so the
+batch is read again; after the commit, both. Alone (no group) it is assigned every partition;
+with a `group_id`, several instances share the partitions, each seeking to the stored positions
+of what a rebalance assigns it (docs/scale-out.md).
 """
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import asyncpg
 import structlog
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from opentelemetry.trace import SpanKind
 
 from jeugdketen_shared.clock import Clock, SystemClock
@@ -48,6 +51,8 @@ class Projection:
     rules: Sequence[Rule] = field(default_factory=load_rules)
     """Stagnation rules: a live projection records each batch's stages with its facts."""
     clock: Clock = field(default_factory=SystemClock)
+    group_id: str | None = None
+    """Kafka consumer group of instances sharing the partitions; None: this one reads all."""
 
     async def run(
         self,
@@ -64,7 +69,7 @@ class Projection:
         connection = await store.connect(self.database_url, self.schema)
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap_servers,
-            group_id=None,
+            group_id=self.group_id,
             enable_auto_commit=False,
             isolation_level="read_committed",
             auto_offset_reset="earliest",
@@ -75,8 +80,13 @@ class Projection:
                 await alert_store.create_tables(connection)
             partitions = await partitions_of(self.bootstrap_servers, self.topics)
             await consumer.start()
-            consumer.assign(partitions)
-            expected = await _seek_to_stored(consumer, connection, partitions)
+            expected: dict[Partition, int] = {}
+            if self.group_id is None:
+                consumer.assign(partitions)
+                expected.update(await _seek_to_stored(consumer, connection, partitions))
+            else:
+                seeking = _SeekOnAssignment(consumer, self.database_url, self.schema, expected)
+                consumer.subscribe(list(self.topics), listener=seeking)
             log.info("projecting", schema=self.schema, positions=len(expected))
             while not stopping.is_set():
                 if caught_up is not None and await caught_up(consumer, partitions):
@@ -105,7 +115,11 @@ class Projection:
                         log.warning(
                             "positions moved; seeking to the stored ones", detail=str(moved)
                         )
-                        expected = await _seek_to_stored(consumer, connection, partitions)
+                        owned = (
+                            partitions if self.group_id is None else sorted(consumer.assignment())
+                        )
+                        expected.clear()
+                        expected.update(await _seek_to_stored(consumer, connection, owned))
                         continue
                 observe_projected(consumer, records, [f.recorded_at for f in facts] if live else [])
                 if applied is not None:
@@ -126,6 +140,37 @@ async def _seek_to_stored(
         else:
             consumer.seek(partition, at)
     return stored
+
+
+class _SeekOnAssignment(ConsumerRebalanceListener):  # type: ignore[misc]
+    """In a group: the partitions a rebalance assigns start from their stored positions (not
+    from Kafka's committed offsets, which this projection never commits)."""
+
+    def __init__(
+        self,
+        consumer: AIOKafkaConsumer,
+        database_url: str,
+        schema: str,
+        expected: dict[Partition, int],
+    ) -> None:
+        self._consumer = consumer
+        self._database_url = database_url
+        self._schema = schema
+        self._expected = expected
+
+    async def on_partitions_revoked(self, revoked: AbstractSet[TopicPartition]) -> None:
+        """Nothing to hand over: a batch still being applied for a revoked partition commits
+        only if the stored positions are still where it expects them."""
+
+    async def on_partitions_assigned(self, assigned: AbstractSet[TopicPartition]) -> None:
+        # the rebalance runs beside the batch loop: a connection of its own
+        connection = await store.connect(self._database_url, self._schema)
+        try:
+            stored = await _seek_to_stored(self._consumer, connection, sorted(assigned))
+        finally:
+            await connection.close()
+        self._expected.clear()
+        self._expected.update(stored)
 
 
 def _fact_of(record: ConsumerRecord[bytes, bytes]) -> Fact | None:

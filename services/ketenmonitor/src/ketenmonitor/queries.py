@@ -53,11 +53,19 @@ CREATE TABLE IF NOT EXISTS youth_transfers (
 );
 """
 
+# projection instances and roles starting at once each create the tables: one at a time, as
+# concurrent CREATE ... IF NOT EXISTS of one table can fail on the catalogue's unique index
+LOCK_SCHEMA_CHANGES = "SELECT pg_advisory_xact_lock(1802072, hashtext(current_schema()))"
+
 SELECT_POSITIONS = "SELECT topic, partition, next_offset FROM positions"
 
+# only the batch's partitions, in one order: instances of a group, each with its own
+# partitions, write side by side
 LOCK_POSITIONS = """
 SELECT topic, partition, next_offset FROM positions
-WHERE topic = ANY($1::text[]) FOR UPDATE
+WHERE (topic, partition) IN (SELECT * FROM unnest($1::text[], $2::integer[]))
+ORDER BY topic, partition
+FOR UPDATE
 """
 
 UPSERT_POSITIONS = """

@@ -55,6 +55,7 @@ async def create_schema(connection: asyncpg.Connection, schema: str) -> None:
     await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(schema)}")
     async with connection.transaction():
         await connection.execute(f"SET LOCAL search_path TO {quoted(schema)}")
+        await connection.execute(queries.LOCK_SCHEMA_CHANGES)
         await connection.execute(queries.CREATE_TABLES)
 
 
@@ -79,10 +80,11 @@ async def apply(
         reached[key] = max(reached.get(key, 0), placed.offset + 1)
     facts = [(placed, placed.fact) for placed in batch if placed.fact is not None]
     async with connection.transaction():
+        keys = sorted(reached)
         stored = {
             (row["topic"], row["partition"]): row["next_offset"]
             for row in await connection.fetch(
-                queries.LOCK_POSITIONS, sorted({topic for topic, _ in reached})
+                queries.LOCK_POSITIONS, [topic for topic, _ in keys], [p for _, p in keys]
             )
         }
         moved = [key for key in reached if stored.get(key) != expected.get(key)]
@@ -92,7 +94,6 @@ async def apply(
         new = {(row["source"], row["id"]) for row in inserted}
         derived = derive(_first_of_each(fact for _, fact in facts if (fact.source, fact.id) in new))
         await _write_derived(connection, derived)
-        keys = sorted(reached)
         await connection.execute(
             queries.UPSERT_POSITIONS,
             [topic for topic, _ in keys],
@@ -135,12 +136,15 @@ def _fact_columns(facts: Sequence[tuple[Placed, Fact]]) -> list[list[object]]:
 
 
 async def _write_derived(connection: asyncpg.Connection, derived: Derived) -> None:
+    """Each table's rows in key order, the tables in one order: two instances of a group
+    upserting the same keys lock them in the same order, so neither deadlocks the other."""
     if derived.milestones:
+        milestones = sorted(derived.milestones, key=lambda m: (m.case_id, m.milestone))
         await connection.execute(
             queries.UPSERT_MILESTONES,
-            [m.case_id for m in derived.milestones],
-            [m.milestone for m in derived.milestones],
-            [m.occurred_at for m in derived.milestones],
+            [m.case_id for m in milestones],
+            [m.milestone for m in milestones],
+            [m.occurred_at for m in milestones],
         )
     if derived.cases:
         await connection.execute(
@@ -153,11 +157,12 @@ async def _write_derived(connection: asyncpg.Connection, derived: Derived) -> No
             [c.youth_pseudonym for c in derived.cases],
         )
     if derived.placements:
+        placements = sorted(derived.placements, key=lambda p: p.youth_pseudonym)
         await connection.execute(
             queries.UPSERT_YOUTH_PLACEMENTS,
-            [p.youth_pseudonym for p in derived.placements],
-            [p.first_started_at for p in derived.placements],
-            [p.case_id for p in derived.placements],
+            [p.youth_pseudonym for p in placements],
+            [p.first_started_at for p in placements],
+            [p.case_id for p in placements],
         )
     if derived.transfers:
         youths = sorted(derived.transfers)

@@ -1,0 +1,164 @@
+"""Two ketenmonitor projection instances in one consumer group share the partitions of the
+three events topics and still give exact figures, also when one of them stops mid-stream and
+the other takes its partitions over in the rebalance.
+
+Exact means: every figure of the read API equals the independent reference of
+test_ketenmonitor_reference.py, and every stage (the alerts' deadlines) equals the one computed
+from all of a case's events at once, although a case's events lie on three topics whose
+partitions the two instances project side by side.
+"""
+
+import asyncio
+import random
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC
+from uuid import UUID
+
+import asyncpg
+import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+
+from jeugdketen_shared.cloudevents import CloudEvent
+from ketenmonitor.alerts import CaseEvent, load_rules, stages_of
+from ketenmonitor.facts import PREFIX
+from ketenmonitor.main import build_projection
+from ketenmonitor.projection import Projection
+from tests.conftest import IsolatedPlatform
+from tests.integration.test_ketenmonitor_reference import (
+    cloud_events,
+    compare_figures,
+    distinct,
+    publish,
+    wait_caught_up,
+)
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.integration
+
+BATCH = 200
+"""Small batches: many transactions of both instances interleave."""
+
+
+def instance(platform: IsolatedPlatform, group: str) -> Projection:
+    projection = build_projection(platform.settings())
+    return Projection(
+        bootstrap_servers=projection.bootstrap_servers,
+        topics=projection.topics,
+        database_url=projection.database_url,
+        schema=projection.schema,
+        max_records=BATCH,
+        rules=projection.rules,
+        group_id=group,
+    )
+
+
+def counting(applied: Counter[str], name: str) -> Callable[[int], None]:
+    def count(records: int) -> None:
+        applied[name] += records
+
+    return count
+
+
+def expected_stages(events: list[tuple[str, CloudEvent]]) -> set[tuple[object, ...]]:
+    """Every case's stages from all its events at once (the rules' pure evaluation)."""
+    rules = load_rules()
+    per_case: dict[UUID, list[CaseEvent]] = {}
+    for kind, case, at, data in distinct(events):
+        if case is not None:
+            full = next(t for _, e in events if (t := e.type).endswith(f".{kind}"))
+            per_case.setdefault(case, []).append(
+                CaseEvent(full.removeprefix(PREFIX), at, data.get("turns_eighteen_in"))
+            )
+    # in UTC as stored: a deadline kept at its wall-clock time may fall in the summer-time
+    # gap, and such a moment never equals one of another zone (PEP 495)
+    return {
+        (s.case_id, s.rule, s.started_at, s.deadline_at.astimezone(UTC), s.closed_at)
+        for case, held in per_case.items()
+        for s in stages_of(case, held, rules)
+    }
+
+
+async def settled_members(bootstrap_servers: str, group: str) -> int:
+    """The members of the group once it is stable (no rebalance going on), else 0."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        (response,) = await admin.describe_consumer_groups([group])
+    finally:
+        await admin.close()
+    ((_, _, state, _, _, members),) = response.groups
+    return len(members) if state == "Stable" else 0
+
+
+async def stored_stages(platform: IsolatedPlatform) -> set[tuple[object, ...]]:
+    connection = await asyncpg.connect(
+        platform.infrastructure.database_url, server_settings={"search_path": platform.schema}
+    )
+    try:
+        rows = await connection.fetch(
+            "SELECT case_id, rule, started_at, deadline_at, closed_at FROM stages"
+        )
+    finally:
+        await connection.close()
+    return {tuple(row.values()) for row in rows}
+
+
+async def test_two_instances_in_one_group_give_exact_figures_through_a_rebalance(
+    platform: IsolatedPlatform,
+) -> None:
+    rng = random.Random(8)
+    events = cloud_events(platform, seed=88, cases=3_000)
+    twice = rng.sample(events, len(events) // 50)  # a relay republishing after a crash
+    backlog = events[: len(events) * 2 // 3] + twice
+    later = events[len(events) * 2 // 3 :]
+    rng.shuffle(backlog)
+
+    group = f"{platform.prefix}.ketenmonitor"
+    applied: Counter[str] = Counter()
+    stopping = {"a": asyncio.Event(), "b": asyncio.Event()}
+    running = {
+        name: asyncio.create_task(
+            instance(platform, group).run(stopping[name], applied=counting(applied, name))
+        )
+        for name in ("a", "b")
+    }
+    try:
+        bootstrap = platform.infrastructure.kafka_bootstrap_servers
+        async with asyncio.timeout(60):
+            while await settled_members(bootstrap, group) != 2:  # noqa: ASYNC110 (the broker's state)
+                await asyncio.sleep(0.1)
+        # both share the backlog; b stops mid-stream, a takes its partitions over
+        await publish(platform, backlog)
+        await wait_until(
+            lambda: min(applied["a"], applied["b"]) >= 4 * BATCH,
+            f"both instances projecting: {applied}",
+        )
+        stopping["b"].set()
+        async with asyncio.timeout(30):
+            await running["b"]
+        assert applied.total() < len(backlog), "b stopped after the backlog was done"
+        await publish(platform, later)
+        await wait_caught_up(platform)
+        for task in running.values():
+            if task.done():
+                task.result()  # an instance that failed fails the test with its error
+    finally:
+        for name, task in running.items():
+            stopping[name].set()
+            async with asyncio.timeout(30):
+                await task
+
+    facts = distinct(events)
+    settings = platform.settings()
+    compared, disagreements = await compare_figures(
+        settings.database_url, settings.database_schema, facts
+    )
+    assert compared >= 40
+    assert not disagreements, disagreements[0]
+    stages, expected = await stored_stages(platform), expected_stages(events)
+    assert len(expected) > 100
+    assert stages == expected, (
+        sorted(stages - expected, key=str)[:3],
+        sorted(expected - stages, key=str)[:3],
+    )
