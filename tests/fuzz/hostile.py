@@ -25,6 +25,7 @@ from jeugdketen_shared.permissions import PARTNER_HEADER
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 """The moment of receipt in unit tests; integration tests pass the wall clock's."""
 
+TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 FREE_TEXT = "Jantje (9) woont bij oma, vader is agressief; BSN 999990019"
 
 
@@ -421,6 +422,8 @@ def _wrong_envelope(template: Template, event: dict[str, Any], draw: st.DataObje
                 {"source": "https://example.org/" + template.partner.id},
                 {"id": "melding " + template.partner.id},
                 {"id": "case-999990019"},
+                {"traceparent": TRACEPARENT, "tracestate": "bsn=999990019"},
+                {"dataschema": "https://example.org/999990019"},
                 {"specversion": "0.3"},
                 {"time": "gisteren"},
                 {"caseid": "6f1c2b9e-8a51-4a44-9a57-0d2f7c1f4e11"},
