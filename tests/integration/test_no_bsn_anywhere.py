@@ -1,7 +1,8 @@
 """A BSN never leaves the ingress: after a simulated year of Twente's chain through toegang,
 triage, plaatsing and the ketenmonitor, nothing that looks like a BSN (nine digits passing the
 elfproef) is on any topic but the partners' own inbound topics, in any table of the platform's
-database schema, or in any log line; and the scanner finds one wherever one is planted.
+database schema, in any log line or in any span's attributes; and the scanner finds one
+wherever one is planted.
 
 The inbound topics are where partners hand their messages, BSNs included, to the ingress
 (7 days' retention); the scanner finds the simulator's BSNs there, on real data.
@@ -35,6 +36,7 @@ from simulator.runner import simulate
 from tests.conftest import IsolatedPlatform
 from tests.support.kafka import read_all, read_until
 from tests.support.services import running_in_process
+from tests.support.tracing import in_memory_spans
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -174,6 +176,8 @@ async def test_no_bsn_on_any_topic_in_any_table_or_log_after_a_simulated_year(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     kafka = platform.infrastructure.kafka_bootstrap_servers
+    spans = in_memory_spans()
+    spans.clear()
     scenario = Scenario(seed=7, cases=300, period=timedelta(days=365), end=datetime.now(UTC))
     async with the_platform(platform):
         plan = await simulate(
@@ -210,11 +214,15 @@ async def test_no_bsn_on_any_topic_in_any_table_or_log_after_a_simulated_year(
     assert len(sent_bsns) > 100
     with capfd.disabled():
         print(f"scanned: {others}, {len(log_text)} bytes of logs, {len(sent_bsns)} BSNs sent")
+        print(f"and {len(spans.get_finished_spans())} spans")
     assert set().union(*(await bsns_on_topics(platform, inbound)).values()) >= sent_bsns
 
     assert await bsns_on_topics(platform, others) == {}
     assert bsns_in_tables(platform) == {}
     assert bsns_in(log_text) == set()
+    traced = spans.get_finished_spans()
+    assert traced, "the services made no spans to scan"
+    assert bsns_in("\n".join(span.to_json() for span in traced).encode()) == set()
 
     # and a planted BSN is found on a topic, in a table and in the logs
     await plant_on_topic(kafka, others[0])
