@@ -170,3 +170,11 @@ def test_an_ordinary_trace_context_passes() -> None:
         }
     )
     assert read(encode(traced)).tracestate == traced.tracestate
+
+
+@pytest.mark.parametrize("nested", [b"[" * 10_000, b'{"data": ' + b"[" * 10_000])
+def test_json_nested_deeper_than_the_parser_goes_is_refused(nested: bytes) -> None:
+    # the parser's RecursionError once escaped the gateway: the batch was redelivered for ever
+    with pytest.raises(Refusal) as refused:
+        read(KafkaRecord(None, nested, ()))
+    assert refused.value.reason == "malformed-json"

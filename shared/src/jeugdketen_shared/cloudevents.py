@@ -109,8 +109,9 @@ def decode(record: KafkaRecord) -> CloudEvent:
         )
     except BaseCloudEventException as error:
         raise NotACloudEvent(f"not a CloudEvent: {error}") from error
-    except ValueError as error:
-        # bad UTF-8 or JSON (json.JSONDecodeError is a ValueError), or a bad ce_time header
+    except (ValueError, RecursionError) as error:
+        # bad UTF-8 or JSON (json.JSONDecodeError is a ValueError), a bad ce_time header, or
+        # JSON nested deeper than the parser goes (a few KB of `[`): refused, not redelivered
         raise _unreadable(record, error) from error
     except (TypeError, AttributeError) as error:
         # valid JSON of the wrong shape (an array, a number) fails inside the SDK
