@@ -14,8 +14,10 @@ import pytest
 from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.contracts import toegang
 from ketenmonitor.alerts import alert_id
+from ketenmonitor.api import create_api
 from ketenmonitor.auth import User
 from services.ketenmonitor.tests.accounts import BERT, DASHBOARD, WERKGROEP, basic
+from services.ketenmonitor.tests.test_alerts_api import NoFigures
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import as_published, publish_events
 from tests.integration.test_ketenmonitor_alerts import RULE, monitoring, rows, stage
@@ -25,16 +27,7 @@ from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
-FIGURES = (
-    "/v1/lead-times",
-    "/v1/stepping-stones",
-    "/v1/capacity",
-    "/v1/inflow",
-    "/v1/care-form-matrix",
-    "/v1/turning-eighteen",
-    "/v1/time-in-chain",
-    "/v1/hand-overs",
-)
+FIGURES = tuple(create_api(NoFigures()).openapi()["paths"])  # type: ignore[arg-type]
 PAGES = ("/", "/doorlooptijden", "/stepping-stones", "/capaciteit", "/achttien")
 HTML = {"Accept": "text/html"}
 COMMENT = "Moeder gesproken (BSN 111222333); het gezin verhuist naar Hengelo."

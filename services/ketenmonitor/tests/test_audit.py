@@ -181,3 +181,9 @@ async def test_the_trail_shows_reads_and_actions_together_filtered_and_without_f
         assert "Actie: Opmerking" in page.text
         assert "Inzage: Signaal met tijdlijn opgevraagd (API)" in page.text
         assert secret not in page.text
+        assert (
+            f'name="from" value="{today}"'
+            in (await anna.get("/werkgroep/logboek", params={"from": today}, headers=HTML)).text
+        )
+        bad = await anna.get("/werkgroep/logboek", params={"casus": "Jan"}, headers=HTML)
+        assert (bad.status_code, "Ongeldig filter" in bad.text) == (400, True)

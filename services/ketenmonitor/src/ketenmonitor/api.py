@@ -4,7 +4,8 @@ kebab-case, errors as `application/problem+json` (RFC 9457), OpenAPI at `/v1/ope
 Every count is small-cell suppressed (`figures.SMALL_CELL`). Every route needs an
 authenticated user: HTTP Basic, or the session cookie of the login page (`/inloggen`); without
 one 401. The figures and the live stream (`/v1/stream`) are for every role; the alerts
-(`/v1/alerts`) for the `werkgroep` role only, 403 for others.
+(`/v1/alerts`) and the audit trail (`/v1/audit`) for the `werkgroep` role only, 403 for others.
+Every read of case-level data is recorded (who, when, which cases) before it is answered.
 """
 
 from collections.abc import Callable, Sequence

@@ -186,16 +186,17 @@ def _chosen(request: Request, name: str) -> str | None:
 
 
 def page_query(request: Request) -> tuple[AuditQuery, dict[str, str | None]]:
-    """The page's filters (`gebruiker`, `casus`, `van`, `tot`; empty means all)."""
-    chosen = {name: _chosen(request, name) for name in ("gebruiker", "casus", "van", "tot")}
+    """The page's filters (`gebruiker`, `casus`, and the period as everywhere: `from`, `to`;
+    empty means all)."""
+    chosen = {name: _chosen(request, name) for name in ("gebruiker", "casus", "from", "to")}
     try:
         case = UUID(chosen["casus"]) if chosen["casus"] else None
-        first = date.fromisoformat(chosen["van"]) if chosen["van"] else None
-        last = date.fromisoformat(chosen["tot"]) if chosen["tot"] else None
+        first = date.fromisoformat(chosen["from"]) if chosen["from"] else None
+        last = date.fromisoformat(chosen["to"]) if chosen["to"] else None
     except ValueError as error:
         raise InvalidFilter(str(error)) from error
     if first and last and first > last:
-        raise InvalidFilter("van lies after tot")
+        raise InvalidFilter("from lies after to")
     after, before = period(first, last)
     return AuditQuery(chosen["gebruiker"], case, after, before), chosen
 

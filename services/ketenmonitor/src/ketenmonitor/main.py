@@ -32,7 +32,7 @@ from ketenmonitor.alerts_api import AlertIndex, TableAlertIndex, create_alerts_r
 from ketenmonitor.api import FigureSource, create_api
 from ketenmonitor.audit import AuditLog, AuditUnavailable, CaseReads
 from ketenmonitor.audit_trail import create_audit_page_router, create_audit_router
-from ketenmonitor.auth import Users, authenticated_user, load_users, problem, wants_html
+from ketenmonitor.auth import Users, authenticated_user, load_users
 from ketenmonitor.dashboard import InvalidFilter, create_dashboard_router
 from ketenmonitor.projection import SOURCE_SERVICES, Projection
 from ketenmonitor.rebuild import rebuild
@@ -177,14 +177,13 @@ def assemble_api(
     @app.exception_handler(AuditUnavailable)
     async def unaudited(request: Request, error: AuditUnavailable) -> Response:
         log.error("case-level read refused: the audit log is unavailable", error=str(error))
-        if wants_html(request):
-            message = {
-                "title": "Tijdelijk niet beschikbaar",
-                "message": "Uw inzage kan nu niet in het logboek worden vastgelegd; daarom "
-                "tonen we deze gegevens niet. Probeer het later opnieuw.",
-            }
-            return pages.render(request, "fout.html", message, status_code=503)
-        return problem(503, "audit-unavailable", AuditUnavailable.__doc__ or "")
+        page = {
+            "title": "Tijdelijk niet beschikbaar",
+            "message": "Uw inzage kan nu niet in het logboek worden vastgelegd; daarom tonen we "
+            "deze gegevens niet. Probeer het later opnieuw.",
+        }
+        detail = AuditUnavailable.__doc__ or ""
+        return pages.refusal(request, 503, "audit-unavailable", detail, page)
 
     mount_static(app, monitor.frontend_assets)
     secret = monitor.session_secret.get_secret_value() if monitor.session_secret else None

@@ -130,6 +130,14 @@ class Pages:
             status_code=status_code,
         )
 
+    def refusal(
+        self, request: Request, status: int, reason: str, detail: str, page: Mapping[str, str]
+    ) -> Response:
+        """A Dutch page (`title`, `message`) for a browser, problem+json for an API client."""
+        if wants_html(request):
+            return self.render(request, "fout.html", page, status_code=status)
+        return problem(status, reason, detail)
+
 
 def safe_target(target: str | None) -> str:
     """Only a path of this site: no open redirect to another one."""
@@ -189,14 +197,12 @@ def secure(app: FastAPI, users: Users, pages: Pages, secret: str | None) -> None
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, error: Forbidden) -> Response:
-        if wants_html(request):
-            message = {
-                "title": "Geen toegang",
-                "message": "Deze pagina is alleen voor leden van de werkgroep. Uw rol ziet "
-                "alleen de cijfers van het dashboard.",
-            }
-            return pages.render(request, "fout.html", message, status_code=403)
-        return problem(403, "forbidden", "Alleen voor leden van de werkgroep.")
+        page = {
+            "title": "Geen toegang",
+            "message": "Deze pagina is alleen voor leden van de werkgroep. Uw rol ziet "
+            "alleen de cijfers van het dashboard.",
+        }
+        return pages.refusal(request, 403, "forbidden", "Alleen voor leden van de werkgroep.", page)
 
     @app.exception_handler(NotAuthenticated)
     async def not_authenticated(request: Request, error: NotAuthenticated) -> Response:
