@@ -336,6 +336,15 @@ def _wrongly_encoded(template: Template, event: dict[str, Any], draw: st.DataObj
     return as_sent(template, event, f"encoding:{how}", value=value)
 
 
+def _deeply_nested(template: Template, event: dict[str, Any], draw: st.DataObject) -> Sent:
+    """Valid JSON but for its depth: more levels than the parser goes, within the size limit."""
+    depth = draw.draw(st.integers(2_000, 7_000))
+    field = draw.draw(st.sampled_from(sorted(event["data"])))
+    event["data"][field] = "NESTED"
+    value = json.dumps(event).encode().replace(b'"NESTED"', b"[" * depth + b"]" * depth)
+    return as_sent(template, event, "deeply-nested", value=value)
+
+
 def _in_future(template: Template, event: dict[str, Any], draw: st.DataObject) -> Sent:
     # the event's moment is at most PAST before now; a day ahead of now at least, since a moment
     # just ahead of the generator's clock has passed by the time the service reads it
@@ -449,6 +458,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     _oversized,
     _wrong_type,
     _wrongly_encoded,
+    _deeply_nested,
     _in_future,
     _before_birth,
     _unknown_case,
