@@ -114,8 +114,9 @@ class OutboxRelay:
     async def run(self) -> None:
         """Relay until cancelled. Run one relay per service: it publishes in log order."""
         listener = await asyncpg.connect(self._database_url)
-        await listener.add_listener(self._recorder.channel_name, self._on_notify)
         try:
+            # inside the try: a relay cancelled while it starts closes its connection too
+            await listener.add_listener(self._recorder.channel_name, self._on_notify)
             self._position = position = await self.position()
             log.info("outbox relay started", topic=self._topic, position=position)
             metrics.OUTBOX_BACKLOG.watch(self._topic, self.backlog)
