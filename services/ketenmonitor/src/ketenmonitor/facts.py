@@ -128,18 +128,18 @@ def derive(facts: Iterable[Fact]) -> Derived:
     for fact in facts:
         if fact.case_id is None:
             continue  # about a provider (capacity), not a case
-        case, at, data = fact.case_id, fact.occurred_at, fact.data
-        if fact.short_type in MILESTONE_TYPES:
-            key = (case, fact.short_type)
+        case, at, data, kind = fact.case_id, fact.occurred_at, fact.data, fact.short_type
+        if kind in MILESTONE_TYPES:
+            key = (case, kind)
             milestones[key] = min(milestones.get(key, at), at)
         _earliest(gemeenten, case, at, data.get("gemeente_code"))
         _earliest(kaders, case, at, data.get("kader"))
         youth = data.get("youth_pseudonym")
         if isinstance(youth, str):
             youths.setdefault(case, youth)
-            if fact.short_type == PLACEMENT_STARTED:
+            if kind == PLACEMENT_STARTED:
                 placements[youth] = min(placements.get(youth, (at, case)), (at, case))
-            elif fact.short_type == TRANSFERRED:
+            elif kind == TRANSFERRED:
                 transfers[youth] = transfers.get(youth, 0) + 1
     cases = {*gemeenten, *kaders, *youths}
     return Derived(

@@ -1,13 +1,13 @@
 """The projection's PostgreSQL store (asyncpg): one transaction per batch, holding the facts,
 their derived rows and the consumer positions they bring the projection to."""
 
-import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 import asyncpg
+import orjson
 
 from ketenmonitor import queries
 from ketenmonitor.chain_figures import FactRow
@@ -127,7 +127,7 @@ def _fact_columns(facts: Sequence[tuple[Placed, Fact]]) -> list[list[object]]:
                 placed.topic,
                 placed.partition,
                 placed.offset,
-                json.dumps(fact.data),
+                orjson.dumps(fact.data).decode(),
             ),
             strict=True,
         ):
@@ -219,7 +219,7 @@ async def facts_of(
             type=row["type"].removeprefix(PREFIX),
             case_id=row["case_id"],
             occurred_at=row["occurred_at"],
-            data=json.loads(row["data"]),
+            data=orjson.loads(row["data"]),
             gemeente_code=row["gemeente_code"],
             kader=row["kader"],
         )
