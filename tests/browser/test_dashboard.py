@@ -157,6 +157,7 @@ async def test_axe_finds_no_serious_or_critical_violation_on_any_page(
     pages |= {
         "signalen": "/werkgroep/signalen",
         "signaal": f"/werkgroep/signalen/{await an_alert(twente)}",
+        "logboek": "/werkgroep/logboek",  # after the two above: the trail shows their reads
     }
     for name, path in pages.items():
         await page.goto(path)
