@@ -8,6 +8,7 @@ events topic into a fresh schema, switches over and recomputes the stages (histo
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 from collections.abc import AsyncIterator, Sequence
 
@@ -46,6 +47,11 @@ ROLES = ("all", "projection", "api", "sweeper", "rebuild")
 log = structlog.get_logger(__name__)
 
 
+PROJECTION_GROUP_VARIABLE = "KETENMONITOR_PROJECTION_GROUP"
+"""A Kafka consumer group name: projection instances naming the same one share the partitions
+(docs/scale-out.md); unset, the one projection reads every partition."""
+
+
 def build_projection(settings: ServiceSettings, clock: Clock | None = None) -> Projection:
     return Projection(
         bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -54,6 +60,7 @@ def build_projection(settings: ServiceSettings, clock: Clock | None = None) -> P
         schema=settings.database_schema,
         rules=load_rules(),
         clock=clock or SystemClock(),
+        group_id=os.environ.get(PROJECTION_GROUP_VARIABLE) or None,
     )
 
 
