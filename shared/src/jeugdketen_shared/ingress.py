@@ -189,13 +189,15 @@ async def _parse_tolerantly(
     records: tuple[ConsumerRecord[bytes, bytes], ...],
     parse: Callable[[tuple[ConsumerRecord[bytes, bytes], ...]], Any],
 ) -> StreamMessage[Any]:
-    # FastStream decodes header values as strict UTF-8; a partner's broken header must become a
-    # rejection, not an exception that redelivers the batch for ever
+    # FastStream decodes header values as strict UTF-8, and Kafka allows a null header value
+    # (any Java client can send one); a partner's broken header must become a rejection, not an
+    # exception that redelivers the batch for ever
     readable = tuple(
         dataclasses.replace(
             record,
             headers=[
-                (name, value.decode("utf-8", "replace").encode()) for name, value in record.headers
+                (name, (value or b"").decode("utf-8", "replace").encode())
+                for name, value in record.headers
             ],
         )
         for record in records
