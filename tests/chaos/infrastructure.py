@@ -1,6 +1,6 @@
 """The chaos test's own Kafka broker and PostgreSQL server, started with deploy/local/up under a
-temporary JEUGDKETEN_LOCAL_DIR on other ports: the test kills them, and the shared ones on
-9092/5432 serve other tests at the same time."""
+temporary JEUGDKETEN_LOCAL_DIR on other ports (19092 to 19094, 15432): the test kills them, and
+the shared ones on 9092 to 9094 and 5432 serve other tests at the same time."""
 
 import os
 import signal
@@ -14,7 +14,10 @@ from tests.support.infrastructure import REPOSITORY, Infrastructure
 
 UP, DOWN = REPOSITORY / "deploy/local/up", REPOSITORY / "deploy/local/down"
 SHARED_JARS = REPOSITORY / ".local/kafka/libs"
-KAFKA_PORT, CONTROLLER_PORT, PG_PORT = 19092, 19093, 15432
+KAFKA_PORT, CONTROLLER_PORT, SASL_PORT, PG_PORT = 19092, 19093, 19094, 15432
+READY_SECONDS = 180
+"""How long `up` waits for each: a broker recovering its logs after a SIGKILL on a busy
+machine takes longer than the default minute."""
 SERVICE_DATABASES = ("toegang", "triage", "plaatsing", "ketenmonitor")
 """The databases deploy/local/up creates, one per service, as in production."""
 
@@ -88,7 +91,10 @@ class OwnInfrastructure:
             "JEUGDKETEN_LOCAL_DIR": str(self.local_dir),
             "JEUGDKETEN_KAFKA_PORT": str(KAFKA_PORT),
             "JEUGDKETEN_KAFKA_CONTROLLER_PORT": str(CONTROLLER_PORT),
+            "JEUGDKETEN_KAFKA_SASL_PORT": str(SASL_PORT),
             "JEUGDKETEN_PG_PORT": str(PG_PORT),
+            "JEUGDKETEN_KAFKA_READY_TIMEOUT": str(READY_SECONDS),
+            "JEUGDKETEN_PG_READY_TIMEOUT": str(READY_SECONDS),
         }
         if (SHARED_JARS / ".fetched").exists():
             environment["JEUGDKETEN_KAFKA_LIBS"] = str(SHARED_JARS)
