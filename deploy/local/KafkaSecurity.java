@@ -10,6 +10,7 @@
 //
 //   user <name> <password>
 //   acl <principal> <operation> <resource type> <pattern type> <resource name>
+//   unacl <principal> <operation> <resource type> <pattern type> <resource name>   (removes it)
 //
 // Python's aiokafka cannot do this: it has no AlterUserScramCredentials request. Both calls are
 // idempotent (an existing ACL is not added twice, a credential is replaced by an equal one), so
@@ -31,6 +32,7 @@ import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.resource.PatternType;
@@ -49,6 +51,7 @@ public class KafkaSecurity {
         }
         List<UserScramCredentialAlteration> users = new ArrayList<>();
         List<AclBinding> acls = new ArrayList<>();
+        List<AclBindingFilter> removals = new ArrayList<>();
         BufferedReader in =
                 new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line = in.readLine(); line != null; line = in.readLine()) {
@@ -57,14 +60,19 @@ public class KafkaSecurity {
                 ScramCredentialInfo info =
                         new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, ITERATIONS);
                 users.add(new UserScramCredentialUpsertion(f[1], info, f[2]));
-            } else if (f[0].equals("acl") && f.length == 6) {
+            } else if ((f[0].equals("acl") || f[0].equals("unacl")) && f.length == 6) {
                 ResourcePattern resource =
                         new ResourcePattern(
                                 ResourceType.valueOf(f[3]), f[5], PatternType.valueOf(f[4]));
                 AccessControlEntry entry =
                         new AccessControlEntry(
                                 f[1], "*", AclOperation.valueOf(f[2]), AclPermissionType.ALLOW);
-                acls.add(new AclBinding(resource, entry));
+                AclBinding binding = new AclBinding(resource, entry);
+                if (f[0].equals("acl")) {
+                    acls.add(binding);
+                } else {
+                    removals.add(binding.toFilter());
+                }
             } else {
                 throw new IllegalArgumentException("cannot read the line: " + f[0] + " ...");
             }
@@ -78,7 +86,12 @@ public class KafkaSecurity {
             if (!acls.isEmpty()) {
                 admin.createAcls(acls).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
             }
+            if (!removals.isEmpty()) {
+                admin.deleteAcls(removals).all().get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            }
         }
-        System.out.println(users.size() + " SCRAM credentials and " + acls.size() + " ACLs applied");
+        System.out.println(
+                users.size() + " SCRAM credentials and " + acls.size() + " ACLs applied, "
+                        + removals.size() + " ACLs removed");
     }
 }

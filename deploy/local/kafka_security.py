@@ -65,11 +65,10 @@ class Acl:
     pattern: Pattern
     name: str
 
-    def line(self) -> str:
-        """The rule as KafkaSecurity.java reads it."""
-        return (
-            f"acl User:{self.principal} {self.operation} {self.resource} {self.pattern} {self.name}"
-        )
+    def line(self, verb: Literal["acl", "unacl"] = "acl") -> str:
+        """The rule as KafkaSecurity.java reads it: to add (acl) or to remove (unacl)."""
+        rule = f"User:{self.principal} {self.operation} {self.resource} {self.pattern} {self.name}"
+        return f"{verb} {rule}"
 
 
 def _topic(
@@ -182,7 +181,15 @@ def apply(
 ) -> str:
     """Give the broker these credentials and ACLs; returns what the tool reported."""
     lines = [f"user {name} {password}" for name, password in sorted(credentials.items())]
-    lines += [rule.line() for rule in rules]
+    return _run(bootstrap_servers, libs, lines + [rule.line() for rule in rules], stamp)
+
+
+def remove(bootstrap_servers: str, libs: Path, rules: Iterable[Acl]) -> str:
+    """Take these ACLs from the broker (a test's, when it ends)."""
+    return _run(bootstrap_servers, libs, [rule.line("unacl") for rule in rules])
+
+
+def _run(bootstrap_servers: str, libs: Path, lines: list[str], stamp: Path | None = None) -> str:
     text = "\n".join(lines) + "\n"
     digest = hashlib.sha256(f"{bootstrap_servers}\n{text}".encode()).hexdigest()
     if stamp is not None and stamp.exists() and stamp.read_text() == digest:

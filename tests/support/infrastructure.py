@@ -2,13 +2,18 @@
 
 In this order: the environment (`KAFKA_BOOTSTRAP_SERVERS` and `DATABASE_URL`), else
 testcontainers when a Docker engine answers, else the project's own deploy/local/up.
+
+`KAFKA_BOOTSTRAP_SERVERS` is the broker's admin path: the local broker's loopback PLAINTEXT
+listener, whose principal is a super user. The same broker's SASL/SCRAM listener, with its ACLs,
+is `KAFKA_SASL_BOOTSTRAP_SERVERS`, and its principals' passwords are in
+`JEUGDKETEN_KAFKA_CREDENTIALS` (both written by deploy/local/up into .local/env).
 """
 
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +32,28 @@ def pinned_kafka_version() -> str:
 
 
 @dataclass(frozen=True)
+class SaslListener:
+    """Where the broker takes SCRAM logins, and the passwords of its principals."""
+
+    bootstrap_servers: str
+    credentials: Path
+
+
+@dataclass(frozen=True)
 class Infrastructure:
     kafka_bootstrap_servers: str
     database_url: str
     """A server URL whose database the tests may create schemas in."""
+    kafka_sasl: SaslListener | None = None
+    """None when the broker has no SASL listener (one started before deploy/local had it)."""
+
+
+def _sasl(settings: Mapping[str, str]) -> SaslListener | None:
+    bootstrap = settings.get("KAFKA_SASL_BOOTSTRAP_SERVERS")
+    credentials = settings.get("JEUGDKETEN_KAFKA_CREDENTIALS")
+    if not bootstrap or not credentials:
+        return None
+    return SaslListener(bootstrap, Path(credentials))
 
 
 @contextmanager
@@ -38,7 +61,7 @@ def provide_infrastructure() -> Iterator[Infrastructure]:
     kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     database = os.environ.get("DATABASE_URL")
     if kafka and database:
-        yield Infrastructure(kafka, database)
+        yield Infrastructure(kafka, database, _sasl(os.environ))
     elif _docker_answers():
         with _containers() as infrastructure:
             yield infrastructure
@@ -76,4 +99,6 @@ def _deploy_local() -> Infrastructure:
         for line in (REPOSITORY / ".local/env").read_text().splitlines()
         if line.startswith("export ")
     )
-    return Infrastructure(settings["KAFKA_BOOTSTRAP_SERVERS"], settings["DATABASE_URL"])
+    return Infrastructure(
+        settings["KAFKA_BOOTSTRAP_SERVERS"], settings["DATABASE_URL"], _sasl(settings)
+    )

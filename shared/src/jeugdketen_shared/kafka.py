@@ -1,20 +1,68 @@
-"""Kafka for the whole platform: the one way to produce (idempotent, acks from all in-sync
-replicas), records as the CloudEvents binding sees them, and the partitions of topics."""
+"""Kafka for the whole platform: how every client authenticates, the one way to produce
+(idempotent, acks from all in-sync replicas), records as the CloudEvents binding sees them, and
+the partitions of topics."""
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
 
 from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from faststream.security import BaseSecurity, SASLScram512
 
 from jeugdketen_shared.cloudevents import KafkaRecord
 
 
-def create_producer(bootstrap_servers: str) -> AIOKafkaProducer:
+@dataclass(frozen=True)
+class ClientSecurity:
+    """How a client authenticates to the brokers: the same for its producers, consumers, admin
+    clients and FastStream broker. PLAINTEXT is the local admin path only (docs/security.md)."""
+
+    protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT"] = "PLAINTEXT"
+    mechanism: Literal["SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.protocol != "PLAINTEXT":
+            self._login()  # fails at start-up, not at the first connection
+
+    def _login(self) -> tuple[str, str]:
+        if not self.username or not self.password:
+            raise ValueError(f"{self.protocol} needs a username and a password")
+        return self.username, self.password
+
+    def options(self) -> dict[str, str]:
+        """The keyword arguments of aiokafka's clients."""
+        if self.protocol == "PLAINTEXT":
+            return {}
+        username, password = self._login()
+        return {
+            "security_protocol": self.protocol,
+            "sasl_mechanism": self.mechanism,
+            "sasl_plain_username": username,
+            "sasl_plain_password": password,
+        }
+
+    def faststream(self) -> BaseSecurity | None:
+        """The same for FastStream's KafkaBroker."""
+        if self.protocol == "PLAINTEXT":
+            return None
+        return SASLScram512(*self._login(), use_ssl=False)
+
+
+PLAINTEXT = ClientSecurity()
+
+
+def create_producer(
+    bootstrap_servers: str, security: ClientSecurity = PLAINTEXT
+) -> AIOKafkaProducer:
     # idempotence keeps retries from writing a record twice or out of order on a partition;
     # acks=all waits until every in-sync replica has it (min.insync.replicas=2 in production)
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap_servers,
+        **security.options(),
         enable_idempotence=True,
         acks="all",
         linger_ms=5,
@@ -38,9 +86,11 @@ def as_kafka_record(record: ConsumerRecord[bytes, bytes]) -> KafkaRecord:
     )
 
 
-async def partitions_of(bootstrap_servers: str, topics: Sequence[str]) -> list[TopicPartition]:
+async def partitions_of(
+    bootstrap_servers: str, topics: Sequence[str], security: ClientSecurity = PLAINTEXT
+) -> list[TopicPartition]:
     """Every partition of the topics (a topic created a moment ago may not show them at once)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **security.options())
     await admin.start()
     try:
         async with asyncio.timeout(30):

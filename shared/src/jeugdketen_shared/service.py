@@ -108,6 +108,7 @@ def build_broker(
     topics = settings.topics(wiring.name)
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
+        security=settings.kafka_security().faststream(),
         client_id=f"{wiring.name}-ingress",
         # FastStream's per-batch "Received"/"Processed" lines at debug: outcomes are logged by
         # the gateways, and at INFO they would drown everything else
@@ -166,7 +167,7 @@ def build_relay(
 
 @contextlib.asynccontextmanager
 async def running_producer(settings: ServiceSettings) -> AsyncIterator[AIOKafkaProducer]:
-    producer = create_producer(settings.kafka_bootstrap_servers)
+    producer = create_producer(settings.kafka_bootstrap_servers, settings.kafka_security())
     await producer.start()
     try:
         yield producer
@@ -206,7 +207,7 @@ async def serve(
     """Run the role until `stopping` is set; the application is closed at the end."""
     async with running_producer(settings) as producer, contextlib.AsyncExitStack() as stack:
         checks = {
-            "kafka": kafka_reachable(settings.kafka_bootstrap_servers),
+            "kafka": kafka_reachable(settings.kafka_bootstrap_servers, settings.kafka_security()),
             "postgresql": postgres_reachable(settings.database_url),
         }
         if role in {"all", "ingress"}:

@@ -2,9 +2,12 @@
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from jeugdketen_shared.kafka import ClientSecurity
 
 
 class ServiceSettings(BaseSettings):
@@ -12,6 +15,22 @@ class ServiceSettings(BaseSettings):
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS"
+    )
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT"] = Field(
+        default="PLAINTEXT",
+        validation_alias="KAFKA_SECURITY_PROTOCOL",
+        description="SASL_PLAINTEXT: authenticate as KAFKA_SASL_USERNAME (docs/security.md)",
+    )
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512"] = Field(
+        default="SCRAM-SHA-512", validation_alias="KAFKA_SASL_MECHANISM"
+    )
+    kafka_sasl_username: str | None = Field(
+        default=None,
+        validation_alias="KAFKA_SASL_USERNAME",
+        description="The service's own principal: toegang, triage, plaatsing or ketenmonitor",
+    )
+    kafka_sasl_password: SecretStr | None = Field(
+        default=None, validation_alias="KAFKA_SASL_PASSWORD", description="Never commit it"
     )
     database_url: str = Field(
         validation_alias="DATABASE_URL",
@@ -44,6 +63,16 @@ class ServiceSettings(BaseSettings):
         validation_alias="JEUGDKETEN_OIN",
         description="OIN of the organisation running the platform, in every CloudEvent source",
     )
+
+    def kafka_security(self) -> ClientSecurity:
+        """How every Kafka client of this process authenticates."""
+        password = self.kafka_sasl_password
+        return ClientSecurity(
+            protocol=self.kafka_security_protocol,
+            mechanism=self.kafka_sasl_mechanism,
+            username=self.kafka_sasl_username,
+            password=None if password is None else password.get_secret_value(),
+        )
 
     def source(self, service: str) -> str:
         """The NL GOV CloudEvents source of a service of this platform."""

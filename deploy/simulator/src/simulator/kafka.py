@@ -12,6 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from jeugdketen_shared.cloudevents import KafkaRecord
+from jeugdketen_shared.kafka import PLAINTEXT, ClientSecurity
 from simulator.plan import Dependency, PlannedMessage
 
 OFFSET_POLL_SECONDS = 0.1
@@ -117,17 +118,17 @@ class KafkaPlatformRecord:
 
 @contextlib.asynccontextmanager
 async def connected(
-    bootstrap_servers: str, prefix: str, dependencies: Iterable[Dependency]
+    bootstrap_servers: str,
+    prefix: str,
+    dependencies: Iterable[Dependency],
+    security: ClientSecurity = PLAINTEXT,
 ) -> AsyncIterator[tuple[KafkaTransport, KafkaPlatformRecord]]:
     """Producer, events reader and group follower, for as long as the simulation runs."""
     pairs = {(d.upstream, d.consumer) for d in dependencies}
-    producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap_servers, acks="all", enable_idempotence=True
-    )
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers, group_id=None, enable_auto_commit=False
-    )
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    access = {"bootstrap_servers": bootstrap_servers, **security.options()}
+    producer = AIOKafkaProducer(**access, acks="all", enable_idempotence=True)
+    consumer = AIOKafkaConsumer(**access, group_id=None, enable_auto_commit=False)
+    admin = AIOKafkaAdminClient(**access)
     async with contextlib.AsyncExitStack() as stack:
         for client in (producer, consumer, admin):
             await client.start()
