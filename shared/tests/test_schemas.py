@@ -1,8 +1,12 @@
 """The committed JSON Schemas are the contract partners and consumers rely on."""
 
+import json
+from pathlib import Path
+
 import pytest
 from pydantic import BaseModel
 
+from jeugdketen_shared import schemas
 from jeugdketen_shared.schemas import (
     breaking_changes,
     committed_schemas,
@@ -70,3 +74,22 @@ def test_adding_an_optional_field_breaks_nobody() -> None:
 def test_a_new_required_field_breaks_partners_but_not_consumers() -> None:
     assert breaks(RequiredFieldAdded, inbound=False) == []
     assert breaks(RequiredFieldAdded, inbound=True) == ["field 'provider' newly required"]
+
+
+def test_a_breaking_change_is_written_only_when_accepted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(schemas, "SCHEMA_FOLDER", tmp_path)
+    file_name = "nl.jeugdketen.plaatsing.capacity-reported.json"
+    narrower_before = generated_schemas()[file_name]
+    # as if the committed version let `places` be anything: the new maximum narrows it
+    loose = json.loads(json.dumps(narrower_before))
+    del loose["properties"]["places"]["maximum"]
+    (tmp_path / file_name).write_text(json.dumps(loose))
+
+    with pytest.raises(SystemExit, match="breaking change"):
+        schemas.write()
+    assert json.loads((tmp_path / file_name).read_text()) == loose
+
+    schemas.write(accept_breaking=True)
+    assert json.loads((tmp_path / file_name).read_text()) == narrower_before
