@@ -93,3 +93,36 @@ def test_a_breaking_change_is_written_only_when_accepted(
 
     schemas.write(accept_breaking=True)
     assert json.loads((tmp_path / file_name).read_text()) == narrower_before
+
+
+class Inner(BaseModel):
+    topic: str
+
+
+class Outer(BaseModel):
+    original: Inner
+
+
+class InnerWithOptional(BaseModel):
+    topic: str
+    truncated: bool = False
+
+
+class OuterWithOptional(BaseModel):
+    original: InnerWithOptional
+
+
+class InnerRetyped(BaseModel):
+    topic: int
+
+
+class OuterRetyped(BaseModel):
+    original: InnerRetyped
+
+
+def test_a_nested_object_is_compared_field_by_field() -> None:
+    old = Outer.model_json_schema()
+    assert breaking_changes(old, OuterWithOptional.model_json_schema(), inbound=False) == []
+    assert breaking_changes(old, OuterRetyped.model_json_schema(), inbound=False) == [
+        'field \'original.topic\' retyped from {"type": "string"} to {"type": "integer"}'
+    ]

@@ -85,10 +85,19 @@ def _fields(schema: dict[str, Any]) -> dict[str, str]:
             return [resolve(item) for item in node]
         return node
 
-    return {
-        name: json.dumps(resolve(prop), sort_keys=True)
-        for name, prop in schema.get("properties", {}).items()
-    }
+    def flattened(properties: dict[str, Any], prefix: str) -> dict[str, str]:
+        # an object's own fields are compared one by one (`original.truncated`), so that an
+        # optional field added inside it breaks no one, as at the top
+        fields: dict[str, str] = {}
+        for name, prop in properties.items():
+            resolved = resolve(prop)
+            if resolved.get("type") == "object" and "properties" in resolved:
+                fields |= flattened(resolved["properties"], f"{prefix}{name}.")
+            else:
+                fields[prefix + name] = json.dumps(resolved, sort_keys=True)
+        return fields
+
+    return flattened(schema.get("properties", {}), "")
 
 
 def write(*, accept_breaking: bool = False) -> None:
