@@ -23,6 +23,7 @@ from jeugdketen_shared.kafka import ClientSecurity
 from jeugdketen_shared.permissions import load_partners
 from jeugdketen_shared.settings import ServiceTopics
 from tests.support.infrastructure import REPOSITORY, Infrastructure, SaslListener
+from tests.support.kafka import delete_topics
 from tests.support.partners import PARTNERS_FILE
 
 sys.path.insert(0, str(REPOSITORY / "deploy/local"))
@@ -79,15 +80,6 @@ async def _create_topics(admin_path: str, names: list[str]) -> None:
         await admin.close()
 
 
-async def _delete_topics(admin_path: str, names: list[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=admin_path)
-    await admin.start()
-    try:
-        await admin.delete_topics(names)
-    finally:
-        await admin.close()
-
-
 def _broker_jars() -> Path:
     return Path(os.environ.get("JEUGDKETEN_KAFKA_LIBS", REPOSITORY / ".local/kafka/libs"))
 
@@ -110,7 +102,7 @@ def secured(infrastructure: Infrastructure) -> Iterator[Secured]:
         yield Secured(sasl, prefix, kafka_security.load_credentials(sasl.credentials))
     finally:
         kafka_security.remove(admin_path, _broker_jars(), rules)
-        asyncio.run(_delete_topics(admin_path, names))
+        asyncio.run(delete_topics(admin_path, names))
 
 
 async def _write(options: dict[str, Any], topic: str) -> None:
