@@ -2,7 +2,6 @@
 million), each figure next to its baseline measured in the same run."""
 
 import asyncio
-import os
 import time
 from datetime import datetime
 from uuid import UUID
@@ -15,7 +14,8 @@ from aiokafka import AIOKafkaConsumer
 
 from bench.conftest import History
 from bench.data import copies, templates
-from bench.processes import ARTIFACTS, peak_rss_mb, require_alive, rss_mb, running
+from bench.processes import peak_rss_mb, require_alive, rss_mb, running
+from bench.profiling import profiled
 from bench.report import Figure, percentile, report
 from jeugdketen_shared.kafka import partitions_of
 from ketenmonitor import queries, store
@@ -48,15 +48,7 @@ async def rebuild_seconds(history: History) -> float:
     `BENCH_PROFILE=1` writes a pyinstrument profile of it to test-artifacts/."""
     projection = build_projection(history.platform.settings())
     started = time.perf_counter()
-    if os.environ.get("BENCH_PROFILE"):
-        from pyinstrument import Profiler
-
-        with Profiler(async_mode="enabled") as profiler:
-            replayed = await rebuild(projection, show_progress=False)
-        ARTIFACTS.mkdir(exist_ok=True)
-        for name, output in (("html", profiler.output_html()), ("txt", profiler.output_text())):
-            await asyncio.to_thread((ARTIFACTS / f"profile-rebuild.{name}").write_text, output)
-    else:
+    async with profiled("rebuild"):
         replayed = await rebuild(projection, show_progress=False)
     assert replayed == history.events
     return time.perf_counter() - started
@@ -96,12 +88,13 @@ async def test_read_api(history: History, rebuild_seconds: float) -> None:
         transport = httpx.ASGITransport(app=app)
         timings: dict[str, list[float]] = {query: [] for query in READ_QUERIES}
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
-            for _ in range(READ_ROUNDS):
-                for query in READ_QUERIES:
-                    started = time.perf_counter()
-                    answer = await http.get(query)
-                    timings[query].append((time.perf_counter() - started) * 1000)
-                    assert answer.status_code == 200, answer.text
+            async with profiled("read-api"):
+                for _ in range(READ_ROUNDS):
+                    for query in READ_QUERIES:
+                        started = time.perf_counter()
+                        answer = await http.get(query)
+                        timings[query].append((time.perf_counter() - started) * 1000)
+                        assert answer.status_code == 200, answer.text
             baseline = await _count_facts(pool)
     finally:
         await pool.close()
