@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from jeugdketen_shared.clock import SystemClock
-from jeugdketen_shared.http_ingress import create_http_app
+from jeugdketen_shared.http_ingress import MAX_REQUEST_BYTES, create_http_app
 from jeugdketen_shared.service import build_inbound_gateway, running_producer
 from tests.conftest import IsolatedPlatform
 from tests.support.kafka import read_until
@@ -105,6 +105,23 @@ async def test_what_is_no_cloudevent_content_is_refused_before_reading(
     assert (answer.status_code, answer.json()["reason"]) == (415, "unsupported-media-type")
     broken = await toegang_http.post("/v1/messages", content=b"[{", headers=BATCH)
     assert (broken.status_code, broken.json()["reason"]) == (400, "malformed-json")
+    nested = await toegang_http.post("/v1/messages", content=b"[" * 100_000, headers=BATCH)
+    assert (nested.status_code, nested.json()["reason"]) == (400, "malformed-json")
+
+
+async def test_a_request_larger_than_a_full_batch_is_refused_unread(
+    toegang_http: httpx.AsyncClient,
+) -> None:
+    oversized = b"[" + b" " * MAX_REQUEST_BYTES + b"]"
+    declared = await toegang_http.post("/v1/messages", content=oversized, headers=BATCH)
+
+    async def streamed() -> AsyncIterator[bytes]:  # no content-length: counted while read
+        for _ in range(MAX_REQUEST_BYTES // 65_536 + 2):
+            yield b" " * 65_536
+
+    chunked = await toegang_http.post("/v1/messages", content=streamed(), headers=BATCH)
+    assert (declared.status_code, declared.json()["reason"]) == (413, "request-too-large")
+    assert (chunked.status_code, chunked.json()["reason"]) == (413, "request-too-large")
 
 
 async def test_a_partner_posting_as_someone_else_is_refused(

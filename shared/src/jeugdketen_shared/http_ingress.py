@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from jeugdketen_shared.batch import Accepted, Repeated
 from jeugdketen_shared.cloudevents import STRUCTURED_CONTENT_TYPE, CloudEvent, KafkaRecord
 from jeugdketen_shared.contracts.rejection import FieldError
+from jeugdketen_shared.inbound import MAX_MESSAGE_BYTES
 from jeugdketen_shared.ingress import InboundGateway
 from jeugdketen_shared.permissions import PARTNER_HEADER
 from jeugdketen_shared.rejections import Arrival, Rejection
@@ -29,6 +30,8 @@ from jeugdketen_shared.telemetry import TRACE_FIELDS
 BATCH_CONTENT_TYPE = "application/cloudevents-batch+json"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 MAX_MESSAGES_PER_REQUEST = 500
+MAX_REQUEST_BYTES = MAX_MESSAGES_PER_REQUEST * MAX_MESSAGE_BYTES
+"""A full batch of the largest messages; a request is not read past it."""
 
 
 class MessageOutcome(BaseModel):
@@ -97,14 +100,17 @@ def create_http_app(service: str, gateway: InboundGateway) -> FastAPI:
         ] = None,
     ) -> JSONResponse:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = await request.body()
         if content_type not in {STRUCTURED_CONTENT_TYPE, "application/json", BATCH_CONTENT_TYPE}:
             return _problem(415, "unsupported-media-type", f"send {STRUCTURED_CONTENT_TYPE}")
+        body = await _body_within(request, MAX_REQUEST_BYTES)
+        if body is None:
+            return _problem(413, "request-too-large", f"at most {MAX_REQUEST_BYTES} bytes")
         values = [body]
         if content_type == BATCH_CONTENT_TYPE:
             try:
                 values = list(_batch_members(body))
-            except ValueError as error:
+            except (ValueError, RecursionError) as error:
+                # RecursionError: an array nested deeper than the parser goes is as malformed
                 return _problem(400, "malformed-json", f"the batch is not a JSON array: {error}")
             if len(values) > MAX_MESSAGES_PER_REQUEST:
                 return _problem(413, "batch-too-large", f"at most {MAX_MESSAGES_PER_REQUEST}")
@@ -129,6 +135,19 @@ def create_http_app(service: str, gateway: InboundGateway) -> FastAPI:
         return JSONResponse(_as_outcome(outcome).model_dump(mode="json"), status_code=status)
 
     return app
+
+
+async def _body_within(request: Request, limit: int) -> bytes | None:
+    """The request's body, or None when it is larger than `limit` (read no further)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return None
+    return bytes(body)
 
 
 def _batch_members(body: bytes) -> Iterator[bytes]:
