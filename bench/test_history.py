@@ -39,7 +39,7 @@ READ_QUERIES = [
     "/v1/hand-overs",
 ]
 """The dashboard's queries: every figure, some with filters."""
-READ_ROUNDS = 5
+READ_ROUNDS = 3
 
 
 @pytest.fixture(scope="session")
