@@ -14,6 +14,8 @@ from jeugdketen_shared.kafka import as_kafka_record
 from tests.chaos.platform import DOMAIN_SERVICES, Relayed
 from tests.support.kafka import read_all
 
+READ_SECONDS = 300
+"""Reading a whole topic of a 100,000-event run on a busy machine."""
 Applied = tuple[str, str | None, str]
 """(service, causation id, what was recorded): a message applied once records each thing once."""
 
@@ -60,7 +62,9 @@ async def audit(
     bootstrap_servers: str, journal: Sequence[Mapping[str, Any]], relayed: Sequence[Relayed]
 ) -> Audit:
     on_topics = {
-        service: cloud_events(await read_all(bootstrap_servers, f"jeugdketen.{service}.events"))
+        service: cloud_events(
+            await read_all(bootstrap_servers, f"jeugdketen.{service}.events", READ_SECONDS)
+        )
         for service in DOMAIN_SERVICES
     }
     published = {(e.source, e.id): e for events in on_topics.values() for e in events}
@@ -77,7 +81,9 @@ async def audit(
     caused_in_stores = {(service, cause) for service, cause, _ in applied_in_stores}
     accepted = [(m["service"], m["id"]) for m in journal if m["outcome"] == "accepted"]
 
-    alerts = cloud_events(await read_all(bootstrap_servers, "jeugdketen.ketenmonitor.alerts"))
+    alerts = cloud_events(
+        await read_all(bootstrap_servers, "jeugdketen.ketenmonitor.alerts", READ_SECONDS)
+    )
     raised = {(a.source, a.id): a for a in alerts if a.type.endswith(".alert-raised")}
     per_case_and_rule = Counter((a.data["case_id"], a.data["rule"]) for a in raised.values())
     return Audit(

@@ -95,7 +95,7 @@ async def read_until(
     return seen
 
 
-async def read_all(bootstrap_servers: str, topic: str) -> Records:
+async def read_all(bootstrap_servers: str, topic: str, within_seconds: float = 60) -> Records:
     """Everything on the topic now: read until every partition's end offset."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None)
     await consumer.start()
@@ -104,7 +104,9 @@ async def read_all(bootstrap_servers: str, topic: str) -> Records:
     finally:
         await consumer.stop()
     expected = sum(ends.values())  # no transactions on these topics: offsets count records
-    return await read_until(bootstrap_servers, topic, lambda seen: len(seen) >= expected)
+    return await read_until(
+        bootstrap_servers, topic, lambda seen: len(seen) >= expected, within_seconds
+    )
 
 
 def at_least(count: int) -> Callable[[Records], bool]:
