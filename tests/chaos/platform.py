@@ -123,9 +123,12 @@ class Chaos:
             kind = KINDS[round_ % len(KINDS)]
             round_ += 1
             await asyncio.sleep(self.rng.uniform(*self.pause_seconds))
+            at = time.monotonic()
             what = await self._kill(kind)
             self.kills[kind] += 1
-            self.log.append(f"{time.monotonic() - began:7.1f}s killed {what}")
+            self.log.append(
+                f"{at - began:7.1f}s killed {what} ({time.monotonic() - at:.1f}s until back)"
+            )
 
     async def _kill(self, kind: str) -> str:
         if kind == "broker":
