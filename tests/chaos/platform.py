@@ -127,7 +127,7 @@ class Chaos:
             what = await self._kill(kind)
             self.kills[kind] += 1
             self.log.append(
-                f"{at - began:7.1f}s killed {what} ({time.monotonic() - at:.1f}s until back)"
+                f"{at - began:7.1f}s killed {what} ({time.monotonic() - at:.1f}s to start it again)"
             )
 
     async def _kill(self, kind: str) -> str:
