@@ -16,8 +16,9 @@ from tests.support.kafka import read_all
 
 READ_SECONDS = 300
 """Reading a whole topic of a 100,000-event run on a busy machine."""
-Applied = tuple[str, str | None, str]
-"""(service, causation id, what was recorded): a message applied once records each thing once."""
+Applied = tuple[str, str, str]
+"""(service, cause, what was recorded): a message applied once records each thing once. The
+cause is the causation id; for what the clock caused (turned-eighteen), the case."""
 
 
 @dataclass(frozen=True)
@@ -69,7 +70,7 @@ async def audit(
     }
     published = {(e.source, e.id): e for events in on_topics.values() for e in events}
     applied_on_topics: Counter[Applied] = Counter(
-        (service, event.causationid, event.type)
+        (service, cause(event.causationid, event.caseid), event.type)
         for service, events in on_topics.items()
         for event in {event.id: event for event in events}.values()
     )
@@ -77,8 +78,8 @@ async def audit(
     for each in relayed:
         if each.service in DOMAIN_SERVICES:
             applied_in_stores.update(stored_applications(each))
-    caused_on_topics = {(service, cause) for service, cause, _ in applied_on_topics}
-    caused_in_stores = {(service, cause) for service, cause, _ in applied_in_stores}
+    caused_on_topics = {(service, caused) for service, caused, _ in applied_on_topics}
+    caused_in_stores = {(service, caused) for service, caused, _ in applied_in_stores}
     accepted = [(m["service"], m["id"]) for m in journal if m["outcome"] == "accepted"]
 
     alerts = cloud_events(
@@ -101,10 +102,12 @@ async def audit(
     )
 
 
+def cause(causation: str | None, case: object) -> str:
+    return causation if causation is not None else f"the clock, case {case}"
+
+
 def doubled(applied: Counter[Applied]) -> list[Applied]:
-    """Applications recorded more than once; what no message caused (a clock's turned-eighteen)
-    has no causation to tell one application from another."""
-    return [key for key, n in applied.items() if n > 1 and key[1] is not None]
+    return [key for key, n in applied.items() if n > 1]
 
 
 def stored_applications(relayed: Relayed) -> Counter[Applied]:
@@ -118,7 +121,10 @@ def stored_applications(relayed: Relayed) -> Counter[Applied]:
     ):
         for notification in page:
             event = application.mapper.to_domain_event(notification)
-            causation = getattr(event, "causation_id", None)
-            applied[(relayed.service, causation, notification.topic)] += 1
+            caused = cause(
+                getattr(event, "causation_id", None),
+                getattr(event, "case_id", event.originator_id),
+            )
+            applied[(relayed.service, caused, notification.topic)] += 1
         position = page[-1].id
     return applied
