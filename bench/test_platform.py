@@ -131,7 +131,7 @@ async def test_whole_platform(whole_platform: Platform) -> None:
 async def _idle_memory(platform: Platform) -> None:
     await asyncio.sleep(5)  # idle on purpose: what the platform holds when nothing happens
     services = {service: rss_mb(pid) for service, pid in platform.pids.items()}
-    kafka = sum(rss_mb(pid) for pid in _pids_of(lambda cmd: "kafka.Kafka" in cmd))
+    kafka = sum(rss_mb(pid) for pid in _pids_of(_is_local_broker))
     postgres = sum(pss_mb(pid) for pid in _pids_of(_is_postgres))
     total = sum(services.values()) + kafka + postgres
     report(
@@ -389,6 +389,11 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def _is_local_broker(command: str) -> bool:
+    """deploy/local's broker (logs under .local/), not another one a chaos test started."""
+    return "kafka.Kafka" in command and f"-Dkafka.logs.dir={REPOSITORY / '.local/logs'} " in command
 
 
 def _is_postgres(command: str) -> bool:
