@@ -40,8 +40,7 @@ async def history(infrastructure: Infrastructure) -> AsyncIterator[History]:
     connection = await asyncpg.connect(infrastructure.database_url)
     try:
         await create_platform_topics(bootstrap, isolated.prefix)
-        settings = isolated.settings()
-        base = templates({service: settings.source(service) for service in SERVICES})
+        base = templates(isolated)
         count = event_count()
         started = time.perf_counter()
         await produce(

@@ -1,7 +1,7 @@
 """The chain's domain events, pre-encoded, in bulk: a million in seconds.
 
-A base of varied cases (tests/support/chain_cases.py, the generator the reference test checks
-every figure with) is encoded once as the relays would publish it; each further copy rewrites
+A base of varied cases (tests/support/chain_cases.py, as the reference test publishes them) is
+encoded once; each further copy rewrites
 the case ids, youth pseudonyms and event ids in the encoded bytes (their last 12 hex digits
 become the copy's number), so every copy is a set of new cases with the same timings.
 """
@@ -9,13 +9,12 @@ become the copy's number), so every copy is a set of new cases with the same tim
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
 
-from jeugdketen_shared.cloudevents import CloudEvent, encode
-from tests.support.chain_cases import chain_cases
+from jeugdketen_shared.cloudevents import encode
+from tests.conftest import IsolatedPlatform
+from tests.integration.test_ketenmonitor_reference import cloud_events
 
 DEFAULT_EVENTS = 1_000_000
 BASE_CASES = 500
@@ -37,22 +36,11 @@ class Template:
     """Identifiers in key and value whose last 12 hex digits each copy rewrites."""
 
 
-def templates(sources: dict[str, str], seed: int = 8) -> list[Template]:
-    """The base cases' events, encoded, from each service's CloudEvent source."""
-    now = datetime.now(UTC)
+def templates(platform: IsolatedPlatform, seed: int = 8) -> list[Template]:
+    """The base cases' events as the relays would publish them, encoded."""
     found = []
-    for service, data in chain_cases(BASE_CASES, seed):
-        case = getattr(data, "case_id", None)
-        event = CloudEvent(
-            id=str(uuid4()),
-            source=sources[service],
-            type=data.cloudevent_type,
-            time=now,
-            caseid=case,
-            causationid=str(uuid4()),
-            data=data.model_dump(mode="json"),
-        )
-        record = encode(event, key=None if case else getattr(data, "provider", None))
+    for service, event in cloud_events(platform, seed, BASE_CASES):
+        record = encode(event, key=None if event.caseid else event.data.get("provider"))
         youth = event.data.get("youth_pseudonym")
         found.append(
             Template(
@@ -62,7 +50,7 @@ def templates(sources: dict[str, str], seed: int = 8) -> list[Template]:
                 headers=record.headers,
                 replace=tuple(
                     identifier
-                    for identifier in (event.id, str(case) if case else None, youth)
+                    for identifier in (event.id, str(event.caseid) if event.caseid else None, youth)
                     if identifier
                 ),
             )

@@ -215,13 +215,13 @@ async def _raw_consume(history: History) -> float:
 
 
 async def _copy_rows(history: History) -> float:
-    """Seconds for asyncpg's COPY of as many fact rows (the history's own values, decoded
+    """Seconds for asyncpg's COPY of as many fact rows (from the same generator, decoded
     before the clock starts) into a fresh fact table with the projection's indexes."""
-    settings = history.platform.settings()
-    sources = {service: settings.source(service) for service in ("toegang", "triage", "plaatsing")}
     rows = [
         _fact_row(value, history.platform.topic(service, "events"), offset)
-        for offset, (service, _, value, _) in enumerate(copies(templates(sources), history.events))
+        for offset, (service, _, value, _) in enumerate(
+            copies(templates(history.platform), history.events)
+        )
     ]
     schema = f"{history.platform.schema}_copy"
     connection = await store.connect(history.platform.infrastructure.database_url, schema)

@@ -26,6 +26,7 @@ from bench.report import Figure, percentile, report
 from ketenmonitor.live import channel
 from tests.conftest import IsolatedPlatform
 from tests.support.infrastructure import REPOSITORY
+from tests.support.kafka import delete_topics
 
 pytestmark = [pytest.mark.bench, pytest.mark.timeout(3600)]
 
@@ -270,15 +271,6 @@ async def _scratch_topic(bootstrap: str, name: str) -> None:
         await admin.close()
 
 
-async def _delete_topic(bootstrap: str, name: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        await admin.delete_topics([name])
-    finally:
-        await admin.close()
-
-
 async def _raw_produce_and_consume(bootstrap: str, prefix: str, messages: list[Message]) -> float:
     """Seconds to produce the same messages to a topic of three partitions and consume them."""
     topic = f"{prefix}.bench.raw"
@@ -295,7 +287,7 @@ async def _raw_produce_and_consume(bootstrap: str, prefix: str, messages: list[M
         return time.perf_counter() - started
     finally:
         await consumer.stop()
-        await _delete_topic(bootstrap, topic)
+        await delete_topics(bootstrap, [topic])
 
 
 async def _consume(consumer: AIOKafkaConsumer, count: int) -> None:
@@ -340,7 +332,7 @@ async def _raw_round_trip(
     finally:
         await producer.stop()
         await consumer.stop()
-        await _delete_topic(bootstrap, topic)
+        await delete_topics(bootstrap, [topic])
 
 
 def _setup_as_the_demo() -> float:
