@@ -12,18 +12,20 @@ import asyncio
 import random
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC
-from uuid import UUID
+from datetime import UTC, datetime, timedelta
+from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from jeugdketen_shared.cloudevents import CloudEvent
+from ketenmonitor import alert_store, store
 from ketenmonitor.alerts import CaseEvent, load_rules, stages_of
-from ketenmonitor.facts import PREFIX
+from ketenmonitor.facts import PREFIX, Fact
 from ketenmonitor.main import build_projection
 from ketenmonitor.projection import Projection
+from ketenmonitor.store import Placed
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor_reference import (
     cloud_events,
@@ -162,3 +164,66 @@ async def test_two_instances_in_one_group_give_exact_figures_through_a_rebalance
         sorted(stages - expected, key=str)[:3],
         sorted(expected - stages, key=str)[:3],
     )
+
+
+def fact(case: UUID, kind: str, at: datetime) -> Fact:
+    return Fact(
+        source="urn:nld:oin:00000001823288444000:systeem:jeugdketen-toegang",
+        id=str(uuid4()),
+        type=PREFIX + kind,
+        case_id=case,
+        occurred_at=at,
+        recorded_at=at,
+        data={"case_id": str(case), "occurred_at": at.isoformat()},
+    )
+
+
+async def test_two_batches_recording_one_case_at_once_see_each_others_facts(
+    platform: IsolatedPlatform,
+) -> None:
+    """A case's referral and toegang's decision in two instances' batches at the same moment:
+    the second waits for the first's commit (the case's lock), then recomputes the stage from
+    both facts. Without the lock each saw only its own fact, and the stage stayed open."""
+    url, rules, now = platform.infrastructure.database_url, load_rules(), datetime.now(UTC)
+    case, referred = uuid4(), datetime(2026, 1, 5, 9, tzinfo=UTC)
+    decided = referred + timedelta(days=3)
+    first, second, watching = [
+        await asyncpg.connect(url, server_settings={"search_path": platform.schema})
+        for _ in range(3)
+    ]
+    try:
+        await store.create_schema(first, platform.schema)
+        await alert_store.create_tables(first)
+
+        async def record(connection: asyncpg.Connection, batch: Fact, partition: int) -> None:
+            placed = [Placed("toegang.events", partition, 0, batch)]
+            await store.apply(connection, placed, {})
+            await alert_store.record_stages(connection, [batch], rules, now)
+
+        committing = first.transaction()
+        await committing.start()
+        await record(first, fact(case, "toegang.referral-received", referred), 0)
+
+        async def second_batch() -> None:
+            async with second.transaction():
+                await record(second, fact(case, "toegang.toegang-decided", decided), 1)
+
+        running = asyncio.create_task(second_batch())
+        waiting = "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1"
+        async with asyncio.timeout(30):
+            # the other connection's state in the server: polled
+            while not running.done() and not await watching.fetchval(  # noqa: ASYNC110
+                waiting, second.get_server_pid()
+            ):
+                await asyncio.sleep(0.01)
+        await committing.commit()
+        await running
+        closed = await watching.fetchval(
+            "SELECT closed_at FROM stages WHERE case_id = $1 AND rule = $2",
+            case,
+            "referral-to-toegang-decision",
+        )
+    finally:
+        for connection in (first, second, watching):
+            await connection.close()
+    assert closed == decided
