@@ -36,7 +36,7 @@ def running(
 
 def require_alive(process: "subprocess.Popen[bytes]") -> None:
     if process.poll() is not None:
-        raise AssertionError(f"{process.args} ended with {process.returncode}; see its log")
+        raise AssertionError(f"{process.args!r} ended with {process.returncode}; see its log")
 
 
 def rss_mb(pid: int) -> float:
