@@ -9,6 +9,7 @@ partitions the two instances project side by side.
 """
 
 import asyncio
+import dataclasses
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -43,15 +44,8 @@ BATCH = 200
 
 
 def instance(platform: IsolatedPlatform, group: str) -> Projection:
-    projection = build_projection(platform.settings())
-    return Projection(
-        bootstrap_servers=projection.bootstrap_servers,
-        topics=projection.topics,
-        database_url=projection.database_url,
-        schema=projection.schema,
-        max_records=BATCH,
-        rules=projection.rules,
-        group_id=group,
+    return dataclasses.replace(
+        build_projection(platform.settings()), max_records=BATCH, group_id=group
     )
 
 
