@@ -3,21 +3,25 @@ front of every route, the login page and session, the role boundaries of the pag
 dashboard's pages in Dutch with small cells as "<10"."""
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from jeugdketen_shared.contracts import ALL_CONTRACTS
+from jeugdketen_shared.contracts.base import DomainEventData
 from jeugdketen_shared.permissions import load_partners
 from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor import live
+from ketenmonitor.alerts_api import TimelineRow
 from ketenmonitor.api import Count, MatrixCell
 from ketenmonitor.auth import LOGIN_PATH
 from ketenmonitor.dashboard import cross_table, quarters_until
 from ketenmonitor.main import assemble_api, stream_view
 from ketenmonitor.settings import MonitorSettings
+from ketenmonitor.werkgroep_ui import EVENT_LABELS
 from services.ketenmonitor.tests.accounts import (
     DASHBOARD,
     EVERYONE,
@@ -149,6 +153,10 @@ async def test_a_dashboard_user_sees_every_figure_page_but_no_alert_and_no_case(
 
 async def test_the_werkgroep_sees_the_alerts_and_opens_one_with_its_actions() -> None:
     monitor = Monitor()
+    case = monitor.werkgroep.alerts.get(monitor.alert_id).case_id
+    monitor.werkgroep.index.facts[case] = [
+        TimelineRow("nl.jeugdketen.toegang.referral-received", datetime(2026, 3, 1, tzinfo=UTC), {})
+    ]
     async with monitor.client(**basic(WERKGROEP), **HTML) as http:
         listed = await http.get("/werkgroep/signalen")
         assert listed.status_code == 200
@@ -160,8 +168,19 @@ async def test_the_werkgroep_sees_the_alerts_and_opens_one_with_its_actions() ->
         for action in ("acknowledgements", "comments", "assignments", "resolutions"):
             assert f'action="/v1/alerts/{monitor.alert_id}/{action}"' in opened.text
         assert "Gesignaleerd" in opened.text  # the audit's first entry
+        assert '<td class="utrecht-table__cell">Aanmelding ontvangen</td>' in opened.text
         unknown = await http.get("/werkgroep/signalen/00000000-0000-4000-8000-000000000000")
         assert unknown.status_code == 404
+
+
+def test_every_event_of_the_chain_services_has_a_dutch_name_on_the_timeline() -> None:
+    chain_events = {
+        contract.cloudevent_type.removeprefix("nl.jeugdketen.")
+        for contract in ALL_CONTRACTS
+        if issubclass(contract, DomainEventData)
+        and not contract.cloudevent_type.startswith("nl.jeugdketen.ketenmonitor.")
+    }
+    assert set(EVENT_LABELS) == chain_events
 
 
 async def test_small_cells_show_as_less_than_ten_never_the_number() -> None:

@@ -42,6 +42,33 @@ REASON_LABELS = {
     ResolutionReason.GEGEVENS_ONJUIST: "Gegevens onjuist",
 }
 
+EVENT_LABELS = {
+    "toegang.referral-received": "Aanmelding ontvangen",
+    "toegang.verklarende-analyse-completed": "Verklarende analyse afgerond",
+    "toegang.toegang-decided": "Besluit toegang",
+    "toegang.referral-withdrawn": "Aanmelding ingetrokken",
+    "toegang.veilig-thuis-melding-received": "Melding bij Veilig Thuis",
+    "toegang.safety-assessed": "Veiligheidsbeoordeling Veilig Thuis",
+    "toegang.rvdk-investigation-requested": "Verzoek tot onderzoek Raad voor de Kinderbescherming",
+    "toegang.rvdk-investigation-started": "Onderzoek Raad voor de Kinderbescherming gestart",
+    "toegang.rvdk-investigation-completed": "Onderzoek Raad voor de Kinderbescherming afgerond",
+    "toegang.protection-measure-imposed": "Kinderbeschermingsmaatregel opgelegd",
+    "toegang.protection-measure-ended": "Kinderbeschermingsmaatregel beëindigd",
+    "toegang.gi-assigned": "Gecertificeerde instelling toegewezen",
+    "triage.case-opened-for-triage": "Aangemeld bij de gezamenlijke triage",
+    "triage.triage-decided": "Besluit gezamenlijke triage",
+    "triage.escalated-to-ret": "Opgeschaald naar het Regionaal Expertteam",
+    "triage.ret-advice-given": "Advies Regionaal Expertteam",
+    "plaatsing.placement-requested": "Plaatsingsverzoek (wachtlijst)",
+    "plaatsing.placement-started": "Plaatsing gestart",
+    "plaatsing.transferred": "Overgeplaatst",
+    "plaatsing.placement-ended": "Zorg beëindigd",
+    "plaatsing.continuity-plan-recorded": "Continuïteitsplan na 18 vastgelegd",
+    "plaatsing.turned-eighteen": "18 jaar geworden",
+    "plaatsing.capacity-recorded": "Capaciteit doorgegeven",
+}
+"""What each domain event on a case timeline is called in Dutch, by `<service>.<type>`."""
+
 
 def _blank_as_none(value: str | None) -> str | None:
     return value if value and value.strip() else None
@@ -65,6 +92,7 @@ def create_werkgroep_router(
         "status_labels": STATUS_LABELS,
         "action_labels": ACTION_LABELS,
         "reason_labels": REASON_LABELS,
+        "event_labels": EVENT_LABELS,
         "severities": list(Severity),
     }
 
