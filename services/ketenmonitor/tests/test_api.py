@@ -8,7 +8,7 @@ import httpx
 
 from ketenmonitor.api import create_api
 from ketenmonitor.chain_figures import FactRow
-from ketenmonitor.figures import TRANSITIONS, Filters
+from ketenmonitor.figures import TRANSITIONS, Filters, Spread, spread
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -18,9 +18,9 @@ class FakeFigures:
         self.asked: list[Filters] = []
         self.rows = list(rows)
 
-    async def durations(self, filters: Filters) -> dict[str, list[timedelta]]:
+    async def lead_times(self, filters: Filters) -> dict[str, Spread]:
         self.asked.append(filters)
-        return {t.name: [timedelta(days=d) for d in range(1, 13)] for t in TRANSITIONS}
+        return {t.name: spread(timedelta(days=d) for d in range(1, 13)) for t in TRANSITIONS}
 
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
         self.asked.append(filters)

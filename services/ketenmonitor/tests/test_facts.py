@@ -68,6 +68,27 @@ def test_a_milestone_is_its_first_occurrence() -> None:
     assert milestone.occurred_at == T0 + timedelta(days=10)
 
 
+def test_a_cases_first_placement_is_its_earliest_start_ties_by_care_form_then_provider() -> None:
+    starts = [
+        fact(
+            "plaatsing.placement-started",
+            T0 + timedelta(days=5),
+            care_form="ambulant",
+            provider="11111111",
+        ),
+        fact("plaatsing.placement-started", T0, care_form="gezinshuis", provider="22222222"),
+        fact("plaatsing.placement-started", T0, care_form="gezinshuis", provider="12345678"),
+        fact("plaatsing.placement-started", T0, care_form="pleegzorg", provider="00000000"),
+    ]
+    for order in itertools.permutations(starts):
+        [first] = derive(order).first_placements
+        assert (first.started_at, first.care_form, first.provider) == (
+            T0,
+            "gezinshuis",
+            "12345678",
+        )
+
+
 def test_an_event_without_a_usable_event_time_is_refused() -> None:
     event = CloudEvent(
         id="1",

@@ -9,7 +9,7 @@ Every read of case-level data is recorded (who, when, which cases) before it is 
 """
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Annotated, Any, Protocol
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -35,7 +35,8 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 class FigureSource(Protocol):
     """Where the figures' rows come from: the projection's tables, or a fake."""
 
-    async def durations(self, filters: Filters) -> dict[str, list[timedelta]]: ...
+    async def lead_times(self, filters: Filters) -> dict[str, figures.Spread]:
+        """Per transition's name; a transition without durations may be missing."""
 
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]: ...
 
@@ -322,10 +323,13 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
 
 
 async def read_lead_times(source: FigureSource, filters: Filters) -> LeadTimes:
-    found = await source.durations(filters)
+    found = await source.lead_times(filters)
     return LeadTimes(
         filters=_applied(filters),
-        lead_times=[_lead_time(figures.lead_time(t, found[t.name])) for t in figures.TRANSITIONS],
+        lead_times=[
+            _lead_time(figures.lead_time_of(t, found.get(t.name, figures.Spread(0))))
+            for t in figures.TRANSITIONS
+        ],
     )
 
 

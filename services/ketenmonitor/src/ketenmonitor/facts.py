@@ -108,12 +108,23 @@ class YouthPlacement:
 
 
 @dataclass(frozen=True)
+class FirstPlacement:
+    """A case's earliest placement start (ties: the smallest care form, then provider)."""
+
+    case_id: UUID
+    started_at: datetime
+    care_form: str
+    provider: str
+
+
+@dataclass(frozen=True)
 class Derived:
     milestones: list[Milestone]
     cases: list[CaseAttributes]
     placements: list[YouthPlacement]
     transfers: dict[str, int]
     """Transfers per youth pseudonym, to add to what is stored."""
+    first_placements: list[FirstPlacement]
 
 
 def derive(facts: Iterable[Fact]) -> Derived:
@@ -125,6 +136,7 @@ def derive(facts: Iterable[Fact]) -> Derived:
     youths: dict[UUID, str] = {}
     placements: dict[str, tuple[datetime, UUID]] = {}
     transfers: dict[str, int] = {}
+    first_placements: dict[UUID, tuple[datetime, str, str]] = {}
     for fact in facts:
         if fact.case_id is None:
             continue  # about a provider (capacity), not a case
@@ -132,6 +144,10 @@ def derive(facts: Iterable[Fact]) -> Derived:
         if kind in MILESTONE_TYPES:
             key = (case, kind)
             milestones[key] = min(milestones.get(key, at), at)
+        care_form, provider = data.get("care_form"), data.get("provider")
+        if kind == PLACEMENT_STARTED and isinstance(care_form, str) and isinstance(provider, str):
+            start = (at, care_form, provider)
+            first_placements[case] = min(first_placements.get(case, start), start)
         _earliest(gemeenten, case, at, data.get("gemeente_code"))
         _earliest(kaders, case, at, data.get("kader"))
         youth = data.get("youth_pseudonym")
@@ -157,6 +173,9 @@ def derive(facts: Iterable[Fact]) -> Derived:
         ],
         placements=[YouthPlacement(y, at, case) for y, (at, case) in placements.items()],
         transfers=transfers,
+        first_placements=[
+            FirstPlacement(case, *start) for case, start in sorted(first_placements.items())
+        ],
     )
 
 

@@ -111,19 +111,41 @@ def days(duration: timedelta) -> float:
     return duration.total_seconds() / SECONDS_PER_DAY
 
 
-def lead_time(transition: Transition, durations: Iterable[timedelta]) -> LeadTime:
+@dataclass(frozen=True)
+class Spread:
+    """What a lead time shows of a set of durations: how many, their nearest-rank p50 and p90
+    and their maximum (None when there are none). The store computes it in SQL
+    (`queries.spread_of`) with the same ranks as `percentile`."""
+
+    count: int
+    p50: timedelta | None = None
+    p90: timedelta | None = None
+    max: timedelta | None = None
+
+
+def spread(durations: Iterable[timedelta]) -> Spread:
     ordered = sorted(durations)
-    count = suppressed(len(ordered))
-    if count.suppressed:
+    if not ordered:
+        return Spread(0)
+    return Spread(len(ordered), percentile(ordered, 50), percentile(ordered, 90), ordered[-1])
+
+
+def lead_time_of(transition: Transition, found: Spread) -> LeadTime:
+    count = suppressed(found.count)
+    if count.suppressed or found.p50 is None or found.p90 is None or found.max is None:
         return LeadTime(transition.name, transition.description, count, None, None, None)
     return LeadTime(
         transition.name,
         transition.description,
         count,
-        p50_days=days(percentile(ordered, 50)),
-        p90_days=days(percentile(ordered, 90)),
-        max_days=days(ordered[-1]),
+        p50_days=days(found.p50),
+        p90_days=days(found.p90),
+        max_days=days(found.max),
     )
+
+
+def lead_time(transition: Transition, durations: Iterable[timedelta]) -> LeadTime:
+    return lead_time_of(transition, spread(durations))
 
 
 TRANSFER_BUCKETS: tuple[tuple[str, int, int | None], ...] = (

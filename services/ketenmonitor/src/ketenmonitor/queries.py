@@ -1,7 +1,15 @@
 """Every SQL statement of the ketenmonitor, by name. Unqualified: the connection's search_path
 is the projection's schema."""
 
-TABLES = ("facts", "positions", "milestones", "cases", "youth_placements", "youth_transfers")
+TABLES = (
+    "facts",
+    "positions",
+    "milestones",
+    "cases",
+    "youth_placements",
+    "youth_transfers",
+    "first_placements",
+)
 """The projection's tables, moved together when a rebuild switches over."""
 
 CREATE_TABLES = """
@@ -50,6 +58,12 @@ CREATE TABLE IF NOT EXISTS youth_placements (
 CREATE TABLE IF NOT EXISTS youth_transfers (
     youth_pseudonym text PRIMARY KEY,
     transfers integer NOT NULL
+);
+CREATE TABLE IF NOT EXISTS first_placements (
+    case_id uuid PRIMARY KEY,
+    started_at timestamptz NOT NULL,
+    care_form text COLLATE "C" NOT NULL,
+    provider text COLLATE "C" NOT NULL
 );
 """
 
@@ -133,6 +147,18 @@ ON CONFLICT (youth_pseudonym) DO UPDATE SET
                     THEN excluded.case_id ELSE youth_placements.case_id END)
 """
 
+# a case's earliest placement start by event time, ties by care form then provider (code
+# point order, as the projection merges a batch in Python)
+UPSERT_FIRST_PLACEMENTS = """
+INSERT INTO first_placements (case_id, started_at, care_form, provider)
+SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[])
+ON CONFLICT (case_id) DO UPDATE SET
+    (started_at, care_form, provider) = (excluded.started_at, excluded.care_form,
+                                         excluded.provider)
+WHERE (excluded.started_at, excluded.care_form, excluded.provider)
+    < (first_placements.started_at, first_placements.care_form, first_placements.provider)
+"""
+
 ADD_YOUTH_TRANSFERS = """
 INSERT INTO youth_transfers (youth_pseudonym, transfers)
 SELECT * FROM unnest($1::text[], $2::integer[])
@@ -140,30 +166,61 @@ ON CONFLICT (youth_pseudonym)
 DO UPDATE SET transfers = youth_transfers.transfers + excluded.transfers
 """
 
-# $1 start milestone, $2 end milestone, $3 from date, $4 to date (the end's calendar date in
-# Europe/Amsterdam), $5 gemeente, $6 kader, $7 care form, $8 provider (of the case's first
-# placement start by event time, ties by care form then provider; a case without one matches
-# only when neither is given)
-SELECT_TRANSITIONS = """
-SELECT s.case_id, s.occurred_at AS started_at, e.occurred_at AS ended_at
-FROM milestones s
-JOIN milestones e ON e.case_id = s.case_id AND e.milestone = $2
-LEFT JOIN cases c ON c.case_id = s.case_id
-WHERE s.milestone = $1
-  AND e.occurred_at >= s.occurred_at
-  AND ($3::date IS NULL OR (e.occurred_at AT TIME ZONE 'Europe/Amsterdam')::date >= $3)
-  AND ($4::date IS NULL OR (e.occurred_at AT TIME ZONE 'Europe/Amsterdam')::date <= $4)
-  AND ($5::text IS NULL OR c.gemeente_code = $5)
-  AND ($6::text IS NULL OR c.kader = $6)
-  AND (($7::text IS NULL AND $8::text IS NULL) OR EXISTS (
-        SELECT 1 FROM (
-            SELECT p.data FROM facts p
-            WHERE p.case_id = s.case_id AND p.type = 'nl.jeugdketen.plaatsing.placement-started'
-            ORDER BY p.occurred_at, p.data->>'care_form', p.data->>'provider'
-            LIMIT 1) AS first_placement
-        WHERE ($7::text IS NULL OR first_placement.data->>'care_form' = $7)
-          AND ($8::text IS NULL OR first_placement.data->>'provider' = $8)))
+
+def spread_of(durations: str) -> str:
+    """Per name, the count, nearest-rank p50 and p90 and maximum of the `durations` query's
+    rows (`name`, `duration`): `figures.percentile`'s ranks, ceil(p * n / 100), in integers.
+    A name without rows has no row."""
+    return f"""
+WITH durations AS ({durations}),
+ranked AS (
+    SELECT name, duration,
+           row_number() OVER (PARTITION BY name ORDER BY duration) AS rank,
+           count(*) OVER (PARTITION BY name) AS n
+    FROM durations)
+SELECT name, n,
+       min(duration) FILTER (WHERE rank = greatest((50 * n + 99) / 100, 1)) AS p50,
+       min(duration) FILTER (WHERE rank = greatest((90 * n + 99) / 100, 1)) AS p90,
+       max(duration) AS max
+FROM ranked
+GROUP BY name, n
 """
+
+
+def in_period(moment: str, from_date: str, to_date: str) -> str:
+    """`chain_figures.in_period` in SQL: the moment's Europe/Amsterdam day within the period."""
+    day = f"({moment} AT TIME ZONE 'Europe/Amsterdam')::date"
+    return (
+        f"({from_date}::date IS NULL OR {day} >= {from_date}) "
+        f"AND ({to_date}::date IS NULL OR {day} <= {to_date})"
+    )
+
+
+def of_case(gemeente: str, kader: str) -> str:
+    """`chain_figures.of_case` in SQL, over the case's row `c`."""
+    return (
+        f"({gemeente}::text IS NULL OR c.gemeente_code = {gemeente}) "
+        f"AND ({kader}::text IS NULL OR c.kader = {kader})"
+    )
+
+
+# $1 names, $2 start milestones, $3 end milestones (of the transitions), $4 from date, $5 to
+# date (the end's), $6 gemeente, $7 kader, $8 care form, $9 provider (of the case's first
+# placement start; a case without one matches only when neither is given)
+SELECT_LEAD_TIMES = spread_of(
+    f"""
+SELECT t.name, e.occurred_at - s.occurred_at AS duration
+FROM unnest($1::text[], $2::text[], $3::text[]) AS t(name, start, finish)
+JOIN milestones s ON s.milestone = t.start
+JOIN milestones e ON e.case_id = s.case_id AND e.milestone = t.finish
+LEFT JOIN cases c ON c.case_id = s.case_id
+LEFT JOIN first_placements p ON p.case_id = s.case_id
+WHERE e.occurred_at >= s.occurred_at
+  AND {in_period("e.occurred_at", "$4", "$5")}
+  AND {of_case("$6", "$7")}
+  AND ($8::text IS NULL OR p.care_form = $8)
+  AND ($9::text IS NULL OR p.provider = $9)"""
+)
 
 # $1 from date, $2 to date (of the youth's first placement start), $3 gemeente, $4 kader
 SELECT_TRANSFERS_PER_PLACED_YOUTH = """

@@ -4,7 +4,6 @@ their derived rows and the consumer positions they bring the projection to."""
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 import asyncpg
 import orjson
@@ -12,7 +11,7 @@ import orjson
 from ketenmonitor import queries
 from ketenmonitor.chain_figures import FactRow
 from ketenmonitor.facts import PREFIX, Derived, Fact, derive
-from ketenmonitor.figures import TRANSITIONS, Filters
+from ketenmonitor.figures import TRANSITIONS, Filters, Spread
 
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -169,30 +168,41 @@ async def _write_derived(connection: asyncpg.Connection, derived: Derived) -> No
         await connection.execute(
             queries.ADD_YOUTH_TRANSFERS, youths, [derived.transfers[y] for y in youths]
         )
+    if derived.first_placements:
+        await connection.execute(
+            queries.UPSERT_FIRST_PLACEMENTS,
+            [p.case_id for p in derived.first_placements],
+            [p.started_at for p in derived.first_placements],
+            [p.care_form for p in derived.first_placements],
+            [p.provider for p in derived.first_placements],
+        )
 
 
 # --- reading the figures' rows ----------------------------------------------------------------
 
 
-async def durations(
+async def lead_times(
     connection: asyncpg.Connection | asyncpg.Pool, filters: Filters
-) -> dict[str, list[timedelta]]:
-    """Per transition, the duration of every case's transition that matches the filters."""
-    found: dict[str, list[timedelta]] = {}
-    for transition in TRANSITIONS:
-        rows = await connection.fetch(
-            queries.SELECT_TRANSITIONS,
-            transition.start,
-            transition.end,
-            filters.from_date,
-            filters.to_date,
-            filters.gemeente_code,
-            filters.kader,
-            filters.care_form,
-            filters.provider,
-        )
-        found[transition.name] = [row["ended_at"] - row["started_at"] for row in rows]
-    return found
+) -> dict[str, Spread]:
+    """Per transition, the spread of the durations of the cases' transitions that match the
+    filters, aggregated in PostgreSQL (one query for every transition)."""
+    rows = await connection.fetch(
+        queries.SELECT_LEAD_TIMES,
+        [t.name for t in TRANSITIONS],
+        [t.start for t in TRANSITIONS],
+        [t.end for t in TRANSITIONS],
+        filters.from_date,
+        filters.to_date,
+        filters.gemeente_code,
+        filters.kader,
+        filters.care_form,
+        filters.provider,
+    )
+    return _spreads(rows)
+
+
+def _spreads(rows: Iterable[asyncpg.Record]) -> dict[str, Spread]:
+    return {row["name"]: Spread(row["n"], row["p50"], row["p90"], row["max"]) for row in rows}
 
 
 async def transfers_per_placed_youth(
@@ -246,8 +256,8 @@ class TableFigures:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
-    async def durations(self, filters: Filters) -> dict[str, list[timedelta]]:
-        return await durations(self._pool, filters)
+    async def lead_times(self, filters: Filters) -> dict[str, Spread]:
+        return await lead_times(self._pool, filters)
 
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
         return await transfers_per_placed_youth(self._pool, filters)
