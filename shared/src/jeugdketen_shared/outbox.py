@@ -13,7 +13,6 @@ covers a missed notification.
 
 import asyncio
 import contextlib
-import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID, uuid5
@@ -167,7 +166,7 @@ class OutboxRelay:
             {"cloudevents.event_id": the_id, "cloudevents.event_type": contract.cloudevent_type},
         )
         trace_context = current_carrier(span)
-        record = encode(
+        return encode(
             CloudEvent(
                 id=the_id,
                 source=self._source,
@@ -180,8 +179,8 @@ class OutboxRelay:
                 data=contract.model_dump(mode="json"),
             ),
             key=contract.partition_key(),
+            headers=as_headers(trace_context),
         )
-        return dataclasses.replace(record, headers=record.headers + as_headers(trace_context))
 
     def backlog(self) -> int:
         """Stored events to publish after the relay's position: a query, run when scraped."""

@@ -20,7 +20,7 @@ from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 
 from jeugdketen_shared.clock import Clock, SystemClock
-from jeugdketen_shared.cloudevents import STRUCTURED_CONTENT_TYPE, CloudEvent, decode
+from jeugdketen_shared.cloudevents import decode
 from jeugdketen_shared.kafka import as_kafka_record, partitions_of
 from jeugdketen_shared.metrics import observe_projected
 from jeugdketen_shared.refusal import Refusal
@@ -35,7 +35,6 @@ SOURCE_SERVICES = ("toegang", "triage", "plaatsing")
 """The services whose `<prefix>.<service>.events` topics the ketenmonitor projects."""
 
 MAX_RECORDS_PER_BATCH = 2_000
-CONTENT_TYPE = "content-type"
 
 log = structlog.get_logger(__name__)
 
@@ -175,21 +174,11 @@ class _SeekOnAssignment(ConsumerRebalanceListener):  # type: ignore[misc]
         self._expected.update(stored)
 
 
-def _event_of(record: ConsumerRecord[bytes, bytes]) -> CloudEvent:
-    """Structured mode, as every relay publishes, straight into the envelope's model (its JSON
-    parsed and validated by pydantic-core: the SDK's binding took half of a rebuild's time);
-    anything else through the binding."""
-    headers = record.headers or ()
-    if (CONTENT_TYPE, STRUCTURED_CONTENT_TYPE.encode()) in headers and record.value:
-        return CloudEvent.model_validate_json(record.value)
-    return decode(as_kafka_record(record))
-
-
 def _fact_of(record: ConsumerRecord[bytes, bytes]) -> Fact | None:
     """The record's fact; None for a record that is no usable domain event, which is logged
     and passed (its position still advances: it would be as unusable the next time)."""
     try:
-        return fact_from(_event_of(record))
+        return fact_from(decode(as_kafka_record(record)))
     except (Refusal, UnusableEvent, ValidationError) as error:
         log.error(
             "record skipped: not a usable domain event",
