@@ -38,6 +38,10 @@ class FigureSource(Protocol):
     async def lead_times(self, filters: Filters) -> dict[str, figures.Spread]:
         """Per transition's name; a transition without durations may be missing."""
 
+    async def hand_overs(self, filters: Filters) -> dict[str, figures.Spread]:
+        """Per hand-over's name (`handover_figures.HAND_OVERS`); one without waits may be
+        missing."""
+
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]: ...
 
     async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
@@ -479,10 +483,13 @@ async def read_time_in_chain(source: FigureSource, filters: Filters) -> TimeInCh
 
 
 async def read_hand_overs(source: FigureSource, filters: Filters) -> HandOvers:
-    rows = await source.facts_of(handover_figures.TYPES)
+    found = await source.hand_overs(filters)
     return HandOvers(
         filters=_applied(filters),
-        hand_overs=[_lead_time(f) for f in handover_figures.hand_overs(rows, filters)],
+        hand_overs=[
+            _lead_time(figures.lead_time_of(h.transition, found.get(h.name, figures.Spread(0))))
+            for h in handover_figures.HAND_OVERS
+        ],
     )
 
 

@@ -222,6 +222,34 @@ WHERE e.occurred_at >= s.occurred_at
   AND ($9::text IS NULL OR p.provider = $9)"""
 )
 
+# $1 names, $2 hand-over event types, $3 their decisions (null: any); $4 names, $5 the next
+# partner's action types (a pair per type); $6 from date, $7 to date (the action's), $8
+# gemeente, $9 kader. Per case, from its first hand-over to the next partner's first action at
+# or after it.
+SELECT_HAND_OVERS = spread_of(
+    f"""
+WITH hand_overs AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS h(name, type, decision)),
+next_actions AS (SELECT * FROM unnest($4::text[], $5::text[]) AS n(name, type)),
+handed AS (
+    SELECT h.name, f.case_id, min(f.occurred_at) AS at
+    FROM hand_overs h
+    JOIN facts f ON f.type = h.type
+    WHERE f.case_id IS NOT NULL AND (h.decision IS NULL OR f.data->>'decision' = h.decision)
+    GROUP BY h.name, f.case_id),
+acted AS (
+    SELECT handed.name, handed.case_id, handed.at, min(f.occurred_at) AS acted_at
+    FROM handed
+    JOIN next_actions n ON n.name = handed.name
+    JOIN facts f ON f.case_id = handed.case_id AND f.type = n.type AND f.occurred_at >= handed.at
+    GROUP BY handed.name, handed.case_id, handed.at)
+SELECT acted.name, acted.acted_at - acted.at AS duration
+FROM acted
+LEFT JOIN cases c ON c.case_id = acted.case_id
+WHERE {in_period("acted.acted_at", "$6", "$7")}
+  AND {of_case("$8", "$9")}"""
+)
+
 # $1 from date, $2 to date (of the youth's first placement start), $3 gemeente, $4 kader
 SELECT_TRANSFERS_PER_PLACED_YOUTH = """
 SELECT y.youth_pseudonym, coalesce(t.transfers, 0) AS transfers

@@ -12,6 +12,7 @@ from ketenmonitor import queries
 from ketenmonitor.chain_figures import FactRow
 from ketenmonitor.facts import PREFIX, Derived, Fact, derive
 from ketenmonitor.figures import TRANSITIONS, Filters, Spread
+from ketenmonitor.handover_figures import HAND_OVERS
 
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -201,6 +202,27 @@ async def lead_times(
     return _spreads(rows)
 
 
+async def hand_overs(
+    connection: asyncpg.Connection | asyncpg.Pool, filters: Filters
+) -> dict[str, Spread]:
+    """Per hand-over, the spread of the cases' waits for the next partner that match the
+    filters, aggregated in PostgreSQL."""
+    next_actions = [(h.name, t) for h in HAND_OVERS for t in sorted(h.next_actions)]
+    rows = await connection.fetch(
+        queries.SELECT_HAND_OVERS,
+        [h.name for h in HAND_OVERS],
+        [PREFIX + h.handed_over for h in HAND_OVERS],
+        [h.decision for h in HAND_OVERS],
+        [name for name, _ in next_actions],
+        [PREFIX + t for _, t in next_actions],
+        filters.from_date,
+        filters.to_date,
+        filters.gemeente_code,
+        filters.kader,
+    )
+    return _spreads(rows)
+
+
 def _spreads(rows: Iterable[asyncpg.Record]) -> dict[str, Spread]:
     return {row["name"]: Spread(row["n"], row["p50"], row["p90"], row["max"]) for row in rows}
 
@@ -258,6 +280,9 @@ class TableFigures:
 
     async def lead_times(self, filters: Filters) -> dict[str, Spread]:
         return await lead_times(self._pool, filters)
+
+    async def hand_overs(self, filters: Filters) -> dict[str, Spread]:
+        return await hand_overs(self._pool, filters)
 
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
         return await transfers_per_placed_youth(self._pool, filters)
