@@ -9,6 +9,7 @@ import httpx
 from ketenmonitor.api import create_api
 from ketenmonitor.chain_figures import FactRow
 from ketenmonitor.figures import TRANSITIONS, Filters, Spread, spread
+from ketenmonitor.route_figures import RouteSpreads
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -25,6 +26,14 @@ class FakeFigures:
     async def hand_overs(self, filters: Filters) -> dict[str, Spread]:
         self.asked.append(filters)
         return {"triage-to-provider": spread(timedelta(days=d) for d in range(1, 11))}
+
+    async def time_in_chain(self, filters: Filters) -> RouteSpreads:
+        self.asked.append(filters)
+        return RouteSpreads(
+            route=spread(timedelta(days=10) for _ in range(24)),
+            time_in_chain=spread(timedelta(days=5 if n < 10 else 100) for n in range(34)),
+            re_entered=11,
+        )
 
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
         self.asked.append(filters)
@@ -175,3 +184,16 @@ async def test_hand_overs() -> None:
     assert by["triage-to-provider"]["p50_days"] == 5.0
     assert by["measure-to-gi"]["count"] == {"value": None, "suppressed": True}
     assert wrong.json()["reason"] == "invalid-period"
+
+
+async def test_time_in_chain_and_the_re_entry_share() -> None:
+    source = FakeFigures()
+    async with client(source) as http:
+        body = (await http.get("/v1/time-in-chain", params={"kader": "vrijwillig"})).json()
+    assert source.asked == [Filters(kader="vrijwillig")]
+    assert body["route"]["p50_days"] == 10.0
+    assert body["time_in_chain"]["count"] == {"value": 34, "suppressed": False}
+    assert (body["time_in_chain"]["p50_days"], body["time_in_chain"]["max_days"]) == (100.0, 100.0)
+    assert body["left"] == {"value": 34, "suppressed": False}
+    assert body["re_entered"] == {"value": 11, "suppressed": False}
+    assert body["re_entry_share"] == 11 / 34

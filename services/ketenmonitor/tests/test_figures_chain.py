@@ -26,7 +26,6 @@ from ketenmonitor.chain_figures import (
     waiting_against_capacity,
 )
 from ketenmonitor.figures import Count, Filters
-from ketenmonitor.route_figures import REFERRAL_RECEIVED, TOEGANG_DECIDED, route
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 PROVIDER, OTHER = "12345678", "87654321"
@@ -259,32 +258,3 @@ def test_turning_eighteen_within_six_months_without_a_plan() -> None:
     early = turning_eighteen(rows, Filters(), today=date(2026, 3, 4))
     assert early.soon_without_plan == Count(24, False)
     assert early.in_care == Count(28, False)
-
-
-def test_route_time_in_chain_and_re_entry() -> None:
-    rows = []
-    for i in range(24):
-        case, youth = uuid4(), f"youth-{i}"
-        rows.append(row(REFERRAL_RECEIVED, 0, case, youth_pseudonym=youth))
-        rows.append(placed(case, 10, "gezinshuis"))
-        rows.append(row(PLACEMENT_ENDED, 100, case))
-        if i < 12:  # referred again, eleven of them within 12 months
-            again = uuid4()
-            rows.append(
-                row(REFERRAL_RECEIVED, 100 + (30 if i < 11 else 400), again, youth_pseudonym=youth)
-            )
-    for i in range(10):  # local help: out of the chain after 5 days, never placed
-        case = uuid4()
-        rows.append(row(REFERRAL_RECEIVED, 0, case, youth_pseudonym=f"local-{i}"))
-        rows.append(row(TOEGANG_DECIDED, 5, case, decision="lokale-basishulp"))
-        rows.append(row(TOEGANG_DECIDED, 6, case, decision="gezamenlijke-triage"))
-    figure = the_same_in_every_order(rows, lambda r: route(r, Filters()))
-    assert figure.route.count == Count(24, False)
-    assert figure.route.p50_days == 10.0
-    assert figure.time_in_chain.count == Count(34, False)
-    assert (figure.time_in_chain.p50_days, figure.time_in_chain.max_days) == (100.0, 100.0)
-    assert (figure.left, figure.re_entered) == (Count(34, False), Count(11, False))
-    assert figure.re_entry_share == 11 / 34
-    early = route(rows, Filters(to_date=date(2026, 3, 31)))
-    assert early.left == Count(10, False)  # only the local help left by then
-    assert early.re_entered == Count(None, True)

@@ -42,6 +42,8 @@ class FigureSource(Protocol):
         """Per hand-over's name (`handover_figures.HAND_OVERS`); one without waits may be
         missing."""
 
+    async def time_in_chain(self, filters: Filters) -> route_figures.RouteSpreads: ...
+
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]: ...
 
     async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
@@ -462,16 +464,7 @@ async def read_turning_eighteen(
 
 
 async def read_time_in_chain(source: FigureSource, filters: Filters) -> TimeInChain:
-    rows = await source.facts_of(
-        (
-            route_figures.REFERRAL_RECEIVED,
-            route_figures.TOEGANG_DECIDED,
-            route_figures.REFERRAL_WITHDRAWN,
-            chain_figures.PLACEMENT_STARTED,
-            chain_figures.PLACEMENT_ENDED,
-        )
-    )
-    figure = route_figures.route(rows, filters)
+    figure = route_figures.route(await source.time_in_chain(filters))
     return TimeInChain(
         filters=_applied(filters),
         route=_lead_time(figure.route),

@@ -167,21 +167,21 @@ DO UPDATE SET transfers = youth_transfers.transfers + excluded.transfers
 """
 
 
-def spread_of(durations: str) -> str:
+def spread_of(durations: str, also: str = "") -> str:
     """Per name, the count, nearest-rank p50 and p90 and maximum of the `durations` query's
-    rows (`name`, `duration`): `figures.percentile`'s ranks, ceil(p * n / 100), in integers.
-    A name without rows has no row."""
+    rows (`name`, `duration`, and any columns that `also`'s aggregates read): `figures.
+    percentile`'s ranks, ceil(p * n / 100), in integers. A name without rows has no row."""
     return f"""
 WITH durations AS ({durations}),
 ranked AS (
-    SELECT name, duration,
+    SELECT durations.*,
            row_number() OVER (PARTITION BY name ORDER BY duration) AS rank,
            count(*) OVER (PARTITION BY name) AS n
     FROM durations)
 SELECT name, n,
        min(duration) FILTER (WHERE rank = greatest((50 * n + 99) / 100, 1)) AS p50,
        min(duration) FILTER (WHERE rank = greatest((90 * n + 99) / 100, 1)) AS p90,
-       max(duration) AS max
+       max(duration) AS max{also}
 FROM ranked
 GROUP BY name, n
 """
@@ -248,6 +248,49 @@ FROM acted
 LEFT JOIN cases c ON c.case_id = acted.case_id
 WHERE {in_period("acted.acted_at", "$6", "$7")}
   AND {of_case("$8", "$9")}"""
+)
+
+# $1 referral type, $2 leaving types, $3 toegang-decided type, $4 leaving decisions, $5 from
+# date, $6 to date (of leaving), $7 gemeente, $8 kader, $9 the re-entry window in seconds (an
+# interval in days would follow the clock across DST): per case that left the chain in the
+# period (at its earliest leaving fact, at or after its first referral), its time in the chain,
+# and whether its youth (the smallest pseudonym of its referrals) was referred again within it
+SELECT_LEAVING = f"""
+WITH referrals AS (
+    SELECT f.case_id, f.occurred_at, f.data->>'youth_pseudonym' COLLATE "C" AS youth
+    FROM facts f
+    WHERE f.type = $1 AND f.case_id IS NOT NULL),
+referred AS (
+    SELECT case_id, min(occurred_at) AS at, min(youth) AS youth
+    FROM referrals
+    GROUP BY case_id),
+leaving AS (
+    SELECT f.case_id, min(f.occurred_at) AS at
+    FROM facts f
+    WHERE f.case_id IS NOT NULL
+      AND (f.type = ANY($2::text[]) OR (f.type = $3 AND f.data->>'decision' = ANY($4::text[])))
+    GROUP BY f.case_id),
+gone AS (
+    SELECT r.case_id, r.youth, l.at AS left_at, l.at - r.at AS in_chain
+    FROM referred r
+    JOIN leaving l ON l.case_id = r.case_id
+    LEFT JOIN cases c ON c.case_id = r.case_id
+    WHERE l.at >= r.at
+      AND {in_period("l.at", "$5", "$6")}
+      AND {of_case("$7", "$8")}),
+back AS (
+    SELECT DISTINCT gone.case_id
+    FROM gone
+    JOIN referrals again ON again.youth = gone.youth
+    WHERE again.occurred_at > gone.left_at
+      AND again.occurred_at <= gone.left_at + make_interval(secs => $9))
+SELECT in_chain, case_id IN (SELECT case_id FROM back) AS re_entered
+FROM gone
+"""
+
+SELECT_TIME_IN_CHAIN = spread_of(
+    f"SELECT 'in-chain' AS name, in_chain AS duration, re_entered FROM ({SELECT_LEAVING}) AS gone",
+    ", count(*) FILTER (WHERE re_entered) AS re_entered",
 )
 
 # $1 from date, $2 to date (of the youth's first placement start), $3 gemeente, $4 kader

@@ -1,32 +1,27 @@
 """The whole route: doorlooptijd (first referral to first placement start), time in the chain
 (first referral to leaving it) and re-entry (a new referral of the youth within 12 months of
-leaving). Pure, from facts (see chain_figures); the same in every order of arrival."""
+leaving). The definitions here; PostgreSQL aggregates them over the facts and milestones
+(`store.time_in_chain`), the same in every order of arrival."""
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from uuid import UUID
+from datetime import timedelta
 
-from ketenmonitor.chain_figures import (
-    PLACEMENT_ENDED,
-    PLACEMENT_STARTED,
-    FactRow,
-    in_period,
-    of_case,
-)
+from ketenmonitor.chain_figures import PLACEMENT_ENDED, PLACEMENT_STARTED
 from ketenmonitor.figures import (
     SMALL_CELL,
     Count,
-    Filters,
     LeadTime,
+    Spread,
     Transition,
-    lead_time,
+    lead_time_of,
     suppressed,
 )
 
 REFERRAL_RECEIVED = "toegang.referral-received"
 TOEGANG_DECIDED = "toegang.toegang-decided"
 REFERRAL_WITHDRAWN = "toegang.referral-withdrawn"
+LEAVING_TYPES = frozenset({PLACEMENT_ENDED, REFERRAL_WITHDRAWN})
+"""Facts that take a case out of the chain, whatever they say."""
 LEAVING_DECISIONS = frozenset({"lokale-basishulp", "geen-hulp"})
 """A toegang decision that takes the case out of the specialised chain."""
 RE_ENTRY_WITHIN = timedelta(days=365)
@@ -57,64 +52,25 @@ class Route:
     re_entry_share: float | None
 
 
-def leaves(row: FactRow) -> bool:
-    return row.type in (PLACEMENT_ENDED, REFERRAL_WITHDRAWN) or (
-        row.type == TOEGANG_DECIDED and row.data.get("decision") in LEAVING_DECISIONS
-    )
+@dataclass(frozen=True)
+class RouteSpreads:
+    """What the store aggregates: a case leaves the chain at its earliest placement end,
+    withdrawal, or toegang decision for local help or none; periods on the placement start
+    (route) and on leaving."""
+
+    route: Spread
+    time_in_chain: Spread
+    """Of the cases that left the chain in the period."""
+    re_entered: int
+    """Of those, the cases whose youth was referred again within 12 months."""
 
 
-def route(rows: Iterable[FactRow], filters: Filters) -> Route:
-    """A case leaves the chain at its earliest placement end, withdrawal, or toegang decision
-    for local help or none. Periods on the placement start (route) and on leaving."""
-    referred: dict[UUID, datetime] = {}
-    youth_of: dict[UUID, str] = {}
-    referrals: dict[str, list[datetime]] = {}
-    placed: dict[UUID, FactRow] = {}
-    left: dict[UUID, FactRow] = {}
-    for row in rows:
-        case = row.case_id
-        if case is None:
-            continue
-        if row.type == REFERRAL_RECEIVED:
-            referred[case] = min(referred.get(case, row.occurred_at), row.occurred_at)
-            youth = str(row.data.get("youth_pseudonym"))
-            youth_of[case] = min(youth_of.get(case, youth), youth)
-            referrals.setdefault(youth, []).append(row.occurred_at)
-        elif row.type == PLACEMENT_STARTED and (
-            case not in placed or row.occurred_at < placed[case].occurred_at
-        ):
-            placed[case] = row
-        if leaves(row) and (case not in left or row.occurred_at < left[case].occurred_at):
-            left[case] = row
-    route_durations = [
-        start.occurred_at - referred[case]
-        for case, start in placed.items()
-        if case in referred
-        and start.occurred_at >= referred[case]
-        and in_period(start.occurred_at, filters)
-        and of_case(start, filters)
-    ]
-    gone = [
-        (case, end)
-        for case, end in left.items()
-        if case in referred
-        and end.occurred_at >= referred[case]
-        and in_period(end.occurred_at, filters)
-        and of_case(end, filters)
-    ]
-    back = sum(
-        1
-        for case, end in gone
-        if any(
-            end.occurred_at < again <= end.occurred_at + RE_ENTRY_WITHIN
-            for again in referrals.get(youth_of[case], ())
-        )
-    )
-    stayed_out = len(gone) - back
+def route(found: RouteSpreads) -> Route:
+    left, back = found.time_in_chain.count, found.re_entered
     return Route(
-        route=lead_time(ROUTE, route_durations),
-        time_in_chain=lead_time(IN_CHAIN, [end.occurred_at - referred[c] for c, end in gone]),
-        left=suppressed(len(gone)),
+        route=lead_time_of(ROUTE, found.route),
+        time_in_chain=lead_time_of(IN_CHAIN, found.time_in_chain),
+        left=suppressed(left),
         re_entered=suppressed(back),
-        re_entry_share=back / len(gone) if min(back, stayed_out) >= SMALL_CELL else None,
+        re_entry_share=back / left if min(back, left - back) >= SMALL_CELL else None,
     )

@@ -11,8 +11,17 @@ import orjson
 from ketenmonitor import queries
 from ketenmonitor.chain_figures import FactRow
 from ketenmonitor.facts import PREFIX, Derived, Fact, derive
-from ketenmonitor.figures import TRANSITIONS, Filters, Spread
+from ketenmonitor.figures import TRANSITIONS, Filters, Spread, Transition
 from ketenmonitor.handover_figures import HAND_OVERS
+from ketenmonitor.route_figures import (
+    LEAVING_DECISIONS,
+    LEAVING_TYPES,
+    RE_ENTRY_WITHIN,
+    REFERRAL_RECEIVED,
+    ROUTE,
+    TOEGANG_DECIDED,
+    RouteSpreads,
+)
 
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -183,15 +192,17 @@ async def _write_derived(connection: asyncpg.Connection, derived: Derived) -> No
 
 
 async def lead_times(
-    connection: asyncpg.Connection | asyncpg.Pool, filters: Filters
+    connection: asyncpg.Connection | asyncpg.Pool,
+    filters: Filters,
+    transitions: Sequence[Transition] = TRANSITIONS,
 ) -> dict[str, Spread]:
-    """Per transition, the spread of the durations of the cases' transitions that match the
-    filters, aggregated in PostgreSQL (one query for every transition)."""
+    """Per transition between milestones, the spread of the durations of the cases'
+    transitions that match the filters, aggregated in PostgreSQL (one query for all)."""
     rows = await connection.fetch(
         queries.SELECT_LEAD_TIMES,
-        [t.name for t in TRANSITIONS],
-        [t.start for t in TRANSITIONS],
-        [t.end for t in TRANSITIONS],
+        [t.name for t in transitions],
+        [t.start for t in transitions],
+        [t.end for t in transitions],
         filters.from_date,
         filters.to_date,
         filters.gemeente_code,
@@ -223,8 +234,37 @@ async def hand_overs(
     return _spreads(rows)
 
 
+async def time_in_chain(
+    connection: asyncpg.Connection | asyncpg.Pool, filters: Filters
+) -> RouteSpreads:
+    """The route (a transition between milestones), and the cases that left the chain in the
+    period: their time in it and how many of their youths were referred again."""
+    route = await lead_times(connection, filters, (ROUTE,))
+    left = await connection.fetchrow(  # no row: no case left
+        queries.SELECT_TIME_IN_CHAIN,
+        PREFIX + REFERRAL_RECEIVED,
+        [PREFIX + t for t in sorted(LEAVING_TYPES)],
+        PREFIX + TOEGANG_DECIDED,
+        sorted(LEAVING_DECISIONS),
+        filters.from_date,
+        filters.to_date,
+        filters.gemeente_code,
+        filters.kader,
+        RE_ENTRY_WITHIN.total_seconds(),
+    )
+    return RouteSpreads(
+        route=route.get(ROUTE.name, Spread(0)),
+        time_in_chain=_spread(left) if left else Spread(0),
+        re_entered=left["re_entered"] if left else 0,
+    )
+
+
+def _spread(row: asyncpg.Record) -> Spread:
+    return Spread(row["n"], row["p50"], row["p90"], row["max"])
+
+
 def _spreads(rows: Iterable[asyncpg.Record]) -> dict[str, Spread]:
-    return {row["name"]: Spread(row["n"], row["p50"], row["p90"], row["max"]) for row in rows}
+    return {row["name"]: _spread(row) for row in rows}
 
 
 async def transfers_per_placed_youth(
@@ -283,6 +323,9 @@ class TableFigures:
 
     async def hand_overs(self, filters: Filters) -> dict[str, Spread]:
         return await hand_overs(self._pool, filters)
+
+    async def time_in_chain(self, filters: Filters) -> RouteSpreads:
+        return await time_in_chain(self._pool, filters)
 
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
         return await transfers_per_placed_youth(self._pool, filters)
