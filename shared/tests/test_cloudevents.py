@@ -95,3 +95,19 @@ def test_data_must_be_a_json_object() -> None:
     attributes = an_event().model_dump(mode="json", exclude_none=True) | {"data": [1, 2]}
     with pytest.raises(NotACloudEvent, match="data must be a JSON object"):
         decode(structured(attributes))
+
+
+def test_an_event_without_specversion_is_refused() -> None:
+    attributes = an_event().model_dump(mode="json", exclude_none=True)
+    del attributes["specversion"]
+    with pytest.raises(NotACloudEvent, match="specversion"):
+        decode(structured(attributes))
+
+
+def test_extension_attributes_are_named_in_lower_case_letters_and_digits() -> None:
+    attributes = an_event().model_dump(mode="json", exclude_none=True)
+    assert decode(structured(attributes | {"priority2": "hoog"})).model_extra == {
+        "priority2": "hoog"
+    }
+    with pytest.raises(NotACloudEvent, match="Priority-2"):
+        decode(structured(attributes | {"Priority-2": "hoog"}))

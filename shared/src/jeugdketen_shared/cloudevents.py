@@ -19,20 +19,13 @@ extension (`traceparent`, `tracestate`).
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Self
+from typing import Any, Literal
 from uuid import UUID
 
 from cloudevents.core.bindings import kafka as kafka_binding
 from cloudevents.core.exceptions import BaseCloudEventException
 from cloudevents.core.formats.json import JSONFormat
-from pydantic import (
-    AwareDatetime,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    model_validator,
-)
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from jeugdketen_shared.refusal import FieldProblem, Refusal
 
@@ -52,7 +45,7 @@ class CloudEvent(BaseModel):
     """The envelope of every message; `data` is validated against the contract of `type`."""
 
     # the type pattern needs a look-ahead, which only Python's engine has; other attributes are
-    # extensions, kept only to check their names (`extension_names`)
+    # extensions, kept only so that `decode` can check their names
     model_config = ConfigDict(frozen=True, extra="allow", regex_engine="python-re")
 
     specversion: Literal["1.0"] = "1.0"
@@ -72,16 +65,6 @@ class CloudEvent(BaseModel):
     traceparent: str | None = Field(default=None, pattern=TRACEPARENT_PATTERN)
     tracestate: str | None = Field(default=None, max_length=512)
     data: dict[str, Any]
-
-    @model_validator(mode="after")
-    def extension_names(self) -> Self:
-        for name in self.model_extra or ():
-            if not EXTENSION_NAME.fullmatch(name):
-                raise ValueError(
-                    f"extension attribute {name!r} should only contain lowercase letters and"
-                    " numbers"
-                )
-        return self
 
 
 @dataclass(frozen=True)
@@ -132,7 +115,17 @@ def decode(record: KafkaRecord) -> CloudEvent:
         raise _refusal_of(error) from error
     if "specversion" not in event.model_fields_set:
         raise NotACloudEvent("not a CloudEvent: the specversion attribute is missing")
+    _check_extension_names(event)
     return event
+
+
+def _check_extension_names(event: CloudEvent) -> None:
+    for name in event.model_extra or ():
+        if not EXTENSION_NAME.fullmatch(name):
+            raise NotACloudEvent(
+                f"not a CloudEvent: extension attribute {name!r} should only contain lowercase"
+                " letters and numbers"
+            )
 
 
 def _refusal_of(error: ValidationError) -> UnreadableMessage:
@@ -183,7 +176,7 @@ def _decode_binary(record: KafkaRecord) -> CloudEvent:
 
 
 def _is_binary_mode(record: KafkaRecord) -> bool:
-    return any(name.lower().startswith("ce_") for name, _ in record.headers)
+    return any(name[:3].lower() == "ce_" for name, _ in record.headers)
 
 
 def problems_from(error: ValidationError, prefix: str = "") -> tuple[FieldProblem, ...]:
