@@ -58,6 +58,13 @@ def pss_mb(pid: int) -> float:
     raise LookupError(f"no Pss for {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far, in seconds."""
+    # the fields after the command name, which is in parentheses and may hold spaces
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _status_kb(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(f"{field}:"):
