@@ -7,7 +7,8 @@ from uuid import uuid4
 import httpx
 
 from ketenmonitor.api import create_api
-from ketenmonitor.chain_figures import FactRow
+from ketenmonitor.care_figures import Pairs
+from ketenmonitor.chain_figures import Entries, FactRow
 from ketenmonitor.figures import TRANSITIONS, Filters, Spread, spread
 from ketenmonitor.route_figures import RouteSpreads
 
@@ -34,6 +35,14 @@ class FakeFigures:
             time_in_chain=spread(timedelta(days=5 if n < 10 else 100) for n in range(34)),
             re_entered=11,
         )
+
+    async def entries(self, filters: Filters) -> Entries:
+        self.asked.append(filters)
+        return Entries(per_month={("2026-03", "jeugdzorg-plus"): 12}, youths=12, away_from_home=12)
+
+    async def care_form_pairs(self, filters: Filters) -> Pairs:
+        self.asked.append(filters)
+        return {("gezinshuis", "gezinshuis"): 12, (None, "crisisopvang"): 3}
 
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
         self.asked.append(filters)

@@ -9,7 +9,6 @@ from uuid import UUID, uuid4
 
 from ketenmonitor.care_figures import (
     CONTINUITY_PLAN_RECORDED,
-    RET_ADVICE_GIVEN,
     TRIAGE_DECIDED,
     TURNED_EIGHTEEN,
     care_form_matrix,
@@ -20,7 +19,7 @@ from ketenmonitor.chain_figures import (
     PLACEMENT_ENDED,
     PLACEMENT_REQUESTED,
     PLACEMENT_STARTED,
-    TRANSFERRED,
+    Entries,
     FactRow,
     inflow,
     waiting_against_capacity,
@@ -134,40 +133,26 @@ def test_a_small_example_in_every_order() -> None:
     assert len(results) == 1
 
 
-def started(case: UUID, days: float, care_form: str, youth: str, **kw: Any) -> FactRow:
-    data = {"provider": PROVIDER, "care_form": care_form, "youth_pseudonym": youth}
-    return row(PLACEMENT_STARTED, days, case, **data, **kw)
-
-
-def transferred(case: UUID, days: float, old: str, new: str, youth: str) -> FactRow:
-    data = {"from_care_form": old, "to_care_form": new, "to_provider": OTHER}
-    return row(TRANSFERRED, days, case, youth_pseudonym=youth, **data)
-
-
 def test_inflow_per_month_and_thuis_tenzij() -> None:
-    rows = []
-    for i in range(12):  # at home
-        rows.append(started(uuid4(), i, "ambulant", f"home-{i}"))
-    for i in range(10):  # jeugdzorg plus in March, five of them on to 3-milieu in April
-        case = uuid4()
-        rows.append(started(case, i, "jeugdzorg-plus", f"closed-{i}"))
-        if i < 5:
-            rows.append(
-                transferred(case, 31 + i, "jeugdzorg-plus", "3-milieuvoorziening", f"closed-{i}")
-            )
-    for i in range(8):  # 3-milieu in April; one moves within the care form (no inflow)
-        case = uuid4()
-        rows.append(started(case, 31 + i, "3-milieuvoorziening", f"milieu-{i}"))
-    rows.append(transferred(case, 50, "3-milieuvoorziening", "3-milieuvoorziening", "milieu-7"))
-    figure = the_same_in_every_order(rows, lambda r: inflow(r, Filters()))
+    figure = inflow(
+        Entries(
+            per_month={
+                ("2026-03", "jeugdzorg-plus"): 10,
+                ("2026-04", "3-milieuvoorziening"): 13,
+                ("2026-04", "jeugdzorg-plus"): 1,
+            },
+            youths=30,
+            away_from_home=18,
+        )
+    )
     assert [(m.month, m.care_form, m.entries) for m in figure.per_month] == [
         ("2026-03", "jeugdzorg-plus", Count(10, False)),
-        ("2026-03", "3-milieuvoorziening", Count(None, True)),
+        ("2026-03", "3-milieuvoorziening", Count(None, True)),  # no entry: a zero, suppressed
         ("2026-04", "jeugdzorg-plus", Count(None, True)),
         ("2026-04", "3-milieuvoorziening", Count(13, False)),
     ]
     assert figure.totals == {
-        "jeugdzorg-plus": Count(10, False),
+        "jeugdzorg-plus": Count(11, False),
         "3-milieuvoorziening": Count(13, False),
     }
     home = figure.thuis_tenzij
@@ -177,13 +162,8 @@ def test_inflow_per_month_and_thuis_tenzij() -> None:
         Count(18, False),
     )
     assert home.at_home_share == 12 / 30
-    april = inflow(rows, Filters(from_date=date(2026, 4, 1)))
-    assert april.totals["3-milieuvoorziening"] == Count(13, False)
-    assert april.thuis_tenzij.at_home == Count(None, True)
-    assert april.thuis_tenzij.at_home_share is None
-    # the provider of a transfer is the new one
-    assert inflow(rows, Filters(provider=OTHER)).totals["3-milieuvoorziening"] == Count(None, True)
-    assert inflow(rows, Filters(provider=PROVIDER)).totals["jeugdzorg-plus"] == Count(10, False)
+    few_at_home = inflow(Entries(per_month={}, youths=25, away_from_home=18)).thuis_tenzij
+    assert (few_at_home.at_home, few_at_home.at_home_share) == (Count(None, True), None)
 
 
 def triaged(case: UUID, days: float, care_form: str) -> Any:
@@ -195,26 +175,17 @@ def placed(case: UUID, days: float, care_form: str, turns: str | None = None) ->
     return row(PLACEMENT_STARTED, days, case, **data)
 
 
-def test_recommended_versus_deployed_uses_the_advice_in_force() -> None:
-    rows = []
-    for _ in range(12):  # as advised by triage
-        case = uuid4()
-        rows += [triaged(case, 0, "gezinshuis"), placed(case, 10, "gezinshuis")]
-    for _ in range(10):  # the RET's advice overrides triage's; a later triage is not in force
-        case = uuid4()
-        rows += [
-            triaged(case, 0, "gezinshuis"),
-            row(RET_ADVICE_GIVEN, 3, case, care_form="pleegzorg"),
-        ]
-        rows += [placed(case, 10, "pleegzorg"), triaged(case, 20, "ambulant")]
-    for _ in range(11):  # deviating
-        case = uuid4()
-        rows += [triaged(case, 0, "3-milieuvoorziening"), placed(case, 10, "jeugdzorg-plus")]
-    rows += [placed(uuid4(), 10, "crisisopvang")]  # without triage
-    matrix = the_same_in_every_order(rows, lambda r: care_form_matrix(r, Filters()))
+def test_the_care_form_matrix_from_the_pairs() -> None:
+    matrix = care_form_matrix(
+        {
+            ("gezinshuis", "gezinshuis"): 12,
+            ("pleegzorg", "pleegzorg"): 10,
+            ("3-milieuvoorziening", "jeugdzorg-plus"): 11,
+            (None, "crisisopvang"): 1,
+        }
+    )
     cells = {(c.recommended, c.deployed): c.placements for c in matrix.cells}
     assert cells[("gezinshuis", "gezinshuis")] == Count(12, False)
-    assert cells[("pleegzorg", "pleegzorg")] == Count(10, False)
     assert cells[("3-milieuvoorziening", "jeugdzorg-plus")] == Count(11, False)
     assert cells[(None, "crisisopvang")] == Count(None, True)
     assert len(cells) == 9 * 8
@@ -225,7 +196,7 @@ def test_recommended_versus_deployed_uses_the_advice_in_force() -> None:
     )
     assert matrix.without_advice == Count(None, True)
     assert matrix.as_advised_share == 22 / 33
-    closed = care_form_matrix(rows, Filters(care_form="jeugdzorg-plus"))
+    closed = care_form_matrix({("3-milieuvoorziening", "jeugdzorg-plus"): 11})
     assert (closed.placements, closed.as_advised_share) == (Count(11, False), None)
 
 

@@ -44,6 +44,10 @@ class FigureSource(Protocol):
 
     async def time_in_chain(self, filters: Filters) -> route_figures.RouteSpreads: ...
 
+    async def entries(self, filters: Filters) -> chain_figures.Entries: ...
+
+    async def care_form_pairs(self, filters: Filters) -> care_figures.Pairs: ...
+
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]: ...
 
     async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
@@ -278,7 +282,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
     @app.get(
         "/v1/inflow",
         summary="Inflow into jeugdzorg plus and 3-milieu per month; thuis-tenzij share",
-        description=chain_figures.entries.__doc__,
+        description=chain_figures.Entries.__doc__,
         response_model=Inflow,
         responses=PROBLEMS,
     )
@@ -394,8 +398,7 @@ async def read_capacity(source: FigureSource, filters: Filters) -> Capacity:
 
 
 async def read_inflow(source: FigureSource, filters: Filters) -> Inflow:
-    rows = await source.facts_of((chain_figures.PLACEMENT_STARTED, chain_figures.TRANSFERRED))
-    figure = chain_figures.inflow(rows, filters)
+    figure = chain_figures.inflow(await source.entries(filters))
     home = figure.thuis_tenzij
     return Inflow(
         filters=_applied(filters),
@@ -414,14 +417,7 @@ async def read_inflow(source: FigureSource, filters: Filters) -> Inflow:
 
 
 async def read_care_form_matrix(source: FigureSource, filters: Filters) -> CareFormMatrix:
-    rows = await source.facts_of(
-        (
-            care_figures.TRIAGE_DECIDED,
-            care_figures.RET_ADVICE_GIVEN,
-            chain_figures.PLACEMENT_STARTED,
-        )
-    )
-    matrix = care_figures.care_form_matrix(rows, filters)
+    matrix = care_figures.care_form_matrix(await source.care_form_pairs(filters))
     return CareFormMatrix(
         filters=_applied(filters),
         placements=_count(matrix.placements),

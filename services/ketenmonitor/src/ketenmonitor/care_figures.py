@@ -1,4 +1,5 @@
-"""Recommended versus deployed care form, and 18-/18+: pure, from facts (see chain_figures).
+"""Recommended versus deployed care form, and 18-/18+: pure. The matrix from the pairs that
+PostgreSQL counts over the facts, 18-/18+ from the facts themselves (see chain_figures).
 
 Both depend only on the set of facts and their event time, never on arrival order."""
 
@@ -49,42 +50,16 @@ class CareFormMatrix:
     """Every recommended (each care form, then none) by every deployed care form."""
 
 
-def advice_in_force(advice: Iterable[FactRow], at: datetime) -> str | None:
-    """The RET's latest advice at or before `at` (binding), else triage's latest
-    recommendation; ties in event time go to the greater care form, so order does not matter."""
-    ret = [r for r in advice if r.type == RET_ADVICE_GIVEN and r.occurred_at <= at]
-    triage = [r for r in advice if r.type == TRIAGE_DECIDED and r.occurred_at <= at]
-    if ret:
-        return str(max((r.occurred_at, str(r.data["care_form"])) for r in ret)[1])
-    if triage:
-        return str(max((r.occurred_at, str(r.data["recommended_care_form"])) for r in triage)[1])
-    return None
+Pairs = dict[tuple[str | None, str], int]
+"""Placement starts per (advice in force at the start, deployed care form), as the store
+counts them (`queries.SELECT_CARE_FORM_PAIRS`): the advice in force is the RET's latest at or
+before the start (binding), else triage's latest recommendation; None: no advice."""
 
 
-def care_form_matrix(rows: Iterable[FactRow], filters: Filters) -> CareFormMatrix:
+def care_form_matrix(pairs: Pairs) -> CareFormMatrix:
     """Every placement start in the period (of the cases, deployed care form and provider
     filtered for) against the advice in force when it started, from triage-decided and
     ret-advice-given by event time."""
-    advice: dict[UUID, list[FactRow]] = {}
-    starts: list[tuple[UUID, FactRow]] = []
-    for row in rows:
-        if row.case_id is None:
-            continue
-        if row.type in (TRIAGE_DECIDED, RET_ADVICE_GIVEN):
-            advice.setdefault(row.case_id, []).append(row)
-        elif (
-            row.type == PLACEMENT_STARTED
-            and in_period(row.occurred_at, filters)
-            and of_case(row, filters)
-            and (filters.care_form is None or row.data.get("care_form") == filters.care_form)
-            and (filters.provider is None or row.data.get("provider") == filters.provider)
-        ):
-            starts.append((row.case_id, row))
-    pairs: dict[tuple[str | None, str], int] = {}
-    for case, start in starts:
-        recommended = advice_in_force(advice.get(case, ()), start.occurred_at)
-        key = (recommended, str(start.data["care_form"]))
-        pairs[key] = pairs.get(key, 0) + 1
     total = sum(pairs.values())
     right = sum(n for (recommended, deployed), n in pairs.items() if recommended == deployed)
     unadvised = sum(n for (recommended, _), n in pairs.items() if recommended is None)

@@ -153,15 +153,6 @@ INFLOW_CARE_FORMS = ("jeugdzorg-plus", "3-milieuvoorziening")
 
 
 @dataclass(frozen=True)
-class Entry:
-    """A youth entering a care form: a placement start, or a transfer into another care form."""
-
-    youth: str
-    care_form: str
-    occurred_at: datetime
-
-
-@dataclass(frozen=True)
 class MonthlyInflow:
     month: str
     """YYYY-MM, Europe/Amsterdam"""
@@ -188,41 +179,24 @@ class Inflow:
     thuis_tenzij: ThuisTenzij
 
 
-def entries(rows: Iterable[FactRow], filters: Filters) -> list[Entry]:
-    """Placement starts and transfers into another care form in the period, of the cases and
-    (the placement's or the new) provider filtered for."""
-    found = []
-    for row in rows:
-        if not (in_period(row.occurred_at, filters) and of_case(row, filters)):
-            continue
-        if row.type == PLACEMENT_STARTED:
-            care_form, provider = row.data.get("care_form"), row.data.get("provider")
-        elif row.type == TRANSFERRED and row.data.get("to_care_form") != row.data.get(
-            "from_care_form"
-        ):
-            care_form, provider = row.data.get("to_care_form"), row.data.get("to_provider")
-        else:
-            continue
-        youth = row.data.get("youth_pseudonym")
-        if filters.provider is not None and provider != filters.provider:
-            continue
-        if isinstance(youth, str) and isinstance(care_form, str):
-            found.append(Entry(youth, care_form, row.occurred_at))
-    return found
+@dataclass(frozen=True)
+class Entries:
+    """What the store counts of the entries (`queries.SELECT_INFLOW`): placement starts and
+    transfers into another care form in the period, of the cases and (the placement's or the
+    new) provider filtered for."""
+
+    per_month: dict[tuple[str, str], int]
+    """Entries into each of `INFLOW_CARE_FORMS` per (YYYY-MM, care form); no entry: absent."""
+    youths: int
+    """Youths with any entry."""
+    away_from_home: int
+    """Of them, those who entered any care form that is not ambulant."""
 
 
-def inflow(rows: Iterable[FactRow], filters: Filters) -> Inflow:
-    found = entries(rows, filters)
-    per_month: dict[tuple[str, str], int] = {}
-    for entry in found:
-        if entry.care_form in INFLOW_CARE_FORMS:
-            key = (day_of(entry.occurred_at).strftime("%Y-%m"), entry.care_form)
-            per_month[key] = per_month.get(key, 0) + 1
+def inflow(found: Entries) -> Inflow:
+    per_month = found.per_month
     months = sorted({month for month, _ in per_month})
-    away: dict[str, bool] = {}
-    for entry in found:
-        away[entry.youth] = away.get(entry.youth, False) or entry.care_form != AMBULANT
-    youths, placed_away = len(away), sum(away.values())
+    youths, placed_away = found.youths, found.away_from_home
     at_home = youths - placed_away
     return Inflow(
         per_month=tuple(
@@ -231,7 +205,7 @@ def inflow(rows: Iterable[FactRow], filters: Filters) -> Inflow:
             for care_form in INFLOW_CARE_FORMS
         ),
         totals={
-            care_form: suppressed(sum(1 for e in found if e.care_form == care_form))
+            care_form: suppressed(sum(n for (_, form), n in per_month.items() if form == care_form))
             for care_form in INFLOW_CARE_FORMS
         },
         thuis_tenzij=ThuisTenzij(

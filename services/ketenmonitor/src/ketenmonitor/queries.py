@@ -28,7 +28,7 @@ CREATE TABLE IF NOT EXISTS facts (
     PRIMARY KEY (source, id)
 );
 CREATE INDEX IF NOT EXISTS facts_case ON facts (case_id, occurred_at);
-CREATE INDEX IF NOT EXISTS facts_type ON facts (type);
+CREATE INDEX IF NOT EXISTS facts_type_time ON facts (type, occurred_at);
 CREATE TABLE IF NOT EXISTS positions (
     topic text NOT NULL,
     partition integer NOT NULL,
@@ -188,11 +188,14 @@ GROUP BY name, n
 
 
 def in_period(moment: str, from_date: str, to_date: str) -> str:
-    """`chain_figures.in_period` in SQL: the moment's Europe/Amsterdam day within the period."""
-    day = f"({moment} AT TIME ZONE 'Europe/Amsterdam')::date"
+    """`chain_figures.in_period` in SQL: the moment's Europe/Amsterdam day within the period,
+    as bounds on the moment itself (from the first day's midnight, before the midnight after
+    the last), so that an index on it serves."""
     return (
-        f"({from_date}::date IS NULL OR {day} >= {from_date}) "
-        f"AND ({to_date}::date IS NULL OR {day} <= {to_date})"
+        f"({from_date}::date IS NULL"
+        f" OR {moment} >= {from_date}::date::timestamp AT TIME ZONE 'Europe/Amsterdam') "
+        f"AND ({to_date}::date IS NULL"
+        f" OR {moment} < ({to_date}::date + 1)::timestamp AT TIME ZONE 'Europe/Amsterdam')"
     )
 
 
@@ -292,6 +295,66 @@ SELECT_TIME_IN_CHAIN = spread_of(
     f"SELECT 'in-chain' AS name, in_chain AS duration, re_entered FROM ({SELECT_LEAVING}) AS gone",
     ", count(*) FILTER (WHERE re_entered) AS re_entered",
 )
+
+# $1 placement-started type, $2 transferred type, $3 from date, $4 to date, $5 gemeente,
+# $6 kader, $7 provider, $8 the care forms counted per month: the entries of
+# `chain_figures.entries` per month and care form (kind 'month'), and in one row (kind
+# 'youths') how many youths entered any care form and how many of them one not ambulant
+SELECT_INFLOW = f"""
+WITH entries AS MATERIALIZED (
+    SELECT occurred_at, youth, care_form
+    FROM (
+        SELECT f.occurred_at, f.data->>'youth_pseudonym' AS youth,
+               CASE WHEN f.type = $1 THEN f.data->>'care_form'
+                    ELSE f.data->>'to_care_form' END AS care_form,
+               CASE WHEN f.type = $1 THEN f.data->>'provider'
+                    ELSE f.data->>'to_provider' END AS provider
+        FROM facts f
+        LEFT JOIN cases c ON c.case_id = f.case_id
+        WHERE (f.type = $1
+               OR (f.type = $2
+                   AND f.data->'to_care_form' IS DISTINCT FROM f.data->'from_care_form'))
+          AND {in_period("f.occurred_at", "$3", "$4")}
+          AND {of_case("$5", "$6")}) AS entry
+    WHERE youth IS NOT NULL AND care_form IS NOT NULL AND ($7::text IS NULL OR provider = $7))
+SELECT 'month' AS kind,
+       to_char(occurred_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM') AS month, care_form,
+       count(*) AS n, 0 AS away
+FROM entries
+WHERE care_form = ANY($8::text[])
+GROUP BY month, care_form
+UNION ALL
+SELECT 'youths', NULL, NULL, count(*), count(*) FILTER (WHERE away)
+FROM (SELECT bool_or(care_form <> 'ambulant') AS away FROM entries GROUP BY youth) AS youths
+"""
+
+# $1 placement-started type, $2 ret-advice-given type, $3 triage-decided type, $4 from date,
+# $5 to date, $6 gemeente, $7 kader, $8 care form, $9 provider (of the placement): per
+# (advice in force at the start, deployed care form) the placement starts. The advice in force
+# is the case's latest RET advice at or before the start, else triage's latest recommendation;
+# ties in event time go to the greater care form (code point order, as in Python).
+SELECT_CARE_FORM_PAIRS = f"""
+SELECT coalesce(
+           (SELECT a.data->>'care_form' FROM facts a
+            WHERE a.case_id = s.case_id AND a.type = $2 AND a.occurred_at <= s.occurred_at
+            ORDER BY a.occurred_at DESC, a.data->>'care_form' COLLATE "C" DESC
+            LIMIT 1),
+           (SELECT a.data->>'recommended_care_form' FROM facts a
+            WHERE a.case_id = s.case_id AND a.type = $3 AND a.occurred_at <= s.occurred_at
+            ORDER BY a.occurred_at DESC, a.data->>'recommended_care_form' COLLATE "C" DESC
+            LIMIT 1)) AS recommended,
+       s.data->>'care_form' AS deployed,
+       count(*) AS n
+FROM facts s
+LEFT JOIN cases c ON c.case_id = s.case_id
+WHERE s.type = $1
+  AND s.case_id IS NOT NULL
+  AND {in_period("s.occurred_at", "$4", "$5")}
+  AND {of_case("$6", "$7")}
+  AND ($8::text IS NULL OR s.data->>'care_form' = $8)
+  AND ($9::text IS NULL OR s.data->>'provider' = $9)
+GROUP BY recommended, deployed
+"""
 
 # $1 from date, $2 to date (of the youth's first placement start), $3 gemeente, $4 kader
 SELECT_TRANSFERS_PER_PLACED_YOUTH = """

@@ -9,7 +9,14 @@ import asyncpg
 import orjson
 
 from ketenmonitor import queries
-from ketenmonitor.chain_figures import FactRow
+from ketenmonitor.care_figures import RET_ADVICE_GIVEN, TRIAGE_DECIDED, Pairs
+from ketenmonitor.chain_figures import (
+    INFLOW_CARE_FORMS,
+    PLACEMENT_STARTED,
+    TRANSFERRED,
+    Entries,
+    FactRow,
+)
 from ketenmonitor.facts import PREFIX, Derived, Fact, derive
 from ketenmonitor.figures import TRANSITIONS, Filters, Spread, Transition
 from ketenmonitor.handover_figures import HAND_OVERS
@@ -259,6 +266,42 @@ async def time_in_chain(
     )
 
 
+async def entries(connection: asyncpg.Connection | asyncpg.Pool, filters: Filters) -> Entries:
+    rows = await connection.fetch(
+        queries.SELECT_INFLOW,
+        PREFIX + PLACEMENT_STARTED,
+        PREFIX + TRANSFERRED,
+        filters.from_date,
+        filters.to_date,
+        filters.gemeente_code,
+        filters.kader,
+        filters.provider,
+        list(INFLOW_CARE_FORMS),
+    )
+    [youths] = [row for row in rows if row["kind"] == "youths"]
+    return Entries(
+        per_month={(r["month"], r["care_form"]): r["n"] for r in rows if r["kind"] == "month"},
+        youths=youths["n"],
+        away_from_home=youths["away"],
+    )
+
+
+async def care_form_pairs(connection: asyncpg.Connection | asyncpg.Pool, filters: Filters) -> Pairs:
+    rows = await connection.fetch(
+        queries.SELECT_CARE_FORM_PAIRS,
+        PREFIX + PLACEMENT_STARTED,
+        PREFIX + RET_ADVICE_GIVEN,
+        PREFIX + TRIAGE_DECIDED,
+        filters.from_date,
+        filters.to_date,
+        filters.gemeente_code,
+        filters.kader,
+        filters.care_form,
+        filters.provider,
+    )
+    return {(row["recommended"], row["deployed"]): row["n"] for row in rows}
+
+
 def _spread(row: asyncpg.Record) -> Spread:
     return Spread(row["n"], row["p50"], row["p90"], row["max"])
 
@@ -326,6 +369,12 @@ class TableFigures:
 
     async def time_in_chain(self, filters: Filters) -> RouteSpreads:
         return await time_in_chain(self._pool, filters)
+
+    async def entries(self, filters: Filters) -> Entries:
+        return await entries(self._pool, filters)
+
+    async def care_form_pairs(self, filters: Filters) -> Pairs:
+        return await care_form_pairs(self._pool, filters)
 
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
         return await transfers_per_placed_youth(self._pool, filters)
