@@ -32,8 +32,9 @@ DOMAIN_SERVICES: dict[str, ModuleType] = {
     "triage": triage.main,
     "plaatsing": plaatsing.main,
 }
-KINDS = ("broker", *DOMAIN_SERVICES, "relay", "ketenmonitor", "postgresql")
-"""What the chaos kills, in this order, round after round."""
+KINDS = ("broker", "toegang", "ketenmonitor", "triage", "postgresql", "plaatsing", "relay")
+"""What the chaos kills, in this order, round after round: PostgreSQL not right after the
+ketenmonitor, whose fresh processes would connect only once it is back."""
 SUPERVISOR_PERIOD_SECONDS = 2.0
 
 
