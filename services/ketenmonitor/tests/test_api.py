@@ -11,6 +11,7 @@ from ketenmonitor.care_figures import Pairs
 from ketenmonitor.chain_figures import Entries, FactRow
 from ketenmonitor.figures import TRANSITIONS, Filters, Spread, spread
 from ketenmonitor.route_figures import RouteSpreads
+from ketenmonitor.transfer_figures import TransferCounts
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -43,6 +44,9 @@ class FakeFigures:
     async def care_form_pairs(self, filters: Filters) -> Pairs:
         self.asked.append(filters)
         return {("gezinshuis", "gezinshuis"): 12, (None, "crisisopvang"): 3}
+
+    async def transfer_counts(self, filters: Filters, on: date) -> TransferCounts:
+        return TransferCounts(within={0: 20, 1: 10}, reasons={"escalatie": 10})
 
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
         self.asked.append(filters)

@@ -48,6 +48,10 @@ class FigureSource(Protocol):
 
     async def care_form_pairs(self, filters: Filters) -> care_figures.Pairs: ...
 
+    async def transfer_counts(
+        self, filters: Filters, on: date
+    ) -> transfer_figures.TransferCounts: ...
+
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]: ...
 
     async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
@@ -347,8 +351,8 @@ async def read_stepping_stones(
     source: FigureSource, filters: Filters, today: date
 ) -> SteppingStones:
     stones = figures.stepping_stones(await source.transfers_per_placed_youth(filters))
-    rows = await source.facts_of((chain_figures.PLACEMENT_STARTED, chain_figures.TRANSFERRED))
-    moved = transfer_figures.transfers(rows, filters, filters.to_date or today)
+    on = filters.to_date or today
+    moved = transfer_figures.transfers(await source.transfer_counts(filters, on), on)
     return SteppingStones(
         filters=_applied(filters),
         placed_youths=_count(stones.placed_youths),

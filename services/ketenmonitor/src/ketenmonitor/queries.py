@@ -356,6 +356,33 @@ WHERE s.type = $1
 GROUP BY recommended, deployed
 """
 
+# $1 from date, $2 to date (of the youth's first placement start), $3 gemeente, $4 kader (of
+# its case), $5 transferred type, $6 and $7 the rolling window's first and last day: of the
+# placed youths, how many had each number of transfers within the window (kind 'within'), and
+# all their transfers per reason (kind 'reason'; a transfer without one: 'None', as in Python)
+SELECT_TRANSFER_COUNTS = f"""
+WITH placed AS MATERIALIZED (
+    SELECT y.youth_pseudonym AS youth
+    FROM youth_placements y
+    LEFT JOIN cases c ON c.case_id = y.case_id
+    WHERE {in_period("y.first_started_at", "$1", "$2")}
+      AND {of_case("$3", "$4")}),
+moves AS MATERIALIZED (
+    SELECT f.data->>'youth_pseudonym' AS youth, f.occurred_at,
+           coalesce(f.data->>'reason', 'None') AS reason
+    FROM facts f
+    WHERE f.type = $5 AND f.data->>'youth_pseudonym' IN (SELECT youth FROM placed)),
+within AS (
+    SELECT count(moves.youth) AS transfers
+    FROM placed
+    LEFT JOIN moves ON moves.youth = placed.youth
+                   AND {in_period("moves.occurred_at", "$6", "$7")}
+    GROUP BY placed.youth)
+SELECT 'within' AS kind, transfers::text AS key, count(*) AS n FROM within GROUP BY transfers
+UNION ALL
+SELECT 'reason', reason, count(*) FROM moves GROUP BY reason
+"""
+
 # $1 from date, $2 to date (of the youth's first placement start), $3 gemeente, $4 kader
 SELECT_TRANSFERS_PER_PLACED_YOUTH = """
 SELECT y.youth_pseudonym, coalesce(t.transfers, 0) AS transfers

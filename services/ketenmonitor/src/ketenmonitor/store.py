@@ -4,6 +4,7 @@ their derived rows and the consumer positions they bring the projection to."""
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import asyncpg
 import orjson
@@ -29,6 +30,7 @@ from ketenmonitor.route_figures import (
     TOEGANG_DECIDED,
     RouteSpreads,
 )
+from ketenmonitor.transfer_figures import TransferCounts, twelve_months_before
 
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -302,6 +304,27 @@ async def care_form_pairs(connection: asyncpg.Connection | asyncpg.Pool, filters
     return {(row["recommended"], row["deployed"]): row["n"] for row in rows}
 
 
+async def transfer_counts(
+    connection: asyncpg.Connection | asyncpg.Pool, filters: Filters, on: date
+) -> TransferCounts:
+    """Of the youths first placed in the period, their transfers within the 12 months ending
+    with `on`, and per reason."""
+    rows = await connection.fetch(
+        queries.SELECT_TRANSFER_COUNTS,
+        filters.from_date,
+        filters.to_date,
+        filters.gemeente_code,
+        filters.kader,
+        PREFIX + TRANSFERRED,
+        twelve_months_before(on),
+        on,
+    )
+    return TransferCounts(
+        within={int(r["key"]): r["n"] for r in rows if r["kind"] == "within"},
+        reasons={r["key"]: r["n"] for r in rows if r["kind"] == "reason"},
+    )
+
+
 def _spread(row: asyncpg.Record) -> Spread:
     return Spread(row["n"], row["p50"], row["p90"], row["max"])
 
@@ -375,6 +398,9 @@ class TableFigures:
 
     async def care_form_pairs(self, filters: Filters) -> Pairs:
         return await care_form_pairs(self._pool, filters)
+
+    async def transfer_counts(self, filters: Filters, on: date) -> TransferCounts:
+        return await transfer_counts(self._pool, filters, on)
 
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
         return await transfers_per_placed_youth(self._pool, filters)
