@@ -4,10 +4,13 @@ import random
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from tests.support.partners import as_kafka, partner_header, referral
+from tests.support.partners import ENSCHEDE, as_kafka, referral
 
 Message = tuple[bytes | None, bytes, list[tuple[str, bytes]]]
-"""(key, value, headers), as a huisarts practice would publish it."""
+"""(key, value, headers), as Enschede's lokaal team would publish it, on its own topic."""
+
+PARTNER = ENSCHEDE
+"""Whose inbound topic the referrals go to: `<prefix>.toegang.inbound.<PARTNER>`."""
 
 
 def bsns(count: int, seed: int = 18) -> list[str]:
@@ -30,5 +33,5 @@ def referrals(count: int, seed: int = 18) -> list[tuple[UUID, Message]]:
     for bsn in bsns(count, seed):
         case = UUID(int=rng.getrandbits(128), version=4)
         key, value = as_kafka(referral(case, bsn=bsn, occurred_at=occurred_at))
-        found.append((case, (key, value, list(partner_header(value)))))
+        found.append((case, (key, value, [])))
     return found

@@ -20,7 +20,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from bench.partners import Message, referrals
+from bench.partners import PARTNER, Message, referrals
 from bench.processes import cpu_seconds, pss_mb, require_alive, rss_mb, running
 from bench.report import Figure, percentile, report
 from ketenmonitor.live import channel
@@ -159,7 +159,7 @@ async def _ingest(platform: Platform) -> None:
     already = await platform.referrals_projected()
     cpu_before = {service: cpu_seconds(pid) for service, pid in platform.pids.items()}
     started = time.perf_counter()
-    await _publish(bootstrap, platform.isolated.topic("toegang", "inbound"), messages)
+    await _publish(bootstrap, platform.isolated.topic("toegang", f"inbound.{PARTNER}"), messages)
     async with asyncio.timeout(3000):
         # another process's database: polled
         while await platform.referrals_projected() < already + count:  # noqa: ASYNC110
@@ -199,7 +199,7 @@ async def _latency(platform: Platform) -> None:
     await producer.start()
     watching = asyncio.create_task(_watch(platform, committed, sent, seen, count))
     try:
-        topic = platform.isolated.topic("toegang", "inbound")
+        topic = platform.isolated.topic("toegang", f"inbound.{PARTNER}")
         started = time.perf_counter()
         for index, (case, (key, value, headers)) in enumerate(cases):
             await asyncio.sleep(max(0.0, started + index / 100 - time.perf_counter()))

@@ -27,10 +27,13 @@ from pathlib import Path
 from typing import Any
 
 TOPICS_FILE = Path(__file__).resolve().parent.parent / "topics.toml"
+PARTNERS_FILE = Path(__file__).resolve().parent.parent / "partners.toml"
+PER_PARTNER = ("only", "also")
 PROFILES = ("local", "production")
 CLEANUP_POLICIES = ("delete", "compact")
 
 _TOPIC_KEYS = {"name", "partitions", "retention_ms", "cleanup_policy"}
+_OPTIONAL_TOPIC_KEYS = {"per_partner"}
 _DEFAULT_KEYS = {"replication_factor", "min_insync_replicas", "unclean_leader_election"}
 # Kafka error codes handled by name rather than by importing aiokafka's table at import time.
 _TOPIC_ALREADY_EXISTS = 36
@@ -50,8 +53,11 @@ class TopicFileError(ValueError):
     """deploy/topics.toml does not say what this script expects."""
 
 
-def load_topics(profile: str = "local", path: Path = TOPICS_FILE) -> list[TopicSpec]:
-    """Read the topic file and apply the defaults of one profile ("local" or "production")."""
+def load_topics(
+    profile: str = "local", path: Path = TOPICS_FILE, partners_file: Path = PARTNERS_FILE
+) -> list[TopicSpec]:
+    """Read the topic file and apply the defaults of one profile ("local" or "production");
+    a per-partner topic becomes one for each partner that may publish to its service."""
     with path.open("rb") as f:
         data = tomllib.load(f)
     defaults = data.get("defaults", {}).get(profile)
@@ -69,10 +75,14 @@ def load_topics(profile: str = "local", path: Path = TOPICS_FILE) -> list[TopicS
     specs: list[TopicSpec] = []
     for entry in data.get("topic", []):
         name = entry.get("name", "?")
-        if set(entry) != _TOPIC_KEYS:
+        if not _TOPIC_KEYS <= set(entry) <= _TOPIC_KEYS | _OPTIONAL_TOPIC_KEYS:
             raise TopicFileError(
-                f"{path}: topic {name} must have exactly the keys {sorted(_TOPIC_KEYS)}"
+                f"{path}: topic {name} must have the keys {sorted(_TOPIC_KEYS)}"
+                f" and may have {sorted(_OPTIONAL_TOPIC_KEYS)}"
             )
+        per_partner = entry.get("per_partner")
+        if per_partner not in (None, *PER_PARTNER):
+            raise TopicFileError(f"{path}: topic {name}: per_partner must be only or also")
         if entry["cleanup_policy"] not in CLEANUP_POLICIES:
             raise TopicFileError(f"{path}: topic {name}: cleanup_policy must be delete or compact")
         if entry["retention_ms"] < -1 or entry["partitions"] < 1:
@@ -82,12 +92,26 @@ def load_topics(profile: str = "local", path: Path = TOPICS_FILE) -> list[TopicS
             "cleanup.policy": entry["cleanup_policy"],
             **shared_config,
         }
-        specs.append(TopicSpec(name, entry["partitions"], defaults["replication_factor"], config))
+        names = [name] if per_partner in (None, "also") else []
+        if per_partner is not None:
+            names += [f"{name}.{partner}" for partner in _publishers_to(name, partners_file)]
+        specs += [
+            TopicSpec(each, entry["partitions"], defaults["replication_factor"], config)
+            for each in names
+        ]
 
     names = [s.name for s in specs]
     if len(set(names)) != len(names):
         raise TopicFileError(f"{path}: a topic name appears twice")
     return specs
+
+
+def _publishers_to(topic: str, partners_file: Path) -> list[str]:
+    """The partners that may publish to the service of `jeugdketen.<service>.<kind>`."""
+    from jeugdketen_shared.permissions import PartnerRegistry
+
+    service = topic.split(".")[1]
+    return [p.id for p in PartnerRegistry.load(partners_file).publishers_to(service)]
 
 
 # ----------------------------------------------------------------------------- broker side

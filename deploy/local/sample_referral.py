@@ -12,9 +12,9 @@ from uuid import uuid4
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from jeugdketen_shared.cloudevents import CloudEvent, encode
-from jeugdketen_shared.permissions import PARTNER_HEADER
 
 HUISARTSENPRAKTIJK = "urn:nld:kvk:12345678:systeem:his"
+TOPIC = "jeugdketen.toegang.inbound.huisartsenpraktijk-de-linde"
 WAIT_SECONDS = 60
 
 
@@ -44,15 +44,10 @@ async def main() -> None:
         producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
         await producer.start()
         record = encode(referral)
-        await producer.send_and_wait(
-            "jeugdketen.toegang.inbound",
-            record.value,
-            key=record.key,
-            # who publishes: the practice as registered in deploy/partners.toml
-            headers=[*record.headers, (PARTNER_HEADER, b"huisartsenpraktijk-de-linde")],
-        )
+        # who publishes: the practice as registered in deploy/partners.toml, on its own topic
+        await producer.send_and_wait(TOPIC, record.value, key=record.key, headers=record.headers)
         await producer.stop()
-        print("published on jeugdketen.toegang.inbound:")
+        print(f"published on {TOPIC}:")
         print(json.dumps(json.loads(record.value), indent=2))
         async with asyncio.timeout(WAIT_SECONDS):
             async for message in consumer:

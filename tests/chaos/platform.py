@@ -20,6 +20,7 @@ import plaatsing.main
 import toegang.main
 import triage.main
 from jeugdketen_shared.kafka import partitions_of
+from jeugdketen_shared.permissions import PartnerRegistry
 from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor.alert_application import PUBLISHED_EVENT_CLASSES
 from ketenmonitor.main import alerts_topic, build_alerts
@@ -199,16 +200,20 @@ def relayed_applications(own: OwnInfrastructure, pseudonym_key: str) -> list[Rel
     return relayed
 
 
-def consumer_groups(own: OwnInfrastructure, pseudonym_key: str) -> dict[str, str]:
-    """Each domain service's consumer groups and the topic each reads."""
+def consumer_groups(own: OwnInfrastructure, pseudonym_key: str) -> dict[str, list[str]]:
+    """Each domain service's consumer groups and the topics each reads: every partner's inbound
+    topic of the service, and the events of the services upstream."""
+    registry = PartnerRegistry.load(PARTNERS_FILE)
     groups = {}
     for service, main in DOMAIN_SERVICES.items():
         topics = settings_of(own, service, pseudonym_key).topics(service)
-        groups[topics.consumer_group] = topics.inbound
+        groups[topics.consumer_group] = [
+            topics.inbound_of(partner.id) for partner in registry.publishers_to(service)
+        ]
         for upstream in main.WIRING.upstream:
-            groups[f"{topics.consumer_group}.{upstream.service}-events"] = (
+            groups[f"{topics.consumer_group}.{upstream.service}-events"] = [
                 f"{topics.prefix}.{upstream.service}.events"
-            )
+            ]
     return groups
 
 
@@ -231,15 +236,16 @@ async def behind(own: OwnInfrastructure, pseudonym_key: str, relayed: Sequence[R
         return f"unpublished in the outboxes: {before}"
     groups = consumer_groups(own, pseudonym_key)
     events = [f"jeugdketen.{service}.events" for service in DOMAIN_SERVICES]
-    ends = await end_offsets(own.kafka_bootstrap_servers, [*groups.values(), *events])
+    read = [topic for topics in groups.values() for topic in topics]
+    ends = await end_offsets(own.kafka_bootstrap_servers, [*read, *events])
     admin = AIOKafkaAdminClient(bootstrap_servers=own.kafka_bootstrap_servers)
     await admin.start()
     try:
-        for group, topic in groups.items():
+        for group, topics in groups.items():
             committed = await admin.list_consumer_group_offsets(group)
             for partition, end in ends.items():
                 at = committed[partition].offset if partition in committed else 0
-                if partition.topic == topic and at < end:
+                if partition.topic in topics and at < end:
                     return f"group {group} at {at} of {end} on {partition}"
     finally:
         await admin.close()

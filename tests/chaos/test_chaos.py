@@ -47,7 +47,7 @@ from tests.chaos.platform import (
 )
 from tests.integration.test_ketenmonitor_reference import compare_figures, distinct
 from tests.integration.test_simulated_twente import assert_only_intended_rejections
-from tests.support.kafka import read_all
+from tests.support.kafka import read_all, rejected_topics
 from tests.support.services import ARTIFACTS
 
 pytestmark = pytest.mark.chaos
@@ -163,6 +163,6 @@ async def test_nothing_lost_nothing_doubled_while_things_get_killed(
     assert not found.alerts_twice
     assert not disagreements, disagreements[0]
     for service in DOMAIN_SERVICES:
-        refused = await read_all(kafka, f"jeugdketen.{service}.rejected")
+        refused = await read_all(kafka, rejected_topics("jeugdketen", service))
         assert_only_intended_rejections([m for m in plan if m.service == service], refused)
     assert found.sent + len(found.published) >= EVENTS

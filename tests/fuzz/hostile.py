@@ -1,12 +1,14 @@
 """Hypothesis strategies of partner messages: valid ones of every inbound type, and hostile ones
 that no service may accept, each kind refused by construction (not by luck).
 
-A `Sent` is what a partner's client puts on a service's inbound topic: key, value and headers.
+A `Sent` is what a partner's client puts on its own inbound topic of a service: key, value,
+headers, and the partner it is (the topic's).
 Valid messages are valid for a service that has never seen their case (a referral, a melding
 with a BSN, a crisis placement, capacity); follow-ups of such a case are the `unknown case`
 kind of hostile message.
 """
 
+import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +22,6 @@ from jeugdketen_shared.contracts import plaatsing, toegang, triage
 from jeugdketen_shared.contracts.fields import EARLIEST_BIRTH_DATE
 from jeugdketen_shared.contracts.plaatsing import MAX_PLACES
 from jeugdketen_shared.inbound import MAX_MESSAGE_BYTES
-from jeugdketen_shared.permissions import PARTNER_HEADER
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 """The moment of receipt in unit tests; integration tests pass the wall clock's."""
@@ -46,6 +47,13 @@ TRIAGETAFEL = Partner("triagetafel-twente", "urn:nld:oin:00000003900000030000:sy
 RET = Partner("regionaal-expertteam-twente", "urn:nld:oin:00000003900000040000:systeem:ret")
 AANBIEDER = Partner("aanbieder-de-boerderij", "urn:nld:kvk:34567890:systeem:ecd")
 PROVIDER = "34567890"
+OTHER_AANBIEDER = Partner("aanbieder-jeugdhulp-twente", "urn:nld:kvk:45678901:systeem:ecd")
+WRITERS = {
+    "toegang": (ENSCHEDE, VEILIG_THUIS, RAAD, RECHTER, GI),
+    "triage": (TRIAGETAFEL, RET),
+    "plaatsing": (AANBIEDER, OTHER_AANBIEDER),
+}
+"""Partners with an inbound topic of their own at each service (deploy/partners.toml)."""
 
 
 @dataclass(frozen=True)
@@ -199,6 +207,9 @@ class Sent:
     kind: str
     """`valid`, or the kind of hostile message."""
     id: str | None = None
+    partner: str | None = None
+    """The partner whose own inbound topic it is written to: who sent it, as Kafka's ACLs
+    guarantee (None: no partner of the registry, as only the HTTP door can see)."""
 
     @property
     def hostile(self) -> bool:
@@ -251,9 +262,10 @@ def as_sent(
         service=template.service,
         key=key if key is not None else key_of(event),
         value=value if value is not None else json.dumps(event).encode(),
-        headers=((PARTNER_HEADER, template.partner.id.encode()),),
+        headers=(),
         kind=kind,
         id=event["id"],
+        partner=template.partner.id,
     )
 
 
@@ -445,12 +457,10 @@ def _wrong_envelope(template: Template, event: dict[str, Any], draw: st.DataObje
 def _not_the_partner(template: Template, event: dict[str, Any], draw: st.DataObject) -> Sent:
     sent = as_sent(template, event, "not-the-partner")
     other = draw.draw(
-        st.sampled_from(
-            [p for p in (ENSCHEDE, TRIAGETAFEL, RET, GI, RAAD) if p != template.partner]
-        )
+        st.sampled_from([p for p in WRITERS[template.service] if p != template.partner])
     )
-    headers = draw.draw(st.sampled_from(((), ((PARTNER_HEADER, other.id.encode()),))))
-    return Sent(sent.service, sent.key, sent.value, headers, sent.kind, sent.id)
+    # another partner's client, on its own topic, claims this one's source
+    return dataclasses.replace(sent, partner=other.id)
 
 
 MUTATIONS: tuple[Mutation, ...] = (
@@ -482,13 +492,8 @@ def hostile(draw: st.DrawFn, now: datetime = NOW) -> list[Sent]:
         event["data"]["occurred_at"] = (
             datetime.fromisoformat(event["data"]["occurred_at"]) - timedelta(minutes=1)
         ).isoformat()
-        twin = Sent(
-            original.service,
-            original.key,
-            json.dumps(event).encode(),
-            original.headers,
-            "duplicate-id-with-other-content",
-            original.id,
+        twin = dataclasses.replace(
+            original, value=json.dumps(event).encode(), kind="duplicate-id-with-other-content"
         )
         return [original, twin]
     template, event = draw(_events(now))

@@ -85,7 +85,12 @@ def receive(
         service=service,
     )
     arrivals = [
-        Arrival(KafkaRecord(s.key, s.value, s.headers), topic=f"{service}.inbound", offset=i)
+        Arrival(
+            KafkaRecord(s.key, s.value, s.headers),
+            topic=f"{service}.inbound.{s.partner}",
+            offset=i,
+            partner=s.partner,
+        )
         for i, s in enumerate(sent)
     ]
     outcomes: list[object] = list(asyncio.run(gateway.receive(arrivals)))

@@ -8,7 +8,10 @@ from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "deploy" / "local" / "kafka_topics.py"
+from jeugdketen_shared.permissions import load_partners, services_publishable_by
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+SCRIPT = REPOSITORY / "deploy" / "local" / "kafka_topics.py"
 
 
 @pytest.fixture(scope="module")
@@ -22,16 +25,25 @@ def kafka_topics() -> ModuleType:
     return module
 
 
-def test_every_service_has_inbound_events_and_rejected_plus_the_alerts(
+def test_every_service_has_events_and_rejected_and_each_partner_its_own_plus_the_alerts(
     kafka_topics: ModuleType,
 ) -> None:
     names = {t.name for t in kafka_topics.load_topics("local")}
+    # each partner an inbound and a rejected topic of its own at each service it publishes to
+    own = {
+        f"jeugdketen.{service}.{kind}.{partner.id}"
+        for partner in load_partners(REPOSITORY / "deploy/partners.toml")
+        for service in services_publishable_by(partner.kind)
+        for kind in ("inbound", "rejected")
+    }
+    assert "jeugdketen.toegang.inbound.gemeente-enschede" in own
+    assert "jeugdketen.plaatsing.rejected.aanbieder-de-boerderij" in own
     expected = {
         f"jeugdketen.{service}.{kind}"
         for service in ("toegang", "triage", "plaatsing")
-        for kind in ("inbound", "events", "rejected")
+        for kind in ("events", "rejected")
     } | {"jeugdketen.ketenmonitor.alerts"}
-    assert names == expected
+    assert names == expected | own
 
 
 def test_events_and_alerts_are_kept_forever_and_never_compacted(
@@ -61,5 +73,5 @@ def test_a_topic_with_an_unknown_key_is_refused(kafka_topics: ModuleType, tmp_pa
         '[[topic]]\nname = "x"\npartitions = 1\nretention_ms = -1\n'
         'cleanup_policy = "delete"\nretention = "7d"\n'
     )
-    with pytest.raises(kafka_topics.TopicFileError, match="exactly the keys"):
+    with pytest.raises(kafka_topics.TopicFileError, match="must have the keys"):
         kafka_topics.load_topics("local", broken)

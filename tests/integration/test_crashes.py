@@ -8,7 +8,7 @@ import pytest
 from eventsourcing.utils import get_topic
 
 from tests.conftest import IsolatedPlatform
-from tests.support.kafka import publish, read_all, read_until
+from tests.support.kafka import publish, read_all, read_until, rejected_topics
 from tests.support.partners import as_kafka, referral
 from tests.support.services import ServiceProcess
 from tests.support.waiting import wait_until
@@ -122,4 +122,4 @@ async def test_ingress_killed_mid_batch_records_every_message_once(
     finally:
         ingress.stop()
     assert referrals_stored(toegang) == len(submitted)
-    assert await read_all(kafka, platform.topic("toegang", "rejected")) == []
+    assert await read_all(kafka, rejected_topics(platform.prefix, "toegang")) == []

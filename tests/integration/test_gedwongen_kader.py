@@ -8,8 +8,8 @@ from uuid import uuid4
 import pytest
 
 from tests.conftest import IsolatedPlatform
-from tests.support.kafka import publish, read_all, read_until
-from tests.support.partners import as_kafka, partner_event
+from tests.support.kafka import publish_in_turn, read_all, rejected_topics
+from tests.support.partners import partner_event
 from tests.support.services import running_in_process
 from toegang.main import WIRING, build_application
 
@@ -52,14 +52,11 @@ async def test_a_route_from_melding_to_measure_with_each_partner_in_its_role(
         step(RAAD, "protection-measure-end-reported"),
         step(RECHTBANK, "protection-measure-end-reported"),
     ]
+    outcomes = [platform.topic("toegang", "events"), *rejected_topics(platform.prefix, "toegang")]
     async with running_in_process(WIRING, build_application, platform.settings()):
-        await publish(kafka, platform.topic("toegang", "inbound"), [as_kafka(m) for m in route])
-        events = await read_until(
-            kafka, platform.topic("toegang", "events"), lambda seen: len(seen) >= 9
-        )
-        [rejection] = await read_until(
-            kafka, platform.topic("toegang", "rejected"), lambda seen: len(seen) >= 1
-        )
+        await publish_in_turn(kafka, platform.topic("toegang", "inbound"), route, outcomes)
+        events = await read_all(kafka, platform.topic("toegang", "events"))
+        [rejection] = await read_all(kafka, rejected_topics(platform.prefix, "toegang"))
 
     published = [json.loads(record.value) for record in events]
     assert [event["type"].rsplit(".", 1)[1] for event in published] == [

@@ -103,16 +103,18 @@ async def test_not_ready_while_a_consumer_has_no_partitions(platform: IsolatedPl
     async def receive(arrivals: object) -> None:
         raise AssertionError("nothing is published to this topic")
 
+    topic = platform.topic("toegang", "events")
     subscribe_batches(
         broker,
-        topic=platform.topic("toegang", "inbound"),
+        topics=[topic],
+        title=topic,
         group_id=platform.topic("toegang", "health-test"),
         receive=receive,
         description="a consumer not yet started",
         contracts=toegang.main.WIRING.inbound,
     )
     check = consumers_assigned(broker)
-    assert await check() == f"no partitions assigned yet: {platform.topic('toegang', 'inbound')}"
+    assert await check() == f"no partitions assigned yet: {topic}"
     await broker.start()
     try:
         async with asyncio.timeout(30):

@@ -26,8 +26,8 @@ from jeugdketen_shared.inbound import Contracts
 from jeugdketen_shared.receipts import MessageReceipt
 from tests.conftest import IsolatedPlatform
 from tests.fuzz.hostile import AANBIEDER, PROVIDER, SERVICES, TRIAGETAFEL, Sent, hostile, valid
-from tests.support.kafka import Records, cloudevents, read_all, read_until
-from tests.support.partners import follow_up, partner_event, partner_header, referral
+from tests.support.kafka import Records, cloudevents, read_all, read_until, rejected_topics
+from tests.support.partners import ENSCHEDE, follow_up, partner_event, partner_of, referral
 from tests.support.services import running_in_process
 
 pytestmark = pytest.mark.integration
@@ -96,7 +96,14 @@ async def the_chain(platform: IsolatedPlatform) -> AsyncIterator[None]:
 
 def as_sent(service: str, event: CloudEvent, key: str | None = None) -> Sent:
     record = encode(event, key)  # keyed by `key`, else by the case
-    return Sent(service, record.key, record.value, partner_header(record.value), "valid", event.id)
+    return Sent(service, record.key, record.value, (), "valid", event.id, partner_of(record.value))
+
+
+SENDERS = {
+    "toegang": ENSCHEDE,
+    "triage": "triagetafel-twente",
+    "plaatsing": "aanbieder-de-boerderij",
+}
 
 
 class Publisher:
@@ -109,7 +116,9 @@ class Publisher:
 
     async def publish(self, messages: list[Sent]) -> None:
         for sent in messages:
-            topic = self._platform.topic(sent.service, "inbound")
+            # a message no partner's source names is written by a partner of the service
+            sender = sent.partner or SENDERS[sent.service]
+            topic = self._platform.topic(sent.service, f"inbound.{sender}")
             metadata = await self._producer.send_and_wait(
                 topic, value=sent.value, key=sent.key, headers=list(sent.headers)
             )
@@ -188,7 +197,7 @@ async def test_hostile_messages_are_refused_and_valid_ones_recorded_once(
                 hostile_count = sum(s.hostile for s in sent if s.service == service)
                 rejected = await read_until(
                     kafka,
-                    platform.topic(service, "rejected"),
+                    rejected_topics(platform.prefix, service),
                     lambda seen, n=hostile_count: len(seen) >= n,
                 )
                 assert_every_hostile_one_rejected(publisher, service, rejected)
@@ -207,7 +216,7 @@ async def test_hostile_messages_are_refused_and_valid_ones_recorded_once(
 
     for service in SERVICES:
         # read after the services stopped: what they stored, and all they rejected
-        rejected = await read_all(kafka, platform.topic(service, "rejected"))
+        rejected = await read_all(kafka, rejected_topics(platform.prefix, service))
         assert_every_hostile_one_rejected(publisher, service, rejected)
         ours = [s for s in publisher.landed.values() if s.service == service]
         module = MODULES[service]

@@ -10,7 +10,7 @@ from jeugdketen_shared.clock import SystemClock
 from jeugdketen_shared.http_ingress import MAX_REQUEST_BYTES, create_http_app
 from jeugdketen_shared.service import build_inbound_gateway, running_producer
 from tests.conftest import IsolatedPlatform
-from tests.support.kafka import read_until
+from tests.support.kafka import read_until, rejected_topics
 from tests.support.partners import referral
 from tests.support.services import running_in_process
 from toegang.main import WIRING, build_application
@@ -72,7 +72,7 @@ async def test_a_rejected_post_is_a_problem_with_the_reason_and_lands_on_the_rej
     assert answer.json()["errors"][0]["location"] == "data.gemeente_code"
     [rejection] = await read_until(
         platform.infrastructure.kafka_bootstrap_servers,
-        platform.topic("toegang", "rejected"),
+        rejected_topics(platform.prefix, "toegang"),
         lambda seen: len(seen) >= 1,
     )
     rejected = json.loads(rejection.value)["data"]

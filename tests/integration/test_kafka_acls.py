@@ -6,6 +6,7 @@ prefix, given to the broker (and taken away at the end) by the same code that up
 """
 
 import asyncio
+import json
 import os
 import sys
 import uuid
@@ -19,17 +20,20 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
 
+from jeugdketen_shared.cloudevents import encode
 from jeugdketen_shared.kafka import ClientSecurity
 from jeugdketen_shared.permissions import load_partners
-from jeugdketen_shared.settings import ServiceTopics
+from jeugdketen_shared.settings import ServiceSettings, ServiceTopics
+from tests.conftest import IsolatedPlatform
 from tests.support.infrastructure import REPOSITORY, Infrastructure, SaslListener
-from tests.support.kafka import delete_topics
-from tests.support.partners import PARTNERS_FILE
+from tests.support.kafka import delete_topics, read_all
+from tests.support.partners import ENSCHEDE, PARTNERS_FILE, referral
+from tests.support.services import running_in_process
+from toegang.main import WIRING, build_application
 
 sys.path.insert(0, str(REPOSITORY / "deploy/local"))
 import kafka_security
 
-ENSCHEDE = "gemeente-enschede"
 HENGELO = "gemeente-hengelo"
 TRIAGETAFEL = "triagetafel-twente"
 ACL_WAIT_SECONDS = 20
@@ -237,3 +241,49 @@ async def test_the_services_do_their_jobs_and_only_theirs(
     assert await _read_one(login, triage.events, monitor_group)
     await _write(login, f"{secured.prefix}.ketenmonitor.alerts")
     await _refused_read(login, toegang.inbound_of(ENSCHEDE), infrastructure.kafka_bootstrap_servers)
+
+
+async def test_a_message_is_its_writers_whatever_it_claims(
+    secured: Secured, platform: IsolatedPlatform
+) -> None:
+    """Hengelo writes, on its own topic, a referral whose CloudEvent and headers claim
+    Enschede: toegang (logged in as itself) attributes it to Hengelo and refuses it, and the
+    refusal comes back on Hengelo's rejected topic, which Hengelo reads."""
+    admin_path = platform.infrastructure.kafka_bootstrap_servers
+    rules = kafka_security.acls(platform.prefix, load_partners(PARTNERS_FILE))
+    kafka_security.apply(admin_path, _broker_jars(), {}, rules)
+    try:
+        toegang = platform.settings().topics("toegang")
+        claim = referral()  # Enschede's lokaal team is its source
+        record = encode(claim)
+        hengelo = secured.login(HENGELO)
+        settings = ServiceSettings.model_validate(
+            {
+                **platform.environment(),
+                "KAFKA_BOOTSTRAP_SERVERS": secured.sasl.bootstrap_servers,
+                "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+                "KAFKA_SASL_USERNAME": "toegang",
+                "KAFKA_SASL_PASSWORD": secured.passwords["toegang"],
+            }
+        )
+        async with running_in_process(WIRING, build_application, settings):
+            producer = AIOKafkaProducer(**hengelo, acks="all", enable_idempotence=True)
+            await producer.start()
+            try:
+                await producer.send_and_wait(
+                    toegang.inbound_of(HENGELO),
+                    record.value,
+                    key=record.key,
+                    headers=[*record.headers, ("jeugdketen-partner", ENSCHEDE.encode())],
+                )
+            finally:
+                await producer.stop()
+            rejection = json.loads(await _read_one(hengelo, toegang.rejected_of(HENGELO)))
+    finally:
+        kafka_security.remove(admin_path, _broker_jars(), rules)
+
+    assert rejection["causationid"] == claim.id
+    assert rejection["data"]["reason"] == "source-not-of-partner"
+    assert rejection["data"]["original"]["topic"] == toegang.inbound_of(HENGELO)
+    assert await read_all(admin_path, toegang.events) == []
+    assert await read_all(admin_path, toegang.rejected_of(ENSCHEDE)) == []

@@ -28,7 +28,7 @@ from tests.integration.test_ketenmonitor_alerts import (
 from tests.support.http import answers, on_a_free_port
 from tests.support.kafka import at_least, publish, read_until
 from tests.support.metrics import scrape
-from tests.support.partners import as_kafka, follow_up, referral
+from tests.support.partners import ENSCHEDE, as_kafka, follow_up, referral
 from tests.support.services import running_in_process
 from tests.support.waiting import wait_until
 
@@ -90,7 +90,8 @@ async def test_a_chain_service_counts_outcomes_rejections_upstream_events_lag_an
         == 1
     )
     assert after.value("jeugdketen_events_published_total", topic=events) == 3
-    lags = after.series("jeugdketen_consumer_lag_records", topic=inbound)
+    # the referrals came from Enschede's lokaal team, on its own inbound topic
+    lags = after.series("jeugdketen_consumer_lag_records", topic=f"{inbound}.{ENSCHEDE}")
     assert lags
     assert set(lags) == {0}
     assert after.value("process_resident_memory_bytes") > 0

@@ -26,7 +26,7 @@ from jeugdketen_shared.refusal import Refusal
 from jeugdketen_shared.settings import ServiceSettings
 from tests.conftest import IsolatedPlatform
 from tests.support.infrastructure import REPOSITORY
-from tests.support.kafka import at_least, cloudevents, read_all, read_until
+from tests.support.kafka import at_least, cloudevents, read_all, read_until, rejected_topics
 from tests.support.services import running_in_process
 from tests.support.waiting import wait_until
 
@@ -93,7 +93,7 @@ async def the_event_made_of(
     async with running_in_process(service.WIRING, service.build_application, platform.settings()):
         await run(on_test_platform(EXAMPLES[example], platform), folder, platform)
         [event] = cloudevents(await read_until(kafka, platform.topic(name, "events"), at_least(1)))
-    assert await read_all(kafka, platform.topic(name, "rejected")) == []
+    assert await read_all(kafka, rejected_topics(platform.prefix, name)) == []
     return event
 
 
@@ -164,7 +164,7 @@ async def test_the_bad_referral_is_on_the_rejected_topic_as_the_page_shows(
         toegang.main.WIRING, toegang.main.build_application, platform.settings()
     ):
         await run(on_test_platform(EXAMPLES["kcat-bad-referral"], platform), folder, platform)
-        await read_until(kafka, platform.topic("toegang", "rejected"), at_least(1))
+        await read_until(kafka, rejected_topics(platform.prefix, "toegang"), at_least(1))
         read = await run(on_test_platform(EXAMPLES["kcat-rejected"], platform), folder, platform)
 
     shown = json.loads(on_test_platform(EXAMPLES["rejection.json"], platform))

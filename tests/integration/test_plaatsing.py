@@ -16,7 +16,7 @@ from jeugdketen_shared.privacy import Pseudonymizer
 from plaatsing.application import Plaatsing
 from plaatsing.main import WIRING, build_application
 from tests.conftest import IsolatedPlatform
-from tests.support.kafka import Records, publish, read_all, read_until
+from tests.support.kafka import Records, publish, read_all, read_until, rejected_topics
 from tests.support.services import running_in_process
 from tests.support.waiting import wait_until
 
@@ -224,7 +224,7 @@ async def test_one_youth_from_triage_through_two_transfers_to_the_end_of_care(
     ]
     assert [d["reason"] for d in data[2:]] == ["escalatie", "geplande-afschaling", "volgens-plan"]
     assert (data[4]["provider"], data[4]["care_form"]) == (PROVIDER, "pleegzorg")
-    assert await read_all(kafka, platform.topic("plaatsing", "rejected")) == []
+    assert await read_all(kafka, rejected_topics(platform.prefix, "plaatsing")) == []
 
 
 async def test_a_transfer_without_placement_is_rejected_and_changes_nothing(
@@ -243,7 +243,9 @@ async def test_a_transfer_without_placement_is_rejected_and_changes_nothing(
     )
     async with running_in_process(WIRING, build_application, platform.settings()):
         await publish_keyed(platform, platform.topic("plaatsing", "inbound"), [transfer], case)
-        [rejection] = await read_until(kafka, platform.topic("plaatsing", "rejected"), at_least(1))
+        [rejection] = await read_until(
+            kafka, rejected_topics(platform.prefix, "plaatsing"), at_least(1)
+        )
 
     rejected = json.loads(rejection.value)["data"]
     assert rejected["reason"] == "no-active-placement"
@@ -259,7 +261,9 @@ async def test_more_places_occupied_than_offered_is_rejected(platform: IsolatedP
         await publish_keyed(
             platform, platform.topic("plaatsing", "inbound"), [accepted, exceeded], PROVIDER
         )
-        [rejection] = await read_until(kafka, platform.topic("plaatsing", "rejected"), at_least(1))
+        [rejection] = await read_until(
+            kafka, rejected_topics(platform.prefix, "plaatsing"), at_least(1)
+        )
         [recorded] = await read_until(kafka, platform.topic("plaatsing", "events"), at_least(1))
 
     rejected = json.loads(rejection.value)["data"]

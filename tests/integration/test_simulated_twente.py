@@ -19,7 +19,7 @@ from simulator.model import Scenario
 from simulator.plan import SERVICES, Outcome, PlannedMessage
 from simulator.runner import simulate
 from tests.conftest import IsolatedPlatform
-from tests.support.kafka import Records, read_all, read_until
+from tests.support.kafka import Records, read_all, read_until, rejected_topics
 from tests.support.services import running_in_process
 
 pytestmark = pytest.mark.integration
@@ -89,7 +89,7 @@ async def test_simulated_cases_pass_the_chain_with_only_the_intended_rejections(
             )
             rejected = await read_until(
                 kafka,
-                platform.topic(service, "rejected"),
+                rejected_topics(platform.prefix, service),
                 at_least(len(meant[Outcome.REJECTED])),
                 WITHIN_SECONDS,
             )
@@ -98,7 +98,7 @@ async def test_simulated_cases_pass_the_chain_with_only_the_intended_rejections(
             assert all(caused[id_] == 1 for id_ in meant[Outcome.ACCEPTED])
             assert_only_intended_rejections(sent, rejected)
     everything_rejected = [
-        r for s in SERVICES for r in await read_all(kafka, platform.topic(s, "rejected"))
+        r for s in SERVICES for r in await read_all(kafka, rejected_topics(platform.prefix, s))
     ]
     assert_only_intended_rejections(plan, everything_rejected)
 

@@ -10,8 +10,15 @@ import pytest
 from jeugdketen_shared.cloudevents import KafkaRecord, decode
 from jeugdketen_shared.privacy import Pseudonymizer
 from tests.conftest import IsolatedPlatform
-from tests.support.kafka import at_least, cloudevents, publish, read_all, read_until
-from tests.support.partners import as_kafka, follow_up, referral
+from tests.support.kafka import (
+    at_least,
+    cloudevents,
+    publish,
+    read_all,
+    read_until,
+    rejected_topics,
+)
+from tests.support.partners import ENSCHEDE, as_kafka, follow_up, referral
 from tests.support.services import running_in_process
 from toegang.main import WIRING, build_application
 
@@ -80,7 +87,7 @@ async def test_a_message_delivered_twice_is_recorded_once(platform: IsolatedPlat
     assert sorted(event["causationid"] for event in cloudevents(records)) == sorted(
         [submitted.id, sentinel.id]
     )
-    assert await read_all(kafka, platform.topic("toegang", "rejected")) == []
+    assert await read_all(kafka, rejected_topics(platform.prefix, "toegang")) == []
     application = build_application(platform.settings())
     try:
         assert len(application.recorder.select_notifications(None, 100)) == 4  # 2 cases, 2 receipts
@@ -113,16 +120,14 @@ async def test_a_bad_message_is_rejected_with_its_reason_and_changes_nothing(
     if name == "keyed by something else":
         key = b"huisartsenpraktijk-de-linde"
     sentinel = referral(case_id)
+    topics = platform.settings().topics("toegang")
     async with running_in_process(WIRING, build_application, platform.settings()):
         # one case, one partition: once the sentinel is out, the bad message was read (and a
-        # wrongly keyed one is waited for on the rejected topic)
-        await publish(
-            kafka,
-            platform.topic("toegang", "inbound"),
-            [(key, value), as_kafka(sentinel)],
-        )
-        events = await read_until(kafka, platform.topic("toegang", "events"), at_least(1))
-        [rejection] = await read_until(kafka, platform.topic("toegang", "rejected"), at_least(1))
+        # wrongly keyed one is waited for on the rejected topic); the refusal goes back to
+        # the partner that wrote it, on its own rejected topic
+        await publish(kafka, topics.inbound, [(key, value), as_kafka(sentinel)], ENSCHEDE)
+        events = await read_until(kafka, topics.events, at_least(1))
+        [rejection] = await read_until(kafka, topics.rejected_of(ENSCHEDE), at_least(1))
 
     assert [event["causationid"] for event in cloudevents(events)] == [sentinel.id]
     rejected = json.loads(rejection.value)
@@ -131,7 +136,7 @@ async def test_a_bad_message_is_rejected_with_its_reason_and_changes_nothing(
     original = base64.b64decode(rejected["data"]["original"]["value_base64"])
     assert original == value.replace(b"999990019", b"*********")
     assert b"999990019" not in rejection.value
-    assert rejected["data"]["original"]["topic"] == platform.topic("toegang", "inbound")
+    assert rejected["data"]["original"]["topic"] == topics.inbound_of(ENSCHEDE)
     application = build_application(platform.settings())
     try:
         stored = application.recorder.select_notifications(None, 100)
@@ -155,6 +160,6 @@ def _broken_referral(name: str, case_id) -> bytes:
     elif name == "not a twente source urn":
         source = "https://example.org/lokaal-team"
     elif name == "another gemeente's resident":
-        source = "urn:nld:oin:00000001000000070000:systeem:lokaal-team"  # Hengelo's lokaal team
+        data["gemeente_code"] = "GM0164"  # Enschede's lokaal team refers a youth of Hengelo
     envelope = good.model_dump(mode="json", exclude_none=True) | {"data": data, "source": source}
     return json.dumps(envelope).encode()

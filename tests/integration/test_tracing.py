@@ -22,8 +22,15 @@ from jeugdketen_shared.telemetry import as_headers, current_carrier
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import projecting
 from tests.support.http import answers, base_url, on_a_free_port
-from tests.support.kafka import at_least, publish, read_until
-from tests.support.partners import as_kafka, follow_up, partner_event, partner_header, referral
+from tests.support.kafka import at_least, publish, read_until, rejected_topics
+from tests.support.partners import (
+    ENSCHEDE,
+    as_kafka,
+    follow_up,
+    inbound_topic,
+    partner_event,
+    referral,
+)
 from tests.support.services import running_in_process
 from tests.support.tracing import in_memory_spans, of_trace
 from tests.support.waiting import wait_until
@@ -42,14 +49,16 @@ def spans() -> InMemorySpanExporter:
     return exporter
 
 
-async def publish_traced(kafka: str, topic: str, event: CloudEvent) -> int:
-    """Publish as a partner whose own span is the trace's root; returns the trace id."""
+async def publish_traced(kafka: str, inbound: str, event: CloudEvent) -> int:
+    """Publish onto the partner's own topic of the service's `inbound`, as a partner whose own
+    span is the trace's root; returns the trace id."""
     record = encode(event)
     with partner.start_as_current_span("partner publish", kind=SpanKind.PRODUCER) as span:
-        headers = [*partner_header(record.value), *as_headers(current_carrier())]
+        headers = list(as_headers(current_carrier()))
         producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all")
         await producer.start()
         try:
+            topic = inbound_topic(inbound, record.value)
             await producer.send_and_wait(topic, record.value, key=record.key, headers=headers)
         finally:
             await producer.stop()
@@ -144,7 +153,7 @@ async def test_a_partner_message_s_trace_continues_through_every_service_to_the_
     through_triage = path(
         decision_spans,
         "partner publish",
-        f"receive {topic('toegang', 'inbound')}",
+        f"receive {topic('toegang', 'inbound')}.{ENSCHEDE}",
         "record nl.jeugdketen.toegang.decision-reported",
         f"publish {topic('toegang', 'events')}",
         f"receive {topic('toegang', 'events')}",
@@ -167,7 +176,7 @@ async def test_a_partner_message_s_trace_continues_through_every_service_to_the_
     path(
         of_trace(spans.get_finished_spans(), triaged),
         "partner publish",
-        f"receive {topic('triage', 'inbound')}",
+        f"receive {topic('triage', 'inbound')}.triagetafel-twente",
         "record nl.jeugdketen.triage.decision-reported",
         f"publish {topic('triage', 'events')}",
         f"receive {topic('triage', 'events')}",
@@ -219,7 +228,10 @@ async def test_a_refused_message_s_rejection_continues_its_receive_span(
     settings = platform.settings()
     async with running_in_process(toegang.main.WIRING, toegang.main.build_application, settings):
         trace_id = await publish_traced(kafka, inbound, referral(bsn="123456789"))
-        [rejection] = await read_until(kafka, platform.topic("toegang", "rejected"), at_least(1))
+        inbound = f"{inbound}.{ENSCHEDE}"  # where it was received
+        [rejection] = await read_until(
+            kafka, rejected_topics(platform.prefix, "toegang"), at_least(1)
+        )
         await wait_until(lambda: finished(trace_id, f"receive {inbound}"), "the receive span ended")
     traced = of_trace(spans.get_finished_spans(), trace_id)
     _, received = path(traced, "partner publish", f"receive {inbound}")

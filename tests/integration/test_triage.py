@@ -18,8 +18,10 @@ from tests.support.kafka import (
     at_least,
     cloudevents,
     publish,
+    publish_in_turn,
     read_all,
     read_until,
+    rejected_topics,
     short_types,
 )
 from tests.support.partners import as_kafka, follow_up, partner_event, referral
@@ -158,7 +160,9 @@ async def test_a_decision_on_a_case_never_forwarded_is_rejected_and_changes_noth
     never_forwarded = triage_decision(uuid4())
     async with running_in_process(WIRING, build_application, platform.settings()):
         await publish_reports(platform, never_forwarded)
-        [rejection] = await read_until(kafka, platform.topic("triage", "rejected"), at_least(1))
+        [rejection] = await read_until(
+            kafka, rejected_topics(platform.prefix, "triage"), at_least(1)
+        )
 
     rejected = json.loads(rejection.value)
     assert rejected["type"] == "nl.jeugdketen.message-rejected"
@@ -215,8 +219,10 @@ async def test_an_escalation_to_the_ret_and_its_binding_advice(
         # toegang's topic and triage's inbound are not ordered with each other; the triage
         # table only hears of a case once triage opened it
         await read_until(kafka, events, at_least(1))
-        # one case, one partition, in order: the advice follows the escalation
-        await publish_reports(platform, escalation, advice)
+        # the triage table escalates and the RET advises, each on its own topic: in turn
+        outcomes = [events, *rejected_topics(platform.prefix, "triage")]
+        inbound = platform.topic("triage", "inbound")
+        await publish_in_turn(kafka, inbound, [escalation, advice], outcomes)
         records = await read_until(kafka, events, at_least(3))
 
     assert short_types(records) == [
@@ -238,7 +244,7 @@ async def test_an_escalation_to_the_ret_and_its_binding_advice(
         "binding": True,
         "occurred_at": advice.data["occurred_at"].replace("+00:00", "Z"),
     }
-    assert await read_all(kafka, platform.topic("triage", "rejected")) == []
+    assert await read_all(kafka, rejected_topics(platform.prefix, "triage")) == []
 
 
 async def test_a_case_toegang_forwards_reaches_triage_through_kafka(

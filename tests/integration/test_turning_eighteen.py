@@ -36,7 +36,7 @@ from tests.integration.test_plaatsing import (
     short_types,
     triage_decided,
 )
-from tests.support.kafka import Records, read_all, read_until
+from tests.support.kafka import Records, read_all, read_until, rejected_topics
 from tests.support.services import running_in_process
 from tests.support.waiting import wait_until
 
@@ -182,7 +182,7 @@ async def test_a_youth_turns_eighteen_on_the_birthday_exactly_once_across_restar
     for spelling in (born.isoformat(), f"{born:%Y%m%d}", f"{born:%d-%m-%Y}", "birth"):
         assert not any(spelling.encode() in record.value for record in records)
         assert not any(spelling.encode() in state for state in stored_states(settings))
-    assert await read_all(kafka, platform.topic("plaatsing", "rejected")) == []
+    assert await read_all(kafka, rejected_topics(platform.prefix, "plaatsing")) == []
 
 
 async def test_after_downtime_over_the_birthday_plaatsing_catches_up_at_start_up(

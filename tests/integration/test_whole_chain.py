@@ -16,7 +16,15 @@ from jeugdketen_shared.privacy import Pseudonymizer
 from jeugdketen_shared.settings import ServiceSettings
 from plaatsing.application import Plaatsing
 from tests.conftest import IsolatedPlatform
-from tests.support.kafka import at_least, publish, read_all, read_until, short_types
+from tests.support.kafka import (
+    at_least,
+    publish,
+    publish_in_turn,
+    read_all,
+    read_until,
+    rejected_topics,
+    short_types,
+)
 from tests.support.partners import LOKAAL_TEAM_ENSCHEDE, as_kafka, partner_event
 from tests.support.services import running_in_process
 from tests.support.waiting import wait_until
@@ -158,9 +166,9 @@ async def test_one_youth_from_referral_through_triage_placement_two_transfers_an
             await publish(kafka, platform.topic("triage", "inbound"), [as_kafka(at_triage)])
             await wait_until(lambda: plaatsing_knows(knowing, route.case_id), "plaatsing knows")
             plaatsing_events = platform.topic("plaatsing", "events")
-            await publish(
-                kafka, platform.topic("plaatsing", "inbound"), [as_kafka(m) for m in placing]
-            )
+            outcomes = [plaatsing_events, *rejected_topics(platform.prefix, "plaatsing")]
+            # two providers take part: each reports once the report before it was recorded
+            await publish_in_turn(kafka, platform.topic("plaatsing", "inbound"), placing, outcomes)
             await read_until(kafka, plaatsing_events, at_least(5))
             clock.advance(timedelta(days=2))
             await read_until(kafka, plaatsing_events, at_least(6))
@@ -199,4 +207,4 @@ async def test_one_youth_from_referral_through_triage_placement_two_transfers_an
     reported = placed[:5] + placed[6:]
     assert [json.loads(r.value)["causationid"] for r in reported] == [m.id for m in at_plaatsing]
     for service in ("toegang", "triage", "plaatsing"):
-        assert await read_all(kafka, platform.topic(service, "rejected")) == []
+        assert await read_all(kafka, rejected_topics(platform.prefix, service)) == []

@@ -6,23 +6,32 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from jeugdketen_shared.cloudevents import CloudEvent, encode
-from jeugdketen_shared.permissions import PARTNER_HEADER, load_partners
+from jeugdketen_shared.permissions import load_partners
 from tests.support.infrastructure import REPOSITORY
 
 PARTNERS_FILE = REPOSITORY / "deploy/partners.toml"
 LOKAAL_TEAM_ENSCHEDE = "urn:nld:oin:00000001000000040000:systeem:lokaal-team"
+ENSCHEDE = "gemeente-enschede"
+"""The partner that publishes as LOKAAL_TEAM_ENSCHEDE, the default source of these messages."""
 
 
-def partner_header(value: bytes) -> tuple[tuple[str, bytes], ...]:
-    """The `jeugdketen-partner` header a registered partner publishing this value would set:
-    the partner whose registered sources hold the CloudEvent's source (none for what is no
-    CloudEvent, as a broken client would send)."""
+def partner_of(value: bytes) -> str | None:
+    """The registered partner that would publish this value: the one whose registered sources
+    hold the CloudEvent's source (none for what is no CloudEvent, as a broken client sends)."""
     try:
         source = json.loads(value).get("source")
     except (ValueError, AttributeError):
-        return ()
-    partner = _PARTNERS_BY_SOURCE.get(source)
-    return ((PARTNER_HEADER, partner.encode()),) if partner else ()
+        return None
+    return _PARTNERS_BY_SOURCE.get(source)
+
+
+def inbound_topic(service_inbound: str, value: bytes, partner: str | None = None) -> str:
+    """The partner's own inbound topic, the only one its principal may write: `partner`'s, else
+    that of the partner whose source the value names."""
+    sender = partner or partner_of(value)
+    if sender is None:
+        raise ValueError("no registered partner publishes this value: say which partner sends it")
+    return f"{service_inbound}.{sender}"
 
 
 def _partners_by_source() -> dict[str, str]:

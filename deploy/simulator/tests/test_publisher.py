@@ -1,6 +1,8 @@
 """The publisher holds a message back until the platform recorded what it depends on, keeps
 each case's order, and lets everything else go on meanwhile."""
 
+import asyncio
+import dataclasses
 import time
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
@@ -8,7 +10,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from jeugdketen_shared.cloudevents import KafkaRecord
-from jeugdketen_shared.permissions import PARTNER_HEADER
+from jeugdketen_shared.permissions import PartnerKind
+from simulator.kafka import KafkaTransport
 from simulator.partners import Twente
 from simulator.plan import ACCEPTED, Dependency, PlannedMessage
 from simulator.publisher import Pace, PlatformStalled, Publisher
@@ -36,6 +39,9 @@ class FakePlatform:
         self._asked = 0
 
     def has_applied(self, dependency: Dependency) -> bool:
+        return self._delay is not None and self._asked >= self._delay
+
+    def has_decided(self, message: PlannedMessage) -> bool:
         return self._delay is not None and self._asked >= self._delay
 
     async def news(self, within_seconds: float) -> bool:
@@ -83,15 +89,48 @@ async def test_a_dependent_message_and_its_case_wait_while_other_cases_go_on() -
     assert (sent.published, sent.held) == (3, 0)
 
 
-async def test_each_record_names_its_partner_and_is_keyed_by_its_case() -> None:
+class RecordingProducer:
+    def __init__(self) -> None:
+        self.topics: list[str] = []
+
+    async def send(self, topic: str, **_: object) -> "asyncio.Future[None]":
+        self.topics.append(topic)
+        acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        acked.set_result(None)
+        return acked
+
+
+async def test_a_case_s_message_from_another_partner_waits_until_the_one_before_was_decided() -> (
+    None
+):
+    case, other = uuid4(), uuid4()
+    first = message(case, 1)
+    # Veilig Thuis, on its own topic, after the gemeente's message on the gemeente's topic
+    veilig_thuis = Twente.load().one_of(PartnerKind.VEILIG_THUIS)
+    then = dataclasses.replace(message(case, 2), partner=veilig_thuis)
+    meanwhile = message(other, 3)
+    transport = FakeTransport()
+    await Publisher(transport, FakePlatform(delay=1), ListJournal()).publish(
+        [first, then, meanwhile], Pace(START, speed=None)
+    )
+    assert [m for m, _ in transport.sent] == [first, meanwhile, then]
+
+
+async def test_each_record_is_keyed_by_its_case_and_goes_to_its_partners_own_topic() -> None:
     case = uuid4()
     transport = FakeTransport()
     await Publisher(transport, FakePlatform(delay=0), ListJournal()).publish(
         [message(case, 0)], Pace(START, speed=None)
     )
-    [(_, record)] = transport.sent
+    [(sent, record)] = transport.sent
     assert record.key == str(case).encode()
-    assert (PARTNER_HEADER, b"gemeente-enschede") in record.headers
+    # the partner is not in the record (a header would be the sender's say-so): it is the topic
+    assert all(name != "jeugdketen-partner" for name, _ in record.headers)
+    producer = RecordingProducer()
+    kafka = KafkaTransport(producer, "jeugdketen")  # type: ignore[arg-type]
+    await kafka.send(sent, record)
+    await kafka.flush()
+    assert producer.topics == ["jeugdketen.toegang.inbound.gemeente-enschede"]
 
 
 async def test_a_platform_that_never_records_the_dependency_stalls_the_run_with_a_reason() -> None:

@@ -23,7 +23,6 @@ from jeugdketen_shared.cloudevents import STRUCTURED_CONTENT_TYPE, CloudEvent, K
 from jeugdketen_shared.contracts.rejection import FieldError
 from jeugdketen_shared.inbound import MAX_MESSAGE_BYTES
 from jeugdketen_shared.ingress import InboundGateway
-from jeugdketen_shared.permissions import PARTNER_HEADER
 from jeugdketen_shared.rejections import Arrival, Rejection
 from jeugdketen_shared.telemetry import TRACE_FIELDS
 
@@ -120,10 +119,13 @@ def create_http_app(service: str, gateway: InboundGateway) -> FastAPI:
             for name in TRACE_FIELDS
             if (value := request.headers.get(name)) is not None
         )
-        if jeugdketen_partner:
-            headers += ((PARTNER_HEADER, jeugdketen_partner.encode()),)
         outcomes = await gateway.receive(
-            [Arrival(KafkaRecord(key=None, value=value, headers=headers)) for value in values]
+            [
+                Arrival(
+                    KafkaRecord(key=None, value=value, headers=headers), partner=jeugdketen_partner
+                )
+                for value in values
+            ]
         )
         if content_type == BATCH_CONTENT_TYPE:
             results = [_as_outcome(outcome) for outcome in outcomes]

@@ -8,7 +8,7 @@ causation id, a rejection that carries its id, or, for a repeat of an accepted i
 
 import asyncio
 import dataclasses
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -26,7 +26,7 @@ from jeugdketen_shared.batch import Accepted, Outcome, Refused, Repeated
 from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.inbound import Contracts, ReceivedMessage, read
 from jeugdketen_shared.kafka import as_kafka_record
-from jeugdketen_shared.permissions import PartnerRegistry, partner_id
+from jeugdketen_shared.permissions import PartnerRegistry
 from jeugdketen_shared.refusal import Refusal
 from jeugdketen_shared.rejections import Arrival, Rejection, RejectionPublisher
 
@@ -92,10 +92,13 @@ class InboundGateway:
         for arrival in arrivals:
             name = f"receive {arrival.topic or 'http'}"
             where = telemetry.arrival_attributes(arrival.topic, arrival.partition, arrival.offset)
+            sender = self._partners.get(arrival.partner)
+            # a refusal goes back to the partner that sent the message, whatever it claims
+            partner = sender.id if sender else None
             try:
                 envelope = read(arrival.record)  # size and id checked, then parsed
             except Refusal as refusal:
-                outcomes.append(Rejection(arrival, refusal))
+                outcomes.append(Rejection(arrival, refusal, partner=partner))
                 spans.start(name, telemetry.extract(arrival.record.headers), where)
                 continue
             span = spans.start(name, telemetry.extract(arrival.record.headers, envelope), where)
@@ -104,20 +107,18 @@ class InboundGateway:
             try:
                 message = self._contracts.validate(envelope, now)
                 _check_key(arrival, message)
-                publisher = self._partners.authorise(
-                    partner_id(arrival.record.headers), envelope, message.data
-                )
+                publisher = self._partners.authorise(arrival.partner, envelope, message.data)
                 # the application checks what only the case knows (a gemeente's own resident)
                 message = dataclasses.replace(message, publisher=publisher)
             except Refusal as refusal:
-                outcomes.append(Rejection(arrival, refusal, envelope))
+                outcomes.append(Rejection(arrival, refusal, envelope, partner))
                 continue
             readable.append((len(outcomes), arrival, message))
             outcomes.append(None)  # decided by the application, below
         recorded = await asyncio.to_thread(self._record, [message for *_, message in readable])
         for (position, arrival, message), outcome in zip(readable, recorded, strict=True):
             outcomes[position] = (
-                Rejection(arrival, outcome.refusal, message.envelope)
+                Rejection(arrival, outcome.refusal, message.envelope, arrival.partner)
                 if isinstance(outcome, Refused)
                 else outcome
             )
@@ -142,19 +143,23 @@ ReceiveBatch = Callable[[Sequence[Arrival]], Awaitable[object]]
 def subscribe_batches(
     broker: KafkaBroker,
     *,
-    topic: str,
+    topics: Sequence[str],
     group_id: str,
     receive: ReceiveBatch,
     description: str,
     contracts: Contracts,
+    title: str,
+    senders: Mapping[str, str] | None = None,
 ) -> None:
-    """Consume a topic a poll at a time; acknowledge only after `receive` returned.
+    """Consume topics a poll at a time; acknowledge only after `receive` returned.
 
-    When `receive` raises, the batch is not acknowledged and is delivered again.
+    When `receive` raises, the batch is not acknowledged and is delivered again. `senders` maps
+    a partner's inbound topic to that partner: its arrivals are attributed to it.
     """
+    senders = senders or {}
 
     @broker.subscriber(
-        topic,
+        *topics,
         group_id=group_id,
         batch=True,
         max_records=MAX_RECORDS_PER_POLL,
@@ -165,7 +170,7 @@ def subscribe_batches(
         ack_policy=AckPolicy.NACK_ON_ERROR,
         parser=_parse_tolerantly,
         decoder=_raw_values,
-        title=f"{topic}:receive",
+        title=f"{title}:receive",
         description=description,
     )
     async def receive_batch(
@@ -177,7 +182,13 @@ def subscribe_batches(
         records: tuple[ConsumerRecord[bytes, bytes], ...] = message.raw_message
         await receive(
             [
-                Arrival(as_kafka_record(r), topic=r.topic, partition=r.partition, offset=r.offset)
+                Arrival(
+                    as_kafka_record(r),
+                    topic=r.topic,
+                    partition=r.partition,
+                    offset=r.offset,
+                    partner=senders.get(r.topic),
+                )
                 for r in records
             ]
         )

@@ -1,8 +1,10 @@
 """Who may publish what: the one readable place of the chain partners' permissions.
 
-A partner publishes as itself: for now its identity is the `jeugdketen-partner` header (Kafka)
-or `Jeugdketen-Partner` header (HTTP) set by the publisher; authentication replaces it later.
-The registry of partners (deploy/partners.toml) says each partner's kind, the CloudEvent
+A partner publishes as itself. On Kafka its identity comes from its authenticated principal:
+the ACLs let only that principal write the partner's own inbound topics
+(`jeugdketen.<service>.inbound.<partner-id>`), so the ingress knows the sender from the topic,
+whatever the message claims. Over HTTP it is, for now, the `Jeugdketen-Partner` header. The
+registry of partners (deploy/partners.toml) says each partner's kind, the CloudEvent
 sources it publishes as, and its gemeente or KvK number. This module says what each kind may
 send, and checks what the data itself tells: a gemeente refers only its own residents, a
 provider reports only its own placements and capacity, a referrer states its own kind.
@@ -19,8 +21,6 @@ from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts import plaatsing, toegang, triage
 from jeugdketen_shared.contracts.base import MessageData
 from jeugdketen_shared.refusal import Refusal
-
-PARTNER_HEADER = "jeugdketen-partner"
 
 
 class PartnerKind(StrEnum):
@@ -129,7 +129,7 @@ class Partner:
 
 
 class UnknownPartner(Refusal):
-    """The message names no partner of the chain (the jeugdketen-partner header)."""
+    """The message came from no partner of the chain."""
 
     reason = "unknown-partner"
 
@@ -180,14 +180,6 @@ def load_partners(path: Path) -> list[Partner]:
     ]
 
 
-def partner_id(headers: tuple[tuple[str, bytes], ...]) -> str | None:
-    """Who the publisher says it is; until authentication, a header it sets itself."""
-    for name, value in headers:
-        if name.lower() == PARTNER_HEADER:
-            return value.decode("utf-8", "replace")
-    return None
-
-
 class PartnerRegistry:
     def __init__(self, partners: list[Partner]) -> None:
         self._by_id = {partner.id: partner for partner in partners}
@@ -195,6 +187,13 @@ class PartnerRegistry:
     @classmethod
     def load(cls, path: Path) -> "PartnerRegistry":
         return cls(load_partners(path))
+
+    def get(self, partner_id: str | None) -> Partner | None:
+        return self._by_id.get(partner_id or "")
+
+    def publishers_to(self, service: str) -> list[Partner]:
+        """The partners that may publish to a service: each has its own inbound topic there."""
+        return [p for p in self._by_id.values() if service in services_publishable_by(p.kind)]
 
     def authorise(self, partner_id: str | None, envelope: CloudEvent, data: MessageData) -> Partner:
         """The partner, when it may publish this message; else the refusal that says why."""

@@ -1,4 +1,6 @@
-"""Every refused partner message gets one rejection on `jeugdketen.<service>.rejected`."""
+"""Every refused partner message gets one rejection: on the rejected topic of the partner that
+sent it (`jeugdketen.<service>.rejected.<partner-id>`, which only it may read), or on
+`jeugdketen.<service>.rejected` when no registered partner sent it."""
 
 import base64
 import contextlib
@@ -14,6 +16,7 @@ from jeugdketen_shared.inbound import MAX_MESSAGE_BYTES
 from jeugdketen_shared.kafka import send_all
 from jeugdketen_shared.privacy import masked, masked_text
 from jeugdketen_shared.refusal import Refusal
+from jeugdketen_shared.settings import ServiceTopics
 
 _REJECTION_NAMESPACE = UUID("0d7c4f6e-41a7-4bb4-9a1b-6a4c8f0e5d23")
 
@@ -26,6 +29,10 @@ class Arrival:
     topic: str | None = None
     partition: int | None = None
     offset: int | None = None
+    partner: str | None = None
+    """Who sent it, as the door it came through knows: on Kafka the partner whose inbound topic
+    it was read from (the ACLs let only that partner's principal write there), over HTTP the
+    Jeugdketen-Partner header (until the HTTP API authenticates). Never the message's say-so."""
 
     @property
     def rejection_id(self) -> str:
@@ -41,6 +48,8 @@ class Rejection:
     refusal: Refusal
     envelope: CloudEvent | None = None
     """The CloudEvent, when the message could be read as one."""
+    partner: str | None = None
+    """The registered partner that sent it, whose rejected topic it goes to."""
 
     def as_cloudevent(self, source: str, now: datetime) -> CloudEvent:
         envelope = self.envelope
@@ -106,14 +115,20 @@ def _publishable(raw: bytes) -> str:
 
 
 class RejectionPublisher:
-    def __init__(self, producer: AIOKafkaProducer, topic: str, source: str) -> None:
+    def __init__(self, producer: AIOKafkaProducer, topics: ServiceTopics, source: str) -> None:
         self._producer = producer
-        self._topic = topic
+        self._topics = topics
         self._source = source
 
+    def topic(self, rejection: Rejection) -> str:
+        if rejection.partner is None:
+            return self._topics.rejected
+        return self._topics.rejected_of(rejection.partner)
+
     async def publish(self, rejections: list[Rejection], now: datetime) -> None:
-        await send_all(
-            self._producer,
-            self._topic,
-            [encode(rejection.as_cloudevent(self._source, now)) for rejection in rejections],
-        )
+        by_topic: dict[str, list[KafkaRecord]] = {}
+        for rejection in rejections:
+            record = encode(rejection.as_cloudevent(self._source, now))
+            by_topic.setdefault(self.topic(rejection), []).append(record)
+        for topic, records in by_topic.items():
+            await send_all(self._producer, topic, records)

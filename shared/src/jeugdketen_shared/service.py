@@ -91,9 +91,7 @@ def build_inbound_gateway(
         wiring.inbound,
         PartnerRegistry.load(settings.partners_file),
         application.record,
-        RejectionPublisher(
-            producer, settings.topics(wiring.name).rejected, settings.source(wiring.name)
-        ),
+        RejectionPublisher(producer, settings.topics(wiring.name), settings.source(wiring.name)),
         clock,
         service=wiring.name,
     )
@@ -114,21 +112,31 @@ def build_broker(
         # the gateways, and at INFO they would drown everything else
         log_level=logging.DEBUG,
     )
+    # each partner writes its own inbound topic (the ACLs let no one else): the topic says who
+    # sent a message, and a partner registered later is read after a restart
+    senders = {
+        topics.inbound_of(partner.id): partner.id
+        for partner in PartnerRegistry.load(settings.partners_file).publishers_to(wiring.name)
+    }
     subscribe_batches(
         broker,
-        topic=topics.inbound,
+        topics=sorted(senders),
         group_id=topics.consumer_group,
         receive=inbound.receive,
         description=wiring.inbound_description,
         contracts=wiring.inbound,
+        title=topics.inbound,  # one channel per partner's topic: `<title>:receive:<topic>`
+        senders=senders,
     )
     for upstream in wiring.upstream:
         gateway = UpstreamGateway(
             upstream.contracts, application.record, service=wiring.name, upstream=upstream.service
         )
+        upstream_events = settings.topics(upstream.service).events
         subscribe_batches(
             broker,
-            topic=settings.topics(upstream.service).events,
+            topics=[upstream_events],
+            title=upstream_events,
             group_id=f"{topics.consumer_group}.{upstream.service}-events",
             receive=gateway.receive,
             description=f"{upstream.service}'s domain events that {wiring.name} applies",
@@ -139,11 +147,19 @@ def build_broker(
     declare_publisher(
         broker, topics.events, wiring.as_contract.contracts, f"{wiring.name}'s domain events"
     )
+    for partner in senders.values():
+        declare_publisher(
+            broker,
+            topics.rejected_of(partner),
+            [MessageRejected],
+            f"Every message of {partner} that {wiring.name} refused, with the reason; only "
+            f"{partner} may read it",
+        )
     declare_publisher(
         broker,
         topics.rejected,
         [MessageRejected],
-        f"Every partner message {wiring.name} refused, with the reason",
+        f"Every message {wiring.name} refused from a sender that is no partner (over HTTP)",
     )
     return broker
 

@@ -10,7 +10,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from jeugdketen_shared.kafka import ClientSecurity
 
 
-class ServiceSettings(BaseSettings):
+class KafkaClientSettings(BaseSettings):
+    """Where the brokers are and how a client logs in: every service's, and the simulator's."""
+
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     kafka_bootstrap_servers: str = Field(
@@ -27,11 +29,24 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_username: str | None = Field(
         default=None,
         validation_alias="KAFKA_SASL_USERNAME",
-        description="The service's own principal: toegang, triage, plaatsing or ketenmonitor",
+        description="Its own principal: toegang, triage, plaatsing, ketenmonitor, simulator",
     )
     kafka_sasl_password: SecretStr | None = Field(
         default=None, validation_alias="KAFKA_SASL_PASSWORD", description="Never commit it"
     )
+
+    def kafka_security(self) -> ClientSecurity:
+        """How every Kafka client of this process authenticates."""
+        password = self.kafka_sasl_password
+        return ClientSecurity(
+            protocol=self.kafka_security_protocol,
+            mechanism=self.kafka_sasl_mechanism,
+            username=self.kafka_sasl_username,
+            password=None if password is None else password.get_secret_value(),
+        )
+
+
+class ServiceSettings(KafkaClientSettings):
     database_url: str = Field(
         validation_alias="DATABASE_URL",
         description="The service's own database, postgresql://user:password@host:port/dbname",
@@ -63,16 +78,6 @@ class ServiceSettings(BaseSettings):
         validation_alias="JEUGDKETEN_OIN",
         description="OIN of the organisation running the platform, in every CloudEvent source",
     )
-
-    def kafka_security(self) -> ClientSecurity:
-        """How every Kafka client of this process authenticates."""
-        password = self.kafka_sasl_password
-        return ClientSecurity(
-            protocol=self.kafka_security_protocol,
-            mechanism=self.kafka_sasl_mechanism,
-            username=self.kafka_sasl_username,
-            password=None if password is None else password.get_secret_value(),
-        )
 
     def source(self, service: str) -> str:
         """The NL GOV CloudEvents source of a service of this platform."""

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from jeugdketen_shared.settings import KafkaClientSettings
 from simulator.model import Scenario
 from simulator.plan import Outcome, PlannedMessage
 from simulator.publisher import Progress as Sent
@@ -95,6 +96,8 @@ def main() -> None:
             simulate(
                 scenario,
                 bootstrap_servers=args.bootstrap_servers,
+                # logs in as KAFKA_SASL_USERNAME when KAFKA_SECURITY_PROTOCOL says so
+                security=KafkaClientSettings().kafka_security(),
                 prefix=args.prefix,
                 journal_path=args.record,
                 speed=args.speed,

@@ -1,9 +1,8 @@
-"""A planned message as the partner publishes it: a CloudEvent, keyed, with its partner."""
+"""A planned message as the partner publishes it: a CloudEvent, keyed by its case."""
 
 from datetime import datetime
 
 from jeugdketen_shared.cloudevents import CloudEvent, KafkaRecord, encode, recorded_now
-from jeugdketen_shared.permissions import PARTNER_HEADER
 from simulator.plan import PlannedMessage
 
 
@@ -19,7 +18,5 @@ def as_cloudevent(message: PlannedMessage, published_at: datetime) -> CloudEvent
 
 
 def as_record(message: PlannedMessage, published_at: datetime) -> KafkaRecord:
-    record = encode(as_cloudevent(message, published_at), key=message.key)
-    # who publishes: until authentication arrives, the partner names itself in this header
-    headers = (*record.headers, (PARTNER_HEADER, message.partner.id.encode()))
-    return KafkaRecord(key=record.key, value=record.value, headers=headers)
+    # who publishes is not in the record: it is the partner whose own inbound topic it goes to
+    return encode(as_cloudevent(message, published_at), key=message.key)

@@ -1,5 +1,5 @@
-"""The Kafka adapters: publishing onto the inbound topics, and reading what the platform
-recorded from its events topics and its services' consumer groups."""
+"""The Kafka adapters: publishing onto each partner's own inbound topics, and reading what the
+platform recorded from its events topics and its services' consumer groups."""
 
 import asyncio
 import contextlib
@@ -13,6 +13,7 @@ from aiokafka.errors import KafkaError
 
 from jeugdketen_shared.cloudevents import KafkaRecord
 from jeugdketen_shared.kafka import PLAINTEXT, ClientSecurity
+from jeugdketen_shared.settings import ServiceTopics
 from simulator.plan import Dependency, PlannedMessage
 
 OFFSET_POLL_SECONDS = 0.1
@@ -22,7 +23,8 @@ UNACKED_LIMIT = 1000
 
 
 class KafkaTransport:
-    """Onto `<prefix>.<service>.inbound`; idempotent, so retries keep each partition's order."""
+    """Onto `<prefix>.<service>.inbound.<partner-id>`, the topic of the partner that sends the
+    message (the service knows the sender from it); idempotent, so retries keep the order."""
 
     def __init__(self, producer: AIOKafkaProducer, prefix: str) -> None:
         self._producer = producer
@@ -31,7 +33,7 @@ class KafkaTransport:
 
     async def send(self, message: PlannedMessage, record: KafkaRecord) -> None:
         acked = await self._producer.send(
-            f"{self._prefix}.{message.service}.inbound",
+            ServiceTopics(self._prefix, message.service).inbound_of(message.partner.id),
             value=record.value,
             key=record.key,
             headers=list(record.headers),
@@ -56,6 +58,8 @@ class KafkaPlatformRecord:
         self._admin = admin
         self._prefix = prefix
         self._seen: dict[tuple[str, str, str], tuple[int, int]] = {}
+        self._decided: set[str] = set()
+        """The ids of the messages an event or a rejection was caused by."""
         self._committed: dict[str, dict[int, int]] = {}
         self._news = asyncio.Event()
 
@@ -68,6 +72,9 @@ class KafkaPlatformRecord:
         partition, offset = position
         committed = self._committed.get(self._group(dependency.consumer, dependency.upstream), {})
         return committed.get(partition, -1) > offset
+
+    def has_decided(self, message: PlannedMessage) -> bool:
+        return str(message.id) in self._decided
 
     async def news(self, within_seconds: float) -> bool:
         try:
@@ -84,6 +91,8 @@ class KafkaPlatformRecord:
                 upstream = partition.topic.removeprefix(f"{self._prefix}.").split(".")[0]
                 for record in records:
                     event = orjson.loads(record.value)
+                    if causation := event.get("causationid"):
+                        self._decided.add(causation)
                     # the first time counts; a relay's re-publication comes later
                     self._seen.setdefault(
                         (upstream, event.get("type", ""), str(event.get("caseid"))),
@@ -135,7 +144,13 @@ async def connected(
         stack.push_async_callback(producer.stop)
         stack.push_async_callback(consumer.stop)
         stack.push_async_callback(admin.close)
-        topics = sorted({f"{prefix}.{upstream}.events" for upstream, _ in pairs})
+        # every service's events and rejections: what a message caused, and the upstream events
+        # the dependencies name
+        topics = sorted(
+            name
+            for name in await admin.list_topics()
+            if name.startswith(f"{prefix}.") and name.split(".")[2:3] in (["events"], ["rejected"])
+        )
         partitions = [
             TopicPartition(description["topic"], p["partition"])
             for description in (await admin.describe_topics(topics) if topics else [])

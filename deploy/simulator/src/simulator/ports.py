@@ -19,6 +19,10 @@ class PlatformRecord(Protocol):
 
     def has_applied(self, dependency: Dependency) -> bool: ...
 
+    def has_decided(self, message: PlannedMessage) -> bool:
+        """Whether the message's service recorded it or refused it (an event or a rejection
+        caused by it)."""
+
     async def news(self, within_seconds: float) -> bool:
         """Wait up to `within_seconds` for anything new; whether something came."""
 

@@ -5,6 +5,10 @@ A partner acts on what it sees of the chain: the triage table decides on a case 
 triage opened it, a provider places a youth only after plaatsing learnt the triage's advice.
 So a message waits ("held back") until its dependency is met, whatever the speed; the other
 messages go on meanwhile. That makes the fastest speed as safe as real time.
+
+Each partner writes its own inbound topic, and nothing orders records of different topics: a
+case's message to a service from another partner than the one before it (the Raad after Veilig
+Thuis) also waits until the service decided that one, as that partner would in the chain.
 """
 
 import time
@@ -61,6 +65,8 @@ class Publisher:
         self._on_progress = on_progress
         self._patience = patience_seconds
         self._held: dict[str, deque[PlannedMessage]] = {}
+        self._last: dict[tuple[str, str], PlannedMessage] = {}
+        """Per case (key) and service, the message sent last."""
         self._progress = Progress(total=0)
 
     async def publish(self, plan: Sequence[PlannedMessage], pace: Pace) -> Progress:
@@ -83,7 +89,13 @@ class Publisher:
         return self._progress
 
     def _may_go(self, message: PlannedMessage) -> bool:
-        return message.after is None or self._platform.has_applied(message.after)
+        before = self._last.get((message.key, message.service))
+        in_turn = (
+            before is None
+            or before.partner == message.partner
+            or self._platform.has_decided(before)
+        )
+        return in_turn and (message.after is None or self._platform.has_applied(message.after))
 
     def _hold(self, message: PlannedMessage) -> None:
         # later messages of a held case wait behind it: a case's messages keep their order
@@ -102,6 +114,7 @@ class Publisher:
 
     async def _send(self, message: PlannedMessage) -> None:
         await self._transport.send(message, as_record(message, datetime.now(UTC)))
+        self._last[message.key, message.service] = message
         self._journal.write(message)
         self._progress.published += 1
         self._on_progress(self._progress)
@@ -109,5 +122,6 @@ class Publisher:
     def _describe_held(self) -> str:
         firsts = [waiting[0] for waiting in self._held.values()][:5]
         return f"{self._progress.held} message(s) held back; the first wait for: " + "; ".join(
-            f"{m.type} of {m.key} after {m.after}" for m in firsts
+            f"{m.type} of {m.key} after {m.after} and {self._last.get((m.key, m.service))}"
+            for m in firsts
         )
