@@ -2,6 +2,7 @@
 PostgreSQL, not ready (503, with the reason) when one cannot be reached. No authentication."""
 
 import asyncio
+import dataclasses
 import socket
 from urllib.parse import urlsplit, urlunsplit
 
@@ -12,6 +13,7 @@ from faststream.kafka import KafkaBroker
 
 import ketenmonitor.main
 import toegang.main
+from jeugdketen_shared.batch import ChainApplication
 from jeugdketen_shared.health import (
     consumers_assigned,
     create_health_router,
@@ -19,6 +21,8 @@ from jeugdketen_shared.health import (
     postgres_reachable,
 )
 from jeugdketen_shared.ingress import subscribe_batches
+from jeugdketen_shared.service import serve
+from jeugdketen_shared.settings import ServiceSettings
 from tests.conftest import IsolatedPlatform
 from tests.support.http import answers, base_url, on_a_free_port
 from tests.support.services import running_in_process
@@ -148,3 +152,21 @@ async def test_the_ketenmonitor_answers_health_and_metrics_without_a_login(
     assert metrics.status_code == 200
     assert "jeugdketen_alerts_open" in metrics.text
     assert figures.status_code == 401
+
+
+async def test_a_background_task_that_fails_ends_the_process_with_its_error(
+    platform: IsolatedPlatform,
+) -> None:
+    """A relay or clock that died must not leave a process that looks alive and does nothing:
+    `serve` ends with the task's error, so the supervisor restarts the process."""
+
+    async def failing_clock(application: ChainApplication, settings: ServiceSettings) -> None:
+        await asyncio.sleep(0.1)
+        raise ConnectionError("the clock lost its database")
+
+    wiring = dataclasses.replace(toegang.main.WIRING, background=(failing_clock,))
+    settings = on_a_free_port(platform.settings())
+    application = toegang.main.build_application(settings)
+    with pytest.raises(ConnectionError, match="the clock lost its database"):
+        async with asyncio.timeout(60):
+            await serve(wiring, application, settings, "scheduler", asyncio.Event())

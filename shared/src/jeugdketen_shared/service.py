@@ -221,6 +221,19 @@ async def serve(
     stopping: asyncio.Event,
 ) -> None:
     """Run the role until `stopping` is set; the application is closed at the end."""
+    try:
+        await _run_role(wiring, application, settings, role, stopping)
+    finally:
+        application.close()
+
+
+async def _run_role(
+    wiring: ServiceWiring,
+    application: ChainApplication,
+    settings: ServiceSettings,
+    role: str,
+    stopping: asyncio.Event,
+) -> None:
     async with running_producer(settings) as producer, contextlib.AsyncExitStack() as stack:
         checks = {
             "kafka": kafka_reachable(settings.kafka_bootstrap_servers, settings.kafka_security()),
@@ -238,17 +251,35 @@ async def serve(
             http = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
         http.include_router(create_health_router(checks))
         await stack.enter_async_context(serving_http(wiring.name, http, settings))
+        tasks: list[asyncio.Task[None]] = []
         if role in {"all", "relay"}:
             relay = build_relay(wiring, settings, application, producer).run()
-            stack.push_async_callback(_cancelled, asyncio.create_task(relay))
+            tasks.append(asyncio.create_task(relay, name="outbox relay"))
         if role in {"all", "scheduler"}:
             for background in wiring.background:
-                task = asyncio.create_task(background(application, settings))
-                stack.push_async_callback(_cancelled, task)
+                coroutine = background(application, settings)
+                tasks.append(asyncio.create_task(coroutine, name=background.__name__))
+        for task in tasks:
+            stack.push_async_callback(_cancelled, task)
         log.info("service running", role=role)
-        await stopping.wait()
+        await _until_stopping_or_failed(stopping, tasks)
         log.info("service stopping", role=role)
-    application.close()
+
+
+async def _until_stopping_or_failed(
+    stopping: asyncio.Event, tasks: list[asyncio.Task[None]]
+) -> None:
+    """Wait for `stopping`; a relay or background task runs until cancelled, so one that ends
+    before has failed: its error ends the process (whose supervisor restarts it) instead of
+    leaving a process that looks alive and publishes nothing."""
+    stop = asyncio.create_task(stopping.wait())
+    try:
+        done, _ = await asyncio.wait([stop, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stop.cancel()
+    for task in done - {stop}:
+        task.result()
+        raise RuntimeError(f"{task.get_name()} ended on its own")
 
 
 async def _cancelled(task: asyncio.Task[None]) -> None:
