@@ -200,6 +200,11 @@ async def _write_derived(connection: asyncpg.Connection, derived: Derived) -> No
 # --- reading the figures' rows ----------------------------------------------------------------
 
 
+def _period_and_case(filters: Filters) -> tuple[object, ...]:
+    """The parameters every figure's query takes, in this order: the period, gemeente, kader."""
+    return (filters.from_date, filters.to_date, filters.gemeente_code, filters.kader)
+
+
 async def lead_times(
     connection: asyncpg.Connection | asyncpg.Pool,
     filters: Filters,
@@ -212,10 +217,7 @@ async def lead_times(
         [t.name for t in transitions],
         [t.start for t in transitions],
         [t.end for t in transitions],
-        filters.from_date,
-        filters.to_date,
-        filters.gemeente_code,
-        filters.kader,
+        *_period_and_case(filters),
         filters.care_form,
         filters.provider,
     )
@@ -235,10 +237,7 @@ async def hand_overs(
         [h.decision for h in HAND_OVERS],
         [name for name, _ in next_actions],
         [PREFIX + t for _, t in next_actions],
-        filters.from_date,
-        filters.to_date,
-        filters.gemeente_code,
-        filters.kader,
+        *_period_and_case(filters),
     )
     return _spreads(rows)
 
@@ -255,10 +254,7 @@ async def time_in_chain(
         [PREFIX + t for t in sorted(LEAVING_TYPES)],
         PREFIX + TOEGANG_DECIDED,
         sorted(LEAVING_DECISIONS),
-        filters.from_date,
-        filters.to_date,
-        filters.gemeente_code,
-        filters.kader,
+        *_period_and_case(filters),
         RE_ENTRY_WITHIN.total_seconds(),
     )
     return RouteSpreads(
@@ -273,10 +269,7 @@ async def entries(connection: asyncpg.Connection | asyncpg.Pool, filters: Filter
         queries.SELECT_INFLOW,
         PREFIX + PLACEMENT_STARTED,
         PREFIX + TRANSFERRED,
-        filters.from_date,
-        filters.to_date,
-        filters.gemeente_code,
-        filters.kader,
+        *_period_and_case(filters),
         filters.provider,
         list(INFLOW_CARE_FORMS),
     )
@@ -294,10 +287,7 @@ async def care_form_pairs(connection: asyncpg.Connection | asyncpg.Pool, filters
         PREFIX + PLACEMENT_STARTED,
         PREFIX + RET_ADVICE_GIVEN,
         PREFIX + TRIAGE_DECIDED,
-        filters.from_date,
-        filters.to_date,
-        filters.gemeente_code,
-        filters.kader,
+        *_period_and_case(filters),
         filters.care_form,
         filters.provider,
     )
@@ -311,10 +301,7 @@ async def transfer_counts(
     with `on`, and per reason."""
     rows = await connection.fetch(
         queries.SELECT_TRANSFER_COUNTS,
-        filters.from_date,
-        filters.to_date,
-        filters.gemeente_code,
-        filters.kader,
+        *_period_and_case(filters),
         PREFIX + TRANSFERRED,
         twelve_months_before(on),
         on,
@@ -338,10 +325,7 @@ async def transfers_per_placed_youth(
 ) -> list[int]:
     rows = await connection.fetch(
         queries.SELECT_TRANSFERS_PER_PLACED_YOUTH,
-        filters.from_date,
-        filters.to_date,
-        filters.gemeente_code,
-        filters.kader,
+        *_period_and_case(filters),
     )
     return [row["transfers"] for row in rows]
 
