@@ -54,9 +54,7 @@ class Route:
 
 @dataclass(frozen=True)
 class RouteSpreads:
-    """What the store aggregates: a case leaves the chain at its earliest placement end,
-    withdrawal, or toegang decision for local help or none; periods on the placement start
-    (route) and on leaving."""
+    """What the store aggregates (`store.time_in_chain`)."""
 
     route: Spread
     time_in_chain: Spread
@@ -66,6 +64,8 @@ class RouteSpreads:
 
 
 def route(found: RouteSpreads) -> Route:
+    """A case leaves the chain at its earliest placement end, withdrawal, or toegang decision
+    for local help or none. Periods on the placement start (route) and on leaving."""
     left, back = found.time_in_chain.count, found.re_entered
     return Route(
         route=lead_time_of(ROUTE, found.route),

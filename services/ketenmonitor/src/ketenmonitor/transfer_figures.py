@@ -50,8 +50,9 @@ class TransferCounts:
 
 
 def transfers(found: TransferCounts, on: date) -> Transfers:
-    """The distribution of the placed youths' transfers that occurred in the 12 months ending
-    with `on` (Europe/Amsterdam days, both ends included), and all their transfers per
+    """Of the youths whose first placement started in the period and whose case matches the
+    gemeente and kader: the distribution of their transfers that occurred in the 12 months
+    ending with `on` (Europe/Amsterdam days, both ends included), and all their transfers per
     reason."""
     within = [transfers for transfers, youths in found.within.items() for _ in range(youths)]
     return Transfers(
