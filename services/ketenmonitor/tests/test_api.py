@@ -2,13 +2,12 @@
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
-from uuid import uuid4
 
 import httpx
 
 from ketenmonitor.api import create_api
 from ketenmonitor.care_figures import Pairs
-from ketenmonitor.chain_figures import Entries, FactRow
+from ketenmonitor.chain_figures import Entries, FactRow, WaitingList
 from ketenmonitor.figures import TRANSITIONS, Filters, Spread, spread
 from ketenmonitor.route_figures import RouteSpreads
 from ketenmonitor.transfer_figures import TransferCounts
@@ -36,6 +35,10 @@ class FakeFigures:
             time_in_chain=spread(timedelta(days=5 if n < 10 else 100) for n in range(34)),
             re_entered=11,
         )
+
+    async def waiting_lists(self, filters: Filters) -> list[WaitingList]:
+        self.asked.append(filters)
+        return [WaitingList("gezinshuis", "12345678", 10, 4, 1)]
 
     async def entries(self, filters: Filters) -> Entries:
         self.asked.append(filters)
@@ -137,18 +140,8 @@ async def test_turning_eighteen_is_a_snapshot_of_today_unless_to_is_given() -> N
 
 
 async def test_capacity_with_care_form_and_provider() -> None:
-    def requested(provider: str) -> FactRow:
-        data = {"provider": provider, "care_form": "gezinshuis"}
-        return FactRow("plaatsing.placement-requested", uuid4(), T0, data, "GM0153", "vrijwillig")
-
-    capacity = FactRow(
-        "plaatsing.capacity-recorded",
-        None,
-        T0,
-        {"provider": "12345678", "care_form": "gezinshuis", "places": 4, "occupied": 1},
-    )
-    rows = [requested("12345678") for _ in range(10)] + [requested("87654321"), capacity]
-    async with client(FakeFigures(rows)) as http:
+    source = FakeFigures()
+    async with client(source) as http:
         answer = await http.get(
             "/v1/capacity", params={"care_form": "gezinshuis", "provider": "12345678"}
         )
@@ -156,6 +149,7 @@ async def test_capacity_with_care_form_and_provider() -> None:
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["filters"]["care_form"] == "gezinshuis"
+    assert source.asked == [Filters(care_form="gezinshuis", provider="12345678")]
     assert body["waiting_lists"] == [
         {
             "care_form": "gezinshuis",

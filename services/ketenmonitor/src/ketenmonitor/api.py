@@ -46,6 +46,8 @@ class FigureSource(Protocol):
 
     async def entries(self, filters: Filters) -> chain_figures.Entries: ...
 
+    async def waiting_lists(self, filters: Filters) -> list[chain_figures.WaitingList]: ...
+
     async def care_form_pairs(self, filters: Filters) -> care_figures.Pairs: ...
 
     async def transfer_counts(
@@ -376,14 +378,7 @@ async def read_stepping_stones(
 
 
 async def read_capacity(source: FigureSource, filters: Filters) -> Capacity:
-    rows = await source.facts_of(
-        (
-            chain_figures.PLACEMENT_REQUESTED,
-            chain_figures.PLACEMENT_STARTED,
-            chain_figures.PLACEMENT_ENDED,
-            chain_figures.CAPACITY_RECORDED,
-        )
-    )
+    lists = await source.waiting_lists(filters)
     return Capacity(
         filters=_applied(filters),
         waiting_lists=[
@@ -396,7 +391,7 @@ async def read_capacity(source: FigureSource, filters: Filters) -> Capacity:
                 free_places=w.free_places,
                 brandhaard=w.brandhaard,
             )
-            for w in chain_figures.waiting_against_capacity(rows, filters)
+            for w in chain_figures.waiting_against_capacity(lists)
         ],
     )
 

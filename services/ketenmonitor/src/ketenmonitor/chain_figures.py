@@ -62,10 +62,6 @@ def of_case(row: FactRow, filters: Filters) -> bool:
     )
 
 
-def _before(moment: datetime, cutoff: datetime | None) -> bool:
-    return cutoff is None or moment < cutoff
-
-
 # --- waiting lists against capacity -------------------------------------------------------------
 
 
@@ -84,48 +80,32 @@ class WaitingAgainstCapacity:
     cell (the flag would reveal it)."""
 
 
-def waiting_against_capacity(
-    rows: Iterable[FactRow], filters: Filters
-) -> list[WaitingAgainstCapacity]:
+@dataclass(frozen=True)
+class WaitingList:
+    """What the store counts (`queries.SELECT_WAITING_LISTS`) for a care form and provider."""
+
+    care_form: str
+    provider: str
+    waiting: int
+    places: int | None
+    occupied: int | None
+
+
+def waiting_against_capacity(lists: Iterable[WaitingList]) -> list[WaitingAgainstCapacity]:
     """The waiting list at the end of `filters.to_date` (no `to`: everything known): the
     placement requests made in the period (`from`, `to`) with no placement start or end of
     their case at or after the request and before that moment; against each provider's latest
     capacity-recorded for the care form before that moment. Gemeente and kader filter the
     requests; care form and provider both."""
-    cutoff = end_of(filters.to_date)
-    requests: list[FactRow] = []
-    closings: dict[UUID, list[datetime]] = {}
-    latest: dict[tuple[str, str], tuple[datetime, int, int]] = {}
-    for row in rows:
-        if not _before(row.occurred_at, cutoff):
-            continue
-        if row.type == PLACEMENT_REQUESTED and in_period(row.occurred_at, filters):
-            if of_case(row, filters) and _of_form_and_provider(row, filters):
-                requests.append(row)
-        elif row.type in (PLACEMENT_STARTED, PLACEMENT_ENDED) and row.case_id is not None:
-            closings.setdefault(row.case_id, []).append(row.occurred_at)
-        elif row.type == CAPACITY_RECORDED and _of_form_and_provider(row, filters):
-            key = (str(row.data["care_form"]), str(row.data["provider"]))
-            recorded = (row.occurred_at, int(row.data["places"]), int(row.data["occupied"]))
-            latest[key] = max(latest.get(key, recorded), recorded)
-    waiting: dict[tuple[str, str], set[UUID]] = {}
-    for request in requests:
-        key = (str(request.data["care_form"]), str(request.data["provider"]))
-        cases = waiting.setdefault(key, set())
-        if request.case_id is None:
-            continue
-        if not any(at >= request.occurred_at for at in closings.get(request.case_id, ())):
-            cases.add(request.case_id)
     figures = []
-    for care_form, provider in sorted({*waiting, *latest}):
-        count = suppressed(len(waiting.get((care_form, provider), ())))
-        capacity = latest.get((care_form, provider))
-        places, occupied = (capacity[1], capacity[2]) if capacity else (None, None)
+    for found in sorted(lists, key=lambda w: (w.care_form, w.provider)):
+        count = suppressed(found.waiting)
+        places, occupied = found.places, found.occupied
         free = max(places - occupied, 0) if places is not None and occupied is not None else None
         figures.append(
             WaitingAgainstCapacity(
-                care_form=care_form,
-                provider=provider,
+                care_form=found.care_form,
+                provider=found.provider,
                 waiting=count,
                 places=places,
                 occupied=occupied,
@@ -136,12 +116,6 @@ def waiting_against_capacity(
             )
         )
     return figures
-
-
-def _of_form_and_provider(row: FactRow, filters: Filters) -> bool:
-    return (filters.care_form is None or row.data.get("care_form") == filters.care_form) and (
-        filters.provider is None or row.data.get("provider") == filters.provider
-    )
 
 
 # --- inflow into jeugdzorg plus and 3-milieu; thuis, tenzij -----------------------------------

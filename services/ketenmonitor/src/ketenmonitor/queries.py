@@ -362,6 +362,51 @@ WHERE s.type = $1
 GROUP BY recommended, deployed
 """
 
+# $1 from date, $2 to date, $3 gemeente, $4 kader, $5 placement-requested type, $6 the types
+# that close a request (placement started, ended), $7 capacity-recorded type, $8 the cutoff (the
+# end of `to`; null: none), $9 care form, $10 provider: per care form and provider, the cases
+# still waiting and the latest capacity (ties in event time: the most places, then occupied)
+SELECT_WAITING_LISTS = f"""
+WITH requests AS (
+    SELECT f.data->>'care_form' AS care_form, f.data->>'provider' AS provider, f.case_id,
+           f.occurred_at
+    FROM facts f
+    LEFT JOIN cases c ON c.case_id = f.case_id
+    WHERE f.type = $5
+      AND ($8::timestamptz IS NULL OR f.occurred_at < $8)
+      AND {in_period("f.occurred_at", "$1", "$2")}
+      AND {of_case("$3", "$4")}
+      AND ($9::text IS NULL OR f.data->>'care_form' = $9)
+      AND ($10::text IS NULL OR f.data->>'provider' = $10)),
+waiting AS (
+    SELECT care_form, provider,
+           count(DISTINCT case_id) FILTER (WHERE NOT EXISTS (
+               SELECT 1 FROM facts closing
+               WHERE closing.case_id = r.case_id
+                 AND closing.type = ANY($6::text[])
+                 AND closing.occurred_at >= r.occurred_at
+                 AND ($8::timestamptz IS NULL OR closing.occurred_at < $8))) AS waiting
+    FROM requests r
+    GROUP BY care_form, provider),
+latest AS (
+    SELECT DISTINCT ON (care_form, provider) care_form, provider, places, occupied
+    FROM (
+        SELECT f.data->>'care_form' AS care_form, f.data->>'provider' AS provider,
+               f.occurred_at, (f.data->>'places')::integer AS places,
+               (f.data->>'occupied')::integer AS occupied
+        FROM facts f
+        WHERE f.type = $7
+          AND ($8::timestamptz IS NULL OR f.occurred_at < $8)
+          AND ($9::text IS NULL OR f.data->>'care_form' = $9)
+          AND ($10::text IS NULL OR f.data->>'provider' = $10)) AS recorded
+    ORDER BY care_form, provider, occurred_at DESC, places DESC, occupied DESC)
+SELECT coalesce(w.care_form, l.care_form) AS care_form,
+       coalesce(w.provider, l.provider) AS provider,
+       coalesce(w.waiting, 0) AS waiting, l.places, l.occupied
+FROM waiting w
+FULL JOIN latest l ON l.care_form = w.care_form AND l.provider = w.provider
+"""
+
 # $1 from date, $2 to date (of the youth's first placement start), $3 gemeente, $4 kader (of
 # its case), $5 transferred type, $6 and $7 the rolling window's first and last day: of the
 # placed youths, how many had each number of transfers within the window (kind 'within'), and

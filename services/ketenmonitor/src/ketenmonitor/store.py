@@ -12,11 +12,16 @@ import orjson
 from ketenmonitor import queries
 from ketenmonitor.care_figures import RET_ADVICE_GIVEN, TRIAGE_DECIDED, Pairs
 from ketenmonitor.chain_figures import (
+    CAPACITY_RECORDED,
     INFLOW_CARE_FORMS,
+    PLACEMENT_ENDED,
+    PLACEMENT_REQUESTED,
     PLACEMENT_STARTED,
     TRANSFERRED,
     Entries,
     FactRow,
+    WaitingList,
+    end_of,
 )
 from ketenmonitor.facts import PREFIX, Derived, Fact, derive
 from ketenmonitor.figures import TRANSITIONS, Filters, Spread, Transition
@@ -312,6 +317,25 @@ async def transfer_counts(
     )
 
 
+async def waiting_lists(
+    connection: asyncpg.Connection | asyncpg.Pool, filters: Filters
+) -> list[WaitingList]:
+    rows = await connection.fetch(
+        queries.SELECT_WAITING_LISTS,
+        *_period_and_case(filters),
+        PREFIX + PLACEMENT_REQUESTED,
+        [PREFIX + PLACEMENT_STARTED, PREFIX + PLACEMENT_ENDED],
+        PREFIX + CAPACITY_RECORDED,
+        end_of(filters.to_date),
+        filters.care_form,
+        filters.provider,
+    )
+    return [
+        WaitingList(r["care_form"], r["provider"], r["waiting"], r["places"], r["occupied"])
+        for r in rows
+    ]
+
+
 def _spread(row: asyncpg.Record) -> Spread:
     return Spread(row["n"], row["p50"], row["p90"], row["max"])
 
@@ -379,6 +403,9 @@ class TableFigures:
 
     async def entries(self, filters: Filters) -> Entries:
         return await entries(self._pool, filters)
+
+    async def waiting_lists(self, filters: Filters) -> list[WaitingList]:
+        return await waiting_lists(self._pool, filters)
 
     async def care_form_pairs(self, filters: Filters) -> Pairs:
         return await care_form_pairs(self._pool, filters)
