@@ -45,7 +45,9 @@ async def main() -> None:
         await producer.start()
         record = encode(referral)
         # who publishes: the practice as registered in deploy/partners.toml, on its own topic
-        await producer.send_and_wait(TOPIC, record.value, key=record.key, headers=record.headers)
+        await producer.send_and_wait(
+            TOPIC, record.value, key=record.key, headers=list(record.headers)
+        )
         await producer.stop()
         print(f"published on {TOPIC}:")
         print(json.dumps(json.loads(record.value), indent=2))
