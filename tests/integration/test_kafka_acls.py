@@ -24,7 +24,10 @@ from jeugdketen_shared.cloudevents import encode
 from jeugdketen_shared.kafka import ClientSecurity
 from jeugdketen_shared.permissions import load_partners
 from jeugdketen_shared.settings import ServiceSettings, ServiceTopics
+from ketenmonitor.main import build_projection
+from ketenmonitor.rebuild import rebuild
 from tests.conftest import IsolatedPlatform
+from tests.integration.test_ketenmonitor import chain_of_cases, publish_events, wait_projected
 from tests.support.infrastructure import REPOSITORY, Infrastructure, SaslListener
 from tests.support.kafka import delete_topics, read_all
 from tests.support.partners import ENSCHEDE, PARTNERS_FILE, referral
@@ -287,3 +290,37 @@ async def test_a_message_is_its_writers_whatever_it_claims(
     assert rejection["data"]["original"]["topic"] == toegang.inbound_of(HENGELO)
     assert await read_all(admin_path, toegang.events) == []
     assert await read_all(admin_path, toegang.rejected_of(ENSCHEDE)) == []
+
+
+async def test_the_ketenmonitor_projects_and_rebuilds_as_its_own_principal(
+    secured: Secured, platform: IsolatedPlatform
+) -> None:
+    """Logged in over SASL as `ketenmonitor`, with the ACLs it has and no more, the projection
+    reads every events topic and a rebuild replays them."""
+    admin_path = platform.infrastructure.kafka_bootstrap_servers
+    rules = kafka_security.acls(platform.prefix, load_partners(PARTNERS_FILE))
+    kafka_security.apply(admin_path, _broker_jars(), {}, rules)
+    try:
+        published = await publish_events(platform, chain_of_cases(platform, cases=20))
+        settings = ServiceSettings.model_validate(
+            {
+                **platform.environment(),
+                "KAFKA_BOOTSTRAP_SERVERS": secured.sasl.bootstrap_servers,
+                "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+                "KAFKA_SASL_USERNAME": "ketenmonitor",
+                "KAFKA_SASL_PASSWORD": secured.passwords["ketenmonitor"],
+            }
+        )
+        projection = build_projection(settings)
+        stopping = asyncio.Event()
+        projecting = asyncio.create_task(projection.run(stopping))
+        try:
+            await wait_projected(platform, published)
+        finally:
+            stopping.set()
+            await projecting
+        replayed = await rebuild(projection, show_progress=False)
+    finally:
+        kafka_security.remove(admin_path, _broker_jars(), rules)
+
+    assert replayed == published

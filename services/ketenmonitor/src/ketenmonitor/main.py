@@ -61,6 +61,7 @@ def build_projection(settings: ServiceSettings, clock: Clock | None = None) -> P
         rules=load_rules(),
         clock=clock or SystemClock(),
         group_id=os.environ.get(PROJECTION_GROUP_VARIABLE) or None,
+        security=settings.kafka_security(),
     )
 
 

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.cloudevents import decode
-from jeugdketen_shared.kafka import as_kafka_record, partitions_of
+from jeugdketen_shared.kafka import ClientSecurity, as_kafka_record, partitions_of
 from jeugdketen_shared.metrics import observe_projected
 from jeugdketen_shared.refusal import Refusal
 from jeugdketen_shared.telemetry import MessageSpans, arrival_attributes, extract
@@ -54,6 +54,8 @@ class Projection:
     clock: Clock = field(default_factory=SystemClock)
     group_id: str | None = None
     """Kafka consumer group of instances sharing the partitions; None: this one reads all."""
+    security: ClientSecurity = field(default_factory=ClientSecurity)
+    """How its consumer logs in to the brokers (the ketenmonitor's principal over SASL)."""
 
     async def run(
         self,
@@ -70,6 +72,7 @@ class Projection:
         connection = await store.connect(self.database_url, self.schema)
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap_servers,
+            **self.security.options(),
             group_id=self.group_id,
             enable_auto_commit=False,
             isolation_level="read_committed",
@@ -79,7 +82,7 @@ class Projection:
             await store.create_schema(connection, self.schema)
             if live:
                 await alert_store.create_tables(connection)
-            partitions = await partitions_of(self.bootstrap_servers, self.topics)
+            partitions = await partitions_of(self.bootstrap_servers, self.topics, self.security)
             await consumer.start()
             expected: dict[Partition, int] = {}
             if self.group_id is None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from jeugdketen_shared.kafka import partitions_of
+from jeugdketen_shared.kafka import ClientSecurity, partitions_of
 from ketenmonitor import store
 from ketenmonitor.projection import Projection, caught_up_with_end
 
@@ -32,8 +32,10 @@ async def rebuild(
     connection = await store.connect(projection.database_url, target)
     try:
         await connection.execute(f"DROP SCHEMA IF EXISTS {store.quoted(scratch)} CASCADE")
-        partitions = await partitions_of(projection.bootstrap_servers, projection.topics)
-        total = await _records_on(projection.bootstrap_servers, partitions)
+        partitions = await partitions_of(
+            projection.bootstrap_servers, projection.topics, projection.security
+        )
+        total = await _records_on(projection.bootstrap_servers, projection.security, partitions)
         replayed = 0
         with Progress(
             TextColumn("[bold]rebuilding ketenmonitor[/bold]"),
@@ -55,6 +57,7 @@ async def rebuild(
                 database_url=projection.database_url,
                 schema=scratch,
                 max_records=max_records or REBUILD_BATCH,
+                security=projection.security,
             )
             await replay.run(asyncio.Event(), caught_up=caught_up_with_end(), applied=applied)
         await store.move_tables(connection, scratch, target)
@@ -63,8 +66,12 @@ async def rebuild(
         await connection.close()
 
 
-async def _records_on(bootstrap_servers: str, partitions: Sequence[TopicPartition]) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None)
+async def _records_on(
+    bootstrap_servers: str, security: ClientSecurity, partitions: Sequence[TopicPartition]
+) -> int:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, **security.options(), group_id=None
+    )
     await consumer.start()
     try:
         starts = await consumer.beginning_offsets(list(partitions))
