@@ -123,3 +123,39 @@ async def test_ingress_killed_mid_batch_records_every_message_once(
         ingress.stop()
     assert referrals_stored(toegang) == len(submitted)
     assert await read_all(kafka, rejected_topics(platform.prefix, "toegang")) == []
+
+
+async def test_a_second_relay_stands_by_until_the_first_one_dies(
+    platform: IsolatedPlatform, toegang: Toegang
+) -> None:
+    kafka = platform.infrastructure.kafka_bootstrap_servers
+    inbound, events = platform.topic("toegang", "inbound"), platform.topic("toegang", "events")
+    ingress, relay = process(platform, "ingress"), process(platform, "relay")
+    standby = ServiceProcess(
+        "toegang", "relay", platform.environment(), f"{platform.prefix}-relay-standby"
+    )
+    first, second, third = referral(), referral(), referral()
+    ingress.start()
+    relay.start()
+    try:
+        await publish(kafka, inbound, [as_kafka(first)])
+        await wait_until(lambda: relay_caught_up(toegang, events), "the first one published")
+        standby.start()
+        await wait_until(
+            lambda: "standing by" in standby.log_path.read_text(), "the second relay standing by"
+        )
+
+        await publish(kafka, inbound, [as_kafka(second)])
+        await wait_until(lambda: referrals_stored(toegang) == 2, "the second referral committed")
+        await wait_until(lambda: relay_caught_up(toegang, events), "the second one published")
+        relay.kill()
+        await publish(kafka, inbound, [as_kafka(third)])
+        await wait_until(lambda: referrals_stored(toegang) == 3, "the third referral committed")
+        await wait_until(lambda: relay_caught_up(toegang, events), "the standby took over")
+    finally:
+        ingress.stop()
+        relay.stop()
+        standby.stop()
+    assert sorted(causation_ids(await read_all(kafka, events))) == sorted(
+        [first.id, second.id, third.id]
+    )

@@ -9,6 +9,11 @@ again, with the same CloudEvent ids: consumers deduplicate on (source, id).
 
 PostgreSQL NOTIFY (sent by the library on every insert) wakes the relay at once; a slow poll
 covers a missed notification.
+
+One relay per topic publishes at a time: each holds a PostgreSQL advisory lock for as long as its
+session lives, and a second one (two replicas, or a restart racing the old process) stands by
+until the first one's session ends, a killed process's session included. Two publishing at once
+would each send the same batches.
 """
 
 import asyncio
@@ -42,6 +47,9 @@ _COUNT_AFTER = SQL(
     "SELECT count(*) FROM {schema}.{table} WHERE notification_id > %s AND topic = ANY(%s)"
 )
 MISSED_NOTIFY_POLL_SECONDS = 1.0
+_RELAY_LOCK_CLASS = 1802073
+"""The first key of the relays' advisory locks (the second is the hash of the position's name);
+the ketenmonitor's locks use 1802071 and 1802072."""
 
 
 Publication = Mapping[type[DomainEvent], type[DomainEventData]]
@@ -111,10 +119,11 @@ class OutboxRelay:
         return await asyncio.to_thread(self._tracking.max_tracking_id, self._position_name) or 0
 
     async def run(self) -> None:
-        """Relay until cancelled. Run one relay per service: it publishes in log order."""
+        """Relay until cancelled, in log order, once this is the topic's only relay."""
         listener = await asyncpg.connect(self._database_url)
         try:
             # inside the try: a relay cancelled while it starts closes its connection too
+            await self._wait_to_be_the_only_relay(listener)
             await listener.add_listener(self._recorder.channel_name, self._on_notify)
             self._position = position = await self.position()
             log.info("outbox relay started", topic=self._topic, position=position)
@@ -129,6 +138,14 @@ class OutboxRelay:
         finally:
             metrics.OUTBOX_BACKLOG.forget(self._topic)
             await listener.close()
+
+    async def _wait_to_be_the_only_relay(self, session: asyncpg.Connection) -> None:
+        """Hold the topic's relay lock on `session`, waiting for another relay's to end."""
+        lock = (_RELAY_LOCK_CLASS, self._position_name)
+        if await session.fetchval("SELECT pg_try_advisory_lock($1, hashtext($2))", *lock):
+            return
+        log.info("another outbox relay publishes this topic; standing by", topic=self._topic)
+        await session.execute("SELECT pg_advisory_lock($1, hashtext($2))", *lock)
 
     async def publish_after(self, position: int) -> tuple[int, int]:
         """Publish one batch stored after `position`; return the new position and the count."""
