@@ -22,8 +22,10 @@ from faststream.specification import AsyncAPI
 
 from jeugdketen_shared.asyncapi import Contract, DocumentedAs, cloudevents_of, declare_publisher
 from jeugdketen_shared.contracts import ketenmonitor as ketenmonitor_contracts
+from jeugdketen_shared.key_relay import declare_keys_topic
 from jeugdketen_shared.service import build_broker
 from jeugdketen_shared.settings import ServiceSettings
+from jeugdketen_shared.youth_keys import keys_topic
 from ketenmonitor.main import alerts_topic, build_projection
 from ketenmonitor.projection import SOURCE_SERVICES
 from plaatsing.main import WIRING as PLAATSING
@@ -92,6 +94,8 @@ def brokers() -> dict[str, KafkaBroker]:
         name: build_broker(wiring, described, _DESCRIBED_ONLY, _DESCRIBED_ONLY)
         for name, wiring in WIRINGS.items()
     }
+    # written by toegang's key relay, a background task, not by its broker
+    declare_keys_topic(services["toegang"], keys_topic(described.topic_prefix))
     return {**services, "ketenmonitor": ketenmonitor_broker(described)}
 
 

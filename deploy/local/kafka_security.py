@@ -33,6 +33,7 @@ from typing import Literal
 
 from jeugdketen_shared.permissions import Partner, load_partners, services_publishable_by
 from jeugdketen_shared.settings import ServiceTopics
+from jeugdketen_shared.youth_keys import keys_topic
 from ketenmonitor.projection import SOURCE_SERVICES
 from plaatsing.main import WIRING as PLAATSING
 from toegang.main import WIRING as TOEGANG
@@ -104,6 +105,10 @@ def service_acls(prefix: str) -> list[Acl]:
     for source in SOURCE_SERVICES:
         acls += _topic(MONITOR, ["READ"], ServiceTopics(prefix, source).events)
     acls += _topic(MONITOR, ["WRITE"], f"{prefix}.{MONITOR}.alerts")
+    # the youths' keys: toegang's process publishes them, the ketenmonitor alone unseals with
+    # them; no other service, no partner, not the simulator
+    acls += _topic(TOEGANG.name, ["WRITE"], keys_topic(prefix))
+    acls += _topic(MONITOR, ["READ"], keys_topic(prefix))
     acls.append(Acl(MONITOR, "READ", "GROUP", "PREFIXED", f"{prefix}.{MONITOR}"))
     return acls
 

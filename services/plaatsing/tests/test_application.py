@@ -16,6 +16,7 @@ from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts import plaatsing as contracts
 from jeugdketen_shared.contracts.base import MessageData
 from jeugdketen_shared.inbound import Contracts, ReceivedMessage
+from jeugdketen_shared.key_vault import InMemoryKeyVault
 from jeugdketen_shared.permissions import Partner, PartnerKind
 from jeugdketen_shared.privacy import Pseudonymizer
 from plaatsing.application import Plaatsing
@@ -25,8 +26,8 @@ from plaatsing.publication import PUBLISHED_EVENT_CLASSES, as_contract
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 PROVIDER_SOURCE = "urn:nld:kvk:12345678:systeem:zorgadministratie"
 TRIAGE_SOURCE = "urn:nld:oin:00000000000000000000:systeem:jeugdketen-triage"
-PSEUDONYMIZER = Pseudonymizer(b"k" * 32)
-YOUTH = PSEUDONYMIZER.pseudonym("999990019")
+KEYS = InMemoryKeyVault(Pseudonymizer(b"k" * 32))
+YOUTH = KEYS.key_for_bsn("999990019").pseudonym
 PROVIDER = "12345678"
 OTHER_PROVIDER = "87654321"
 INBOUND = Contracts(contracts.INBOUND)
@@ -36,7 +37,7 @@ UPSTREAM = Contracts(contracts.UPSTREAM)
 @pytest.fixture
 def plaatsing() -> Iterator[Plaatsing]:
     application = Plaatsing(
-        PSEUDONYMIZER,
+        KEYS,
         birthdays=InMemoryBirthdaySchedule(),
         clock=ControllableClock(NOW),
         env={"PERSISTENCE_MODULE": "eventsourcing.popo"},

@@ -17,6 +17,7 @@ from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts import plaatsing as contracts
 from jeugdketen_shared.contracts.base import MessageData
 from jeugdketen_shared.inbound import Contracts, InvalidData, ReceivedMessage
+from jeugdketen_shared.key_vault import InMemoryKeyVault
 from jeugdketen_shared.privacy import Pseudonymizer
 from plaatsing.application import Plaatsing
 from plaatsing.birthdays import InMemoryBirthdaySchedule
@@ -27,8 +28,8 @@ from plaatsing.scheduler import TurningEighteenScheduler
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # 13:00 in Enschede
 TOMORROW = date(2026, 11, 24)
 BORN_18_YEARS_BEFORE_TOMORROW = date(2008, 11, 24)
-PSEUDONYMIZER = Pseudonymizer(b"k" * 32)
-YOUTH = PSEUDONYMIZER.pseudonym("999990019")
+KEYS = InMemoryKeyVault(Pseudonymizer(b"k" * 32))
+YOUTH = KEYS.key_for_bsn("999990019").pseudonym
 PROVIDER_SOURCE = "urn:nld:kvk:12345678:systeem:zorgadministratie"
 TRIAGE_SOURCE = "urn:nld:oin:00000000000000000000:systeem:jeugdketen-triage"
 
@@ -41,7 +42,7 @@ def clock() -> ControllableClock:
 @pytest.fixture
 def plaatsing(clock: ControllableClock) -> Iterator[Plaatsing]:
     application = Plaatsing(
-        PSEUDONYMIZER,
+        KEYS,
         birthdays=InMemoryBirthdaySchedule(),
         clock=clock,
         env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
@@ -212,7 +213,7 @@ def test_a_youth_placed_when_already_eighteen_does_not_turn_eighteen_in_care(
         as_contract(e) for e in stored(plaatsing) if isinstance(e, PUBLISHED_EVENT_CLASSES)
     ]
     assert isinstance(started, contracts.PlacementStarted)
-    assert started.turns_eighteen_in == "2026-10"
+    assert _unsealed(started.turns_eighteen_in) == "2026-10"
 
 
 def test_the_birth_date_is_stored_nowhere_and_published_as_a_month_only(
@@ -231,8 +232,47 @@ def test_the_birth_date_is_stored_nowhere_and_published_as_a_month_only(
     assert [type(c) for c in published] == [contracts.PlacementStarted, contracts.TurnedEighteen]
     started = published[0]
     assert isinstance(started, contracts.PlacementStarted)
-    assert started.turns_eighteen_in == "2026-11"
+    # sealed under the youth's key: the month is readable only with it
+    assert started.turns_eighteen_in is not None
+    assert "2026-11" not in started.turns_eighteen_in
+    assert _unsealed(started.turns_eighteen_in) == "2026-11"
     assert "2008" not in started.model_dump_json()
+
+
+def test_the_birthday_of_a_youth_whose_key_was_destroyed_is_neither_kept_nor_published(
+    clock: ControllableClock,
+) -> None:
+    keys = InMemoryKeyVault(Pseudonymizer(b"k" * 32))
+    pseudonym = keys.key_for_bsn("999990019").pseudonym
+    keys.erase("999990019")  # erased after triage named the youth, before the start
+    application = Plaatsing(
+        keys,
+        birthdays=InMemoryBirthdaySchedule(),
+        clock=clock,
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+    )
+    try:
+        case_id = uuid4()
+        triaged = message(
+            contracts.TriageDecidedUpstream,
+            NOW - timedelta(days=40),
+            case_id=str(case_id),
+            youth_pseudonym=pseudonym,
+            gemeente_code="GM0153",
+            recommended_care_form="gezinshuis",
+        )
+        outcomes = application.record(
+            [triaged, start(case_id, BORN_18_YEARS_BEFORE_TOMORROW, NOW - timedelta(days=30))]
+        )
+        assert [type(o) for o in outcomes] == [Accepted, Accepted]
+        [started] = [
+            as_contract(e) for e in stored(application) if isinstance(e, PUBLISHED_EVENT_CLASSES)
+        ]
+        assert isinstance(started, contracts.PlacementStarted)
+        assert started.turns_eighteen_in is None
+        assert application.birthdays.due(date.max) == []
+    finally:
+        application.close()
 
 
 def test_a_refused_start_plans_no_birthday(plaatsing: Plaatsing) -> None:
@@ -269,3 +309,10 @@ def test_a_placement_start_stored_before_turns_eighteen_in_existed_still_reads(
     assert isinstance(old, PlacementCase.PlacementStarted)
     assert old.turns_eighteen_in is None
     assert old.originator_id == case_id
+
+
+def _unsealed(sealed: str | None) -> str:
+    key = KEYS.key_for_pseudonym(YOUTH)
+    assert key is not None
+    assert sealed is not None
+    return key.unseal(sealed)

@@ -8,6 +8,7 @@ import pytest
 
 from jeugdketen_shared.contracts.plaatsing import AMSTERDAM, ContinuityPlan, EndReason
 from jeugdketen_shared.vocabulary import CareForm
+from jeugdketen_shared.youth_keys import YouthKey
 from plaatsing.domain import (
     ActivePlacement,
     AlreadyTurnedEighteen,
@@ -22,6 +23,7 @@ BORN = date(2008, 6, 15)
 BIRTHDAY = EighteenthBirthday.of(BORN)
 BEFORE = BIRTHDAY.moment - timedelta(days=200)
 PSEUDONYM = "b" * 64
+SEALED_MONTH = YouthKey.generate().seal(BIRTHDAY.month)  # what the application hands the domain
 GEZINSHUIS = ActivePlacement("12345678", CareForm.GEZINSHUIS, "GM0164")
 
 
@@ -31,7 +33,7 @@ def a_placed_youth(started_at: datetime = BEFORE) -> tuple[PlacementCase, Youth]
     )
     case.receive_triage_recommendation(CareForm.GEZINSHUIS, started_at, "t-1")
     youth = Youth(youth_pseudonym=PSEUDONYM, causation_id="start-1")
-    case.start(GEZINSHUIS, youth, None, False, started_at, "start-1", BIRTHDAY)
+    case.start(GEZINSHUIS, youth, None, False, started_at, "start-1", SEALED_MONTH)
     case.collect_events()
     youth.collect_events()
     return case, youth
@@ -46,16 +48,16 @@ def test_the_eighteenth_birthday_is_a_day_on_the_dutch_calendar() -> None:
     assert day_of(datetime(2026, 6, 14, 22, 30, tzinfo=UTC)) == date(2026, 6, 15)
 
 
-def test_a_start_keeps_the_month_of_the_eighteenth_birthday_only() -> None:
+def test_a_start_keeps_the_sealed_month_of_the_eighteenth_birthday_only() -> None:
     case = PlacementCase(
         case_id=uuid4(), youth_pseudonym=PSEUDONYM, gemeente_code="GM0153", causation_id="t-1"
     )
     case.receive_triage_recommendation(CareForm.GEZINSHUIS, BEFORE, "t-1")
     youth = Youth(youth_pseudonym=PSEUDONYM, causation_id="start-1")
-    case.start(GEZINSHUIS, youth, None, False, BEFORE, "start-1", BIRTHDAY)
+    case.start(GEZINSHUIS, youth, None, False, BEFORE, "start-1", SEALED_MONTH)
     started = case.collect_events()[-1]
     assert isinstance(started, PlacementCase.PlacementStarted)
-    assert started.turns_eighteen_in == "2026-06"
+    assert started.turns_eighteen_in == SEALED_MONTH
     assert BORN.isoformat() not in repr(started.__dict__)
 
 

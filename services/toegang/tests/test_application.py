@@ -12,6 +12,7 @@ from jeugdketen_shared.batch import Accepted, Refused, Repeated
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts import toegang as contracts
 from jeugdketen_shared.inbound import Contracts, ReceivedMessage
+from jeugdketen_shared.key_vault import InMemoryKeyVault
 from jeugdketen_shared.permissions import Partner, PartnerKind
 from jeugdketen_shared.privacy import Pseudonymizer
 from toegang.application import Toegang
@@ -24,7 +25,7 @@ CONTRACTS = Contracts(contracts.INBOUND)
 @pytest.fixture
 def toegang() -> Iterator[Toegang]:
     application = Toegang(
-        Pseudonymizer(b"k" * 32), env={"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        InMemoryKeyVault(Pseudonymizer(b"k" * 32)), env={"PERSISTENCE_MODULE": "eventsourcing.popo"}
     )
     yield application
     application.close()
@@ -69,7 +70,8 @@ def test_one_batch_takes_a_case_from_referral_to_decision(toegang: Toegang) -> N
     assert [type(outcome) for outcome in outcomes] == [Accepted, Accepted, Accepted]
     case = toegang.case(case_id)
     assert case.is_closed
-    assert case.youth_pseudonym == Pseudonymizer(b"k" * 32).pseudonym("999990019")
+    # the pseudonym is the one of the youth's key in the vault, not the BSN's HMAC
+    assert case.youth_pseudonym == toegang.keys.key_for_bsn("999990019").pseudonym
 
 
 def test_a_repeated_message_records_nothing_new(toegang: Toegang) -> None:

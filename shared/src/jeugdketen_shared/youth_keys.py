@@ -33,6 +33,14 @@ SEALED_PATTERN = r"^v1\.[A-Za-z0-9_-]{38,200}$"
 """A sealed value: the version, then base64url (no padding) of nonce, ciphertext and tag. The
 bounds fit the short attributes sealed here; anything longer is not one of ours."""
 
+KEYS_TOPIC_SUFFIX = "toegang.youth-keys"
+
+
+def keys_topic(topic_prefix: str) -> str:
+    """The compacted topic of the youths' keys (toegang writes it, the ketenmonitor reads it)."""
+    return f"{topic_prefix}.{KEYS_TOPIC_SUFFIX}"
+
+
 _PSEUDONYM_LABEL = b"jeugdketen youth pseudonym v1"
 _SEALED = re.compile(SEALED_PATTERN)
 

@@ -9,7 +9,8 @@ from jeugdketen_shared.batch import ChainApplication, UnitOfWork
 from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.contracts import plaatsing as contracts
 from jeugdketen_shared.inbound import ReceivedMessage
-from jeugdketen_shared.privacy import Pseudonymizer
+from jeugdketen_shared.key_vault import KeyVault
+from jeugdketen_shared.youth_keys import YouthKey
 from plaatsing.birthdays import BirthdaySchedule, DueBirthday
 from plaatsing.domain import (
     ActivePlacement,
@@ -32,13 +33,13 @@ class Plaatsing(ChainApplication):
 
     def __init__(
         self,
-        pseudonymizer: Pseudonymizer,
+        keys: KeyVault,
         *,
         birthdays: BirthdaySchedule,
         clock: Clock,
         env: dict[str, str] | None = None,
     ) -> None:
-        self._pseudonymizer = pseudonymizer
+        self.keys = keys
         self.birthdays = birthdays
         self.clock = clock
         super().__init__(env)
@@ -46,6 +47,7 @@ class Plaatsing(ChainApplication):
     def close(self) -> None:
         super().close()
         self.birthdays.close()
+        self.keys.close()
 
     def case(self, case_id: UUID) -> PlacementCase:
         case: PlacementCase = self.repository.get(case_id)
@@ -142,18 +144,30 @@ class Plaatsing(ChainApplication):
     def _start(
         self, unit: UnitOfWork, data: contracts.PlacementStartReport, causation_id: str
     ) -> None:
-        case = unit.get(data.case_id, PlacementCase) or open_for_crisis_placement(
-            data.case_id,
-            # the BSN goes no further than this line
-            self._pseudonymizer.pseudonym(data.bsn) if data.bsn is not None else None,
-            data.gemeente_code,
-            data.crisis,
-            causation_id,
-        )
+        case = unit.get(data.case_id, PlacementCase)
+        key: YouthKey | None = None
+        if case is None:
+            # the BSN goes no further than this block; a key is made only for a crisis start,
+            # the one kind that may open a case
+            if data.crisis and data.bsn is not None:
+                key = self.keys.key_for_bsn(data.bsn)
+            case = open_for_crisis_placement(
+                data.case_id,
+                key.pseudonym if key is not None else None,
+                data.gemeente_code,
+                data.crisis,
+                causation_id,
+            )
         youth = self._youth(unit, case, causation_id)
         # the birth date goes no further than this method: the event keeps the month of the
-        # 18th birthday, the schedule its day
+        # 18th birthday sealed under the youth's key, the schedule its day
         birthday = EighteenthBirthday.of(data.birth_date) if data.birth_date else None
+        if birthday is not None and key is None:
+            key = self.keys.key_for_pseudonym(case.youth_pseudonym)
+        if key is None:
+            # an erased youth (or one named before youths had keys): nothing to seal the month
+            # under, so nothing of the birthday is kept or published
+            birthday = None
         case.start(
             ActivePlacement(data.provider, data.care_form, data.location_gemeente_code),
             youth,
@@ -161,7 +175,7 @@ class Plaatsing(ChainApplication):
             data.crisis,
             data.occurred_at,
             causation_id,
-            birthday,
+            key.seal(birthday.month) if key is not None and birthday is not None else None,
         )
         if (
             birthday is not None
@@ -174,7 +188,9 @@ class Plaatsing(ChainApplication):
             else:
                 # planned before the start is saved, so no crash loses it; a start that is not
                 # saved after all leaves a row the scheduler drops (the youth is not in care)
-                self.birthdays.plan(DueBirthday(youth.id, case.case_id, birthday.on))
+                self.birthdays.plan(
+                    DueBirthday(youth.id, case.case_id, birthday.on, youth.youth_pseudonym)
+                )
         # added only now: a refused start leaves no new case or youth in the unit of work
         unit.add(case)
         unit.add(youth)

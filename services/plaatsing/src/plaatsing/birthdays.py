@@ -1,11 +1,13 @@
 """The schedule of 18th birthdays: which youth turns 18 on which day, until it is recorded.
 
 Outside the event store on purpose: the date of a birthday is personal data that must not be
-kept for ever, and an event store keeps everything for ever. A row holds the youth's id (derived
-from the pseudonym), the case that reported the birth date, and the day of the 18th birthday:
-never the birth date. It is written before the placement start that carries the birth date is
-saved (a crash in between leaves a row whose youth is not in care, which the scheduler drops),
-and deleted once turning 18 was recorded or found not to apply.
+kept for ever, and an event store keeps everything for ever. A row holds the youth's id and
+pseudonym, the case that reported the birth date, and the day of the 18th birthday: never the
+birth date. The row hangs on the youth's data key in the key vault (in PostgreSQL a foreign key
+with ON DELETE CASCADE): erasing the youth deletes it in the same transaction. It is written
+before the placement start that carries the birth date is saved (a crash in between leaves a row
+whose youth is not in care, which the scheduler drops), and deleted once turning 18 was recorded
+or found not to apply.
 
 Port, in-memory fake and PostgreSQL adapter side by side; tests run one contract against both.
 """
@@ -22,6 +24,8 @@ from psycopg import sql
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
+from jeugdketen_shared import key_vault
+
 TABLE = "plaatsing_eighteenth_birthdays"
 DUE_BATCH_SIZE = 500
 
@@ -31,11 +35,13 @@ class DueBirthday:
     youth_id: UUID
     case_id: UUID
     on: date
+    youth_pseudonym: str | None
+    """The pseudonym of the youth's key; None on a row planned before youths had keys."""
 
     @classmethod
     def from_row(cls, row: Sequence[Any]) -> "DueBirthday":
-        youth_id, case_id, on = row
-        return cls(youth_id=youth_id, case_id=case_id, on=on)
+        youth_id, case_id, on, youth_pseudonym = row
+        return cls(youth_id=youth_id, case_id=case_id, on=on, youth_pseudonym=youth_pseudonym)
 
 
 class BirthdaySchedule(ABC):
@@ -83,25 +89,35 @@ _CREATE = sql.SQL(
     "CREATE TABLE IF NOT EXISTS {table} ("
     " youth_id uuid PRIMARY KEY,"
     " case_id uuid NOT NULL,"
-    " due_on date NOT NULL)"
+    " due_on date NOT NULL,"
+    " youth_pseudonym text NOT NULL REFERENCES {keys} (pseudonym) ON DELETE CASCADE)"
+)
+# a schedule made before the keys existed: its rows name no key (their youths have none)
+_ADD_PSEUDONYM = sql.SQL(
+    "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS"
+    " youth_pseudonym text REFERENCES {keys} (pseudonym) ON DELETE CASCADE"
 )
 _CREATE_INDEX = sql.SQL("CREATE INDEX IF NOT EXISTS {index} ON {table} (due_on)")
 _PLAN = sql.SQL(
-    "INSERT INTO {table} (youth_id, case_id, due_on) VALUES (%s, %s, %s)"
-    " ON CONFLICT (youth_id) DO UPDATE SET case_id = excluded.case_id, due_on = excluded.due_on"
+    "INSERT INTO {table} (youth_id, case_id, due_on, youth_pseudonym) VALUES (%s, %s, %s, %s)"
+    " ON CONFLICT (youth_id) DO UPDATE SET case_id = excluded.case_id, due_on = excluded.due_on,"
+    " youth_pseudonym = excluded.youth_pseudonym"
 )
 _DUE = sql.SQL(
-    "SELECT youth_id, case_id, due_on FROM {table} WHERE due_on <= %s ORDER BY due_on LIMIT %s"
+    "SELECT youth_id, case_id, due_on, youth_pseudonym FROM {table} WHERE due_on <= %s"
+    " ORDER BY due_on LIMIT %s"
 )
 _DONE = sql.SQL("DELETE FROM {table} WHERE youth_id = %s AND case_id = %s AND due_on = %s")
 
 
 class PostgresBirthdaySchedule(BirthdaySchedule):
     """The table `plaatsing_eighteenth_birthdays` in the service's own schema, created if
-    missing; every statement commits on its own."""
+    missing (after the key vault's table, which it refers to); every statement commits on its
+    own. Planning the birthday of a youth whose key is gone fails (the foreign key)."""
 
     def __init__(self, database_url: str, schema: str) -> None:
         self._table = sql.Identifier(schema, TABLE)
+        self._keys = sql.Identifier(schema, key_vault.TABLE)
         self._pool: ConnectionPool[Any] = ConnectionPool(
             database_url,
             min_size=1,
@@ -110,10 +126,13 @@ class PostgresBirthdaySchedule(BirthdaySchedule):
             open=True,
         )
         self._execute(_CREATE)
+        self._execute(_ADD_PSEUDONYM)
         self._execute(_CREATE_INDEX, index=sql.Identifier(f"{TABLE}_due_on"))
 
     def plan(self, birthday: DueBirthday) -> None:
-        self._execute(_PLAN, (birthday.youth_id, birthday.case_id, birthday.on))
+        self._execute(
+            _PLAN, (birthday.youth_id, birthday.case_id, birthday.on, birthday.youth_pseudonym)
+        )
 
     def due(self, today: date) -> list[DueBirthday]:
         with self._pool.connection() as connection:
@@ -132,4 +151,6 @@ class PostgresBirthdaySchedule(BirthdaySchedule):
         self, query: sql.SQL, parameters: Sequence[object] = (), **names: sql.Identifier
     ) -> None:
         with self._pool.connection() as connection:
-            connection.execute(query.format(table=self._table, **names), parameters)
+            connection.execute(
+                query.format(table=self._table, keys=self._keys, **names), parameters
+            )

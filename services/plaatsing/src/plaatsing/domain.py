@@ -266,7 +266,7 @@ class PlacementCase(Aggregate):
         causation_id: str
 
     class PlacementStarted(Aggregate.Event):
-        class_version = 2  # v2: turns_eighteen_in
+        class_version = 2  # v2: turns_eighteen_in (sealed since erasure by crypto-shredding)
 
         youth_pseudonym: str
         gemeente_code: str
@@ -402,10 +402,11 @@ class PlacementCase(Aggregate):
         crisis: bool,
         occurred_at: datetime,
         causation_id: str,
-        birthday: EighteenthBirthday | None = None,
+        turns_eighteen_in: str | None = None,
     ) -> None:
         """The placement starts; a crisis placement may start before triage. Restarts care.
-        Of the youth's 18th birthday, when known, the event keeps the month only."""
+        Of the youth's 18th birthday, when known, the event keeps the month only, sealed under
+        the youth's key (`turns_eighteen_in`, sealed by the application)."""
         self._check_in_order(occurred_at)
         if not self.is_triaged and not crisis:
             raise CaseNotTriaged
@@ -425,7 +426,7 @@ class PlacementCase(Aggregate):
             crisis_without_triage=not self.is_triaged,
             occurred_at=occurred_at,
             causation_id=causation_id,
-            turns_eighteen_in=birthday.month if birthday is not None else None,
+            turns_eighteen_in=turns_eighteen_in,
         )
         youth.place(self.case_id, causation_id)
 

@@ -4,7 +4,7 @@ from jeugdketen_shared.batch import ChainApplication
 from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.contracts import plaatsing as contracts
 from jeugdketen_shared.inbound import Contracts
-from jeugdketen_shared.privacy import Pseudonymizer
+from jeugdketen_shared.key_vault import PostgresKeyVault
 from jeugdketen_shared.service import ServiceWiring, Upstream, event_store_environment
 from jeugdketen_shared.service import cli as run_service
 from jeugdketen_shared.settings import ServiceSettings
@@ -37,8 +37,10 @@ WIRING = ServiceWiring(
 
 
 def build_application(settings: ServiceSettings, clock: Clock | None = None) -> Plaatsing:
+    # the vault first: the schedule's rows refer to its keys
+    keys = PostgresKeyVault.of(settings)
     return Plaatsing(
-        Pseudonymizer(settings.pseudonym_key.get_secret_value().encode()),
+        keys,
         birthdays=PostgresBirthdaySchedule(settings.database_url, settings.database_schema),
         clock=clock or SystemClock(),
         env=event_store_environment(settings),

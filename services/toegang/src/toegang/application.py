@@ -6,7 +6,7 @@ from jeugdketen_shared.batch import ChainApplication, UnitOfWork
 from jeugdketen_shared.contracts import toegang as contracts
 from jeugdketen_shared.contracts.base import CaseMessage
 from jeugdketen_shared.inbound import ReceivedMessage
-from jeugdketen_shared.privacy import Pseudonymizer
+from jeugdketen_shared.key_vault import KeyVault
 from toegang.domain import Case, ensure_not_yet_referred, referred
 from toegang.protection import ProtectionRoute, existing_route, open_route, route_id
 
@@ -16,9 +16,13 @@ class Toegang(ChainApplication):
 
     name = "toegang"
 
-    def __init__(self, pseudonymizer: Pseudonymizer, env: dict[str, str] | None = None) -> None:
-        self._pseudonymizer = pseudonymizer
+    def __init__(self, keys: KeyVault, env: dict[str, str] | None = None) -> None:
+        self.keys = keys
         super().__init__(env)
+
+    def close(self) -> None:
+        super().close()
+        self.keys.close()
 
     def case(self, case_id: UUID) -> Case:
         case: Case = self.repository.get(case_id)
@@ -38,7 +42,7 @@ class Toegang(ChainApplication):
                     Case(
                         case_id=data.case_id,
                         # the BSN goes no further than this line
-                        youth_pseudonym=self._pseudonymizer.pseudonym(data.bsn),
+                        youth_pseudonym=self.keys.key_for_bsn(data.bsn).pseudonym,
                         gemeente_code=data.gemeente_code,
                         verwijzer=data.verwijzer,
                         kader=data.kader,
@@ -76,7 +80,7 @@ class Toegang(ChainApplication):
                 route = open_route(
                     route,
                     case_id=data.case_id,
-                    youth_pseudonym=self._pseudonymizer.pseudonym(data.bsn) if data.bsn else None,
+                    youth_pseudonym=self.keys.key_for_bsn(data.bsn).pseudonym if data.bsn else None,
                     gemeente_code=data.gemeente_code,
                     occurred_at=at,
                 )

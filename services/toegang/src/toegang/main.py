@@ -1,13 +1,40 @@
-"""Composition root of toegang: its wiring and its application, run by the shared service."""
+"""Composition root of toegang: its wiring and its application, run by the shared service;
+and the erasure command."""
 
+import sys
+
+from jeugdketen_shared.batch import ChainApplication
 from jeugdketen_shared.contracts import toegang as contracts
 from jeugdketen_shared.inbound import Contracts
-from jeugdketen_shared.privacy import Pseudonymizer
-from jeugdketen_shared.service import ServiceWiring, event_store_environment
+from jeugdketen_shared.key_relay import KeyRelay
+from jeugdketen_shared.key_vault import PostgresKeyVault
+from jeugdketen_shared.service import (
+    ServiceWiring,
+    event_store_environment,
+    running_producer,
+)
 from jeugdketen_shared.service import cli as run_service
 from jeugdketen_shared.settings import ServiceSettings
+from jeugdketen_shared.youth_keys import keys_topic
 from toegang.application import Toegang
+from toegang.erasure import erase_youths
 from toegang.publication import PUBLISHED_EVENT_CLASSES, as_contract
+
+ERASE_COMMAND = "erase-youth"
+
+
+async def run_key_relay(application: ChainApplication, settings: ServiceSettings) -> None:
+    if not isinstance(application, Toegang):
+        raise TypeError("the key relay needs toegang's application")
+    async with running_producer(settings) as producer:
+        await KeyRelay(
+            application.keys,
+            producer,
+            keys_topic(settings.topic_prefix),
+            settings.database_url,
+            settings.database_schema,
+        ).run()
+
 
 WIRING = ServiceWiring(
     name="toegang",
@@ -17,15 +44,21 @@ WIRING = ServiceWiring(
     ),
     published=PUBLISHED_EVENT_CLASSES,
     as_contract=as_contract,
+    # toegang's process alone publishes the youths' keys (and their tombstones)
+    background=(run_key_relay,),
 )
 
 
 def build_application(settings: ServiceSettings) -> Toegang:
-    return Toegang(
-        Pseudonymizer(settings.pseudonym_key.get_secret_value().encode()),
-        env=event_store_environment(settings),
-    )
+    return Toegang(PostgresKeyVault.of(settings), env=event_store_environment(settings))
 
 
 def cli() -> None:
-    run_service(WIRING, build_application)
+    if sys.argv[1:] == [ERASE_COMMAND]:
+        vault = PostgresKeyVault.of(ServiceSettings())
+        try:
+            erase_youths(vault, sys.stdin, sys.stdout)
+        finally:
+            vault.close()
+    else:
+        run_service(WIRING, build_application)

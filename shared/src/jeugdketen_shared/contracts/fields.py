@@ -110,7 +110,10 @@ YouthPseudonym = Annotated[
     str,
     Field(
         pattern=r"^[0-9a-f]{64}$",
-        description="Keyed pseudonym of the youth (HMAC-SHA256 of the BSN); stable across cases",
+        description=(
+            "Pseudonym of the youth, derived from the youth's data key (HMAC-SHA256); stable "
+            "across cases, and linked to no BSN once the youth is erased"
+        ),
     ),
 ]
 

@@ -29,6 +29,7 @@ from jeugdketen_shared.contracts.fields import (
     YouthPseudonym,
 )
 from jeugdketen_shared.vocabulary import CareForm
+from jeugdketen_shared.youth_keys import SEALED_PATTERN
 
 MAX_PLACES = 100_000
 """More places than all of the Netherlands' youth care has for one care form; the bound keeps
@@ -121,12 +122,15 @@ BirthDate = Annotated[
 TurnsEighteenIn = Annotated[
     str,
     Field(
-        pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+        pattern=SEALED_PATTERN,
         description=(
             "Year and month (YYYY-MM, Europe/Amsterdam calendar) of the youth's 18th birthday, "
-            "for the 18-/18+ figures; a month on purpose, not the day"
+            "for the 18-/18+ figures (a month on purpose, not the day), sealed under the youth's "
+            "data key (AES-256-GCM bound to the youth_pseudonym, `v1.` then base64url): only who "
+            "holds the key from jeugdketen.toegang.youth-keys can read it, and nobody once the "
+            "youth is erased"
         ),
-        examples=["2027-03"],
+        examples=["v1.cwUPjzkhgoEkTPWEUEmyrklG-jcBP_CRKSgMu4Hel2MfaPk"],
     ),
 ]
 
@@ -277,8 +281,9 @@ class PlacementStarted(DomainEventData, CaseMessage):
     turns_eighteen_in: TurnsEighteenIn | None = Field(
         default=None,
         description=(
-            "Year and month of the youth's 18th birthday (YYYY-MM), when the provider sent the "
-            "birth date; null otherwise"
+            "Year and month of the youth's 18th birthday (YYYY-MM) sealed under the youth's key, "
+            "when the provider sent the birth date; null otherwise, and null when the youth's "
+            "key was already destroyed"
         ),
     )
 
