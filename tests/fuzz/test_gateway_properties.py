@@ -20,6 +20,7 @@ from jeugdketen_shared.batch import Accepted, ChainApplication
 from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.cloudevents import KafkaRecord, encode
 from jeugdketen_shared.ingress import InboundGateway
+from jeugdketen_shared.key_vault import InMemoryKeyVault
 from jeugdketen_shared.permissions import PartnerRegistry
 from jeugdketen_shared.privacy import Pseudonymizer
 from jeugdketen_shared.rejections import Arrival, Rejection, RejectionPublisher
@@ -31,7 +32,8 @@ from toegang.application import Toegang
 from triage.application import Triage
 
 IN_MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
-PSEUDONYMS = Pseudonymizer(b"fuzz" * 8)
+# one vault for every application, as one platform has: a BSN gets the same pseudonym in each
+KEYS = InMemoryKeyVault(Pseudonymizer(b"fuzz" * 8))
 PARTNERS = PartnerRegistry.load(PARTNERS_FILE)
 WIRINGS = {"toegang": toegang.main.WIRING, "triage": triage.main.WIRING}
 WIRINGS["plaatsing"] = plaatsing.main.WIRING
@@ -40,11 +42,11 @@ REJECTED_SOURCE = "urn:nld:oin:00000000000000000000:systeem:jeugdketen-fuzz"
 
 def application(service: str) -> ChainApplication:
     if service == "toegang":
-        return Toegang(PSEUDONYMS, env=IN_MEMORY)
+        return Toegang(KEYS, env=IN_MEMORY)
     if service == "triage":
         return Triage(env=IN_MEMORY)
     return Plaatsing(
-        PSEUDONYMS,
+        KEYS,
         birthdays=InMemoryBirthdaySchedule(),
         clock=ControllableClock(NOW),
         env=IN_MEMORY,

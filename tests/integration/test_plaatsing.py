@@ -12,13 +12,13 @@ import pytest
 
 from jeugdketen_shared.cloudevents import CloudEvent, encode
 from jeugdketen_shared.contracts.triage import TriageDecided
-from jeugdketen_shared.privacy import Pseudonymizer
 from plaatsing.application import Plaatsing
 from plaatsing.main import WIRING, build_application
 from tests.conftest import IsolatedPlatform
 from tests.support.kafka import Records, publish, read_all, read_until, rejected_topics
 from tests.support.services import running_in_process
 from tests.support.waiting import wait_until
+from tests.support.youth_keys import youth_pseudonym
 
 pytestmark = pytest.mark.integration
 
@@ -116,7 +116,7 @@ async def test_one_youth_from_triage_through_two_transfers_to_the_end_of_care(
 ) -> None:
     kafka = platform.infrastructure.kafka_bootstrap_servers
     case_id = uuid4()
-    youth = Pseudonymizer(platform.pseudonym_key.encode()).pseudonym(BSN)
+    youth = youth_pseudonym(platform.settings(), BSN)
     day = datetime.now(UTC) - timedelta(days=90)
     case = str(case_id)
     reports = [
@@ -307,6 +307,6 @@ async def test_a_crisis_placement_without_triage_is_accepted_and_marked(
     assert event["data"]["crisis_without_triage"] is True
     assert event["data"]["recommended_care_form"] is None
     assert event["data"]["gemeente_code"] == "GM0168"
-    pseudonym = Pseudonymizer(platform.pseudonym_key.encode()).pseudonym(BSN)
+    pseudonym = youth_pseudonym(platform.settings(), BSN)
     assert event["data"]["youth_pseudonym"] == pseudonym
     assert BSN.encode() not in record.value

@@ -8,7 +8,6 @@ from uuid import uuid4
 import pytest
 
 from jeugdketen_shared.cloudevents import KafkaRecord, decode
-from jeugdketen_shared.privacy import Pseudonymizer
 from tests.conftest import IsolatedPlatform
 from tests.support.kafka import (
     at_least,
@@ -20,6 +19,7 @@ from tests.support.kafka import (
 )
 from tests.support.partners import ENSCHEDE, as_kafka, follow_up, referral
 from tests.support.services import running_in_process
+from tests.support.youth_keys import youth_pseudonym
 from toegang.main import WIRING, build_application
 
 pytestmark = pytest.mark.integration
@@ -40,7 +40,7 @@ async def test_a_referral_becomes_a_referral_received_event(platform: IsolatedPl
     assert str(event.caseid) == submitted.data["case_id"]
     assert record.key == submitted.data["case_id"].encode()
     assert dict(record.headers)["content-type"] == b"application/cloudevents+json"
-    expected_pseudonym = Pseudonymizer(platform.pseudonym_key.encode()).pseudonym("999990019")
+    expected_pseudonym = youth_pseudonym(platform.settings(), "999990019")
     assert event.data == {
         "case_id": submitted.data["case_id"],
         "occurred_at": submitted.data["occurred_at"].replace("+00:00", "Z"),

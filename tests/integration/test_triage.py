@@ -12,7 +12,6 @@ import pytest
 import toegang.main
 from jeugdketen_shared.cloudevents import CloudEvent, encode
 from jeugdketen_shared.contracts.toegang import ToegangDecided
-from jeugdketen_shared.privacy import Pseudonymizer
 from tests.conftest import IsolatedPlatform
 from tests.support.kafka import (
     at_least,
@@ -27,6 +26,7 @@ from tests.support.kafka import (
 from tests.support.partners import as_kafka, follow_up, partner_event, referral
 from tests.support.services import running_in_process
 from tests.support.waiting import wait_until
+from tests.support.youth_keys import youth_pseudonym
 from triage.application import Triage
 from triage.main import WIRING, build_application
 
@@ -283,7 +283,7 @@ async def test_a_case_toegang_forwards_reaches_triage_through_kafka(
     opened, decided = cloudevents(records)
     assert opened["type"] == "nl.jeugdketen.triage.case-opened-for-triage"
     assert opened["causationid"] == toegang_decided_ids[str(forwarded)]
-    expected_pseudonym = Pseudonymizer(platform.pseudonym_key.encode()).pseudonym("999990019")
+    expected_pseudonym = youth_pseudonym(platform.settings(), "999990019")
     assert opened["data"]["youth_pseudonym"] == expected_pseudonym
     assert decided["type"] == "nl.jeugdketen.triage.triage-decided"
     assert decided["causationid"] == decision.id

@@ -2,6 +2,7 @@
 turns 18 on the birthday, exactly once, across restarts of the scheduler; the birth date itself
 reaches no topic and no stored event."""
 
+import dataclasses
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -11,6 +12,7 @@ import psycopg
 import pytest
 
 from jeugdketen_shared.clock import ControllableClock
+from jeugdketen_shared.key_vault import InMemoryKeyVault, KeyVault, PostgresKeyVault
 from jeugdketen_shared.privacy import Pseudonymizer
 from jeugdketen_shared.settings import ServiceSettings
 from plaatsing.application import Plaatsing
@@ -21,7 +23,7 @@ from plaatsing.birthdays import (
     InMemoryBirthdaySchedule,
     PostgresBirthdaySchedule,
 )
-from plaatsing.domain import EighteenthBirthday, day_of
+from plaatsing.domain import EighteenthBirthday, Youth, day_of
 from plaatsing.main import WIRING, build_application
 from plaatsing.scheduler import TurningEighteenScheduler
 from tests.conftest import IsolatedPlatform
@@ -39,6 +41,7 @@ from tests.integration.test_plaatsing import (
 from tests.support.kafka import Records, read_all, read_until, rejected_topics
 from tests.support.services import running_in_process
 from tests.support.waiting import wait_until
+from tests.support.youth_keys import unsealed, youth_pseudonym
 
 pytestmark = pytest.mark.integration
 
@@ -132,7 +135,7 @@ async def test_a_youth_turns_eighteen_on_the_birthday_exactly_once_across_restar
 ) -> None:
     kafka, settings = platform.infrastructure.kafka_bootstrap_servers, platform.settings()
     events_topic = platform.topic("plaatsing", "events")
-    case_id, youth = uuid4(), Pseudonymizer(platform.pseudonym_key.encode()).pseudonym(BSN)
+    case_id, youth = uuid4(), youth_pseudonym(platform.settings(), BSN)
     clock = ControllableClock(datetime.now(UTC))
     tomorrow = day_of(clock.now()) + timedelta(days=1)
     born = eighteen_years_before(tomorrow)
@@ -154,7 +157,7 @@ async def test_a_youth_turns_eighteen_on_the_birthday_exactly_once_across_restar
     clock.advance(timedelta(days=1))
     with the_application(settings, clock) as restarted:
         restarted.birthdays.plan(
-            DueBirthday(restarted.case(case_id).youth_id, case_id, birthday.on)
+            DueBirthday(restarted.case(case_id).youth_id, case_id, birthday.on, youth)
         )
         assert TurningEighteenScheduler(restarted).tick() == 0
     assert scheduled_rows(platform) == 0
@@ -166,7 +169,9 @@ async def test_a_youth_turns_eighteen_on_the_birthday_exactly_once_across_restar
         "turned-eighteen",
     ]
     started, _, turned = cloudevents(records)
-    assert started["data"]["turns_eighteen_in"] == f"{birthday.on:%Y-%m}"
+    sealed = started["data"]["turns_eighteen_in"]
+    assert f"{birthday.on:%Y-%m}" not in sealed
+    assert unsealed(settings, youth, sealed) == f"{birthday.on:%Y-%m}"
     assert turned["caseid"] == str(case_id)
     assert "causationid" not in turned
     assert {k: turned["data"][k] for k in ("case_id", "youth_pseudonym")} == {
@@ -191,7 +196,7 @@ async def test_after_downtime_over_the_birthday_plaatsing_catches_up_at_start_up
     """The whole service (role `all`, the real clock) records a birthday that passed while it
     was down; the start was recorded by an ingress that still lived the day before."""
     kafka, settings = platform.infrastructure.kafka_bootstrap_servers, platform.settings()
-    case_id, youth = uuid4(), Pseudonymizer(platform.pseudonym_key.encode()).pseudonym(BSN)
+    case_id, youth = uuid4(), youth_pseudonym(platform.settings(), BSN)
     yesterday = day_of(datetime.now(UTC)) - timedelta(days=1)
     two_days_ago = ControllableClock(datetime.now(UTC) - timedelta(days=2))
 
@@ -216,34 +221,44 @@ async def test_after_downtime_over_the_birthday_plaatsing_catches_up_at_start_up
 
 
 @pytest.fixture(params=["in-memory", "postgresql"])
-def schedule(
+def schedule_and_keys(
     request: pytest.FixtureRequest, platform: IsolatedPlatform
-) -> Iterator[BirthdaySchedule]:
+) -> Iterator[tuple[BirthdaySchedule, KeyVault]]:
+    """A schedule and the vault of the keys its rows hang on."""
     settings = platform.settings()
-    adapter: BirthdaySchedule = (
-        InMemoryBirthdaySchedule()
-        if request.param == "in-memory"
-        else PostgresBirthdaySchedule(settings.database_url, settings.database_schema)
-    )
+    keys: KeyVault
+    adapter: BirthdaySchedule
+    if request.param == "in-memory":
+        keys = InMemoryKeyVault(Pseudonymizer(platform.pseudonym_key.encode()))
+        adapter = InMemoryBirthdaySchedule()
+    else:
+        keys = PostgresKeyVault.of(settings)  # first: the schedule refers to its table
+        adapter = PostgresBirthdaySchedule(settings.database_url, settings.database_schema)
     try:
-        yield adapter
+        yield adapter, keys
     finally:
         adapter.close()
+        keys.close()
 
 
-async def test_both_schedules_keep_one_contract(schedule: BirthdaySchedule) -> None:
-    first, second = uuid4(), uuid4()
+async def test_both_schedules_keep_one_contract(
+    schedule_and_keys: tuple[BirthdaySchedule, KeyVault],
+) -> None:
+    schedule, keys = schedule_and_keys
+    first, second = (keys.key_for_bsn(bsn).pseudonym for bsn in ("999990019", "999990020"))
     day = date(2026, 11, 24)
-    schedule.plan(DueBirthday(first, uuid4(), day + timedelta(days=1)))
-    corrected = DueBirthday(first, uuid4(), day)  # a corrected birth date replaces the first
+    schedule.plan(DueBirthday(Youth.create_id(first), uuid4(), day + timedelta(days=1), first))
+    # a corrected birth date replaces the first
+    corrected = DueBirthday(Youth.create_id(first), uuid4(), day, first)
     schedule.plan(corrected)
-    later = DueBirthday(second, uuid4(), day + timedelta(days=2))
+    later = DueBirthday(Youth.create_id(second), uuid4(), day + timedelta(days=2), second)
     schedule.plan(later)
 
     assert schedule.due(day - timedelta(days=1)) == []
     assert schedule.due(day) == [corrected]
     assert schedule.due(date.max) == [corrected, later]
-    schedule.done(DueBirthday(first, corrected.case_id, day + timedelta(days=1)))  # stale
+    stale = dataclasses.replace(corrected, on=day + timedelta(days=1))
+    schedule.done(stale)
     assert schedule.due(day) == [corrected]
     schedule.done(corrected)
     assert schedule.due(date.max) == [later]

@@ -12,7 +12,6 @@ import toegang.main
 import triage.main
 from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.cloudevents import CloudEvent
-from jeugdketen_shared.privacy import Pseudonymizer
 from jeugdketen_shared.settings import ServiceSettings
 from plaatsing.application import Plaatsing
 from tests.conftest import IsolatedPlatform
@@ -28,6 +27,7 @@ from tests.support.kafka import (
 from tests.support.partners import LOKAAL_TEAM_ENSCHEDE, as_kafka, partner_event
 from tests.support.services import running_in_process
 from tests.support.waiting import wait_until
+from tests.support.youth_keys import youth_pseudonym
 
 pytestmark = pytest.mark.integration
 
@@ -195,7 +195,7 @@ async def test_one_youth_from_referral_through_triage_placement_two_transfers_an
         "turned-eighteen",
         "placement-ended",
     ]
-    pseudonym = Pseudonymizer(platform.pseudonym_key.encode()).pseudonym("999990019")
+    pseudonym = youth_pseudonym(platform.settings(), "999990019")
     turned = json.loads(placed[5].value)["data"]
     assert turned["continuity_plan_exists"] is True
     assert turned["youth_pseudonym"] == pseudonym
