@@ -1,5 +1,6 @@
 """The audit log of case-level reads: who (user and role) read which cases or alerts, when, and
-through which route. Append-only, in the ketenmonitor's own database (`case_reads`).
+through which route. Append-only, in the ketenmonitor's own database (`case_reads`), until
+the retention job (`retention.py`) purges the reads older than its period.
 
 A route that shows case-level data (an alert with its case's timeline, the alerts behind a
 list, the cases behind 18-/18+) records its read before it answers, in the same request: when
@@ -14,7 +15,7 @@ The werkgroep's actions on an alert are audited by the alert's own events (`aler
 import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
@@ -25,6 +26,8 @@ from jeugdketen_shared.clock import Clock
 from ketenmonitor.auth import User
 
 TABLE = "case_reads"
+PURGE_SETTING = "ketenmonitor.case_reads_purge_before"
+"""Transaction-local: set only by the purge function, for its own delete."""
 
 
 @dataclass(frozen=True)
@@ -92,17 +95,42 @@ CREATE TABLE IF NOT EXISTS {TABLE} (
 CREATE INDEX IF NOT EXISTS {TABLE}_read_at ON {TABLE} (read_at);
 CREATE INDEX IF NOT EXISTS {TABLE}_case_ids ON {TABLE} USING gin (case_ids);
 CREATE OR REPLACE FUNCTION {TABLE}_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    purge_before timestamptz :=
+        nullif(current_setting('{PURGE_SETTING}', true), '')::timestamptz;
 BEGIN
+    IF TG_OP = 'DELETE' AND OLD.read_at < purge_before THEN
+        RETURN OLD;
+    END IF;
     RAISE EXCEPTION '{TABLE} is append-only: % refused', TG_OP;
 END $$;
 CREATE OR REPLACE TRIGGER {TABLE}_append_only BEFORE UPDATE OR DELETE ON {TABLE}
     FOR EACH ROW EXECUTE FUNCTION {TABLE}_append_only();
 CREATE OR REPLACE TRIGGER {TABLE}_no_truncate BEFORE TRUNCATE ON {TABLE}
     FOR EACH STATEMENT EXECUTE FUNCTION {TABLE}_append_only();
+CREATE OR REPLACE FUNCTION {TABLE}_purge(period interval) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    removed bigint;
+BEGIN
+    IF period <= interval '0' THEN
+        RAISE EXCEPTION 'the retention period of {TABLE} must be positive, not %', period;
+    END IF;
+    -- the database's own clock: the job names a period, never a moment to delete up to
+    PERFORM set_config('{PURGE_SETTING}', (now() - period)::text, true);
+    DELETE FROM {TABLE} WHERE read_at < now() - period;
+    GET DIAGNOSTICS removed = ROW_COUNT;
+    PERFORM set_config('{PURGE_SETTING}', '', true);
+    RETURN removed;
+END $$;
 """
-"""Append-only in the database itself, not only in this code: updates, deletes and truncation
-are refused by triggers (a purge after the retention period is a deliberate act of the table's
-owner, who must disable them first)."""
+"""Append-only in the database itself, not only in this code: updates, truncation and every
+ordinary delete are refused by triggers. The one delete let through is the retention job's,
+`case_reads_purge(period)`: for its own delete it names a moment (the database's `now()` less
+the period, in a transaction-local setting) and the trigger lets only rows read before that
+moment go. Deleting more takes setting that moment by hand or disabling the triggers, a
+deliberate act either way."""
+
+PURGE = f"SELECT {TABLE}_purge($1::interval)"
 
 INSERT = f"""
 INSERT INTO {TABLE} (read_at, user_name, role, route, case_ids, alert_ids)
@@ -121,6 +149,12 @@ LIMIT $5
 
 FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError)
 """What writing the record can fail with: the database's refusal or the connection's loss."""
+
+
+async def purge(connection: asyncpg.Connection, period: timedelta) -> int:
+    """Delete the reads older than `period` (by the database's clock); returns how many."""
+    removed: int = await connection.fetchval(PURGE, period)
+    return removed
 
 
 async def create_table(connection: asyncpg.Connection) -> None:

@@ -1,8 +1,10 @@
 """Composition root of the ketenmonitor: settings, the projection, the read API, the rebuild.
 
-`python -m ketenmonitor [all|projection|api|sweeper|rebuild]`: by default the projection, the
-read API and the alerts' sweeper with its outbox relay in one process; `rebuild` replays every
-events topic into a fresh schema, switches over and recomputes the stages (history not alerted).
+`python -m ketenmonitor [all|projection|api|sweeper|rebuild|retention]`: by default the
+projection, the read API and the alerts' sweeper with its outbox relay and the retention job in
+one process; `rebuild` replays every events topic into a fresh schema, switches over and
+recomputes the stages (history not alerted); `retention` runs the retention job once and prints
+what it removed.
 """
 
 import argparse
@@ -37,12 +39,13 @@ from ketenmonitor.auth import Users, authenticated_user, load_users
 from ketenmonitor.dashboard import InvalidFilter, create_dashboard_router
 from ketenmonitor.projection import SOURCE_SERVICES, Projection
 from ketenmonitor.rebuild import rebuild
+from ketenmonitor.retention import Periods, Removed, Retention
 from ketenmonitor.settings import MonitorSettings
 from ketenmonitor.sweeper import Sweeper
 from ketenmonitor.web import Pages, create_templates, mount_static, secure
 from ketenmonitor.werkgroep_ui import create_werkgroep_router
 
-ROLES = ("all", "projection", "api", "sweeper", "rebuild")
+ROLES = ("all", "projection", "api", "sweeper", "rebuild", "retention")
 
 log = structlog.get_logger(__name__)
 
@@ -80,6 +83,19 @@ def build_sweeper(settings: ServiceSettings, alerts: Alerts, clock: Clock | None
         schema=settings.database_schema,
         rules=load_rules(),
         clock=clock or SystemClock(),
+    )
+
+
+def build_retention(
+    settings: ServiceSettings, alerts: Alerts, monitor: MonitorSettings, clock: Clock | None = None
+) -> Retention:
+    return Retention(
+        alerts=alerts,
+        database_url=settings.database_url,
+        schema=settings.database_schema,
+        periods=Periods.configured(monitor),
+        clock=clock or SystemClock(),
+        interval_seconds=monitor.retention_interval_seconds,
     )
 
 
@@ -126,6 +142,15 @@ async def rebuild_and_recompute_stages(settings: ServiceSettings, clock: Clock) 
     finally:
         await connection.close()
     return replayed
+
+
+async def enforce_retention(settings: ServiceSettings, monitor: MonitorSettings) -> Removed:
+    """One run of the retention job, as `python -m ketenmonitor retention` does."""
+    alerts = build_alerts(settings)
+    try:
+        return await build_retention(settings, alerts, monitor).enforce()
+    finally:
+        alerts.close()
 
 
 def stream_view(request: Request, message: live.Message) -> live.Message:
@@ -250,7 +275,8 @@ async def serve(
     monitor: MonitorSettings | None = None,
 ) -> None:
     """Run the role until `stopping` is set, or until the projection fails. `monitor`: the
-    API's own settings, else from the environment."""
+    API's and the retention job's own settings, else from the environment."""
+    monitor = monitor or MonitorSettings()
     connection = await store.connect(settings.database_url, settings.database_schema)
     try:
         await store.create_schema(connection, settings.database_schema)
@@ -264,8 +290,10 @@ async def serve(
         if role in {"all", "api"}:
             await stack.enter_async_context(serving_api(settings, monitor))
         if role in {"all", "sweeper"}:
-            *_, sweeper_task = await stack.enter_async_context(sweeping(settings, stopping))
+            alerts, _, sweeper_task = await stack.enter_async_context(sweeping(settings, stopping))
             waiting.append(sweeper_task)
+            retention = build_retention(settings, alerts, monitor)
+            waiting.append(asyncio.create_task(retention.run(stopping)))
         log.info("ketenmonitor running", role=role)
         await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         stopping.set()
@@ -293,6 +321,8 @@ def cli() -> None:
         if arguments.role == "rebuild":
             replayed = asyncio.run(rebuild_and_recompute_stages(settings, SystemClock()))
             log.info("rebuilt and switched over", records=replayed)
+        elif arguments.role == "retention":
+            print(asyncio.run(enforce_retention(settings, MonitorSettings())).report())
         else:
             asyncio.run(_until_signalled(settings, arguments.role))
     finally:

@@ -29,3 +29,23 @@ class MonitorSettings(BaseSettings):
         validation_alias="JEUGDKETEN_FRONTEND_ASSETS",
         description="node_modules of services/ketenmonitor/frontend (npm ci)",
     )
+    retention_audit_days: int = Field(
+        default=1826,
+        ge=1,
+        validation_alias="JEUGDKETEN_RETENTION_AUDIT_DAYS",
+        description="How long the audit log keeps a read of case-level data (`case_reads`): "
+        "five years, the term NEN 7513 sets for logs of access to health data",
+    )
+    retention_alerts_days: int = Field(
+        default=730,
+        ge=1,
+        validation_alias="JEUGDKETEN_RETENTION_ALERTS_DAYS",
+        description="How long a resolved alert is kept with its history (the werkgroep's "
+        "actions and comments), counted from its resolution",
+    )
+    retention_interval_seconds: float = Field(
+        default=3600,
+        gt=0,
+        validation_alias="JEUGDKETEN_RETENTION_INTERVAL_SECONDS",
+        description="How often the ketenmonitor's retention job runs (roles all and sweeper)",
+    )

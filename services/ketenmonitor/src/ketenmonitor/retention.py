@@ -1,0 +1,171 @@
+"""Retention: the ketenmonitor keeps personal data no longer than its configured period, and
+this job enforces it (issue 7). `python -m ketenmonitor retention` runs it once and prints what
+it removed; the roles `all` and `sweeper` run it every `JEUGDKETEN_RETENTION_INTERVAL_SECONDS`.
+
+Each kind has its own period (`MonitorSettings`, docs/privacy.md):
+
+- the audit log's reads (`case_reads`) older than the audit period go through the table's
+  purge function, the one delete its triggers let through (`audit.py`);
+- a resolved alert whose resolution is older than the alerts period goes with its whole
+  history (the werkgroep's actions and comments, in the event store) and its row in the
+  `alerts` index, in one transaction. Its stage keeps its marks, so the sweeper neither raises
+  it again nor resolves it a second time. An open alert stays, however old.
+
+No figure counts reads or alerts, so every figure stays as it was; a second run removes
+nothing more.
+"""
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import asyncpg
+import structlog
+from eventsourcing.postgres import PostgresApplicationRecorder
+
+from jeugdketen_shared.clock import Clock
+from ketenmonitor import alert_store, audit, store
+from ketenmonitor.alert_application import Alerts
+from ketenmonitor.alert_domain import Alert
+from ketenmonitor.settings import MonitorSettings
+
+log = structlog.get_logger(__name__)
+
+CLOSING_ACTIONS = ("resolved", "auto-resolved")
+CHUNK = 500
+"""Alerts loaded from the event store, and removed, at a time."""
+
+# resolved before the cut-off means raised before it too: only those are loaded to look
+_RAISED_BEFORE = "SELECT alert_id FROM alerts WHERE raised_at < $1 ORDER BY raised_at, alert_id"
+
+# the stage keeps `alerted_at`, and gets `alert_closed_at` if the werkgroep resolved the alert
+# before its stage closed: the sweeper then neither raises it again nor auto-resolves it
+_FORGET_ALERTS = """
+WITH gone AS (DELETE FROM alerts WHERE alert_id = ANY($1::uuid[]) RETURNING case_id, rule)
+UPDATE stages SET alert_closed_at = coalesce(stages.alert_closed_at, $2)
+FROM gone WHERE stages.case_id = gone.case_id AND stages.rule = gone.rule
+"""
+
+
+@dataclass(frozen=True)
+class Periods:
+    audit: timedelta
+    alerts: timedelta
+
+    @classmethod
+    def configured(cls, monitor: MonitorSettings) -> "Periods":
+        return cls(
+            audit=timedelta(days=monitor.retention_audit_days),
+            alerts=timedelta(days=monitor.retention_alerts_days),
+        )
+
+
+@dataclass(frozen=True)
+class Removed:
+    """What one run removed, per kind, as counts."""
+
+    audit_reads: int
+    resolved_alerts: int
+    alert_events: int
+
+    def report(self) -> str:
+        return "\n".join(
+            f"{kind.replace('_', ' ')}: {count}" for kind, count in asdict(self).items()
+        )
+
+
+def resolved_at(alert: Alert) -> datetime | None:
+    """When the alert was resolved, by the werkgroep or by itself; None while it is open."""
+    for entry in reversed(alert.history):
+        at = entry["at"]
+        if entry["action"] in CLOSING_ACTIONS and isinstance(at, datetime):
+            return at
+    return None
+
+
+def _resolved_before(alerts: Alerts, ids: Sequence[UUID], cutoff: datetime) -> list[UUID]:
+    found = []
+    for the_id in ids:
+        resolved = resolved_at(alerts.get(the_id))
+        if resolved is not None and resolved < cutoff:
+            found.append(the_id)
+    return found
+
+
+async def prepare(connection: asyncpg.Connection, schema: str) -> None:
+    """The tables the job removes from, as the roles create them (a fresh database has none)."""
+    await store.create_schema(connection, schema)
+    await alert_store.create_tables(connection)
+    await audit.create_table(connection)
+
+
+async def remove_resolved_alerts(
+    connection: asyncpg.Connection, alerts: Alerts, cutoff: datetime, now: datetime
+) -> tuple[int, int]:
+    """Remove the alerts resolved before `cutoff` with their events; returns (alerts, events)."""
+    recorder = alerts.recorder
+    if not isinstance(recorder, PostgresApplicationRecorder):
+        raise TypeError("the retention of alerts needs the PostgreSQL event store")
+    delete_events = (
+        f"DELETE FROM {store.quoted(recorder.events_table_name)} "
+        "WHERE originator_id = ANY($1::uuid[])"
+    )
+    candidates = [
+        UUID(str(row["alert_id"])) for row in await connection.fetch(_RAISED_BEFORE, cutoff)
+    ]
+    removed_alerts = removed_events = 0
+    for start in range(0, len(candidates), CHUNK):
+        chunk = candidates[start : start + CHUNK]
+        resolved = await asyncio.to_thread(_resolved_before, alerts, chunk, cutoff)
+        if not resolved:
+            continue
+        async with connection.transaction():
+            status = await connection.execute(delete_events, resolved)
+            await connection.execute(_FORGET_ALERTS, resolved, now)
+        removed_alerts += len(resolved)
+        removed_events += int(status.split()[-1])  # "DELETE <rows>"
+    return removed_alerts, removed_events
+
+
+@dataclass
+class Retention:
+    alerts: Alerts
+    database_url: str
+    schema: str
+    periods: Periods
+    clock: Clock
+    interval_seconds: float
+    runs: int = field(default=0, init=False)
+    """Runs completed; tests wait for one to know that the job looked."""
+
+    async def enforce(self) -> Removed:
+        """One run: every kind older than its period removed."""
+        connection = await store.connect(self.database_url, self.schema)
+        try:
+            await prepare(connection, self.schema)
+            reads = await audit.purge(connection, self.periods.audit)
+            now = self.clock.now()
+            alerts, events = await remove_resolved_alerts(
+                connection, self.alerts, now - self.periods.alerts, now
+            )
+        finally:
+            await connection.close()
+        return Removed(audit_reads=reads, resolved_alerts=alerts, alert_events=events)
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Run now and then every interval until `stopping`. A run that fails on the database
+        is logged and tried again at the next interval: nothing is lost by waiting."""
+        log.info("enforcing retention", interval_seconds=self.interval_seconds)
+        while not stopping.is_set():
+            try:
+                removed = await self.enforce()
+                log.info("retention enforced", **asdict(removed))
+            except audit.FAILURES as error:
+                log.warning("retention run failed; trying again later", error=str(error))
+            self.runs += 1
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.interval_seconds):
+                    await stopping.wait()
