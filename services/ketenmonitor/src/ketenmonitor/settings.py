@@ -34,7 +34,8 @@ class MonitorSettings(BaseSettings):
         ge=1,
         validation_alias="JEUGDKETEN_RETENTION_AUDIT_DAYS",
         description="How long the audit log keeps a read of case-level data (`case_reads`): "
-        "five years, the term NEN 7513 sets for logs of access to health data",
+        "five years, longer than any alert it concerns; to be checked in the DPIA against "
+        "NEN 7513 (logging of access to health data)",
     )
     retention_alerts_days: int = Field(
         default=730,
