@@ -33,7 +33,7 @@ PROFILES = ("local", "production")
 CLEANUP_POLICIES = ("delete", "compact")
 
 _TOPIC_KEYS = {"name", "partitions", "retention_ms", "cleanup_policy"}
-_OPTIONAL_TOPIC_KEYS = {"per_partner"}
+_OPTIONAL_TOPIC_KEYS = {"per_partner", "max_compaction_lag_ms"}
 _DEFAULT_KEYS = {"replication_factor", "min_insync_replicas", "unclean_leader_election"}
 # Kafka error codes handled by name rather than by importing aiokafka's table at import time.
 _TOPIC_ALREADY_EXISTS = 36
@@ -92,6 +92,8 @@ def load_topics(
             "cleanup.policy": entry["cleanup_policy"],
             **shared_config,
         }
+        if "max_compaction_lag_ms" in entry:
+            config["max.compaction.lag.ms"] = str(entry["max_compaction_lag_ms"])
         names = [name] if per_partner in (None, "also") else []
         if per_partner is not None:
             names += [f"{name}.{partner}" for partner in _publishers_to(name, partners_file)]

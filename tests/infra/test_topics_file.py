@@ -42,8 +42,17 @@ def test_every_service_has_events_and_rejected_and_each_partner_its_own_plus_the
         f"jeugdketen.{service}.{kind}"
         for service in ("toegang", "triage", "plaatsing")
         for kind in ("events", "rejected")
-    } | {"jeugdketen.ketenmonitor.alerts"}
+    } | {"jeugdketen.ketenmonitor.alerts", "jeugdketen.toegang.youth-keys"}
     assert names == expected | own
+
+
+def test_the_youths_keys_are_compacted_and_an_erased_key_is_gone_within_a_day(
+    kafka_topics: ModuleType,
+) -> None:
+    [keys] = [t for t in kafka_topics.load_topics("production") if t.name.endswith("youth-keys")]
+    assert keys.config["cleanup.policy"] == "compact"
+    assert keys.config["retention.ms"] == "-1"  # a living youth's key stays
+    assert keys.config["max.compaction.lag.ms"] == str(24 * 60 * 60 * 1000)
 
 
 def test_events_and_alerts_are_kept_forever_and_never_compacted(
