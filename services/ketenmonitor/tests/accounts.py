@@ -6,7 +6,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from ketenmonitor.auth import Account, Role, User, Users, hash_password, users_toml
+from jeugdketen_shared.credentials import hash_secret
+from ketenmonitor.auth import Account, Role, User, Users, users_toml
 from ketenmonitor.web import Pages, create_templates, secure
 
 PASSWORD = "correct paard batterij nietje"
@@ -19,7 +20,7 @@ DASHBOARD = User("dirk@gemeente", Role.DASHBOARD)
 
 
 def users(*members: User, password: str = PASSWORD) -> Users:
-    return Users(Account(user, hash_password(password, n=CHEAP)) for user in members)
+    return Users(Account(user, hash_secret(password, n=CHEAP)) for user in members)
 
 
 EVERYONE = users(WERKGROEP, BERT, DASHBOARD)
@@ -40,8 +41,6 @@ def users_file(folder: Path) -> Path:
     """A users file of WERKGROEP, BERT and DASHBOARD, all with PASSWORD."""
     path = folder / "users.toml"
     path.write_text(
-        users_toml(
-            Account(u, hash_password(PASSWORD, n=CHEAP)) for u in (WERKGROEP, BERT, DASHBOARD)
-        )
+        users_toml(Account(u, hash_secret(PASSWORD, n=CHEAP)) for u in (WERKGROEP, BERT, DASHBOARD))
     )
     return path

@@ -1,4 +1,4 @@
-"""Users and passwords: the users file, scrypt hashes, HTTP Basic credentials."""
+"""Users and passwords: the users file (the hashes themselves: shared/tests/test_credentials.py)."""
 
 from pathlib import Path
 
@@ -8,23 +8,11 @@ from ketenmonitor.auth import (
     InvalidUsersFile,
     Role,
     User,
-    basic_credentials,
-    hash_password,
     load_users,
     new_accounts,
     parse_users,
-    password_matches,
     users_toml,
 )
-from services.ketenmonitor.tests.accounts import CHEAP
-
-
-def test_a_password_matches_its_salted_hash_only() -> None:
-    first, second = hash_password("geheim", n=CHEAP), hash_password("geheim", n=CHEAP)
-    assert first != second  # a salt of its own
-    assert password_matches("geheim", first)
-    assert not password_matches("Geheim", first)
-    assert first.startswith(f"scrypt${CHEAP}$8$1$")
 
 
 def test_the_users_file_written_for_new_accounts_authenticates_them(tmp_path: Path) -> None:
@@ -53,18 +41,3 @@ def test_the_users_file_written_for_new_accounts_authenticates_them(tmp_path: Pa
 def test_a_users_file_that_is_not_users_with_a_role_and_a_hash_is_refused(text: str) -> None:
     with pytest.raises(InvalidUsersFile):
         parse_users(text)
-
-
-@pytest.mark.parametrize(
-    ("header", "credentials"),
-    [
-        ("Basic YW5uYTpnZWhlaW06bWV0OmR1YmJlbHB1bnQ=", ("anna", "geheim:met:dubbelpunt")),
-        ("basic YW5uYTo=", ("anna", "")),
-        ("Basic YW5uYQ==", None),  # no colon
-        ("Basic !!!", None),
-        ("Bearer abc", None),
-        (None, None),
-    ],
-)
-def test_basic_credentials(header: str | None, credentials: tuple[str, str] | None) -> None:
-    assert basic_credentials(header) == credentials

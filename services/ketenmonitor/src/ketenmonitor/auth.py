@@ -18,10 +18,6 @@ The users file (`JEUGDKETEN_USERS_FILE`), one table per user:
 
 import argparse
 import asyncio
-import base64
-import binascii
-import hashlib
-import hmac
 import secrets
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -35,12 +31,17 @@ from fastapi import Depends, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from jeugdketen_shared.credentials import (
+    HashedSecrets,
+    InvalidHash,
+    basic_credentials,
+    check_hash_form,
+    hash_secret,
+)
+
 SESSION_KEY = "gebruiker"
 LOGIN_PATH = "/inloggen"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
-"""scrypt's cost (16 MiB of memory, tens of milliseconds per check): OWASP's minimum."""
 
 
 class Role(StrEnum):
@@ -62,32 +63,6 @@ class InvalidUsersFile(ValueError):
     """The users file cannot be read as users with a role and a scrypt password hash."""
 
 
-def hash_password(password: str, *, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P) -> str:
-    """`scrypt$n$r$p$salt$hash`: the cost travels with the hash, so it can be raised later."""
-    salt = secrets.token_bytes(16)
-    derived = hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=_maxmem(n, r))
-    return f"scrypt${n}${r}${p}${salt.hex()}${derived.hex()}"
-
-
-def _maxmem(n: int, r: int) -> int:
-    return 2 * 128 * n * r  # twice what scrypt needs; OpenSSL's default (32 MiB) is just short
-
-
-def password_matches(password: str, encoded: str) -> bool:
-    scheme, n, r, p, salt, expected = encoded.split("$")
-    if scheme != "scrypt":
-        raise InvalidUsersFile(f"unknown password hash scheme {scheme!r}")
-    derived = hashlib.scrypt(
-        password.encode(),
-        salt=bytes.fromhex(salt),
-        n=int(n),
-        r=int(r),
-        p=int(p),
-        maxmem=_maxmem(int(n), int(r)),
-    )
-    return hmac.compare_digest(derived, bytes.fromhex(expected))
-
-
 @dataclass(frozen=True)
 class Account:
     user: User
@@ -98,18 +73,15 @@ class Users:
     """The configured users, by name."""
 
     def __init__(self, accounts: Iterable[Account]) -> None:
-        self._accounts = {account.user.name: account for account in accounts}
-        # an unknown name is checked against a hash too, so that timing does not tell it apart
-        self._decoy = hash_password(secrets.token_hex(16))
+        listed = list(accounts)
+        self._users = {account.user.name: account.user for account in listed}
+        self._passwords = HashedSecrets({a.user.name: a.password_hash for a in listed})
 
     def named(self, name: str) -> User | None:
-        account = self._accounts.get(name)
-        return account.user if account else None
+        return self._users.get(name)
 
     def authenticate(self, name: str, password: str) -> User | None:
-        account = self._accounts.get(name)
-        matches = password_matches(password, account.password_hash if account else self._decoy)
-        return account.user if account and matches else None
+        return self._users.get(name) if self._passwords.verify(name, password) else None
 
 
 def parse_users(text: str) -> Users:
@@ -122,10 +94,10 @@ def parse_users(text: str) -> Users:
     except (tomllib.TOMLDecodeError, KeyError, ValueError, TypeError) as error:
         raise InvalidUsersFile(str(error)) from error
     for account in accounts:
-        if account.password_hash.count("$") != 5:
-            raise InvalidUsersFile(
-                f"{account.user.name}: password_hash is not scrypt$n$r$p$salt$hash"
-            )
+        try:
+            check_hash_form(account.password_hash)
+        except InvalidHash as error:
+            raise InvalidUsersFile(f"{account.user.name}: password_hash is {error}") from error
     return Users(accounts)
 
 
@@ -143,17 +115,6 @@ def users_toml(accounts: Iterable[Account]) -> str:
 
 
 # --- the middleware ----------------------------------------------------------------------------
-
-
-def basic_credentials(header: str | None) -> tuple[str, str] | None:
-    if not header or not header.lower().startswith("basic "):
-        return None
-    try:
-        decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return None
-    name, colon, password = decoded.partition(":")
-    return (name, password) if colon else None
 
 
 def wants_html(request: Request) -> bool:
@@ -246,7 +207,7 @@ def new_accounts(names_and_roles: Iterable[tuple[str, Role]]) -> list[tuple[Acco
     created = []
     for name, role in names_and_roles:
         password = secrets.token_urlsafe(12)
-        created.append((Account(User(name, role), hash_password(password)), password))
+        created.append((Account(User(name, role), hash_secret(password)), password))
     return created
 
 
