@@ -39,7 +39,7 @@ class Template:
 def templates(platform: IsolatedPlatform, seed: int = 8) -> list[Template]:
     """The base cases' events as the relays would publish them, encoded."""
     found = []
-    for service, event in cloud_events(platform, seed, BASE_CASES):
+    for service, event in cloud_events(platform, seed, BASE_CASES).events:
         record = encode(event, key=None if event.caseid else event.data.get("provider"))
         youth = event.data.get("youth_pseudonym")
         found.append(

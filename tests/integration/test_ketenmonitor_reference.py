@@ -1,13 +1,17 @@
 """The ketenmonitor against an independent reference: over 10,000 cases of every service's
 events, published as the relays would but shuffled across and within topics, some twice and
-some late; every figure of the read API, under several filters, must equal a second, simple
-computation straight from the raw generated events (plain Python, no figure module)."""
+some late, with the youths' keys on their own topic, some only after the months sealed under
+them; every figure of the read API, under several filters, must equal a second, simple
+computation straight from the raw generated events and keys (plain Python, no figure
+module)."""
 
 import asyncio
+import json
 import random
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -21,6 +25,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from jeugdketen_shared.cloudevents import CloudEvent, encode
 from jeugdketen_shared.kafka import create_producer
 from jeugdketen_shared.vocabulary import CareForm
+from jeugdketen_shared.youth_keys import YouthKey, keys_topic
 from ketenmonitor import store
 from ketenmonitor.api import create_api
 from tests.conftest import IsolatedPlatform
@@ -58,11 +63,19 @@ Fact = tuple[str, UUID | None, datetime, dict[str, Any]]
 # --- publishing as the relays would, shuffled, some twice, some late ---------------------------
 
 
-def cloud_events(platform: IsolatedPlatform, seed: int, cases: int) -> list[tuple[str, CloudEvent]]:
+@dataclass(frozen=True)
+class Chain:
+    events: list[tuple[str, CloudEvent]]
+    keys: dict[str, YouthKey]
+    """The youths' keys by pseudonym, as toegang publishes them on the keys topic."""
+
+
+def cloud_events(platform: IsolatedPlatform, seed: int, cases: int) -> Chain:
     sources = {service: platform.settings().source(service) for service in SERVICES}
     now = datetime.now(UTC)
     found = []
-    for service, data in chain_cases(cases, seed):
+    generated = chain_cases(cases, seed)
+    for service, data in generated.events:
         case = getattr(data, "case_id", None)
         found.append(
             (
@@ -78,7 +91,7 @@ def cloud_events(platform: IsolatedPlatform, seed: int, cases: int) -> list[tupl
                 ),
             )
         )
-    return found
+    return Chain(found, generated.keys)
 
 
 async def publish(platform: IsolatedPlatform, events: list[tuple[str, CloudEvent]]) -> None:
@@ -102,8 +115,30 @@ async def publish(platform: IsolatedPlatform, events: list[tuple[str, CloudEvent
         await producer.stop()
 
 
+async def publish_keys(
+    platform: IsolatedPlatform, keys: Iterable[tuple[str, YouthKey | None]]
+) -> None:
+    """Youths' keys onto the keys topic, keyed by pseudonym, as toegang would; None: the
+    tombstone of an erased youth."""
+    producer = create_producer(platform.infrastructure.kafka_bootstrap_servers)
+    await producer.start()
+    try:
+        deliveries = [
+            await producer.send(
+                keys_topic(platform.prefix),
+                key=youth.encode(),
+                value=None if key is None else key.to_record_value(),
+            )
+            for youth, key in keys
+        ]
+        await asyncio.gather(*deliveries)
+    finally:
+        await producer.stop()
+
+
 async def end_offsets(platform: IsolatedPlatform) -> dict[tuple[str, int], int]:
     topics = [platform.topic(service, "events") for service in SERVICES]
+    topics.append(keys_topic(platform.prefix))
     consumer = AIOKafkaConsumer(
         *topics,  # no group: started, it knows the topics' partitions
         bootstrap_servers=platform.infrastructure.kafka_bootstrap_servers,
@@ -147,17 +182,29 @@ async def wait_caught_up(platform: IsolatedPlatform) -> None:
 # --- the reference: straight from the generated events -----------------------------------------
 
 
-def distinct(events: list[tuple[str, CloudEvent]]) -> list[Fact]:
+def distinct(
+    events: list[tuple[str, CloudEvent]], keys: Mapping[str, YouthKey | None] | None = None
+) -> list[Fact]:
+    """The facts of the distinct events, their sealed months unsealed with `keys` (a month
+    whose youth has no key there counts as none)."""
     unique = {(e.source, e.id): e for _, e in events}.values()
     return [
         (
             e.type.rsplit(".", 1)[1],
             UUID(e.data["case_id"]) if "case_id" in e.data else None,
             datetime.fromisoformat(e.data["occurred_at"]),
-            e.data,
+            unsealed(e.data, keys or {}),
         )
         for e in unique
     ]
+
+
+def unsealed(data: dict[str, Any], keys: Mapping[str, YouthKey | None]) -> dict[str, Any]:
+    sealed = data.get("turns_eighteen_in")
+    if sealed is None:
+        return data
+    key = keys.get(data["youth_pseudonym"])
+    return {**data, "turns_eighteen_in": key.unseal(sealed) if key else None}
 
 
 def day(moment: datetime) -> date:
@@ -653,30 +700,46 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
 WITH_PROVIDER = ("lead-times", "capacity", "inflow", "care-form-matrix")
 
 
+async def api_figures(database_url: str, schema: str) -> dict[tuple[str, str], Any]:
+    """Every figure of the read API under every filter: (figure, filter) -> its answer."""
+    pool = await store.create_pool(database_url, schema)
+    answers: dict[tuple[str, str], Any] = {}
+    try:
+        app = create_api(store.TableFigures(pool), today=lambda: TODAY)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ketenmonitor") as http:
+            for name, (path, answer, _) in ANSWERS.items():
+                for query in filters_of(name):
+                    response = await http.get(path, params=query)
+                    assert response.status_code == 200, response.text
+                    answers[name, json.dumps(query)] = answer(response.json())
+    finally:
+        await pool.close()
+    return answers
+
+
+def filters_of(figure: str) -> list[dict[str, str]]:
+    return FILTERS + (PROVIDER_FILTERS if figure in WITH_PROVIDER else [])
+
+
 async def compare_figures(
     database_url: str, schema: str, facts: list[Fact]
 ) -> tuple[int, list[tuple[str, dict[str, str], Any, Any]]]:
     """Every figure of the read API under every filter against the reference of the facts:
     how many were compared, and each (figure, filter, answer, reference) that disagrees."""
-    pool = await store.create_pool(database_url, schema)
-    compared, disagreements = 0, []
+    connection = await store.connect(database_url, schema)
     try:
-        assert await pool.fetchval("SELECT count(*) FROM facts") == len(facts)
-        app = create_api(store.TableFigures(pool), today=lambda: TODAY)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://ketenmonitor") as http:
-            for name, (path, answer, reference) in ANSWERS.items():
-                queries = FILTERS + (PROVIDER_FILTERS if name in WITH_PROVIDER else [])
-                for query in queries:
-                    response = await http.get(path, params=query)
-                    assert response.status_code == 200, response.text
-                    got, expected = answer(response.json()), reference(Reference(facts, query))
-                    compared += 1
-                    if got != expected:
-                        disagreements.append((name, query, got, expected))
+        assert await connection.fetchval("SELECT count(*) FROM facts") == len(facts)
     finally:
-        await pool.close()
-    return compared, disagreements
+        await connection.close()
+    disagreements = []
+    answers = await api_figures(database_url, schema)
+    for (name, query), got in answers.items():
+        filters = json.loads(query)
+        expected = ANSWERS[name][2](Reference(facts, filters))
+        if got != expected:
+            disagreements.append((name, filters, got, expected))
+    return len(answers), disagreements
 
 
 async def test_every_figure_equals_an_independent_reference_over_ten_thousand_cases(
@@ -684,7 +747,8 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
 ) -> None:
     began = time.monotonic()
     rng = random.Random(2026)
-    events = cloud_events(platform, seed=61, cases=10_000)
+    chain = cloud_events(platform, seed=61, cases=10_000)
+    events = chain.events
     cases = {e.caseid for _, e in events if e.caseid is not None}
     assert len(cases) >= 10_000
     late = set(rng.sample(range(len(events)), len(events) // 20))
@@ -695,16 +759,22 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
         (then if rng.random() < 0.2 else first).append(events[i])
     rng.shuffle(first)
     rng.shuffle(then)
+    # most keys before the months sealed under them, some only after (held, then unsealed)
+    keys = list(chain.keys.items())
+    rng.shuffle(keys)
+    keys_later = keys[: len(keys) // 10]
     generated = time.monotonic()
 
+    await publish_keys(platform, keys[len(keys_later) :])
     await publish(platform, first)
     async with projecting(platform):
         await wait_caught_up(platform)
         await publish(platform, then)
+        await publish_keys(platform, keys_later)
         await wait_caught_up(platform)
     projected = time.monotonic()
 
-    facts = distinct(events)
+    facts = distinct(events, chain.keys)
     settings = platform.settings()
     compared, disagreements = await compare_figures(
         settings.database_url, settings.database_schema, facts

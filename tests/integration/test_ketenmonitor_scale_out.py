@@ -12,7 +12,7 @@ import asyncio
 import dataclasses
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
@@ -21,7 +21,8 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from jeugdketen_shared.cloudevents import CloudEvent
-from ketenmonitor import alert_store, store
+from jeugdketen_shared.youth_keys import YouthKey
+from ketenmonitor import alert_store, erasure_store, store
 from ketenmonitor.alerts import CaseEvent, load_rules, stages_of
 from ketenmonitor.facts import PREFIX, Fact
 from ketenmonitor.main import build_projection
@@ -33,6 +34,7 @@ from tests.integration.test_ketenmonitor_reference import (
     compare_figures,
     distinct,
     publish,
+    publish_keys,
     wait_caught_up,
 )
 from tests.support.waiting import wait_until
@@ -56,11 +58,13 @@ def counting(applied: Counter[str], name: str) -> Callable[[int], None]:
     return count
 
 
-def expected_stages(events: list[tuple[str, CloudEvent]]) -> set[tuple[object, ...]]:
+def expected_stages(
+    events: list[tuple[str, CloudEvent]], keys: Mapping[str, YouthKey]
+) -> set[tuple[object, ...]]:
     """Every case's stages from all its events at once (the rules' pure evaluation)."""
     rules = load_rules()
     per_case: dict[UUID, list[CaseEvent]] = {}
-    for kind, case, at, data in distinct(events):
+    for kind, case, at, data in distinct(events, keys):
         if case is not None:
             full = next(t for _, e in events if (t := e.type).endswith(f".{kind}"))
             per_case.setdefault(case, []).append(
@@ -104,7 +108,8 @@ async def test_two_instances_in_one_group_give_exact_figures_through_a_rebalance
     platform: IsolatedPlatform,
 ) -> None:
     rng = random.Random(8)
-    events = cloud_events(platform, seed=88, cases=3_000)
+    chain = cloud_events(platform, seed=88, cases=3_000)
+    events = chain.events
     twice = rng.sample(events, len(events) // 50)  # a relay republishing after a crash
     backlog = events[: len(events) * 2 // 3] + twice
     later = events[len(events) * 2 // 3 :]
@@ -125,6 +130,7 @@ async def test_two_instances_in_one_group_give_exact_figures_through_a_rebalance
             while await settled_members(bootstrap, group) != 2:  # noqa: ASYNC110 (the broker's state)
                 await asyncio.sleep(0.1)
         # both share the backlog; b stops mid-stream, a takes its partitions over
+        await publish_keys(platform, chain.keys.items())
         await publish(platform, backlog)
         await wait_until(
             lambda: min(applied["a"], applied["b"]) >= 4 * BATCH,
@@ -145,14 +151,14 @@ async def test_two_instances_in_one_group_give_exact_figures_through_a_rebalance
             async with asyncio.timeout(30):
                 await task
 
-    facts = distinct(events)
+    facts = distinct(events, chain.keys)
     settings = platform.settings()
     compared, disagreements = await compare_figures(
         settings.database_url, settings.database_schema, facts
     )
     assert compared >= 40
     assert not disagreements, disagreements[0]
-    stages, expected = await stored_stages(platform), expected_stages(events)
+    stages, expected = await stored_stages(platform), expected_stages(events, chain.keys)
     assert len(expected) > 100
     assert stages == expected, (
         sorted(stages - expected, key=str)[:3],
@@ -187,11 +193,12 @@ async def test_two_batches_recording_one_case_at_once_see_each_others_facts(
     ]
     try:
         await store.create_schema(first, platform.schema)
+        await erasure_store.create_tables(first, platform.schema)
         await alert_store.create_tables(first)
 
         async def record(connection: asyncpg.Connection, batch: Fact, partition: int) -> None:
             placed = [Placed("toegang.events", partition, 0, batch)]
-            await store.apply(connection, placed, {})
+            await store.apply(connection, placed, {}, platform.schema)
             await alert_store.record_stages(connection, [batch], rules, now)
 
         committing = first.transaction()

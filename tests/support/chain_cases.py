@@ -7,11 +7,13 @@ advised), transferred, given a continuity plan, ended or turned eighteen, and so
 again later in a new case; providers record their capacity now and then. Timings vary, and a
 few events name a moment before the one they follow (they fall out of the lead times).
 
-`chain_cases` returns `(service, data)` in generation order; publishing is the caller's.
+Each youth has a data key (`YouthKey.generate()`), its pseudonym derived from it, and the month
+of its 18th birthday sealed under it, as plaatsing publishes it. `chain_cases` returns the
+`(service, data)` in generation order and the youths' keys; publishing both is the caller's.
 """
 
 import random
-import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -19,6 +21,7 @@ from uuid import UUID
 from jeugdketen_shared.contracts import plaatsing, toegang, triage
 from jeugdketen_shared.contracts.base import DomainEventData
 from jeugdketen_shared.vocabulary import CareForm
+from jeugdketen_shared.youth_keys import YouthKey
 
 GEMEENTEN = ("GM0153", "GM0164", "GM0141", "GM0183")
 PROVIDERS = ("12345678", "87654321", "11223344")
@@ -30,10 +33,18 @@ MONTH = "%Y-%m"
 Generated = tuple[str, DomainEventData]
 
 
-def chain_cases(cases: int, seed: int) -> list[Generated]:
+@dataclass(frozen=True)
+class GeneratedChain:
+    events: list[Generated]
+    keys: dict[str, YouthKey]
+    """Every youth's data key, by its pseudonym."""
+
+
+def chain_cases(cases: int, seed: int) -> GeneratedChain:
     """At least `cases` cases (a youth's cases are generated together)."""
     rng = random.Random(seed)
     events: list[Generated] = []
+    keys: dict[str, YouthKey] = {}
 
     def add(service: str, data: DomainEventData) -> None:
         events.append((service, data))
@@ -61,17 +72,19 @@ def chain_cases(cases: int, seed: int) -> list[Generated]:
 
     made = 0
     while made < cases:
-        youth, gemeente = secrets.token_hex(32), rng.choice(GEMEENTEN)
+        key, gemeente = YouthKey.generate(), rng.choice(GEMEENTEN)
+        youth = key.pseudonym
+        keys[youth] = key
         moment = after(START, 420)
         for _ in range(rng.choice((1, 1, 1, 1, 1, 1, 2, 2, 3))):
             made += 1
             case = UUID(int=rng.getrandbits(128), version=4)
             kader = rng.choice(("vrijwillig", "gedwongen"))
-            left = _case(add, after, rng, case, youth, gemeente, kader, moment)
+            left = _case(add, after, rng, case, key, gemeente, kader, moment)
             if left is None:
                 break  # still somewhere in the chain: no new case for this youth
             moment = after(left, 500)
-    return events
+    return GeneratedChain(events, keys)
 
 
 def _case(
@@ -79,13 +92,13 @@ def _case(
     after: Any,
     rng: random.Random,
     case: UUID,
-    youth: str,
+    key: YouthKey,
     gemeente: str,
     kader: str,
     moment: datetime,
 ) -> datetime | None:
     """One case's events from `moment`; the moment it left the chain, or None if it did not."""
-    common: dict[str, Any] = {"case_id": case, "youth_pseudonym": youth}
+    common: dict[str, Any] = {"case_id": case, "youth_pseudonym": key.pseudonym}
     named = {**common, "gemeente_code": gemeente}
     if kader == "gedwongen" and rng.random() < 0.5:
         melding = moment
@@ -141,7 +154,8 @@ def _case(
             toegang.VerklarendeAnalyseCompleted(case_id=case, occurred_at=after(referred, 25)),
         )
     if rng.random() < 0.03:  # a crisis placement, never triaged
-        return _placed(add, after, rng, named, rng.choice(CARE_FORMS), None, after(referred, 2))
+        crisis = rng.choice(CARE_FORMS)
+        return _placed(add, after, rng, named, key, crisis, None, after(referred, 2))
     if rng.random() < 0.07:
         return None  # not decided yet
     decided = after(referred, 45, early=0.01)
@@ -204,7 +218,7 @@ def _case(
     if rng.random() < 0.25:
         return None  # on the waiting list
     placed = after(requested, 150, early=0.02)
-    return _placed(add, after, rng, named, care_form, advice, placed, provider)
+    return _placed(add, after, rng, named, key, care_form, advice, placed, provider)
 
 
 def _placed(
@@ -212,6 +226,7 @@ def _placed(
     after: Any,
     rng: random.Random,
     named: dict[str, Any],
+    key: YouthKey,
     care_form: str,
     advice: str | None,
     placed: datetime,
@@ -233,7 +248,7 @@ def _placed(
             deviates_from_advice=advice is not None and care_form != advice,
             deviation_reason=None,
             crisis_without_triage=advice is None,
-            turns_eighteen_in=eighteen.strftime(MONTH) if rng.random() < 0.8 else None,
+            turns_eighteen_in=key.seal(eighteen.strftime(MONTH)) if rng.random() < 0.8 else None,
         ),
     )
     moment = placed

@@ -58,7 +58,11 @@ SELECT pg_advisory_xact_lock(1802071, k)
 FROM (SELECT DISTINCT hashtext(c::text) AS k FROM unnest($1::uuid[]) AS c ORDER BY k) AS keys
 """
 
-_SELECT_ALL_CASES = "SELECT DISTINCT case_id FROM facts WHERE type = ANY($1::text[])"
+# not the anonymous cases of erased youths (erasure.py): never alerted
+_SELECT_ALL_CASES = """
+SELECT DISTINCT case_id FROM facts
+WHERE type = ANY($1::text[]) AND case_id NOT IN (SELECT anonymous_case_id FROM erased_cases)
+"""
 
 _UPSERT_STAGES = """
 INSERT INTO stages (case_id, rule, started_at, deadline_at, closed_at, historical, recorded_at)
@@ -88,12 +92,15 @@ async def record_stages(
     facts: Iterable[Fact],
     rules: Sequence[Rule],
     now: datetime,
+    also: Iterable[UUID] = (),
 ) -> int:
-    """Recompute and store the stages of the cases of `facts` that concern a rule; to be called
-    inside the batch's transaction, after its facts are inserted. Returns the stages written."""
+    """Recompute and store the stages of the cases of `facts` that concern a rule, and of the
+    cases `also` (whose months were unsealed); to be called inside the batch's transaction,
+    after its facts are inserted. Returns the stages written."""
     types = _event_types(rules)
     short = {t.removeprefix(PREFIX) for t in types}
-    cases = sorted({f.case_id for f in facts if f.case_id is not None and f.short_type in short})
+    named = {f.case_id for f in facts if f.case_id is not None and f.short_type in short}
+    cases = sorted(named | set(also))
     if cases:
         await connection.execute(_LOCK_CASES, cases)
     return await _recompute(connection, cases, rules, now, historical_when_overdue=False)

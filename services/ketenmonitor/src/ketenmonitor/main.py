@@ -27,6 +27,7 @@ from jeugdketen_shared.permissions import Partner, PartnerKind, load_partners
 from jeugdketen_shared.service import event_store_environment, running_producer, serving_http
 from jeugdketen_shared.settings import ServiceSettings
 from jeugdketen_shared.telemetry import configure_tracing
+from jeugdketen_shared.youth_keys import keys_topic
 from ketenmonitor import alert_store, audit, live, store
 from ketenmonitor.alert_application import PUBLISHED_EVENT_CLASSES, Alerts, as_contract
 from ketenmonitor.alert_metrics import OpenAlerts
@@ -65,6 +66,7 @@ def build_projection(settings: ServiceSettings, clock: Clock | None = None) -> P
         clock=clock or SystemClock(),
         group_id=os.environ.get(PROJECTION_GROUP_VARIABLE) or None,
         security=settings.kafka_security(),
+        keys_topic=keys_topic(settings.topic_prefix),
     )
 
 

@@ -1,5 +1,5 @@
-"""The projection: every partition of the chain's events topics, read from the positions the
-store holds, applied one batch per transaction.
+"""The projection: every partition of the chain's events topics and of the youths' keys topic,
+read from the positions the store holds, applied one batch per transaction.
 
 Kafka's committed offsets play no part: the consumer seeks to the positions stored with the rows
 they produced. A crash before a batch's commit leaves neither its rows nor its positions, so the
@@ -25,8 +25,9 @@ from jeugdketen_shared.kafka import ClientSecurity, as_kafka_record, partitions_
 from jeugdketen_shared.metrics import observe_projected
 from jeugdketen_shared.refusal import Refusal
 from jeugdketen_shared.telemetry import MessageSpans, arrival_attributes, extract
-from ketenmonitor import alert_store, store
+from ketenmonitor import alert_store, erasure_store, store
 from ketenmonitor.alerts import Rule, load_rules
+from ketenmonitor.erasure import KeyRecord, UnusableKeyRecord, key_record_from
 from ketenmonitor.facts import Fact, UnusableEvent, fact_from
 from ketenmonitor.live import notify_figures_changed
 from ketenmonitor.store import Partition, Placed, PositionsMoved
@@ -56,6 +57,15 @@ class Projection:
     """Kafka consumer group of instances sharing the partitions; None: this one reads all."""
     security: ClientSecurity = field(default_factory=ClientSecurity)
     """How its consumer logs in to the brokers (the ketenmonitor's principal over SASL)."""
+    keys_topic: str | None = None
+    """The youths' keys (erasure.py): read beside `topics`, in the same transactions."""
+    home: str | None = None
+    """The live schema, which holds the erasure tables; None: `schema` (a rebuild names the
+    live one while it replays into its scratch schema)."""
+
+    @property
+    def all_topics(self) -> list[str]:
+        return [*self.topics, *([self.keys_topic] if self.keys_topic else [])]
 
     async def run(
         self,
@@ -69,6 +79,7 @@ class Projection:
         recomputes them once it has switched over (`alert_store.record_stages_after_rebuild`).
         """
         live = caught_up is None
+        home = self.home or self.schema
         connection = await store.connect(self.database_url, self.schema)
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap_servers,
@@ -80,9 +91,11 @@ class Projection:
         )
         try:
             await store.create_schema(connection, self.schema)
+            await erasure_store.create_tables(connection, home)
             if live:
                 await alert_store.create_tables(connection)
-            partitions = await partitions_of(self.bootstrap_servers, self.topics, self.security)
+            topics = self.all_topics
+            partitions = await partitions_of(self.bootstrap_servers, topics, self.security)
             await consumer.start()
             expected: dict[Partition, int] = {}
             if self.group_id is None:
@@ -90,17 +103,16 @@ class Projection:
                 expected.update(await _seek_to_stored(consumer, connection, partitions))
             else:
                 seeking = _SeekOnAssignment(consumer, self.database_url, self.schema, expected)
-                consumer.subscribe(list(self.topics), listener=seeking)
+                consumer.subscribe(topics, listener=seeking)
             log.info("projecting", schema=self.schema, positions=len(expected))
             while not stopping.is_set():
                 if caught_up is not None and await caught_up(consumer, partitions):
                     return
                 fetched = await consumer.getmany(timeout_ms=200, max_records=self.max_records)
                 records = [r for partition_records in fetched.values() for r in partition_records]
-                batch = [Placed(r.topic, r.partition, r.offset, _fact_of(r)) for r in records]
+                batch = [_placed(r, self.keys_topic) for r in records]
                 if not batch:
                     continue
-                facts = [p.fact for p in batch if p.fact is not None]
                 # each record's trace (its relay's publish span) continues in a project span
                 with MessageSpans(SpanKind.CONSUMER).ending() as spans:
                     for r in records:
@@ -108,13 +120,18 @@ class Projection:
                         spans.start(f"project {r.topic}", extract(r.headers or ()), where)
                     try:
                         async with connection.transaction():  # store.apply's is a savepoint
-                            reached = await store.apply(connection, batch, expected)
+                            outcome = await store.apply(
+                                connection, batch, expected, home, self.rules
+                            )
+                            facts = outcome.facts
                             if live:
                                 now = self.clock.now()
-                                await alert_store.record_stages(connection, facts, self.rules, now)
+                                await alert_store.record_stages(
+                                    connection, outcome.staged, self.rules, now, outcome.unsealed
+                                )
                                 # delivered to /v1/stream listeners only if this commits
                                 await notify_figures_changed(connection, self.schema, facts)
-                        expected.update(reached)
+                        expected.update(outcome.reached)
                     except PositionsMoved as moved:
                         log.warning(
                             "positions moved; seeking to the stored ones", detail=str(moved)
@@ -175,6 +192,29 @@ class _SeekOnAssignment(ConsumerRebalanceListener):  # type: ignore[misc]
             await connection.close()
         self._expected.clear()
         self._expected.update(stored)
+
+
+def _placed(record: ConsumerRecord[bytes, bytes], keys_topic: str | None) -> Placed:
+    where = (record.topic, record.partition, record.offset)
+    if record.topic == keys_topic:
+        return Placed(*where, None, _key_of(record))
+    return Placed(*where, _fact_of(record))
+
+
+def _key_of(record: ConsumerRecord[bytes, bytes]) -> KeyRecord | None:
+    """The youth's key or tombstone; None for a record that is none, logged and passed (never
+    its value: it would be a key)."""
+    try:
+        return key_record_from(record.key, record.value)
+    except UnusableKeyRecord as error:
+        log.error(
+            "record skipped: not a youth's key",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error=type(error).__name__,
+        )
+        return None
 
 
 def _fact_of(record: ConsumerRecord[bytes, bytes]) -> Fact | None:

@@ -1,6 +1,17 @@
 """Every SQL statement of the ketenmonitor, by name. Unqualified: the connection's search_path
 is the projection's schema."""
 
+import re
+
+SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def quoted(schema: str) -> str:
+    if not SCHEMA_NAME.match(schema):
+        raise ValueError(f"{schema!r} is not a plain lower-case schema name")
+    return f'"{schema}"'
+
+
 TABLES = (
     "facts",
     "positions",
@@ -9,8 +20,10 @@ TABLES = (
     "youth_placements",
     "youth_transfers",
     "first_placements",
+    "youth_keys",
 )
-"""The projection's tables, moved together when a rebuild switches over."""
+"""The projection's tables, moved together when a rebuild switches over. Not among them: the
+erasure tables (`ERASURE_TABLES`), which a rebuild keeps."""
 
 CREATE_TABLES = """
 CREATE TABLE IF NOT EXISTS facts (
@@ -50,6 +63,7 @@ CREATE TABLE IF NOT EXISTS cases (
     kader_at timestamptz,
     youth_pseudonym text
 );
+CREATE INDEX IF NOT EXISTS cases_youth ON cases (youth_pseudonym);
 CREATE TABLE IF NOT EXISTS youth_placements (
     youth_pseudonym text PRIMARY KEY,
     first_started_at timestamptz NOT NULL,
@@ -65,6 +79,12 @@ CREATE TABLE IF NOT EXISTS first_placements (
     care_form text COLLATE "C" NOT NULL,
     provider text COLLATE "C" NOT NULL
 );
+CREATE TABLE IF NOT EXISTS youth_keys (
+    youth_pseudonym text PRIMARY KEY,
+    secret bytea NOT NULL
+);
+CREATE INDEX IF NOT EXISTS facts_sealed ON facts ((data->>'youth_pseudonym'))
+    WHERE data ? 'turns_eighteen_in_sealed';
 """
 
 # projection instances and roles starting at once each create the tables: one at a time, as
@@ -456,3 +476,147 @@ WHERE f.type = ANY($1::text[])
 """
 
 COUNT_FACTS = "SELECT count(*) FROM facts"
+
+# --- youths' keys and erasure (erasure.py, erasure_store.py) ------------------------------------
+
+UPSERT_YOUTH_KEYS = """
+INSERT INTO youth_keys (youth_pseudonym, secret)
+SELECT * FROM unnest($1::text[], $2::bytea[])
+ON CONFLICT (youth_pseudonym) DO UPDATE SET secret = excluded.secret
+"""
+
+SELECT_YOUTH_KEYS = """
+SELECT youth_pseudonym, secret FROM youth_keys WHERE youth_pseudonym = ANY($1::text[])
+"""
+
+DELETE_YOUTH_KEY = "DELETE FROM youth_keys WHERE youth_pseudonym = $1"
+
+# the facts whose sealed month arrived before their youth's key (the partial index's predicate,
+# written out, so that the index serves)
+SELECT_SEALED_FACTS = """
+SELECT source, id, case_id, data->>'youth_pseudonym' AS youth,
+       data->>'turns_eighteen_in_sealed' AS sealed
+FROM facts
+WHERE data ? 'turns_eighteen_in_sealed' AND data->>'youth_pseudonym' = ANY($1::text[])
+"""
+
+UNSEAL_FACTS = """
+UPDATE facts f
+SET data = (f.data - 'turns_eighteen_in_sealed') || jsonb_build_object('turns_eighteen_in', u.month)
+FROM unnest($1::text[], $2::text[], $3::text[]) AS u(source, id, month)
+WHERE f.source = u.source AND f.id = u.id
+"""
+
+SELECT_CASES_OF_YOUTH = "SELECT case_id FROM cases WHERE youth_pseudonym = $1"
+
+# The permanent tables of what was erased, in the live schema (`{home}`) even while a rebuild
+# replays into its scratch schema: a rebuild keeps them. Hashes only (sha256), never a case id
+# or pseudonym; beside each, the random one its rows were given.
+ERASURE_TABLES = ("erased_cases", "erased_youths")
+
+CREATE_ERASURE_TABLES = """
+CREATE TABLE IF NOT EXISTS {home}.erased_cases (
+    case_hash bytea PRIMARY KEY,
+    anonymous_case_id uuid NOT NULL
+);
+CREATE TABLE IF NOT EXISTS {home}.erased_youths (
+    youth_hash bytea PRIMARY KEY,
+    anonymous_pseudonym text NOT NULL
+);
+"""
+
+# A batch reads the erasure tables under a share lock, an erasure writes them under an
+# exclusive one: a batch of another instance never slips a youth's fact in beside an erasure
+# that does not see it yet.
+LOCK_ERASURES_FOR_BATCH = "LOCK TABLE {home}.erased_youths IN SHARE MODE"
+LOCK_ERASURES_FOR_ERASURE = "LOCK TABLE {home}.erased_youths IN EXCLUSIVE MODE"
+
+# A batch storing a youth's key and one of another instance storing a month sealed under it
+# must not pass each other unseen (each would leave the month held): each takes the locks of
+# its keys' and sealed months' youths, all at once and in one order, so the later one waits and
+# then sees what the first committed.
+LOCK_YOUTHS = """
+SELECT pg_advisory_xact_lock(1802073, k)
+FROM (SELECT DISTINCT hashtext(y) AS k FROM unnest($1::text[]) AS y ORDER BY k) AS keys
+"""
+
+SELECT_ERASED_CASES = """
+SELECT case_hash, anonymous_case_id FROM {home}.erased_cases WHERE case_hash = ANY($1::bytea[])
+"""
+
+SELECT_ERASED_YOUTHS = """
+SELECT youth_hash, anonymous_pseudonym FROM {home}.erased_youths
+WHERE youth_hash = ANY($1::bytea[])
+"""
+
+INSERT_ERASED_CASES = """
+INSERT INTO {home}.erased_cases (case_hash, anonymous_case_id)
+SELECT * FROM unnest($1::bytea[], $2::uuid[])
+ON CONFLICT (case_hash) DO NOTHING
+"""
+
+INSERT_ERASED_YOUTH = """
+INSERT INTO {home}.erased_youths (youth_hash, anonymous_pseudonym) VALUES ($1, $2)
+ON CONFLICT (youth_hash) DO NOTHING
+"""
+
+# $1 the erased cases' ids, $2 their anonymous ids, $3 the erased youth's pseudonym (null: none
+# of these rows names it), $4 its anonymous one: the rows of the tables that name both
+ANONYMISE_CASES_AND_YOUTH = (
+    """
+UPDATE facts f
+SET case_id = m.new,
+    data = f.data
+        || CASE WHEN f.data ? 'case_id' THEN jsonb_build_object('case_id', m.new)
+                ELSE '{}'::jsonb END
+        || CASE WHEN f.data->>'youth_pseudonym' = $3
+                THEN jsonb_build_object('youth_pseudonym', $4::text) ELSE '{}'::jsonb END
+FROM unnest($1::uuid[], $2::uuid[]) AS m(old, new)
+WHERE f.case_id = m.old
+""",
+    """
+UPDATE cases t
+SET case_id = m.new,
+    youth_pseudonym = CASE WHEN t.youth_pseudonym = $3 THEN $4::text ELSE t.youth_pseudonym END
+FROM unnest($1::uuid[], $2::uuid[]) AS m(old, new) WHERE t.case_id = m.old
+""",
+    """
+UPDATE youth_placements t
+SET youth_pseudonym = CASE WHEN t.youth_pseudonym = $3 THEN $4::text ELSE t.youth_pseudonym END,
+    case_id = coalesce(
+        (SELECT m.new FROM unnest($1::uuid[], $2::uuid[]) AS m(old, new) WHERE m.old = t.case_id),
+        t.case_id)
+WHERE t.youth_pseudonym = $3 OR t.case_id = ANY($1::uuid[])
+""",
+)
+
+# $1 the erased cases' ids, $2 their anonymous ids: the tables that name cases only
+ANONYMISE_CASES = (
+    """
+UPDATE milestones t SET case_id = m.new
+FROM unnest($1::uuid[], $2::uuid[]) AS m(old, new) WHERE t.case_id = m.old
+""",
+    """
+UPDATE first_placements t SET case_id = m.new
+FROM unnest($1::uuid[], $2::uuid[]) AS m(old, new) WHERE t.case_id = m.old
+""",
+)
+
+# $1 the erased youth's pseudonym, $2 its anonymous one: the tables that name youths only
+ANONYMISE_YOUTH = ("UPDATE youth_transfers SET youth_pseudonym = $2 WHERE youth_pseudonym = $1",)
+
+# The case-level detail of the erased cases' alerts, in the live schema, per table (a table not
+# created yet holds nothing to forget); the audit log of reads (case_reads) is not touched.
+# $1 the erased cases' ids:
+FORGET_CASES_ALERTS = {
+    "stages": "DELETE FROM {home}.stages WHERE case_id = ANY($1::uuid[])",
+    "alerts": "DELETE FROM {home}.alerts WHERE case_id = ANY($1::uuid[])",
+}
+# $1 their alerts' ids (one per case and rule), in the event store of alert_application.Alerts:
+FORGET_ALERT_EVENTS = {
+    "ketenmonitor_alerts_events": (
+        "DELETE FROM {home}.ketenmonitor_alerts_events WHERE originator_id = ANY($1::uuid[])"
+    ),
+}
+
+TABLE_EXISTS = "SELECT to_regclass($1) IS NOT NULL"

@@ -3,7 +3,8 @@
 The replay writes into `<schema>_rebuild` with the very projection that runs live; when it has
 caught up with the topics' ends it moves its tables into the live schema in one transaction.
 A live projection running meanwhile notices that the stored positions moved and carries on from
-the rebuilt ones.
+the rebuilt ones. The erasure tables stay in the live schema, where the replay reads them: an
+erased youth's events are replayed anonymised, and their months stay sealed.
 """
 
 import asyncio
@@ -33,7 +34,7 @@ async def rebuild(
     try:
         await connection.execute(f"DROP SCHEMA IF EXISTS {store.quoted(scratch)} CASCADE")
         partitions = await partitions_of(
-            projection.bootstrap_servers, projection.topics, projection.security
+            projection.bootstrap_servers, projection.all_topics, projection.security
         )
         total = await _records_on(projection.bootstrap_servers, projection.security, partitions)
         replayed = 0
@@ -58,6 +59,8 @@ async def rebuild(
                 schema=scratch,
                 max_records=max_records or REBUILD_BATCH,
                 security=projection.security,
+                keys_topic=projection.keys_topic,
+                home=target,
             )
             await replay.run(asyncio.Event(), caught_up=caught_up_with_end(), applied=applied)
         await store.move_tables(connection, scratch, target)

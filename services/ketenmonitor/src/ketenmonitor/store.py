@@ -1,15 +1,16 @@
 """The projection's PostgreSQL store (asyncpg): one transaction per batch, holding the facts,
 their derived rows and the consumer positions they bring the projection to."""
 
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from uuid import UUID
 
 import asyncpg
 import orjson
 
-from ketenmonitor import queries
+from ketenmonitor import erasure_store, queries
+from ketenmonitor.alerts import Rule
 from ketenmonitor.care_figures import RET_ADVICE_GIVEN, TRIAGE_DECIDED, Pairs
 from ketenmonitor.chain_figures import (
     CAPACITY_RECORDED,
@@ -23,9 +24,11 @@ from ketenmonitor.chain_figures import (
     WaitingList,
     end_of,
 )
+from ketenmonitor.erasure import KeyRecord
 from ketenmonitor.facts import PREFIX, Derived, Fact, derive
 from ketenmonitor.figures import TRANSITIONS, Filters, Spread, Transition
 from ketenmonitor.handover_figures import HAND_OVERS
+from ketenmonitor.queries import quoted as quoted
 from ketenmonitor.route_figures import (
     LEAVING_DECISIONS,
     LEAVING_TYPES,
@@ -36,8 +39,6 @@ from ketenmonitor.route_figures import (
     RouteSpreads,
 )
 from ketenmonitor.transfer_figures import TransferCounts, twelve_months_before
-
-SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 Partition = tuple[str, int]
 """(topic, partition)"""
@@ -50,18 +51,31 @@ class PositionsMoved(RuntimeError):
 
 @dataclass(frozen=True)
 class Placed:
-    """A Kafka record's place, and the fact it held (None: a record the projection skips)."""
+    """A Kafka record's place, and the fact it held (None: a record the projection skips), or
+    the youth's key (a record of the keys topic)."""
 
     topic: str
     partition: int
     offset: int
     fact: Fact | None
+    youth_key: KeyRecord | None = None
 
 
-def quoted(schema: str) -> str:
-    if not SCHEMA_NAME.match(schema):
-        raise ValueError(f"{schema!r} is not a plain lower-case schema name")
-    return f'"{schema}"'
+@dataclass(frozen=True)
+class Applied:
+    reached: dict[Partition, int]
+    """The positions the batch brought its partitions to."""
+    facts: list[Fact]
+    """The batch's facts as stored (anonymised, months unsealed)."""
+    anonymised: frozenset[tuple[str, str]]
+    """(source, id) of those of erased youths."""
+    unsealed: set[UUID]
+    """Cases whose held months the batch's keys unsealed: their stages are recomputed too."""
+
+    @property
+    def staged(self) -> list[Fact]:
+        """The facts whose cases' stages are recomputed: an erased youth is never alerted."""
+        return [fact for fact in self.facts if (fact.source, fact.id) not in self.anonymised]
 
 
 async def connect(database_url: str, schema: str) -> asyncpg.Connection:
@@ -91,17 +105,23 @@ async def apply(
     connection: asyncpg.Connection,
     batch: Sequence[Placed],
     expected: Mapping[Partition, int],
-) -> dict[Partition, int]:
+    home: str,
+    rules: Sequence[Rule] = (),
+) -> Applied:
     """Record a batch in one transaction and return the positions it reached.
 
     `expected` is where this consumer believes each partition stands; when the store says
-    otherwise, nothing is written and `PositionsMoved` is raised.
+    otherwise, nothing is written and `PositionsMoved` is raised. `home` is the live schema,
+    which holds the erasure tables (erasure_store.py); `rules` name the alerts an erasure
+    forgets. In the batch, keys are stored first, then facts (so a fact finds a key of its
+    batch), then tombstones erase (so they find the facts of their batch).
     """
     reached: dict[Partition, int] = {}
     for placed in batch:
         key = (placed.topic, placed.partition)
         reached[key] = max(reached.get(key, 0), placed.offset + 1)
-    facts = [(placed, placed.fact) for placed in batch if placed.fact is not None]
+    youth_keys = [placed.youth_key for placed in batch if placed.youth_key is not None]
+    tombstones = [k.youth_pseudonym for k in youth_keys if k.key is None]
     async with connection.transaction():
         keys = sorted(reached)
         stored = {
@@ -113,17 +133,24 @@ async def apply(
         moved = [key for key in reached if stored.get(key) != expected.get(key)]
         if moved:
             raise PositionsMoved(f"stored positions differ from this consumer's for {moved}")
+        places = [placed for placed in batch if placed.fact is not None]
+        arrived = [placed.fact for placed in places if placed.fact is not None]
+        await erasure_store.lock(connection, home, youth_keys, arrived)
+        unsealed = await erasure_store.record_keys(connection, home, youth_keys)
+        prepared = await erasure_store.prepare(connection, home, arrived)
+        facts = list(zip(places, prepared.facts, strict=True))
         inserted = await connection.fetch(queries.INSERT_FACTS, *_fact_columns(facts))
         new = {(row["source"], row["id"]) for row in inserted}
         derived = derive(_first_of_each(fact for _, fact in facts if (fact.source, fact.id) in new))
         await _write_derived(connection, derived)
+        await erasure_store.erase_youths(connection, home, tombstones, rules)
         await connection.execute(
             queries.UPSERT_POSITIONS,
             [topic for topic, _ in keys],
             [partition for _, partition in keys],
             [reached[key] for key in keys],
         )
-    return reached
+    return Applied(reached, prepared.facts, prepared.anonymised, unsealed)
 
 
 def _first_of_each(facts: Iterable[Fact]) -> Iterator[Fact]:

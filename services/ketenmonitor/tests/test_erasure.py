@@ -1,0 +1,84 @@
+"""The pure side of erasure: keys from the keys topic, sealed months, anonymised facts."""
+
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import pytest
+
+from jeugdketen_shared.youth_keys import YouthKey
+from ketenmonitor.erasure import (
+    HELD_SEALED,
+    MONTH,
+    UnusableKeyRecord,
+    anonymised,
+    digest,
+    key_record_from,
+    opened,
+    unsealed_month,
+)
+from ketenmonitor.facts import Fact
+
+
+def test_a_key_record_names_the_youth_and_a_tombstone_no_key() -> None:
+    key = YouthKey.generate()
+    record = key_record_from(key.pseudonym.encode(), key.to_record_value())
+    assert record.youth_pseudonym == key.pseudonym
+    assert record.key == key
+    assert key_record_from(key.pseudonym.encode(), None).key is None
+
+
+@pytest.mark.parametrize(("key", "value"), [(None, b"x"), (b"p", b"!!not-a-key!!")])
+def test_a_record_without_pseudonym_or_key_is_unusable(key: bytes | None, value: bytes) -> None:
+    with pytest.raises(UnusableKeyRecord):
+        key_record_from(key, value)
+
+
+def test_a_sealed_month_opens_with_its_key_and_is_held_aside_without_it() -> None:
+    key = YouthKey.generate()
+    data = {"youth_pseudonym": key.pseudonym, MONTH: key.seal("2027-03")}
+    assert opened(data, key) == {"youth_pseudonym": key.pseudonym, MONTH: "2027-03"}
+    held = opened(data, None)
+    assert MONTH not in held
+    assert held[HELD_SEALED] == data[MONTH]
+    assert unsealed_month(held[HELD_SEALED], key) == "2027-03"
+
+
+def test_a_month_sealed_for_another_youth_stays_sealed_and_counts_as_none() -> None:
+    key, other = YouthKey.generate(), YouthKey.generate()
+    data = {"youth_pseudonym": key.pseudonym, MONTH: other.seal("2027-03")}
+    held = opened(data, key)
+    assert MONTH not in held
+    assert held[HELD_SEALED] == data[MONTH]
+    assert unsealed_month(held[HELD_SEALED], key) is None
+
+
+def test_a_clear_month_and_no_month_stay_as_they_are() -> None:
+    assert opened({MONTH: "2027-03"}, None) == {MONTH: "2027-03"}
+    assert opened({MONTH: None}, None) == {MONTH: None}
+
+
+def test_an_anonymised_fact_names_the_anonymous_case_and_youth_and_keeps_its_month_sealed() -> None:
+    key, case, anonymous_case = YouthKey.generate(), uuid4(), uuid4()
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    fact = Fact(
+        source="urn:test",
+        id="1",
+        type="nl.jeugdketen.plaatsing.placement-started",
+        case_id=case,
+        occurred_at=at,
+        recorded_at=at,
+        data={"case_id": str(case), "youth_pseudonym": key.pseudonym, MONTH: key.seal("2027-03")},
+    )
+    hidden = anonymised(fact, anonymous_case, "f" * 64)
+    assert hidden.case_id == anonymous_case
+    assert hidden.data["case_id"] == str(anonymous_case)
+    assert hidden.data["youth_pseudonym"] == "f" * 64
+    assert MONTH not in hidden.data
+    assert hidden.data[HELD_SEALED] == fact.data[MONTH]
+
+
+def test_the_erasure_tables_keep_a_digest_never_the_identifier() -> None:
+    case = uuid4()
+    assert digest(case) == digest(str(case))
+    assert str(case).encode() not in digest(case)
+    assert len(digest(case)) == 32
