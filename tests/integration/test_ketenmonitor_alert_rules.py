@@ -1,8 +1,8 @@
 """The condition rules over real Kafka and PostgreSQL, with a controllable clock: a stepping-stone
 case (3 transfers within 12 months) and a youth nearing 18 in care without a continuity plan are
-each alerted once, at the right moment, and auto-resolved when the case's stage closes."""
+each alerted once, at the right moment, and auto-resolved when the case's stage closes. The month
+of the 18th birthday arrives sealed, its key before or after it (the stage waits for the key)."""
 
-import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -11,21 +11,28 @@ import pytest
 
 from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.contracts import plaatsing
+from jeugdketen_shared.youth_keys import YouthKey
 from ketenmonitor.alerts import AMSTERDAM, add_months, alert_id
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import Published, as_published, publish_events
 from tests.integration.test_ketenmonitor_alerts import alert_events, monitoring, rows, sweeps_after
+from tests.integration.test_ketenmonitor_reference import publish_keys
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
 
 STEPPING = "stepping-stone"
 EIGHTEEN = "turning-eighteen-without-continuity-plan"
-YOUTH: dict[UUID, str] = {}
+KEYS: dict[UUID, YouthKey] = {}
+
+
+def key_of(case: UUID) -> YouthKey:
+    """The key of the case's youth (one youth per case here)."""
+    return KEYS.setdefault(case, YouthKey.generate())
 
 
 def youth(case: UUID) -> str:
-    return YOUTH.setdefault(case, secrets.token_hex(32))
+    return key_of(case).pseudonym
 
 
 def started(
@@ -47,7 +54,7 @@ def started(
             deviates_from_advice=False,
             deviation_reason=None,
             crisis_without_triage=False,
-            turns_eighteen_in=turns_eighteen_in,
+            turns_eighteen_in=key_of(case).seal(turns_eighteen_in) if turns_eighteen_in else None,
         ),
     )
 
@@ -199,6 +206,7 @@ async def test_a_youth_nearing_eighteen_without_a_plan_is_alerted_six_months_bef
     silent, planned, planned_early, no_birthday = uuid4(), uuid4(), uuid4(), uuid4()
     began = now - timedelta(days=400)
     async with monitoring(platform, clock) as sweeper:
+        await publish_keys(platform, [(youth(c), key_of(c)) for c in (planned, planned_early)])
         await publish_events(
             platform,
             [
@@ -210,6 +218,13 @@ async def test_a_youth_nearing_eighteen_without_a_plan_is_alerted_six_months_bef
                 started(platform, no_birthday, began),
             ],
         )
+        # silent's month is held sealed until its key arrives: no stage until then
+        await wait_until(
+            lambda: rows(platform, f"SELECT 1 FROM facts WHERE case_id = '{silent}'") != [],
+            "silent's start projected",
+        )
+        assert stage(platform, silent, EIGHTEEN) is None
+        await publish_keys(platform, [(youth(silent), key_of(silent))])
         for case in (silent, planned, planned_early):
             await wait_until(lambda c=case: stage(platform, c, EIGHTEEN) is not None, "a stage")
         assert stage(platform, silent, EIGHTEEN)[1] == due  # type: ignore[index]

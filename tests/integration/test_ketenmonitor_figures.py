@@ -1,6 +1,7 @@
 """The ketenmonitor's figures from facts over real Kafka and PostgreSQL (waiting lists against
 capacity, inflow and thuis-tenzij, advice versus deployed care, 18-/18+), each checked against
-a simple computation straight from the published events, whatever the order they arrive in."""
+a simple computation straight from the published events, whatever the order they arrive in
+(the youths' keys last: every sealed month is held until its key arrives)."""
 
 import random
 import secrets
@@ -13,6 +14,7 @@ import pytest
 
 from jeugdketen_shared.contracts import plaatsing, toegang, triage
 from jeugdketen_shared.vocabulary import CareForm
+from jeugdketen_shared.youth_keys import YouthKey
 from ketenmonitor.main import build_projection
 from ketenmonitor.rebuild import rebuild
 from tests.conftest import IsolatedPlatform
@@ -24,6 +26,7 @@ from tests.integration.test_ketenmonitor import (
     read_api,
     wait_projected,
 )
+from tests.integration.test_ketenmonitor_reference import publish_keys, unsealed
 
 pytestmark = pytest.mark.integration
 
@@ -34,6 +37,8 @@ CARE_FORMS = ("ambulant", "gezinshuis", "3-milieuvoorziening", "jeugdzorg-plus")
 START = datetime(2025, 1, 6, 9, tzinfo=UTC)
 SMALL_CELL = 10
 REASONS = ("escalatie", "geplande-afschaling", "capaciteit")
+KEYS: dict[str, YouthKey] = {}
+"""The placed youths' keys by pseudonym, as toegang would publish them."""
 
 
 def cell(n: int) -> dict[str, Any]:
@@ -72,7 +77,9 @@ def cases_placed(platform: IsolatedPlatform, cases: int, seed: int) -> list[Publ
                     ),
                 )
     for _ in range(cases):
-        case, youth = uuid4(), secrets.token_hex(32)
+        case, key = uuid4(), YouthKey.generate()
+        youth = key.pseudonym
+        KEYS[youth] = key
         gemeente, kader = rng.choice(GEMEENTEN), rng.choice(("vrijwillig", "gedwongen"))
         referred = after(START, 300)
         common = {"case_id": case, "youth_pseudonym": youth, "gemeente_code": gemeente}
@@ -135,7 +142,7 @@ def cases_placed(platform: IsolatedPlatform, cases: int, seed: int) -> list[Publ
                 deviates_from_advice=care_form != advice,
                 deviation_reason=None,
                 crisis_without_triage=False,
-                turns_eighteen_in=eighteen.astimezone(AMSTERDAM).strftime("%Y-%m")
+                turns_eighteen_in=key.seal(eighteen.astimezone(AMSTERDAM).strftime("%Y-%m"))
                 if rng.random() < 0.8
                 else None,
             ),
@@ -236,6 +243,10 @@ async def published_in_reverse(platform: IsolatedPlatform, events: list[Publishe
             rng.shuffle(mine)
             projected += await publish_events(platform, mine)
             await wait_projected(platform, projected)
+        youths = {p.event.data.get("youth_pseudonym") for p in events}
+        keys = [(youth, key) for youth, key in KEYS.items() if youth in youths]
+        await publish_keys(platform, keys)
+        await wait_projected(platform, projected + len(keys))
 
 
 def routes(platform: IsolatedPlatform, youths: int, seed: int) -> list[Published]:
@@ -447,7 +458,7 @@ def reference_matrix(events: list[Published], provider: str | None = None) -> di
 
 def reference_turning_eighteen(events: list[Published], on: date, since: date) -> dict[str, Any]:
     end = datetime.combine(on + timedelta(days=1), datetime.min.time(), AMSTERDAM)
-    known = [f for f in facts(events) if f[2] < end]
+    known = [(k, c, a, unsealed(d, KEYS)) for k, c, a, d in facts(events) if a < end]
     month = on.year * 12 + on.month - 1
     in_care = unknown = soon = soon_planned = 0
     for kind, case, at, data in known:
