@@ -108,7 +108,7 @@ async def apply(
     home: str,
     rules: Sequence[Rule] = (),
 ) -> Applied:
-    """Record a batch in one transaction and return the positions it reached.
+    """Record a batch in one transaction: the positions it reached, and its facts as stored.
 
     `expected` is where this consumer believes each partition stands; when the store says
     otherwise, nothing is written and `PositionsMoved` is raised. `home` is the live schema,
