@@ -534,9 +534,11 @@ LOCK_ERASURES_FOR_ERASURE = "LOCK TABLE {home}.erased_youths IN EXCLUSIVE MODE"
 # A batch storing a youth's key and one of another instance storing a month sealed under it
 # must not pass each other unseen (each would leave the month held): each takes the locks of
 # its keys' and sealed months' youths, all at once and in one order, so the later one waits and
-# then sees what the first committed.
+# then sees what the first committed. A lock class of its own: 1802071 to 1802075 are the
+# ketenmonitor's cases and schema changes, the outbox relays (the alerts relay holds its lock
+# for its lifetime, in this database), the key relay and the key vault.
 LOCK_YOUTHS = """
-SELECT pg_advisory_xact_lock(1802073, k)
+SELECT pg_advisory_xact_lock(1802076, k)
 FROM (SELECT DISTINCT hashtext(y) AS k FROM unnest($1::text[]) AS y ORDER BY k) AS keys
 """
 
