@@ -22,7 +22,7 @@ from faststream.specification import AsyncAPI
 
 from jeugdketen_shared.asyncapi import Contract, DocumentedAs, cloudevents_of, declare_publisher
 from jeugdketen_shared.contracts import ketenmonitor as ketenmonitor_contracts
-from jeugdketen_shared.key_relay import declare_keys_topic
+from jeugdketen_shared.key_relay import KeyRecordValue, declare_keys_topic
 from jeugdketen_shared.service import build_broker
 from jeugdketen_shared.settings import ServiceSettings
 from jeugdketen_shared.youth_keys import keys_topic
@@ -63,13 +63,16 @@ def ketenmonitor_broker(settings: ServiceSettings) -> KafkaBroker:
     for the document only, from the topics of its composition root and the contracts of the
     services it reads."""
     broker = KafkaBroker(settings.kafka_bootstrap_servers)
-    for service, topic in zip(SOURCE_SERVICES, build_projection(settings).topics, strict=True):
+    projection = build_projection(settings)
+    for service, topic in zip(SOURCE_SERVICES, projection.topics, strict=True):
         _declare_reader(
             broker,
             topic,
             WIRINGS[service].as_contract.contracts,
             f"{service}'s domain events, which the ketenmonitor projects into the figures",
         )
+    if projection.keys_topic is not None:
+        _declare_keys_reader(broker, projection.keys_topic)
     declare_publisher(
         broker,
         alerts_topic(settings),
@@ -84,6 +87,19 @@ def _declare_reader(
 ) -> None:
     @broker.subscriber(topic, title=f"{topic}:receive", description=description)
     async def receive(event: Annotated[Any, DocumentedAs(cloudevents_of(contracts))]) -> None:
+        """Declared for the document: the ketenmonitor reads this topic with its own consumer."""
+
+
+def _declare_keys_reader(broker: KafkaBroker, topic: str) -> None:
+    @broker.subscriber(
+        topic,
+        title=f"{topic}:receive",
+        description=(
+            "Every youth's data key, read in the projection's transactions: it unseals the "
+            "months sealed under it; a tombstone erases the youth's rows in the ketenmonitor"
+        ),
+    )
+    async def receive(key: KeyRecordValue) -> None:
         """Declared for the document: the ketenmonitor reads this topic with its own consumer."""
 
 
