@@ -13,6 +13,7 @@ from typing import Any, cast
 from jeugdketen_shared.clock import SystemClock
 from jeugdketen_shared.http_ingress import create_http_app
 from jeugdketen_shared.ingress import InboundGateway
+from jeugdketen_shared.partner_credentials import PartnerCredentials
 from ketenmonitor import live
 from ketenmonitor.alert_application import Alerts
 from ketenmonitor.alerts_api import AlertIndex
@@ -34,7 +35,7 @@ def documents() -> dict[str, dict[str, Any]]:
     """File name → OpenAPI document."""
     ingress = {
         f"{wiring.name}.json": create_http_app(
-            wiring.name, cast(InboundGateway, _DESCRIBED_ONLY)
+            wiring.name, cast(InboundGateway, _DESCRIBED_ONLY), PartnerCredentials({}), ()
         ).openapi()
         for wiring in (TOEGANG, TRIAGE, PLAATSING)
     }

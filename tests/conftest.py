@@ -12,6 +12,7 @@ import pytest
 from jeugdketen_shared.settings import ServiceSettings
 from tests.support.infrastructure import Infrastructure, provide_infrastructure
 from tests.support.kafka import create_platform_topics, delete_topics, platform_topic_names
+from tests.support.partner_credentials import partner_credentials
 from tests.support.partners import PARTNERS_FILE
 
 
@@ -43,6 +44,7 @@ class IsolatedPlatform:
             # any free port: several services may run in one test
             "JEUGDKETEN_HTTP_PORT": "0",
             "JEUGDKETEN_PARTNERS_FILE": str(PARTNERS_FILE),
+            "JEUGDKETEN_PARTNER_CREDENTIALS_FILE": str(partner_credentials().file),
         }
 
     def topic(self, service: str, kind: str) -> str:

@@ -27,6 +27,7 @@ from jeugdketen_shared.settings import ServiceSettings
 from tests.conftest import IsolatedPlatform
 from tests.support.infrastructure import REPOSITORY
 from tests.support.kafka import at_least, cloudevents, read_all, read_until, rejected_topics
+from tests.support.partner_credentials import partner_credentials
 from tests.support.services import running_in_process
 from tests.support.waiting import wait_until
 
@@ -59,8 +60,11 @@ def folder(tmp_path: Path) -> Path:
     return tmp_path
 
 
-async def run(command: str, folder: Path, platform: IsolatedPlatform) -> str:
-    """A documented command in a shell, with this test's Python first on the PATH."""
+async def run(
+    command: str, folder: Path, platform: IsolatedPlatform, secret: str | None = None
+) -> str:
+    """A documented command in a shell, with this test's Python first on the PATH (and the
+    partner's HTTP secret in PARTNER_SECRET, as the page has it)."""
     process = await asyncio.create_subprocess_shell(
         command,
         cwd=folder,
@@ -70,6 +74,7 @@ async def run(command: str, folder: Path, platform: IsolatedPlatform) -> str:
             **os.environ,
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
             "KAFKA_BOOTSTRAP_SERVERS": platform.infrastructure.kafka_bootstrap_servers,
+            **({} if secret is None else {"PARTNER_SECRET": secret}),
         },
     )
     async with asyncio.timeout(60):
@@ -151,7 +156,8 @@ async def test_the_referral_posted_with_curl_is_accepted_then_repeated(
     command = on_test_platform(EXAMPLES["curl-referral"], platform, http_port=port)
     async with running_in_process(toegang.main.WIRING, toegang.main.build_application, settings):
         await wait_until(lambda: _accepts_connections(port), f"toegang listening on {port}")
-        answers = [await run(command, folder, platform) for _ in range(2)]
+        secret = partner_credentials().secrets["huisartsenpraktijk-de-linde"]
+        answers = [await run(command, folder, platform, secret) for _ in range(2)]
 
     assert "".join(answers) == EXAMPLES["curl-referral-answers"]
 

@@ -23,6 +23,7 @@ from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import projecting
 from tests.support.http import answers, base_url, on_a_free_port
 from tests.support.kafka import at_least, publish, read_until, rejected_topics
+from tests.support.partner_credentials import partner_credentials
 from tests.support.partners import (
     ENSCHEDE,
     as_kafka,
@@ -199,7 +200,7 @@ async def test_the_trace_of_a_message_over_http_continues_from_the_request_heade
                     content=submitted.model_dump_json(exclude_none=True),
                     headers={
                         "content-type": "application/cloudevents+json",
-                        "jeugdketen-partner": "gemeente-enschede",
+                        **partner_credentials().basic(ENSCHEDE),
                         **current_carrier(),
                     },
                 )

@@ -6,23 +6,35 @@ the very gateway that Kafka's do: the same validation, permissions and outcomes,
 message lands on the rejected topic too. Following the API Design Rules: the version in the
 path, plural nouns, the OpenAPI document at `/v1/openapi.json`, errors as
 `application/problem+json` (RFC 9457) with the rejected topic's machine-readable reason.
+
+Every request is authenticated: HTTP Basic with the partner's registry id as user name and its
+own secret as password (`jeugdketen_shared.partner_credentials`). The sender is the
+authenticated partner, whatever the message says; a partner that may publish nothing to this
+service is refused at the door (403), as its Kafka principal may not write here either. Without
+a valid credential: 401, nothing read further and nothing recorded. The OpenAPI document and
+its page are open: they describe the API and tell nothing about anyone.
 """
 
+import asyncio
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from typing import Annotated, Literal
 
 import uvicorn
-from fastapi import FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.security import HTTPBasic, HTTPBasicCredentials
 from pydantic import BaseModel, Field
+from starlette.requests import HTTPConnection
 
 from jeugdketen_shared.batch import Accepted, Repeated
 from jeugdketen_shared.cloudevents import STRUCTURED_CONTENT_TYPE, CloudEvent, KafkaRecord
 from jeugdketen_shared.contracts.rejection import FieldError
+from jeugdketen_shared.credentials import basic_credentials
 from jeugdketen_shared.inbound import MAX_MESSAGE_BYTES
 from jeugdketen_shared.ingress import InboundGateway
+from jeugdketen_shared.partner_credentials import PartnerCredentials
 from jeugdketen_shared.rejections import Arrival, Rejection
 from jeugdketen_shared.telemetry import TRACE_FIELDS
 
@@ -58,7 +70,33 @@ class Problem(BaseModel):
     errors: tuple[FieldError, ...] = ()
 
 
-def create_http_app(service: str, gateway: InboundGateway) -> FastAPI:
+class PartnerBasic(HTTPBasic):
+    """HTTP Basic as the OpenAPI document declares it, but a missing or unreadable header is
+    None here, so that every refusal is the API's own problem+json (FastAPI's raises its own)."""
+
+    async def __call__(self, request: HTTPConnection) -> HTTPBasicCredentials | None:  # type: ignore[override]
+        credentials = basic_credentials(request.headers.get("authorization"))
+        if credentials is None:
+            return None
+        username, password = credentials
+        return HTTPBasicCredentials(username=username, password=password)
+
+
+def create_http_app(
+    service: str,
+    gateway: InboundGateway,
+    credentials: PartnerCredentials,
+    publishers: Collection[str],
+) -> FastAPI:
+    """The API of `service`, for the partners `credentials` authenticates; of those, the
+    `publishers` (the partners whose kind may publish to the service) may post."""
+    realm = f"jeugdketen {service}"
+    partner_basic = PartnerBasic(
+        scheme_name="partner",
+        realm=realm,
+        description="User name: your partner id (deploy/partners.toml); password: your secret",
+        auto_error=False,
+    )
     app = FastAPI(
         title=f"jeugdketen {service}: partner messages over HTTP",
         version="1.0.0",
@@ -76,6 +114,16 @@ def create_http_app(service: str, gateway: InboundGateway) -> FastAPI:
         responses={
             200: {"model": MessageOutcome | BatchOutcome, "description": "Repeated, or a batch"},
             400: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}},
+            401: {
+                "model": Problem,
+                "content": {PROBLEM_CONTENT_TYPE: {}},
+                "description": "No credential, or not a partner's own: nothing was recorded",
+            },
+            403: {
+                "model": Problem,
+                "content": {PROBLEM_CONTENT_TYPE: {}},
+                "description": "The partner's kind may publish nothing to this service",
+            },
             413: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}},
             415: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}},
             422: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}},
@@ -94,10 +142,23 @@ def create_http_app(service: str, gateway: InboundGateway) -> FastAPI:
     )
     async def publish_messages(
         request: Request,
-        jeugdketen_partner: Annotated[
-            str | None, Header(description="Who publishes (the partner registry's id)")
-        ] = None,
+        basic: Annotated[HTTPBasicCredentials | None, Depends(partner_basic)],
     ) -> JSONResponse:
+        partner = None
+        if basic is not None:
+            # scrypt takes tens of milliseconds: not on the event loop
+            partner = await asyncio.to_thread(
+                credentials.authenticate, basic.username, basic.password
+            )
+        if partner is None:
+            return _problem(
+                401,
+                "unauthenticated",
+                "send HTTP Basic: your partner id and your secret",
+                {"WWW-Authenticate": f'Basic realm="{realm}", charset="UTF-8"'},
+            )
+        if partner not in publishers:
+            return _problem(403, "not-permitted", f"{partner} publishes nothing to {service}")
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in {STRUCTURED_CONTENT_TYPE, "application/json", BATCH_CONTENT_TYPE}:
             return _problem(415, "unsupported-media-type", f"send {STRUCTURED_CONTENT_TYPE}")
@@ -121,9 +182,7 @@ def create_http_app(service: str, gateway: InboundGateway) -> FastAPI:
         )
         outcomes = await gateway.receive(
             [
-                Arrival(
-                    KafkaRecord(key=None, value=value, headers=headers), partner=jeugdketen_partner
-                )
+                Arrival(KafkaRecord(key=None, value=value, headers=headers), partner=partner)
                 for value in values
             ]
         )
@@ -192,10 +251,15 @@ def _rejected(rejection: Rejection) -> JSONResponse:
     )
 
 
-def _problem(status: int, reason: str, detail: str) -> JSONResponse:
+def _problem(
+    status: int, reason: str, detail: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     problem = Problem(title=reason.replace("-", " "), status=status, detail=detail, reason=reason)
     return JSONResponse(
-        problem.model_dump(mode="json"), status_code=status, media_type=PROBLEM_CONTENT_TYPE
+        problem.model_dump(mode="json"),
+        status_code=status,
+        media_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
     )
 
 

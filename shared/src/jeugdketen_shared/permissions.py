@@ -3,7 +3,7 @@
 A partner publishes as itself. On Kafka its identity comes from its authenticated principal:
 the ACLs let only that principal write the partner's own inbound topics
 (`jeugdketen.<service>.inbound.<partner-id>`), so the ingress knows the sender from the topic,
-whatever the message claims. Over HTTP it is, for now, the `Jeugdketen-Partner` header. The
+whatever the message claims. Over HTTP it is the partner that authenticated the request. The
 registry of partners (deploy/partners.toml) says each partner's kind, the CloudEvent
 sources it publishes as, and its gemeente or KvK number. This module says what each kind may
 send, and checks what the data itself tells: a gemeente refers only its own residents, a

@@ -32,7 +32,7 @@ class Arrival:
     partner: str | None = None
     """Who sent it, as the door it came through knows: on Kafka the partner whose inbound topic
     it was read from (the ACLs let only that partner's principal write there), over HTTP the
-    Jeugdketen-Partner header (until the HTTP API authenticates). Never the message's say-so."""
+    partner that authenticated the request. Never the message's say-so."""
 
     @property
     def rejection_id(self) -> str:

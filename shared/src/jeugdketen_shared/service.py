@@ -42,6 +42,7 @@ from jeugdketen_shared.ingress import InboundGateway, subscribe_batches
 from jeugdketen_shared.kafka import create_producer
 from jeugdketen_shared.logs import configure_logging
 from jeugdketen_shared.outbox import ContractMapper, OutboxRelay
+from jeugdketen_shared.partner_credentials import PartnerCredentials, load_partner_credentials
 from jeugdketen_shared.permissions import PartnerRegistry
 from jeugdketen_shared.rejections import RejectionPublisher
 from jeugdketen_shared.settings import ServiceSettings
@@ -181,11 +182,26 @@ def build_relay(
     )
 
 
+def build_http_app(
+    wiring: ServiceWiring, settings: ServiceSettings, inbound: InboundGateway
+) -> FastAPI:
+    """The HTTP door for partner messages: the partners of the credentials file authenticate,
+    those whose kind may publish to this service may post."""
+    path = settings.partner_credentials_file
+    if path is None:
+        log.warning("JEUGDKETEN_PARTNER_CREDENTIALS_FILE is not set: no partner can post over HTTP")
+    credentials = PartnerCredentials({}) if path is None else load_partner_credentials(path)
+    registry = PartnerRegistry.load(settings.partners_file)
+    publishers = {partner.id for partner in registry.publishers_to(wiring.name)}
+    return create_http_app(wiring.name, inbound, credentials, publishers)
+
+
 @contextlib.asynccontextmanager
 async def running_producer(settings: ServiceSettings) -> AsyncIterator[AIOKafkaProducer]:
     producer = create_producer(settings.kafka_bootstrap_servers, settings.kafka_security())
-    await producer.start()
     try:
+        # started inside: a task cancelled while the producer connects still closes it
+        await producer.start()
         yield producer
     finally:
         await producer.stop()
@@ -244,7 +260,7 @@ async def _run_role(
             broker = build_broker(wiring, settings, application, inbound)
             await broker.start()
             stack.push_async_callback(broker.stop)
-            http = create_http_app(wiring.name, inbound)
+            http = build_http_app(wiring, settings, inbound)
             checks["consumers"] = consumers_assigned(broker)
         else:
             # every role serves its health and metrics; the ingress also partners' messages

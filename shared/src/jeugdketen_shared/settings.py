@@ -66,6 +66,12 @@ class ServiceSettings(KafkaClientSettings):
         validation_alias="JEUGDKETEN_PARTNERS_FILE",
         description="The registry of partners that may publish (deploy/partners.toml)",
     )
+    partner_credentials_file: Path | None = Field(
+        default=None,
+        validation_alias="JEUGDKETEN_PARTNER_CREDENTIALS_FILE",
+        description="The partners' HTTP credentials (jeugdketen_shared.partner_credentials); "
+        "unset: no partner can publish over HTTP",
+    )
     http_host: str = Field(
         default="127.0.0.1",
         validation_alias="JEUGDKETEN_HTTP_HOST",
