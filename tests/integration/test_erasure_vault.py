@@ -1,12 +1,10 @@
 """The key vault's contract, on the in-memory fake and on PostgreSQL alike: one key per BSN,
 made once even by racing ingresses; found by pseudonym; an outbox of keys and tombstones for
 the keys topic; erasure that leaves nothing of the youth once its tombstone is published.
-PostgreSQL only: the rows are really gone, and the birthday schedule's row goes with the key."""
+PostgreSQL only: the rows are really gone."""
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
-from uuid import uuid4
 
 import psycopg
 import pytest
@@ -20,7 +18,6 @@ from jeugdketen_shared.key_vault import (
     PostgresKeyVault,
 )
 from jeugdketen_shared.privacy import Pseudonymizer
-from plaatsing.birthdays import DueBirthday, PostgresBirthdaySchedule
 from plaatsing.domain import Youth
 from tests.conftest import IsolatedPlatform
 
@@ -98,13 +95,22 @@ def test_a_key_erased_before_it_was_published_goes_out_before_its_tombstone(
     assert vault.pending() == [KeyRecord(key.pseudonym, None)]
 
 
+def test_the_vault_says_which_youths_still_have_a_key(vault: KeyVault) -> None:
+    living, erased = vault.key_for_bsn(BSN).pseudonym, vault.key_for_bsn(OTHER_BSN).pseudonym
+    vault.erase(OTHER_BSN)
+    assert vault.known([living, erased, "0" * 64]) == {living}
+    assert vault.known([]) == set()
+
+
 def test_unknown_bsns_erase_nothing(vault: KeyVault) -> None:
     assert vault.erase(BSN) is None
     assert vault.pending() == []
 
 
-def rows_naming(platform: IsolatedPlatform, pseudonym: str) -> dict[str, int]:
-    """How many rows of each table of the schema name the pseudonym or its youth."""
+def rows_naming(
+    platform: IsolatedPlatform, pseudonym: str, tables: tuple[str, ...] = (TABLE, TOMBSTONES_TABLE)
+) -> dict[str, int]:
+    """How many rows of each of the tables name the pseudonym or its youth."""
     youth_id = Youth.create_id(pseudonym)
     with psycopg.connect(platform.infrastructure.database_url) as connection:
         return {
@@ -115,58 +121,21 @@ def rows_naming(platform: IsolatedPlatform, pseudonym: str) -> dict[str, int]:
                     (f"%{pseudonym}%", f"%{youth_id}%"),
                 ).fetchone()[0]  # type: ignore[index]
             )
-            for table in (TABLE, TOMBSTONES_TABLE, "plaatsing_eighteenth_birthdays")
+            for table in tables
         }
 
 
 def test_in_postgresql_nothing_of_an_erased_youth_stays_once_the_tombstone_is_out(
     platform: IsolatedPlatform,
 ) -> None:
-    settings = platform.settings()
-    vault = PostgresKeyVault.of(settings)
-    schedule = PostgresBirthdaySchedule(settings.database_url, settings.database_schema)
+    vault = PostgresKeyVault.of(platform.settings())
     try:
         pseudonym = vault.key_for_bsn(BSN).pseudonym
-        schedule.plan(DueBirthday(Youth.create_id(pseudonym), uuid4(), date(2027, 3, 1), pseudonym))
         vault.published(vault.pending())
-        assert rows_naming(platform, pseudonym) == {
-            TABLE: 1,
-            TOMBSTONES_TABLE: 0,
-            "plaatsing_eighteenth_birthdays": 1,
-        }
-
+        assert rows_naming(platform, pseudonym) == {TABLE: 1, TOMBSTONES_TABLE: 0}
         vault.erase(BSN)
-        # the birthday went with the key, in the same transaction
-        assert schedule.due(date.max) == []
-        assert rows_naming(platform, pseudonym) == {
-            TABLE: 0,
-            TOMBSTONES_TABLE: 1,
-            "plaatsing_eighteenth_birthdays": 0,
-        }
+        assert rows_naming(platform, pseudonym) == {TABLE: 0, TOMBSTONES_TABLE: 1}
         vault.published(vault.pending())
-        assert rows_naming(platform, pseudonym) == {
-            TABLE: 0,
-            TOMBSTONES_TABLE: 0,
-            "plaatsing_eighteenth_birthdays": 0,
-        }
+        assert rows_naming(platform, pseudonym) == {TABLE: 0, TOMBSTONES_TABLE: 0}
     finally:
-        schedule.close()
-        vault.close()
-
-
-def test_in_postgresql_no_birthday_is_planned_for_a_youth_without_a_key(
-    platform: IsolatedPlatform,
-) -> None:
-    settings = platform.settings()
-    vault = PostgresKeyVault.of(settings)
-    schedule = PostgresBirthdaySchedule(settings.database_url, settings.database_schema)
-    try:
-        pseudonym = vault.key_for_bsn(BSN).pseudonym
-        vault.erase(BSN)
-        with pytest.raises(psycopg.errors.ForeignKeyViolation):
-            schedule.plan(
-                DueBirthday(Youth.create_id(pseudonym), uuid4(), date(2027, 3, 1), pseudonym)
-            )
-    finally:
-        schedule.close()
         vault.close()

@@ -12,8 +12,6 @@ import psycopg
 import pytest
 
 from jeugdketen_shared.clock import ControllableClock
-from jeugdketen_shared.key_vault import InMemoryKeyVault, KeyVault, PostgresKeyVault
-from jeugdketen_shared.privacy import Pseudonymizer
 from jeugdketen_shared.settings import ServiceSettings
 from plaatsing.application import Plaatsing
 from plaatsing.birthdays import (
@@ -221,31 +219,23 @@ async def test_after_downtime_over_the_birthday_plaatsing_catches_up_at_start_up
 
 
 @pytest.fixture(params=["in-memory", "postgresql"])
-def schedule_and_keys(
+def schedule(
     request: pytest.FixtureRequest, platform: IsolatedPlatform
-) -> Iterator[tuple[BirthdaySchedule, KeyVault]]:
-    """A schedule and the vault of the keys its rows hang on."""
+) -> Iterator[BirthdaySchedule]:
     settings = platform.settings()
-    keys: KeyVault
-    adapter: BirthdaySchedule
-    if request.param == "in-memory":
-        keys = InMemoryKeyVault(Pseudonymizer(platform.pseudonym_key.encode()))
-        adapter = InMemoryBirthdaySchedule()
-    else:
-        keys = PostgresKeyVault.of(settings)  # first: the schedule refers to its table
-        adapter = PostgresBirthdaySchedule(settings.database_url, settings.database_schema)
+    adapter: BirthdaySchedule = (
+        InMemoryBirthdaySchedule()
+        if request.param == "in-memory"
+        else PostgresBirthdaySchedule(settings.database_url, settings.database_schema)
+    )
     try:
-        yield adapter, keys
+        yield adapter
     finally:
         adapter.close()
-        keys.close()
 
 
-async def test_both_schedules_keep_one_contract(
-    schedule_and_keys: tuple[BirthdaySchedule, KeyVault],
-) -> None:
-    schedule, keys = schedule_and_keys
-    first, second = (keys.key_for_bsn(bsn).pseudonym for bsn in ("999990019", "999990020"))
+async def test_both_schedules_keep_one_contract(schedule: BirthdaySchedule) -> None:
+    first, second = "a" * 64, "b" * 64
     day = date(2026, 11, 24)
     schedule.plan(DueBirthday(Youth.create_id(first), uuid4(), day + timedelta(days=1), first))
     # a corrected birth date replaces the first
@@ -262,3 +252,15 @@ async def test_both_schedules_keep_one_contract(
     assert schedule.due(day) == [corrected]
     schedule.done(corrected)
     assert schedule.due(date.max) == [later]
+
+
+async def test_both_schedules_forget_the_birthdays_of_the_youths_they_are_told(
+    schedule: BirthdaySchedule,
+) -> None:
+    first, second = "a" * 64, "b" * 64
+    for youth in (first, second):
+        schedule.plan(DueBirthday(Youth.create_id(youth), uuid4(), date(2027, 3, 1), youth))
+    assert schedule.planned_youths() == [first, second]
+    schedule.forget_youths({first, "c" * 64})
+    assert schedule.planned_youths() == [second]
+    assert [b.youth_pseudonym for b in schedule.due(date.max)] == [second]

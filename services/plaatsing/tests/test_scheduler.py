@@ -20,7 +20,7 @@ from jeugdketen_shared.inbound import Contracts, InvalidData, ReceivedMessage
 from jeugdketen_shared.key_vault import InMemoryKeyVault
 from jeugdketen_shared.privacy import Pseudonymizer
 from plaatsing.application import Plaatsing
-from plaatsing.birthdays import InMemoryBirthdaySchedule
+from plaatsing.birthdays import DueBirthday, InMemoryBirthdaySchedule
 from plaatsing.domain import PlacementCase, Youth
 from plaatsing.publication import PUBLISHED_EVENT_CLASSES, as_contract
 from plaatsing.scheduler import TurningEighteenScheduler
@@ -271,6 +271,31 @@ def test_the_birthday_of_a_youth_whose_key_was_destroyed_is_neither_kept_nor_pub
         assert isinstance(started, contracts.PlacementStarted)
         assert started.turns_eighteen_in is None
         assert application.birthdays.due(date.max) == []
+    finally:
+        application.close()
+
+
+def test_the_scheduler_forgets_the_planned_birthday_of_a_youth_erased_since(
+    clock: ControllableClock,
+) -> None:
+    keys = InMemoryKeyVault(Pseudonymizer(b"k" * 32))
+    application = Plaatsing(
+        keys,
+        birthdays=InMemoryBirthdaySchedule(),
+        clock=clock,
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+    )
+    try:
+        erased, staying = (keys.key_for_bsn(bsn).pseudonym for bsn in ("999990019", "999990020"))
+        for youth in (erased, staying):
+            application.birthdays.plan(
+                DueBirthday(Youth.create_id(youth), uuid4(), TOMORROW, youth)
+            )
+        scheduler = TurningEighteenScheduler(application)
+        assert scheduler.forget_erased() == 0
+        keys.erase("999990019")
+        assert scheduler.forget_erased() == 1
+        assert application.birthdays.planned_youths() == [staying]
     finally:
         application.close()
 

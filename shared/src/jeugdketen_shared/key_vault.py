@@ -2,28 +2,30 @@
 
 A row holds the lookup (the keyed HMAC of the youth's BSN, `Pseudonymizer`: the one place it is
 still kept), the data key, and the pseudonym derived from that key, which every event carries.
-toegang and plaatsing share the table (one database and schema in every deployment here): a
-youth who reaches plaatsing first, in a crisis, gets the same key toegang would have made.
+The vault is toegang's (its database, its relay); plaatsing uses the same table, in toegang's
+database where each service has its own (`JEUGDKETEN_KEY_VAULT_URL`): a youth who reaches
+plaatsing first, in a crisis, gets the same key toegang would have made.
 
 The vault is also the outbox of the keys topic: a key not yet published, and the pseudonym of a
 destroyed key whose tombstone is not yet published. `erase` deletes the youth's row (with it the
 only link from BSN to pseudonym and the only copy of the key here) and remembers the pseudonym
-until the relay has had the tombstone acknowledged. Rows of other tables may hang on a key
-(`REFERENCES youth_keys (pseudonym) ON DELETE CASCADE`): plaatsing's birthday schedule does, so
-that erasure takes it along in the same transaction.
+until the relay has had the tombstone acknowledged. What others keep of a youth they drop once
+`known` no longer names the youth: plaatsing's birthday schedule does.
 
 Port, in-memory fake and PostgreSQL adapter side by side; tests run one contract against both.
 """
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from psycopg import sql
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from jeugdketen_shared.privacy import Pseudonymizer
 from jeugdketen_shared.settings import ServiceSettings
@@ -35,6 +37,18 @@ NOTIFY_CHANNEL = "jeugdketen_youth_keys"
 """Woken on every key made or destroyed; the payload is the schema, so the relay of one schema
 ignores another's."""
 PENDING_BATCH_SIZE = 500
+
+
+class KeyVaultSettings(BaseSettings):
+    """Where a service that does not own the vault finds it (plaatsing: toegang's database)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    key_vault_url: str | None = Field(
+        default=None,
+        validation_alias="JEUGDKETEN_KEY_VAULT_URL",
+        description="The database of the key vault (toegang's); unset: the service's own",
+    )
 
 
 @dataclass(frozen=True)
@@ -64,6 +78,10 @@ class KeyVault(ABC):
     @abstractmethod
     def key_for_pseudonym(self, pseudonym: str) -> YouthKey | None:
         """The key behind a pseudonym; None when it was destroyed or never made here."""
+
+    @abstractmethod
+    def known(self, pseudonyms: Collection[str]) -> set[str]:
+        """Those of the pseudonyms whose key still exists."""
 
     @abstractmethod
     def erase(self, bsn: str) -> str | None:
@@ -104,6 +122,10 @@ class InMemoryKeyVault(KeyVault):
     def key_for_pseudonym(self, pseudonym: str) -> YouthKey | None:
         with self._lock:
             return next((k for k in self._keys.values() if k.pseudonym == pseudonym), None)
+
+    def known(self, pseudonyms: Collection[str]) -> set[str]:
+        with self._lock:
+            return {k.pseudonym for k in self._keys.values()} & set(pseudonyms)
 
     def erase(self, bsn: str) -> str | None:
         lookup = self._lookup(bsn)
@@ -153,6 +175,7 @@ _INSERT = sql.SQL(
 )
 _BY_LOOKUP = sql.SQL("SELECT data_key FROM {table} WHERE lookup = %s")
 _BY_PSEUDONYM = sql.SQL("SELECT data_key FROM {table} WHERE pseudonym = %s")
+_KNOWN = sql.SQL("SELECT pseudonym FROM {table} WHERE pseudonym = ANY(%s)")
 _DELETE = sql.SQL("DELETE FROM {table} WHERE lookup = %s RETURNING pseudonym")
 _TOMBSTONE = sql.SQL("INSERT INTO {tombstones} (pseudonym) VALUES (%s) ON CONFLICT DO NOTHING")
 _NOTIFY = sql.SQL("SELECT pg_notify(%s, %s)")
@@ -189,10 +212,14 @@ class PostgresKeyVault(KeyVault):
                 connection.execute(self._sql(statement))
 
     @classmethod
-    def of(cls, settings: ServiceSettings) -> "PostgresKeyVault":
-        """The vault of a service: in its database and schema, looked up by its BSN pseudonyms."""
+    def of(
+        cls, settings: ServiceSettings, elsewhere: "KeyVaultSettings | None" = None
+    ) -> "PostgresKeyVault":
+        """The vault of a service: in its own database, or in the one `elsewhere` names, in the
+        schema of its own name; looked up by its BSN pseudonyms."""
+        database_url = (elsewhere and elsewhere.key_vault_url) or settings.database_url
         return cls(
-            settings.database_url,
+            database_url,
             settings.database_schema,
             Pseudonymizer(settings.pseudonym_key.get_secret_value().encode()),
         )
@@ -218,6 +245,11 @@ class PostgresKeyVault(KeyVault):
         with self._pool.connection() as connection:
             row = connection.execute(self._sql(_BY_PSEUDONYM), (pseudonym,)).fetchone()
         return None if row is None else YouthKey(bytes(row[0]))
+
+    def known(self, pseudonyms: Collection[str]) -> set[str]:
+        with self._pool.connection() as connection:
+            rows = connection.execute(self._sql(_KNOWN), (list(pseudonyms),)).fetchall()
+        return {pseudonym for (pseudonym,) in rows}
 
     def erase(self, bsn: str) -> str | None:
         lookup = self._lookup(bsn)

@@ -3,8 +3,8 @@
 Outside the event store on purpose: the date of a birthday is personal data that must not be
 kept for ever, and an event store keeps everything for ever. A row holds the youth's id and
 pseudonym, the case that reported the birth date, and the day of the 18th birthday: never the
-birth date. The row hangs on the youth's data key in the key vault (in PostgreSQL a foreign key
-with ON DELETE CASCADE): erasing the youth deletes it in the same transaction. It is written
+birth date. The scheduler forgets the rows of youths whose data key is gone from the key vault
+(erased): the vault may live in another database (toegang's), so no foreign key can. It is written
 before the placement start that carries the birth date is saved (a crash in between leaves a row
 whose youth is not in care, which the scheduler drops), and deleted once turning 18 was recorded
 or found not to apply.
@@ -14,7 +14,7 @@ Port, in-memory fake and PostgreSQL adapter side by side; tests run one contract
 
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -23,8 +23,6 @@ from uuid import UUID
 from psycopg import sql
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
-
-from jeugdketen_shared import key_vault
 
 TABLE = "plaatsing_eighteenth_birthdays"
 DUE_BATCH_SIZE = 500
@@ -58,6 +56,15 @@ class BirthdaySchedule(ABC):
         """Forget the birthday; a row replaced in the meantime by another date stays."""
 
     @abstractmethod
+    def planned_youths(self) -> list[str]:
+        """The pseudonyms of every youth with a birthday planned (rows from before youths had
+        keys name none)."""
+
+    @abstractmethod
+    def forget_youths(self, pseudonyms: Collection[str]) -> None:
+        """Forget the birthdays of these youths, whenever they are due."""
+
+    @abstractmethod
     def close(self) -> None:
         """Release what the schedule holds."""
 
@@ -81,6 +88,16 @@ class InMemoryBirthdaySchedule(BirthdaySchedule):
             if self._rows.get(birthday.youth_id) == birthday:
                 del self._rows[birthday.youth_id]
 
+    def planned_youths(self) -> list[str]:
+        with self._lock:
+            return sorted(b.youth_pseudonym for b in self._rows.values() if b.youth_pseudonym)
+
+    def forget_youths(self, pseudonyms: Collection[str]) -> None:
+        with self._lock:
+            for youth_id, birthday in list(self._rows.items()):
+                if birthday.youth_pseudonym in pseudonyms:
+                    del self._rows[youth_id]
+
     def close(self) -> None:
         pass
 
@@ -90,13 +107,10 @@ _CREATE = sql.SQL(
     " youth_id uuid PRIMARY KEY,"
     " case_id uuid NOT NULL,"
     " due_on date NOT NULL,"
-    " youth_pseudonym text NOT NULL REFERENCES {keys} (pseudonym) ON DELETE CASCADE)"
+    " youth_pseudonym text)"
 )
-# a schedule made before the keys existed: its rows name no key (their youths have none)
-_ADD_PSEUDONYM = sql.SQL(
-    "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS"
-    " youth_pseudonym text REFERENCES {keys} (pseudonym) ON DELETE CASCADE"
-)
+# a schedule made before youths had keys: its rows name no pseudonym
+_ADD_PSEUDONYM = sql.SQL("ALTER TABLE {table} ADD COLUMN IF NOT EXISTS youth_pseudonym text")
 _CREATE_INDEX = sql.SQL("CREATE INDEX IF NOT EXISTS {index} ON {table} (due_on)")
 _PLAN = sql.SQL(
     "INSERT INTO {table} (youth_id, case_id, due_on, youth_pseudonym) VALUES (%s, %s, %s, %s)"
@@ -108,16 +122,18 @@ _DUE = sql.SQL(
     " ORDER BY due_on LIMIT %s"
 )
 _DONE = sql.SQL("DELETE FROM {table} WHERE youth_id = %s AND case_id = %s AND due_on = %s")
+_PLANNED_YOUTHS = sql.SQL(
+    "SELECT youth_pseudonym FROM {table} WHERE youth_pseudonym IS NOT NULL ORDER BY 1"
+)
+_FORGET_YOUTHS = sql.SQL("DELETE FROM {table} WHERE youth_pseudonym = ANY(%s)")
 
 
 class PostgresBirthdaySchedule(BirthdaySchedule):
     """The table `plaatsing_eighteenth_birthdays` in the service's own schema, created if
-    missing (after the key vault's table, which it refers to); every statement commits on its
-    own. Planning the birthday of a youth whose key is gone fails (the foreign key)."""
+    missing; every statement commits on its own."""
 
     def __init__(self, database_url: str, schema: str) -> None:
         self._table = sql.Identifier(schema, TABLE)
-        self._keys = sql.Identifier(schema, key_vault.TABLE)
         self._pool: ConnectionPool[Any] = ConnectionPool(
             database_url,
             min_size=1,
@@ -144,6 +160,14 @@ class PostgresBirthdaySchedule(BirthdaySchedule):
     def done(self, birthday: DueBirthday) -> None:
         self._execute(_DONE, (birthday.youth_id, birthday.case_id, birthday.on))
 
+    def planned_youths(self) -> list[str]:
+        with self._pool.connection() as connection:
+            rows = connection.execute(_PLANNED_YOUTHS.format(table=self._table)).fetchall()
+        return [pseudonym for (pseudonym,) in rows]
+
+    def forget_youths(self, pseudonyms: Collection[str]) -> None:
+        self._execute(_FORGET_YOUTHS, (list(pseudonyms),))
+
     def close(self) -> None:
         self._pool.close()
 
@@ -151,6 +175,4 @@ class PostgresBirthdaySchedule(BirthdaySchedule):
         self, query: sql.SQL, parameters: Sequence[object] = (), **names: sql.Identifier
     ) -> None:
         with self._pool.connection() as connection:
-            connection.execute(
-                query.format(table=self._table, keys=self._keys, **names), parameters
-            )
+            connection.execute(query.format(table=self._table, **names), parameters)

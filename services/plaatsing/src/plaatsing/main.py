@@ -4,7 +4,7 @@ from jeugdketen_shared.batch import ChainApplication
 from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.contracts import plaatsing as contracts
 from jeugdketen_shared.inbound import Contracts
-from jeugdketen_shared.key_vault import PostgresKeyVault
+from jeugdketen_shared.key_vault import KeyVaultSettings, PostgresKeyVault
 from jeugdketen_shared.service import ServiceWiring, Upstream, event_store_environment
 from jeugdketen_shared.service import cli as run_service
 from jeugdketen_shared.settings import ServiceSettings
@@ -37,10 +37,9 @@ WIRING = ServiceWiring(
 
 
 def build_application(settings: ServiceSettings, clock: Clock | None = None) -> Plaatsing:
-    # the vault first: the schedule's rows refer to its keys
-    keys = PostgresKeyVault.of(settings)
     return Plaatsing(
-        keys,
+        # toegang's vault: in toegang's database where each service has its own
+        PostgresKeyVault.of(settings, KeyVaultSettings()),
         birthdays=PostgresBirthdaySchedule(settings.database_url, settings.database_schema),
         clock=clock or SystemClock(),
         env=event_store_environment(settings),
