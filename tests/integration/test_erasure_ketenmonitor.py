@@ -10,21 +10,26 @@ anonymised into the same anonymous cases; and a rebuild brings none of their row
 their months stay sealed, as the independent reference without their keys says.
 """
 
+import asyncio
 import random
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import asyncpg
 import pytest
 
 from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.cloudevents import CloudEvent
-from ketenmonitor import store
+from jeugdketen_shared.youth_keys import YouthKey
+from ketenmonitor import erasure_store, store
 from ketenmonitor.audit import TABLE as AUDIT_LOG
+from ketenmonitor.erasure import KeyRecord
+from ketenmonitor.facts import PREFIX, Fact
 from ketenmonitor.main import build_alerts, build_projection, build_sweeper
 from ketenmonitor.rebuild import rebuild
+from ketenmonitor.store import Placed
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import projecting
 from tests.integration.test_ketenmonitor_reference import (
@@ -107,9 +112,13 @@ async def traces(platform: IsolatedPlatform, needles: Sequence[str]) -> dict[str
 
 
 async def count(platform: IsolatedPlatform, query: str) -> int:
+    return int(await value_of(platform, query))
+
+
+async def value_of(platform: IsolatedPlatform, query: str) -> object:
     connection = await store.connect(platform.infrastructure.database_url, platform.schema)
     try:
-        return int(await connection.fetchval(query))
+        return await connection.fetchval(query)
     finally:
         await connection.close()
 
@@ -178,3 +187,103 @@ async def test_an_erased_youth_leaves_no_row_and_every_figure_as_it_was_also_aft
 
 def in_list(cases: Iterable[UUID]) -> str:
     return "(" + ", ".join(f"'{case}'" for case in sorted(cases)) + ")"
+
+
+# --- two instances of a group, side by side -----------------------------------------------------
+
+Batch = Callable[[asyncpg.Connection], Awaitable[object]]
+
+
+async def side_by_side(platform: IsolatedPlatform, first: Batch, second: Batch) -> None:
+    """`first` applied in a transaction left open until `second`, in another connection,
+    waits on a lock; then `first` commits and `second` finishes."""
+    url, schema = platform.infrastructure.database_url, platform.schema
+    one, other, watching = [await store.connect(url, schema) for _ in range(3)]
+    try:
+        await store.create_schema(one, schema)
+        await erasure_store.create_tables(one, schema)
+        committing = one.transaction()
+        await committing.start()
+        await first(one)
+
+        async def then() -> None:
+            async with other.transaction():
+                await second(other)
+
+        running = asyncio.create_task(then())
+        waiting = "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1"
+        async with asyncio.timeout(30):
+            # the other connection's state in the server: polled
+            while not running.done() and not await watching.fetchval(  # noqa: ASYNC110
+                waiting, other.get_server_pid()
+            ):
+                await asyncio.sleep(0.01)
+        assert not running.done(), "the second batch did not wait for the first"
+        await committing.commit()
+        await running
+    finally:
+        for connection in (one, other, watching):
+            await connection.close()
+
+
+def started(key: YouthKey, case: UUID, month: str | None = None) -> Fact:
+    at = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    data = {"case_id": str(case), "youth_pseudonym": key.pseudonym, "occurred_at": at.isoformat()}
+    return Fact(
+        source="urn:nld:oin:00000001823288444000:systeem:jeugdketen-plaatsing",
+        id=str(uuid4()),
+        type=PREFIX + "plaatsing.placement-started",
+        case_id=case,
+        occurred_at=at,
+        recorded_at=at,
+        data={**data, "turns_eighteen_in": key.seal(month) if month else None},
+    )
+
+
+def apply(platform: IsolatedPlatform, placed: Placed) -> Batch:
+    return lambda connection: store.apply(connection, [placed], {}, platform.schema)
+
+
+async def test_a_key_and_a_month_sealed_under_it_in_two_instances_batches_meet(
+    platform: IsolatedPlatform,
+) -> None:
+    """One instance stores a youth's key while another stores a month sealed under it: the
+    second waits for the first (the youth's lock), then unseals with the key it committed.
+    Without the lock each missed the other, and the month stayed held for good."""
+    key, case = YouthKey.generate(), uuid4()
+    await side_by_side(
+        platform,
+        apply(platform, Placed("keys", 0, 0, None, KeyRecord(key.pseudonym, key))),
+        apply(platform, Placed("plaatsing.events", 0, 0, started(key, case, "2027-03"))),
+    )
+    month = await value_of(
+        platform, f"SELECT data->>'turns_eighteen_in' FROM facts WHERE case_id = '{case}'"
+    )
+    assert month == "2027-03"
+
+
+async def test_a_youths_new_case_in_one_instance_beside_its_erasure_in_another_is_erased(
+    platform: IsolatedPlatform,
+) -> None:
+    """One instance erases a youth while another stores the first fact of a new case of the
+    youth: the second waits (the erasure's exclusive lock), then finds the youth erased and
+    stores the case anonymised. Without the lock it stored the case in the clear."""
+    key, known, new = YouthKey.generate(), uuid4(), uuid4()
+    url, schema = platform.infrastructure.database_url, platform.schema
+    connection = await store.connect(url, schema)
+    try:
+        await store.create_schema(connection, schema)
+        await erasure_store.create_tables(connection, schema)
+        await store.apply(
+            connection, [Placed("plaatsing.events", 1, 0, started(key, known))], {}, schema
+        )
+    finally:
+        await connection.close()
+    await side_by_side(
+        platform,
+        apply(platform, Placed("keys", 0, 0, None, KeyRecord(key.pseudonym, None))),
+        apply(platform, Placed("plaatsing.events", 0, 0, started(key, new))),
+    )
+    assert await traces(platform, [key.pseudonym, str(known), str(new)]) == {}
+    assert await count(platform, "SELECT count(*) FROM erased_cases") == 2
+    assert await count(platform, "SELECT count(DISTINCT youth_pseudonym) FROM cases") == 1
