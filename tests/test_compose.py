@@ -36,6 +36,9 @@ def test_every_runnable_service_is_in_compose(compose: dict[str, Any]) -> None:
 SASL_LOGIN = {"KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"}
 
 
+PARTNER_CREDENTIALS = "JEUGDKETEN_PARTNER_CREDENTIALS_FILE"
+
+
 def settings_read_by(service: str) -> set[str | None]:
     """Every service's settings but the SASL login, and the ketenmonitor's own but those the
     image sets."""
@@ -44,6 +47,7 @@ def settings_read_by(service: str) -> set[str | None]:
     if service == "ketenmonitor":
         own = {field.validation_alias for field in MonitorSettings.model_fields.values()}
         read |= own - set(image_environment())
+        read -= {PARTNER_CREDENTIALS}  # it takes no partner messages
     return read
 
 
@@ -123,6 +127,20 @@ def test_the_ketenmonitors_users_come_from_a_file_of_the_operator_never_from_the
     assert 'USERS_FILE="$LOCAL_DIR/users.toml"' in (REPOSITORY / "deploy/local/users").read_text()
     assert ".local/" in (REPOSITORY / ".gitignore").read_text().splitlines()
     assert ".local" in (REPOSITORY / ".dockerignore").read_text().splitlines()
+
+
+@pytest.mark.parametrize("service", ["toegang", "triage", "plaatsing"])
+def test_the_partners_http_credentials_come_from_a_file_of_the_operator(
+    compose: dict[str, Any], service: str
+) -> None:
+    settings = compose["services"][service]
+    [secret] = settings["secrets"]
+    assert settings["environment"][PARTNER_CREDENTIALS] == f"/run/secrets/{secret}"
+    source = compose["secrets"][secret]["file"]
+    # where deploy/local/partner-credentials writes it, ignored by git and the build context
+    assert source == "${JEUGDKETEN_PARTNER_CREDENTIALS_FILE:-.local/partner-credentials.toml}"
+    script = (REPOSITORY / "deploy/local/partner-credentials").read_text()
+    assert 'HASHES_FILE="$LOCAL_DIR/partner-credentials.toml"' in script
 
 
 def test_the_image_builds_the_assets_the_dashboard_serves_with_npm_ci() -> None:
