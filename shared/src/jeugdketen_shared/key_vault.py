@@ -31,8 +31,10 @@ from jeugdketen_shared.privacy import Pseudonymizer
 from jeugdketen_shared.settings import ServiceSettings
 from jeugdketen_shared.youth_keys import YouthKey
 
-TABLE = "youth_keys"
-TOMBSTONES_TABLE = "youth_key_tombstones"
+TABLE = "toegang_youth_keys"
+"""Named after its owner, as the services' other tables are: in the tests one schema holds every
+service's tables, the ketenmonitor's own `youth_keys` included."""
+TOMBSTONES_TABLE = "toegang_youth_key_tombstones"
 NOTIFY_CHANNEL = "jeugdketen_youth_keys"
 """Woken on every key made or destroyed; the payload is the schema, so the relay of one schema
 ignores another's."""
@@ -188,7 +190,7 @@ _FORGET_TOMBSTONES = sql.SQL("DELETE FROM {tombstones} WHERE pseudonym = ANY(%s)
 
 
 class PostgresKeyVault(KeyVault):
-    """The tables `youth_keys` and `youth_key_tombstones` in the service's schema, created if
+    """The tables `toegang_youth_keys` and `toegang_youth_key_tombstones`, created if
     missing; every method is one transaction."""
 
     def __init__(self, database_url: str, schema: str, pseudonymizer: Pseudonymizer) -> None:
