@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 import yaml
 
+from jeugdketen_shared.key_vault import KeyVaultSettings
 from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor.settings import MonitorSettings
 from ketenmonitor.web import VENDOR_ASSETS
@@ -48,6 +49,8 @@ def settings_read_by(service: str) -> set[str | None]:
         own = {field.validation_alias for field in MonitorSettings.model_fields.values()}
         read |= own - set(image_environment())
         read -= {PARTNER_CREDENTIALS}  # it takes no partner messages
+    if service == "plaatsing":  # it uses toegang's key vault
+        read |= {field.validation_alias for field in KeyVaultSettings.model_fields.values()}
     return read
 
 
