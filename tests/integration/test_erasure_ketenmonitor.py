@@ -10,11 +10,11 @@ anonymised into the same anonymous cases; and a rebuild brings none of their row
 their months stay sealed, as the independent reference without their keys says.
 """
 
-import asyncio
 import random
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -42,6 +42,7 @@ from tests.integration.test_ketenmonitor_reference import (
     publish_keys,
     wait_caught_up,
 )
+from tests.support.side_by_side import Batch, side_by_side
 
 pytestmark = pytest.mark.integration
 
@@ -112,10 +113,11 @@ async def traces(platform: IsolatedPlatform, needles: Sequence[str]) -> dict[str
 
 
 async def count(platform: IsolatedPlatform, query: str) -> int:
-    return int(await value_of(platform, query))
+    counted: int = await value_of(platform, query)
+    return counted
 
 
-async def value_of(platform: IsolatedPlatform, query: str) -> object:
+async def value_of(platform: IsolatedPlatform, query: str) -> Any:
     connection = await store.connect(platform.infrastructure.database_url, platform.schema)
     try:
         return await connection.fetchval(query)
@@ -191,39 +193,14 @@ def in_list(cases: Iterable[UUID]) -> str:
 
 # --- two instances of a group, side by side -----------------------------------------------------
 
-Batch = Callable[[asyncpg.Connection], Awaitable[object]]
 
-
-async def side_by_side(platform: IsolatedPlatform, first: Batch, second: Batch) -> None:
-    """`first` applied in a transaction left open until `second`, in another connection,
-    waits on a lock; then `first` commits and `second` finishes."""
-    url, schema = platform.infrastructure.database_url, platform.schema
-    one, other, watching = [await store.connect(url, schema) for _ in range(3)]
+async def prepared(platform: IsolatedPlatform) -> None:
+    connection = await store.connect(platform.infrastructure.database_url, platform.schema)
     try:
-        await store.create_schema(one, schema)
-        await erasure_store.create_tables(one, schema)
-        committing = one.transaction()
-        await committing.start()
-        await first(one)
-
-        async def then() -> None:
-            async with other.transaction():
-                await second(other)
-
-        running = asyncio.create_task(then())
-        waiting = "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1"
-        async with asyncio.timeout(30):
-            # the other connection's state in the server: polled
-            while not running.done() and not await watching.fetchval(  # noqa: ASYNC110
-                waiting, other.get_server_pid()
-            ):
-                await asyncio.sleep(0.01)
-        assert not running.done(), "the second batch did not wait for the first"
-        await committing.commit()
-        await running
+        await store.create_schema(connection, platform.schema)
+        await erasure_store.create_tables(connection, platform.schema)
     finally:
-        for connection in (one, other, watching):
-            await connection.close()
+        await connection.close()
 
 
 def started(key: YouthKey, case: UUID, month: str | None = None) -> Fact:
@@ -251,8 +228,10 @@ async def test_a_key_and_a_month_sealed_under_it_in_two_instances_batches_meet(
     second waits for the first (the youth's lock), then unseals with the key it committed.
     Without the lock each missed the other, and the month stayed held for good."""
     key, case = YouthKey.generate(), uuid4()
+    await prepared(platform)
     await side_by_side(
-        platform,
+        platform.infrastructure.database_url,
+        platform.schema,
         apply(platform, Placed("keys", 0, 0, None, KeyRecord(key.pseudonym, key))),
         apply(platform, Placed("plaatsing.events", 0, 0, started(key, case, "2027-03"))),
     )
@@ -269,18 +248,15 @@ async def test_a_youths_new_case_in_one_instance_beside_its_erasure_in_another_i
     youth: the second waits (the erasure's exclusive lock), then finds the youth erased and
     stores the case anonymised. Without the lock it stored the case in the clear."""
     key, known, new = YouthKey.generate(), uuid4(), uuid4()
-    url, schema = platform.infrastructure.database_url, platform.schema
-    connection = await store.connect(url, schema)
+    await prepared(platform)
+    connection = await store.connect(platform.infrastructure.database_url, platform.schema)
     try:
-        await store.create_schema(connection, schema)
-        await erasure_store.create_tables(connection, schema)
-        await store.apply(
-            connection, [Placed("plaatsing.events", 1, 0, started(key, known))], {}, schema
-        )
+        await apply(platform, Placed("plaatsing.events", 1, 0, started(key, known)))(connection)
     finally:
         await connection.close()
     await side_by_side(
-        platform,
+        platform.infrastructure.database_url,
+        platform.schema,
         apply(platform, Placed("keys", 0, 0, None, KeyRecord(key.pseudonym, None))),
         apply(platform, Placed("plaatsing.events", 0, 0, started(key, new))),
     )

@@ -37,6 +37,7 @@ from tests.integration.test_ketenmonitor_reference import (
     publish_keys,
     wait_caught_up,
 )
+from tests.support.side_by_side import Batch, side_by_side
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -187,44 +188,35 @@ async def test_two_batches_recording_one_case_at_once_see_each_others_facts(
     url, rules, now = platform.infrastructure.database_url, load_rules(), datetime.now(UTC)
     case, referred = uuid4(), datetime(2026, 1, 5, 9, tzinfo=UTC)
     decided = referred + timedelta(days=3)
-    first, second, watching = [
-        await asyncpg.connect(url, server_settings={"search_path": platform.schema})
-        for _ in range(3)
-    ]
+    connection = await store.connect(url, platform.schema)
     try:
-        await store.create_schema(first, platform.schema)
-        await erasure_store.create_tables(first, platform.schema)
-        await alert_store.create_tables(first)
+        await store.create_schema(connection, platform.schema)
+        await erasure_store.create_tables(connection, platform.schema)
+        await alert_store.create_tables(connection)
+    finally:
+        await connection.close()
 
-        async def record(connection: asyncpg.Connection, batch: Fact, partition: int) -> None:
+    def record(batch: Fact, partition: int) -> Batch:
+        async def recording(connection: asyncpg.Connection) -> None:
             placed = [Placed("toegang.events", partition, 0, batch)]
             await store.apply(connection, placed, {}, platform.schema)
             await alert_store.record_stages(connection, [batch], rules, now)
 
-        committing = first.transaction()
-        await committing.start()
-        await record(first, fact(case, "toegang.referral-received", referred), 0)
+        return recording
 
-        async def second_batch() -> None:
-            async with second.transaction():
-                await record(second, fact(case, "toegang.toegang-decided", decided), 1)
-
-        running = asyncio.create_task(second_batch())
-        waiting = "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = $1"
-        async with asyncio.timeout(30):
-            # the other connection's state in the server: polled
-            while not running.done() and not await watching.fetchval(  # noqa: ASYNC110
-                waiting, second.get_server_pid()
-            ):
-                await asyncio.sleep(0.01)
-        await committing.commit()
-        await running
-        closed = await watching.fetchval(
+    await side_by_side(
+        url,
+        platform.schema,
+        record(fact(case, "toegang.referral-received", referred), 0),
+        record(fact(case, "toegang.toegang-decided", decided), 1),
+    )
+    connection = await store.connect(url, platform.schema)
+    try:
+        closed = await connection.fetchval(
             "SELECT closed_at FROM stages WHERE case_id = $1 AND rule = $2",
             case,
             "referral-to-toegang-decision",
         )
     finally:
-        for connection in (first, second, watching):
-            await connection.close()
+        await connection.close()
     assert closed == decided
