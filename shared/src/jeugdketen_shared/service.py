@@ -160,7 +160,8 @@ def build_broker(
         broker,
         topics.rejected,
         [MessageRejected],
-        f"Every message {wiring.name} refused from a sender that is no partner (over HTTP)",
+        f"Every message {wiring.name} refused from a sender that is no registered partner: "
+        "a safeguard, both doors let in only partners",
     )
     return broker
 
