@@ -2,7 +2,8 @@
 period and nothing younger, leaves the figures as they were, removes nothing more when run
 again, runs as `python -m ketenmonitor retention` and in the background of the ketenmonitor;
 the audit log still refuses every other delete; the rejected topics are created with the
-configured retention."""
+configured retention; a youth whose care ended longer ago than the period is anonymised and
+every figure stays as it was."""
 
 import asyncio
 import os
@@ -22,11 +23,23 @@ from ketenmonitor.alert_application import Alerts, UnknownAlert
 from ketenmonitor.alert_domain import ResolutionReason
 from ketenmonitor.alert_metrics import OpenAlerts
 from ketenmonitor.alerts import alert_id, load_rules
+from ketenmonitor.facts import PREFIX
 from ketenmonitor.main import build_alerts, build_retention, serve
 from ketenmonitor.retention import Removed, prepare
+from ketenmonitor.route_figures import LEAVING_DECISIONS, LEAVING_TYPES, TOEGANG_DECIDED
 from ketenmonitor.settings import MonitorSettings
 from ketenmonitor.sweeper import Sweeper
 from tests.conftest import IsolatedPlatform
+from tests.integration.test_erasure_ketenmonitor import traces
+from tests.integration.test_ketenmonitor import projecting
+from tests.integration.test_ketenmonitor_reference import (
+    Chain,
+    api_figures,
+    cloud_events,
+    publish,
+    publish_keys,
+    wait_caught_up,
+)
 from tests.support.kafka import delete_topics
 
 pytestmark = pytest.mark.integration
@@ -152,7 +165,11 @@ async def test_resolved_alerts_older_than_the_period_go_with_their_history_and_n
 
             retention = build_retention(settings, alerts, monitor, ControllableClock(now))
             assert await retention.enforce() == Removed(
-                audit_reads=0, resolved_alerts=2, alert_events=4 + 2
+                audit_reads=0,
+                resolved_alerts=2,
+                alert_events=4 + 2,
+                anonymised_youths=0,
+                anonymised_cases=0,
             )
             for gone in (resolved_long_ago, closed_by_itself):
                 with pytest.raises(UnknownAlert):
@@ -162,7 +179,7 @@ async def test_resolved_alerts_older_than_the_period_go_with_their_history_and_n
             index = {row["alert_id"] for row in await connection.fetch("SELECT * FROM alerts")}
             assert index == {resolved_lately, still_open}
             assert open_alerts(alerts) == open_before == 1
-            assert await retention.enforce() == Removed(0, 0, 0)
+            assert await retention.enforce() == Removed(0, 0, 0, 0, 0)
 
             # the removed alerts' stages close now: the sweeper neither raises nor resolves
             # them again, and does not stumble on the alerts that are gone
@@ -196,12 +213,9 @@ async def test_the_retention_command_prints_its_counts_per_kind(platform: Isolat
     first = await asyncio.to_thread(run_retention_command, platform, **period)
     again = await asyncio.to_thread(run_retention_command, platform, **period)
 
-    assert first.splitlines() == [
-        "audit reads: 2",
-        "resolved alerts: 0",
-        "alert events: 0",
-    ]
-    assert again.splitlines() == ["audit reads: 0", "resolved alerts: 0", "alert events: 0"]
+    kinds = ("resolved alerts", "alert events", "anonymised youths", "anonymised cases")
+    assert first.splitlines() == ["audit reads: 2", *(f"{kind}: 0" for kind in kinds)]
+    assert again.splitlines() == ["audit reads: 0", *(f"{kind}: 0" for kind in kinds)]
     async with connected(platform) as connection:
         assert await read_ages(connection) == [1]
 
@@ -258,3 +272,73 @@ async def test_the_rejected_topics_are_created_with_the_configured_retention(
     assert sorted(report) == sorted(
         f"ok       {s.name} partitions=1 retention.ms={configured}" for s in specs
     )
+
+
+def ended_before(chain: Chain, cutoff: datetime) -> dict[str, set[UUID]]:
+    """The reference, from the generated events: the youths each of whose cases left the chain
+    and had its last event before `cutoff`, with their cases."""
+    youths: dict[UUID, str] = {}
+    """Each case's youth: one per case in the generated chain."""
+    last: dict[UUID, datetime] = {}
+    left: set[UUID] = set()
+    for _, event in chain.events:
+        case, data = event.caseid, event.data
+        if case is None:
+            continue
+        youth = data.get("youth_pseudonym")
+        if isinstance(youth, str):
+            youths.setdefault(case, youth)
+        at = datetime.fromisoformat(data["occurred_at"])
+        last[case] = max(last.get(case, at), at)
+        short = event.type.removeprefix(PREFIX)
+        if short in LEAVING_TYPES or (
+            short == TOEGANG_DECIDED and data.get("decision") in LEAVING_DECISIONS
+        ):
+            left.add(case)
+    cases: dict[str, set[UUID]] = {}
+    for case, youth in youths.items():
+        cases.setdefault(youth, set()).add(case)
+    return {
+        youth: held
+        for youth, held in cases.items()
+        if all(case in left and last[case] < cutoff for case in held)
+    }
+
+
+async def test_youths_whose_care_ended_before_the_period_are_anonymised_and_count_as_before(
+    platform: IsolatedPlatform,
+) -> None:
+    chain = cloud_events(platform, seed=41, cases=600)
+    cutoff = datetime(2025, 10, 1, tzinfo=UTC)
+    ended = ended_before(chain, cutoff)
+    kept = {youth for _, e in chain.events if (youth := e.data.get("youth_pseudonym"))} - set(ended)
+    assert len(ended) > 20, "some youths' care ended before the cut-off"
+    assert len(kept) > 20, "others' did not"
+    gone = [*ended, *(str(case) for held in ended.values() for case in held)]
+    settings = platform.settings()
+    database, schema = settings.database_url, settings.database_schema
+    monitor = monitor_settings(JEUGDKETEN_RETENTION_CASES_DAYS="730")
+    alerts = build_alerts(settings)
+    try:
+        await publish_keys(platform, chain.keys.items())
+        await publish(platform, chain.events)
+        async with projecting(platform):
+            await wait_caught_up(platform)
+            before = await api_figures(database, schema)
+            assert await traces(platform, gone)
+            clock = ControllableClock(cutoff + timedelta(days=730))
+            retention = build_retention(settings, alerts, monitor, clock)
+
+            removed = await retention.enforce()
+
+            assert (removed.anonymised_youths, removed.anonymised_cases) == (
+                len(ended),
+                sum(len(held) for held in ended.values()),
+            )
+            assert await traces(platform, gone) == {}
+            assert await traces(platform, sorted(kept)), "the others' rows are as they were"
+            after = await api_figures(database, schema)
+            assert after == before, [key for key in before if after[key] != before[key]][:3]
+            assert await retention.enforce() == Removed(0, 0, 0, 0, 0)
+    finally:
+        alerts.close()

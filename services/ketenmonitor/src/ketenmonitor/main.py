@@ -95,6 +95,7 @@ def build_retention(
         alerts=alerts,
         database_url=settings.database_url,
         schema=settings.database_schema,
+        rules=load_rules(),
         periods=Periods.configured(monitor),
         clock=clock or SystemClock(),
         interval_seconds=monitor.retention_interval_seconds,

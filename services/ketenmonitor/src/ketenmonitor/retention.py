@@ -9,10 +9,14 @@ Each kind has its own period (`MonitorSettings`, docs/privacy.md):
 - a resolved alert whose resolution is older than the alerts period goes with its whole
   history (the werkgroep's actions and comments, in the event store) and its row in the
   `alerts` index, in one transaction. Its stage keeps its marks, so the sweeper neither raises
-  it again nor resolves it a second time. An open alert stays, however old.
+  it again nor resolves it a second time. An open alert stays, however old;
+- a youth whose care ended longer ago than the cases period (every case of the youth left the
+  chain, and none has had a fact since) is anonymised as an erasure does it
+  (`erasure_store.erase_youths`): each case a random id and the youth a random pseudonym in
+  every projection table, the cases' alerts gone. Their facts keep counting.
 
-No figure counts reads or alerts, so every figure stays as it was; a second run removes
-nothing more.
+No figure counts reads or alerts, and an anonymised case counts as it did, so every figure
+stays as it was; a second run removes nothing more.
 """
 
 import asyncio
@@ -27,9 +31,13 @@ import structlog
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from jeugdketen_shared.clock import Clock
-from ketenmonitor import alert_store, audit, store
+from ketenmonitor import alert_store, audit, erasure_store, store
 from ketenmonitor.alert_application import Alerts
 from ketenmonitor.alert_domain import Alert
+from ketenmonitor.alerts import Rule
+from ketenmonitor.erasure import KeyRecord
+from ketenmonitor.facts import PREFIX
+from ketenmonitor.route_figures import LEAVING_DECISIONS, LEAVING_TYPES, TOEGANG_DECIDED
 from ketenmonitor.settings import MonitorSettings
 
 log = structlog.get_logger(__name__)
@@ -49,17 +57,38 @@ UPDATE stages SET alert_closed_at = coalesce(stages.alert_closed_at, $2)
 FROM gone WHERE stages.case_id = gone.case_id AND stages.rule = gone.rule
 """
 
+# $1 the leaving facts' types, $2 toegang's decision's type, $3 the decisions that leave the
+# chain, $4 the cut-off: the youths, not anonymised already, each of whose cases left the chain
+# (as the time in the chain counts it) and has had no fact since before the cut-off
+_CARE_ENDED_BEFORE = """
+WITH ended AS (
+    SELECT case_id FROM facts
+    WHERE case_id IS NOT NULL
+    GROUP BY case_id
+    HAVING max(occurred_at) < $4
+       AND bool_or(type = ANY($1::text[])
+                   OR (type = $2 AND data->>'decision' = ANY($3::text[]))))
+SELECT c.youth_pseudonym FROM cases c LEFT JOIN ended e USING (case_id)
+WHERE c.youth_pseudonym IS NOT NULL
+  AND c.youth_pseudonym NOT IN (SELECT anonymous_pseudonym FROM erased_youths)
+GROUP BY c.youth_pseudonym
+HAVING bool_and(e.case_id IS NOT NULL)
+ORDER BY c.youth_pseudonym
+"""
+
 
 @dataclass(frozen=True)
 class Periods:
     audit: timedelta
     alerts: timedelta
+    cases: timedelta
 
     @classmethod
     def configured(cls, monitor: MonitorSettings) -> "Periods":
         return cls(
             audit=timedelta(days=monitor.retention_audit_days),
             alerts=timedelta(days=monitor.retention_alerts_days),
+            cases=timedelta(days=monitor.retention_cases_days),
         )
 
 
@@ -70,6 +99,8 @@ class Removed:
     audit_reads: int
     resolved_alerts: int
     alert_events: int
+    anonymised_youths: int
+    anonymised_cases: int
 
     def report(self) -> str:
         return "\n".join(
@@ -98,6 +129,7 @@ def _resolved_before(alerts: Alerts, ids: Sequence[UUID], cutoff: datetime) -> l
 async def prepare(connection: asyncpg.Connection, schema: str) -> None:
     """The tables the job removes from, as the roles create them (a fresh database has none)."""
     await store.create_schema(connection, schema)
+    await erasure_store.create_tables(connection, schema)
     await alert_store.create_tables(connection)
     await audit.create_table(connection)
 
@@ -130,11 +162,34 @@ async def remove_resolved_alerts(
     return removed_alerts, removed_events
 
 
+async def anonymise_ended_care(
+    connection: asyncpg.Connection, schema: str, rules: Sequence[Rule], cutoff: datetime
+) -> tuple[int, int]:
+    """Anonymise the youths whose care ended before `cutoff`; returns (youths, cases)."""
+    rows = await connection.fetch(
+        _CARE_ENDED_BEFORE,
+        [PREFIX + t for t in sorted(LEAVING_TYPES)],
+        PREFIX + TOEGANG_DECIDED,
+        sorted(LEAVING_DECISIONS),
+        cutoff,
+    )
+    youths = [row["youth_pseudonym"] for row in rows]
+    cases = 0
+    for start in range(0, len(youths), CHUNK):
+        chunk = youths[start : start + CHUNK]
+        async with connection.transaction():
+            # as a tombstone on the keys topic would: no batch stores a youth's fact meanwhile
+            await erasure_store.lock(connection, schema, [KeyRecord(y, None) for y in chunk], [])
+            cases += len(await erasure_store.erase_youths(connection, schema, chunk, rules))
+    return len(youths), cases
+
+
 @dataclass
 class Retention:
     alerts: Alerts
     database_url: str
     schema: str
+    rules: Sequence[Rule]
     periods: Periods
     clock: Clock
     interval_seconds: float
@@ -151,9 +206,18 @@ class Retention:
             alerts, events = await remove_resolved_alerts(
                 connection, self.alerts, now - self.periods.alerts, now
             )
+            youths, cases = await anonymise_ended_care(
+                connection, self.schema, self.rules, now - self.periods.cases
+            )
         finally:
             await connection.close()
-        return Removed(audit_reads=reads, resolved_alerts=alerts, alert_events=events)
+        return Removed(
+            audit_reads=reads,
+            resolved_alerts=alerts,
+            alert_events=events,
+            anonymised_youths=youths,
+            anonymised_cases=cases,
+        )
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Run now and then every interval until `stopping`. A run that fails on the database

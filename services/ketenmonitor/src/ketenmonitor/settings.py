@@ -44,6 +44,14 @@ class MonitorSettings(BaseSettings):
         description="How long a resolved alert is kept with its history (the werkgroep's "
         "actions and comments), counted from its resolution",
     )
+    retention_cases_days: int = Field(
+        default=730,
+        ge=1,
+        validation_alias="JEUGDKETEN_RETENTION_CASES_DAYS",
+        description="How long after a youth's care ended (every case left the chain, none has "
+        "a fact since) the youth's cases are kept as they are; then they are anonymised, "
+        "counted still",
+    )
     retention_interval_seconds: float = Field(
         default=3600,
         gt=0,
