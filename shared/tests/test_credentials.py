@@ -1,5 +1,7 @@
 """Secrets as scrypt hashes, HTTP Basic credentials, and the partners' credentials file."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,3 +90,25 @@ def test_the_file_written_for_new_secrets_authenticates_each_partner_with_its_ow
 def test_a_file_that_is_not_partners_with_a_hash_is_refused(text: str) -> None:
     with pytest.raises(InvalidPartnerCredentials):
         parse_partner_credentials(text)
+
+
+def _cli(*arguments: str) -> dict[str, str]:
+    """`python -m jeugdketen_shared.partner_credentials`: the partner ids and secrets it prints."""
+    command = [sys.executable, "-m", "jeugdketen_shared.partner_credentials", *arguments]
+    printed = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return dict(line.split("\t") for line in printed.splitlines())
+
+
+def test_the_command_gives_only_the_missing_partners_a_secret_when_told(tmp_path: Path) -> None:
+    file = tmp_path / "partner-credentials.toml"
+    first = _cli(str(file), "gemeente-enschede", "gemeente-hengelo")
+    before = file.read_text()
+    added = _cli("--missing", str(file), "gemeente-enschede", "gemeente-hengelo", "rechtbank")
+    partners = load_partner_credentials(file)
+
+    assert set(first) == {"gemeente-enschede", "gemeente-hengelo"}
+    assert set(added) == {"rechtbank"}
+    assert file.read_text().startswith(before)  # the others' hashes as they were
+    for partner_id, secret in (first | added).items():
+        assert partners.authenticate(partner_id, secret) == partner_id
+    assert (file.stat().st_mode & 0o777) == 0o600

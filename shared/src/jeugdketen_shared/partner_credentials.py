@@ -10,8 +10,9 @@ the ingress services read (`JEUGDKETEN_PARTNER_CREDENTIALS_FILE`), one table per
     secret_hash = "scrypt$16384$8$1$<salt, hex>$<hash, hex>"
 
 `python -m jeugdketen_shared.partner_credentials FILE [PARTNER...]` writes such a file with new
-secrets (for every partner of the registry when none is named) and prints each partner's id and
-secret (deploy/local/partner-credentials runs it).
+secrets (for every partner of the registry when none is named; with `--missing` only for those
+the file does not hold yet) and prints each partner's id and secret
+(deploy/local/partner-credentials runs it).
 """
 
 import argparse
@@ -47,6 +48,15 @@ class PartnerCredentials:
 
 
 def parse_partner_credentials(text: str) -> PartnerCredentials:
+    return PartnerCredentials(_hashes(text))
+
+
+def load_partner_credentials(path: Path) -> PartnerCredentials:
+    return parse_partner_credentials(path.read_text(encoding="utf-8"))
+
+
+def _hashes(text: str) -> dict[str, str]:
+    """Partner id -> secret hash, of a partner credentials file's text."""
     try:
         entries = tomllib.loads(text).get("partner", [])
         hashes = {str(entry["id"]): str(entry["secret_hash"]) for entry in entries}
@@ -57,11 +67,7 @@ def parse_partner_credentials(text: str) -> PartnerCredentials:
             check_hash_form(encoded)
         except InvalidHash as error:
             raise InvalidPartnerCredentials(f"{partner_id}: secret_hash is {error}") from error
-    return PartnerCredentials(hashes)
-
-
-def load_partner_credentials(path: Path) -> PartnerCredentials:
-    return parse_partner_credentials(path.read_text(encoding="utf-8"))
+    return hashes
 
 
 def new_secrets(partner_ids: Iterable[str], *, n: int = SCRYPT_N) -> dict[str, tuple[str, str]]:
@@ -84,18 +90,22 @@ def partner_credentials_toml(hashes: Mapping[str, str]) -> str:
 def cli() -> None:
     """`python -m jeugdketen_shared.partner_credentials FILE [PARTNER...]`: write a partner
     credentials file with a new secret for each partner (every partner of the registry when
-    none is named), and print each id and secret."""
+    none is named), and print each id and secret. With `--missing`, the partners FILE holds
+    already keep theirs: only the others get one (and only theirs are printed)."""
     parser = argparse.ArgumentParser(prog="partner_credentials", description=cli.__doc__)
     parser.add_argument("file", type=Path)
     parser.add_argument("partners", nargs="*", metavar="PARTNER")
     parser.add_argument("--registry", type=Path, default=Path("deploy/partners.toml"))
+    parser.add_argument("--missing", action="store_true")
     arguments = parser.parse_args()
+    file: Path = arguments.file
     named = arguments.partners or [partner.id for partner in load_partners(arguments.registry)]
-    created = new_secrets(named)
-    arguments.file.parent.mkdir(parents=True, exist_ok=True)
-    arguments.file.touch(mode=0o600)
-    hashes = {partner_id: encoded for partner_id, (_, encoded) in created.items()}
-    arguments.file.write_text(partner_credentials_toml(hashes), encoding="utf-8")
+    kept = _hashes(file.read_text(encoding="utf-8")) if arguments.missing else {}
+    created = new_secrets(partner_id for partner_id in named if partner_id not in kept)
+    hashes = kept | {partner_id: encoded for partner_id, (_, encoded) in created.items()}
+    file.parent.mkdir(parents=True, exist_ok=True)
+    file.touch(mode=0o600)
+    file.write_text(partner_credentials_toml(hashes), encoding="utf-8")
     for partner_id, (secret, _) in created.items():
         print(f"{partner_id}\t{secret}")
 
