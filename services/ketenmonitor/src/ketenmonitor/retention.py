@@ -32,7 +32,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 
 from jeugdketen_shared.clock import Clock
 from ketenmonitor import alert_store, audit, erasure_store, store
-from ketenmonitor.alert_application import Alerts
+from ketenmonitor.alert_application import Alerts, UnknownAlert
 from ketenmonitor.alert_domain import Alert
 from ketenmonitor.alerts import Rule
 from ketenmonitor.erasure import KeyRecord
@@ -120,7 +120,11 @@ def resolved_at(alert: Alert) -> datetime | None:
 def _resolved_before(alerts: Alerts, ids: Sequence[UUID], cutoff: datetime) -> list[UUID]:
     found = []
     for the_id in ids:
-        resolved = resolved_at(alerts.get(the_id))
+        try:
+            alert = alerts.get(the_id)
+        except UnknownAlert:
+            continue  # its case was erased since the index was read: nothing left to remove
+        resolved = resolved_at(alert)
         if resolved is not None and resolved < cutoff:
             found.append(the_id)
     return found
