@@ -3,6 +3,7 @@ in-memory schedule, with a clock the test moves: on the birthday, not before, ex
 
 import dataclasses
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,7 +18,7 @@ from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts import plaatsing as contracts
 from jeugdketen_shared.contracts.base import MessageData
 from jeugdketen_shared.inbound import Contracts, InvalidData, ReceivedMessage
-from jeugdketen_shared.key_vault import InMemoryKeyVault
+from jeugdketen_shared.key_vault import InMemoryKeyVault, KeyVault
 from jeugdketen_shared.privacy import Pseudonymizer
 from plaatsing.application import Plaatsing
 from plaatsing.birthdays import DueBirthday, InMemoryBirthdaySchedule
@@ -39,16 +40,24 @@ def clock() -> ControllableClock:
     return ControllableClock(NOW)
 
 
-@pytest.fixture
-def plaatsing(clock: ControllableClock) -> Iterator[Plaatsing]:
+@contextmanager
+def application_with(keys: KeyVault, clock: ControllableClock) -> Iterator[Plaatsing]:
     application = Plaatsing(
-        KEYS,
+        keys,
         birthdays=InMemoryBirthdaySchedule(),
         clock=clock,
         env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
     )
-    yield application
-    application.close()
+    try:
+        yield application
+    finally:
+        application.close()
+
+
+@pytest.fixture
+def plaatsing(clock: ControllableClock) -> Iterator[Plaatsing]:
+    with application_with(KEYS, clock) as application:
+        yield application
 
 
 def message(type_: type[MessageData], occurred_at: datetime, **data: Any) -> ReceivedMessage:
@@ -245,13 +254,7 @@ def test_the_birthday_of_a_youth_whose_key_was_destroyed_is_neither_kept_nor_pub
     keys = InMemoryKeyVault(Pseudonymizer(b"k" * 32))
     pseudonym = keys.key_for_bsn("999990019").pseudonym
     keys.erase("999990019")  # erased after triage named the youth, before the start
-    application = Plaatsing(
-        keys,
-        birthdays=InMemoryBirthdaySchedule(),
-        clock=clock,
-        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
-    )
-    try:
+    with application_with(keys, clock) as application:
         case_id = uuid4()
         triaged = message(
             contracts.TriageDecidedUpstream,
@@ -271,21 +274,13 @@ def test_the_birthday_of_a_youth_whose_key_was_destroyed_is_neither_kept_nor_pub
         assert isinstance(started, contracts.PlacementStarted)
         assert started.turns_eighteen_in is None
         assert application.birthdays.due(date.max) == []
-    finally:
-        application.close()
 
 
 def test_the_scheduler_forgets_the_planned_birthday_of_a_youth_erased_since(
     clock: ControllableClock,
 ) -> None:
     keys = InMemoryKeyVault(Pseudonymizer(b"k" * 32))
-    application = Plaatsing(
-        keys,
-        birthdays=InMemoryBirthdaySchedule(),
-        clock=clock,
-        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
-    )
-    try:
+    with application_with(keys, clock) as application:
         erased, staying = (keys.key_for_bsn(bsn).pseudonym for bsn in ("999990019", "999990020"))
         for youth in (erased, staying):
             application.birthdays.plan(
@@ -296,8 +291,6 @@ def test_the_scheduler_forgets_the_planned_birthday_of_a_youth_erased_since(
         keys.erase("999990019")
         assert scheduler.forget_erased() == 1
         assert application.birthdays.planned_youths() == [staying]
-    finally:
-        application.close()
 
 
 def test_a_refused_start_plans_no_birthday(plaatsing: Plaatsing) -> None:
