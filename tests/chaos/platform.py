@@ -49,6 +49,8 @@ def environment(own: OwnInfrastructure, service: str, pseudonym_key: str) -> dic
         "JEUGDKETEN_PSEUDONYM_KEY": pseudonym_key,
         "JEUGDKETEN_HTTP_PORT": "0",
         "JEUGDKETEN_PARTNERS_FILE": str(PARTNERS_FILE),
+        # plaatsing uses toegang's key vault, in toegang's database
+        "JEUGDKETEN_KEY_VAULT_URL": own.database_url("toegang"),
     }
 
 
