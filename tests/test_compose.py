@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import yaml
+from pydantic import TypeAdapter
 
 from jeugdketen_shared.key_vault import KeyVaultSettings
 from jeugdketen_shared.settings import ServiceSettings
@@ -61,6 +62,23 @@ def test_each_service_gets_exactly_the_settings_it_reads(
     assert set(compose["services"][service]["environment"]) == settings_read_by(service)
     database_url = compose["services"][service]["environment"]["DATABASE_URL"]
     assert database_url.endswith(f"/{service}"), "each service has a database of its own"
+
+
+def test_the_defaults_compose_gives_are_the_settings_own(compose: dict[str, Any]) -> None:
+    fields = {
+        field.validation_alias: field
+        for settings in (ServiceSettings, MonitorSettings)
+        for field in settings.model_fields.values()
+    }
+    defaulted = {
+        name: match.group(1)
+        for name, value in compose["services"]["ketenmonitor"]["environment"].items()
+        if isinstance(value, str) and (match := re.fullmatch(r"\$\{\w+:-(.+)\}", value))
+    }
+    assert defaulted, "compose gives the ketenmonitor no defaults of its own"
+    for name, default in defaulted.items():
+        field = fields[name]
+        assert TypeAdapter(field.annotation).validate_python(default) == field.default, name
 
 
 def test_compose_creates_the_topics_of_the_topic_file_with_production_settings(
