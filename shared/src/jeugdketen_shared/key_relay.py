@@ -25,6 +25,7 @@ from faststream.kafka import KafkaBroker
 from pydantic import Field
 
 from jeugdketen_shared.key_vault import NOTIFY_CHANNEL, KeyRecord, KeyVault
+from jeugdketen_shared.single_runner import wait_to_run_alone
 
 log = structlog.get_logger(__name__)
 
@@ -81,10 +82,9 @@ class KeyRelay:
         """Publish until cancelled, once this is the schema's only key relay."""
         session = await asyncpg.connect(self._database_url)
         try:
-            lock = (_KEY_RELAY_LOCK_CLASS, self._schema)
-            if not await session.fetchval("SELECT pg_try_advisory_lock($1, hashtext($2))", *lock):
-                log.info("another key relay publishes this schema's keys; standing by")
-                await session.execute("SELECT pg_advisory_lock($1, hashtext($2))", *lock)
+            await wait_to_run_alone(
+                session, _KEY_RELAY_LOCK_CLASS, self._schema, "key relay of this schema's keys"
+            )
             await session.add_listener(NOTIFY_CHANNEL, self._on_notify)
             log.info("key relay started", topic=self._topic)
             while True:

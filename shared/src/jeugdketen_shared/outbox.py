@@ -37,6 +37,7 @@ from jeugdketen_shared import metrics
 from jeugdketen_shared.cloudevents import CloudEvent, KafkaRecord, encode, recorded_now
 from jeugdketen_shared.contracts.base import DomainEventData, case_of
 from jeugdketen_shared.kafka import send_all
+from jeugdketen_shared.single_runner import wait_to_run_alone
 from jeugdketen_shared.telemetry import MessageSpans, as_headers, current_carrier, stored_context
 
 log = structlog.get_logger(__name__)
@@ -123,7 +124,9 @@ class OutboxRelay:
         listener = await asyncpg.connect(self._database_url)
         try:
             # inside the try: a relay cancelled while it starts closes its connection too
-            await self._wait_to_be_the_only_relay(listener)
+            await wait_to_run_alone(
+                listener, _RELAY_LOCK_CLASS, self._position_name, f"outbox relay of {self._topic}"
+            )
             await listener.add_listener(self._recorder.channel_name, self._on_notify)
             self._position = position = await self.position()
             log.info("outbox relay started", topic=self._topic, position=position)
@@ -138,14 +141,6 @@ class OutboxRelay:
         finally:
             metrics.OUTBOX_BACKLOG.forget(self._topic)
             await listener.close()
-
-    async def _wait_to_be_the_only_relay(self, session: asyncpg.Connection) -> None:
-        """Hold the topic's relay lock on `session`, waiting for another relay's to end."""
-        lock = (_RELAY_LOCK_CLASS, self._position_name)
-        if await session.fetchval("SELECT pg_try_advisory_lock($1, hashtext($2))", *lock):
-            return
-        log.info("another outbox relay publishes this topic; standing by", topic=self._topic)
-        await session.execute("SELECT pg_advisory_lock($1, hashtext($2))", *lock)
 
     async def publish_after(self, position: int) -> tuple[int, int]:
         """Publish one batch stored after `position`; return the new position and the count."""
