@@ -18,6 +18,7 @@ from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.cloudevents import decode
 from jeugdketen_shared.contracts import toegang
 from jeugdketen_shared.kafka import as_kafka_record
+from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor import alert_store, store
 from ketenmonitor.alerts import alert_id
 from ketenmonitor.main import build_projection, rebuild_and_recompute_stages, sweeping
@@ -71,18 +72,23 @@ def stage(platform: IsolatedPlatform, case: UUID) -> tuple[Any, ...] | None:
     return found[0] if found else None
 
 
+async def create_tables(settings: ServiceSettings) -> None:
+    """The projection's and the alerts' tables, as serve() creates them."""
+    connection = await store.connect(settings.database_url, settings.database_schema)
+    try:
+        await store.create_schema(connection, settings.database_schema)
+        await alert_store.create_tables(connection)
+    finally:
+        await connection.close()
+
+
 @asynccontextmanager
 async def monitoring(
     platform: IsolatedPlatform, clock: ControllableClock
 ) -> AsyncIterator[Sweeper]:
     """Projection, sweeper and alerts relay in this process, on the test's clock."""
     settings = platform.settings()
-    connection = await store.connect(settings.database_url, settings.database_schema)
-    try:
-        await store.create_schema(connection, settings.database_schema)  # as serve() does
-        await alert_store.create_tables(connection)
-    finally:
-        await connection.close()
+    await create_tables(settings)
     stopping = asyncio.Event()
     projection = asyncio.create_task(build_projection(settings, clock).run(stopping))
     try:
@@ -223,3 +229,27 @@ async def test_no_alerts_for_history_after_a_rebuild(platform: IsolatedPlatform)
         )
         await sweeps_after(sweeper)
     assert rows(platform, "SELECT count(*) FROM alerts") == [(1,)]
+
+
+async def test_a_second_sweeper_stands_by_until_the_first_one_stops(
+    platform: IsolatedPlatform,
+) -> None:
+    settings, clock = platform.settings(), ControllableClock(datetime.now(UTC))
+    await create_tables(settings)
+    first_stopping, second_stopping = asyncio.Event(), asyncio.Event()
+    async with sweeping(settings, first_stopping, clock) as (_, first, first_task):
+        await sweeps_after(first)
+        async with sweeping(settings, second_stopping, clock) as (_, standby, _task):
+            await sweeps_after(first, 3)
+            assert standby.sweeps == 0
+        # a standby told to stop stops, though the first one still sweeps
+        async with sweeping(settings, second_stopping := asyncio.Event(), clock) as (
+            _,
+            second,
+            _task,
+        ):
+            await sweeps_after(first, 3)
+            assert second.sweeps == 0
+            first_stopping.set()
+            await first_task
+            await sweeps_after(second)

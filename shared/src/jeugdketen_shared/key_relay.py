@@ -25,14 +25,12 @@ from faststream.kafka import KafkaBroker
 from pydantic import Field
 
 from jeugdketen_shared.key_vault import NOTIFY_CHANNEL, KeyRecord, KeyVault
+from jeugdketen_shared.lock_classes import LockClass
 from jeugdketen_shared.single_runner import wait_to_run_alone
 
 log = structlog.get_logger(__name__)
 
 MISSED_NOTIFY_POLL_SECONDS = 1.0
-_KEY_RELAY_LOCK_CLASS = 1802074
-"""The first key of the key relay's advisory lock (the second the hash of the schema); the
-outbox relays use 1802073."""
 
 
 KeyRecordValue = Annotated[
@@ -83,7 +81,7 @@ class KeyRelay:
         session = await asyncpg.connect(self._database_url)
         try:
             await wait_to_run_alone(
-                session, _KEY_RELAY_LOCK_CLASS, self._schema, "key relay of this schema's keys"
+                session, LockClass.KEY_RELAY, self._schema, "key relay of this schema's keys"
             )
             await session.add_listener(NOTIFY_CHANNEL, self._on_notify)
             log.info("key relay started", topic=self._topic)

@@ -27,6 +27,7 @@ from psycopg_pool import ConnectionPool
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from jeugdketen_shared.lock_classes import LockClass
 from jeugdketen_shared.privacy import Pseudonymizer
 from jeugdketen_shared.settings import ServiceSettings
 from jeugdketen_shared.youth_keys import YouthKey
@@ -168,9 +169,6 @@ _CREATE = (
     sql.SQL("CREATE INDEX IF NOT EXISTS {index} ON {table} (pseudonym) WHERE NOT published"),
     sql.SQL("CREATE TABLE IF NOT EXISTS {tombstones} (pseudonym text PRIMARY KEY)"),
 )
-_CREATE_LOCK = 1802075
-"""Advisory lock around creating the tables: toegang and plaatsing may start at the same moment,
-and two concurrent CREATE TABLE IF NOT EXISTS can both try to create the table."""
 _INSERT = sql.SQL(
     "INSERT INTO {table} (lookup, data_key, pseudonym) VALUES (%s, %s, %s)"
     " ON CONFLICT (lookup) DO NOTHING"
@@ -209,7 +207,12 @@ class PostgresKeyVault(KeyVault):
             open=True,
         )
         with self._pool.connection() as connection, connection.transaction():
-            connection.execute("SELECT pg_advisory_xact_lock(%s)", (_CREATE_LOCK,))
+            # toegang and plaatsing may start at the same moment, and two concurrent CREATE TABLE
+            # IF NOT EXISTS can both try to create the table
+            connection.execute(
+                "SELECT pg_advisory_xact_lock(%s, hashtext(current_schema()))",
+                (LockClass.KEY_VAULT_TABLES.value,),
+            )
             for statement in _CREATE:
                 connection.execute(self._sql(statement))
 

@@ -37,6 +37,7 @@ from jeugdketen_shared import metrics
 from jeugdketen_shared.cloudevents import CloudEvent, KafkaRecord, encode, recorded_now
 from jeugdketen_shared.contracts.base import DomainEventData, case_of
 from jeugdketen_shared.kafka import send_all
+from jeugdketen_shared.lock_classes import LockClass
 from jeugdketen_shared.single_runner import wait_to_run_alone
 from jeugdketen_shared.telemetry import MessageSpans, as_headers, current_carrier, stored_context
 
@@ -48,9 +49,6 @@ _COUNT_AFTER = SQL(
     "SELECT count(*) FROM {schema}.{table} WHERE notification_id > %s AND topic = ANY(%s)"
 )
 MISSED_NOTIFY_POLL_SECONDS = 1.0
-_RELAY_LOCK_CLASS = 1802073
-"""The first key of the relays' advisory locks (the second is the hash of the position's name);
-the ketenmonitor's locks use 1802071 and 1802072."""
 
 
 Publication = Mapping[type[DomainEvent], type[DomainEventData]]
@@ -125,7 +123,10 @@ class OutboxRelay:
         try:
             # inside the try: a relay cancelled while it starts closes its connection too
             await wait_to_run_alone(
-                listener, _RELAY_LOCK_CLASS, self._position_name, f"outbox relay of {self._topic}"
+                listener,
+                LockClass.OUTBOX_RELAY,
+                self._position_name,
+                f"outbox relay of {self._topic}",
             )
             await listener.add_listener(self._recorder.channel_name, self._on_notify)
             self._position = position = await self.position()

@@ -6,7 +6,8 @@ module builds the Kafka subscribers, the outbox relay and the process around the
 
 `python -m <service>` runs ingress, relay and the service's background tasks (its clock-driven
 work, if any) in one process; `ingress`, `relay` and `scheduler` run one each, so the relay
-(one per service: it publishes in log order) can live apart from scaled-out ingress instances.
+(one publishes per service, in log order; a second stands by) can live apart from scaled-out
+ingress instances.
 """
 
 import argparse

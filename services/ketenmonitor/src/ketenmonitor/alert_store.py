@@ -14,6 +14,7 @@ from uuid import UUID
 
 import asyncpg
 
+from jeugdketen_shared.lock_classes import LockClass
 from ketenmonitor import queries
 from ketenmonitor.alerts import CaseEvent, Rule, Stage, stages_of
 from ketenmonitor.facts import PREFIX, Fact
@@ -53,8 +54,8 @@ WHERE case_id = ANY($1::uuid[]) AND type = ANY($2::text[])
 # Two projection instances of a group may record stages of one case at once (its events lie on
 # three topics, read by either): each holds its cases' locks from here to its commit, so the
 # later one waits, then reads the other's facts too (read committed), and writes last.
-_LOCK_CASES = """
-SELECT pg_advisory_xact_lock(1802071, k)
+_LOCK_CASES = f"""
+SELECT pg_advisory_xact_lock({LockClass.KETENMONITOR_CASES:d}, k)
 FROM (SELECT DISTINCT hashtext(c::text) AS k FROM unnest($1::uuid[]) AS c ORDER BY k) AS keys
 """
 

@@ -3,6 +3,8 @@ is the projection's schema."""
 
 import re
 
+from jeugdketen_shared.lock_classes import LockClass
+
 SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -89,7 +91,10 @@ CREATE INDEX IF NOT EXISTS facts_sealed ON facts ((data->>'youth_pseudonym'))
 
 # projection instances and roles starting at once each create the tables: one at a time, as
 # concurrent CREATE ... IF NOT EXISTS of one table can fail on the catalogue's unique index
-LOCK_SCHEMA_CHANGES = "SELECT pg_advisory_xact_lock(1802072, hashtext(current_schema()))"
+LOCK_SCHEMA_CHANGES = (
+    f"SELECT pg_advisory_xact_lock({LockClass.KETENMONITOR_SCHEMA_CHANGES:d}, "
+    "hashtext(current_schema()))"
+)
 
 SELECT_POSITIONS = "SELECT topic, partition, next_offset FROM positions"
 
@@ -534,11 +539,9 @@ LOCK_ERASURES_FOR_ERASURE = "LOCK TABLE {home}.erased_youths IN EXCLUSIVE MODE"
 # A batch storing a youth's key and one of another instance storing a month sealed under it
 # must not pass each other unseen (each would leave the month held): each takes the locks of
 # its keys' and sealed months' youths, all at once and in one order, so the later one waits and
-# then sees what the first committed. A lock class of its own: 1802071 to 1802075 are the
-# ketenmonitor's cases and schema changes, the outbox relays (the alerts relay holds its lock
-# for its lifetime, in this database), the key relay and the key vault.
-LOCK_YOUTHS = """
-SELECT pg_advisory_xact_lock(1802076, k)
+# then sees what the first committed.
+LOCK_YOUTHS = f"""
+SELECT pg_advisory_xact_lock({LockClass.KETENMONITOR_YOUTHS:d}, k)
 FROM (SELECT DISTINCT hashtext(y) AS k FROM unnest($1::text[]) AS y ORDER BY k) AS keys
 """
 

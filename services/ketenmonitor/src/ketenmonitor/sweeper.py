@@ -5,10 +5,12 @@ Stagnation shows in silence: a case that produces no further event is exactly th
 alert on, so the sweeper looks at the stored deadlines on the clock, a few times a second,
 not at arriving events. Each alert is saved in the event store first and marked on its stage
 after; a crash in between raises nothing twice (one alert id per case and rule) and the next
-sweep marks it.
+sweep marks it. One sweeper per schema sweeps; a second one stands by until the first one's
+database session ends.
 """
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -18,6 +20,8 @@ import structlog
 from eventsourcing.persistence import IntegrityError
 
 from jeugdketen_shared.clock import Clock
+from jeugdketen_shared.lock_classes import LockClass
+from jeugdketen_shared.single_runner import wait_to_run_alone
 from ketenmonitor import alert_store, live
 from ketenmonitor.alert_application import Alerts
 from ketenmonitor.alerts import Rule, alert_id
@@ -44,6 +48,8 @@ class Sweeper:
             self.database_url, server_settings={"search_path": self.schema}
         )
         try:
+            if not await self._alone_unless_stopped(connection, stopping):
+                return
             await alert_store.create_tables(connection)
             log.info("sweeping stagnation deadlines", rules=len(self.rules))
             while not stopping.is_set():
@@ -55,6 +61,27 @@ class Sweeper:
                     pass
         finally:
             await connection.close()
+
+    async def _alone_unless_stopped(
+        self, connection: asyncpg.Connection, stopping: asyncio.Event
+    ) -> bool:
+        """Wait to be the schema's only sweeper (two would race on the same due stages); False
+        when told to stop while standing by."""
+        alone = asyncio.create_task(
+            wait_to_run_alone(
+                connection, LockClass.KETENMONITOR_SWEEPER, self.schema, "ketenmonitor sweeper"
+            )
+        )
+        stopped = asyncio.create_task(stopping.wait())
+        await asyncio.wait({alone, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        if alone.done():
+            alone.result()
+            return True
+        alone.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await alone
+        return False
 
     async def sweep(self, connection: asyncpg.Connection) -> tuple[int, int]:
         """One look at the deadlines: returns the alerts raised and auto-resolved."""
