@@ -22,6 +22,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
+from jeugdketen_shared.eventstore import ServiceApplication
 from jeugdketen_shared.inbound import ReceivedMessage
 from jeugdketen_shared.receipts import MessageReceipt
 from jeugdketen_shared.refusal import Refusal
@@ -190,7 +191,7 @@ class BatchRecorder:
         return Accepted(message)
 
 
-class ChainApplication(Application[UUID]):
+class ChainApplication(ServiceApplication):
     """A service of the chain: records a poll's messages, from partners or upstream services,
     in one transaction, each applied by `handle`."""
 

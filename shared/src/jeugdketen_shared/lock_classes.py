@@ -20,3 +20,5 @@ class LockClass(IntEnum):
     """A youth's key and the months sealed under it, while a projection batch stores them."""
     KETENMONITOR_SWEEPER = 1802077
     """One sweeper per schema, held for its lifetime."""
+    EVENT_STORE_TABLES = 1802078
+    """Creating an event store's tables and functions, one process at a time."""

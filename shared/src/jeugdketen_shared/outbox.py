@@ -25,7 +25,6 @@ from uuid import UUID, uuid5
 import asyncpg
 import structlog
 from aiokafka import AIOKafkaProducer
-from eventsourcing.application import Application
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import Notification, Tracking
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -36,6 +35,7 @@ from psycopg.sql import SQL, Identifier
 from jeugdketen_shared import metrics
 from jeugdketen_shared.cloudevents import CloudEvent, KafkaRecord, encode, recorded_now
 from jeugdketen_shared.contracts.base import DomainEventData, case_of
+from jeugdketen_shared.eventstore import ServiceApplication
 from jeugdketen_shared.kafka import send_all
 from jeugdketen_shared.lock_classes import LockClass
 from jeugdketen_shared.single_runner import wait_to_run_alone
@@ -88,7 +88,7 @@ class OutboxRelay:
     def __init__(
         self,
         *,
-        application: Application[UUID],
+        application: ServiceApplication,
         published: Sequence[type[DomainEvent]],
         as_contract: Callable[[DomainEvent], DomainEventData],
         producer: AIOKafkaProducer,
@@ -101,7 +101,7 @@ class OutboxRelay:
             raise TypeError("the outbox relay needs the PostgreSQL event store")
         self._application = application
         self._recorder = recorder
-        self._tracking = application.factory.tracking_recorder()
+        self._tracking = application.tracking_recorder()
         self._topics = [get_topic(cls) for cls in published]
         self._as_contract = as_contract
         self._producer = producer

@@ -7,12 +7,13 @@ Synchronous, like the library: call it from asyncio through a thread.
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError
 
 from jeugdketen_shared.contracts import ketenmonitor as contracts
 from jeugdketen_shared.contracts.base import DomainEventData
+from jeugdketen_shared.eventstore import ServiceApplication
 from jeugdketen_shared.refusal import Refusal
 from ketenmonitor.alert_domain import SWEEPER, Alert, ResolutionReason
 from ketenmonitor.alerts import AMSTERDAM, Kind, Rule
@@ -48,7 +49,7 @@ def _dutch(moment: datetime) -> str:
     return moment.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M")
 
 
-class Alerts(Application[UUID]):
+class Alerts(ServiceApplication):
     name = "ketenmonitor_alerts"
 
     def raise_alert(
