@@ -4,6 +4,7 @@ the shared ones on 9092 to 9094 and 5432 serve other tests at the same time."""
 
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import time
@@ -52,6 +53,10 @@ class OwnInfrastructure:
         pid = int((self.local_dir / "run/kafka.pid").read_text())
         os.kill(pid, signal.SIGKILL)
         _wait_gone(pid)
+        # the leader thread is a zombie before the last of the JVM's threads has exited, and
+        # the sockets close only with that one: `up` would take a listening port for a stranger
+        for port in (KAFKA_PORT, CONTROLLER_PORT, SASL_PORT):
+            _wait_closed(port)
 
     def crash_postgres(self) -> None:
         """Immediate shutdown: every backend is killed without a checkpoint, so the next start
@@ -112,6 +117,22 @@ def _wait_gone(pid: int, within_seconds: float = 30) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"process {pid} still there {within_seconds}s after SIGKILL")
         time.sleep(0.05)
+
+
+def _wait_closed(port: int, within_seconds: float = 30) -> None:
+    deadline = time.monotonic() + within_seconds
+    while _listening(port):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"port {port} still open {within_seconds}s after SIGKILL")
+        time.sleep(0.05)
+
+
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
 
 
 def _alive(pid: int) -> bool:
