@@ -3,7 +3,13 @@ from collections.abc import Callable
 
 import pytest
 
-from jeugdketen_shared.youth_keys import SEALED_PATTERN, UnreadableSealedValue, YouthKey
+from jeugdketen_shared.youth_keys import (
+    SEALED_PATTERN,
+    KeyRecord,
+    UnreadableSealedValue,
+    UnusableKeyRecord,
+    YouthKey,
+)
 
 
 def test_sealed_value_reads_back_only_under_the_youths_own_key() -> None:
@@ -54,3 +60,22 @@ def test_the_key_travels_as_a_record_and_never_shows_in_a_repr() -> None:
     assert key.secret.hex() not in repr(key)
     with pytest.raises(ValueError, match="not a youth key record"):
         YouthKey.from_record_value(b"too-short")
+
+
+def test_a_key_record_goes_to_kafka_and_back_and_a_tombstone_has_no_value() -> None:
+    key = YouthKey.generate()
+    record, tombstone = KeyRecord(key.pseudonym, key), KeyRecord(key.pseudonym, None)
+
+    assert KeyRecord.from_kafka(record.kafka_key(), record.kafka_value()) == record
+    assert tombstone.kafka_value() is None
+    assert KeyRecord.from_kafka(tombstone.kafka_key(), None) == tombstone
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [(None, b"x"), (b"p", b"!!not-a-key!!"), (b"\xff", None)]
+)
+def test_a_record_without_pseudonym_or_key_is_unusable(
+    key: bytes | None, value: bytes | None
+) -> None:
+    with pytest.raises(UnusableKeyRecord):
+        KeyRecord.from_kafka(key, value)

@@ -22,10 +22,9 @@ import pytest
 
 from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.cloudevents import CloudEvent
-from jeugdketen_shared.youth_keys import YouthKey
+from jeugdketen_shared.youth_keys import KeyRecord, YouthKey
 from ketenmonitor import erasure_store, store
 from ketenmonitor.audit import TABLE as AUDIT_LOG
-from ketenmonitor.erasure import KeyRecord
 from ketenmonitor.facts import PREFIX, Fact
 from ketenmonitor.main import build_alerts, build_projection, build_sweeper
 from ketenmonitor.rebuild import rebuild

@@ -13,11 +13,11 @@ from jeugdketen_shared.key_vault import (
     TABLE,
     TOMBSTONES_TABLE,
     InMemoryKeyVault,
-    KeyRecord,
     KeyVault,
     PostgresKeyVault,
 )
 from jeugdketen_shared.privacy import Pseudonymizer
+from jeugdketen_shared.youth_keys import KeyRecord
 from plaatsing.domain import Youth
 from tests.conftest import IsolatedPlatform
 

@@ -1,36 +1,18 @@
-"""The pure side of erasure: keys from the keys topic, sealed months, anonymised facts."""
+"""The pure side of erasure: sealed months, anonymised facts."""
 
 from datetime import UTC, datetime
 from uuid import uuid4
-
-import pytest
 
 from jeugdketen_shared.youth_keys import YouthKey
 from ketenmonitor.erasure import (
     HELD_SEALED,
     MONTH,
-    UnusableKeyRecord,
     anonymised,
     digest,
-    key_record_from,
     opened,
     unsealed_month,
 )
 from ketenmonitor.facts import Fact
-
-
-def test_a_key_record_names_the_youth_and_a_tombstone_no_key() -> None:
-    key = YouthKey.generate()
-    record = key_record_from(key.pseudonym.encode(), key.to_record_value())
-    assert record.youth_pseudonym == key.pseudonym
-    assert record.key == key
-    assert key_record_from(key.pseudonym.encode(), None).key is None
-
-
-@pytest.mark.parametrize(("key", "value"), [(None, b"x"), (b"p", b"!!not-a-key!!")])
-def test_a_record_without_pseudonym_or_key_is_unusable(key: bytes | None, value: bytes) -> None:
-    with pytest.raises(UnusableKeyRecord):
-        key_record_from(key, value)
 
 
 def test_a_sealed_month_opens_with_its_key_and_is_held_aside_without_it() -> None:

@@ -24,9 +24,10 @@ from aiokafka import AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from pydantic import Field
 
-from jeugdketen_shared.key_vault import NOTIFY_CHANNEL, KeyRecord, KeyVault
+from jeugdketen_shared.key_vault import NOTIFY_CHANNEL, KeyVault
 from jeugdketen_shared.lock_classes import LockClass
 from jeugdketen_shared.single_runner import wait_to_run_alone
+from jeugdketen_shared.youth_keys import KeyRecord
 
 log = structlog.get_logger(__name__)
 
@@ -111,9 +112,8 @@ class KeyRelay:
         return len(records)
 
     async def _send(self, record: KeyRecord) -> "asyncio.Future[object]":
-        value = None if record.key is None else record.key.to_record_value()
         delivery: asyncio.Future[object] = await self._producer.send(
-            self._topic, key=record.pseudonym.encode(), value=value
+            self._topic, key=record.kafka_key(), value=record.kafka_value()
         )
         return delivery
 

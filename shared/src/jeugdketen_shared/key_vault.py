@@ -18,7 +18,6 @@ Port, in-memory fake and PostgreSQL adapter side by side; tests run one contract
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from psycopg import sql
@@ -30,7 +29,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from jeugdketen_shared.lock_classes import LockClass
 from jeugdketen_shared.privacy import Pseudonymizer
 from jeugdketen_shared.settings import ServiceSettings
-from jeugdketen_shared.youth_keys import YouthKey
+from jeugdketen_shared.youth_keys import KeyRecord, YouthKey
 
 TABLE = "toegang_youth_keys"
 """Named after its owner, as the services' other tables are: in the tests one schema holds every
@@ -54,17 +53,10 @@ class KeyVaultSettings(BaseSettings):
     )
 
 
-@dataclass(frozen=True)
-class KeyRecord:
-    """One record for the keys topic: a youth's key, or (key None) the tombstone of one."""
-
-    pseudonym: str
-    key: YouthKey | None
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> "KeyRecord":
-        pseudonym, secret = row
-        return cls(pseudonym, None if secret is None else YouthKey(bytes(secret)))
+def _record_from_row(row: Sequence[Any]) -> KeyRecord:
+    """A pending row of the vault: a key not yet published, or (no key) a tombstone."""
+    pseudonym, secret = row
+    return KeyRecord(pseudonym, None if secret is None else YouthKey(bytes(secret)))
 
 
 class KeyVault(ABC):
@@ -274,7 +266,7 @@ class PostgresKeyVault(KeyVault):
                 rows += connection.execute(
                     self._sql(_TOMBSTONES), (PENDING_BATCH_SIZE - len(rows),)
                 ).fetchall()
-        return [KeyRecord.from_row(row) for row in rows]
+        return [_record_from_row(row) for row in rows]
 
     def published(self, records: Sequence[KeyRecord]) -> None:
         keys = [r.pseudonym for r in records if r.key is not None]

@@ -92,8 +92,7 @@ class YouthKey:
             raise UnreadableSealedValue("not sealed under this youth's key") from error
 
     def to_record_value(self) -> bytes:
-        """The value of the youth's record on the keys topic (its Kafka key is the pseudonym;
-        a tombstone, a record without value, says the key was destroyed)."""
+        """The value of the youth's record on the keys topic (`KeyRecord`)."""
         return base64.urlsafe_b64encode(self.secret)
 
     @classmethod
@@ -102,3 +101,32 @@ class YouthKey:
             return cls(base64.urlsafe_b64decode(value))
         except (binascii.Error, ValueError) as error:
             raise ValueError("not a youth key record") from error
+
+
+class UnusableKeyRecord(ValueError):
+    """A record on the keys topic without a pseudonym as key, or whose value is no key."""
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """A youth's record on the keys topic: its Kafka key is the pseudonym, its value the data
+    key; a tombstone (`key` None, a record without value) says the key was destroyed."""
+
+    pseudonym: str
+    key: YouthKey | None
+
+    def kafka_key(self) -> bytes:
+        return self.pseudonym.encode("ascii")
+
+    def kafka_value(self) -> bytes | None:
+        return None if self.key is None else self.key.to_record_value()
+
+    @classmethod
+    def from_kafka(cls, key: bytes | None, value: bytes | None) -> "KeyRecord":
+        if not key:
+            raise UnusableKeyRecord("a record on the keys topic without a pseudonym")
+        try:
+            pseudonym = key.decode("ascii")
+            return cls(pseudonym, None if value is None else YouthKey.from_record_value(value))
+        except (UnicodeDecodeError, ValueError) as error:
+            raise UnusableKeyRecord(str(error)) from error

@@ -14,7 +14,7 @@ per youth: what is erased is who they were, not that they were there.
 import hashlib
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -24,28 +24,6 @@ from ketenmonitor.facts import Fact
 MONTH = "turns_eighteen_in"
 HELD_SEALED = "turns_eighteen_in_sealed"
 """Where a fact keeps a month it could not unseal (yet)."""
-
-
-class UnusableKeyRecord(ValueError):
-    """A record on the keys topic without a pseudonym as key, or whose value is no key."""
-
-
-@dataclass(frozen=True, repr=False)
-class KeyRecord:
-    """A youth's key from the keys topic; `key` None: a tombstone, the youth is erased."""
-
-    youth_pseudonym: str
-    key: YouthKey | None
-
-
-def key_record_from(key: bytes | None, value: bytes | None) -> KeyRecord:
-    if not key:
-        raise UnusableKeyRecord("a record on the keys topic without a pseudonym")
-    try:
-        youth = key.decode("ascii")
-        return KeyRecord(youth, None if value is None else YouthKey.from_record_value(value))
-    except (UnicodeDecodeError, ValueError) as error:
-        raise UnusableKeyRecord(str(error)) from error
 
 
 def digest(identifier: UUID | str) -> bytes:

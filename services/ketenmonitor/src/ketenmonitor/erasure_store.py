@@ -13,11 +13,10 @@ from uuid import UUID, uuid4
 
 import asyncpg
 
-from jeugdketen_shared.youth_keys import YouthKey
+from jeugdketen_shared.youth_keys import KeyRecord, YouthKey
 from ketenmonitor import queries
 from ketenmonitor.alerts import Rule, alert_id
 from ketenmonitor.erasure import (
-    KeyRecord,
     anonymised,
     anonymous_pseudonym,
     digest,
@@ -54,7 +53,7 @@ async def lock(
     erasing = any(record.key is None for record in records)
     statement = queries.LOCK_ERASURES_FOR_ERASURE if erasing else queries.LOCK_ERASURES_FOR_BATCH
     await connection.execute(_in(home, statement))
-    youths = {record.youth_pseudonym for record in records}
+    youths = {record.pseudonym for record in records}
     youths.update(y for fact in facts if is_sealed(fact.data) and (y := youth_of(fact)) is not None)
     if youths:
         await connection.execute(queries.LOCK_YOUTHS, sorted(youths))
@@ -65,7 +64,7 @@ async def record_keys(
 ) -> set[UUID]:
     """Store the keys (not those of youths erased already) and unseal the months held for
     them; returns the cases whose months were unsealed."""
-    keys = {r.youth_pseudonym: r.key for r in records if r.key is not None}
+    keys = {r.pseudonym: r.key for r in records if r.key is not None}
     erased = await _erased_youths(connection, home, keys)
     keys = {youth: key for youth, key in keys.items() if youth not in erased}
     if not keys:

@@ -25,9 +25,9 @@ from jeugdketen_shared.kafka import ClientSecurity, as_kafka_record, partitions_
 from jeugdketen_shared.metrics import observe_projected
 from jeugdketen_shared.refusal import Refusal
 from jeugdketen_shared.telemetry import MessageSpans, arrival_attributes, extract
+from jeugdketen_shared.youth_keys import KeyRecord, UnusableKeyRecord
 from ketenmonitor import alert_store, erasure_store, store
 from ketenmonitor.alerts import Rule, load_rules
-from ketenmonitor.erasure import KeyRecord, UnusableKeyRecord, key_record_from
 from ketenmonitor.facts import Fact, UnusableEvent, fact_from
 from ketenmonitor.live import notify_figures_changed
 from ketenmonitor.store import Partition, Placed, PositionsMoved
@@ -205,7 +205,7 @@ def _key_of(record: ConsumerRecord[bytes, bytes]) -> KeyRecord | None:
     """The youth's key or tombstone; None for a record that is none, logged and passed (never
     its value: it would be a key)."""
     try:
-        return key_record_from(record.key, record.value)
+        return KeyRecord.from_kafka(record.key, record.value)
     except UnusableKeyRecord as error:
         log.error(
             "record skipped: not a youth's key",

@@ -31,11 +31,11 @@ import structlog
 from eventsourcing.postgres import PostgresApplicationRecorder
 
 from jeugdketen_shared.clock import Clock
+from jeugdketen_shared.youth_keys import KeyRecord
 from ketenmonitor import alert_store, audit, erasure_store, store
 from ketenmonitor.alert_application import Alerts, UnknownAlert
 from ketenmonitor.alert_domain import Alert
 from ketenmonitor.alerts import Rule
-from ketenmonitor.erasure import KeyRecord
 from ketenmonitor.facts import PREFIX
 from ketenmonitor.route_figures import LEAVING_DECISIONS, LEAVING_TYPES, TOEGANG_DECIDED
 from ketenmonitor.settings import MonitorSettings

@@ -9,6 +9,7 @@ from uuid import UUID
 import asyncpg
 import orjson
 
+from jeugdketen_shared.youth_keys import KeyRecord
 from ketenmonitor import erasure_store, queries
 from ketenmonitor.alerts import Rule
 from ketenmonitor.care_figures import RET_ADVICE_GIVEN, TRIAGE_DECIDED, Pairs
@@ -24,7 +25,6 @@ from ketenmonitor.chain_figures import (
     WaitingList,
     end_of,
 )
-from ketenmonitor.erasure import KeyRecord
 from ketenmonitor.facts import PREFIX, Derived, Fact, derive
 from ketenmonitor.figures import TRANSITIONS, Filters, Spread, Transition
 from ketenmonitor.handover_figures import HAND_OVERS
@@ -121,7 +121,7 @@ async def apply(
         key = (placed.topic, placed.partition)
         reached[key] = max(reached.get(key, 0), placed.offset + 1)
     youth_keys = [placed.youth_key for placed in batch if placed.youth_key is not None]
-    tombstones = [k.youth_pseudonym for k in youth_keys if k.key is None]
+    tombstones = [k.pseudonym for k in youth_keys if k.key is None]
     async with connection.transaction():
         keys = sorted(reached)
         stored = {
