@@ -12,6 +12,7 @@ import toegang.main
 import triage.main
 from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.cloudevents import CloudEvent
+from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.settings import ServiceSettings
 from plaatsing.application import Plaatsing
 from tests.conftest import IsolatedPlatform
@@ -68,8 +69,9 @@ async def test_one_youth_from_referral_through_triage_placement_two_transfers_an
     settings = platform.settings()
     start = datetime.now(UTC) - timedelta(days=60)
     route = Route(uuid4(), start)
-    # 18 on the 11th day of the route: after the continuity plan, before the end of care
-    eighteenth_birthday = (start + timedelta(days=11)).date()
+    # 18 on the 11th day of the route: after the continuity plan, before the end of care; a
+    # day in the chain's calendar (late in a UTC evening it is the next day in Amsterdam)
+    eighteenth_birthday = (start + timedelta(days=11)).astimezone(AMSTERDAM).date()
     birth_date = eighteenth_birthday.replace(year=eighteenth_birthday.year - 18)
     at_toegang = [
         route.message(
