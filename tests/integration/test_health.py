@@ -8,6 +8,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import UnknownTopicOrPartitionError
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
@@ -127,6 +129,39 @@ async def test_not_ready_while_a_consumer_has_no_partitions(platform: IsolatedPl
                 await asyncio.sleep(0.1)
     finally:
         await broker.stop()
+
+
+async def test_a_consumer_of_a_missing_topic_fails_to_start_and_creates_nothing(
+    platform: IsolatedPlatform,
+) -> None:
+    """Topics come from deploy/topics.toml with their partitions and retention, never from a
+    service creating one with a library's defaults (FastStream's: a single partition)."""
+    broker = KafkaBroker(platform.infrastructure.kafka_bootstrap_servers)
+
+    async def receive(arrivals: object) -> None:
+        raise AssertionError("nothing is published to a topic that does not exist")
+
+    missing = platform.topic("toegang", "not-provisioned")
+    subscribe_batches(
+        broker,
+        topics=[missing],
+        title=missing,
+        group_id=platform.topic("toegang", "missing-topic-test"),
+        receive=receive,
+        description="a consumer of a topic nobody provisioned",
+        contracts=toegang.main.WIRING.inbound,
+    )
+    try:
+        with pytest.raises(UnknownTopicOrPartitionError):
+            await broker.start()
+    finally:
+        await broker.stop()
+    admin = AIOKafkaAdminClient(bootstrap_servers=platform.infrastructure.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        assert missing not in await admin.list_topics()
+    finally:
+        await admin.close()
 
 
 async def test_the_ketenmonitor_answers_health_and_metrics_without_a_login(

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
+from faststream.kafka import KafkaBroker, Topic
 from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from opentelemetry.trace import SpanKind
@@ -159,7 +159,10 @@ def subscribe_batches(
     senders = senders or {}
 
     @broker.subscriber(
-        *topics,
+        # provisioned from deploy/topics.toml with their partitions and retention; FastStream
+        # would otherwise create a missing one with a single partition (and, over SASL, log a
+        # refusal per topic on every start)
+        *(Topic(topic, declare=False) for topic in topics),
         group_id=group_id,
         batch=True,
         max_records=MAX_RECORDS_PER_POLL,
