@@ -103,22 +103,28 @@ async def test_not_ready_with_the_reason_when_postgresql_or_kafka_cannot_be_reac
     assert live.status_code == 200
 
 
-async def test_not_ready_while_a_consumer_has_no_partitions(platform: IsolatedPlatform) -> None:
+def idle_consumer_of(platform: IsolatedPlatform, topic: str) -> KafkaBroker:
+    """A broker with the ingress's batch consumer of `topic`, on which nothing is published."""
     broker = KafkaBroker(platform.infrastructure.kafka_bootstrap_servers)
 
     async def receive(arrivals: object) -> None:
-        raise AssertionError("nothing is published to this topic")
+        raise AssertionError(f"nothing is published to {topic}")
 
-    topic = platform.topic("toegang", "events")
     subscribe_batches(
         broker,
         topics=[topic],
         title=topic,
-        group_id=platform.topic("toegang", "health-test"),
+        group_id=f"{topic}.health-test",
         receive=receive,
-        description="a consumer not yet started",
+        description="a consumer on which nothing is published",
         contracts=toegang.main.WIRING.inbound,
     )
+    return broker
+
+
+async def test_not_ready_while_a_consumer_has_no_partitions(platform: IsolatedPlatform) -> None:
+    topic = platform.topic("toegang", "events")
+    broker = idle_consumer_of(platform, topic)
     check = consumers_assigned(broker)
     assert await check() == f"no partitions assigned yet: {topic}"
     await broker.start()
@@ -136,21 +142,8 @@ async def test_a_consumer_of_a_missing_topic_fails_to_start_and_creates_nothing(
 ) -> None:
     """Topics come from deploy/topics.toml with their partitions and retention, never from a
     service creating one with a library's defaults (FastStream's: a single partition)."""
-    broker = KafkaBroker(platform.infrastructure.kafka_bootstrap_servers)
-
-    async def receive(arrivals: object) -> None:
-        raise AssertionError("nothing is published to a topic that does not exist")
-
     missing = platform.topic("toegang", "not-provisioned")
-    subscribe_batches(
-        broker,
-        topics=[missing],
-        title=missing,
-        group_id=platform.topic("toegang", "missing-topic-test"),
-        receive=receive,
-        description="a consumer of a topic nobody provisioned",
-        contracts=toegang.main.WIRING.inbound,
-    )
+    broker = idle_consumer_of(platform, missing)
     try:
         with pytest.raises(UnknownTopicOrPartitionError):
             await broker.start()
