@@ -15,7 +15,6 @@ NOTIFY from the vault wakes it; a slow poll covers a missed notification.
 """
 
 import asyncio
-import contextlib
 from typing import Annotated
 
 import asyncpg
@@ -27,11 +26,10 @@ from pydantic import Field
 from jeugdketen_shared.key_vault import NOTIFY_CHANNEL, KeyVault
 from jeugdketen_shared.lock_classes import LockClass
 from jeugdketen_shared.single_runner import wait_to_run_alone
+from jeugdketen_shared.wakeup import Wakeup
 from jeugdketen_shared.youth_keys import KeyRecord
 
 log = structlog.get_logger(__name__)
-
-MISSED_NOTIFY_POLL_SECONDS = 1.0
 
 
 KeyRecordValue = Annotated[
@@ -75,7 +73,7 @@ class KeyRelay:
         self._topic = topic
         self._database_url = database_url
         self._schema = schema
-        self._wake = asyncio.Event()
+        self._wakeup = Wakeup()
 
     async def run(self) -> None:
         """Publish until cancelled, once this is the schema's only key relay."""
@@ -87,11 +85,8 @@ class KeyRelay:
             await session.add_listener(NOTIFY_CHANNEL, self._on_notify)
             log.info("key relay started", topic=self._topic)
             while True:
-                self._wake.clear()
                 if not await self.publish_pending():
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(MISSED_NOTIFY_POLL_SECONDS):
-                            await self._wake.wait()
+                    await self._wakeup.wait()
         finally:
             await session.close()
 
@@ -119,4 +114,4 @@ class KeyRelay:
 
     def _on_notify(self, _connection: object, _pid: int, _channel: str, schema: str) -> None:
         if schema == self._schema:
-            self._wake.set()
+            self._wakeup.ring()

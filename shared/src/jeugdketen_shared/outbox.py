@@ -17,7 +17,6 @@ would each send the same batches.
 """
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID, uuid5
@@ -40,6 +39,7 @@ from jeugdketen_shared.kafka import send_all
 from jeugdketen_shared.lock_classes import LockClass
 from jeugdketen_shared.single_runner import wait_to_run_alone
 from jeugdketen_shared.telemetry import MessageSpans, as_headers, current_carrier, stored_context
+from jeugdketen_shared.wakeup import Wakeup
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +48,6 @@ RELAY_BATCH_SIZE = 500
 _COUNT_AFTER = SQL(
     "SELECT count(*) FROM {schema}.{table} WHERE notification_id > %s AND topic = ANY(%s)"
 )
-MISSED_NOTIFY_POLL_SECONDS = 1.0
 
 
 Publication = Mapping[type[DomainEvent], type[DomainEventData]]
@@ -109,7 +108,7 @@ class OutboxRelay:
         self._source = source
         self._database_url = database_url
         self._position_name = f"outbox:{topic}"
-        self._wake = asyncio.Event()
+        self._wakeup = Wakeup()
         self._position = 0
         """The last notification id published, as far as this process knows."""
 
@@ -133,12 +132,9 @@ class OutboxRelay:
             log.info("outbox relay started", topic=self._topic, position=position)
             metrics.OUTBOX_BACKLOG.watch(self._topic, self.backlog)
             while True:
-                self._wake.clear()
                 position, published = await self.publish_after(position)
                 if not published:
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(MISSED_NOTIFY_POLL_SECONDS):
-                            await self._wake.wait()
+                    await self._wakeup.wait()
         finally:
             metrics.OUTBOX_BACKLOG.forget(self._topic)
             await listener.close()
@@ -209,4 +205,4 @@ class OutboxRelay:
         return int(row["count"]) if row else 0
 
     def _on_notify(self, *_: object) -> None:
-        self._wake.set()
+        self._wakeup.ring()
