@@ -72,7 +72,7 @@ def message(type_: type[MessageData], occurred_at: datetime, **data: Any) -> Rec
     return Contracts(contracts.UPSTREAM if upstream else contracts.INBOUND).validate(envelope, NOW)
 
 
-def placed(plaatsing: Plaatsing, born: date | None, started: datetime) -> UUID:
+def placed(plaatsing: Plaatsing, born: date | None, started: datetime, youth: str = YOUTH) -> UUID:
     """A triaged case whose placement started at `started`, reported with the birth date."""
     case_id = uuid4()
     outcomes = plaatsing.record(
@@ -81,7 +81,7 @@ def placed(plaatsing: Plaatsing, born: date | None, started: datetime) -> UUID:
                 contracts.TriageDecidedUpstream,
                 started - timedelta(days=10),
                 case_id=str(case_id),
-                youth_pseudonym=YOUTH,
+                youth_pseudonym=youth,
                 gemeente_code="GM0153",
                 recommended_care_form="gezinshuis",
             ),
@@ -255,19 +255,7 @@ def test_the_birthday_of_a_youth_whose_key_was_destroyed_is_neither_kept_nor_pub
     pseudonym = keys.key_for_bsn("999990019").pseudonym
     keys.erase("999990019")  # erased after triage named the youth, before the start
     with application_with(keys, clock) as application:
-        case_id = uuid4()
-        triaged = message(
-            contracts.TriageDecidedUpstream,
-            NOW - timedelta(days=40),
-            case_id=str(case_id),
-            youth_pseudonym=pseudonym,
-            gemeente_code="GM0153",
-            recommended_care_form="gezinshuis",
-        )
-        outcomes = application.record(
-            [triaged, start(case_id, BORN_18_YEARS_BEFORE_TOMORROW, NOW - timedelta(days=30))]
-        )
-        assert [type(o) for o in outcomes] == [Accepted, Accepted]
+        placed(application, BORN_18_YEARS_BEFORE_TOMORROW, NOW - timedelta(days=30), pseudonym)
         [started] = [
             as_contract(e) for e in stored(application) if isinstance(e, PUBLISHED_EVENT_CLASSES)
         ]
