@@ -80,6 +80,34 @@ def test_headers_count_towards_the_limit() -> None:
 
 
 @pytest.mark.parametrize(
+    "headers",
+    [
+        # a name that is not UTF-8, as jeugdketen_shared.kafka_records gives it
+        (("\udcff\udcfe", b"x"),),
+        (
+            ("traceparent", b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+            ("x-\udce9", b"x"),
+        ),
+        # binary mode: one attribute in two headers, whatever their case
+        (("ce_id", b"one"), ("CE_ID", b"two")),
+    ],
+)
+def test_a_header_name_that_is_not_utf8_or_an_attribute_twice_is_refused(
+    headers: tuple[tuple[str, bytes], ...],
+) -> None:
+    record = encode(placement_start())
+    with pytest.raises(Refusal) as refused:
+        read(KafkaRecord(record.key, record.value, record.headers + headers))
+    assert refused.value.reason == "invalid-header"
+
+
+def test_other_headers_may_come_twice_and_in_any_script() -> None:
+    record = encode(placement_start())
+    headers = (("x-bron", b"a"), ("x-bron", b"b"), ("x-caf\u00e9", b"c"))
+    assert read(KafkaRecord(record.key, record.value, record.headers + headers))
+
+
+@pytest.mark.parametrize(
     "id_",
     [
         "Jantje (8) is mishandeld",  # a sentence

@@ -58,13 +58,21 @@ class PersonalDataInContext(Refusal):
     reason = "personal-data-in-context"
 
 
+class InvalidHeader(Refusal):
+    """A header's name is not UTF-8, or a CloudEvents attribute comes in more than one header.
+    Kafka's protocol makes a header's name a UTF-8 string, and an attribute has one value."""
+
+    reason = "invalid-header"
+
+
 def read(record: KafkaRecord) -> CloudEvent:
-    """A partner's record as a CloudEvent: its size checked before it is parsed, then its id,
-    and no BSN in its headers or context attributes."""
+    """A partner's record as a CloudEvent: its size checked before it is parsed, then its
+    headers, its id, and no BSN in its headers or context attributes."""
     size = len(record.value) + len(record.key or b"")
     size += sum(len(name) + len(value) for name, value in record.headers)
     if size > MAX_MESSAGE_BYTES:
         raise MessageTooLarge(f"the message has {size} bytes; at most {MAX_MESSAGE_BYTES}")
+    _check_header_names(name for name, _ in record.headers)
     envelope = decode(record)
     if not PARTNER_ID_PATTERN.fullmatch(envelope.id) or contains_bsn(envelope.id):
         raise InvalidId
@@ -73,6 +81,27 @@ def read(record: KafkaRecord) -> CloudEvent:
     if any(contains_bsn(text) for text in context):
         raise PersonalDataInContext
     return envelope
+
+
+def _check_header_names(names: Iterable[str]) -> None:
+    attributes: set[str] = set()
+    for name in names:
+        if not name.isascii() and not _is_utf8(name):
+            # kafka_records gives a name that is not UTF-8 with its bytes as surrogates
+            raise InvalidHeader("a header's name is not UTF-8")
+        attribute = name.lower()
+        if attribute.startswith("ce_"):
+            if attribute in attributes:
+                raise InvalidHeader(f"the attribute header {attribute} comes more than once")
+            attributes.add(attribute)
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class UnknownMessageType(Refusal):

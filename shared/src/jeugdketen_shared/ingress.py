@@ -20,7 +20,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.message import StreamMessage
 from opentelemetry.trace import SpanKind
 
-from jeugdketen_shared import metrics, telemetry
+from jeugdketen_shared import kafka_records, metrics, telemetry
 from jeugdketen_shared.asyncapi import DocumentedAs, cloudevents_of
 from jeugdketen_shared.batch import Accepted, Outcome, Refused, Repeated
 from jeugdketen_shared.clock import Clock
@@ -157,6 +157,7 @@ def subscribe_batches(
     a partner's inbound topic to that partner: its arrivals are attributed to it.
     """
     senders = senders or {}
+    kafka_records.install()  # a header name that is not UTF-8 is refused, not a halted partition
 
     @broker.subscriber(
         # provisioned from deploy/topics.toml with their partitions and retention; FastStream
