@@ -41,7 +41,7 @@ from jeugdketen_shared.http_ingress import EmbeddedServer, create_http_app
 from jeugdketen_shared.inbound import Contracts
 from jeugdketen_shared.ingress import InboundGateway, subscribe_batches
 from jeugdketen_shared.kafka import create_producer
-from jeugdketen_shared.logs import configure_logging
+from jeugdketen_shared.logs import LIBRARY_BROKER_LOGGER, configure_logging
 from jeugdketen_shared.outbox import ContractMapper, OutboxRelay
 from jeugdketen_shared.partner_credentials import PartnerCredentials, load_partner_credentials
 from jeugdketen_shared.permissions import PartnerRegistry
@@ -113,6 +113,9 @@ def build_broker(
         # FastStream's per-batch "Received"/"Processed" lines at debug: outcomes are logged by
         # the gateways, and at INFO they would drown everything else
         log_level=logging.DEBUG,
+        # through the handler that holds back repeated lines (logs.RepeatedLines): FastStream
+        # restarts a consume task that raised at once, with a line each time
+        logger=logging.getLogger(LIBRARY_BROKER_LOGGER),
     )
     # each partner writes its own inbound topic (the ACLs let no one else): the topic says who
     # sent a message, and a partner registered later is read after a restart
