@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
+import orjson
 import pytest
 
 from jeugdketen_shared.cloudevents import CloudEvent, KafkaRecord, encode
@@ -178,6 +179,59 @@ def test_no_bsn_reaches_the_rejection_through_an_id_or_a_field_name() -> None:
     assert rejected.data["errors"][0]["location"] == "data.*********"
     assert rejected.causationid == "*********"
     assert "999990019" not in rejected.model_dump_json()
+
+
+def refused_on_reading(record: KafkaRecord) -> dict[str, Any]:
+    """The rejection's `original` of a record that is refused before it is a CloudEvent."""
+    with pytest.raises(Refusal) as refused:
+        read(record)
+    arrival = Arrival(record, topic="t", partition=0, offset=3)
+    original: dict[str, Any] = (
+        Rejection(arrival, refused.value).as_cloudevent(PROVIDER_SOURCE, NOW).data["original"]
+    )
+    return original
+
+
+def test_a_rejection_echoes_the_id_source_and_type_it_could_read_whatever_else_is_wrong() -> None:
+    sent = placement_start()
+    no_specversion = orjson.loads(encode(sent).value)
+    del no_specversion["specversion"]
+    record = encode(sent)
+    for unreadable in [
+        KafkaRecord(record.key, orjson.dumps(no_specversion), ()),
+        KafkaRecord(record.key, record.value, (("\udcff", b"x"),)),  # invalid-header
+    ]:
+        original = refused_on_reading(unreadable)
+        assert (original["id"], original["source"], original["type"]) == (
+            str(sent.id),
+            sent.source,
+            sent.type,
+        )
+    binary = KafkaRecord(b"k", b"[]", (("ce_id", b"melding-7"), ("ce_type", b"x")))
+    original = refused_on_reading(binary)
+    assert (original["id"], original["source"], original["type"]) == ("melding-7", None, "x")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"not json",
+        b'["id", "source"]',
+        b'{"id": 7, "source": {"a": 1}, "type": null}',
+    ],
+)
+def test_nothing_is_echoed_that_is_no_text(value: bytes) -> None:
+    original = refused_on_reading(KafkaRecord(b"k", value, ()))
+    assert (original["id"], original["source"], original["type"]) == (None, None, None)
+
+
+def test_an_echoed_name_is_cut_masked_and_publishable() -> None:
+    named = {"id": "bsn 999990019 " + "x" * 1000, "source": "lone", "type": "t" * 1000}
+    value = orjson.dumps(named).replace(b"lone", b"\\ud800")  # JSON allows it, UTF-8 not
+    original = refused_on_reading(KafkaRecord(b"k", value, ()))
+    assert original["id"] == "bsn ********* " + "x" * 242
+    assert len(original["type"]) == 256
+    assert json.dumps(original).encode("utf-8")
 
 
 def test_a_bsn_in_the_trace_context_is_refused_since_it_travels_on() -> None:

@@ -82,9 +82,18 @@ async def test_records_with_malformed_headers_are_refused_and_the_partition_goes
             )
 
     assert [event["causationid"] for event in cloudevents(received)] == [str(after.id)]
-    reasons = [json.loads(record.value)["data"] for record in rejected]
+    reasons = sorted(
+        (json.loads(record.value)["data"] for record in rejected),
+        key=lambda rejection: rejection["original"]["offset"],
+    )
     assert [r["reason"] for r in reasons] == ["invalid-header"] * 3
-    assert sorted(r["original"]["offset"] for r in reasons) == [0, 1, 2]
+    assert [r["original"]["offset"] for r in reasons] == [0, 1, 2]
+    # the partner can tell which of its messages was refused
+    assert [r["original"]["id"] for r in reasons] == [
+        str(poisoned[0].id),
+        str(poisoned[1].id),
+        "two",
+    ]
     assert [r["original"]["topic"] for r in reasons] == [topic] * 3
     assert not [r for r in caplog.records if "raised an exception" in r.getMessage()]
 

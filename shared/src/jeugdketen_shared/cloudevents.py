@@ -16,6 +16,7 @@ context attributes (the youth pseudonym lives in `data`). Chain extensions: `cas
 extension (`traceparent`, `tracestate`).
 """
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -117,6 +118,50 @@ def decode(record: KafkaRecord) -> CloudEvent:
         raise NotACloudEvent("not a CloudEvent: the specversion attribute is missing")
     _check_extension_names(event)
     return event
+
+
+@dataclass(frozen=True)
+class Names:
+    """The id, source and type a message gives itself."""
+
+    id: str | None = None
+    source: str | None = None
+    type: str | None = None
+
+
+NAMED_ATTRIBUTES = ("id", "source", "type")
+MAX_ECHOED_CHARACTERS = 256
+"""A name read from a message that is no readable CloudEvent is echoed at most this long."""
+
+
+def names_of(record: KafkaRecord) -> Names:
+    """The id, source and type a record names, as far as they can be read from its bytes,
+    whatever else is wrong with it: a refusal echoes them so that the sender can tell which of
+    its messages was refused. Only text is taken, cut to MAX_ECHOED_CHARACTERS."""
+    if _is_binary_mode(record):
+        headers = {name.lower(): value for name, value in record.headers}
+        found = {
+            a: headers[f"ce_{a}"].decode("utf-8", "replace")
+            for a in NAMED_ATTRIBUTES
+            if headers.get(f"ce_{a}") is not None
+        }
+    else:
+        try:
+            # the standard library's parser, unlike orjson, takes a lone surrogate ("\ud800")
+            # in one string, which JSON allows, rather than give up on the whole message
+            parsed = json.loads(record.value)
+        except (ValueError, RecursionError):
+            return Names()
+        if not isinstance(parsed, dict):
+            return Names()
+        found = {a: parsed[a] for a in NAMED_ATTRIBUTES if isinstance(parsed.get(a), str)}
+    # a lone surrogate (JSON allows "\ud800") could not be published: replaced
+    return Names(
+        **{
+            a: text[:MAX_ECHOED_CHARACTERS].encode("utf-8", "replace").decode("utf-8")
+            for a, text in found.items()
+        }
+    )
 
 
 def _check_extension_names(event: CloudEvent) -> None:

@@ -10,7 +10,14 @@ from uuid import UUID, uuid4, uuid5
 
 from aiokafka import AIOKafkaProducer
 
-from jeugdketen_shared.cloudevents import CloudEvent, KafkaRecord, encode, recorded_now
+from jeugdketen_shared.cloudevents import (
+    CloudEvent,
+    KafkaRecord,
+    Names,
+    encode,
+    names_of,
+    recorded_now,
+)
 from jeugdketen_shared.contracts.rejection import FieldError, MessageRejected, RejectedOriginal
 from jeugdketen_shared.inbound import MAX_MESSAGE_BYTES
 from jeugdketen_shared.kafka import send_all
@@ -60,6 +67,8 @@ class Rejection:
         truncated = len(record.value) > MAX_MESSAGE_BYTES or len(record.key or b"") > (
             MAX_MESSAGE_BYTES
         )
+        # a message that is no readable CloudEvent still says which one it was, if it can
+        names = Names(envelope.id, envelope.source, envelope.type) if envelope else names_of(record)
         original = RejectedOriginal(
             topic=self.arrival.topic,
             partition=self.arrival.partition,
@@ -67,9 +76,9 @@ class Rejection:
             key_base64=None if record.key is None else _publishable(record.key),
             value_base64=_publishable(record.value),
             truncated=truncated,
-            id=_masked(envelope.id if envelope else None),
-            source=envelope.source if envelope else None,
-            type=envelope.type if envelope else None,
+            id=_masked(names.id),
+            source=names.source if envelope else _masked(names.source),
+            type=names.type if envelope else _masked(names.type),
         )
         rejected = MessageRejected(
             reason=self.refusal.reason,
