@@ -6,21 +6,20 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from ketenmonitor.care_figures import (
-    CONTINUITY_PLAN_RECORDED,
-    TRIAGE_DECIDED,
-    TURNED_EIGHTEEN,
-    care_form_matrix,
-    turning_eighteen,
-)
+from ketenmonitor.care_figures import care_form_matrix, turning_eighteen
 from ketenmonitor.chain_figures import (
-    PLACEMENT_ENDED,
-    PLACEMENT_STARTED,
     Entries,
     FactRow,
     WaitingList,
     inflow,
     waiting_against_capacity,
+)
+from ketenmonitor.facts import (
+    CONTINUITY_PLAN_RECORDED,
+    PLACEMENT_ENDED,
+    PLACEMENT_STARTED,
+    TRIAGE_DECIDED,
+    TURNED_EIGHTEEN,
 )
 from ketenmonitor.figures import Count, Filters
 

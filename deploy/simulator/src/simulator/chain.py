@@ -5,17 +5,15 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from jeugdketen_shared.contracts.base import InboundMessage
+from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.permissions import Partner
 from jeugdketen_shared.privacy import is_valid_bsn
 from simulator.partners import Twente, source_of
 from simulator.plan import ACCEPTED, Dependency, Intended, PlannedMessage
 from simulator.providers import Places
 from simulator.rates import Rates
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ from eventsourcing.persistence import IntegrityError
 
 from jeugdketen_shared.contracts import ketenmonitor as contracts
 from jeugdketen_shared.contracts.base import DomainEventData
+from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.eventstore import ServiceApplication
 from jeugdketen_shared.refusal import Refusal
 from ketenmonitor.alert_domain import SWEEPER, Alert, ResolutionReason
-from ketenmonitor.alerts import AMSTERDAM, Kind, Rule
+from ketenmonitor.alerts import Kind, Rule
 
 
 class UnknownAlert(Refusal):

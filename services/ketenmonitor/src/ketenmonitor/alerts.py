@@ -28,13 +28,12 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, NamedTuple
 from uuid import UUID, uuid5
-from zoneinfo import ZoneInfo
 
 import holidays
 
 from jeugdketen_shared.clock import Clock
+from jeugdketen_shared.contracts.fields import AMSTERDAM
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 RULES_ENVIRONMENT_VARIABLE = "KETENMONITOR_ALERT_RULES"
 """A path to another rules file; by default the package's `alert_rules.toml`."""
 

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.vocabulary import CareForm, Kader
 from ketenmonitor import (
     care_figures,
@@ -27,6 +28,12 @@ from ketenmonitor import (
     transfer_figures,
 )
 from ketenmonitor.chain_figures import FactRow
+from ketenmonitor.facts import (
+    CONTINUITY_PLAN_RECORDED,
+    PLACEMENT_ENDED,
+    PLACEMENT_STARTED,
+    TURNED_EIGHTEEN,
+)
 from ketenmonitor.figures import Filters
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -229,7 +236,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 
 
 def amsterdam_today() -> date:
-    return datetime.now(chain_figures.AMSTERDAM).date()
+    return datetime.now(AMSTERDAM).date()
 
 
 def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today) -> FastAPI:
@@ -438,10 +445,10 @@ async def read_turning_eighteen(
 ) -> TurningEighteen:
     rows = await source.facts_of(
         (
-            chain_figures.PLACEMENT_STARTED,
-            chain_figures.PLACEMENT_ENDED,
-            care_figures.CONTINUITY_PLAN_RECORDED,
-            care_figures.TURNED_EIGHTEEN,
+            PLACEMENT_STARTED,
+            PLACEMENT_ENDED,
+            CONTINUITY_PLAN_RECORDED,
+            TURNED_EIGHTEEN,
         )
     )
     figure = care_figures.turning_eighteen(rows, filters, today)

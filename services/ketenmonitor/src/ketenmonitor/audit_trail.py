@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
+from jeugdketen_shared.contracts.fields import AMSTERDAM
 from ketenmonitor.alert_application import Alerts
 from ketenmonitor.alerts_api import (
     PROBLEMS,
@@ -30,7 +31,7 @@ from ketenmonitor.alerts_api import (
 from ketenmonitor.audit import AuditLog, AuditQuery, CaseRead, CaseReads
 from ketenmonitor.auth import WerkgroepMember, werkgroep_member
 from ketenmonitor.dashboard import InvalidFilter
-from ketenmonitor.web import AMSTERDAM, Pages
+from ketenmonitor.web import Pages
 from ketenmonitor.werkgroep_ui import ACTION_LABELS
 
 ACTIONS = ("acknowledged", "commented", "assigned", "resolved")

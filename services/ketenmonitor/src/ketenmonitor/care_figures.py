@@ -8,21 +8,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
+from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.vocabulary import CareForm
 from ketenmonitor.chain_figures import (
-    AMSTERDAM,
-    PLACEMENT_ENDED,
-    PLACEMENT_STARTED,
     FactRow,
     in_period,
     of_case,
 )
+from ketenmonitor.facts import (
+    CONTINUITY_PLAN_RECORDED,
+    PLACEMENT_ENDED,
+    PLACEMENT_STARTED,
+    TURNED_EIGHTEEN,
+)
 from ketenmonitor.figures import SMALL_CELL, Count, Filters, suppressed
-
-TRIAGE_DECIDED = "triage.triage-decided"
-RET_ADVICE_GIVEN = "triage.ret-advice-given"
-CONTINUITY_PLAN_RECORDED = "plaatsing.continuity-plan-recorded"
-TURNED_EIGHTEEN = "plaatsing.turned-eighteen"
 
 CARE_FORMS = tuple(form.value for form in CareForm)
 

@@ -12,16 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
+from jeugdketen_shared.contracts.fields import AMSTERDAM
 from ketenmonitor.figures import SMALL_CELL, Count, Filters, suppressed
-
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
-
-PLACEMENT_REQUESTED = "plaatsing.placement-requested"
-PLACEMENT_STARTED = "plaatsing.placement-started"
-PLACEMENT_ENDED = "plaatsing.placement-ended"
-CAPACITY_RECORDED = "plaatsing.capacity-recorded"
 
 
 @dataclass(frozen=True)
@@ -120,7 +113,6 @@ def waiting_against_capacity(lists: Iterable[WaitingList]) -> list[WaitingAgains
 
 # --- inflow into jeugdzorg plus and 3-milieu; thuis, tenzij -----------------------------------
 
-TRANSFERRED = "plaatsing.transferred"
 AMBULANT = "ambulant"
 INFLOW_CARE_FORMS = ("jeugdzorg-plus", "3-milieuvoorziening")
 """Jeugdzorg plus is to be wound down by 2030; 3-milieu provision is where its inflow should go."""

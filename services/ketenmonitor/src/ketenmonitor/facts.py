@@ -13,26 +13,56 @@ from typing import Any
 from uuid import UUID
 
 from jeugdketen_shared.cloudevents import CloudEvent
+from jeugdketen_shared.contracts import plaatsing, toegang, triage
+from jeugdketen_shared.contracts.base import MessageData
 
 PREFIX = "nl.jeugdketen."
 
+
+def short_type(contract: type[MessageData]) -> str:
+    """A contract's event type as the ketenmonitor names it: without `nl.jeugdketen.`."""
+    return contract.cloudevent_type.removeprefix(PREFIX)
+
+
+# The domain events the figures, rules and pages name, from the services' contracts.
+REFERRAL_RECEIVED = short_type(toegang.ReferralReceived)
+VERKLARENDE_ANALYSE_COMPLETED = short_type(toegang.VerklarendeAnalyseCompleted)
+TOEGANG_DECIDED = short_type(toegang.ToegangDecided)
+REFERRAL_WITHDRAWN = short_type(toegang.ReferralWithdrawn)
+VEILIG_THUIS_MELDING_RECEIVED = short_type(toegang.VeiligThuisMeldingReceived)
+SAFETY_ASSESSED = short_type(toegang.SafetyAssessed)
+RVDK_INVESTIGATION_REQUESTED = short_type(toegang.RvdkInvestigationRequested)
+RVDK_INVESTIGATION_STARTED = short_type(toegang.RvdkInvestigationStarted)
+RVDK_INVESTIGATION_COMPLETED = short_type(toegang.RvdkInvestigationCompleted)
+PROTECTION_MEASURE_IMPOSED = short_type(toegang.ProtectionMeasureImposed)
+PROTECTION_MEASURE_ENDED = short_type(toegang.ProtectionMeasureEnded)
+GI_ASSIGNED = short_type(toegang.GiAssigned)
+CASE_OPENED_FOR_TRIAGE = short_type(triage.CaseOpenedForTriage)
+TRIAGE_DECIDED = short_type(triage.TriageDecided)
+ESCALATED_TO_RET = short_type(triage.EscalatedToRet)
+RET_ADVICE_GIVEN = short_type(triage.RetAdviceGiven)
+PLACEMENT_REQUESTED = short_type(plaatsing.PlacementRequested)
+PLACEMENT_STARTED = short_type(plaatsing.PlacementStarted)
+TRANSFERRED = short_type(plaatsing.Transferred)
+PLACEMENT_ENDED = short_type(plaatsing.PlacementEnded)
+CONTINUITY_PLAN_RECORDED = short_type(plaatsing.ContinuityPlanRecorded)
+TURNED_EIGHTEEN = short_type(plaatsing.TurnedEighteen)
+CAPACITY_RECORDED = short_type(plaatsing.CapacityRecorded)
+
 MILESTONE_TYPES = frozenset(
     {
-        "toegang.referral-received",
-        "toegang.toegang-decided",
-        "toegang.veilig-thuis-melding-received",
-        "toegang.safety-assessed",
-        "toegang.rvdk-investigation-requested",
-        "toegang.rvdk-investigation-started",
-        "toegang.protection-measure-imposed",
-        "triage.triage-decided",
-        "plaatsing.placement-started",
+        REFERRAL_RECEIVED,
+        TOEGANG_DECIDED,
+        VEILIG_THUIS_MELDING_RECEIVED,
+        SAFETY_ASSESSED,
+        RVDK_INVESTIGATION_REQUESTED,
+        RVDK_INVESTIGATION_STARTED,
+        PROTECTION_MEASURE_IMPOSED,
+        TRIAGE_DECIDED,
+        PLACEMENT_STARTED,
     }
 )
 """Event types (without `nl.jeugdketen.`) whose first occurrence per case is a milestone."""
-
-PLACEMENT_STARTED = "plaatsing.placement-started"
-TRANSFERRED = "plaatsing.transferred"
 
 
 class UnusableEvent(ValueError):

@@ -9,6 +9,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ketenmonitor.facts import (
+    PLACEMENT_STARTED,
+    PROTECTION_MEASURE_IMPOSED,
+    REFERRAL_RECEIVED,
+    RVDK_INVESTIGATION_REQUESTED,
+    RVDK_INVESTIGATION_STARTED,
+    SAFETY_ASSESSED,
+    TOEGANG_DECIDED,
+    TRIAGE_DECIDED,
+    VEILIG_THUIS_MELDING_RECEIVED,
+)
+
 SMALL_CELL = 10
 """Cells with fewer than this many youths or cases are suppressed: the one threshold."""
 
@@ -28,38 +40,38 @@ class Transition:
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         "referral-to-toegang-decision",
-        "toegang.referral-received",
-        "toegang.toegang-decided",
+        REFERRAL_RECEIVED,
+        TOEGANG_DECIDED,
         "Aanmelding → besluit toegang",
     ),
     Transition(
         "toegang-decision-to-triage-decision",
-        "toegang.toegang-decided",
-        "triage.triage-decided",
+        TOEGANG_DECIDED,
+        TRIAGE_DECIDED,
         "Besluit toegang → besluit gezamenlijke triage",
     ),
     Transition(
         "triage-decision-to-placement-start",
-        "triage.triage-decided",
-        "plaatsing.placement-started",
+        TRIAGE_DECIDED,
+        PLACEMENT_STARTED,
         "Besluit triage → start plaatsing (wachttijd)",
     ),
     Transition(
         "melding-to-safety-assessment",
-        "toegang.veilig-thuis-melding-received",
-        "toegang.safety-assessed",
+        VEILIG_THUIS_MELDING_RECEIVED,
+        SAFETY_ASSESSED,
         "Melding Veilig Thuis → veiligheidsbeoordeling",
     ),
     Transition(
         "rvdk-request-to-rvdk-start",
-        "toegang.rvdk-investigation-requested",
-        "toegang.rvdk-investigation-started",
+        RVDK_INVESTIGATION_REQUESTED,
+        RVDK_INVESTIGATION_STARTED,
         "Verzoek tot onderzoek → start onderzoek Raad voor de Kinderbescherming",
     ),
     Transition(
         "rvdk-request-to-measure",
-        "toegang.rvdk-investigation-requested",
-        "toegang.protection-measure-imposed",
+        RVDK_INVESTIGATION_REQUESTED,
+        PROTECTION_MEASURE_IMPOSED,
         "Verzoek tot onderzoek → kinderbeschermingsmaatregel",
     ),
 )

@@ -8,7 +8,16 @@ partner has not acted yet is not counted (it is still waiting: the stagnation al
 
 from dataclasses import dataclass
 
-from ketenmonitor.chain_figures import PLACEMENT_REQUESTED
+from ketenmonitor.facts import (
+    ESCALATED_TO_RET,
+    GI_ASSIGNED,
+    PLACEMENT_REQUESTED,
+    PROTECTION_MEASURE_IMPOSED,
+    RVDK_INVESTIGATION_REQUESTED,
+    RVDK_INVESTIGATION_STARTED,
+    TOEGANG_DECIDED,
+    TRIAGE_DECIDED,
+)
 from ketenmonitor.figures import Transition
 
 
@@ -35,29 +44,29 @@ HAND_OVERS: tuple[HandOver, ...] = (
         "toegang-to-triage",
         "Toegang → gezamenlijke triage: besluit toegang tot het eerste besluit van de triage "
         "(besluit of escalatie naar het RET)",
-        "toegang.toegang-decided",
+        TOEGANG_DECIDED,
         "gezamenlijke-triage",
-        frozenset({"triage.triage-decided", "triage.escalated-to-ret"}),
+        frozenset({TRIAGE_DECIDED, ESCALATED_TO_RET}),
     ),
     HandOver(
         "triage-to-provider",
         "Gezamenlijke triage → aanbieder: besluit triage tot plaatsingsverzoek",
-        "triage.triage-decided",
+        TRIAGE_DECIDED,
         None,
         frozenset({PLACEMENT_REQUESTED}),
     ),
     HandOver(
         "toegang-to-rvdk",
         "Verzoek tot onderzoek → start onderzoek Raad voor de Kinderbescherming",
-        "toegang.rvdk-investigation-requested",
+        RVDK_INVESTIGATION_REQUESTED,
         None,
-        frozenset({"toegang.rvdk-investigation-started"}),
+        frozenset({RVDK_INVESTIGATION_STARTED}),
     ),
     HandOver(
         "measure-to-gi",
         "Maatregel opgelegd → gecertificeerde instelling toegewezen",
-        "toegang.protection-measure-imposed",
+        PROTECTION_MEASURE_IMPOSED,
         None,
-        frozenset({"toegang.gi-assigned"}),
+        frozenset({GI_ASSIGNED}),
     ),
 )

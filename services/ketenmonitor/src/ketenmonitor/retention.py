@@ -36,8 +36,8 @@ from ketenmonitor import alert_store, audit, erasure_store, store
 from ketenmonitor.alert_application import Alerts, UnknownAlert
 from ketenmonitor.alert_domain import Alert
 from ketenmonitor.alerts import Rule
-from ketenmonitor.facts import PREFIX
-from ketenmonitor.route_figures import LEAVING_DECISIONS, LEAVING_TYPES, TOEGANG_DECIDED
+from ketenmonitor.facts import PREFIX, TOEGANG_DECIDED
+from ketenmonitor.route_figures import LEAVING_DECISIONS, LEAVING_TYPES
 from ketenmonitor.settings import MonitorSettings
 
 log = structlog.get_logger(__name__)

@@ -6,7 +6,12 @@ leaving). The definitions here; PostgreSQL aggregates them over the facts and mi
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ketenmonitor.chain_figures import PLACEMENT_ENDED, PLACEMENT_STARTED
+from ketenmonitor.facts import (
+    PLACEMENT_ENDED,
+    PLACEMENT_STARTED,
+    REFERRAL_RECEIVED,
+    REFERRAL_WITHDRAWN,
+)
 from ketenmonitor.figures import (
     SMALL_CELL,
     Count,
@@ -17,9 +22,6 @@ from ketenmonitor.figures import (
     suppressed,
 )
 
-REFERRAL_RECEIVED = "toegang.referral-received"
-TOEGANG_DECIDED = "toegang.toegang-decided"
-REFERRAL_WITHDRAWN = "toegang.referral-withdrawn"
 LEAVING_TYPES = frozenset({PLACEMENT_ENDED, REFERRAL_WITHDRAWN})
 """Facts that take a case out of the chain, whatever they say."""
 LEAVING_DECISIONS = frozenset({"lokale-basishulp", "geen-hulp"})

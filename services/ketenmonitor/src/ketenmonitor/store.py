@@ -12,20 +12,29 @@ import orjson
 from jeugdketen_shared.youth_keys import KeyRecord
 from ketenmonitor import erasure_store, queries
 from ketenmonitor.alerts import Rule
-from ketenmonitor.care_figures import RET_ADVICE_GIVEN, TRIAGE_DECIDED, Pairs
+from ketenmonitor.care_figures import Pairs
 from ketenmonitor.chain_figures import (
-    CAPACITY_RECORDED,
     INFLOW_CARE_FORMS,
-    PLACEMENT_ENDED,
-    PLACEMENT_REQUESTED,
-    PLACEMENT_STARTED,
-    TRANSFERRED,
     Entries,
     FactRow,
     WaitingList,
     end_of,
 )
-from ketenmonitor.facts import PREFIX, Derived, Fact, derive
+from ketenmonitor.facts import (
+    CAPACITY_RECORDED,
+    PLACEMENT_ENDED,
+    PLACEMENT_REQUESTED,
+    PLACEMENT_STARTED,
+    PREFIX,
+    REFERRAL_RECEIVED,
+    RET_ADVICE_GIVEN,
+    TOEGANG_DECIDED,
+    TRANSFERRED,
+    TRIAGE_DECIDED,
+    Derived,
+    Fact,
+    derive,
+)
 from ketenmonitor.figures import TRANSITIONS, Filters, Spread, Transition
 from ketenmonitor.handover_figures import HAND_OVERS
 from ketenmonitor.queries import quoted as quoted
@@ -33,9 +42,7 @@ from ketenmonitor.route_figures import (
     LEAVING_DECISIONS,
     LEAVING_TYPES,
     RE_ENTRY_WITHIN,
-    REFERRAL_RECEIVED,
     ROUTE,
-    TOEGANG_DECIDED,
     RouteSpreads,
 )
 from ketenmonitor.transfer_figures import TransferCounts, twelve_months_before

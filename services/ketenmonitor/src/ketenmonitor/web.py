@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -23,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from starlette.middleware.sessions import SessionMiddleware
 
+from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
 from ketenmonitor.auth import (
     LOGIN_PATH,
@@ -42,7 +42,7 @@ SESSION_COOKIE = "ketenmonitor_sessie"
 SESSION_SECONDS = 8 * 3600
 """A working day; then log in again."""
 
-AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
 NONE = "\N{EN DASH}"
 """Shown for a figure that does not exist (no cases), as Dutch tables do."""
 
