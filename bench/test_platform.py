@@ -23,7 +23,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from bench.partners import PARTNER, Message, referrals
 from bench.processes import cpu_seconds, pss_mb, require_alive, rss_mb, running
 from bench.report import Figure, percentile, report
-from ketenmonitor.live import channel
+from ketenmonitor.projection.live import channel
 from tests.conftest import IsolatedPlatform
 from tests.support.infrastructure import REPOSITORY
 from tests.support.kafka import delete_topics

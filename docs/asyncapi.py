@@ -27,7 +27,7 @@ from jeugdketen_shared.service import build_broker
 from jeugdketen_shared.settings import ServiceSettings
 from jeugdketen_shared.youth_keys import keys_topic
 from ketenmonitor.main import alerts_topic, build_projection
-from ketenmonitor.projection import SOURCE_SERVICES
+from ketenmonitor.projection.consumer import SOURCE_SERVICES
 from plaatsing.main import WIRING as PLAATSING
 from toegang.main import WIRING as TOEGANG
 from triage.main import WIRING as TRIAGE

@@ -14,13 +14,13 @@ from jeugdketen_shared.clock import SystemClock
 from jeugdketen_shared.http_ingress import create_http_app
 from jeugdketen_shared.ingress import InboundGateway
 from jeugdketen_shared.partner_credentials import PartnerCredentials
-from ketenmonitor import live
 from ketenmonitor.alert_application import Alerts
 from ketenmonitor.alerts_api import AlertIndex
 from ketenmonitor.api import FigureSource
 from ketenmonitor.audit import AuditLog
 from ketenmonitor.auth import Users
 from ketenmonitor.main import assemble_api
+from ketenmonitor.projection import live
 from ketenmonitor.settings import MonitorSettings
 from plaatsing.main import WIRING as PLAATSING
 from toegang.main import WIRING as TOEGANG

@@ -34,7 +34,7 @@ from typing import Literal
 from jeugdketen_shared.permissions import Partner, load_partners, services_publishable_by
 from jeugdketen_shared.settings import ServiceTopics
 from jeugdketen_shared.youth_keys import keys_topic
-from ketenmonitor.projection import SOURCE_SERVICES
+from ketenmonitor.projection.consumer import SOURCE_SERVICES
 from plaatsing.main import WIRING as PLAATSING
 from toegang.main import WIRING as TOEGANG
 from triage.main import WIRING as TRIAGE

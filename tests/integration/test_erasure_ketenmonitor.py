@@ -23,12 +23,14 @@ import pytest
 from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.youth_keys import KeyRecord, YouthKey
-from ketenmonitor import erasure_store, store
+from ketenmonitor import erasure_store
 from ketenmonitor.audit import TABLE as AUDIT_LOG
+from ketenmonitor.erasure_store import ErasureInBatch
 from ketenmonitor.facts import PREFIX, Fact
 from ketenmonitor.main import build_alerts, build_projection, build_sweeper
-from ketenmonitor.rebuild import rebuild
-from ketenmonitor.store import Placed
+from ketenmonitor.projection import store
+from ketenmonitor.projection.rebuild import rebuild
+from ketenmonitor.projection.store import Placed
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import projecting
 from tests.integration.test_ketenmonitor_reference import (
@@ -217,7 +219,7 @@ def started(key: YouthKey, case: UUID, month: str | None = None) -> Fact:
 
 
 def apply(platform: IsolatedPlatform, placed: Placed) -> Batch:
-    return lambda connection: store.apply(connection, [placed], {}, platform.schema)
+    return lambda connection: store.apply(connection, [placed], {}, ErasureInBatch(platform.schema))
 
 
 async def test_a_key_and_a_month_sealed_under_it_in_two_instances_batches_meet(

@@ -25,7 +25,7 @@ from jeugdketen_shared.kafka import ClientSecurity
 from jeugdketen_shared.permissions import load_partners
 from jeugdketen_shared.settings import ServiceSettings, ServiceTopics
 from ketenmonitor.main import build_projection
-from ketenmonitor.rebuild import rebuild
+from ketenmonitor.projection.rebuild import rebuild
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import chain_of_cases, publish_events, wait_projected
 from tests.support.infrastructure import REPOSITORY, Infrastructure, SaslListener

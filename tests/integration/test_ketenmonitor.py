@@ -21,10 +21,10 @@ from jeugdketen_shared.cloudevents import CloudEvent, encode
 from jeugdketen_shared.contracts import plaatsing, toegang, triage
 from jeugdketen_shared.contracts.base import DomainEventData
 from jeugdketen_shared.kafka import create_producer, send_all
-from ketenmonitor import store
 from ketenmonitor.api import create_api
 from ketenmonitor.main import build_projection
-from ketenmonitor.rebuild import rebuild
+from ketenmonitor.projection import store
+from ketenmonitor.projection.rebuild import rebuild
 from tests.conftest import IsolatedPlatform
 from tests.support.services import ServiceProcess
 from tests.support.waiting import wait_until

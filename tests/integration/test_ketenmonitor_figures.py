@@ -16,7 +16,7 @@ from jeugdketen_shared.contracts import plaatsing, toegang, triage
 from jeugdketen_shared.vocabulary import CareForm
 from jeugdketen_shared.youth_keys import YouthKey
 from ketenmonitor.main import build_projection
-from ketenmonitor.rebuild import rebuild
+from ketenmonitor.projection.rebuild import rebuild
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import (
     Published,

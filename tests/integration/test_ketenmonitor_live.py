@@ -21,9 +21,9 @@ import httpx
 import pytest
 
 from jeugdketen_shared.clock import ControllableClock
-from ketenmonitor import live
 from ketenmonitor.alerts import alert_id
 from ketenmonitor.main import serving_api
+from ketenmonitor.projection import live
 from ketenmonitor.settings import MonitorSettings
 from services.ketenmonitor.tests.accounts import WERKGROEP, basic, users_file
 from tests.conftest import IsolatedPlatform

@@ -18,13 +18,14 @@ import asyncpg
 import pytest
 
 from jeugdketen_shared.clock import ControllableClock
-from ketenmonitor import alert_store, audit, store
+from ketenmonitor import alert_store, audit
 from ketenmonitor.alert_application import Alerts, UnknownAlert
 from ketenmonitor.alert_domain import ResolutionReason
 from ketenmonitor.alert_metrics import OpenAlerts
 from ketenmonitor.alerts import alert_id, load_rules
 from ketenmonitor.facts import PREFIX, TOEGANG_DECIDED
 from ketenmonitor.main import build_alerts, build_retention, serve
+from ketenmonitor.projection import store
 from ketenmonitor.retention import Removed, prepare
 from ketenmonitor.route_figures import LEAVING_DECISIONS, LEAVING_TYPES
 from ketenmonitor.settings import MonitorSettings

@@ -22,12 +22,14 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.youth_keys import YouthKey
-from ketenmonitor import alert_store, erasure_store, store
+from ketenmonitor import alert_store, erasure_store
 from ketenmonitor.alerts import CaseEvent, load_rules, stages_of
+from ketenmonitor.erasure_store import ErasureInBatch
 from ketenmonitor.facts import PREFIX, Fact
 from ketenmonitor.main import build_projection
-from ketenmonitor.projection import Projection
-from ketenmonitor.store import Placed
+from ketenmonitor.projection import store
+from ketenmonitor.projection.consumer import Projection
+from ketenmonitor.projection.store import Placed
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor_reference import (
     cloud_events,
@@ -199,7 +201,7 @@ async def test_two_batches_recording_one_case_at_once_see_each_others_facts(
     def record(batch: Fact, partition: int) -> Batch:
         async def recording(connection: asyncpg.Connection) -> None:
             placed = [Placed("toegang.events", partition, 0, batch)]
-            await store.apply(connection, placed, {}, platform.schema)
+            await store.apply(connection, placed, {}, ErasureInBatch(platform.schema))
             await alert_store.record_stages(connection, [batch], rules, now)
 
         return recording

@@ -8,8 +8,8 @@ from uuid import uuid4
 import httpx
 from fastapi import FastAPI
 
-from ketenmonitor import live
 from ketenmonitor.facts import PREFIX
+from ketenmonitor.projection import live
 
 
 def message(n: int) -> live.Message:

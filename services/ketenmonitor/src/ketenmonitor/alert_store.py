@@ -14,10 +14,12 @@ from uuid import UUID
 
 import asyncpg
 
+from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.lock_classes import LockClass
-from ketenmonitor import queries
 from ketenmonitor.alerts import CaseEvent, Rule, Stage, stages_of
 from ketenmonitor.facts import PREFIX, Fact
+from ketenmonitor.projection import queries
+from ketenmonitor.projection.store import Applied
 
 CREATE_TABLES = """
 CREATE TABLE IF NOT EXISTS stages (
@@ -105,6 +107,22 @@ async def record_stages(
     if cases:
         await connection.execute(_LOCK_CASES, cases)
     return await _recompute(connection, cases, rules, now, historical_when_overdue=False)
+
+
+@dataclass(frozen=True)
+class StagesInBatch:
+    """Recorded by a live projection in each batch's transaction (its `AlsoInBatch`): the
+    stages of the batch's cases, on the clock's time."""
+
+    rules: Sequence[Rule]
+    clock: Clock
+
+    async def create_tables(self, connection: asyncpg.Connection) -> None:
+        await create_tables(connection)
+
+    async def record(self, connection: asyncpg.Connection, applied: Applied) -> None:
+        now = self.clock.now()
+        await record_stages(connection, applied.staged, self.rules, now, applied.unsealed)
 
 
 async def record_stages_after_rebuild(

@@ -14,7 +14,6 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from jeugdketen_shared.youth_keys import KeyRecord, YouthKey
-from ketenmonitor import queries
 from ketenmonitor.alerts import Rule, alert_id
 from ketenmonitor.erasure import (
     anonymised,
@@ -26,8 +25,33 @@ from ketenmonitor.erasure import (
     youth_of,
 )
 from ketenmonitor.facts import Fact
+from ketenmonitor.projection import queries
+from ketenmonitor.projection.store import Prepared
 
 Identifier = TypeVar("Identifier", UUID, str)
+
+
+@dataclass(frozen=True)
+class ErasureInBatch:
+    """The projection's `BatchErasure`: `home` is the live schema (a rebuild's replay writes
+    elsewhere and still sees every erasure); `rules` name the alerts an erasure forgets."""
+
+    home: str
+    rules: Sequence[Rule] = ()
+
+    async def create_tables(self, connection: asyncpg.Connection) -> None:
+        await create_tables(connection, self.home)
+
+    async def before_facts(
+        self, connection: asyncpg.Connection, keys: Sequence[KeyRecord], facts: Sequence[Fact]
+    ) -> Prepared:
+        await lock(connection, self.home, keys, facts)
+        unsealed = await record_keys(connection, self.home, keys)
+        return replace(await prepare(connection, self.home, facts), unsealed=unsealed)
+
+    async def after_facts(self, connection: asyncpg.Connection, keys: Sequence[KeyRecord]) -> None:
+        tombstones = [record.pseudonym for record in keys if record.key is None]
+        await erase_youths(connection, self.home, tombstones, self.rules)
 
 
 def _in(home: str, sql: str) -> str:
@@ -84,14 +108,6 @@ async def record_keys(
             [month for _, _, month, _ in unsealed],
         )
     return {case for *_, case in unsealed}
-
-
-@dataclass(frozen=True)
-class Prepared:
-    facts: list[Fact]
-    """The batch's facts as they are to be stored, in the batch's order."""
-    anonymised: frozenset[tuple[str, str]]
-    """(source, id) of those that belong to an erased youth: counted, never alerted."""
 
 
 async def prepare(connection: asyncpg.Connection, home: str, facts: Sequence[Fact]) -> Prepared:

@@ -28,9 +28,10 @@ from jeugdketen_shared.service import event_store_environment, running_producer,
 from jeugdketen_shared.settings import ServiceSettings
 from jeugdketen_shared.telemetry import configure_tracing
 from jeugdketen_shared.youth_keys import keys_topic
-from ketenmonitor import alert_store, audit, live, store
+from ketenmonitor import alert_store, audit
 from ketenmonitor.alert_application import PUBLISHED_EVENT_CLASSES, Alerts, as_contract
 from ketenmonitor.alert_metrics import OpenAlerts
+from ketenmonitor.alert_store import StagesInBatch
 from ketenmonitor.alerts import load_rules
 from ketenmonitor.alerts_api import AlertIndex, TableAlertIndex, create_alerts_router
 from ketenmonitor.api import FigureSource, create_api
@@ -38,8 +39,10 @@ from ketenmonitor.audit import AuditLog, AuditUnavailable, CaseReads
 from ketenmonitor.audit_trail import create_audit_page_router, create_audit_router
 from ketenmonitor.auth import Users, authenticated_user, load_users
 from ketenmonitor.dashboard import InvalidFilter, create_dashboard_router
-from ketenmonitor.projection import SOURCE_SERVICES, Projection
-from ketenmonitor.rebuild import rebuild
+from ketenmonitor.erasure_store import ErasureInBatch
+from ketenmonitor.projection import live, store
+from ketenmonitor.projection.consumer import SOURCE_SERVICES, Projection
+from ketenmonitor.projection.rebuild import rebuild
 from ketenmonitor.retention import Periods, Removed, Retention
 from ketenmonitor.settings import MonitorSettings
 from ketenmonitor.sweeper import Sweeper
@@ -57,13 +60,14 @@ PROJECTION_GROUP_VARIABLE = "KETENMONITOR_PROJECTION_GROUP"
 
 
 def build_projection(settings: ServiceSettings, clock: Clock | None = None) -> Projection:
+    rules = load_rules()
     return Projection(
         bootstrap_servers=settings.kafka_bootstrap_servers,
         topics=[settings.topics(service).events for service in SOURCE_SERVICES],
         database_url=settings.database_url,
         schema=settings.database_schema,
-        rules=load_rules(),
-        clock=clock or SystemClock(),
+        erasure=ErasureInBatch(home=settings.database_schema, rules=rules),
+        also=[StagesInBatch(rules, clock or SystemClock())],
         group_id=os.environ.get(PROJECTION_GROUP_VARIABLE) or None,
         security=settings.kafka_security(),
         keys_topic=keys_topic(settings.topic_prefix),

@@ -32,11 +32,12 @@ from eventsourcing.postgres import PostgresApplicationRecorder
 
 from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.youth_keys import KeyRecord
-from ketenmonitor import alert_store, audit, erasure_store, store
+from ketenmonitor import alert_store, audit, erasure_store
 from ketenmonitor.alert_application import Alerts, UnknownAlert
 from ketenmonitor.alert_domain import Alert
 from ketenmonitor.alerts import Rule
 from ketenmonitor.facts import PREFIX, TOEGANG_DECIDED
+from ketenmonitor.projection import store
 from ketenmonitor.route_figures import LEAVING_DECISIONS, LEAVING_TYPES
 from ketenmonitor.settings import MonitorSettings
 

@@ -22,9 +22,10 @@ from eventsourcing.persistence import IntegrityError
 from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.lock_classes import LockClass
 from jeugdketen_shared.single_runner import wait_to_run_alone
-from ketenmonitor import alert_store, live
+from ketenmonitor import alert_store
 from ketenmonitor.alert_application import Alerts
 from ketenmonitor.alerts import Rule, alert_id
+from ketenmonitor.projection import live
 
 SWEEP_INTERVAL_SECONDS = 0.25
 """Well within the second in which a passed deadline must be alerted."""

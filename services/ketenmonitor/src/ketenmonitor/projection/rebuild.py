@@ -14,8 +14,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from jeugdketen_shared.kafka import ClientSecurity, partitions_of
-from ketenmonitor import store
-from ketenmonitor.projection import Projection, caught_up_with_end
+from ketenmonitor.projection import store
+from ketenmonitor.projection.consumer import Projection, caught_up_with_end
 
 REBUILD_SUFFIX = "_rebuild"
 REBUILD_BATCH = 10_000
@@ -60,7 +60,7 @@ async def rebuild(
                 max_records=max_records or REBUILD_BATCH,
                 security=projection.security,
                 keys_topic=projection.keys_topic,
-                home=target,
+                erasure=projection.erasure,  # the erasure tables of the live schema
             )
             await replay.run(asyncio.Event(), caught_up=caught_up_with_end(), applied=applied)
         await store.move_tables(connection, scratch, target)

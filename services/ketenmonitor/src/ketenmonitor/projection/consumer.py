@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import asyncpg
 import structlog
@@ -19,18 +20,22 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 
-from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.cloudevents import decode
 from jeugdketen_shared.kafka import ClientSecurity, as_kafka_record, partitions_of
 from jeugdketen_shared.metrics import observe_projected
 from jeugdketen_shared.refusal import Refusal
 from jeugdketen_shared.telemetry import MessageSpans, arrival_attributes, extract
 from jeugdketen_shared.youth_keys import KeyRecord, UnusableKeyRecord
-from ketenmonitor import alert_store, erasure_store, store
-from ketenmonitor.alerts import Rule, load_rules
 from ketenmonitor.facts import Fact, UnusableEvent, fact_from
-from ketenmonitor.live import notify_figures_changed
-from ketenmonitor.store import Partition, Placed, PositionsMoved
+from ketenmonitor.projection import store
+from ketenmonitor.projection.live import notify_figures_changed
+from ketenmonitor.projection.store import (
+    Applied,
+    BatchErasure,
+    Partition,
+    Placed,
+    PositionsMoved,
+)
 
 SOURCE_SERVICES = ("toegang", "triage", "plaatsing")
 """The services whose `<prefix>.<service>.events` topics the ketenmonitor projects."""
@@ -43,25 +48,32 @@ CaughtUp = Callable[[AIOKafkaConsumer, Sequence[TopicPartition]], Awaitable[bool
 """Asked before each poll; the projection returns when it answers true (a rebuild's end)."""
 
 
+class AlsoInBatch(Protocol):
+    """What a live batch's transaction records beside its facts (the alerts' stages,
+    `alerts.store.StagesInBatch`), after they are stored."""
+
+    async def create_tables(self, connection: asyncpg.Connection) -> None: ...
+
+    async def record(self, connection: asyncpg.Connection, applied: Applied) -> None: ...
+
+
 @dataclass(frozen=True)
 class Projection:
     bootstrap_servers: str
     topics: Sequence[str]
     database_url: str
     schema: str
+    erasure: BatchErasure
+    """The youths' keys and erasures, in each batch's transaction."""
+    also: Sequence[AlsoInBatch] = ()
+    """Recorded with each batch of a live projection (not of a rebuild's replay)."""
     max_records: int = MAX_RECORDS_PER_BATCH
-    rules: Sequence[Rule] = field(default_factory=load_rules)
-    """Stagnation rules: a live projection records each batch's stages with its facts."""
-    clock: Clock = field(default_factory=SystemClock)
     group_id: str | None = None
     """Kafka consumer group of instances sharing the partitions; None: this one reads all."""
     security: ClientSecurity = field(default_factory=ClientSecurity)
     """How its consumer logs in to the brokers (the ketenmonitor's principal over SASL)."""
     keys_topic: str | None = None
-    """The youths' keys (erasure.py): read beside `topics`, in the same transactions."""
-    home: str | None = None
-    """The live schema, which holds the erasure tables; None: `schema` (a rebuild names the
-    live one while it replays into its scratch schema)."""
+    """The youths' keys (privacy.erasure): read beside `topics`, in the same transactions."""
 
     @property
     def all_topics(self) -> list[str]:
@@ -75,11 +87,11 @@ class Projection:
     ) -> None:
         """Project until `stopping` is set (or `caught_up` answers true).
 
-        A replay (`caught_up` given: a rebuild) records facts only, no stages: the rebuild
-        recomputes them once it has switched over (`alert_store.record_stages_after_rebuild`).
+        A replay (`caught_up` given: a rebuild) records facts only, nothing `also`: the
+        rebuild recomputes the stages once it has switched over
+        (`alerts.store.record_stages_after_rebuild`).
         """
         live = caught_up is None
-        home = self.home or self.schema
         connection = await store.connect(self.database_url, self.schema)
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap_servers,
@@ -91,9 +103,9 @@ class Projection:
         )
         try:
             await store.create_schema(connection, self.schema)
-            await erasure_store.create_tables(connection, home)
-            if live:
-                await alert_store.create_tables(connection)
+            await self.erasure.create_tables(connection)
+            for recorded in self.also if live else ():
+                await recorded.create_tables(connection)
             topics = self.all_topics
             partitions = await partitions_of(self.bootstrap_servers, topics, self.security)
             await consumer.start()
@@ -120,15 +132,11 @@ class Projection:
                         spans.start(f"project {r.topic}", extract(r.headers or ()), where)
                     try:
                         async with connection.transaction():  # store.apply's is a savepoint
-                            outcome = await store.apply(
-                                connection, batch, expected, home, self.rules
-                            )
+                            outcome = await store.apply(connection, batch, expected, self.erasure)
                             facts = outcome.facts
                             if live:
-                                now = self.clock.now()
-                                await alert_store.record_stages(
-                                    connection, outcome.staged, self.rules, now, outcome.unsealed
-                                )
+                                for recorded in self.also:
+                                    await recorded.record(connection, outcome)
                                 # delivered to /v1/stream listeners only if this commits
                                 await notify_figures_changed(connection, self.schema, facts)
                         expected.update(outcome.reached)

@@ -2,16 +2,15 @@
 their derived rows and the consumer positions they bring the projection to."""
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 from uuid import UUID
 
 import asyncpg
 import orjson
 
 from jeugdketen_shared.youth_keys import KeyRecord
-from ketenmonitor import erasure_store, queries
-from ketenmonitor.alerts import Rule
 from ketenmonitor.care_figures import Pairs
 from ketenmonitor.chain_figures import (
     INFLOW_CARE_FORMS,
@@ -37,7 +36,8 @@ from ketenmonitor.facts import (
 )
 from ketenmonitor.figures import TRANSITIONS, Filters, Spread, Transition
 from ketenmonitor.handover_figures import HAND_OVERS
-from ketenmonitor.queries import quoted as quoted
+from ketenmonitor.projection import queries
+from ketenmonitor.projection.queries import quoted as quoted
 from ketenmonitor.route_figures import (
     LEAVING_DECISIONS,
     LEAVING_TYPES,
@@ -66,6 +66,34 @@ class Placed:
     offset: int
     fact: Fact | None
     youth_key: KeyRecord | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A batch's facts as they are to be stored, and what the erasure side found of them."""
+
+    facts: list[Fact]
+    """In the batch's order: anonymised where they belong to an erased youth, held months
+    unsealed."""
+    anonymised: frozenset[tuple[str, str]] = frozenset()
+    """(source, id) of those that belong to an erased youth: counted, never alerted."""
+    unsealed: set[UUID] = field(default_factory=set)
+    """Cases whose held months the batch's keys unsealed."""
+
+
+class BatchErasure(Protocol):
+    """The youths' keys and their erasure in a batch's transaction (`privacy.erasure_store`),
+    asked twice: before the facts are written and after."""
+
+    async def create_tables(self, connection: asyncpg.Connection) -> None: ...
+
+    async def before_facts(
+        self, connection: asyncpg.Connection, keys: Sequence[KeyRecord], facts: Sequence[Fact]
+    ) -> Prepared:
+        """Lock what the batch touches, store its keys, and prepare its facts."""
+
+    async def after_facts(self, connection: asyncpg.Connection, keys: Sequence[KeyRecord]) -> None:
+        """Erase the youths of the batch's tombstones, with the facts of the batch stored."""
 
 
 @dataclass(frozen=True)
@@ -112,23 +140,20 @@ async def apply(
     connection: asyncpg.Connection,
     batch: Sequence[Placed],
     expected: Mapping[Partition, int],
-    home: str,
-    rules: Sequence[Rule] = (),
+    erasure: BatchErasure,
 ) -> Applied:
     """Record a batch in one transaction: the positions it reached, and its facts as stored.
 
     `expected` is where this consumer believes each partition stands; when the store says
-    otherwise, nothing is written and `PositionsMoved` is raised. `home` is the live schema,
-    which holds the erasure tables (erasure_store.py); `rules` name the alerts an erasure
-    forgets. In the batch, keys are stored first, then facts (so a fact finds a key of its
-    batch), then tombstones erase (so they find the facts of their batch).
+    otherwise, nothing is written and `PositionsMoved` is raised. The erasure side stores the
+    batch's keys before its facts (so a fact finds a key of its batch), and its tombstones
+    erase after them (so they find the facts of their batch).
     """
     reached: dict[Partition, int] = {}
     for placed in batch:
         key = (placed.topic, placed.partition)
         reached[key] = max(reached.get(key, 0), placed.offset + 1)
     youth_keys = [placed.youth_key for placed in batch if placed.youth_key is not None]
-    tombstones = [k.pseudonym for k in youth_keys if k.key is None]
     async with connection.transaction():
         keys = sorted(reached)
         stored = {
@@ -142,22 +167,20 @@ async def apply(
             raise PositionsMoved(f"stored positions differ from this consumer's for {moved}")
         places = [placed for placed in batch if placed.fact is not None]
         arrived = [placed.fact for placed in places if placed.fact is not None]
-        await erasure_store.lock(connection, home, youth_keys, arrived)
-        unsealed = await erasure_store.record_keys(connection, home, youth_keys)
-        prepared = await erasure_store.prepare(connection, home, arrived)
+        prepared = await erasure.before_facts(connection, youth_keys, arrived)
         facts = list(zip(places, prepared.facts, strict=True))
         inserted = await connection.fetch(queries.INSERT_FACTS, *_fact_columns(facts))
         new = {(row["source"], row["id"]) for row in inserted}
         derived = derive(_first_of_each(fact for _, fact in facts if (fact.source, fact.id) in new))
         await _write_derived(connection, derived)
-        await erasure_store.erase_youths(connection, home, tombstones, rules)
+        await erasure.after_facts(connection, youth_keys)
         await connection.execute(
             queries.UPSERT_POSITIONS,
             [topic for topic, _ in keys],
             [partition for _, partition in keys],
             [reached[key] for key in keys],
         )
-    return Applied(reached, prepared.facts, prepared.anonymised, unsealed)
+    return Applied(reached, prepared.facts, prepared.anonymised, prepared.unsealed)
 
 
 def _first_of_each(facts: Iterable[Fact]) -> Iterator[Fact]:
