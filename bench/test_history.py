@@ -18,7 +18,7 @@ from bench.processes import peak_rss_mb, require_alive, rss_mb, running
 from bench.profiling import profiled
 from bench.report import Figure, percentile, report
 from jeugdketen_shared.kafka import partitions_of
-from ketenmonitor.api import create_api
+from ketenmonitor.figures.api import create_api
 from ketenmonitor.main import build_projection
 from ketenmonitor.projection import queries, store
 from ketenmonitor.projection.rebuild import rebuild

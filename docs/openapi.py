@@ -16,9 +16,9 @@ from jeugdketen_shared.ingress import InboundGateway
 from jeugdketen_shared.partner_credentials import PartnerCredentials
 from ketenmonitor.alert_application import Alerts
 from ketenmonitor.alerts_api import AlertIndex
-from ketenmonitor.api import FigureSource
 from ketenmonitor.audit import AuditLog
 from ketenmonitor.auth import Users
+from ketenmonitor.figures.api import FigureSource
 from ketenmonitor.main import assemble_api
 from ketenmonitor.projection import live
 from ketenmonitor.settings import MonitorSettings

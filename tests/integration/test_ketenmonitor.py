@@ -21,7 +21,7 @@ from jeugdketen_shared.cloudevents import CloudEvent, encode
 from jeugdketen_shared.contracts import plaatsing, toegang, triage
 from jeugdketen_shared.contracts.base import DomainEventData
 from jeugdketen_shared.kafka import create_producer, send_all
-from ketenmonitor.api import create_api
+from ketenmonitor.figures.api import create_api
 from ketenmonitor.main import build_projection
 from ketenmonitor.projection import store
 from ketenmonitor.projection.rebuild import rebuild

@@ -26,7 +26,7 @@ from jeugdketen_shared.cloudevents import CloudEvent, encode
 from jeugdketen_shared.kafka import create_producer
 from jeugdketen_shared.vocabulary import CareForm
 from jeugdketen_shared.youth_keys import YouthKey, keys_topic
-from ketenmonitor.api import create_api
+from ketenmonitor.figures.api import create_api
 from ketenmonitor.projection import store
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import projecting

@@ -19,8 +19,8 @@ from ketenmonitor.alerts_api import (
     TimelineRow,
     create_alerts_router,
 )
-from ketenmonitor.api import create_api
 from ketenmonitor.audit import CaseReads, MemoryAuditLog
+from ketenmonitor.figures.api import create_api
 from services.ketenmonitor.tests.accounts import BERT, DASHBOARD, WERKGROEP, basic, secured
 
 RULES = {rule.name: rule for rule in load_rules()}

@@ -5,12 +5,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 
-from ketenmonitor.api import create_api
-from ketenmonitor.care_figures import Pairs
-from ketenmonitor.chain_figures import Entries, FactRow, WaitingList
-from ketenmonitor.figures import TRANSITIONS, Filters, Spread, spread
-from ketenmonitor.route_figures import RouteSpreads
-from ketenmonitor.transfer_figures import TransferCounts
+from ketenmonitor.figures.api import create_api
+from ketenmonitor.figures.care import Pairs
+from ketenmonitor.figures.chain import Entries, FactRow, WaitingList
+from ketenmonitor.figures.common import TRANSITIONS, Filters, Spread, spread
+from ketenmonitor.figures.route import RouteSpreads
+from ketenmonitor.figures.transfers import TransferCounts
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from ketenmonitor.figures import (
+from ketenmonitor.figures.common import (
     SMALL_CELL,
     TRANSITIONS,
     Count,

@@ -6,14 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
-from ketenmonitor.care_figures import care_form_matrix, turning_eighteen
-from ketenmonitor.chain_figures import (
-    Entries,
-    FactRow,
-    WaitingList,
-    inflow,
-    waiting_against_capacity,
-)
 from ketenmonitor.facts import (
     CONTINUITY_PLAN_RECORDED,
     PLACEMENT_ENDED,
@@ -21,7 +13,15 @@ from ketenmonitor.facts import (
     TRIAGE_DECIDED,
     TURNED_EIGHTEEN,
 )
-from ketenmonitor.figures import Count, Filters
+from ketenmonitor.figures.care import care_form_matrix, turning_eighteen
+from ketenmonitor.figures.chain import (
+    Entries,
+    FactRow,
+    WaitingList,
+    inflow,
+    waiting_against_capacity,
+)
+from ketenmonitor.figures.common import Count, Filters
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 PROVIDER, OTHER = "12345678", "87654321"

@@ -15,9 +15,9 @@ from jeugdketen_shared.contracts.base import DomainEventData
 from jeugdketen_shared.permissions import load_partners
 from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor.alerts_api import TimelineRow
-from ketenmonitor.api import Count, MatrixCell
 from ketenmonitor.auth import LOGIN_PATH
 from ketenmonitor.dashboard import cross_table, quarters_until
+from ketenmonitor.figures.api import Count, MatrixCell
 from ketenmonitor.main import assemble_api, stream_view
 from ketenmonitor.projection import live
 from ketenmonitor.settings import MonitorSettings

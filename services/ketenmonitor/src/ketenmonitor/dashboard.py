@@ -16,14 +16,14 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from jeugdketen_shared.vocabulary import CareForm, Kader
-from ketenmonitor import api, figures
 from ketenmonitor.alert_application import Alerts
 from ketenmonitor.alert_domain import Status
 from ketenmonitor.alerts import Severity
 from ketenmonitor.alerts_api import AlertFilters, AlertIndex, find_alerts
-from ketenmonitor.api import FigureSource, InvalidPeriod
 from ketenmonitor.audit import CaseReads
-from ketenmonitor.figures import Filters
+from ketenmonitor.figures import api, common
+from ketenmonitor.figures.api import FigureSource, InvalidPeriod
+from ketenmonitor.figures.common import Filters
 from ketenmonitor.web import Pages
 
 OPEN = (Status.OPEN, Status.IN_BEHANDELING)
@@ -104,10 +104,10 @@ def cross_table(
 
 async def open_alerts_by_severity(
     alerts: Alerts, index: AlertIndex, filters: AlertFilters
-) -> dict[str, figures.Count]:
+) -> dict[str, common.Count]:
     _, found = await find_alerts(alerts, index, filters, OPEN)
     return {
-        severity.value: figures.suppressed(sum(1 for a in found if a.severity == severity))
+        severity.value: common.suppressed(sum(1 for a in found if a.severity == severity))
         for severity in (Severity.HOOG, Severity.MIDDEN, Severity.LAAG)
     }
 

@@ -34,12 +34,12 @@ from ketenmonitor.alert_metrics import OpenAlerts
 from ketenmonitor.alert_store import StagesInBatch
 from ketenmonitor.alerts import load_rules
 from ketenmonitor.alerts_api import AlertIndex, TableAlertIndex, create_alerts_router
-from ketenmonitor.api import FigureSource, create_api
 from ketenmonitor.audit import AuditLog, AuditUnavailable, CaseReads
 from ketenmonitor.audit_trail import create_audit_page_router, create_audit_router
 from ketenmonitor.auth import Users, authenticated_user, load_users
 from ketenmonitor.dashboard import InvalidFilter, create_dashboard_router
 from ketenmonitor.erasure_store import ErasureInBatch
+from ketenmonitor.figures.api import FigureSource, create_api
 from ketenmonitor.projection import live, store
 from ketenmonitor.projection.consumer import SOURCE_SERVICES, Projection
 from ketenmonitor.projection.rebuild import rebuild

@@ -11,14 +11,6 @@ import asyncpg
 import orjson
 
 from jeugdketen_shared.youth_keys import KeyRecord
-from ketenmonitor.care_figures import Pairs
-from ketenmonitor.chain_figures import (
-    INFLOW_CARE_FORMS,
-    Entries,
-    FactRow,
-    WaitingList,
-    end_of,
-)
 from ketenmonitor.facts import (
     CAPACITY_RECORDED,
     PLACEMENT_ENDED,
@@ -34,18 +26,26 @@ from ketenmonitor.facts import (
     Fact,
     derive,
 )
-from ketenmonitor.figures import TRANSITIONS, Filters, Spread, Transition
-from ketenmonitor.handover_figures import HAND_OVERS
-from ketenmonitor.projection import queries
-from ketenmonitor.projection.queries import quoted as quoted
-from ketenmonitor.route_figures import (
+from ketenmonitor.figures.care import Pairs
+from ketenmonitor.figures.chain import (
+    INFLOW_CARE_FORMS,
+    Entries,
+    FactRow,
+    WaitingList,
+    end_of,
+)
+from ketenmonitor.figures.common import TRANSITIONS, Filters, Spread, Transition
+from ketenmonitor.figures.hand_overs import HAND_OVERS
+from ketenmonitor.figures.route import (
     LEAVING_DECISIONS,
     LEAVING_TYPES,
     RE_ENTRY_WITHIN,
     ROUTE,
     RouteSpreads,
 )
-from ketenmonitor.transfer_figures import TransferCounts, twelve_months_before
+from ketenmonitor.figures.transfers import TransferCounts, twelve_months_before
+from ketenmonitor.projection import queries
+from ketenmonitor.projection.queries import quoted as quoted
 
 Partition = tuple[str, int]
 """(topic, partition)"""

@@ -12,7 +12,7 @@ from ketenmonitor.facts import (
     REFERRAL_RECEIVED,
     REFERRAL_WITHDRAWN,
 )
-from ketenmonitor.figures import (
+from ketenmonitor.figures.common import (
     SMALL_CELL,
     Count,
     LeadTime,

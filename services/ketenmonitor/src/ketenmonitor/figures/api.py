@@ -1,7 +1,7 @@
 """The read API for dashboards, following the API Design Rules: `/v1/...`, plural nouns in
 kebab-case, errors as `application/problem+json` (RFC 9457), OpenAPI at `/v1/openapi.json`.
 
-Every count is small-cell suppressed (`figures.SMALL_CELL`). Every route needs an
+Every count is small-cell suppressed (`figures.common.SMALL_CELL`). Every route needs an
 authenticated user: HTTP Basic, or the session cookie of the login page (`/inloggen`); without
 one 401. The figures and the live stream (`/v1/stream`) are for every role; the alerts
 (`/v1/alerts`) and the audit trail (`/v1/audit`) for the `werkgroep` role only, 403 for others.
@@ -19,22 +19,16 @@ from pydantic import BaseModel, Field
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.vocabulary import CareForm, Kader
-from ketenmonitor import (
-    care_figures,
-    chain_figures,
-    figures,
-    handover_figures,
-    route_figures,
-    transfer_figures,
-)
-from ketenmonitor.chain_figures import FactRow
 from ketenmonitor.facts import (
     CONTINUITY_PLAN_RECORDED,
     PLACEMENT_ENDED,
     PLACEMENT_STARTED,
     TURNED_EIGHTEEN,
 )
-from ketenmonitor.figures import Filters
+from ketenmonitor.figures import care, chain, common, hand_overs, route, transfers
+from ketenmonitor.figures.chain import FactRow
+from ketenmonitor.figures.common import Filters
+from ketenmonitor.figures.hand_overs import HAND_OVERS
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
@@ -42,24 +36,22 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 class FigureSource(Protocol):
     """Where the figures' rows come from: the projection's tables, or a fake."""
 
-    async def lead_times(self, filters: Filters) -> dict[str, figures.Spread]:
+    async def lead_times(self, filters: Filters) -> dict[str, common.Spread]:
         """Per transition's name; a transition without durations may be missing."""
 
-    async def hand_overs(self, filters: Filters) -> dict[str, figures.Spread]:
-        """Per hand-over's name (`handover_figures.HAND_OVERS`); one without waits may be
+    async def hand_overs(self, filters: Filters) -> dict[str, common.Spread]:
+        """Per hand-over's name (`hand_overs.HAND_OVERS`); one without waits may be
         missing."""
 
-    async def time_in_chain(self, filters: Filters) -> route_figures.RouteSpreads: ...
+    async def time_in_chain(self, filters: Filters) -> route.RouteSpreads: ...
 
-    async def entries(self, filters: Filters) -> chain_figures.Entries: ...
+    async def entries(self, filters: Filters) -> chain.Entries: ...
 
-    async def waiting_lists(self, filters: Filters) -> list[chain_figures.WaitingList]: ...
+    async def waiting_lists(self, filters: Filters) -> list[chain.WaitingList]: ...
 
-    async def care_form_pairs(self, filters: Filters) -> care_figures.Pairs: ...
+    async def care_form_pairs(self, filters: Filters) -> care.Pairs: ...
 
-    async def transfer_counts(
-        self, filters: Filters, on: date
-    ) -> transfer_figures.TransferCounts: ...
+    async def transfer_counts(self, filters: Filters, on: date) -> transfers.TransferCounts: ...
 
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]: ...
 
@@ -68,7 +60,7 @@ class FigureSource(Protocol):
 
 class Count(BaseModel):
     value: int | None = Field(description="The count; null when suppressed")
-    suppressed: bool = Field(description=f"True for a cell below {figures.SMALL_CELL}")
+    suppressed: bool = Field(description=f"True for a cell below {common.SMALL_CELL}")
 
 
 class LeadTime(BaseModel):
@@ -235,6 +227,10 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 }
 
 
+HAND_OVERS_DESCRIPTION = hand_overs.__doc__
+"""Beside the route of the same name, which hides the module in `create_api`."""
+
+
 def amsterdam_today() -> date:
     return datetime.now(AMSTERDAM).date()
 
@@ -275,7 +271,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         "/v1/stepping-stones",
         summary="Transfers per placed youth (all, and within 12 months), their reasons, and "
         "the share placed right the first time",
-        description=transfer_figures.transfers.__doc__,
+        description=transfers.transfers.__doc__,
         response_model=SteppingStones,
         responses=PROBLEMS,
     )
@@ -285,7 +281,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
     @app.get(
         "/v1/capacity",
         summary="Waiting lists against capacity per care form and provider; brandhaarden",
-        description=chain_figures.waiting_against_capacity.__doc__,
+        description=chain.waiting_against_capacity.__doc__,
         response_model=Capacity,
         responses=PROBLEMS,
     )
@@ -295,7 +291,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
     @app.get(
         "/v1/inflow",
         summary="Inflow into jeugdzorg plus and 3-milieu per month; thuis-tenzij share",
-        description=chain_figures.Entries.__doc__,
+        description=chain.Entries.__doc__,
         response_model=Inflow,
         responses=PROBLEMS,
     )
@@ -305,7 +301,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
     @app.get(
         "/v1/care-form-matrix",
         summary="Recommended (triage, RET) versus deployed care form, per placement start",
-        description=care_figures.care_form_matrix.__doc__,
+        description=care.care_form_matrix.__doc__,
         response_model=CareFormMatrix,
         responses=PROBLEMS,
     )
@@ -315,7 +311,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
     @app.get(
         "/v1/turning-eighteen",
         summary="18-/18+: youths in care turning 18 within six months without a continuity plan",
-        description=care_figures.turning_eighteen.__doc__,
+        description=care.turning_eighteen.__doc__,
         response_model=TurningEighteen,
         responses=PROBLEMS,
     )
@@ -325,7 +321,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
     @app.get(
         "/v1/time-in-chain",
         summary="Doorlooptijd of the whole route, time in the chain, re-entry within 12 months",
-        description=route_figures.route.__doc__,
+        description=route.route.__doc__,
         response_model=TimeInChain,
         responses=PROBLEMS,
     )
@@ -335,7 +331,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
     @app.get(
         "/v1/hand-overs",
         summary="Where partners wait on each other: hand-over to the next partner's first action",
-        description=handover_figures.__doc__,
+        description=HAND_OVERS_DESCRIPTION,
         response_model=HandOvers,
         responses=PROBLEMS,
     )
@@ -350,8 +346,8 @@ async def read_lead_times(source: FigureSource, filters: Filters) -> LeadTimes:
     return LeadTimes(
         filters=_applied(filters),
         lead_times=[
-            _lead_time(figures.lead_time_of(t, found.get(t.name, figures.Spread(0))))
-            for t in figures.TRANSITIONS
+            _lead_time(common.lead_time_of(t, found.get(t.name, common.Spread(0))))
+            for t in common.TRANSITIONS
         ],
     )
 
@@ -359,9 +355,9 @@ async def read_lead_times(source: FigureSource, filters: Filters) -> LeadTimes:
 async def read_stepping_stones(
     source: FigureSource, filters: Filters, today: date
 ) -> SteppingStones:
-    stones = figures.stepping_stones(await source.transfers_per_placed_youth(filters))
+    stones = common.stepping_stones(await source.transfers_per_placed_youth(filters))
     on = filters.to_date or today
-    moved = transfer_figures.transfers(await source.transfer_counts(filters, on), on)
+    moved = transfers.transfers(await source.transfer_counts(filters, on), on)
     return SteppingStones(
         filters=_applied(filters),
         placed_youths=_count(stones.placed_youths),
@@ -398,13 +394,13 @@ async def read_capacity(source: FigureSource, filters: Filters) -> Capacity:
                 free_places=w.free_places,
                 brandhaard=w.brandhaard,
             )
-            for w in chain_figures.waiting_against_capacity(lists)
+            for w in chain.waiting_against_capacity(lists)
         ],
     )
 
 
 async def read_inflow(source: FigureSource, filters: Filters) -> Inflow:
-    figure = chain_figures.inflow(await source.entries(filters))
+    figure = chain.inflow(await source.entries(filters))
     home = figure.thuis_tenzij
     return Inflow(
         filters=_applied(filters),
@@ -423,7 +419,7 @@ async def read_inflow(source: FigureSource, filters: Filters) -> Inflow:
 
 
 async def read_care_form_matrix(source: FigureSource, filters: Filters) -> CareFormMatrix:
-    matrix = care_figures.care_form_matrix(await source.care_form_pairs(filters))
+    matrix = care.care_form_matrix(await source.care_form_pairs(filters))
     return CareFormMatrix(
         filters=_applied(filters),
         placements=_count(matrix.placements),
@@ -451,7 +447,7 @@ async def read_turning_eighteen(
             TURNED_EIGHTEEN,
         )
     )
-    figure = care_figures.turning_eighteen(rows, filters, today)
+    figure = care.turning_eighteen(rows, filters, today)
     return TurningEighteen(
         filters=_applied(filters),
         on=figure.on,
@@ -466,7 +462,7 @@ async def read_turning_eighteen(
 
 
 async def read_time_in_chain(source: FigureSource, filters: Filters) -> TimeInChain:
-    figure = route_figures.route(await source.time_in_chain(filters))
+    figure = route.route(await source.time_in_chain(filters))
     return TimeInChain(
         filters=_applied(filters),
         route=_lead_time(figure.route),
@@ -482,8 +478,8 @@ async def read_hand_overs(source: FigureSource, filters: Filters) -> HandOvers:
     return HandOvers(
         filters=_applied(filters),
         hand_overs=[
-            _lead_time(figures.lead_time_of(h.transition, found.get(h.name, figures.Spread(0))))
-            for h in handover_figures.HAND_OVERS
+            _lead_time(common.lead_time_of(h.transition, found.get(h.name, common.Spread(0))))
+            for h in HAND_OVERS
         ],
     )
 
@@ -562,11 +558,11 @@ def _applied(filters: Filters) -> AppliedFilters:
     )
 
 
-def _count(count: figures.Count) -> Count:
+def _count(count: common.Count) -> Count:
     return Count(value=count.value, suppressed=count.suppressed)
 
 
-def _lead_time(figure: figures.LeadTime) -> LeadTime:
+def _lead_time(figure: common.LeadTime) -> LeadTime:
     return LeadTime(
         transition=figure.transition,
         description=figure.description,

@@ -10,18 +10,18 @@ from uuid import UUID
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.vocabulary import CareForm
-from ketenmonitor.chain_figures import (
-    FactRow,
-    in_period,
-    of_case,
-)
 from ketenmonitor.facts import (
     CONTINUITY_PLAN_RECORDED,
     PLACEMENT_ENDED,
     PLACEMENT_STARTED,
     TURNED_EIGHTEEN,
 )
-from ketenmonitor.figures import SMALL_CELL, Count, Filters, suppressed
+from ketenmonitor.figures.chain import (
+    FactRow,
+    in_period,
+    of_case,
+)
+from ketenmonitor.figures.common import SMALL_CELL, Count, Filters, suppressed
 
 CARE_FORMS = tuple(form.value for form in CareForm)
 

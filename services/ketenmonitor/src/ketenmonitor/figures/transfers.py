@@ -8,7 +8,7 @@ ties by case) lies in the period, with the gemeente and kader of that placement'
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from ketenmonitor.figures import Count, SteppingStones, stepping_stones, suppressed
+from ketenmonitor.figures.common import Count, SteppingStones, stepping_stones, suppressed
 
 
 @dataclass(frozen=True)

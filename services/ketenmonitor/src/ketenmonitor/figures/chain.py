@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
-from ketenmonitor.figures import SMALL_CELL, Count, Filters, suppressed
+from ketenmonitor.figures.common import SMALL_CELL, Count, Filters, suppressed
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from ketenmonitor.facts import (
     TOEGANG_DECIDED,
     TRIAGE_DECIDED,
 )
-from ketenmonitor.figures import Transition
+from ketenmonitor.figures.common import Transition
 
 
 @dataclass(frozen=True)
