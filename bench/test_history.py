@@ -19,6 +19,7 @@ from bench.profiling import profiled
 from bench.report import Figure, percentile, report
 from jeugdketen_shared.kafka import partitions_of
 from ketenmonitor.figures.api import create_api
+from ketenmonitor.figures.source import TableFigures
 from ketenmonitor.main import build_projection
 from ketenmonitor.projection import queries, store
 from ketenmonitor.projection.rebuild import rebuild
@@ -84,7 +85,7 @@ async def test_read_api(history: History, rebuild_seconds: float) -> None:
         history.platform.infrastructure.database_url, history.platform.schema
     )
     try:
-        app = create_api(store.TableFigures(pool))
+        app = create_api(TableFigures(pool))
         transport = httpx.ASGITransport(app=app)
         timings: dict[str, list[float]] = {query: [] for query in READ_QUERIES}
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:

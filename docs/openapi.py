@@ -18,7 +18,7 @@ from ketenmonitor.alert_application import Alerts
 from ketenmonitor.alerts_api import AlertIndex
 from ketenmonitor.audit import AuditLog
 from ketenmonitor.auth import Users
-from ketenmonitor.figures.api import FigureSource
+from ketenmonitor.figures.source import FigureSource
 from ketenmonitor.main import assemble_api
 from ketenmonitor.projection import live
 from ketenmonitor.settings import MonitorSettings

@@ -22,6 +22,7 @@ from jeugdketen_shared.contracts import plaatsing, toegang, triage
 from jeugdketen_shared.contracts.base import DomainEventData
 from jeugdketen_shared.kafka import create_producer, send_all
 from ketenmonitor.figures.api import create_api
+from ketenmonitor.figures.source import TableFigures
 from ketenmonitor.main import build_projection
 from ketenmonitor.projection import store
 from ketenmonitor.projection.rebuild import rebuild
@@ -353,7 +354,7 @@ async def read_api(platform: IsolatedPlatform) -> AsyncIterator[httpx.AsyncClien
     settings = platform.settings()
     pool = await store.create_pool(settings.database_url, settings.database_schema)
     try:
-        transport = httpx.ASGITransport(app=create_api(store.TableFigures(pool)))
+        transport = httpx.ASGITransport(app=create_api(TableFigures(pool)))
         async with httpx.AsyncClient(transport=transport, base_url="http://ketenmonitor") as http:
             yield http
     finally:

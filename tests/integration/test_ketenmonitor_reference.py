@@ -27,6 +27,7 @@ from jeugdketen_shared.kafka import create_producer
 from jeugdketen_shared.vocabulary import CareForm
 from jeugdketen_shared.youth_keys import YouthKey, keys_topic
 from ketenmonitor.figures.api import create_api
+from ketenmonitor.figures.source import TableFigures
 from ketenmonitor.projection import store
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import projecting
@@ -705,7 +706,7 @@ async def api_figures(database_url: str, schema: str) -> dict[tuple[str, str], A
     pool = await store.create_pool(database_url, schema)
     answers: dict[tuple[str, str], Any] = {}
     try:
-        app = create_api(store.TableFigures(pool), today=lambda: TODAY)
+        app = create_api(TableFigures(pool), today=lambda: TODAY)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ketenmonitor") as http:
             for name, (path, answer, _) in ANSWERS.items():

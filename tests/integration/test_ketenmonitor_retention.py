@@ -24,7 +24,7 @@ from ketenmonitor.alert_domain import ResolutionReason
 from ketenmonitor.alert_metrics import OpenAlerts
 from ketenmonitor.alerts import alert_id, load_rules
 from ketenmonitor.facts import PREFIX, TOEGANG_DECIDED
-from ketenmonitor.figures.route import LEAVING_DECISIONS, LEAVING_TYPES
+from ketenmonitor.figures.time_in_chain import LEAVING_DECISIONS, LEAVING_TYPES
 from ketenmonitor.main import build_alerts, build_retention, serve
 from ketenmonitor.projection import store
 from ketenmonitor.retention import Removed, prepare

@@ -22,6 +22,7 @@ from jeugdketen_shared.permissions import load_partners
 from ketenmonitor import audit
 from ketenmonitor.alerts import alert_id
 from ketenmonitor.alerts_api import TableAlertIndex
+from ketenmonitor.figures.source import TableFigures
 from ketenmonitor.main import assemble_api, build_alerts, serve
 from ketenmonitor.projection import live, store
 from ketenmonitor.settings import MonitorSettings
@@ -60,7 +61,7 @@ async def werkgroep_api(
         async with pool.acquire() as connection:
             await audit.create_table(connection)
         app = assemble_api(
-            store.TableFigures(pool),
+            TableFigures(pool),
             alerts,
             TableAlertIndex(pool),
             load_partners(settings.partners_file),

@@ -6,11 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 
 from ketenmonitor.figures.api import create_api
-from ketenmonitor.figures.care import Pairs
-from ketenmonitor.figures.chain import Entries, FactRow, WaitingList
-from ketenmonitor.figures.common import TRANSITIONS, Filters, Spread, spread
-from ketenmonitor.figures.route import RouteSpreads
-from ketenmonitor.figures.transfers import TransferCounts
+from ketenmonitor.figures.capacity import WaitingList
+from ketenmonitor.figures.care_form_matrix import Pairs
+from ketenmonitor.figures.common import FactRow, Filters, Spread, spread
+from ketenmonitor.figures.inflow import Entries
+from ketenmonitor.figures.lead_times import TRANSITIONS
+from ketenmonitor.figures.stepping_stones import TransferCounts
+from ketenmonitor.figures.time_in_chain import RouteSpreads
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 

@@ -4,15 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from ketenmonitor.figures.common import (
-    SMALL_CELL,
-    TRANSITIONS,
-    Count,
-    lead_time,
-    percentile,
-    stepping_stones,
-    suppressed,
-)
+from ketenmonitor.figures.common import SMALL_CELL, Count, lead_time, percentile, suppressed
+from ketenmonitor.figures.lead_times import TRANSITIONS
+from ketenmonitor.figures.stepping_stones import stepping_stones
 
 WACHTTIJD = next(t for t in TRANSITIONS if t.name == "triage-decision-to-placement-start")
 

@@ -13,15 +13,11 @@ from ketenmonitor.facts import (
     TRIAGE_DECIDED,
     TURNED_EIGHTEEN,
 )
-from ketenmonitor.figures.care import care_form_matrix, turning_eighteen
-from ketenmonitor.figures.chain import (
-    Entries,
-    FactRow,
-    WaitingList,
-    inflow,
-    waiting_against_capacity,
-)
-from ketenmonitor.figures.common import Count, Filters
+from ketenmonitor.figures.capacity import WaitingList, waiting_against_capacity
+from ketenmonitor.figures.care_form_matrix import care_form_matrix
+from ketenmonitor.figures.common import Count, FactRow, Filters
+from ketenmonitor.figures.inflow import Entries, inflow
+from ketenmonitor.figures.turning_eighteen import turning_eighteen
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 PROVIDER, OTHER = "12345678", "87654321"

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from ketenmonitor.figures.transfers import TransferCounts, transfers, twelve_months_before
+from ketenmonitor.figures.stepping_stones import TransferCounts, transfers, twelve_months_before
 
 
 def test_twelve_calendar_months_ending_with_the_day() -> None:

@@ -17,7 +17,8 @@ from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor.alerts_api import TimelineRow
 from ketenmonitor.auth import LOGIN_PATH
 from ketenmonitor.dashboard import cross_table, quarters_until
-from ketenmonitor.figures.api import Count, MatrixCell
+from ketenmonitor.figures.care_form_matrix import MatrixCell
+from ketenmonitor.figures.responses import Count
 from ketenmonitor.main import assemble_api, stream_view
 from ketenmonitor.projection import live
 from ketenmonitor.settings import MonitorSettings

@@ -21,9 +21,20 @@ from ketenmonitor.alert_domain import Status
 from ketenmonitor.alerts import Severity
 from ketenmonitor.alerts_api import AlertFilters, AlertIndex, find_alerts
 from ketenmonitor.audit import CaseReads
-from ketenmonitor.figures import api, common
-from ketenmonitor.figures.api import FigureSource, InvalidPeriod
+from ketenmonitor.figures import (
+    capacity,
+    care_form_matrix,
+    common,
+    inflow,
+    lead_times,
+    stepping_stones,
+    time_in_chain,
+    turning_eighteen,
+)
+from ketenmonitor.figures.api import InvalidPeriod, amsterdam_today
 from ketenmonitor.figures.common import Filters
+from ketenmonitor.figures.responses import Count
+from ketenmonitor.figures.source import FigureSource
 from ketenmonitor.web import Pages
 
 OPEN = (Status.OPEN, Status.IN_BEHANDELING)
@@ -87,8 +98,8 @@ def quarters_until(today: date, count: int = 4) -> list[tuple[str, date, date]]:
 
 
 def cross_table(
-    cells: Sequence[api.MatrixCell],
-) -> tuple[list[str], list[tuple[str | None, list[api.Count | None]]]]:
+    cells: Sequence[care_form_matrix.MatrixCell],
+) -> tuple[list[str], list[tuple[str | None, list[Count | None]]]]:
     """The matrix's cells as a table: the deployed care forms as columns, a row per recommended
     one (None: without advice, last), each cell its count or None where the API has none."""
     order = {form.value: index for index, form in enumerate(CareForm)}
@@ -119,7 +130,7 @@ def create_dashboard_router(
     providers: Mapping[str, str],
     pages: Pages,
     reads: CaseReads,
-    today: Callable[[], date] = api.amsterdam_today,
+    today: Callable[[], date] = amsterdam_today,
 ) -> APIRouter:
     """`providers`: KvK number → name, for the provider filter. The werkgroep's read of the
     cases behind 18-/18+ is recorded (`reads`); the figures are aggregates, never recorded."""
@@ -140,16 +151,16 @@ def create_dashboard_router(
 
     @router.get("/", response_class=HTMLResponse)
     async def overzicht(request: Request, filters: PageFilters) -> HTMLResponse:
-        capacity = await api.read_capacity(source, filters)
+        waiting = await capacity.read(source, filters, today())
         return render(
             request,
             "overzicht.html",
             filters,
-            stones=await api.read_stepping_stones(source, filters, today()),
-            chain=await api.read_time_in_chain(source, filters),
-            inflow=await api.read_inflow(source, filters),
-            brandhaarden=[w for w in capacity.waiting_lists if w.brandhaard],
-            waiting_lists=capacity.waiting_lists,
+            stones=await stepping_stones.read(source, filters, today()),
+            chain=await time_in_chain.read(source, filters, today()),
+            inflow=await inflow.read(source, filters, today()),
+            brandhaarden=[w for w in waiting.waiting_lists if w.brandhaard],
+            waiting_lists=waiting.waiting_lists,
             open_alerts=await open_alerts_by_severity(
                 alerts, index, AlertFilters(gemeente_code=filters.gemeente_code)
             ),
@@ -157,47 +168,47 @@ def create_dashboard_router(
 
     @router.get("/doorlooptijden", response_class=HTMLResponse)
     async def doorlooptijden(request: Request, filters: PageFilters) -> HTMLResponse:
-        lead_times = await api.read_lead_times(source, filters)
-        by_name = {figure.transition: figure for figure in lead_times.lead_times}
+        stages = await lead_times.read(source, filters, today())
+        by_name = {figure.transition: figure for figure in stages.lead_times}
         trend = []
         for label, first, last in quarters_until(filters.to_date or today()):
             quarter = replace(filters, from_date=first, to_date=last)
-            per_stage = (await api.read_lead_times(source, quarter)).lead_times
+            per_stage = (await lead_times.read(source, quarter, today())).lead_times
             trend.append((label, [f for f in per_stage if f.transition in ROUTE]))
         return render(
             request,
             "doorlooptijden.html",
             filters,
-            lead_times=lead_times.lead_times,
+            lead_times=stages.lead_times,
             route=[by_name[name] for name in ROUTE],
             route_stages=ROUTE_STAGES,
-            whole_route=(await api.read_time_in_chain(source, filters)).route,
+            whole_route=(await time_in_chain.read(source, filters, today())).route,
             trend=trend,
         )
 
     @router.get("/stepping-stones", response_class=HTMLResponse)
-    async def stepping_stones(request: Request, filters: PageFilters) -> HTMLResponse:
+    async def stepping_stones_page(request: Request, filters: PageFilters) -> HTMLResponse:
         trend = []
         for label, first, last in quarters_until(filters.to_date or today()):
             quarter = replace(filters, from_date=first, to_date=last)
-            trend.append((label, await api.read_stepping_stones(source, quarter, today())))
+            trend.append((label, await stepping_stones.read(source, quarter, today())))
         return render(
             request,
             "stepping_stones.html",
             filters,
-            stones=await api.read_stepping_stones(source, filters, today()),
+            stones=await stepping_stones.read(source, filters, today()),
             trend=trend,
         )
 
     @router.get("/capaciteit", response_class=HTMLResponse)
     async def capaciteit(request: Request, filters: PageFilters) -> HTMLResponse:
-        matrix = await api.read_care_form_matrix(source, filters)
+        matrix = await care_form_matrix.read(source, filters, today())
         return render(
             request,
             "capaciteit.html",
             filters,
-            capacity=await api.read_capacity(source, filters),
-            inflow=await api.read_inflow(source, filters),
+            capacity=await capacity.read(source, filters, today()),
+            inflow=await inflow.read(source, filters, today()),
             matrix=matrix,
             cross_table=cross_table(matrix.cells),
         )
@@ -216,7 +227,7 @@ def create_dashboard_router(
             request,
             "achttien.html",
             filters,
-            figure=await api.read_turning_eighteen(source, filters, today()),
+            figure=await turning_eighteen.read(source, filters, today()),
             detail=detail,
         )
 

@@ -39,7 +39,8 @@ from ketenmonitor.audit_trail import create_audit_page_router, create_audit_rout
 from ketenmonitor.auth import Users, authenticated_user, load_users
 from ketenmonitor.dashboard import InvalidFilter, create_dashboard_router
 from ketenmonitor.erasure_store import ErasureInBatch
-from ketenmonitor.figures.api import FigureSource, create_api
+from ketenmonitor.figures.api import create_api
+from ketenmonitor.figures.source import FigureSource, TableFigures
 from ketenmonitor.projection import live, store
 from ketenmonitor.projection.consumer import SOURCE_SERVICES, Projection
 from ketenmonitor.projection.rebuild import rebuild
@@ -244,7 +245,7 @@ async def serving_api(
         async with pool.acquire() as connection:
             await audit.create_table(connection)
         app = assemble_api(
-            store.TableFigures(pool),
+            TableFigures(pool),
             alerts,
             TableAlertIndex(pool),
             load_partners(settings.partners_file),

@@ -37,7 +37,7 @@ from ketenmonitor.alert_application import Alerts, UnknownAlert
 from ketenmonitor.alert_domain import Alert
 from ketenmonitor.alerts import Rule
 from ketenmonitor.facts import PREFIX, TOEGANG_DECIDED
-from ketenmonitor.figures.route import LEAVING_DECISIONS, LEAVING_TYPES
+from ketenmonitor.figures.time_in_chain import LEAVING_DECISIONS, LEAVING_TYPES
 from ketenmonitor.projection import store
 from ketenmonitor.settings import MonitorSettings
 

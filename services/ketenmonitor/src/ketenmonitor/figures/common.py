@@ -1,25 +1,20 @@
-"""The figures the region steers on, computed from rows: pure, no I/O.
+"""What the figures share: their filters, small-cell suppression, durations and their spread,
+the facts as the figures read them, and the SQL fragments every figure's query is built of.
 
 Every count a dashboard sees passes `suppressed()`: a cell smaller than `SMALL_CELL` (Twente's
 practice, DOMAIN.md) is returned as `None` with `suppressed: true`, and so is every figure that
 would reveal it (the percentiles of that cell, a share whose part or rest is small).
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
 
-from ketenmonitor.facts import (
-    PLACEMENT_STARTED,
-    PROTECTION_MEASURE_IMPOSED,
-    REFERRAL_RECEIVED,
-    RVDK_INVESTIGATION_REQUESTED,
-    RVDK_INVESTIGATION_STARTED,
-    SAFETY_ASSESSED,
-    TOEGANG_DECIDED,
-    TRIAGE_DECIDED,
-    VEILIG_THUIS_MELDING_RECEIVED,
-)
+import asyncpg
+
+from jeugdketen_shared.contracts.fields import AMSTERDAM
 
 SMALL_CELL = 10
 """Cells with fewer than this many youths or cases are suppressed: the one threshold."""
@@ -35,46 +30,6 @@ class Transition:
     start: str
     end: str
     description: str
-
-
-TRANSITIONS: tuple[Transition, ...] = (
-    Transition(
-        "referral-to-toegang-decision",
-        REFERRAL_RECEIVED,
-        TOEGANG_DECIDED,
-        "Aanmelding → besluit toegang",
-    ),
-    Transition(
-        "toegang-decision-to-triage-decision",
-        TOEGANG_DECIDED,
-        TRIAGE_DECIDED,
-        "Besluit toegang → besluit gezamenlijke triage",
-    ),
-    Transition(
-        "triage-decision-to-placement-start",
-        TRIAGE_DECIDED,
-        PLACEMENT_STARTED,
-        "Besluit triage → start plaatsing (wachttijd)",
-    ),
-    Transition(
-        "melding-to-safety-assessment",
-        VEILIG_THUIS_MELDING_RECEIVED,
-        SAFETY_ASSESSED,
-        "Melding Veilig Thuis → veiligheidsbeoordeling",
-    ),
-    Transition(
-        "rvdk-request-to-rvdk-start",
-        RVDK_INVESTIGATION_REQUESTED,
-        RVDK_INVESTIGATION_STARTED,
-        "Verzoek tot onderzoek → start onderzoek Raad voor de Kinderbescherming",
-    ),
-    Transition(
-        "rvdk-request-to-measure",
-        RVDK_INVESTIGATION_REQUESTED,
-        PROTECTION_MEASURE_IMPOSED,
-        "Verzoek tot onderzoek → kinderbeschermingsmaatregel",
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -127,7 +82,7 @@ def days(duration: timedelta) -> float:
 class Spread:
     """What a lead time shows of a set of durations: how many, their nearest-rank p50 and p90
     and their maximum (None when there are none). The store computes it in SQL
-    (`queries.spread_of`) with the same ranks as `percentile`."""
+    (`spread_of`) with the same ranks as `percentile`."""
 
     count: int
     p50: timedelta | None = None
@@ -160,49 +115,98 @@ def lead_time(transition: Transition, durations: Iterable[timedelta]) -> LeadTim
     return lead_time_of(transition, spread(durations))
 
 
-TRANSFER_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
-    ("0", 0, 0),
-    ("1", 1, 1),
-    ("2", 2, 2),
-    ("3", 3, 3),
-    ("4", 4, 4),
-    ("5-9", 5, 9),
-    ("10+", 10, None),
-)
-"""Transfers per youth, grouped: DOMAIN.md reports youths moved more than 10 times."""
-
-
 @dataclass(frozen=True)
-class Bucket:
-    transfers: str
-    youths: Count
+class FactRow:
+    """A fact as the figures read it: its short type, event time, data, and its case's
+    gemeente and kader (`cases`; None for a fact about a provider)."""
+
+    type: str
+    case_id: UUID | None
+    occurred_at: datetime
+    data: Mapping[str, Any]
+    gemeente_code: str | None = None
+    kader: str | None = None
 
 
-@dataclass(frozen=True)
-class SteppingStones:
-    placed_youths: Count
-    distribution: tuple[Bucket, ...]
-    first_time_right: Count
-    """Placed youths never transferred: "in één keer op de juiste plek"."""
-    first_time_right_share: float | None
-    """Their share of the placed youths; suppressed when either part is a small cell."""
+def day_of(moment: datetime) -> date:
+    return moment.astimezone(AMSTERDAM).date()
 
 
-def _within(transfers: int, low: int, high: int | None) -> bool:
-    return low <= transfers and (high is None or transfers <= high)
+def end_of(day: date | None) -> datetime | None:
+    """The first moment after `day` (Europe/Amsterdam); None: no end."""
+    if day is None:
+        return None
+    return datetime.combine(day + timedelta(days=1), time(), tzinfo=AMSTERDAM)
 
 
-def stepping_stones(transfers_per_youth: Iterable[int]) -> SteppingStones:
-    """From the number of transfers of each placed youth."""
-    counts = list(transfers_per_youth)
-    placed, right = len(counts), sum(1 for n in counts if n == 0)
-    share_shown = min(right, placed - right) >= SMALL_CELL
-    return SteppingStones(
-        placed_youths=suppressed(placed),
-        distribution=tuple(
-            Bucket(name, suppressed(sum(1 for n in counts if _within(n, low, high))))
-            for name, low, high in TRANSFER_BUCKETS
-        ),
-        first_time_right=suppressed(right),
-        first_time_right_share=right / placed if share_shown else None,
+def in_period(moment: datetime, filters: Filters) -> bool:
+    day = day_of(moment)
+    return (filters.from_date is None or day >= filters.from_date) and (
+        filters.to_date is None or day <= filters.to_date
     )
+
+
+def of_case(row: FactRow, filters: Filters) -> bool:
+    """The row's case matches the gemeente and kader filters."""
+    return (filters.gemeente_code is None or row.gemeente_code == filters.gemeente_code) and (
+        filters.kader is None or row.kader == filters.kader
+    )
+
+
+# --- SQL: every figure's query is built of these -------------------------------------------
+
+Database = asyncpg.Connection | asyncpg.Pool
+"""What a figure's rows are read from: the read API's pool, or one connection."""
+
+
+def spread_of(durations: str, also: str = "") -> str:
+    """Per name, the count, nearest-rank p50 and p90 and maximum of the `durations` query's
+    rows (`name`, `duration`, and any columns that `also`'s aggregates read): `figures.
+    percentile`'s ranks, ceil(p * n / 100), in integers. A name without rows has no row."""
+    return f"""
+WITH durations AS ({durations}),
+ranked AS (
+    SELECT durations.*,
+           row_number() OVER (PARTITION BY name ORDER BY duration) AS rank,
+           count(*) OVER (PARTITION BY name) AS n
+    FROM durations)
+SELECT name, n,
+       min(duration) FILTER (WHERE rank = greatest((50 * n + 99) / 100, 1)) AS p50,
+       min(duration) FILTER (WHERE rank = greatest((90 * n + 99) / 100, 1)) AS p90,
+       max(duration) AS max{also}
+FROM ranked
+GROUP BY name, n
+"""
+
+
+def sql_in_period(moment: str, from_date: str, to_date: str) -> str:
+    """`in_period` in SQL: the moment's Europe/Amsterdam day within the period,
+    as bounds on the moment itself (from the first day's midnight, before the midnight after
+    the last), so that an index on it serves."""
+    return (
+        f"({from_date}::date IS NULL"
+        f" OR {moment} >= {from_date}::date::timestamp AT TIME ZONE 'Europe/Amsterdam') "
+        f"AND ({to_date}::date IS NULL"
+        f" OR {moment} < ({to_date}::date + 1)::timestamp AT TIME ZONE 'Europe/Amsterdam')"
+    )
+
+
+def sql_of_case(gemeente: str, kader: str) -> str:
+    """`of_case` in SQL, over the case's row `c`."""
+    return (
+        f"({gemeente}::text IS NULL OR c.gemeente_code = {gemeente}) "
+        f"AND ({kader}::text IS NULL OR c.kader = {kader})"
+    )
+
+
+def period_and_case(filters: Filters) -> tuple[object, ...]:
+    """The parameters every figure's query takes, in this order: the period, gemeente, kader."""
+    return (filters.from_date, filters.to_date, filters.gemeente_code, filters.kader)
+
+
+def spread_from(row: asyncpg.Record) -> Spread:
+    return Spread(row["n"], row["p50"], row["p90"], row["max"])
+
+
+def spreads_from(rows: Iterable[asyncpg.Record]) -> dict[str, Spread]:
+    return {row["name"]: spread_from(row) for row in rows}

@@ -3,7 +3,6 @@ their derived rows and the consumer positions they bring the projection to."""
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Protocol
 from uuid import UUID
 
@@ -12,38 +11,10 @@ import orjson
 
 from jeugdketen_shared.youth_keys import KeyRecord
 from ketenmonitor.facts import (
-    CAPACITY_RECORDED,
-    PLACEMENT_ENDED,
-    PLACEMENT_REQUESTED,
-    PLACEMENT_STARTED,
-    PREFIX,
-    REFERRAL_RECEIVED,
-    RET_ADVICE_GIVEN,
-    TOEGANG_DECIDED,
-    TRANSFERRED,
-    TRIAGE_DECIDED,
     Derived,
     Fact,
     derive,
 )
-from ketenmonitor.figures.care import Pairs
-from ketenmonitor.figures.chain import (
-    INFLOW_CARE_FORMS,
-    Entries,
-    FactRow,
-    WaitingList,
-    end_of,
-)
-from ketenmonitor.figures.common import TRANSITIONS, Filters, Spread, Transition
-from ketenmonitor.figures.hand_overs import HAND_OVERS
-from ketenmonitor.figures.route import (
-    LEAVING_DECISIONS,
-    LEAVING_TYPES,
-    RE_ENTRY_WITHIN,
-    ROUTE,
-    RouteSpreads,
-)
-from ketenmonitor.figures.transfers import TransferCounts, twelve_months_before
 from ketenmonitor.projection import queries
 from ketenmonitor.projection.queries import quoted as quoted
 
@@ -259,177 +230,6 @@ async def _write_derived(connection: asyncpg.Connection, derived: Derived) -> No
         )
 
 
-# --- reading the figures' rows ----------------------------------------------------------------
-
-
-def _period_and_case(filters: Filters) -> tuple[object, ...]:
-    """The parameters every figure's query takes, in this order: the period, gemeente, kader."""
-    return (filters.from_date, filters.to_date, filters.gemeente_code, filters.kader)
-
-
-async def lead_times(
-    connection: asyncpg.Connection | asyncpg.Pool,
-    filters: Filters,
-    transitions: Sequence[Transition] = TRANSITIONS,
-) -> dict[str, Spread]:
-    """Per transition between milestones, the spread of the durations of the cases'
-    transitions that match the filters, aggregated in PostgreSQL (one query for all)."""
-    rows = await connection.fetch(
-        queries.SELECT_LEAD_TIMES,
-        [t.name for t in transitions],
-        [t.start for t in transitions],
-        [t.end for t in transitions],
-        *_period_and_case(filters),
-        filters.care_form,
-        filters.provider,
-    )
-    return _spreads(rows)
-
-
-async def hand_overs(
-    connection: asyncpg.Connection | asyncpg.Pool, filters: Filters
-) -> dict[str, Spread]:
-    """Per hand-over, the spread of the cases' waits for the next partner that match the
-    filters, aggregated in PostgreSQL."""
-    next_actions = [(h.name, t) for h in HAND_OVERS for t in sorted(h.next_actions)]
-    rows = await connection.fetch(
-        queries.SELECT_HAND_OVERS,
-        [h.name for h in HAND_OVERS],
-        [PREFIX + h.handed_over for h in HAND_OVERS],
-        [h.decision for h in HAND_OVERS],
-        [name for name, _ in next_actions],
-        [PREFIX + t for _, t in next_actions],
-        *_period_and_case(filters),
-    )
-    return _spreads(rows)
-
-
-async def time_in_chain(
-    connection: asyncpg.Connection | asyncpg.Pool, filters: Filters
-) -> RouteSpreads:
-    """The route (a transition between milestones), and the cases that left the chain in the
-    period: their time in it and how many of their youths were referred again."""
-    route = await lead_times(connection, filters, (ROUTE,))
-    left = await connection.fetchrow(  # no row: no case left
-        queries.SELECT_TIME_IN_CHAIN,
-        PREFIX + REFERRAL_RECEIVED,
-        [PREFIX + t for t in sorted(LEAVING_TYPES)],
-        PREFIX + TOEGANG_DECIDED,
-        sorted(LEAVING_DECISIONS),
-        *_period_and_case(filters),
-        RE_ENTRY_WITHIN.total_seconds(),
-    )
-    return RouteSpreads(
-        route=route.get(ROUTE.name, Spread(0)),
-        time_in_chain=_spread(left) if left else Spread(0),
-        re_entered=left["re_entered"] if left else 0,
-    )
-
-
-async def entries(connection: asyncpg.Connection | asyncpg.Pool, filters: Filters) -> Entries:
-    rows = await connection.fetch(
-        queries.SELECT_INFLOW,
-        PREFIX + PLACEMENT_STARTED,
-        PREFIX + TRANSFERRED,
-        *_period_and_case(filters),
-        filters.provider,
-        list(INFLOW_CARE_FORMS),
-    )
-    [youths] = [row for row in rows if row["kind"] == "youths"]
-    return Entries(
-        per_month={(r["month"], r["care_form"]): r["n"] for r in rows if r["kind"] == "month"},
-        youths=youths["n"],
-        away_from_home=youths["away"],
-    )
-
-
-async def care_form_pairs(connection: asyncpg.Connection | asyncpg.Pool, filters: Filters) -> Pairs:
-    rows = await connection.fetch(
-        queries.SELECT_CARE_FORM_PAIRS,
-        PREFIX + PLACEMENT_STARTED,
-        PREFIX + RET_ADVICE_GIVEN,
-        PREFIX + TRIAGE_DECIDED,
-        *_period_and_case(filters),
-        filters.care_form,
-        filters.provider,
-    )
-    return {(row["recommended"], row["deployed"]): row["n"] for row in rows}
-
-
-async def transfer_counts(
-    connection: asyncpg.Connection | asyncpg.Pool, filters: Filters, on: date
-) -> TransferCounts:
-    """Of the youths first placed in the period, their transfers within the 12 months ending
-    with `on`, and per reason."""
-    rows = await connection.fetch(
-        queries.SELECT_TRANSFER_COUNTS,
-        *_period_and_case(filters),
-        PREFIX + TRANSFERRED,
-        twelve_months_before(on),
-        on,
-    )
-    return TransferCounts(
-        within={int(r["key"]): r["n"] for r in rows if r["kind"] == "within"},
-        reasons={r["key"]: r["n"] for r in rows if r["kind"] == "reason"},
-    )
-
-
-async def waiting_lists(
-    connection: asyncpg.Connection | asyncpg.Pool, filters: Filters
-) -> list[WaitingList]:
-    rows = await connection.fetch(
-        queries.SELECT_WAITING_LISTS,
-        *_period_and_case(filters),
-        PREFIX + PLACEMENT_REQUESTED,
-        [PREFIX + PLACEMENT_STARTED, PREFIX + PLACEMENT_ENDED],
-        PREFIX + CAPACITY_RECORDED,
-        end_of(filters.to_date),
-        filters.care_form,
-        filters.provider,
-    )
-    return [
-        WaitingList(r["care_form"], r["provider"], r["waiting"], r["places"], r["occupied"])
-        for r in rows
-    ]
-
-
-def _spread(row: asyncpg.Record) -> Spread:
-    return Spread(row["n"], row["p50"], row["p90"], row["max"])
-
-
-def _spreads(rows: Iterable[asyncpg.Record]) -> dict[str, Spread]:
-    return {row["name"]: _spread(row) for row in rows}
-
-
-async def transfers_per_placed_youth(
-    connection: asyncpg.Connection | asyncpg.Pool, filters: Filters
-) -> list[int]:
-    rows = await connection.fetch(
-        queries.SELECT_TRANSFERS_PER_PLACED_YOUTH,
-        *_period_and_case(filters),
-    )
-    return [row["transfers"] for row in rows]
-
-
-async def facts_of(
-    connection: asyncpg.Connection | asyncpg.Pool, types: Sequence[str]
-) -> list[FactRow]:
-    """Every fact of the given short types (`plaatsing.placement-started`), with its case's
-    gemeente and kader."""
-    rows = await connection.fetch(queries.SELECT_FACTS_OF_TYPES, [PREFIX + t for t in types])
-    return [
-        FactRow(
-            type=row["type"].removeprefix(PREFIX),
-            case_id=row["case_id"],
-            occurred_at=row["occurred_at"],
-            data=orjson.loads(row["data"]),
-            gemeente_code=row["gemeente_code"],
-            kader=row["kader"],
-        )
-        for row in rows
-    ]
-
-
 async def move_tables(connection: asyncpg.Connection, source: str, target: str) -> None:
     """Replace the target schema's tables by the source schema's, in one transaction; drop the
     source schema. Readers see the old tables until the commit, then the new ones."""
@@ -441,37 +241,3 @@ async def move_tables(connection: asyncpg.Connection, source: str, target: str) 
                 f"ALTER TABLE {quoted(source)}.{table} SET SCHEMA {quoted(target)}"
             )
         await connection.execute(f"DROP SCHEMA {quoted(source)} CASCADE")
-
-
-class TableFigures:
-    """The read API's source: the projection's tables, through a connection pool."""
-
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
-
-    async def lead_times(self, filters: Filters) -> dict[str, Spread]:
-        return await lead_times(self._pool, filters)
-
-    async def hand_overs(self, filters: Filters) -> dict[str, Spread]:
-        return await hand_overs(self._pool, filters)
-
-    async def time_in_chain(self, filters: Filters) -> RouteSpreads:
-        return await time_in_chain(self._pool, filters)
-
-    async def entries(self, filters: Filters) -> Entries:
-        return await entries(self._pool, filters)
-
-    async def waiting_lists(self, filters: Filters) -> list[WaitingList]:
-        return await waiting_lists(self._pool, filters)
-
-    async def care_form_pairs(self, filters: Filters) -> Pairs:
-        return await care_form_pairs(self._pool, filters)
-
-    async def transfer_counts(self, filters: Filters, on: date) -> TransferCounts:
-        return await transfer_counts(self._pool, filters, on)
-
-    async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
-        return await transfers_per_placed_youth(self._pool, filters)
-
-    async def facts_of(self, types: Sequence[str]) -> list[FactRow]:
-        return await facts_of(self._pool, types)

@@ -1,0 +1,171 @@
+"""Recommended versus deployed care form: every placement start against the advice in force
+when it started (the RET's, else the gezamenlijke triage's), counted by PostgreSQL."""
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from pydantic import BaseModel, Field
+
+from jeugdketen_shared.vocabulary import CareForm
+from ketenmonitor.facts import PLACEMENT_STARTED, PREFIX, RET_ADVICE_GIVEN, TRIAGE_DECIDED
+from ketenmonitor.figures.common import (
+    SMALL_CELL,
+    Count,
+    Database,
+    Filters,
+    period_and_case,
+    sql_in_period,
+    sql_of_case,
+    suppressed,
+)
+from ketenmonitor.figures.figure import Accepts, Figure
+from ketenmonitor.figures.responses import AppliedFilters, applied, shown
+from ketenmonitor.figures.responses import Count as CountAnswer
+
+CARE_FORMS = tuple(form.value for form in CareForm)
+
+
+@dataclass(frozen=True)
+class PairCell:
+    recommended: str | None
+    """The advice in force at the placement's start; None: no advice (crisis without triage)."""
+    deployed: str
+    placements: Count
+
+
+@dataclass(frozen=True)
+class Matrix:
+    placements: Count
+    as_advised: Count
+    deviating: Count
+    """Placed in another care form than the advice in force."""
+    without_advice: Count
+    as_advised_share: float | None
+    """Of the placements with advice; suppressed when either part is a small cell."""
+    cells: tuple[PairCell, ...]
+    """Every recommended (each care form, then none) by every deployed care form."""
+
+
+Pairs = dict[tuple[str | None, str], int]
+"""Placement starts per (advice in force at the start, deployed care form), as the store
+counts them (`SELECT_CARE_FORM_PAIRS`): the advice in force is the RET's latest at or
+before the start (binding), else triage's latest recommendation; None: no advice."""
+
+
+def care_form_matrix(pairs: Pairs) -> Matrix:
+    """Every placement start in the period (of the cases, deployed care form and provider
+    filtered for) against the advice in force when it started, from triage-decided and
+    ret-advice-given by event time."""
+    total = sum(pairs.values())
+    right = sum(n for (recommended, deployed), n in pairs.items() if recommended == deployed)
+    unadvised = sum(n for (recommended, _), n in pairs.items() if recommended is None)
+    deviating = total - right - unadvised
+    return Matrix(
+        placements=suppressed(total),
+        as_advised=suppressed(right),
+        deviating=suppressed(deviating),
+        without_advice=suppressed(unadvised),
+        as_advised_share=right / (right + deviating)
+        if min(right, deviating) >= SMALL_CELL
+        else None,
+        cells=tuple(
+            PairCell(recommended, deployed, suppressed(pairs.get((recommended, deployed), 0)))
+            for recommended in (*CARE_FORMS, None)
+            for deployed in CARE_FORMS
+        ),
+    )
+
+
+# $1 placement-started type, $2 ret-advice-given type, $3 triage-decided type, $4 from date,
+# $5 to date, $6 gemeente, $7 kader, $8 care form, $9 provider (of the placement): per
+# (advice in force at the start, deployed care form) the placement starts. The advice in force
+# is the case's latest RET advice at or before the start, else triage's latest recommendation;
+# ties in event time go to the greater care form (code point order, as in Python).
+SELECT_CARE_FORM_PAIRS = f"""
+SELECT coalesce(
+           (SELECT a.data->>'care_form' FROM facts a
+            WHERE a.case_id = s.case_id AND a.type = $2 AND a.occurred_at <= s.occurred_at
+            ORDER BY a.occurred_at DESC, a.data->>'care_form' COLLATE "C" DESC
+            LIMIT 1),
+           (SELECT a.data->>'recommended_care_form' FROM facts a
+            WHERE a.case_id = s.case_id AND a.type = $3 AND a.occurred_at <= s.occurred_at
+            ORDER BY a.occurred_at DESC, a.data->>'recommended_care_form' COLLATE "C" DESC
+            LIMIT 1)) AS recommended,
+       s.data->>'care_form' AS deployed,
+       count(*) AS n
+FROM facts s
+LEFT JOIN cases c ON c.case_id = s.case_id
+WHERE s.type = $1
+  AND s.case_id IS NOT NULL
+  AND {sql_in_period("s.occurred_at", "$4", "$5")}
+  AND {sql_of_case("$6", "$7")}
+  AND ($8::text IS NULL OR s.data->>'care_form' = $8)
+  AND ($9::text IS NULL OR s.data->>'provider' = $9)
+GROUP BY recommended, deployed
+"""
+
+
+async def select_care_form_pairs(connection: Database, filters: Filters) -> Pairs:
+    rows = await connection.fetch(
+        SELECT_CARE_FORM_PAIRS,
+        PREFIX + PLACEMENT_STARTED,
+        PREFIX + RET_ADVICE_GIVEN,
+        PREFIX + TRIAGE_DECIDED,
+        *period_and_case(filters),
+        filters.care_form,
+        filters.provider,
+    )
+    return {(row["recommended"], row["deployed"]): row["n"] for row in rows}
+
+
+class Rows(Protocol):
+    async def care_form_pairs(self, filters: Filters) -> Pairs: ...
+
+
+class MatrixCell(BaseModel):
+    recommended: str | None = Field(
+        description="The advice in force at the start (RET, else triage); null: none"
+    )
+    deployed: str
+    placements: CountAnswer
+
+
+class CareFormMatrix(BaseModel):
+    filters: AppliedFilters
+    placements: CountAnswer
+    as_advised: CountAnswer
+    deviating: CountAnswer = Field(description="Placed in another care form than advised")
+    without_advice: CountAnswer
+    as_advised_share: float | None = Field(description="Of the placements with advice")
+    cells: list[MatrixCell]
+
+
+async def read(source: Rows, filters: Filters, today: date) -> CareFormMatrix:
+    matrix = care_form_matrix(await source.care_form_pairs(filters))
+    return CareFormMatrix(
+        filters=applied(filters),
+        placements=shown(matrix.placements),
+        as_advised=shown(matrix.as_advised),
+        deviating=shown(matrix.deviating),
+        without_advice=shown(matrix.without_advice),
+        as_advised_share=matrix.as_advised_share,
+        cells=[
+            MatrixCell(
+                recommended=c.recommended, deployed=c.deployed, placements=shown(c.placements)
+            )
+            for c in matrix.cells
+        ],
+    )
+
+
+FIGURE = Figure(
+    name="care_form_matrix",
+    path="/v1/care-form-matrix",
+    label="Geadviseerde en ingezette zorgvorm",
+    summary="Recommended (triage, RET) versus deployed care form, per placement start",
+    description=care_form_matrix.__doc__,
+    accepts=Accepts.PLACEMENTS,
+    answer=CareFormMatrix,
+    read=read,
+)

@@ -1,0 +1,25 @@
+"""Every figure of the read API, in the order of its OpenAPI document: the read API and the
+dashboard loop over these. A new figure is a module of its own, listed here."""
+
+from ketenmonitor.figures import (
+    capacity,
+    care_form_matrix,
+    hand_overs,
+    inflow,
+    lead_times,
+    stepping_stones,
+    time_in_chain,
+    turning_eighteen,
+)
+from ketenmonitor.figures.figure import Figure
+
+FIGURES: tuple[Figure, ...] = (
+    lead_times.FIGURE,
+    stepping_stones.FIGURE,
+    capacity.FIGURE,
+    inflow.FIGURE,
+    care_form_matrix.FIGURE,
+    turning_eighteen.FIGURE,
+    time_in_chain.FIGURE,
+    hand_overs.FIGURE,
+)

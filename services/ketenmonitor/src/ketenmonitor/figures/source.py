@@ -1,0 +1,69 @@
+"""Where the figures' rows come from: `FigureSource` is every figure's `Rows` together, which
+the projection's tables answer through a connection pool (`TableFigures`) and the tests' fakes
+answer from memory. A new figure adds its `Rows` here, and the method that reads them."""
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Protocol
+
+import asyncpg
+
+from ketenmonitor.figures import (
+    capacity,
+    care_form_matrix,
+    hand_overs,
+    inflow,
+    lead_times,
+    stepping_stones,
+    time_in_chain,
+    turning_eighteen,
+)
+from ketenmonitor.figures.common import FactRow, Filters, Spread
+
+
+class FigureSource(
+    lead_times.Rows,
+    stepping_stones.Rows,
+    capacity.Rows,
+    inflow.Rows,
+    care_form_matrix.Rows,
+    turning_eighteen.Rows,
+    time_in_chain.Rows,
+    hand_overs.Rows,
+    Protocol,
+):
+    """What every figure reads."""
+
+
+class TableFigures:
+    """The read API's source: the projection's tables, through a connection pool."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def lead_times(self, filters: Filters) -> dict[str, Spread]:
+        return await lead_times.select_lead_times(self._pool, filters)
+
+    async def hand_overs(self, filters: Filters) -> dict[str, Spread]:
+        return await hand_overs.select_hand_overs(self._pool, filters)
+
+    async def time_in_chain(self, filters: Filters) -> time_in_chain.RouteSpreads:
+        return await time_in_chain.select_time_in_chain(self._pool, filters)
+
+    async def entries(self, filters: Filters) -> inflow.Entries:
+        return await inflow.select_entries(self._pool, filters)
+
+    async def waiting_lists(self, filters: Filters) -> list[capacity.WaitingList]:
+        return await capacity.select_waiting_lists(self._pool, filters)
+
+    async def care_form_pairs(self, filters: Filters) -> care_form_matrix.Pairs:
+        return await care_form_matrix.select_care_form_pairs(self._pool, filters)
+
+    async def transfer_counts(self, filters: Filters, on: date) -> stepping_stones.TransferCounts:
+        return await stepping_stones.select_transfer_counts(self._pool, filters, on)
+
+    async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
+        return await stepping_stones.select_transfers_per_placed_youth(self._pool, filters)
+
+    async def facts_of(self, types: Sequence[str]) -> list[FactRow]:
+        return await turning_eighteen.select_facts_of(self._pool, types)

@@ -1,0 +1,185 @@
+"""18-/18+: youths in care turning 18 within six months, with and without a continuity plan,
+and those who turned 18 in care; from the facts themselves (the sealed birth months are
+unsealed by the projection)."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
+from uuid import UUID
+
+import orjson
+from pydantic import BaseModel, Field
+
+from jeugdketen_shared.contracts.fields import AMSTERDAM
+from ketenmonitor.facts import (
+    CONTINUITY_PLAN_RECORDED,
+    PLACEMENT_ENDED,
+    PLACEMENT_STARTED,
+    PREFIX,
+    TURNED_EIGHTEEN,
+)
+from ketenmonitor.figures.common import (
+    Count,
+    Database,
+    FactRow,
+    Filters,
+    in_period,
+    of_case,
+    suppressed,
+)
+from ketenmonitor.figures.figure import Accepts, Figure
+from ketenmonitor.figures.responses import AppliedFilters, applied, shown
+from ketenmonitor.figures.responses import Count as CountAnswer
+
+HORIZON_MONTHS = 6
+"""DOMAIN.md (a choice): six months before the 18th birthday a continuity plan must exist."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    on: date
+    """The day the snapshot is taken: the end of `to`, or today."""
+    in_care: Count
+    """Cases in care at the end of `on`: placed, not ended, not yet turned 18."""
+    birth_month_unknown: Count
+    """Of them, those whose placement named no `turns_eighteen_in`."""
+    turning_eighteen_soon: Count
+    """Of them, turning 18 in the month of `on` or the six after it."""
+    soon_with_plan: Count
+    soon_without_plan: Count
+    turned_eighteen: Count
+    """turned-eighteen events in the period (`from`, `to`)."""
+    turned_eighteen_without_plan: Count
+
+
+def _month_index(year: int, month: int) -> int:
+    return year * 12 + month - 1
+
+
+def turning_eighteen(rows: Iterable[FactRow], filters: Filters, today: date) -> Snapshot:
+    """Counts only: which cases they are is for the werkgroep, later."""
+    on = filters.to_date or today
+    cutoff = datetime.combine(on + timedelta(days=1), time(), tzinfo=AMSTERDAM)
+    started: dict[UUID, list[FactRow]] = {}
+    ended: dict[UUID, list[datetime]] = {}
+    planned: set[UUID] = set()
+    turned: dict[UUID, datetime] = {}
+    turned_in_period: list[FactRow] = []
+    for row in rows:
+        if row.case_id is None or not of_case(row, filters):
+            continue
+        if row.type == TURNED_EIGHTEEN and in_period(row.occurred_at, filters):
+            turned_in_period.append(row)
+        if row.occurred_at >= cutoff:
+            continue
+        if row.type == PLACEMENT_STARTED:
+            started.setdefault(row.case_id, []).append(row)
+        elif row.type == PLACEMENT_ENDED:
+            ended.setdefault(row.case_id, []).append(row.occurred_at)
+        elif row.type == CONTINUITY_PLAN_RECORDED:
+            planned.add(row.case_id)
+        elif row.type == TURNED_EIGHTEEN:
+            turned[row.case_id] = row.occurred_at
+    in_care, unknown, soon, soon_planned = 0, 0, 0, 0
+    now = _month_index(on.year, on.month)
+    for case, starts in started.items():
+        last_start = max(s.occurred_at for s in starts)
+        if case in turned or any(at >= last_start for at in ended.get(case, ())):
+            continue
+        in_care += 1
+        months = {
+            str(s.data["turns_eighteen_in"]) for s in starts if s.data.get("turns_eighteen_in")
+        }
+        if not months:
+            unknown += 1
+            continue
+        year, month = (int(part) for part in max(months).split("-"))
+        if now <= _month_index(year, month) <= now + HORIZON_MONTHS:
+            soon += 1
+            soon_planned += case in planned
+    return Snapshot(
+        on=on,
+        in_care=suppressed(in_care),
+        birth_month_unknown=suppressed(unknown),
+        turning_eighteen_soon=suppressed(soon),
+        soon_with_plan=suppressed(soon_planned),
+        soon_without_plan=suppressed(soon - soon_planned),
+        turned_eighteen=suppressed(len(turned_in_period)),
+        turned_eighteen_without_plan=suppressed(
+            sum(1 for r in turned_in_period if not r.data.get("continuity_plan_exists"))
+        ),
+    )
+
+
+# $1 event types (full CloudEvent types): the facts of those types, with the gemeente and kader
+# of their case: 18-/18+ is computed from the facts themselves
+SELECT_FACTS_OF_TYPES = """
+SELECT f.type, f.case_id, f.occurred_at, f.data, c.gemeente_code, c.kader
+FROM facts f
+LEFT JOIN cases c ON c.case_id = f.case_id
+WHERE f.type = ANY($1::text[])
+"""
+
+
+async def select_facts_of(connection: Database, types: Sequence[str]) -> list[FactRow]:
+    """Every fact of the given short types (`plaatsing.placement-started`), with its case's
+    gemeente and kader."""
+    rows = await connection.fetch(SELECT_FACTS_OF_TYPES, [PREFIX + t for t in types])
+    return [
+        FactRow(
+            type=row["type"].removeprefix(PREFIX),
+            case_id=row["case_id"],
+            occurred_at=row["occurred_at"],
+            data=orjson.loads(row["data"]),
+            gemeente_code=row["gemeente_code"],
+            kader=row["kader"],
+        )
+        for row in rows
+    ]
+
+
+class Rows(Protocol):
+    async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
+
+
+class TurningEighteen(BaseModel):
+    filters: AppliedFilters
+    on: date = Field(description="The snapshot's day: `to`, or today")
+    in_care: CountAnswer
+    birth_month_unknown: CountAnswer
+    turning_eighteen_soon: CountAnswer = Field(description="Turning 18 within six months of `on`")
+    soon_with_plan: CountAnswer
+    soon_without_plan: CountAnswer = Field(description="Turning 18 soon without a continuity plan")
+    turned_eighteen: CountAnswer = Field(description="Turned 18 in care in the period")
+    turned_eighteen_without_plan: CountAnswer
+
+
+async def read(source: Rows, filters: Filters, today: date) -> TurningEighteen:
+    rows = await source.facts_of(
+        (PLACEMENT_STARTED, PLACEMENT_ENDED, CONTINUITY_PLAN_RECORDED, TURNED_EIGHTEEN)
+    )
+    figure = turning_eighteen(rows, filters, today)
+    return TurningEighteen(
+        filters=applied(filters),
+        on=figure.on,
+        in_care=shown(figure.in_care),
+        birth_month_unknown=shown(figure.birth_month_unknown),
+        turning_eighteen_soon=shown(figure.turning_eighteen_soon),
+        soon_with_plan=shown(figure.soon_with_plan),
+        soon_without_plan=shown(figure.soon_without_plan),
+        turned_eighteen=shown(figure.turned_eighteen),
+        turned_eighteen_without_plan=shown(figure.turned_eighteen_without_plan),
+    )
+
+
+FIGURE = Figure(
+    name="turning_eighteen",
+    path="/v1/turning-eighteen",
+    label="18-/18+",
+    summary="18-/18+: youths in care turning 18 within six months without a continuity plan",
+    description=turning_eighteen.__doc__,
+    accepts=Accepts.CASES,
+    answer=TurningEighteen,
+    read=read,
+)
