@@ -26,7 +26,7 @@ from ketenmonitor.figures.common import (
     suppressed,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.responses import AppliedFilters, applied, shown
+from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 
 
@@ -169,22 +169,8 @@ class Capacity(BaseModel):
 
 
 async def read(source: Rows, filters: Filters, today: date) -> Capacity:
-    lists = await source.waiting_lists(filters)
-    return Capacity(
-        filters=applied(filters),
-        waiting_lists=[
-            WaitingAgainstCapacity(
-                care_form=w.care_form,
-                provider=w.provider,
-                waiting=shown(w.waiting),
-                places=w.places,
-                occupied=w.occupied,
-                free_places=w.free_places,
-                brandhaard=w.brandhaard,
-            )
-            for w in waiting_against_capacity(lists)
-        ],
-    )
+    lists = waiting_against_capacity(await source.waiting_lists(filters))
+    return answer(Capacity, filters, waiting_lists=lists)
 
 
 FIGURE = Figure(

@@ -20,7 +20,7 @@ from ketenmonitor.figures.common import (
     suppressed,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.responses import AppliedFilters, applied, shown
+from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 
 CARE_FORMS = tuple(form.value for form in CareForm)
@@ -142,21 +142,7 @@ class CareFormMatrix(BaseModel):
 
 
 async def read(source: Rows, filters: Filters, today: date) -> CareFormMatrix:
-    matrix = care_form_matrix(await source.care_form_pairs(filters))
-    return CareFormMatrix(
-        filters=applied(filters),
-        placements=shown(matrix.placements),
-        as_advised=shown(matrix.as_advised),
-        deviating=shown(matrix.deviating),
-        without_advice=shown(matrix.without_advice),
-        as_advised_share=matrix.as_advised_share,
-        cells=[
-            MatrixCell(
-                recommended=c.recommended, deployed=c.deployed, placements=shown(c.placements)
-            )
-            for c in matrix.cells
-        ],
-    )
+    return answer(CareFormMatrix, filters, care_form_matrix(await source.care_form_pairs(filters)))
 
 
 FIGURE = Figure(

@@ -36,7 +36,7 @@ from ketenmonitor.figures.common import (
     sql_of_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.responses import AppliedFilters, LeadTime, applied, lead_time
+from ketenmonitor.figures.responses import AppliedFilters, LeadTime, answer
 
 
 @dataclass(frozen=True)
@@ -156,12 +156,8 @@ class HandOvers(BaseModel):
 
 async def read(source: Rows, filters: Filters, today: date) -> HandOvers:
     found = await source.hand_overs(filters)
-    return HandOvers(
-        filters=applied(filters),
-        hand_overs=[
-            lead_time(lead_time_of(h.transition, found.get(h.name, Spread(0)))) for h in HAND_OVERS
-        ],
-    )
+    figures = [lead_time_of(h.transition, found.get(h.name, Spread(0))) for h in HAND_OVERS]
+    return answer(HandOvers, filters, hand_overs=figures)
 
 
 FIGURE = Figure(

@@ -19,7 +19,7 @@ from ketenmonitor.figures.common import (
     suppressed,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.responses import AppliedFilters, applied, shown
+from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 
 AMBULANT = "ambulant"
@@ -169,22 +169,7 @@ class Inflow(BaseModel):
 
 
 async def read(source: Rows, filters: Filters, today: date) -> Inflow:
-    figure = inflow(await source.entries(filters))
-    home = figure.thuis_tenzij
-    return Inflow(
-        filters=applied(filters),
-        per_month=[
-            MonthlyInflow(month=m.month, care_form=m.care_form, entries=shown(m.entries))
-            for m in figure.per_month
-        ],
-        totals={form: shown(count) for form, count in figure.totals.items()},
-        thuis_tenzij=ThuisTenzij(
-            youths=shown(home.youths),
-            at_home=shown(home.at_home),
-            away_from_home=shown(home.away_from_home),
-            at_home_share=home.at_home_share,
-        ),
-    )
+    return answer(Inflow, filters, inflow(await source.entries(filters)))
 
 
 FIGURE = Figure(

@@ -31,7 +31,7 @@ from ketenmonitor.figures.common import (
     sql_of_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.responses import AppliedFilters, LeadTime, applied, lead_time
+from ketenmonitor.figures.responses import AppliedFilters, LeadTime, answer
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(
@@ -123,10 +123,8 @@ class LeadTimes(BaseModel):
 
 async def read(source: Rows, filters: Filters, today: date) -> LeadTimes:
     found = await source.lead_times(filters)
-    return LeadTimes(
-        filters=applied(filters),
-        lead_times=[lead_time(lead_time_of(t, found.get(t.name, Spread(0)))) for t in TRANSITIONS],
-    )
+    figures = [lead_time_of(t, found.get(t.name, Spread(0))) for t in TRANSITIONS]
+    return answer(LeadTimes, filters, lead_times=figures)
 
 
 FIGURE = Figure(

@@ -1,17 +1,20 @@
-"""The pieces of the read API's answers that several figures share: a count, a lead time and
-the filters applied; and their making from the figures' pure results."""
+"""The pieces of the read API's answers that several figures share (a count, a lead time and
+the filters applied), and the making of an answer from a figure's pure result."""
 
+from dataclasses import fields, is_dataclass
 from datetime import date
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
-from ketenmonitor.figures import common
-from ketenmonitor.figures.common import Filters
+from ketenmonitor.figures.common import SMALL_CELL, Filters
+
+Answer = TypeVar("Answer", bound=BaseModel)
 
 
 class Count(BaseModel):
     value: int | None = Field(description="The count; null when suppressed")
-    suppressed: bool = Field(description=f"True for a cell below {common.SMALL_CELL}")
+    suppressed: bool = Field(description=f"True for a cell below {SMALL_CELL}")
 
 
 class LeadTime(BaseModel):
@@ -32,6 +35,17 @@ class AppliedFilters(BaseModel):
     provider: str | None = None
 
 
+def answer(model: type[Answer], filters: Filters, figure: object = None, **more: Any) -> Answer:
+    """The answer to a request under `filters`: the pure result's fields (a dataclass of the
+    answer's field names, down to its counts) and `more`, read by their attributes."""
+    found = (
+        {f.name: getattr(figure, f.name) for f in fields(figure)} if is_dataclass(figure) else {}
+    )
+    return model.model_validate(
+        {"filters": applied(filters), **found, **more}, from_attributes=True
+    )
+
+
 def applied(filters: Filters) -> AppliedFilters:
     return AppliedFilters(
         from_=filters.from_date,
@@ -40,19 +54,4 @@ def applied(filters: Filters) -> AppliedFilters:
         kader=filters.kader,
         care_form=filters.care_form,
         provider=filters.provider,
-    )
-
-
-def shown(count: common.Count) -> Count:
-    return Count(value=count.value, suppressed=count.suppressed)
-
-
-def lead_time(figure: common.LeadTime) -> LeadTime:
-    return LeadTime(
-        transition=figure.transition,
-        description=figure.description,
-        count=shown(figure.count),
-        p50_days=figure.p50_days,
-        p90_days=figure.p90_days,
-        max_days=figure.max_days,
     )

@@ -24,7 +24,7 @@ from ketenmonitor.figures.common import (
     suppressed,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.responses import AppliedFilters, applied, shown
+from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 
 TRANSFER_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -238,25 +238,16 @@ async def read(source: Rows, filters: Filters, today: date) -> SteppingStones:
     stones = stepping_stones(await source.transfers_per_placed_youth(filters))
     on = filters.to_date or today
     moved = transfers(await source.transfer_counts(filters, on), on)
-    return SteppingStones(
-        filters=applied(filters),
-        placed_youths=shown(stones.placed_youths),
-        distribution=[
-            Bucket(transfers=b.transfers, youths=shown(b.youths)) for b in stones.distribution
-        ],
-        first_time_right=shown(stones.first_time_right),
-        first_time_right_share=stones.first_time_right_share,
-        rolling_12_months=RollingTwelveMonths(
-            on=moved.on,
-            window_from=moved.window_from,
-            distribution=[
-                Bucket(transfers=b.transfers, youths=shown(b.youths))
-                for b in moved.rolling_12_months.distribution
-            ],
-        ),
-        transfer_reasons=[
-            TransferReason(reason=r.reason, transfers=shown(r.transfers)) for r in moved.reasons
-        ],
+    rolling = RollingTwelveMonths.model_validate(
+        {
+            "on": moved.on,
+            "window_from": moved.window_from,
+            "distribution": moved.rolling_12_months.distribution,
+        },
+        from_attributes=True,
+    )
+    return answer(
+        SteppingStones, filters, stones, rolling_12_months=rolling, transfer_reasons=moved.reasons
     )
 
 

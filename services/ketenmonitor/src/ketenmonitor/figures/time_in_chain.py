@@ -35,7 +35,7 @@ from ketenmonitor.figures.common import (
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.lead_times import select_lead_times
-from ketenmonitor.figures.responses import AppliedFilters, applied, lead_time, shown
+from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.responses import LeadTime as LeadTimeAnswer
 
@@ -181,15 +181,7 @@ class TimeInChain(BaseModel):
 
 
 async def read(source: Rows, filters: Filters, today: date) -> TimeInChain:
-    figure = route(await source.time_in_chain(filters))
-    return TimeInChain(
-        filters=applied(filters),
-        route=lead_time(figure.route),
-        time_in_chain=lead_time(figure.time_in_chain),
-        left=shown(figure.left),
-        re_entered=shown(figure.re_entered),
-        re_entry_share=figure.re_entry_share,
-    )
+    return answer(TimeInChain, filters, route(await source.time_in_chain(filters)))
 
 
 FIGURE = Figure(

@@ -29,7 +29,7 @@ from ketenmonitor.figures.common import (
     suppressed,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.responses import AppliedFilters, applied, shown
+from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 
 HORIZON_MONTHS = 6
@@ -156,21 +156,9 @@ class TurningEighteen(BaseModel):
 
 
 async def read(source: Rows, filters: Filters, today: date) -> TurningEighteen:
-    rows = await source.facts_of(
-        (PLACEMENT_STARTED, PLACEMENT_ENDED, CONTINUITY_PLAN_RECORDED, TURNED_EIGHTEEN)
-    )
-    figure = turning_eighteen(rows, filters, today)
-    return TurningEighteen(
-        filters=applied(filters),
-        on=figure.on,
-        in_care=shown(figure.in_care),
-        birth_month_unknown=shown(figure.birth_month_unknown),
-        turning_eighteen_soon=shown(figure.turning_eighteen_soon),
-        soon_with_plan=shown(figure.soon_with_plan),
-        soon_without_plan=shown(figure.soon_without_plan),
-        turned_eighteen=shown(figure.turned_eighteen),
-        turned_eighteen_without_plan=shown(figure.turned_eighteen_without_plan),
-    )
+    types = (PLACEMENT_STARTED, PLACEMENT_ENDED, CONTINUITY_PLAN_RECORDED, TURNED_EIGHTEEN)
+    figure = turning_eighteen(await source.facts_of(types), filters, today)
+    return answer(TurningEighteen, filters, figure)
 
 
 FIGURE = Figure(
