@@ -18,7 +18,7 @@ from jeugdketen_shared.key_vault import (
 )
 from jeugdketen_shared.privacy import Pseudonymizer
 from jeugdketen_shared.youth_keys import KeyRecord
-from plaatsing.domain import Youth
+from plaatsing.domain.youth import Youth
 from tests.conftest import IsolatedPlatform
 
 pytestmark = pytest.mark.integration

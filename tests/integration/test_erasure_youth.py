@@ -29,7 +29,7 @@ from jeugdketen_shared.youth_keys import (
     keys_topic,
 )
 from plaatsing.birthdays import TABLE as BIRTHDAYS_TABLE
-from plaatsing.domain import EighteenthBirthday
+from plaatsing.domain.youth import EighteenthBirthday
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_erasure_vault import rows_naming
 from tests.integration.test_turning_eighteen import place, scheduled_rows, stored_states

@@ -21,7 +21,7 @@ from plaatsing.birthdays import (
     InMemoryBirthdaySchedule,
     PostgresBirthdaySchedule,
 )
-from plaatsing.domain import EighteenthBirthday, Youth, day_of
+from plaatsing.domain.youth import EighteenthBirthday, Youth, day_of
 from plaatsing.main import WIRING, build_application
 from plaatsing.scheduler import TurningEighteenScheduler
 from tests.conftest import IsolatedPlatform

@@ -12,24 +12,22 @@ from jeugdketen_shared.contracts.plaatsing import (
     TransferReason,
 )
 from jeugdketen_shared.vocabulary import CareForm
-from plaatsing.domain import (
+from plaatsing.domain.placement_case import (
     ActivePlacement,
     AfterEndOfCare,
-    CapacityExceeded,
     CaseNotTriaged,
     DeviationWithoutReason,
     NoActivePlacement,
-    OccurredOutOfOrder,
     PlacementCase,
-    ProviderCapacity,
     TransferChangesNothing,
     UnknownYouth,
-    Youth,
-    YouthAlreadyPlaced,
     open_for_crisis_placement,
     placed,
     triaged,
 )
+from plaatsing.domain.provider_capacity import CapacityExceeded, ProviderCapacity
+from plaatsing.domain.reporting_order import OccurredOutOfOrder
+from plaatsing.domain.youth import Youth, YouthAlreadyPlaced
 
 TRIAGED_AT = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 LATER = TRIAGED_AT + timedelta(days=7)

@@ -22,7 +22,8 @@ from jeugdketen_shared.key_vault import InMemoryKeyVault, KeyVault
 from jeugdketen_shared.privacy import Pseudonymizer
 from plaatsing.application import Plaatsing
 from plaatsing.birthdays import DueBirthday, InMemoryBirthdaySchedule
-from plaatsing.domain import PlacementCase, Youth
+from plaatsing.domain.placement_case import PlacementCase
+from plaatsing.domain.youth import Youth
 from plaatsing.publication import PUBLISHED_EVENT_CLASSES, as_contract
 from plaatsing.scheduler import TurningEighteenScheduler
 

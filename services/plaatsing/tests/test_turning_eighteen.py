@@ -9,12 +9,11 @@ import pytest
 from jeugdketen_shared.contracts.plaatsing import AMSTERDAM, ContinuityPlan, EndReason
 from jeugdketen_shared.vocabulary import CareForm
 from jeugdketen_shared.youth_keys import YouthKey
-from plaatsing.domain import (
-    ActivePlacement,
+from plaatsing.domain.placement_case import ActivePlacement, PlacementCase
+from plaatsing.domain.youth import (
     AlreadyTurnedEighteen,
     EighteenthBirthday,
     NotInCareOnBirthday,
-    PlacementCase,
     Youth,
     day_of,
 )

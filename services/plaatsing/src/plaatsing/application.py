@@ -12,18 +12,15 @@ from jeugdketen_shared.inbound import ReceivedMessage
 from jeugdketen_shared.key_vault import KeyVault
 from jeugdketen_shared.youth_keys import YouthKey
 from plaatsing.birthdays import BirthdaySchedule, DueBirthday
-from plaatsing.domain import (
+from plaatsing.domain.placement_case import (
     ActivePlacement,
-    EighteenthBirthday,
-    NotInCareOnBirthday,
     PlacementCase,
-    ProviderCapacity,
-    Youth,
-    day_of,
     open_for_crisis_placement,
     placed,
     triaged,
 )
+from plaatsing.domain.provider_capacity import ProviderCapacity
+from plaatsing.domain.youth import EighteenthBirthday, NotInCareOnBirthday, Youth, day_of
 
 
 class Plaatsing(ChainApplication):

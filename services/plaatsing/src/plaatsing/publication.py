@@ -6,7 +6,9 @@ youth's bookkeeping across cases (but for turning 18), and the aggregates' creat
 
 from jeugdketen_shared.contracts import plaatsing as contracts
 from jeugdketen_shared.outbox import Publication, contract_mapper
-from plaatsing.domain import PlacementCase, ProviderCapacity, Youth
+from plaatsing.domain.placement_case import PlacementCase
+from plaatsing.domain.provider_capacity import ProviderCapacity
+from plaatsing.domain.youth import Youth
 
 PUBLICATION: Publication = {
     PlacementCase.PlacementRequested: contracts.PlacementRequested,

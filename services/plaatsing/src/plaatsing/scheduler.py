@@ -19,7 +19,7 @@ import structlog
 from eventsourcing.persistence import IntegrityError
 
 from plaatsing.application import Plaatsing
-from plaatsing.domain import AlreadyTurnedEighteen, NotInCareOnBirthday, day_of
+from plaatsing.domain.youth import AlreadyTurnedEighteen, NotInCareOnBirthday, day_of
 
 log = structlog.get_logger(__name__)
 

@@ -1,44 +1,14 @@
-"""plaatsing's domain: waiting lists, placements, transfers, end of care, continuity after 18,
-and provider capacity.
+"""One youth's case at plaatsing: waiting list, placement, transfer, end of care and the
+continuity plan, with the advice in force from triage."""
 
-Pure: no I/O and no framework but the event-sourcing base class. Commands check every guard
-first, on every aggregate they touch, and raise a named `Refusal` (its `reason` is what the
-partner reads on the rejected topic); only then do they record events, named in the past tense.
-
-Three aggregates: a `PlacementCase` per case id (plaatsing's view of one youth's route), a
-`Youth` per youth pseudonym (which of the youth's cases holds the active placement, so a youth
-is never placed twice across cases), and a `ProviderCapacity` per provider and care form.
-
-Choices on the rules, for the werkgroep to confirm:
-- The advice in force is the RET's when there is one (binding), else triage's recommendation.
-  Deviating from triage's recommendation is allowed without a reason; deviating from the RET's
-  advice needs a `deviation_reason`. Either deviation is marked (`deviates_from_advice`),
-  because the gap between recommended and deployed care is a figure the region wants.
-- A regular placement (waiting list or start) needs a triaged case; only a crisis placement may
-  start without triage, and then the message names the youth (bsn and gemeente).
-- A transfer changes nothing when provider, care form and location gemeente all stay the same:
-  another care form at the same provider is another place (another group).
-- After the end of care, the case takes no transfer, end or continuity plan; a new waiting-list
-  entry or a new start restarts care. The rule holds per case: a youth's other case is a route
-  of its own (the re-entry the monitor counts).
-- Nothing a partner reports may be dated before the case's previous event. triage's events are
-  facts recorded by triage and are applied whatever their date: a late binding advice binds.
-- A youth turns 18 in care when a case of the youth was in care at 00:00 (Europe/Amsterdam) on
-  the 18th birthday: placed before it, not ended before it. Born on 29 February: 1 March. The
-  continuity plan exists when one was recorded in that case by then. Once per youth, ever.
-"""
-
-import calendar
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from jeugdketen_shared.contracts.plaatsing import (
-    AMSTERDAM,
     ContinuityPlan,
     DeviationReason,
     EndReason,
@@ -46,9 +16,8 @@ from jeugdketen_shared.contracts.plaatsing import (
 )
 from jeugdketen_shared.refusal import Refusal
 from jeugdketen_shared.vocabulary import CareForm
-
-_YOUTH_NAMESPACE = UUID("3c6a8f0e-93d1-4f55-8c47-1d2b7e9a6f30")
-_CAPACITY_NAMESPACE = UUID("a41f5e27-0b8c-4d2e-9f63-5c7d8e1b2a94")
+from plaatsing.domain.reporting_order import check_in_order
+from plaatsing.domain.youth import Youth
 
 
 class NotCurrentProvider(Refusal):
@@ -69,22 +38,10 @@ class TransferChangesNothing(Refusal):
     reason = "transfer-changes-nothing"
 
 
-class YouthAlreadyPlaced(Refusal):
-    """The youth already has an active placement (in this or another case)."""
-
-    reason = "youth-already-placed"
-
-
 class DeviationWithoutReason(Refusal):
     """The care form deviates from the RET's binding advice and no deviation_reason is given."""
 
     reason = "deviation-without-reason"
-
-
-class CapacityExceeded(Refusal):
-    """More places occupied than the provider offers."""
-
-    reason = "capacity-exceeded"
 
 
 class AfterEndOfCare(Refusal):
@@ -105,53 +62,6 @@ class CaseNotTriaged(Refusal):
     reason = "case-not-triaged"
 
 
-class OccurredOutOfOrder(Refusal):
-    """The event is dated before the previous event it follows."""
-
-    reason = "occurred-out-of-order"
-
-
-class AlreadyTurnedEighteen(Refusal):
-    """The youth's 18th birthday was recorded before; a youth turns 18 once."""
-
-    reason = "already-turned-eighteen"
-
-
-class NotInCareOnBirthday(Refusal):
-    """None of the youth's cases was in care at the start of the 18th birthday."""
-
-    reason = "not-in-care-on-birthday"
-
-
-def day_of(moment: datetime) -> date:
-    """The day on the Dutch calendar (Europe/Amsterdam) of a moment."""
-    return moment.astimezone(AMSTERDAM).date()
-
-
-@dataclass(frozen=True)
-class EighteenthBirthday:
-    """The day a youth turns 18, on the Dutch calendar; all plaatsing keeps of a birth date."""
-
-    on: date
-
-    @classmethod
-    def of(cls, birth_date: date) -> "EighteenthBirthday":
-        year = birth_date.year + 18
-        if (birth_date.month, birth_date.day) == (2, 29) and not calendar.isleap(year):
-            return cls(date(year, 3, 1))
-        return cls(birth_date.replace(year=year))
-
-    @property
-    def moment(self) -> datetime:
-        """When the youth turns 18: 00:00 Europe/Amsterdam on the birthday."""
-        return datetime.combine(self.on, time(), tzinfo=AMSTERDAM)
-
-    @property
-    def month(self) -> str:
-        """YYYY-MM: what the published events say of it (month granularity on purpose)."""
-        return f"{self.on:%Y-%m}"
-
-
 @dataclass(frozen=True)
 class ActivePlacement:
     provider: str
@@ -159,105 +69,41 @@ class ActivePlacement:
     location_gemeente_code: str
 
 
-class Youth(Aggregate):
-    """One youth across cases; its id derives from the youth pseudonym."""
-
-    class Registered(Aggregate.Created):
-        youth_pseudonym: str
-        causation_id: str
-
-    class Placed(Aggregate.Event):
-        case_id: UUID
-        causation_id: str
-
-    class Released(Aggregate.Event):
-        case_id: UUID
-        causation_id: str
-
-    class TurnedEighteen(Aggregate.Event):
-        """Recorded by the scheduler on the birthday, so it has no causing message."""
-
-        case_id: UUID
-        youth_pseudonym: str
-        continuity_plan_exists: bool
-        occurred_at: datetime
-
-    @staticmethod
-    def create_id(youth_pseudonym: str) -> UUID:
-        return uuid5(_YOUTH_NAMESPACE, youth_pseudonym)
-
-    @event(Registered)
-    def __init__(self, *, youth_pseudonym: str, causation_id: str) -> None:
-        self.youth_pseudonym = youth_pseudonym
-        self.placed_in: UUID | None = None
-        self.turned_eighteen = False
-
-    def check_can_be_placed(self) -> None:
-        if self.placed_in is not None:
-            raise YouthAlreadyPlaced
-
-    def place(self, case_id: UUID, causation_id: str) -> None:
-        self.check_can_be_placed()
-        self._placed(case_id=case_id, causation_id=causation_id)
-
-    def release(self, case_id: UUID, causation_id: str) -> None:
-        self._released(case_id=case_id, causation_id=causation_id)
-
-    def turn_eighteen(self, birthday: EighteenthBirthday, cases: Iterable["PlacementCase"]) -> None:
-        """The youth turns 18 in the case (of `cases`) that was in care at the birthday's start."""
-        if self.turned_eighteen:
-            raise AlreadyTurnedEighteen
-        moment = birthday.moment
-        in_care = [c for c in cases if c.youth_id == self.id and c.was_in_care_at(moment)]
-        if not in_care:
-            raise NotInCareOnBirthday
-        case = in_care[0]
-        self._turned_eighteen(
-            case_id=case.case_id,
-            youth_pseudonym=self.youth_pseudonym,
-            continuity_plan_exists=case.had_continuity_plan_at(moment),
-            occurred_at=moment,
-        )
-
-    @event(Placed)
-    def _placed(self, case_id: UUID, causation_id: str) -> None:
-        self.placed_in = case_id
-
-    @event(Released)
-    def _released(self, case_id: UUID, causation_id: str) -> None:
-        self.placed_in = None
-
-    @event(TurnedEighteen)
-    def _turned_eighteen(
-        self,
-        case_id: UUID,
-        youth_pseudonym: str,
-        continuity_plan_exists: bool,
-        occurred_at: datetime,
-    ) -> None:
-        self.turned_eighteen = True
-
-
 class PlacementCase(Aggregate):
     """One youth's case at plaatsing. Its id is the case id."""
 
+    # the topics stored before the domain was split per aggregate (see plaatsing.domain)
+    TOPIC = "plaatsing.domain:PlacementCase"
+
+    # the library's default creation event, which plaatsing never records, needs one too
+    class Created(Aggregate.Created):
+        TOPIC = "plaatsing.domain:PlacementCase.Created"
+
     class Opened(Aggregate.Created):
+        TOPIC = "plaatsing.domain:PlacementCase.Opened"
+
         case_id: UUID
         youth_pseudonym: str
         gemeente_code: str
         causation_id: str
 
     class TriageRecommendationReceived(Aggregate.Event):
+        TOPIC = "plaatsing.domain:PlacementCase.TriageRecommendationReceived"
+
         care_form: CareForm
         occurred_at: datetime
         causation_id: str
 
     class BindingAdviceReceived(Aggregate.Event):
+        TOPIC = "plaatsing.domain:PlacementCase.BindingAdviceReceived"
+
         care_form: CareForm
         occurred_at: datetime
         causation_id: str
 
     class PlacementRequested(Aggregate.Event):
+        TOPIC = "plaatsing.domain:PlacementCase.PlacementRequested"
+
         youth_pseudonym: str
         gemeente_code: str
         provider: str
@@ -266,6 +112,8 @@ class PlacementCase(Aggregate):
         causation_id: str
 
     class PlacementStarted(Aggregate.Event):
+        TOPIC = "plaatsing.domain:PlacementCase.PlacementStarted"
+
         class_version = 2  # v2: turns_eighteen_in (sealed since erasure by crypto-shredding)
 
         youth_pseudonym: str
@@ -287,6 +135,8 @@ class PlacementCase(Aggregate):
             state["turns_eighteen_in"] = None
 
     class Transferred(Aggregate.Event):
+        TOPIC = "plaatsing.domain:PlacementCase.Transferred"
+
         youth_pseudonym: str
         from_provider: str
         from_care_form: CareForm
@@ -299,6 +149,8 @@ class PlacementCase(Aggregate):
         causation_id: str
 
     class PlacementEnded(Aggregate.Event):
+        TOPIC = "plaatsing.domain:PlacementCase.PlacementEnded"
+
         youth_pseudonym: str
         provider: str
         care_form: CareForm
@@ -307,6 +159,8 @@ class PlacementCase(Aggregate):
         causation_id: str
 
     class ContinuityPlanRecorded(Aggregate.Event):
+        TOPIC = "plaatsing.domain:PlacementCase.ContinuityPlanRecorded"
+
         youth_pseudonym: str
         plan: ContinuityPlan
         occurred_at: datetime
@@ -382,7 +236,7 @@ class PlacementCase(Aggregate):
         self, provider: str, care_form: CareForm, occurred_at: datetime, causation_id: str
     ) -> None:
         """The youth joins a waiting list; after an end of care this restarts care."""
-        self._check_in_order(occurred_at)
+        check_in_order(occurred_at, self.last_occurred_at)
         if not self.is_triaged:
             raise CaseNotTriaged
         self._placement_requested(
@@ -407,7 +261,7 @@ class PlacementCase(Aggregate):
         """The placement starts; a crisis placement may start before triage. Restarts care.
         Of the youth's 18th birthday, when known, the event keeps the month only, sealed under
         the youth's key (`turns_eighteen_in`, sealed by the application)."""
-        self._check_in_order(occurred_at)
+        check_in_order(occurred_at, self.last_occurred_at)
         if not self.is_triaged and not crisis:
             raise CaseNotTriaged
         self._check_deviation(placement.care_form, deviation_reason)
@@ -474,7 +328,7 @@ class PlacementCase(Aggregate):
         self, plan: ContinuityPlan, occurred_at: datetime, causation_id: str
     ) -> None:
         self._check_care_not_ended()
-        self._check_in_order(occurred_at)
+        check_in_order(occurred_at, self.last_occurred_at)
         self._continuity_plan_recorded(
             youth_pseudonym=self.youth_pseudonym,
             plan=plan,
@@ -491,10 +345,6 @@ class PlacementCase(Aggregate):
 
     # --- guards ---------------------------------------------------------------------------
 
-    def _check_in_order(self, occurred_at: datetime) -> None:
-        if self.last_occurred_at is not None and occurred_at < self.last_occurred_at:
-            raise OccurredOutOfOrder
-
     def _check_care_not_ended(self) -> None:
         if self.care_ended:
             raise AfterEndOfCare
@@ -503,7 +353,7 @@ class PlacementCase(Aggregate):
         self._check_care_not_ended()
         if self.placement is None:
             raise NoActivePlacement
-        self._check_in_order(occurred_at)
+        check_in_order(occurred_at, self.last_occurred_at)
         return self.placement
 
     def _check_deviation(
@@ -610,65 +460,6 @@ class PlacementCase(Aggregate):
         if self.continuity_planned_at is None or occurred_at < self.continuity_planned_at:
             self.continuity_planned_at = occurred_at
         self._seen(occurred_at)
-
-
-class ProviderCapacity(Aggregate):
-    """A provider's places for one care form, as it reports them."""
-
-    class Registered(Aggregate.Created):
-        provider: str
-        care_form: CareForm
-        causation_id: str
-
-    class CapacityRecorded(Aggregate.Event):
-        # repeated from the aggregate, so the published event is read from this one alone
-        provider: str
-        care_form: CareForm
-        places: int
-        occupied: int
-        occurred_at: datetime
-        causation_id: str
-
-    @staticmethod
-    def create_id(provider: str, care_form: CareForm) -> UUID:
-        return uuid5(_CAPACITY_NAMESPACE, f"{provider}/{care_form}")
-
-    @event(Registered)
-    def __init__(self, *, provider: str, care_form: CareForm, causation_id: str) -> None:
-        self.provider = provider
-        self.care_form = CareForm(care_form)
-        self.places = 0
-        self.occupied = 0
-        self.reported_at: datetime | None = None
-
-    def report(self, places: int, occupied: int, occurred_at: datetime, causation_id: str) -> None:
-        """A report older than the last one is stale: it would overwrite newer figures."""
-        if occupied > places:
-            raise CapacityExceeded
-        if self.reported_at is not None and occurred_at < self.reported_at:
-            raise OccurredOutOfOrder
-        self._capacity_recorded(
-            provider=self.provider,
-            care_form=self.care_form,
-            places=places,
-            occupied=occupied,
-            occurred_at=occurred_at,
-            causation_id=causation_id,
-        )
-
-    @event(CapacityRecorded)
-    def _capacity_recorded(
-        self,
-        provider: str,
-        care_form: CareForm,
-        places: int,
-        occupied: int,
-        occurred_at: datetime,
-        causation_id: str,
-    ) -> None:
-        self.places = places
-        self.occupied = occupied
-        self.reported_at = occurred_at
 
 
 def open_for_crisis_placement(
