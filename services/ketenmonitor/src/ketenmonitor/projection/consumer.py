@@ -20,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 
+from jeugdketen_shared import kafka_records
 from jeugdketen_shared.cloudevents import decode
 from jeugdketen_shared.kafka import ClientSecurity, as_kafka_record, partitions_of
 from jeugdketen_shared.metrics import observe_projected
@@ -93,6 +94,7 @@ class Projection:
         """
         live = caught_up is None
         connection = await store.connect(self.database_url, self.schema)
+        kafka_records.install()  # a header name that is not UTF-8 halts no partition
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap_servers,
             **self.security.options(),
