@@ -124,9 +124,9 @@ async def twente(infrastructure: Infrastructure) -> AsyncIterator[Twente]:
                 await serving
 
 
-async def log_in(browser: Browser, twente: Twente, user: User) -> Page:
-    """A fresh browser context, logged in on the login page."""
-    context = await browser.new_context(base_url=twente.base_url, locale="nl-NL")
+async def log_in(browser: Browser, twente: Twente, user: User, locale: str = "nl-NL") -> Page:
+    """A fresh browser context in the locale given, logged in on the login page."""
+    context = await browser.new_context(base_url=twente.base_url, locale=locale)
     page = await context.new_page()
     page.set_default_timeout(15_000)
     await page.goto("/inloggen")

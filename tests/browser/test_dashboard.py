@@ -1,10 +1,12 @@
 """The dashboard and the werkgroep's pages in Chromium, over a simulated Twente: the figures
-load, a filter changes them, a new event appears live, small cells read "<10", the werkgroep
-acknowledges and resolves an alert and the audit shows it, a dashboard user cannot open a case
-timeline, and axe-core finds no serious or critical violation on any page. A screenshot of
-every page lands in test-artifacts/browser/."""
+load, a filter changes them, the period fields show Dutch dates in a browser of another locale,
+a new event appears live, small cells read "<10", the werkgroep acknowledges and resolves an
+alert and the audit shows it, a dashboard user cannot open a case timeline, and axe-core finds
+no serious or critical violation on any page. A screenshot of every page lands in
+test-artifacts/browser/."""
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,29 @@ async def test_a_filter_changes_the_figures(browser: Browser, twente: Twente) ->
     await expect(cases).not_to_have_text(everywhere)
     await expect(page.get_by_label("Gemeente")).to_have_value("GM0153")
     await screenshot(page, "doorlooptijden-enschede")
+    await page.context.close()
+
+
+async def test_the_period_fields_show_dutch_dates_in_a_browser_of_another_locale(
+    browser: Browser, twente: Twente
+) -> None:
+    page = await log_in(browser, twente, DASHBOARD, locale="en-US")
+    await page.goto("/doorlooptijden?from=2026-01-01")  # a link with the API's form of a date
+    first, last = page.get_by_label("Van", exact=True), page.get_by_label("Tot en met")
+    await expect(first).to_have_value("01-01-2026")
+    cases = page.locator('tr[data-overgang="referral-to-toegang-decision"] [data-cijfer="aantal"]')
+    await page.goto("/doorlooptijden")
+    everything = await cases.inner_text()
+    await first.fill("1/2/2026")  # the en-US way: the field says it is not a date as it asks
+    assert await first.evaluate("field => field.validity.patternMismatch")
+    since = (twente.end - timedelta(days=30)).strftime("%d-%m-%Y")  # the simulation's last month
+    await first.fill(since)
+    await last.fill(twente.end.strftime("%d-%m-%Y"))
+    await page.get_by_role("button", name="Filter toepassen").click()
+    await page.wait_for_url(re.compile(f"from={since}"))
+    await expect(first).to_have_value(since)
+    await expect(cases).not_to_have_text(everything)
+    await screenshot(page, "doorlooptijden-laatste-maand")
     await page.context.close()
 
 

@@ -181,9 +181,9 @@ async def test_the_trail_shows_reads_and_actions_together_filtered_and_without_f
         assert "Actie: Opmerking" in page.text
         assert "Inzage: Signaal met tijdlijn opgevraagd (API)" in page.text
         assert secret not in page.text
-        assert (
-            f'name="from" value="{today}"'
-            in (await anna.get("/werkgroep/logboek", params={"from": today}, headers=HTML)).text
-        )
+        dutch_today = clock.now().date().strftime("%d-%m-%Y")
+        for typed in (today, dutch_today):  # a link's ISO date, the form's Dutch one
+            page = await anna.get("/werkgroep/logboek", params={"from": typed}, headers=HTML)
+            assert f'name="from" value="{dutch_today}"' in page.text
         bad = await anna.get("/werkgroep/logboek", params={"casus": "Jan"}, headers=HTML)
         assert (bad.status_code, "Ongeldig filter" in bad.text) == (400, True)

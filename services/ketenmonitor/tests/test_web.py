@@ -44,9 +44,10 @@ class Monitor:
     def __init__(self) -> None:
         self.werkgroep = Werkgroep()
         self.alert_id: UUID = self.werkgroep.raise_alert(REFERRAL)
+        self.figures = FakeFigures()
         partners = load_partners(ServiceSettings.model_fields["partners_file"].default)
         self.app: FastAPI = assemble_api(
-            FakeFigures(),
+            self.figures,
             self.werkgroep.alerts,
             self.werkgroep.index,
             partners,
@@ -206,6 +207,21 @@ async def test_a_filter_of_the_page_reaches_the_figures_and_a_bad_one_is_a_dutch
         bad = await http.get("/doorlooptijden", params={"gemeente": "Enschede"})
         assert bad.status_code == 400
         assert "Ongeldig filter" in bad.text
+
+
+async def test_the_period_filter_takes_and_shows_dutch_dates() -> None:
+    monitor = Monitor()
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        # the form's dd-mm-jjjj, and the API's yyyy-mm-dd that a link may carry
+        page = await http.get("/doorlooptijden", params={"from": "01-02-2026", "to": "2026-03-31"})
+        assert page.status_code == 200
+        assert 'name="from" value="01-02-2026"' in page.text
+        assert 'name="to" value="31-03-2026"' in page.text
+        periods = {(asked.from_date, asked.to_date) for asked in monitor.figures.asked}
+        assert (date(2026, 2, 1), date(2026, 3, 31)) in periods
+        no_day = await http.get("/doorlooptijden", params={"from": "31-02-2026"})
+        assert no_day.status_code == 400
+        assert "Ongeldig filter" in no_day.text
 
 
 def test_the_stream_shows_a_dashboard_user_only_the_severity_of_an_alert() -> None:

@@ -31,7 +31,7 @@ from ketenmonitor.alerts_api import (
 from ketenmonitor.audit import AuditLog, AuditQuery, CaseRead, CaseReads
 from ketenmonitor.auth import WerkgroepMember, werkgroep_member
 from ketenmonitor.dashboard import InvalidFilter
-from ketenmonitor.web import Pages
+from ketenmonitor.web import Pages, form_date
 from ketenmonitor.werkgroep_ui import ACTION_LABELS
 
 ACTIONS = ("acknowledged", "commented", "assigned", "resolved")
@@ -192,8 +192,8 @@ def page_query(request: Request) -> tuple[AuditQuery, dict[str, str | None]]:
     chosen = {name: _chosen(request, name) for name in ("gebruiker", "casus", "from", "to")}
     try:
         case = UUID(chosen["casus"]) if chosen["casus"] else None
-        first = date.fromisoformat(chosen["from"]) if chosen["from"] else None
-        last = date.fromisoformat(chosen["to"]) if chosen["to"] else None
+        first = form_date(chosen["from"]) if chosen["from"] else None
+        last = form_date(chosen["to"]) if chosen["to"] else None
     except ValueError as error:
         raise InvalidFilter(str(error)) from error
     if first and last and first > last:

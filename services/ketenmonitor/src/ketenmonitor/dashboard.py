@@ -3,7 +3,8 @@
 werkgroep also sees, on 18-/18+, the open alerts behind the figure (links to their cases).
 
 Filters come from the query string under the JSON API's names (`from`, `to`, `gemeente`,
-`kader`, `care_form`, `provider`); an empty field of the filter form means "all".
+`kader`, `care_form`, `provider`); an empty field of the filter form means "all". The form
+writes dates as dd-mm-jjjj; the API's yyyy-mm-dd is taken too.
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -13,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from jeugdketen_shared.vocabulary import CareForm, Kader
 from ketenmonitor.alert_application import Alerts
@@ -35,7 +36,7 @@ from ketenmonitor.figures.api import InvalidPeriod, amsterdam_today
 from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.responses import Count
 from ketenmonitor.figures.source import FigureSource
-from ketenmonitor.web import Pages
+from ketenmonitor.web import Pages, form_date
 
 OPEN = (Status.OPEN, Status.IN_BEHANDELING)
 TURNING_EIGHTEEN_RULE = "turning-eighteen-without-continuity-plan"
@@ -48,11 +49,14 @@ ROUTE = (
 ROUTE_STAGES = ("Aanmelding", "Besluit toegang", "Besluit triage", "Start plaatsing")
 
 
+FormDate = Annotated[date, BeforeValidator(form_date)]
+
+
 class PageQuery(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
+    from_: FormDate | None = Field(default=None, alias="from")
+    to: FormDate | None = None
     gemeente: str | None = Field(default=None, pattern=r"^GM\d{4}$")
     kader: Kader | None = None
     care_form: CareForm | None = None

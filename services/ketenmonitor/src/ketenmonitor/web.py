@@ -11,7 +11,7 @@ import asyncio
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -96,6 +96,28 @@ def moment(value: datetime | None) -> str:
     return NONE if value is None else value.astimezone(AMSTERDAM).strftime("%d-%m-%Y %H:%M")
 
 
+DUTCH_DATE = "%d-%m-%Y"
+"""How the filter forms show and take a date (dd-mm-jjjj): a text field, because a date field
+shows the browser's locale's format."""
+
+
+def form_date(text: str) -> date:
+    """A date typed in a filter form as dd-mm-jjjj, or as yyyy-mm-dd, the JSON API's form, which
+    links to the pages may carry. ValueError for anything else."""
+    try:
+        return datetime.strptime(text, DUTCH_DATE).date()
+    except ValueError:
+        return date.fromisoformat(text)
+
+
+def dutch_date(value: date | str | None) -> str:
+    """A filter's date as its form field shows it, from the date or from the text of the query
+    string (a page has refused a text that is no date before it renders)."""
+    if not value:
+        return ""
+    return (value if isinstance(value, date) else form_date(value)).strftime(DUTCH_DATE)
+
+
 def bar_width(count: Any, largest: int) -> int:
     """Percent of the largest value; a suppressed cell gets no bar."""
     if count.suppressed or count.value is None or largest <= 0:
@@ -105,7 +127,9 @@ def bar_width(count: Any, largest: int) -> int:
 
 def create_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates")
-    templates.env.filters.update(amount=amount, days=days, share=share, moment=moment)
+    templates.env.filters.update(
+        amount=amount, days=days, share=share, moment=moment, dutch_date=dutch_date
+    )
     templates.env.globals.update(bar_width=bar_width, gemeenten=TWENTE_GEMEENTEN)
     return templates
 
