@@ -1,6 +1,7 @@
-"""The chaos test's own Kafka broker and PostgreSQL server, started with deploy/local/up under a
-temporary JEUGDKETEN_LOCAL_DIR on other ports (19092 to 19094, 15432): the test kills them, and
-the shared ones on 9092 to 9094 and 5432 serve other tests at the same time."""
+"""A Kafka broker and PostgreSQL server of a test's own, started with deploy/local/up under a
+temporary JEUGDKETEN_LOCAL_DIR on other ports: the chaos test's (19092 to 19094, 15432) kills
+them, tests/demo runs `./run demo` on its own, and the shared ones on 9092 to 9094 and 5432
+serve other tests at the same time."""
 
 import os
 import signal
@@ -15,7 +16,6 @@ from tests.support.infrastructure import REPOSITORY, Infrastructure
 
 UP, DOWN = REPOSITORY / "deploy/local/up", REPOSITORY / "deploy/local/down"
 SHARED_JARS = REPOSITORY / ".local/kafka/libs"
-KAFKA_PORT, CONTROLLER_PORT, SASL_PORT, PG_PORT = 19092, 19093, 19094, 15432
 READY_SECONDS = 180
 """How long `up` waits for each: a broker recovering its logs after a SIGKILL on a busy
 machine takes longer than the default minute."""
@@ -24,22 +24,39 @@ SERVICE_DATABASES = ("toegang", "triage", "plaatsing", "ketenmonitor")
 
 
 @dataclass(frozen=True)
+class Ports:
+    kafka: int
+    controller: int
+    sasl: int
+    postgres: int
+
+
+CHAOS_PORTS = Ports(kafka=19092, controller=19093, sasl=19094, postgres=15432)
+
+
+@dataclass(frozen=True)
 class OwnInfrastructure:
     local_dir: Path
+    ports: Ports = CHAOS_PORTS
+
+    @classmethod
+    def create(cls, ports: Ports = CHAOS_PORTS) -> "OwnInfrastructure":
+        """One in a new folder, not started yet."""
+        # directly under /tmp (world-traversable): the postgres OS user must reach the cluster
+        return cls(Path(tempfile.mkdtemp(prefix="jeugdketen-own-")), ports)
 
     @classmethod
     def start(cls) -> "OwnInfrastructure":
-        # directly under /tmp (world-traversable): the postgres OS user must reach the cluster
-        own = cls(Path(tempfile.mkdtemp(prefix="jeugdketen-chaos-")))
+        own = cls.create()
         own.up()
         return own
 
     @property
     def kafka_bootstrap_servers(self) -> str:
-        return f"127.0.0.1:{KAFKA_PORT}"
+        return f"127.0.0.1:{self.ports.kafka}"
 
     def database_url(self, database: str = "postgres") -> str:
-        return f"postgresql://jeugdketen:jeugdketen@127.0.0.1:{PG_PORT}/{database}"
+        return f"postgresql://jeugdketen:jeugdketen@127.0.0.1:{self.ports.postgres}/{database}"
 
     def as_infrastructure(self) -> Infrastructure:
         return Infrastructure(self.kafka_bootstrap_servers, self.database_url())
@@ -55,7 +72,7 @@ class OwnInfrastructure:
         _wait_gone(pid)
         # the leader thread is a zombie before the last of the JVM's threads has exited, and
         # the sockets close only with that one: `up` would take a listening port for a stranger
-        for port in (KAFKA_PORT, CONTROLLER_PORT, SASL_PORT):
+        for port in (self.ports.kafka, self.ports.controller, self.ports.sasl):
             _wait_closed(port)
 
     def crash_postgres(self) -> None:
@@ -80,7 +97,7 @@ class OwnInfrastructure:
             start = log.tell()
             ran = subprocess.run(
                 [str(script), *arguments],
-                env=self._environment(),
+                env=self.environment(),
                 stdout=log,
                 stderr=log,
                 check=False,
@@ -90,14 +107,15 @@ class OwnInfrastructure:
             output = log_path.read_bytes()[start:].decode(errors="replace")
             raise AssertionError(f"{script.name} {' '.join(arguments)} failed:\n{output}")
 
-    def _environment(self) -> dict[str, str]:
+    def environment(self) -> dict[str, str]:
+        """This one's settings for deploy/local's scripts (and `./run`), over this process's."""
         environment = {
             **os.environ,
             "JEUGDKETEN_LOCAL_DIR": str(self.local_dir),
-            "JEUGDKETEN_KAFKA_PORT": str(KAFKA_PORT),
-            "JEUGDKETEN_KAFKA_CONTROLLER_PORT": str(CONTROLLER_PORT),
-            "JEUGDKETEN_KAFKA_SASL_PORT": str(SASL_PORT),
-            "JEUGDKETEN_PG_PORT": str(PG_PORT),
+            "JEUGDKETEN_KAFKA_PORT": str(self.ports.kafka),
+            "JEUGDKETEN_KAFKA_CONTROLLER_PORT": str(self.ports.controller),
+            "JEUGDKETEN_KAFKA_SASL_PORT": str(self.ports.sasl),
+            "JEUGDKETEN_PG_PORT": str(self.ports.postgres),
             "JEUGDKETEN_KAFKA_READY_TIMEOUT": str(READY_SECONDS),
             "JEUGDKETEN_PG_READY_TIMEOUT": str(READY_SECONDS),
         }
