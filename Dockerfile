@@ -12,7 +12,7 @@ RUN pip install --no-cache-dir 'uv>=0.5,<1'
 WORKDIR /app
 COPY . .
 RUN uv sync --frozen --no-dev
-# Only what the dashboard serves (ketenmonitor.web.VENDOR_ASSETS), each with its licence; not
+# Only what the dashboard serves (ketenmonitor.web.pages.VENDOR_ASSETS), each with its licence; not
 # axe-core, which is for the browser tests. tests/test_compose.py checks the two agree.
 ENV JEUGDKETEN_FRONTEND_ASSETS=/app/services/ketenmonitor/frontend/node_modules
 COPY --from=frontend /frontend/node_modules/@utrecht/design-tokens/dist ${JEUGDKETEN_FRONTEND_ASSETS}/@utrecht/design-tokens/dist

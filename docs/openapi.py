@@ -14,14 +14,14 @@ from jeugdketen_shared.clock import SystemClock
 from jeugdketen_shared.http_ingress import create_http_app
 from jeugdketen_shared.ingress import InboundGateway
 from jeugdketen_shared.partner_credentials import PartnerCredentials
-from ketenmonitor.alert_application import Alerts
-from ketenmonitor.alerts_api import AlertIndex
-from ketenmonitor.audit import AuditLog
-from ketenmonitor.auth import Users
+from ketenmonitor.alerts.api import AlertIndex
+from ketenmonitor.alerts.application import Alerts
 from ketenmonitor.figures.source import FigureSource
 from ketenmonitor.main import assemble_api
 from ketenmonitor.projection import live
 from ketenmonitor.settings import MonitorSettings
+from ketenmonitor.web.audit import AuditLog
+from ketenmonitor.web.auth import Users
 from plaatsing.main import WIRING as PLAATSING
 from toegang.main import WIRING as TOEGANG
 from triage.main import WIRING as TRIAGE

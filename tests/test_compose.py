@@ -11,7 +11,7 @@ from pydantic import TypeAdapter
 from jeugdketen_shared.key_vault import KeyVaultSettings
 from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor.settings import MonitorSettings
-from ketenmonitor.web import VENDOR_ASSETS
+from ketenmonitor.web.pages import VENDOR_ASSETS
 from tests.support.infrastructure import pinned_kafka_version
 from tests.support.kafka import load_topics
 

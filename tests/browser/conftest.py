@@ -22,8 +22,8 @@ import ketenmonitor.main
 import plaatsing.main
 import toegang.main
 import triage.main
-from ketenmonitor.auth import User
 from ketenmonitor.settings import MonitorSettings
+from ketenmonitor.web.auth import User
 from services.ketenmonitor.tests.accounts import PASSWORD, WERKGROEP, basic, users_file
 from simulator.model import Scenario
 from simulator.plan import SERVICES

@@ -23,14 +23,14 @@ import pytest
 from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.youth_keys import KeyRecord, YouthKey
-from ketenmonitor import erasure_store
-from ketenmonitor.audit import TABLE as AUDIT_LOG
-from ketenmonitor.erasure_store import ErasureInBatch
 from ketenmonitor.facts import PREFIX, Fact
 from ketenmonitor.main import build_alerts, build_projection, build_sweeper
+from ketenmonitor.privacy import erasure_store
+from ketenmonitor.privacy.erasure_store import ErasureInBatch
 from ketenmonitor.projection import store
 from ketenmonitor.projection.rebuild import rebuild
 from ketenmonitor.projection.store import Placed
+from ketenmonitor.web.audit import TABLE as AUDIT_LOG
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import projecting
 from tests.integration.test_ketenmonitor_reference import (

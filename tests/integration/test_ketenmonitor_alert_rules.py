@@ -13,7 +13,7 @@ from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.contracts import plaatsing
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.youth_keys import YouthKey
-from ketenmonitor.alerts import add_months, alert_id
+from ketenmonitor.alerts.rules import add_months, alert_id
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import Published, as_published, publish_events
 from tests.integration.test_ketenmonitor_alerts import alert_events, monitoring, rows, sweeps_after

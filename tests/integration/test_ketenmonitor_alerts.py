@@ -19,11 +19,11 @@ from jeugdketen_shared.cloudevents import decode
 from jeugdketen_shared.contracts import toegang
 from jeugdketen_shared.kafka import as_kafka_record
 from jeugdketen_shared.settings import ServiceSettings
-from ketenmonitor import alert_store
-from ketenmonitor.alerts import alert_id
+from ketenmonitor.alerts import store as alert_store
+from ketenmonitor.alerts.rules import alert_id
+from ketenmonitor.alerts.sweeper import Sweeper
 from ketenmonitor.main import build_projection, rebuild_and_recompute_stages, sweeping
 from ketenmonitor.projection import store
-from ketenmonitor.sweeper import Sweeper
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import Published, as_published, publish_events
 from tests.support.waiting import wait_until

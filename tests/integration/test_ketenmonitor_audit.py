@@ -13,9 +13,9 @@ import pytest
 
 from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.contracts import toegang
-from ketenmonitor.alerts import alert_id
-from ketenmonitor.auth import User
+from ketenmonitor.alerts.rules import alert_id
 from ketenmonitor.figures.api import create_api
+from ketenmonitor.web.auth import User
 from services.ketenmonitor.tests.accounts import BERT, DASHBOARD, WERKGROEP, basic
 from services.ketenmonitor.tests.test_alerts_api import NoFigures
 from tests.conftest import IsolatedPlatform

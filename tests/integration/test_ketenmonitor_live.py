@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from jeugdketen_shared.clock import ControllableClock
-from ketenmonitor.alerts import alert_id
+from ketenmonitor.alerts.rules import alert_id
 from ketenmonitor.main import serving_api
 from ketenmonitor.projection import live
 from ketenmonitor.settings import MonitorSettings

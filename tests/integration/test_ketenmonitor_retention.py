@@ -18,18 +18,19 @@ import asyncpg
 import pytest
 
 from jeugdketen_shared.clock import ControllableClock
-from ketenmonitor import alert_store, audit
-from ketenmonitor.alert_application import Alerts, UnknownAlert
-from ketenmonitor.alert_domain import ResolutionReason
-from ketenmonitor.alert_metrics import OpenAlerts
-from ketenmonitor.alerts import alert_id, load_rules
+from ketenmonitor.alerts import store as alert_store
+from ketenmonitor.alerts.application import Alerts, UnknownAlert
+from ketenmonitor.alerts.domain import ResolutionReason
+from ketenmonitor.alerts.metrics import OpenAlerts
+from ketenmonitor.alerts.rules import alert_id, load_rules
+from ketenmonitor.alerts.sweeper import Sweeper
 from ketenmonitor.facts import PREFIX, TOEGANG_DECIDED
 from ketenmonitor.figures.time_in_chain import LEAVING_DECISIONS, LEAVING_TYPES
-from ketenmonitor.main import build_alerts, build_retention, serve
+from ketenmonitor.main import build_alerts, build_retention, create_tables, serve
+from ketenmonitor.privacy.retention import Removed
 from ketenmonitor.projection import store
-from ketenmonitor.retention import Removed, prepare
 from ketenmonitor.settings import MonitorSettings
-from ketenmonitor.sweeper import Sweeper
+from ketenmonitor.web import audit
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_erasure_ketenmonitor import traces
 from tests.integration.test_ketenmonitor import projecting
@@ -57,7 +58,7 @@ def monitor_settings(**environment: str) -> MonitorSettings:
 async def connected(platform: IsolatedPlatform) -> AsyncIterator[asyncpg.Connection]:
     connection = await store.connect(platform.infrastructure.database_url, platform.schema)
     try:
-        await prepare(connection, platform.schema)
+        await create_tables(connection, platform.schema)
         yield connection
     finally:
         await connection.close()

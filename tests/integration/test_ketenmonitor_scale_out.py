@@ -22,11 +22,12 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.youth_keys import YouthKey
-from ketenmonitor import alert_store, erasure_store
-from ketenmonitor.alerts import CaseEvent, load_rules, stages_of
-from ketenmonitor.erasure_store import ErasureInBatch
+from ketenmonitor.alerts import store as alert_store
+from ketenmonitor.alerts.rules import CaseEvent, load_rules, stages_of
 from ketenmonitor.facts import PREFIX, Fact
 from ketenmonitor.main import build_projection
+from ketenmonitor.privacy import erasure_store
+from ketenmonitor.privacy.erasure_store import ErasureInBatch
 from ketenmonitor.projection import store
 from ketenmonitor.projection.consumer import Projection
 from ketenmonitor.projection.store import Placed

@@ -19,13 +19,13 @@ import pytest
 from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.contracts import toegang
 from jeugdketen_shared.permissions import load_partners
-from ketenmonitor import audit
-from ketenmonitor.alerts import alert_id
-from ketenmonitor.alerts_api import TableAlertIndex
+from ketenmonitor.alerts.api import TableAlertIndex
+from ketenmonitor.alerts.rules import alert_id
 from ketenmonitor.figures.source import TableFigures
 from ketenmonitor.main import assemble_api, build_alerts, serve
 from ketenmonitor.projection import live, store
 from ketenmonitor.settings import MonitorSettings
+from ketenmonitor.web import audit
 from services.ketenmonitor.tests.accounts import (
     BERT,
     DASHBOARD,

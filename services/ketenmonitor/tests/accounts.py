@@ -7,8 +7,8 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from jeugdketen_shared.credentials import hash_secret
-from ketenmonitor.auth import Account, Role, User, Users, users_toml
-from ketenmonitor.web import Pages, create_templates, secure
+from ketenmonitor.web.auth import Account, Role, User, Users, users_toml
+from ketenmonitor.web.pages import Pages, create_templates, secure
 
 PASSWORD = "correct paard batterij nietje"
 CHEAP = 2**4

@@ -6,8 +6,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from jeugdketen_shared.clock import ControllableClock
-from ketenmonitor.alert_application import Alerts, UnknownAlert, as_contract
-from ketenmonitor.alert_domain import (
+from ketenmonitor.alerts.application import Alerts, UnknownAlert, as_contract
+from ketenmonitor.alerts.domain import (
     AlertAlreadyAcknowledged,
     AlertClosed,
     EmptyComment,
@@ -15,7 +15,7 @@ from ketenmonitor.alert_domain import (
     ResolutionReason,
     Status,
 )
-from ketenmonitor.alerts import alert_id, load_rules
+from ketenmonitor.alerts.rules import alert_id, load_rules
 
 RULE = next(r for r in load_rules() if r.name == "melding-to-safety-assessment")
 START = datetime(2025, 3, 7, 9, tzinfo=UTC)

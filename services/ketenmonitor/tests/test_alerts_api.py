@@ -11,16 +11,17 @@ import pytest
 from fastapi import FastAPI
 
 from jeugdketen_shared.clock import ControllableClock
-from ketenmonitor.alert_application import Alerts
-from ketenmonitor.alert_domain import MAX_COMMENT_LENGTH
-from ketenmonitor.alerts import Rule, alert_id, load_rules
-from ketenmonitor.alerts_api import (
+from ketenmonitor.alerts.api import (
     AlertFilters,
     TimelineRow,
     create_alerts_router,
 )
-from ketenmonitor.audit import CaseReads, MemoryAuditLog
+from ketenmonitor.alerts.application import Alerts
+from ketenmonitor.alerts.domain import MAX_COMMENT_LENGTH
+from ketenmonitor.alerts.rules import Rule, alert_id, load_rules
 from ketenmonitor.figures.api import create_api
+from ketenmonitor.web.audit import CaseReads, MemoryAuditLog
+from ketenmonitor.web.auth import werkgroep_member
 from services.ketenmonitor.tests.accounts import BERT, DASHBOARD, WERKGROEP, basic, secured
 
 RULES = {rule.name: rule for rule in load_rules()}
@@ -64,7 +65,9 @@ class Werkgroep:
         self.reads = CaseReads(self.audit_log, self.clock)
         app = FastAPI()
         app.include_router(
-            create_alerts_router(self.alerts, self.index, PARTNERS, self.clock, self.reads)
+            create_alerts_router(
+                self.alerts, self.index, PARTNERS, self.clock, self.reads, werkgroep_member
+            )
         )
         self.http = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=secured(app)),
@@ -409,7 +412,12 @@ async def test_the_ketenmonitors_openapi_document_includes_the_alerts() -> None:
     werkgroep = Werkgroep()
     app.include_router(
         create_alerts_router(
-            werkgroep.alerts, werkgroep.index, PARTNERS, werkgroep.clock, werkgroep.reads
+            werkgroep.alerts,
+            werkgroep.index,
+            PARTNERS,
+            werkgroep.clock,
+            werkgroep.reads,
+            werkgroep_member,
         )
     )
     async with httpx.AsyncClient(

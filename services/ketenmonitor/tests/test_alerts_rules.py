@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from jeugdketen_shared.clock import ControllableClock
-from ketenmonitor.alerts import (
+from ketenmonitor.alerts.rules import (
     Basis,
     InvalidRules,
     Kind,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ketenmonitor.auth import (
+from ketenmonitor.web.auth import (
     InvalidUsersFile,
     Role,
     User,

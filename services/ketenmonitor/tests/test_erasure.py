@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 from jeugdketen_shared.youth_keys import YouthKey
-from ketenmonitor.erasure import (
+from ketenmonitor.facts import Fact
+from ketenmonitor.privacy.erasure import (
     HELD_SEALED,
     MONTH,
     anonymised,
@@ -12,7 +13,6 @@ from ketenmonitor.erasure import (
     opened,
     unsealed_month,
 )
-from ketenmonitor.facts import Fact
 
 
 def test_a_sealed_month_opens_with_its_key_and_is_held_aside_without_it() -> None:

@@ -17,11 +17,10 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from jeugdketen_shared.vocabulary import CareForm, Kader
-from ketenmonitor.alert_application import Alerts
-from ketenmonitor.alert_domain import Status
-from ketenmonitor.alerts import Severity
-from ketenmonitor.alerts_api import AlertFilters, AlertIndex, find_alerts
-from ketenmonitor.audit import CaseReads
+from ketenmonitor.alerts.api import AlertFilters, AlertIndex, find_alerts
+from ketenmonitor.alerts.application import Alerts
+from ketenmonitor.alerts.domain import Status
+from ketenmonitor.alerts.rules import Severity
 from ketenmonitor.figures import (
     capacity,
     care_form_matrix,
@@ -36,7 +35,8 @@ from ketenmonitor.figures.api import InvalidPeriod, amsterdam_today
 from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.responses import Count
 from ketenmonitor.figures.source import FigureSource
-from ketenmonitor.web import Pages, form_date
+from ketenmonitor.web.audit import CaseReads
+from ketenmonitor.web.pages import Pages, form_date
 
 OPEN = (Status.OPEN, Status.IN_BEHANDELING)
 TURNING_EIGHTEEN_RULE = "turning-eighteen-without-continuity-plan"

@@ -14,6 +14,7 @@ import os
 import signal
 from collections.abc import AsyncIterator, Sequence
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
@@ -28,27 +29,30 @@ from jeugdketen_shared.service import event_store_environment, running_producer,
 from jeugdketen_shared.settings import ServiceSettings
 from jeugdketen_shared.telemetry import configure_tracing
 from jeugdketen_shared.youth_keys import keys_topic
-from ketenmonitor import alert_store, audit
-from ketenmonitor.alert_application import PUBLISHED_EVENT_CLASSES, Alerts, as_contract
-from ketenmonitor.alert_metrics import OpenAlerts
-from ketenmonitor.alert_store import StagesInBatch
-from ketenmonitor.alerts import load_rules
-from ketenmonitor.alerts_api import AlertIndex, TableAlertIndex, create_alerts_router
-from ketenmonitor.audit import AuditLog, AuditUnavailable, CaseReads
-from ketenmonitor.audit_trail import create_audit_page_router, create_audit_router
-from ketenmonitor.auth import Users, authenticated_user, load_users
+from ketenmonitor.alerts import store as alert_store
+from ketenmonitor.alerts.api import AlertIndex, TableAlertIndex, create_alerts_router
+from ketenmonitor.alerts.application import PUBLISHED_EVENT_CLASSES, Alerts, as_contract
+from ketenmonitor.alerts.metrics import OpenAlerts
+from ketenmonitor.alerts.retention import ResolvedAlerts
+from ketenmonitor.alerts.rules import load_rules
+from ketenmonitor.alerts.store import AlertsOfCases, StagesInBatch
+from ketenmonitor.alerts.sweeper import Sweeper
 from ketenmonitor.dashboard import InvalidFilter, create_dashboard_router
-from ketenmonitor.erasure_store import ErasureInBatch
 from ketenmonitor.figures.api import create_api
 from ketenmonitor.figures.source import FigureSource, TableFigures
+from ketenmonitor.privacy import erasure_store
+from ketenmonitor.privacy.erasure_store import ErasureInBatch
+from ketenmonitor.privacy.retention import Periods, Removed, Retention
 from ketenmonitor.projection import live, store
 from ketenmonitor.projection.consumer import SOURCE_SERVICES, Projection
 from ketenmonitor.projection.rebuild import rebuild
-from ketenmonitor.retention import Periods, Removed, Retention
 from ketenmonitor.settings import MonitorSettings
-from ketenmonitor.sweeper import Sweeper
-from ketenmonitor.web import Pages, create_templates, mount_static, secure
-from ketenmonitor.werkgroep_ui import create_werkgroep_router
+from ketenmonitor.web import audit
+from ketenmonitor.web.audit import AuditLog, AuditUnavailable, CaseReads
+from ketenmonitor.web.audit_trail import create_audit_page_router, create_audit_router
+from ketenmonitor.web.auth import Users, authenticated_user, load_users, werkgroep_member
+from ketenmonitor.web.pages import Pages, create_templates, mount_static, secure
+from ketenmonitor.web.werkgroep import create_werkgroep_router
 
 ROLES = ("all", "projection", "api", "sweeper", "rebuild", "retention")
 
@@ -67,7 +71,7 @@ def build_projection(settings: ServiceSettings, clock: Clock | None = None) -> P
         topics=[settings.topics(service).events for service in SOURCE_SERVICES],
         database_url=settings.database_url,
         schema=settings.database_schema,
-        erasure=ErasureInBatch(home=settings.database_schema, rules=rules),
+        erasure=ErasureInBatch(settings.database_schema, kept_elsewhere=[AlertsOfCases(rules)]),
         also=[StagesInBatch(rules, clock or SystemClock())],
         group_id=os.environ.get(PROJECTION_GROUP_VARIABLE) or None,
         security=settings.kafka_security(),
@@ -96,15 +100,26 @@ def build_sweeper(settings: ServiceSettings, alerts: Alerts, clock: Clock | None
 def build_retention(
     settings: ServiceSettings, alerts: Alerts, monitor: MonitorSettings, clock: Clock | None = None
 ) -> Retention:
+    schema = settings.database_schema
     return Retention(
-        alerts=alerts,
         database_url=settings.database_url,
-        schema=settings.database_schema,
-        rules=load_rules(),
+        schema=schema,
+        prepare=lambda connection: create_tables(connection, schema),
+        reads=audit,
+        alerts=ResolvedAlerts(alerts),
+        kept_elsewhere=[AlertsOfCases(load_rules())],
         periods=Periods.configured(monitor),
         clock=clock or SystemClock(),
         interval_seconds=monitor.retention_interval_seconds,
     )
+
+
+async def create_tables(connection: asyncpg.Connection, schema: str) -> None:
+    """Every room's tables, as the roles create them (a fresh database has none)."""
+    await store.create_schema(connection, schema)
+    await erasure_store.create_tables(connection, schema)
+    await alert_store.create_tables(connection)
+    await audit.create_table(connection)
 
 
 @contextlib.asynccontextmanager
@@ -201,7 +216,9 @@ def assemble_api(
     }
     pages = Pages(create_templates())
     app = create_api(figures)
-    app.include_router(create_alerts_router(alerts, index, partner_ids, clock, reads))
+    app.include_router(
+        create_alerts_router(alerts, index, partner_ids, clock, reads, werkgroep_member)
+    )
     app.include_router(create_audit_router(audit_log, alerts, index, reads))
     app.include_router(live.create_stream_router(broadcaster, view=stream_view))
     app.include_router(create_dashboard_router(figures, alerts, index, providers, pages, reads))
@@ -287,8 +304,7 @@ async def serve(
     monitor = monitor or MonitorSettings()
     connection = await store.connect(settings.database_url, settings.database_schema)
     try:
-        await store.create_schema(connection, settings.database_schema)
-        await alert_store.create_tables(connection)  # before the roles, which race to create
+        await create_tables(connection, settings.database_schema)  # before the roles race
     finally:
         await connection.close()
     async with contextlib.AsyncExitStack() as stack:

@@ -1,6 +1,7 @@
 """The projection's PostgreSQL store (asyncpg): one transaction per batch, holding the facts,
 their derived rows and the consumer positions they bring the projection to."""
 
+import asyncio
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -82,6 +83,10 @@ class Applied:
     def staged(self) -> list[Fact]:
         """The facts whose cases' stages are recomputed: an erased youth is never alerted."""
         return [fact for fact in self.facts if (fact.source, fact.id) not in self.anonymised]
+
+
+FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError)
+"""What a call on the database can fail with: its refusal or the connection's loss."""
 
 
 async def connect(database_url: str, schema: str) -> asyncpg.Connection:

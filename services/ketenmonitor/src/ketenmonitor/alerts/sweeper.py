@@ -22,9 +22,9 @@ from eventsourcing.persistence import IntegrityError
 from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.lock_classes import LockClass
 from jeugdketen_shared.single_runner import wait_to_run_alone
-from ketenmonitor import alert_store
-from ketenmonitor.alert_application import Alerts
-from ketenmonitor.alerts import Rule, alert_id
+from ketenmonitor.alerts import store
+from ketenmonitor.alerts.application import Alerts
+from ketenmonitor.alerts.rules import Rule, alert_id
 from ketenmonitor.projection import live
 
 SWEEP_INTERVAL_SECONDS = 0.25
@@ -51,7 +51,7 @@ class Sweeper:
         try:
             if not await self._alone_unless_stopped(connection, stopping):
                 return
-            await alert_store.create_tables(connection)
+            await store.create_tables(connection)
             log.info("sweeping stagnation deadlines", rules=len(self.rules))
             while not stopping.is_set():
                 await self.sweep(connection)
@@ -89,7 +89,7 @@ class Sweeper:
         rules = {rule.name: rule for rule in self.rules}
         now = self.clock.now()
         raised = 0
-        for stage in await alert_store.due_stages(connection, now):
+        for stage in await store.due_stages(connection, now):
             rule = rules.get(stage.rule)
             if rule is None:
                 continue  # a rule since removed from the configuration
@@ -113,11 +113,11 @@ class Sweeper:
                     title=rule.title,
                 )
                 await live.notify(connection, self.schema, message)
-            await alert_store.mark_alerted(
+            await store.mark_alerted(
                 connection, alert_id(stage.case_id, rule.name), stage, rule.severity.value, now
             )
         resolved = 0
-        for closed in await alert_store.closed_alerted_stages(connection):
+        for closed in await store.closed_alerted_stages(connection):
             try:
                 auto_resolved = await asyncio.to_thread(
                     self.alerts.auto_resolve,
@@ -134,7 +134,7 @@ class Sweeper:
                 resolved += 1
                 log.info("alert auto-resolved", rule=closed.rule, case_id=str(closed.case_id))
                 await self._notify_resolved(connection, alert_id(closed.case_id, closed.rule))
-            await alert_store.mark_alert_closed(connection, closed, now)
+            await store.mark_alert_closed(connection, closed, now)
         self.sweeps += 1
         return raised, resolved
 

@@ -8,14 +8,14 @@ replays into its scratch schema, so a rebuild sees every erasure and keeps it.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID, uuid4
 
 import asyncpg
 
 from jeugdketen_shared.youth_keys import KeyRecord, YouthKey
-from ketenmonitor.alerts import Rule, alert_id
-from ketenmonitor.erasure import (
+from ketenmonitor.facts import Fact
+from ketenmonitor.privacy.erasure import (
     anonymised,
     anonymous_pseudonym,
     digest,
@@ -24,20 +24,28 @@ from ketenmonitor.erasure import (
     unsealed_month,
     youth_of,
 )
-from ketenmonitor.facts import Fact
 from ketenmonitor.projection import queries
 from ketenmonitor.projection.store import Prepared
 
 Identifier = TypeVar("Identifier", UUID, str)
 
 
+class CaseRecords(Protocol):
+    """What another room keeps of a case, beside the projection's tables: the alerts
+    (`alerts.store.AlertsOfCases`). Erasing a youth erases it for each of the youth's cases."""
+
+    async def forget(self, connection: asyncpg.Connection, home: str, cases: list[UUID]) -> None:
+        """Remove every record of the cases, in the erasure's transaction."""
+
+
 @dataclass(frozen=True)
 class ErasureInBatch:
     """The projection's `BatchErasure`: `home` is the live schema (a rebuild's replay writes
-    elsewhere and still sees every erasure); `rules` name the alerts an erasure forgets."""
+    elsewhere and still sees every erasure); `kept_elsewhere`, what an erasure removes beside
+    the projection's tables."""
 
     home: str
-    rules: Sequence[Rule] = ()
+    kept_elsewhere: Sequence[CaseRecords] = ()
 
     async def create_tables(self, connection: asyncpg.Connection) -> None:
         await create_tables(connection, self.home)
@@ -51,7 +59,7 @@ class ErasureInBatch:
 
     async def after_facts(self, connection: asyncpg.Connection, keys: Sequence[KeyRecord]) -> None:
         tombstones = [record.pseudonym for record in keys if record.key is None]
-        await erase_youths(connection, self.home, tombstones, self.rules)
+        await erase_youths(connection, self.home, tombstones, self.kept_elsewhere)
 
 
 def _in(home: str, sql: str) -> str:
@@ -147,11 +155,14 @@ async def prepare(connection: asyncpg.Connection, home: str, facts: Sequence[Fac
 
 
 async def erase_youths(
-    connection: asyncpg.Connection, home: str, youths: Iterable[str], rules: Sequence[Rule]
+    connection: asyncpg.Connection,
+    home: str,
+    youths: Iterable[str],
+    kept_elsewhere: Sequence[CaseRecords],
 ) -> list[UUID]:
     """Erase each youth (after the batch's facts are stored): the key goes, every case of the
-    youth gets a random id and the youth a random pseudonym in every projection table, the
-    alerts of those cases go. Returns the cases erased."""
+    youth gets a random id and the youth a random pseudonym in every projection table, what
+    is `kept_elsewhere` of those cases goes. Returns the cases erased."""
     erased: list[UUID] = []
     for youth in youths:
         await connection.execute(
@@ -163,7 +174,8 @@ async def erase_youths(
         fresh = await _erase_cases(connection, home, cases)
         await _anonymise(connection, fresh, youth, anonymous)
         await connection.execute(queries.DELETE_YOUTH_KEY, youth)
-        await _forget_alerts(connection, home, sorted(cases), rules)
+        for records in kept_elsewhere:
+            await records.forget(connection, home, sorted(cases))
         erased.extend(sorted(cases))
     return erased
 
@@ -183,19 +195,6 @@ async def _anonymise(
     if youth is not None:
         for statement in queries.ANONYMISE_YOUTH:
             await connection.execute(statement, youth, anonymous)
-
-
-async def _forget_alerts(
-    connection: asyncpg.Connection, home: str, cases: list[UUID], rules: Sequence[Rule]
-) -> None:
-    alerts = [alert_id(case, rule.name) for case in cases for rule in rules]
-    for forgotten, statements in (
-        (cases, queries.FORGET_CASES_ALERTS),
-        (alerts, queries.FORGET_ALERT_EVENTS),
-    ):
-        for table, statement in statements.items():
-            if await connection.fetchval(queries.TABLE_EXISTS, f"{queries.quoted(home)}.{table}"):
-                await connection.execute(_in(home, statement), forgotten)
 
 
 async def _erase_cases(

@@ -12,12 +12,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from jeugdketen_shared.clock import Clock
-from ketenmonitor.alert_application import Alerts, UnknownAlert
-from ketenmonitor.alert_domain import ResolutionReason, Status
-from ketenmonitor.alerts import Rule, Severity
-from ketenmonitor.alerts_api import AlertFilters, AlertIndex, find_alerts, open_alert
-from ketenmonitor.audit import CaseReads
-from ketenmonitor.auth import WerkgroepMember, werkgroep_member
+from ketenmonitor.alerts.api import AlertFilters, AlertIndex, find_alerts, open_alert
+from ketenmonitor.alerts.application import Alerts, UnknownAlert
+from ketenmonitor.alerts.domain import ResolutionReason, Status
+from ketenmonitor.alerts.rules import Rule, Severity
 from ketenmonitor.facts import (
     CAPACITY_RECORDED,
     CASE_OPENED_FOR_TRIAGE,
@@ -43,7 +41,9 @@ from ketenmonitor.facts import (
     VEILIG_THUIS_MELDING_RECEIVED,
     VERKLARENDE_ANALYSE_COMPLETED,
 )
-from ketenmonitor.web import Pages
+from ketenmonitor.web.audit import CaseReads
+from ketenmonitor.web.auth import WerkgroepMember, werkgroep_member
+from ketenmonitor.web.pages import Pages
 
 PAGE_SIZE = 100
 

@@ -5,21 +5,24 @@ plural nouns, errors as `application/problem+json` (RFC 9457) with a machine-rea
   newest first, paginated (`limit`, `offset`).
 - `GET /v1/alerts/{id}`: one alert, its audit history (who did what when: the aggregate's
   events) and its case's timeline from the projection's facts (pseudonymised fields only).
-  Both reads leave a row in the audit log of case-level reads (audit.py) before they answer.
+  Both reads leave a row in the audit log of case-level reads before they answer.
 - `POST /v1/alerts/{id}/acknowledgements`, `/comments`, `/assignments`, `/resolutions`: the
   werkgroep's actions, each recorded with who (the authenticated user) and when.
 
-Only the `werkgroep` role (auth.py) reaches these routes: without a user 401, with a dashboard
-user 403. A refusal of the domain answers 404 (unknown alert), 409 (the alert's state forbids
-it) or 422 (the request's content), with the refusal's reason.
+Only the `werkgroep` role reaches these routes: without a user 401, with a dashboard user 403.
+The login and the audit log are the web's (`web.auth`, `web.audit`): the router takes the
+dependency that names the werkgroep member and the port that records a read as parameters,
+wired by `main`, so that this room imports nothing above it. A refusal of the domain answers
+404 (unknown alert), 409 (the alert's state forbids it) or 422 (the request's content), with
+the refusal's reason.
 """
 
 import asyncio
 import json
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -32,12 +35,10 @@ from pydantic import BaseModel, Field
 
 from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.refusal import Refusal
-from ketenmonitor import alert_domain
-from ketenmonitor.alert_application import Alerts, UnknownAlert
-from ketenmonitor.alert_domain import MAX_COMMENT_LENGTH, Alert, ResolutionReason, Status
-from ketenmonitor.alerts import Severity
-from ketenmonitor.audit import CaseReads
-from ketenmonitor.auth import WerkgroepMember, werkgroep_member
+from ketenmonitor.alerts import domain
+from ketenmonitor.alerts.application import Alerts, UnknownAlert
+from ketenmonitor.alerts.domain import MAX_COMMENT_LENGTH, Alert, ResolutionReason, Status
+from ketenmonitor.alerts.rules import Severity
 from ketenmonitor.facts import PREFIX
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -46,12 +47,38 @@ MAX_LIMIT = 500
 
 REFUSAL_STATUS: dict[type[Refusal], int] = {
     UnknownAlert: 404,
-    alert_domain.AlertClosed: 409,
-    alert_domain.AlertAlreadyAcknowledged: 409,
-    alert_domain.EmptyComment: 422,
-    alert_domain.InvalidPartner: 422,
-    alert_domain.NoActor: 401,
+    domain.AlertClosed: 409,
+    domain.AlertAlreadyAcknowledged: 409,
+    domain.EmptyComment: 422,
+    domain.InvalidPartner: 422,
+    domain.NoActor: 401,
 }
+
+
+# --- who acts, and the audit of what they read: the web's ----------------------------------------
+
+
+class Actor(Protocol):
+    """A werkgroep member, as the login knows them."""
+
+    @property
+    def name(self) -> str: ...
+
+
+Member = TypeVar("Member", bound=Actor)
+Reader = TypeVar("Reader", bound=Actor, contravariant=True)
+
+
+class CaseReadLog(Protocol[Reader]):
+    """Records the case-level read a route is answering, before it answers."""
+
+    async def record(
+        self,
+        request: Request,
+        user: Reader,
+        case_ids: Iterable[UUID] = (),
+        alert_ids: Sequence[UUID] = (),
+    ) -> None: ...
 
 
 # --- the rows behind the API: the `alerts` and `facts` tables, or a fake ---------------------
@@ -325,10 +352,12 @@ def create_alerts_router(
     index: AlertIndex,
     partner_ids: Sequence[str],
     clock: Clock,
-    reads: CaseReads,
+    reads: CaseReadLog[Member],
+    werkgroep_member: Callable[..., Member],
 ) -> APIRouter:
     """The werkgroep's alerts API; `partner_ids` are those an alert may be assigned to. The
-    reads are recorded in the audit log (`reads`); an action is audited by its own event."""
+    dependency `werkgroep_member` names who acts, or refuses anyone else; the reads are
+    recorded in the audit log (`reads`); an action is audited by its own event."""
     partners = frozenset(partner_ids)
     router = APIRouter(
         prefix="/v1/alerts",
@@ -348,7 +377,7 @@ def create_alerts_router(
     )
     async def list_alerts(
         request: Request,
-        by: WerkgroepMember,
+        by: Annotated[Member, Depends(werkgroep_member)],
         rule: str | None = None,
         gemeente: Annotated[str | None, Query(description="CBS code, e.g. GM0153")] = None,
         severity: Severity | None = None,
@@ -383,7 +412,9 @@ def create_alerts_router(
         response_model=AlertDetail,
         responses=PROBLEMS,
     )
-    async def get_alert(request: Request, alert_id: UUID, by: WerkgroepMember) -> AlertDetail:
+    async def get_alert(
+        request: Request, alert_id: UUID, by: Annotated[Member, Depends(werkgroep_member)]
+    ) -> AlertDetail:
         detail = await open_alert(alerts, index, alert_id)
         await reads.record(request, by, [detail.case_id], [detail.id])
         return detail
@@ -395,7 +426,9 @@ def create_alerts_router(
         response_model=AlertDetail,
         responses=PROBLEMS,
     )
-    async def acknowledge(alert_id: UUID, by: WerkgroepMember) -> AlertDetail:
+    async def acknowledge(
+        alert_id: UUID, by: Annotated[Member, Depends(werkgroep_member)]
+    ) -> AlertDetail:
         alert = await asyncio.to_thread(alerts.acknowledge, alert_id, by.name, clock.now())
         return await reopened(alert)
 
@@ -407,7 +440,9 @@ def create_alerts_router(
         responses=PROBLEMS,
     )
     async def comment(
-        alert_id: UUID, body: Annotated[CommentBody, Body()], by: WerkgroepMember
+        alert_id: UUID,
+        body: Annotated[CommentBody, Body()],
+        by: Annotated[Member, Depends(werkgroep_member)],
     ) -> AlertDetail:
         alert = await asyncio.to_thread(alerts.comment, alert_id, by.name, clock.now(), body.text)
         return await reopened(alert)
@@ -420,7 +455,9 @@ def create_alerts_router(
         responses=PROBLEMS,
     )
     async def assign(
-        alert_id: UUID, body: Annotated[AssignmentBody, Body()], by: WerkgroepMember
+        alert_id: UUID,
+        body: Annotated[AssignmentBody, Body()],
+        by: Annotated[Member, Depends(werkgroep_member)],
     ) -> AlertDetail:
         if body.partner not in partners:
             raise ApiProblem(
@@ -437,7 +474,9 @@ def create_alerts_router(
         responses=PROBLEMS,
     )
     async def resolve(
-        alert_id: UUID, body: Annotated[ResolutionBody, Body()], by: WerkgroepMember
+        alert_id: UUID,
+        body: Annotated[ResolutionBody, Body()],
+        by: Annotated[Member, Depends(werkgroep_member)],
     ) -> AlertDetail:
         alert = await asyncio.to_thread(
             alerts.resolve, alert_id, by.name, clock.now(), body.reason, body.explanation

@@ -106,7 +106,7 @@ def load_users(path: Path) -> Users:
 
 
 def users_toml(accounts: Iterable[Account]) -> str:
-    """The users file of these accounts (what `python -m ketenmonitor.auth` writes)."""
+    """The users file of these accounts (what `python -m ketenmonitor.web.auth` writes)."""
     return "".join(
         f'[[users]]\nname = "{a.user.name}"\nrole = "{a.user.role}"\n'
         f'password_hash = "{a.password_hash}"\n\n'
@@ -212,9 +212,9 @@ def new_accounts(names_and_roles: Iterable[tuple[str, Role]]) -> list[tuple[Acco
 
 
 def cli() -> None:
-    """`python -m ketenmonitor.auth FILE NAME:ROLE...`: write a users file of these users with
+    """`python -m ketenmonitor.web.auth FILE NAME:ROLE...`: write a users file of these users with
     random passwords, and print each user's name, role and password."""
-    parser = argparse.ArgumentParser(prog="ketenmonitor.auth", description=cli.__doc__)
+    parser = argparse.ArgumentParser(prog="ketenmonitor.web.auth", description=cli.__doc__)
     parser.add_argument("file", type=Path)
     parser.add_argument("users", nargs="+", metavar="NAME:ROLE")
     arguments = parser.parse_args()

@@ -11,7 +11,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from jeugdketen_shared.refusal import Refusal
-from ketenmonitor.alerts import alert_id
+from ketenmonitor.alerts.rules import alert_id
 
 MAX_COMMENT_LENGTH = 2_000
 SWEEPER = "ketenmonitor"

@@ -16,7 +16,7 @@ import asyncpg
 
 from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.lock_classes import LockClass
-from ketenmonitor.alerts import CaseEvent, Rule, Stage, stages_of
+from ketenmonitor.alerts.rules import CaseEvent, Rule, Stage, alert_id, stages_of
 from ketenmonitor.facts import PREFIX, Fact
 from ketenmonitor.projection import queries
 from ketenmonitor.projection.store import Applied
@@ -271,3 +271,26 @@ async def mark_alert_closed(
         stage.rule,
         now,
     )
+
+
+# --- an erasure's side ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertsOfCases:
+    """The alerts of erased cases, forgotten with them (privacy's `CaseRecords`): their
+    stages, their rows in the index and their events, one alert per case and rule. A table
+    not in `home` (the alerts' roles never ran there) has nothing to forget."""
+
+    rules: Sequence[Rule]
+
+    async def forget(self, connection: asyncpg.Connection, home: str, cases: list[UUID]) -> None:
+        alerts = [alert_id(case, rule.name) for case in cases for rule in self.rules]
+        for forgotten, statements in (
+            (cases, queries.FORGET_CASES_ALERTS),
+            (alerts, queries.FORGET_ALERT_EVENTS),
+        ):
+            for table, statement in statements.items():
+                schema = queries.quoted(home)
+                if await connection.fetchval(queries.TABLE_EXISTS, f"{schema}.{table}"):
+                    await connection.execute(statement.format(home=schema), forgotten)

@@ -16,8 +16,8 @@ from jeugdketen_shared.contracts.base import DomainEventData
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.eventstore import ServiceApplication
 from jeugdketen_shared.refusal import Refusal
-from ketenmonitor.alert_domain import SWEEPER, Alert, ResolutionReason
-from ketenmonitor.alerts import Kind, Rule
+from ketenmonitor.alerts.domain import SWEEPER, Alert, ResolutionReason
+from ketenmonitor.alerts.rules import Kind, Rule
 
 
 class UnknownAlert(Refusal):

@@ -1,6 +1,6 @@
 """The audit log of case-level reads: who (user and role) read which cases or alerts, when, and
 through which route. Append-only, in the ketenmonitor's own database (`case_reads`), until
-the retention job (`retention.py`) purges the reads older than its period.
+the retention job (`privacy.retention`) purges the reads older than its period.
 
 A route that shows case-level data (an alert with its case's timeline, the alerts behind a
 list, the cases behind 18-/18+) records its read before it answers, in the same request: when
@@ -12,7 +12,6 @@ The werkgroep's actions on an alert are audited by the alert's own events (`aler
 `audit_trail.py` shows both together.
 """
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,7 +22,8 @@ import asyncpg
 from fastapi import Request
 
 from jeugdketen_shared.clock import Clock
-from ketenmonitor.auth import User
+from ketenmonitor.projection import store
+from ketenmonitor.web.auth import User
 
 TABLE = "case_reads"
 PURGE_SETTING = "ketenmonitor.case_reads_purge_before"
@@ -147,9 +147,6 @@ ORDER BY read_at DESC, id DESC
 LIMIT $5
 """
 
-FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError)
-"""What writing the record can fail with: the database's refusal or the connection's loss."""
-
 
 async def purge(connection: asyncpg.Connection, period: timedelta) -> int:
     """Delete the reads older than `period` (by the database's clock); returns how many."""
@@ -181,7 +178,7 @@ class TableAuditLog:
                 list(read.case_ids),
                 list(read.alert_ids),
             )
-        except FAILURES as error:
+        except store.FAILURES as error:
             raise AuditUnavailable(str(error)) from error
 
     async def reads(self, query: AuditQuery, limit: int) -> list[CaseRead]:

@@ -24,7 +24,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
-from ketenmonitor.auth import (
+from ketenmonitor.web.auth import (
     LOGIN_PATH,
     SESSION_KEY,
     Authentication,
@@ -36,7 +36,9 @@ from ketenmonitor.auth import (
     wants_html,
 )
 
-HERE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent
+"""Where the templates and static assets are: beside the rooms, as the dashboard's pages
+share them with the werkgroep's."""
 STATIC_PREFIX = "/static/"
 SESSION_COOKIE = "ketenmonitor_sessie"
 SESSION_SECONDS = 8 * 3600
@@ -126,7 +128,7 @@ def bar_width(count: Any, largest: int) -> int:
 
 
 def create_templates() -> Jinja2Templates:
-    templates = Jinja2Templates(directory=HERE / "templates")
+    templates = Jinja2Templates(directory=PACKAGE / "templates")
     templates.env.filters.update(
         amount=amount, days=days, share=share, moment=moment, dutch_date=dutch_date
     )
@@ -238,4 +240,4 @@ def mount_static(app: FastAPI, node_modules: Path) -> None:
     (missing until `npm ci` ran: then the pages work without their look)."""
     for prefix, folder in VENDOR_ASSETS.items():
         app.mount(prefix, StaticFiles(directory=node_modules / folder, check_dir=False))
-    app.mount("/static/ketenmonitor", StaticFiles(directory=HERE / "static"))
+    app.mount("/static/ketenmonitor", StaticFiles(directory=PACKAGE / "static"))

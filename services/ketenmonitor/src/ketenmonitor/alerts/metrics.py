@@ -13,8 +13,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from psycopg.sql import SQL, Identifier
 
-from ketenmonitor.alert_application import Alerts
-from ketenmonitor.alert_domain import Alert
+from ketenmonitor.alerts.application import Alerts
+from ketenmonitor.alerts.domain import Alert
 
 NAME = "jeugdketen_alerts_open"
 HELP = "Stagnation alerts neither resolved nor resolved by themselves, by rule and severity"

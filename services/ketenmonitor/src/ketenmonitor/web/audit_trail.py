@@ -19,8 +19,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
-from ketenmonitor.alert_application import Alerts
-from ketenmonitor.alerts_api import (
+from ketenmonitor.alerts.api import (
     PROBLEMS,
     AlertFilters,
     AlertIndex,
@@ -28,11 +27,12 @@ from ketenmonitor.alerts_api import (
     ProblemRoute,
     find_alerts,
 )
-from ketenmonitor.audit import AuditLog, AuditQuery, CaseRead, CaseReads
-from ketenmonitor.auth import WerkgroepMember, werkgroep_member
+from ketenmonitor.alerts.application import Alerts
 from ketenmonitor.dashboard import InvalidFilter
-from ketenmonitor.web import Pages, form_date
-from ketenmonitor.werkgroep_ui import ACTION_LABELS
+from ketenmonitor.web.audit import AuditLog, AuditQuery, CaseRead, CaseReads
+from ketenmonitor.web.auth import WerkgroepMember, werkgroep_member
+from ketenmonitor.web.pages import Pages, form_date
+from ketenmonitor.web.werkgroep import ACTION_LABELS
 
 ACTIONS = ("acknowledged", "commented", "assigned", "resolved")
 """The werkgroep's actions; raising and resolving by itself are the ketenmonitor's own."""

@@ -109,7 +109,7 @@ def load_rules(path: Path | None = None) -> tuple[Rule, ...]:
     if configured:
         text = Path(configured).read_text(encoding="utf-8")
     else:
-        text = files("ketenmonitor").joinpath("alert_rules.toml").read_text(encoding="utf-8")
+        text = files("ketenmonitor.alerts").joinpath("alert_rules.toml").read_text(encoding="utf-8")
     return parse_rules(tomllib.loads(text))
 
 

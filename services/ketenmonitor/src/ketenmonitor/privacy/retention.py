@@ -5,11 +5,10 @@ it removed; the roles `all` and `sweeper` run it every `JEUGDKETEN_RETENTION_INT
 Each kind has its own period (`MonitorSettings`, docs/privacy.md):
 
 - the audit log's reads (`case_reads`) older than the audit period go through the table's
-  purge function, the one delete its triggers let through (`audit.py`);
+  purge function, the one delete its triggers let through (`web.audit`);
 - a resolved alert whose resolution is older than the alerts period goes with its whole
-  history (the werkgroep's actions and comments, in the event store) and its row in the
-  `alerts` index, in one transaction. Its stage keeps its marks, so the sweeper neither raises
-  it again nor resolves it a second time. An open alert stays, however old;
+  history and its row in the `alerts` index (`alerts.retention`); an open alert stays,
+  however old;
 - a youth whose care ended longer ago than the cases period (every case of the youth left the
   chain, and none has had a fact since) is anonymised as an erasure does it
   (`erasure_store.erase_youths`): each case a random id and the youth a random pseudonym in
@@ -17,46 +16,34 @@ Each kind has its own period (`MonitorSettings`, docs/privacy.md):
 
 No figure counts reads or alerts, and an anonymised case counts as it did, so every figure
 stays as it was; a second run removes nothing more.
+
+The audit log and the alerts live in rooms above this one: they come in through the ports
+below, wired by `main`.
 """
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from uuid import UUID
+from typing import Protocol
 
 import asyncpg
 import structlog
-from eventsourcing.postgres import PostgresApplicationRecorder
 
 from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.youth_keys import KeyRecord
-from ketenmonitor import alert_store, audit, erasure_store
-from ketenmonitor.alert_application import Alerts, UnknownAlert
-from ketenmonitor.alert_domain import Alert
-from ketenmonitor.alerts import Rule
 from ketenmonitor.facts import PREFIX, TOEGANG_DECIDED
 from ketenmonitor.figures.time_in_chain import LEAVING_DECISIONS, LEAVING_TYPES
+from ketenmonitor.privacy import erasure_store
+from ketenmonitor.privacy.erasure_store import CaseRecords
 from ketenmonitor.projection import store
 from ketenmonitor.settings import MonitorSettings
 
 log = structlog.get_logger(__name__)
 
-CLOSING_ACTIONS = ("resolved", "auto-resolved")
 CHUNK = 500
-"""Alerts loaded from the event store, and removed, at a time."""
-
-# resolved before the cut-off means raised before it too: only those are loaded to look
-_RAISED_BEFORE = "SELECT alert_id FROM alerts WHERE raised_at < $1 ORDER BY raised_at, alert_id"
-
-# the stage keeps `alerted_at`, and gets `alert_closed_at` if the werkgroep resolved the alert
-# before its stage closed: the sweeper then neither raises it again nor auto-resolves it
-_FORGET_ALERTS = """
-WITH gone AS (DELETE FROM alerts WHERE alert_id = ANY($1::uuid[]) RETURNING case_id, rule)
-UPDATE stages SET alert_closed_at = coalesce(stages.alert_closed_at, $2)
-FROM gone WHERE stages.case_id = gone.case_id AND stages.rule = gone.rule
-"""
+"""Youths anonymised at a time."""
 
 # $1 the leaving facts' types, $2 toegang's decision's type, $3 the decisions that leave the
 # chain, $4 the cut-off: the youths, not anonymised already, each of whose cases left the chain
@@ -76,6 +63,23 @@ GROUP BY c.youth_pseudonym
 HAVING bool_and(e.case_id IS NOT NULL)
 ORDER BY c.youth_pseudonym
 """
+
+
+class ReadLog(Protocol):
+    """The audit log of case-level reads (`web.audit`)."""
+
+    async def purge(self, connection: asyncpg.Connection, period: timedelta) -> int:
+        """Delete the reads older than `period`; returns how many."""
+
+
+class ResolvedAlerts(Protocol):
+    """The alerts (`alerts.retention.ResolvedAlerts`)."""
+
+    async def remove_resolved_before(
+        self, connection: asyncpg.Connection, cutoff: datetime, now: datetime
+    ) -> tuple[int, int]:
+        """Remove the alerts resolved before `cutoff` with their events; returns (alerts,
+        events)."""
 
 
 @dataclass(frozen=True)
@@ -109,66 +113,11 @@ class Removed:
         )
 
 
-def resolved_at(alert: Alert) -> datetime | None:
-    """When the alert was resolved, by the werkgroep or by itself; None while it is open."""
-    for entry in reversed(alert.history):
-        at = entry["at"]
-        if entry["action"] in CLOSING_ACTIONS and isinstance(at, datetime):
-            return at
-    return None
-
-
-def _resolved_before(alerts: Alerts, ids: Sequence[UUID], cutoff: datetime) -> list[UUID]:
-    found = []
-    for the_id in ids:
-        try:
-            alert = alerts.get(the_id)
-        except UnknownAlert:
-            continue  # its case was erased since the index was read: nothing left to remove
-        resolved = resolved_at(alert)
-        if resolved is not None and resolved < cutoff:
-            found.append(the_id)
-    return found
-
-
-async def prepare(connection: asyncpg.Connection, schema: str) -> None:
-    """The tables the job removes from, as the roles create them (a fresh database has none)."""
-    await store.create_schema(connection, schema)
-    await erasure_store.create_tables(connection, schema)
-    await alert_store.create_tables(connection)
-    await audit.create_table(connection)
-
-
-async def remove_resolved_alerts(
-    connection: asyncpg.Connection, alerts: Alerts, cutoff: datetime, now: datetime
-) -> tuple[int, int]:
-    """Remove the alerts resolved before `cutoff` with their events; returns (alerts, events)."""
-    recorder = alerts.recorder
-    if not isinstance(recorder, PostgresApplicationRecorder):
-        raise TypeError("the retention of alerts needs the PostgreSQL event store")
-    delete_events = (
-        f"DELETE FROM {store.quoted(recorder.events_table_name)} "
-        "WHERE originator_id = ANY($1::uuid[])"
-    )
-    candidates = [
-        UUID(str(row["alert_id"])) for row in await connection.fetch(_RAISED_BEFORE, cutoff)
-    ]
-    removed_alerts = removed_events = 0
-    for start in range(0, len(candidates), CHUNK):
-        chunk = candidates[start : start + CHUNK]
-        resolved = await asyncio.to_thread(_resolved_before, alerts, chunk, cutoff)
-        if not resolved:
-            continue
-        async with connection.transaction():
-            status = await connection.execute(delete_events, resolved)
-            await connection.execute(_FORGET_ALERTS, resolved, now)
-        removed_alerts += len(resolved)
-        removed_events += int(status.split()[-1])  # "DELETE <rows>"
-    return removed_alerts, removed_events
-
-
 async def anonymise_ended_care(
-    connection: asyncpg.Connection, schema: str, rules: Sequence[Rule], cutoff: datetime
+    connection: asyncpg.Connection,
+    schema: str,
+    kept_elsewhere: Sequence[CaseRecords],
+    cutoff: datetime,
 ) -> tuple[int, int]:
     """Anonymise the youths whose care ended before `cutoff`; returns (youths, cases)."""
     rows = await connection.fetch(
@@ -185,16 +134,22 @@ async def anonymise_ended_care(
         async with connection.transaction():
             # as a tombstone on the keys topic would: no batch stores a youth's fact meanwhile
             await erasure_store.lock(connection, schema, [KeyRecord(y, None) for y in chunk], [])
-            cases += len(await erasure_store.erase_youths(connection, schema, chunk, rules))
+            cases += len(
+                await erasure_store.erase_youths(connection, schema, chunk, kept_elsewhere)
+            )
     return len(youths), cases
 
 
 @dataclass
 class Retention:
-    alerts: Alerts
     database_url: str
     schema: str
-    rules: Sequence[Rule]
+    prepare: Callable[[asyncpg.Connection], Awaitable[None]]
+    """Creates the tables the job removes from, as the roles do (a fresh database has none)."""
+    reads: ReadLog
+    alerts: ResolvedAlerts
+    kept_elsewhere: Sequence[CaseRecords]
+    """What an erasure removes beside the projection's tables (the cases' alerts)."""
     periods: Periods
     clock: Clock
     interval_seconds: float
@@ -205,14 +160,14 @@ class Retention:
         """One run: every kind older than its period removed."""
         connection = await store.connect(self.database_url, self.schema)
         try:
-            await prepare(connection, self.schema)
-            reads = await audit.purge(connection, self.periods.audit)
+            await self.prepare(connection)
+            reads = await self.reads.purge(connection, self.periods.audit)
             now = self.clock.now()
-            alerts, events = await remove_resolved_alerts(
-                connection, self.alerts, now - self.periods.alerts, now
+            alerts, events = await self.alerts.remove_resolved_before(
+                connection, now - self.periods.alerts, now
             )
             youths, cases = await anonymise_ended_care(
-                connection, self.schema, self.rules, now - self.periods.cases
+                connection, self.schema, self.kept_elsewhere, now - self.periods.cases
             )
         finally:
             await connection.close()
@@ -232,7 +187,7 @@ class Retention:
             try:
                 removed = await self.enforce()
                 log.info("retention enforced", **asdict(removed))
-            except audit.FAILURES as error:
+            except store.FAILURES as error:
                 log.warning("retention run failed; trying again later", error=str(error))
             self.runs += 1
             with contextlib.suppress(TimeoutError):
