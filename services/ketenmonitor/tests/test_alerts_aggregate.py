@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from jeugdketen_shared.clock import ControllableClock
-from ketenmonitor.alerts.application import Alerts, UnknownAlert, as_contract
+from ketenmonitor.alerts.application import Alerts, UnknownAlert
 from ketenmonitor.alerts.domain import (
     AlertAlreadyAcknowledged,
     AlertClosed,
@@ -15,6 +15,7 @@ from ketenmonitor.alerts.domain import (
     ResolutionReason,
     Status,
 )
+from ketenmonitor.alerts.publication import as_contract
 from ketenmonitor.alerts.rules import alert_id, load_rules
 
 RULE = next(r for r in load_rules() if r.name == "melding-to-safety-assessment")
@@ -116,3 +117,44 @@ def test_every_stored_event_maps_to_its_contract() -> None:
         "alert-resolved",
     ]
     assert "geheim" not in contracts[2].model_dump_json()
+
+
+def test_the_contracts_name_the_alert_its_moment_and_who_acted() -> None:
+    clock = ControllableClock(START + timedelta(days=8))
+    alerts, the_id = raised(Alerts(), clock)
+    alerts.assign(the_id, "anna", clock.now(), "GI Twente")
+    alerts.auto_resolve(the_id, clock.now(), START + timedelta(days=9))
+    first, assigned, auto_resolved = (
+        as_contract(e).model_dump(mode="json") for e in alerts.repository.event_store.get(the_id)
+    )
+    moment = clock.now().isoformat().replace("+00:00", "Z")
+    alert = alerts.get(the_id)
+    common = {"case_id": str(alert.case_id), "alert_id": str(the_id), "occurred_at": moment}
+    assert first == common | {
+        "by": "ketenmonitor",
+        "rule": RULE.name,
+        "severity": RULE.severity.value,
+        "title": alert.title,
+        "text": alert.text,
+        "gemeente_code": "GM0153",
+        "started_at": START.isoformat().replace("+00:00", "Z"),
+        "deadline_at": RULE.deadline(START).isoformat().replace("+00:00", "Z"),
+    }
+    assert assigned == common | {"by": "anna", "partner": "GI Twente"}
+    assert auto_resolved == common | {
+        "by": "ketenmonitor",
+        "stage_closed_at": (START + timedelta(days=9)).isoformat().replace("+00:00", "Z"),
+    }
+
+
+def test_a_resolution_is_published_with_its_reason_and_without_its_explanation() -> None:
+    clock = ControllableClock(START + timedelta(days=8))
+    alerts, the_id = raised(Alerts(), clock)
+    alerts.resolve(the_id, "anna", clock.now(), ResolutionReason.ONTERECHT, "dubbel")
+    *_, last = alerts.repository.event_store.get(the_id)
+    resolved = as_contract(last)
+    assert resolved.model_dump_json() == (
+        f'{{"occurred_at":"{clock.now().isoformat().replace("+00:00", "Z")}",'
+        f'"case_id":"{alerts.get(the_id).case_id}","alert_id":"{the_id}","by":"anna",'
+        '"reason":"onterecht"}'
+    )

@@ -54,13 +54,20 @@ Publication = Mapping[type[DomainEvent], type[DomainEventData]]
 """Which stored event classes a service publishes, each as which public contract."""
 
 
+def _no_other_names(event: DomainEvent) -> Mapping[str, object]:
+    return {}
+
+
 @dataclass(frozen=True)
 class ContractMapper:
     """A stored event as its public contract: the contract takes the event's fields of the same
     name (it ignores the rest, such as the aggregate's version); `case_id` is the originator's
-    id unless the event names its case itself."""
+    id unless the event names its case itself. `named_otherwise` gives the contract's fields
+    that the stored events name otherwise or leave out (the alerts' `occurred_at` is their
+    event's `at`): they win over the event's own."""
 
     publication: Publication
+    named_otherwise: Callable[[DomainEvent], Mapping[str, object]] = _no_other_names
 
     @property
     def contracts(self) -> tuple[type[DomainEventData], ...]:
@@ -71,7 +78,8 @@ class ContractMapper:
         contract = self.publication.get(type(event))
         if contract is None:
             raise TypeError(f"{type(event).__qualname__} is not published")
-        return contract.model_validate({"case_id": event.originator_id, **vars(event)})
+        fields = {"case_id": event.originator_id, **vars(event), **self.named_otherwise(event)}
+        return contract.model_validate(fields)
 
 
 def contract_mapper(publication: Publication) -> ContractMapper:

@@ -31,8 +31,9 @@ from jeugdketen_shared.telemetry import configure_tracing
 from jeugdketen_shared.youth_keys import keys_topic
 from ketenmonitor.alerts import store as alert_store
 from ketenmonitor.alerts.api import AlertIndex, TableAlertIndex, create_alerts_router
-from ketenmonitor.alerts.application import PUBLISHED_EVENT_CLASSES, Alerts, as_contract
+from ketenmonitor.alerts.application import Alerts
 from ketenmonitor.alerts.metrics import OpenAlerts
+from ketenmonitor.alerts.publication import PUBLISHED_EVENT_CLASSES, as_contract
 from ketenmonitor.alerts.retention import ResolvedAlerts
 from ketenmonitor.alerts.rules import load_rules
 from ketenmonitor.alerts.store import AlertsOfCases, StagesInBatch

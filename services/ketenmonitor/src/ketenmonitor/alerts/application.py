@@ -1,5 +1,5 @@
 """The alerts' event-sourced application (eventsourcing, PostgreSQL in the ketenmonitor's own
-database) and what of it is published on `<prefix>.ketenmonitor.alerts`.
+database); what of it is published on `<prefix>.ketenmonitor.alerts` is `publication`'s.
 
 Synchronous, like the library: call it from asyncio through a thread.
 """
@@ -8,15 +8,12 @@ from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError
 
-from jeugdketen_shared.contracts import ketenmonitor as contracts
-from jeugdketen_shared.contracts.base import DomainEventData
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.eventstore import ServiceApplication
 from jeugdketen_shared.refusal import Refusal
-from ketenmonitor.alerts.domain import SWEEPER, Alert, ResolutionReason
+from ketenmonitor.alerts.domain import Alert, ResolutionReason
 from ketenmonitor.alerts.rules import Kind, Rule
 
 
@@ -128,72 +125,3 @@ class Alerts(ServiceApplication):
         alert.resolve(by, at, reason, explanation)
         self.save(alert)
         return alert
-
-
-PUBLISHED_EVENT_CLASSES = (
-    Alert.Raised,
-    Alert.Acknowledged,
-    Alert.Commented,
-    Alert.AssignedToPartner,
-    Alert.Resolved,
-    Alert.AutoResolved,
-)
-
-
-def as_contract(event: DomainEvent) -> DomainEventData:
-    """The public contract of a stored alert event."""
-    alert_id = event.originator_id
-    match event:
-        case Alert.Raised():
-            return contracts.AlertRaised(
-                case_id=event.case_id,
-                alert_id=alert_id,
-                by=SWEEPER,
-                occurred_at=event.at,
-                rule=event.rule,
-                severity=event.severity,
-                title=event.title,
-                text=event.text,
-                gemeente_code=event.gemeente_code,
-                started_at=event.started_at,
-                deadline_at=event.deadline_at,
-            )
-        case Alert.Acknowledged():
-            return contracts.AlertAcknowledged(
-                case_id=event.case_id,
-                alert_id=alert_id,
-                by=event.by,
-                occurred_at=event.at,
-            )
-        case Alert.Commented():
-            return contracts.AlertCommented(
-                case_id=event.case_id,
-                alert_id=alert_id,
-                by=event.by,
-                occurred_at=event.at,
-            )
-        case Alert.AssignedToPartner():
-            return contracts.AlertAssigned(
-                case_id=event.case_id,
-                alert_id=alert_id,
-                by=event.by,
-                occurred_at=event.at,
-                partner=event.partner,
-            )
-        case Alert.Resolved():
-            return contracts.AlertResolved(
-                case_id=event.case_id,
-                alert_id=alert_id,
-                by=event.by,
-                occurred_at=event.at,
-                reason=ResolutionReason(event.reason).value,
-            )
-        case Alert.AutoResolved():
-            return contracts.AlertAutoResolved(
-                case_id=event.case_id,
-                alert_id=alert_id,
-                by=SWEEPER,
-                occurred_at=event.at,
-                stage_closed_at=event.stage_closed_at,
-            )
-    raise TypeError(f"{type(event).__name__} is not published")
