@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from jeugdketen_shared.clock import ControllableClock
+from jeugdketen_shared.problems import install_problem_handlers
 from ketenmonitor.alerts.api import (
     AlertFilters,
     TimelineRow,
@@ -64,6 +65,7 @@ class Werkgroep:
         self.audit_log = MemoryAuditLog()
         self.reads = CaseReads(self.audit_log, self.clock)
         app = FastAPI()
+        install_problem_handlers(app)
         app.include_router(
             create_alerts_router(
                 self.alerts, self.index, PARTNERS, self.clock, self.reads, werkgroep_member

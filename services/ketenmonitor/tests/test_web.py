@@ -275,3 +275,16 @@ def test_the_care_form_matrix_is_a_cross_table_with_the_cases_without_advice_las
         ("gezinshuis", [None, 12]),
         (None, [11, None]),
     ]
+
+
+async def test_behind_the_login_an_unknown_path_and_a_wrong_method_are_problems() -> None:
+    async with Monitor().client(**basic(DASHBOARD)) as http:
+        unknown = await http.get("/v1/geen-route")
+        wrong_method = await http.delete("/v1/lead-times")
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"] == "application/problem+json"
+    assert unknown.json()["reason"] == "not-found"
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["content-type"] == "application/problem+json"
+    assert wrong_method.json()["reason"] == "method-not-allowed"
+    assert wrong_method.headers["allow"] == "GET"

@@ -18,7 +18,7 @@ its page are open: they describe the API and tell nothing about anyone.
 import asyncio
 import contextlib
 import json
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterator
 from typing import Annotated, Literal
 
 import uvicorn
@@ -35,11 +35,11 @@ from jeugdketen_shared.credentials import basic_credentials
 from jeugdketen_shared.inbound import MAX_MESSAGE_BYTES
 from jeugdketen_shared.ingress import InboundGateway
 from jeugdketen_shared.partner_credentials import PartnerCredentials
+from jeugdketen_shared.problems import install_problem_handlers, problem, problem_responses
 from jeugdketen_shared.rejections import Arrival, Rejection
 from jeugdketen_shared.telemetry import TRACE_FIELDS
 
 BATCH_CONTENT_TYPE = "application/cloudevents-batch+json"
-PROBLEM_CONTENT_TYPE = "application/problem+json"
 MAX_MESSAGES_PER_REQUEST = 500
 MAX_REQUEST_BYTES = MAX_MESSAGES_PER_REQUEST * MAX_MESSAGE_BYTES
 """A full batch of the largest messages; a request is not read past it."""
@@ -57,17 +57,6 @@ class MessageOutcome(BaseModel):
 
 class BatchOutcome(BaseModel):
     results: list[MessageOutcome] = Field(description="One per message, in the order sent")
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details, with the rejected topic's reason and field errors."""
-
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
-    reason: str
-    errors: tuple[FieldError, ...] = ()
 
 
 class PartnerBasic(HTTPBasic):
@@ -105,6 +94,7 @@ def create_http_app(
         docs_url="/v1/docs",
         redoc_url=None,
     )
+    install_problem_handlers(app)
 
     @app.post(
         "/v1/messages",
@@ -113,20 +103,16 @@ def create_http_app(
         status_code=202,
         responses={
             200: {"model": MessageOutcome | BatchOutcome, "description": "Repeated, or a batch"},
-            400: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}},
-            401: {
-                "model": Problem,
-                "content": {PROBLEM_CONTENT_TYPE: {}},
-                "description": "No credential, or not a partner's own: nothing was recorded",
-            },
-            403: {
-                "model": Problem,
-                "content": {PROBLEM_CONTENT_TYPE: {}},
-                "description": "The partner's kind may publish nothing to this service",
-            },
-            413: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}},
-            415: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}},
-            422: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}},
+            **problem_responses(
+                400,
+                413,
+                415,
+                422,
+                described={
+                    401: "No credential, or not a partner's own: nothing was recorded",
+                    403: "The partner's kind may publish nothing to this service",
+                },
+            ),
         },
         openapi_extra={
             "requestBody": {
@@ -151,29 +137,29 @@ def create_http_app(
                 credentials.authenticate, basic.username, basic.password
             )
         if partner is None:
-            return _problem(
+            return problem(
                 401,
                 "unauthenticated",
                 "send HTTP Basic: your partner id and your secret",
                 {"WWW-Authenticate": f'Basic realm="{realm}", charset="UTF-8"'},
             )
         if partner not in publishers:
-            return _problem(403, "not-permitted", f"{partner} publishes nothing to {service}")
+            return problem(403, "not-permitted", f"{partner} publishes nothing to {service}")
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in {STRUCTURED_CONTENT_TYPE, "application/json", BATCH_CONTENT_TYPE}:
-            return _problem(415, "unsupported-media-type", f"send {STRUCTURED_CONTENT_TYPE}")
+            return problem(415, "unsupported-media-type", f"send {STRUCTURED_CONTENT_TYPE}")
         body = await _body_within(request, MAX_REQUEST_BYTES)
         if body is None:
-            return _problem(413, "request-too-large", f"at most {MAX_REQUEST_BYTES} bytes")
+            return problem(413, "request-too-large", f"at most {MAX_REQUEST_BYTES} bytes")
         values = [body]
         if content_type == BATCH_CONTENT_TYPE:
             try:
                 values = list(_batch_members(body))
             except (ValueError, RecursionError) as error:
                 # RecursionError: an array nested deeper than the parser goes is as malformed
-                return _problem(400, "malformed-json", f"the batch is not a JSON array: {error}")
+                return problem(400, "malformed-json", f"the batch is not a JSON array: {error}")
             if len(values) > MAX_MESSAGES_PER_REQUEST:
-                return _problem(413, "batch-too-large", f"at most {MAX_MESSAGES_PER_REQUEST}")
+                return problem(413, "batch-too-large", f"at most {MAX_MESSAGES_PER_REQUEST}")
         # the W3C trace context of the request continues as a Kafka message's would
         headers = tuple(
             (name, value.encode())
@@ -239,27 +225,12 @@ def _as_outcome(outcome: Accepted | Repeated | Rejection) -> MessageOutcome:
 
 def _rejected(rejection: Rejection) -> JSONResponse:
     outcome = _as_outcome(rejection)
-    problem = Problem(
+    return problem(
+        422,
+        outcome.reason or "",
+        outcome.detail or "",
         title="The message was rejected",
-        status=422,
-        detail=outcome.detail or "",
-        reason=outcome.reason or "",
         errors=outcome.errors,
-    )
-    return JSONResponse(
-        problem.model_dump(mode="json"), status_code=422, media_type=PROBLEM_CONTENT_TYPE
-    )
-
-
-def _problem(
-    status: int, reason: str, detail: str, headers: Mapping[str, str] | None = None
-) -> JSONResponse:
-    problem = Problem(title=reason.replace("-", " "), status=status, detail=detail, reason=reason)
-    return JSONResponse(
-        problem.model_dump(mode="json"),
-        status_code=status,
-        media_type=PROBLEM_CONTENT_TYPE,
-        headers=headers,
     )
 
 

@@ -25,6 +25,7 @@ from jeugdketen_shared.logs import configure_logging
 from jeugdketen_shared.metrics import registered
 from jeugdketen_shared.outbox import OutboxRelay
 from jeugdketen_shared.permissions import Partner, PartnerKind, load_partners
+from jeugdketen_shared.problems import install_problem_handlers
 from jeugdketen_shared.service import event_store_environment, running_producer, serving_http
 from jeugdketen_shared.settings import ServiceSettings
 from jeugdketen_shared.telemetry import configure_tracing
@@ -217,6 +218,7 @@ def assemble_api(
     }
     pages = Pages(create_templates())
     app = create_api(figures)
+    install_problem_handlers(app)
     app.include_router(
         create_alerts_router(alerts, index, partner_ids, clock, reads, werkgroep_member)
     )

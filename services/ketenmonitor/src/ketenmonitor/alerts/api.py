@@ -28,12 +28,11 @@ from uuid import UUID
 import asyncpg
 from eventsourcing.persistence import IntegrityError
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from jeugdketen_shared.clock import Clock
+from jeugdketen_shared.problems import problem, problem_responses
 from jeugdketen_shared.refusal import Refusal
 from ketenmonitor.alerts import domain
 from ketenmonitor.alerts.application import Alerts, UnknownAlert
@@ -41,7 +40,6 @@ from ketenmonitor.alerts.domain import MAX_COMMENT_LENGTH, Alert, ResolutionReas
 from ketenmonitor.alerts.rules import Severity
 from ketenmonitor.facts import PREFIX
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 
@@ -158,16 +156,6 @@ def _json(value: object) -> dict[str, Any]:
 # --- the representations -----------------------------------------------------------------------
 
 
-class Problem(BaseModel):
-    """RFC 9457 problem details, with a machine-readable reason."""
-
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
-    reason: str
-
-
 class AlertSummary(BaseModel):
     id: UUID
     case_id: UUID
@@ -242,14 +230,9 @@ class ApiProblem(Exception):
         self.status, self.reason, self.detail = status, reason, detail
 
 
-def problem(status: int, reason: str, detail: str) -> JSONResponse:
-    body = Problem(title=reason.replace("-", " "), status=status, detail=detail, reason=reason)
-    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_CONTENT_TYPE)
-
-
 class ProblemRoute(APIRoute):
-    """Answers this router's failures as problem+json whatever the app's own handlers do:
-    invalid query 400, invalid body 422, refusals by their reason."""
+    """Answers this router's refusals as problems, by their reason; what does not validate
+    the app's problem handlers answer (`jeugdketen_shared.problems`)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -266,22 +249,11 @@ class ProblemRoute(APIRoute):
                 return problem(
                     409, "concurrent-change", "Het signaal is tegelijk gewijzigd; probeer opnieuw."
                 )
-            except RequestValidationError as error:
-                in_body = any(e["loc"][:1] == ("body",) for e in error.errors())
-                detail = "; ".join(
-                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors()
-                )
-                if in_body:
-                    return problem(422, "invalid-body", detail)
-                return problem(400, "invalid-query", detail)
 
         return handle
 
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}}
-    for status in (400, 401, 403, 404, 409, 422)
-}
+PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422)
 
 
 # --- the router ----------------------------------------------------------------------------------

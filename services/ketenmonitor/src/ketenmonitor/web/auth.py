@@ -20,7 +20,7 @@ import argparse
 import asyncio
 import secrets
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -28,7 +28,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jeugdketen_shared.credentials import (
@@ -38,10 +38,10 @@ from jeugdketen_shared.credentials import (
     check_hash_form,
     hash_secret,
 )
+from jeugdketen_shared.problems import problem
 
 SESSION_KEY = "gebruiker"
 LOGIN_PATH = "/inloggen"
-PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
 class Role(StrEnum):
@@ -119,18 +119,6 @@ def users_toml(accounts: Iterable[Account]) -> str:
 
 def wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
-
-
-def problem(
-    status: int, reason: str, detail: str, headers: Mapping[str, str] | None = None
-) -> Response:
-    body = {"type": "about:blank", "title": reason.replace("-", " "), "status": status}
-    return JSONResponse(
-        {**body, "detail": detail, "reason": reason},
-        status_code=status,
-        media_type=PROBLEM_CONTENT_TYPE,
-        headers=headers,
-    )
 
 
 class Authentication:

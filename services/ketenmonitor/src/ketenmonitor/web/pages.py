@@ -24,6 +24,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
+from jeugdketen_shared.problems import problem
 from ketenmonitor.web.auth import (
     LOGIN_PATH,
     SESSION_KEY,
@@ -32,7 +33,6 @@ from ketenmonitor.web.auth import (
     NotAuthenticated,
     User,
     Users,
-    problem,
     wants_html,
 )
 
