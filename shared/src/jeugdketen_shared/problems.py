@@ -9,6 +9,7 @@ A request that does not validate is 422 `invalid-body` when its body is at fault
 `invalid-query` (a query or path parameter), with each field's error in `errors`.
 """
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
@@ -139,7 +140,7 @@ def problems_documented(document: dict[str, Any]) -> dict[str, Any]:
             content = response.get("content", {})
             if PROBLEM_CONTENT_TYPE in content and _JSON in content:
                 content[PROBLEM_CONTENT_TYPE] = content.pop(_JSON) | content[PROBLEM_CONTENT_TYPE]
-    if not any(_references(document, name) for name in _FASTAPI_VALIDATION_SCHEMAS):
+    if "/HTTPValidationError" not in json.dumps(document["paths"]):
         for name in _FASTAPI_VALIDATION_SCHEMAS:
             schemas.pop(name, None)
     return document
@@ -166,20 +167,3 @@ def _problem_reference(schemas: dict[str, Any], status: HTTPStatus) -> dict[str,
         "description": status.phrase,
         "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
-
-
-def _references(document: Mapping[str, Any], schema: str) -> bool:
-    wanted = f"#/components/schemas/{schema}"
-
-    def found(value: object) -> bool:
-        if isinstance(value, dict):
-            return value.get("$ref") == wanted or any(found(v) for v in value.values())
-        if isinstance(value, list):
-            return any(found(v) for v in value)
-        return False
-
-    return found(document.get("paths", {})) or any(
-        found(nested)
-        for name, nested in document["components"]["schemas"].items()
-        if name not in _FASTAPI_VALIDATION_SCHEMAS
-    )
