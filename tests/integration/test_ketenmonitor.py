@@ -28,6 +28,7 @@ from ketenmonitor.projection import store
 from ketenmonitor.projection.rebuild import rebuild
 from tests.conftest import IsolatedPlatform
 from tests.support.services import ServiceProcess
+from tests.support.suppression import Shown, Sum
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -386,23 +387,21 @@ async def stepping_stones(platform: IsolatedPlatform, **query: str) -> dict[str,
 
 def expected_stepping_stones(transfers: dict[str, int]) -> dict[str, Any]:
     counts = list(transfers.values())
-
-    def cell(n: int) -> dict[str, Any]:
-        return {"value": n if n >= SMALL_CELL else None, "suppressed": n < SMALL_CELL}
-
-    buckets = {"0": (0, 0), "1": (1, 1), "2": (2, 2), "3": (3, 3), "4": (4, 4)}
-    buckets |= {"5-9": (5, 9), "10+": (10, 10**6)}
-    right = counts.count(0)
+    ranges = {"0": (0, 0), "1": (1, 1), "2": (2, 2), "3": (3, 3), "4": (4, 4)}
+    ranges |= {"5-9": (5, 9), "10+": (10, 10**6)}
+    buckets = {
+        name: sum(1 for n in counts if low <= n <= high) for name, (low, high) in ranges.items()
+    }
+    # the placed youths are the sum of the buckets; right the first time the first one
+    shown = Shown(
+        {"placed": len(counts), "right": buckets["0"], **buckets},
+        [Sum("placed", tuple(buckets)), Sum("right", ("0",))],
+    )
     return {
-        "placed_youths": cell(len(counts)),
-        "distribution": [
-            {"transfers": name, "youths": cell(sum(1 for n in counts if low <= n <= high))}
-            for name, (low, high) in buckets.items()
-        ],
-        "first_time_right": cell(right),
-        "first_time_right_share": right / len(counts)
-        if min(right, len(counts) - right) >= SMALL_CELL
-        else None,
+        "placed_youths": shown.cell("placed"),
+        "distribution": [{"transfers": name, "youths": shown.cell(name)} for name in buckets],
+        "first_time_right": shown.cell("right"),
+        "first_time_right_share": shown.share("right", "placed"),
     }
 
 

@@ -27,6 +27,7 @@ from tests.integration.test_ketenmonitor import (
     wait_projected,
 )
 from tests.integration.test_ketenmonitor_reference import publish_keys, unsealed
+from tests.support.suppression import Shown, Sum
 
 pytestmark = pytest.mark.integration
 
@@ -391,29 +392,33 @@ def reference_inflow(
     months = sorted({day(at).strftime("%Y-%m") for _, form, at in entered if form in forms})
     youths = {youth for youth, _, _ in entered}
     away = {youth for youth, form, _ in entered if form != "ambulant"}
-    home = len(youths) - len(away)
+    month = lambda at: day(at).strftime("%Y-%m")  # noqa: E731
+    entries: dict[Any, int] = {
+        (m, form): sum(1 for _, f, at in entered if f == form and month(at) == m)
+        for m in months
+        for form in forms
+    }
+    entries |= {form: sum(1 for _, f, _ in entered if f == form) for form in forms}
+    # each care form's total is the sum of its months; the youths those at home and away
+    shown = Shown(
+        {**entries, "youths": len(youths), "home": len(youths) - len(away), "away": len(away)},
+        [
+            *(Sum(form, tuple((m, form) for m in months)) for form in forms),
+            Sum("youths", ("home", "away")),
+        ],
+    )
     return {
         "per_month": [
-            {
-                "month": month,
-                "care_form": form,
-                "entries": cell(
-                    sum(
-                        1
-                        for _, f, at in entered
-                        if f == form and day(at).strftime("%Y-%m") == month
-                    )
-                ),
-            }
-            for month in months
+            {"month": m, "care_form": form, "entries": shown.cell((m, form))}
+            for m in months
             for form in forms
         ],
-        "totals": {form: cell(sum(1 for _, f, _ in entered if f == form)) for form in forms},
+        "totals": {form: shown.cell(form) for form in forms},
         "thuis_tenzij": {
-            "youths": cell(len(youths)),
-            "at_home": cell(home),
-            "away_from_home": cell(len(away)),
-            "at_home_share": home / len(youths) if min(home, len(away)) >= SMALL_CELL else None,
+            "youths": shown.cell("youths"),
+            "at_home": shown.cell("home"),
+            "away_from_home": shown.cell("away"),
+            "at_home_share": shown.share("home", "youths"),
         },
     }
 
@@ -435,23 +440,35 @@ def reference_matrix(events: list[Published], provider: str | None = None) -> di
         in_force = [a for a in advice.get(case, []) if a[1] <= at]
         recommended = max(in_force)[2] if in_force else None
         pairs[recommended, data["care_form"]] = pairs.get((recommended, data["care_form"]), 0) + 1
-    right = sum(n for (r, d), n in pairs.items() if r == d)
-    unadvised = sum(n for (r, _), n in pairs.items() if r is None)
-    total = sum(pairs.values())
-    deviating = total - right - unadvised
     forms = [f.value for f in CareForm]
+    cells = [(r, d) for r in [*forms, None] for d in forms]
+    right = tuple(c for c in cells if c[0] == c[1])
+    none = tuple(c for c in cells if c[0] is None)
+    deviating = tuple(c for c in cells if c[0] is not None and c[0] != c[1])
+    counts: dict[Any, int] = {c: pairs.get(c, 0) for c in cells}
+    for kind, group in (("right", right), ("none", none), ("deviating", deviating)):
+        counts[kind] = sum(counts[c] for c in group)
+    counts |= {"advised": counts["right"] + counts["deviating"], "total": sum(pairs.values())}
+    # every cell sums into the placements and into one kind: advised or not, as advised or not
+    shown = Shown(
+        counts,
+        [
+            Sum("total", tuple(cells)),
+            Sum("total", ("advised", "none")),
+            Sum("advised", ("right", "deviating")),
+            Sum("right", right),
+            Sum("none", none),
+            Sum("deviating", deviating),
+        ],
+    )
     return {
-        "placements": cell(total),
-        "as_advised": cell(right),
-        "deviating": cell(deviating),
-        "without_advice": cell(unadvised),
-        "as_advised_share": right / (right + deviating)
-        if min(right, deviating) >= SMALL_CELL
-        else None,
+        "placements": shown.cell("total"),
+        "as_advised": shown.cell("right"),
+        "deviating": shown.cell("deviating"),
+        "without_advice": shown.cell("none"),
+        "as_advised_share": shown.share("right", "advised"),
         "cells": [
-            {"recommended": r, "deployed": d, "placements": cell(pairs.get((r, d), 0))}
-            for r in [*forms, None]
-            for d in forms
+            {"recommended": r, "deployed": d, "placements": shown.cell((r, d))} for r, d in cells
         ],
     }
 
@@ -480,17 +497,35 @@ def reference_turning_eighteen(events: list[Published], on: date, since: date) -
                 k == "continuity-plan-recorded" and c == case for k, c, _, _ in known
             )
     turned = [d for k, _, a, d in facts(events) if k == "turned-eighteen" and since <= day(a) <= on]
+    unplanned = sum(1 for d in turned if not d["continuity_plan_exists"])
+    # in care: unknown month, soon 18, later; soon: with a plan, without; turned: the same
+    shown = Shown(
+        {
+            "in care": in_care,
+            "unknown": unknown,
+            "soon": soon,
+            "later": in_care - unknown - soon,
+            "with": soon_planned,
+            "without": soon - soon_planned,
+            "turned": len(turned),
+            "turned with": len(turned) - unplanned,
+            "turned without": unplanned,
+        },
+        [
+            Sum("in care", ("unknown", "soon", "later")),
+            Sum("soon", ("with", "without")),
+            Sum("turned", ("turned with", "turned without")),
+        ],
+    )
     return {
         "on": on.isoformat(),
-        "in_care": cell(in_care),
-        "birth_month_unknown": cell(unknown),
-        "turning_eighteen_soon": cell(soon),
-        "soon_with_plan": cell(soon_planned),
-        "soon_without_plan": cell(soon - soon_planned),
-        "turned_eighteen": cell(len(turned)),
-        "turned_eighteen_without_plan": cell(
-            sum(1 for d in turned if not d["continuity_plan_exists"])
-        ),
+        "in_care": shown.cell("in care"),
+        "birth_month_unknown": shown.cell("unknown"),
+        "turning_eighteen_soon": shown.cell("soon"),
+        "soon_with_plan": shown.cell("with"),
+        "soon_without_plan": shown.cell("without"),
+        "turned_eighteen": shown.cell("turned"),
+        "turned_eighteen_without_plan": shown.cell("turned without"),
     }
 
 
@@ -504,10 +539,10 @@ def reference_time_in_chain(events: list[Published], from_: date, to: date) -> d
             assert case is not None
             left[case] = min(left.get(case, at), at)
 
-    def stats(values: list[timedelta]) -> dict[str, Any]:
+    def stats(values: list[timedelta], hidden: bool = False) -> dict[str, Any]:
         values.sort()
         n = len(values)
-        if n < SMALL_CELL:
+        if n < SMALL_CELL or hidden:
             return {"count": None, "p50": None, "p90": None, "max": None}
 
         def rank(p: int) -> float:
@@ -524,12 +559,17 @@ def reference_time_in_chain(events: list[Published], from_: date, to: date) -> d
             for again, y in referred.values()
         )
     )
+    # the cases that left (the time in the chain's count) are those back and those not
+    shown = Shown(
+        {"left": len(gone), "back": back, "stayed": len(gone) - back},
+        [Sum("left", ("back", "stayed"))],
+    )
     return {
         "route": stats([a - referred[c][0] for c, a in placed.items() if from_ <= day(a) <= to]),
-        "time_in_chain": stats([at - referred[c][0] for c, at in gone]),
-        "left": cell(len(gone)),
-        "re_entered": cell(back),
-        "re_entry_share": back / len(gone) if min(back, len(gone) - back) >= SMALL_CELL else None,
+        "time_in_chain": stats([at - referred[c][0] for c, at in gone], shown.hidden("left")),
+        "left": shown.cell("left"),
+        "re_entered": shown.cell("back"),
+        "re_entry_share": shown.share("back", "left"),
     }
 
 
@@ -587,13 +627,15 @@ def reference_transfers(events: list[Published], from_: date, on: date) -> dict[
     for youth in placed:
         for _, reason in moves.get(youth, []):
             reasons[reason] = reasons.get(reason, 0) + 1
+    buckets = {name: sum(low <= n <= high for n in within) for name, low, high in groups}
+    # the placed youths, shown beside it, are the sum of the buckets
+    shown = Shown({"placed": len(placed), **buckets}, [Sum("placed", tuple(buckets))])
     return {
         "rolling_12_months": {
             "on": on.isoformat(),
             "window_from": since.isoformat(),
             "distribution": [
-                {"transfers": name, "youths": cell(sum(low <= n <= high for n in within))}
-                for name, low, high in groups
+                {"transfers": name, "youths": shown.cell(name)} for name, _, _ in groups
             ],
         },
         "transfer_reasons": [
@@ -855,7 +897,9 @@ async def test_youths_turning_eighteen_without_a_continuity_plan(
         figure = await get(platform, "/v1/turning-eighteen", **query)
         del figure["filters"]
         assert figure == reference_turning_eighteen(events, on, since=date(2025, 1, 1))
-        assert figure["soon_without_plan"]["value"], "the events show youths at risk"
+        # those without a plan may hide beside the few with one (a small number): the figure
+        # still has youths soon 18 to show
+        assert figure["turning_eighteen_soon"]["value"], "the events show youths soon 18"
 
 
 async def test_route_time_in_chain_and_re_entry_also_after_a_rebuild(

@@ -4,9 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from ketenmonitor.figures.common import SMALL_CELL, Count, lead_time, percentile, suppressed
+from ketenmonitor.figures.common import lead_time, percentile
 from ketenmonitor.figures.lead_times import TRANSITIONS
 from ketenmonitor.figures.stepping_stones import stepping_stones
+from ketenmonitor.figures.suppression import SMALL_CELL, Count, suppressed
 
 WACHTTIJD = next(t for t in TRANSITIONS if t.name == "triage-decision-to-placement-start")
 
@@ -45,7 +46,8 @@ def test_stepping_stones_distribution_and_first_time_right() -> None:
         "1": Count(12, False),
         "2": Count(None, True),
         "3": Count(None, True),
-        "4": Count(10, False),
+        # shown, the 4 would give away that 8 youths moved 2, 3 or 5-9 times (71 - 30 - 12 - 11)
+        "4": Count(None, True),
         "5-9": Count(None, True),
         "10+": Count(11, False),
     }
@@ -55,7 +57,9 @@ def test_stepping_stones_distribution_and_first_time_right() -> None:
 
 def test_a_share_that_would_reveal_a_small_cell_is_suppressed() -> None:
     almost_all_right = stepping_stones([0] * 40 + [1] * 3)
-    assert almost_all_right.first_time_right == Count(40, False)
+    # 43 placed and 40 right the first time would give away that 3 moved (issue 16)
+    assert almost_all_right.placed_youths == Count(43, False)
+    assert almost_all_right.first_time_right == Count(None, True)
     assert almost_all_right.first_time_right_share is None
     assert stepping_stones([]).placed_youths == Count(None, True)
     assert stepping_stones([]).first_time_right_share is None

@@ -15,8 +15,9 @@ from ketenmonitor.facts import (
 )
 from ketenmonitor.figures.capacity import WaitingList, waiting_against_capacity
 from ketenmonitor.figures.care_form_matrix import care_form_matrix
-from ketenmonitor.figures.common import Count, FactRow, Filters
+from ketenmonitor.figures.common import FactRow, Filters
 from ketenmonitor.figures.inflow import Entries, inflow
+from ketenmonitor.figures.suppression import Count
 from ketenmonitor.figures.turning_eighteen import turning_eighteen
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -87,9 +88,11 @@ def test_inflow_per_month_and_thuis_tenzij() -> None:
         )
     )
     assert [(m.month, m.care_form, m.entries) for m in figure.per_month] == [
-        ("2026-03", "jeugdzorg-plus", Count(10, False)),
+        # beside its total of 11, March's 10 would give away April's 1
+        ("2026-03", "jeugdzorg-plus", Count(None, True)),
         ("2026-03", "3-milieuvoorziening", Count(None, True)),  # no entry: a zero, suppressed
         ("2026-04", "jeugdzorg-plus", Count(None, True)),
+        # beside its total of 13 it says that March had none: that identifies no one
         ("2026-04", "3-milieuvoorziening", Count(13, False)),
     ]
     assert figure.totals == {
@@ -127,16 +130,20 @@ def test_the_care_form_matrix_from_the_pairs() -> None:
     )
     cells = {(c.recommended, c.deployed): c.placements for c in matrix.cells}
     assert cells[("gezinshuis", "gezinshuis")] == Count(12, False)
-    assert cells[("3-milieuvoorziening", "jeugdzorg-plus")] == Count(11, False)
     assert cells[(None, "crisisopvang")] == Count(None, True)
     assert len(cells) == 9 * 8
+    # the deviating 11 beside 34 placements and 22 as advised would give away the 1 without
+    # advice, and so would the one deviating cell (11); the 10 in pleegzorg beside the 12 in
+    # gezinshuis would give away the one in crisisopvang
     assert (matrix.placements, matrix.as_advised, matrix.deviating) == (
         Count(34, False),
         Count(22, False),
-        Count(11, False),
+        Count(None, True),
     )
+    assert cells[("pleegzorg", "pleegzorg")] == Count(None, True)
+    assert cells[("3-milieuvoorziening", "jeugdzorg-plus")] == Count(None, True)
     assert matrix.without_advice == Count(None, True)
-    assert matrix.as_advised_share == 22 / 33
+    assert matrix.as_advised_share is None
     closed = care_form_matrix({("3-milieuvoorziening", "jeugdzorg-plus"): 11})
     assert (closed.placements, closed.as_advised_share) == (Count(11, False), None)
 
@@ -162,11 +169,14 @@ def test_turning_eighteen_within_six_months_without_a_plan() -> None:
     assert figure.on == on
     assert figure.in_care == Count(26, False)
     assert figure.birth_month_unknown == Count(None, True)
-    assert figure.turning_eighteen_soon == Count(22, False)
-    assert figure.soon_with_plan == Count(10, False)
+    # 22 soon 18 of the 26 in care would give away the 4 of unknown month or later; hidden,
+    # the 10 with a plan beside the 12 without would give it away
+    assert figure.turning_eighteen_soon == Count(None, True)
+    assert figure.soon_with_plan == Count(None, True)
     assert figure.soon_without_plan == Count(12, False)
     assert figure.turned_eighteen == Count(None, True)
-    # before the plans were recorded, the end of care and the 18th birthday
+    # before the plans were recorded, the end of care and the 18th birthday: the 24 without
+    # a plan of the 28 in care would give away the 4 of unknown month or later
     early = turning_eighteen(rows, Filters(), today=date(2026, 3, 4))
-    assert early.soon_without_plan == Count(24, False)
+    assert early.soon_without_plan == Count(None, True)
     assert early.in_care == Count(28, False)

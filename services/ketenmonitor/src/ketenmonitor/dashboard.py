@@ -24,7 +24,6 @@ from ketenmonitor.alerts.rules import Severity
 from ketenmonitor.figures import (
     capacity,
     care_form_matrix,
-    common,
     inflow,
     lead_times,
     stepping_stones,
@@ -33,8 +32,9 @@ from ketenmonitor.figures import (
 )
 from ketenmonitor.figures.api import InvalidPeriod, amsterdam_today
 from ketenmonitor.figures.common import Filters
-from ketenmonitor.figures.responses import Count
+from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.source import FigureSource
+from ketenmonitor.figures.suppression import Count, suppressed
 from ketenmonitor.web.audit import CaseReads
 from ketenmonitor.web.pages import Pages, form_date
 
@@ -103,7 +103,7 @@ def quarters_until(today: date, count: int = 4) -> list[tuple[str, date, date]]:
 
 def cross_table(
     cells: Sequence[care_form_matrix.MatrixCell],
-) -> tuple[list[str], list[tuple[str | None, list[Count | None]]]]:
+) -> tuple[list[str], list[tuple[str | None, list[CountAnswer | None]]]]:
     """The matrix's cells as a table: the deployed care forms as columns, a row per recommended
     one (None: without advice, last), each cell its count or None where the API has none."""
     order = {form.value: index for index, form in enumerate(CareForm)}
@@ -119,10 +119,10 @@ def cross_table(
 
 async def open_alerts_by_severity(
     alerts: Alerts, index: AlertIndex, filters: AlertFilters
-) -> dict[str, common.Count]:
+) -> dict[str, Count]:
     _, found = await find_alerts(alerts, index, filters, OPEN)
     return {
-        severity.value: common.suppressed(sum(1 for a in found if a.severity == severity))
+        severity.value: suppressed(sum(1 for a in found if a.severity == severity))
         for severity in (Severity.HOOG, Severity.MIDDEN, Severity.LAAG)
     }
 

@@ -1,10 +1,11 @@
 """The read API for dashboards, following the API Design Rules: `/v1/...`, plural nouns in
 kebab-case, errors as `application/problem+json` (RFC 9457), OpenAPI at `/v1/openapi.json`.
 
-Every count is small-cell suppressed (`figures.common.SMALL_CELL`). Every route needs an
-authenticated user: HTTP Basic, or the session cookie of the login page (`/inloggen`); without
-one 401. The figures and the live stream (`/v1/stream`) are for every role; the alerts
-(`/v1/alerts`) and the audit trail (`/v1/audit`) for the `werkgroep` role only, 403 for others.
+Every count is suppressed as `figures.suppression` says: below 10, and what would reveal one.
+Every route needs an authenticated user: HTTP Basic, or the session cookie of the login page
+(`/inloggen`); without one 401. The figures and the live stream (`/v1/stream`) are for every
+role; the alerts (`/v1/alerts`) and the audit trail (`/v1/audit`) for the `werkgroep` role
+only, 403 for others.
 Every read of case-level data is recorded (who, when, which cases) before it is answered.
 """
 

@@ -16,18 +16,17 @@ from ketenmonitor.facts import (
     PREFIX,
 )
 from ketenmonitor.figures.common import (
-    Count,
     Database,
     Filters,
     end_of,
     period_and_case,
     sql_in_period,
     sql_of_case,
-    suppressed,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
+from ketenmonitor.figures.suppression import Count, suppressed
 
 
 @dataclass(frozen=True)

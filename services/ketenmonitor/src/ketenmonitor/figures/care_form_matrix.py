@@ -1,6 +1,7 @@
 """Recommended versus deployed care form: every placement start against the advice in force
 when it started (the RET's, else the gezamenlijke triage's), counted by PostgreSQL."""
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -10,18 +11,16 @@ from pydantic import BaseModel, Field
 from jeugdketen_shared.vocabulary import CareForm
 from ketenmonitor.facts import PLACEMENT_STARTED, PREFIX, RET_ADVICE_GIVEN, TRIAGE_DECIDED
 from ketenmonitor.figures.common import (
-    SMALL_CELL,
-    Count,
     Database,
     Filters,
     period_and_case,
     sql_in_period,
     sql_of_case,
-    suppressed,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
+from ketenmonitor.figures.suppression import Count, Sum, protect
 
 CARE_FORMS = tuple(form.value for form in CareForm)
 
@@ -42,7 +41,7 @@ class Matrix:
     """Placed in another care form than the advice in force."""
     without_advice: Count
     as_advised_share: float | None
-    """Of the placements with advice; suppressed when either part is a small cell."""
+    """Of the placements with advice; shown where both are."""
     cells: tuple[PairCell, ...]
     """Every recommended (each care form, then none) by every deployed care form."""
 
@@ -57,23 +56,36 @@ def care_form_matrix(pairs: Pairs) -> Matrix:
     """Every placement start in the period (of the cases, deployed care form and provider
     filtered for) against the advice in force when it started, from triage-decided and
     ret-advice-given by event time."""
-    total = sum(pairs.values())
-    right = sum(n for (recommended, deployed), n in pairs.items() if recommended == deployed)
-    unadvised = sum(n for (recommended, _), n in pairs.items() if recommended is None)
-    deviating = total - right - unadvised
+    cells = [
+        (recommended, deployed) for recommended in (*CARE_FORMS, None) for deployed in CARE_FORMS
+    ]
+    right = tuple(cell for cell in cells if cell[0] == cell[1])
+    unadvised = tuple(cell for cell in cells if cell[0] is None)
+    deviating = tuple(cell for cell in cells if cell[0] not in (None, cell[1]))
+    counts: dict[Hashable, int] = {cell: pairs.get(cell, 0) for cell in cells}
+    for name, group in (("as_advised", right), ("without", unadvised), ("deviating", deviating)):
+        counts[name] = sum(counts[cell] for cell in group)
+    counts["advised"] = counts["as_advised"] + counts["deviating"]
+    counts["placements"] = counts["advised"] + counts["without"]
+    # every cell sums into the placements, and into one of the three kinds
+    shown = protect(
+        counts,
+        [
+            Sum("placements", tuple(cells)),
+            Sum("placements", ("advised", "without")),
+            Sum("advised", ("as_advised", "deviating")),
+            Sum("as_advised", right),
+            Sum("without", unadvised),
+            Sum("deviating", deviating),
+        ],
+    )
     return Matrix(
-        placements=suppressed(total),
-        as_advised=suppressed(right),
-        deviating=suppressed(deviating),
-        without_advice=suppressed(unadvised),
-        as_advised_share=right / (right + deviating)
-        if min(right, deviating) >= SMALL_CELL
-        else None,
-        cells=tuple(
-            PairCell(recommended, deployed, suppressed(pairs.get((recommended, deployed), 0)))
-            for recommended in (*CARE_FORMS, None)
-            for deployed in CARE_FORMS
-        ),
+        placements=shown.count("placements"),
+        as_advised=shown.count("as_advised"),
+        deviating=shown.count("deviating"),
+        without_advice=shown.count("without"),
+        as_advised_share=shown.share("as_advised", "advised"),
+        cells=tuple(PairCell(*cell, shown.count(cell)) for cell in cells),
     )
 
 

@@ -1,9 +1,8 @@
 """What the figures share: their filters, small-cell suppression, durations and their spread,
 the facts as the figures read them, and the SQL fragments every figure's query is built of.
 
-Every count a dashboard sees passes `suppressed()`: a cell smaller than `SMALL_CELL` (Twente's
-practice, DOMAIN.md) is returned as `None` with `suppressed: true`, and so is every figure that
-would reveal it (the percentiles of that cell, a share whose part or rest is small).
+Every count a dashboard sees passes the one suppression module (`suppression`); so does every
+figure that would reveal a hidden count (the percentiles of that cell, a share of a hidden part).
 """
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -15,9 +14,7 @@ from uuid import UUID
 import asyncpg
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
-
-SMALL_CELL = 10
-"""Cells with fewer than this many youths or cases are suppressed: the one threshold."""
+from ketenmonitor.figures.suppression import Count, suppressed
 
 SECONDS_PER_DAY = 86_400
 
@@ -44,16 +41,6 @@ class Filters:
     kader: str | None = None
     care_form: str | None = None
     provider: str | None = None
-
-
-@dataclass(frozen=True)
-class Count:
-    value: int | None
-    suppressed: bool
-
-
-def suppressed(count: int) -> Count:
-    return Count(None, True) if count < SMALL_CELL else Count(count, False)
 
 
 @dataclass(frozen=True)
@@ -97,8 +84,10 @@ def spread(durations: Iterable[timedelta]) -> Spread:
     return Spread(len(ordered), percentile(ordered, 50), percentile(ordered, 90), ordered[-1])
 
 
-def lead_time_of(transition: Transition, found: Spread) -> LeadTime:
-    count = suppressed(found.count)
+def lead_time_of(transition: Transition, found: Spread, count: Count | None = None) -> LeadTime:
+    """`count`: its count as a figure's suppression showed it, where the same count stands in
+    the figure beside other counts it sums with; else it stands alone."""
+    count = count or suppressed(found.count)
     if count.suppressed or found.p50 is None or found.p90 is None or found.max is None:
         return LeadTime(transition.name, transition.description, count, None, None, None)
     return LeadTime(

@@ -1,6 +1,7 @@
 """Inflow into jeugdzorg plus and 3-milieu per month, and thuis, tenzij: of the youths who
 started care or moved to another care form, the share only ambulant (at home)."""
 
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -9,18 +10,16 @@ from pydantic import BaseModel, Field
 
 from ketenmonitor.facts import PLACEMENT_STARTED, PREFIX, TRANSFERRED
 from ketenmonitor.figures.common import (
-    SMALL_CELL,
-    Count,
     Database,
     Filters,
     period_and_case,
     sql_in_period,
     sql_of_case,
-    suppressed,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
+from ketenmonitor.figures.suppression import Count, Sum, protect
 
 AMBULANT = "ambulant"
 
@@ -45,7 +44,7 @@ class HomeOrAway:
     """Of them, those whose every care form entered in the period is ambulant."""
     away_from_home: Count
     at_home_share: float | None
-    """Suppressed when either part is a small cell."""
+    """Shown where both its part and its whole are."""
 
 
 @dataclass(frozen=True)
@@ -71,25 +70,32 @@ class Entries:
 
 
 def inflow(found: Entries) -> InflowFigure:
-    per_month = found.per_month
-    months = sorted({month for month, _ in per_month})
-    youths, placed_away = found.youths, found.away_from_home
-    at_home = youths - placed_away
+    """Suppressed together: each care form's total is the sum of its months, and the youths
+    are those at home and those away from home."""
+    months = sorted({month for month, _ in found.per_month})
+    cells = [(month, form) for month in months for form in INFLOW_CARE_FORMS]
+    counts: dict[Hashable, int] = {cell: found.per_month.get(cell, 0) for cell in cells}
+    counts |= {form: sum(counts[(m, form)] for m in months) for form in INFLOW_CARE_FORMS}
+    counts |= {
+        "youths": found.youths,
+        "at_home": found.youths - found.away_from_home,
+        "away": found.away_from_home,
+    }
+    shown = protect(
+        counts,
+        [
+            *(Sum(form, tuple((m, form) for m in months)) for form in INFLOW_CARE_FORMS),
+            Sum("youths", ("at_home", "away")),
+        ],
+    )
     return InflowFigure(
-        per_month=tuple(
-            MonthlyEntries(month, care_form, suppressed(per_month.get((month, care_form), 0)))
-            for month in months
-            for care_form in INFLOW_CARE_FORMS
-        ),
-        totals={
-            care_form: suppressed(sum(n for (_, form), n in per_month.items() if form == care_form))
-            for care_form in INFLOW_CARE_FORMS
-        },
+        per_month=tuple(MonthlyEntries(m, form, shown.count((m, form))) for m, form in cells),
+        totals={form: shown.count(form) for form in INFLOW_CARE_FORMS},
         thuis_tenzij=HomeOrAway(
-            youths=suppressed(youths),
-            at_home=suppressed(at_home),
-            away_from_home=suppressed(placed_away),
-            at_home_share=at_home / youths if min(at_home, placed_away) >= SMALL_CELL else None,
+            youths=shown.count("youths"),
+            at_home=shown.count("at_home"),
+            away_from_home=shown.count("away"),
+            at_home_share=shown.share("at_home", "youths"),
         ),
     )
 

@@ -7,14 +7,18 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
-from ketenmonitor.figures.common import SMALL_CELL, Filters
+from ketenmonitor.figures.common import Filters
+from ketenmonitor.figures.suppression import SMALL_CELL
 
 Answer = TypeVar("Answer", bound=BaseModel)
 
 
 class Count(BaseModel):
     value: int | None = Field(description="The count; null when suppressed")
-    suppressed: bool = Field(description=f"True for a cell below {SMALL_CELL}")
+    suppressed: bool = Field(
+        description=f"True for a count below {SMALL_CELL}, and for one that would reveal such a "
+        "count beside the others of the answer (complementary suppression)"
+    )
 
 
 class LeadTime(BaseModel):

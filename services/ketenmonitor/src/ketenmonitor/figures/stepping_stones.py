@@ -5,7 +5,7 @@ the first time; from what PostgreSQL counts, the same in every order of arrival.
 The youths are those whose first placement start (by event time; ties by case) lies in the
 period, with the gemeente and kader of that placement's case."""
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
@@ -14,18 +14,16 @@ from pydantic import BaseModel, Field
 
 from ketenmonitor.facts import PREFIX, TRANSFERRED
 from ketenmonitor.figures.common import (
-    SMALL_CELL,
-    Count,
     Database,
     Filters,
     period_and_case,
     sql_in_period,
     sql_of_case,
-    suppressed,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
+from ketenmonitor.figures.suppression import Count, Sum, protect, suppressed
 
 TRANSFER_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("0", 0, 0),
@@ -52,7 +50,7 @@ class Distribution:
     first_time_right: Count
     """Placed youths never transferred: "in één keer op de juiste plek"."""
     first_time_right_share: float | None
-    """Their share of the placed youths; suppressed when either part is a small cell."""
+    """Their share of the placed youths; only where both are shown."""
 
 
 def _within(transfers: int, low: int, high: int | None) -> bool:
@@ -60,18 +58,25 @@ def _within(transfers: int, low: int, high: int | None) -> bool:
 
 
 def stepping_stones(transfers_per_youth: Iterable[int]) -> Distribution:
-    """From the number of transfers of each placed youth."""
+    """From the number of transfers of each placed youth. The placed youths are the sum of the
+    buckets, and those placed right the first time are the first bucket: suppressed together,
+    so that 68 placed youths of whom 62 never moved cannot tell that 6 did."""
     counts = list(transfers_per_youth)
-    placed, right = len(counts), sum(1 for n in counts if n == 0)
-    share_shown = min(right, placed - right) >= SMALL_CELL
+    buckets = {
+        name: sum(1 for n in counts if _within(n, low, high))
+        for name, low, high in TRANSFER_BUCKETS
+    }
+    cells: dict[Hashable, int] = {"placed": len(counts), "right": buckets["0"]}
+    cells.update(buckets)
+    shown = protect(
+        cells,
+        [Sum("placed", tuple(buckets)), Sum("right", ("0",))],
+    )
     return Distribution(
-        placed_youths=suppressed(placed),
-        distribution=tuple(
-            TransferBucket(name, suppressed(sum(1 for n in counts if _within(n, low, high))))
-            for name, low, high in TRANSFER_BUCKETS
-        ),
-        first_time_right=suppressed(right),
-        first_time_right_share=right / placed if share_shown else None,
+        placed_youths=shown.count("placed"),
+        distribution=tuple(TransferBucket(name, shown.count(name)) for name in buckets),
+        first_time_right=shown.count("right"),
+        first_time_right_share=shown.share("right", "placed"),
     )
 
 

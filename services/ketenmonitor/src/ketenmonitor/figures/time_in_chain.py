@@ -18,8 +18,6 @@ from ketenmonitor.facts import (
     TOEGANG_DECIDED,
 )
 from ketenmonitor.figures.common import (
-    SMALL_CELL,
-    Count,
     Database,
     Filters,
     LeadTime,
@@ -31,13 +29,13 @@ from ketenmonitor.figures.common import (
     spread_of,
     sql_in_period,
     sql_of_case,
-    suppressed,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.lead_times import select_lead_times
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.responses import LeadTime as LeadTimeAnswer
+from ketenmonitor.figures.suppression import Count, Sum, protect
 
 LEAVING_TYPES = frozenset({PLACEMENT_ENDED, REFERRAL_WITHDRAWN})
 """Facts that take a case out of the chain, whatever they say."""
@@ -93,12 +91,18 @@ def route(found: RouteSpreads) -> Route:
     """A case leaves the chain at its earliest placement end, withdrawal, or toegang decision
     for local help or none. Periods on the placement start (route) and on leaving."""
     left, back = found.time_in_chain.count, found.re_entered
+    # the cases that left are those referred again and those not, and the count of the time
+    # in the chain: suppressed together
+    shown = protect(
+        {"left": left, "re_entered": back, "stayed": left - back},
+        [Sum("left", ("re_entered", "stayed"))],
+    )
     return Route(
         route=lead_time_of(ROUTE, found.route),
-        time_in_chain=lead_time_of(IN_CHAIN, found.time_in_chain),
-        left=suppressed(left),
-        re_entered=suppressed(back),
-        re_entry_share=back / left if min(back, left - back) >= SMALL_CELL else None,
+        time_in_chain=lead_time_of(IN_CHAIN, found.time_in_chain, shown.count("left")),
+        left=shown.count("left"),
+        re_entered=shown.count("re_entered"),
+        re_entry_share=shown.share("re_entered", "left"),
     )
 
 

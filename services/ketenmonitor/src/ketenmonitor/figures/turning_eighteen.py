@@ -20,17 +20,16 @@ from ketenmonitor.facts import (
     TURNED_EIGHTEEN,
 )
 from ketenmonitor.figures.common import (
-    Count,
     Database,
     FactRow,
     Filters,
     in_period,
     of_case,
-    suppressed,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
+from ketenmonitor.figures.suppression import Count, Sum, protect
 
 HORIZON_MONTHS = 6
 """DOMAIN.md (a choice): six months before the 18th birthday a continuity plan must exist."""
@@ -98,17 +97,36 @@ def turning_eighteen(rows: Iterable[FactRow], filters: Filters, today: date) -> 
         if now <= _month_index(year, month) <= now + HORIZON_MONTHS:
             soon += 1
             soon_planned += case in planned
+    turned_unplanned = sum(1 for r in turned_in_period if not r.data.get("continuity_plan_exists"))
+    # suppressed together: the youths in care are those of unknown month, soon 18 and later;
+    # soon 18 those with a plan and without; turned 18 those with a plan and without
+    shown = protect(
+        {
+            "in_care": in_care,
+            "unknown": unknown,
+            "soon": soon,
+            "later": in_care - unknown - soon,
+            "soon_with": soon_planned,
+            "soon_without": soon - soon_planned,
+            "turned": len(turned_in_period),
+            "turned_with": len(turned_in_period) - turned_unplanned,
+            "turned_without": turned_unplanned,
+        },
+        [
+            Sum("in_care", ("unknown", "soon", "later")),
+            Sum("soon", ("soon_with", "soon_without")),
+            Sum("turned", ("turned_with", "turned_without")),
+        ],
+    )
     return Snapshot(
         on=on,
-        in_care=suppressed(in_care),
-        birth_month_unknown=suppressed(unknown),
-        turning_eighteen_soon=suppressed(soon),
-        soon_with_plan=suppressed(soon_planned),
-        soon_without_plan=suppressed(soon - soon_planned),
-        turned_eighteen=suppressed(len(turned_in_period)),
-        turned_eighteen_without_plan=suppressed(
-            sum(1 for r in turned_in_period if not r.data.get("continuity_plan_exists"))
-        ),
+        in_care=shown.count("in_care"),
+        birth_month_unknown=shown.count("unknown"),
+        turning_eighteen_soon=shown.count("soon"),
+        soon_with_plan=shown.count("soon_with"),
+        soon_without_plan=shown.count("soon_without"),
+        turned_eighteen=shown.count("turned"),
+        turned_eighteen_without_plan=shown.count("turned_without"),
     )
 
 

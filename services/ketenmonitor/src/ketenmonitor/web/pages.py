@@ -76,13 +76,18 @@ def is_public(path: str) -> bool:
     return path == LOGIN_PATH or path.startswith((STATIC_PREFIX, *OPERATIONS_PATHS))
 
 
+HIDDEN_EXPLAINED = (
+    "Niet getoond ter bescherming van de privacy: minder dan 10, of een aantal waaruit met de "
+    "andere cijfers een klein aantal te berekenen zou zijn"
+)
+
+
 def amount(count: Any) -> Markup:
-    """A count as shown to people: a suppressed small cell as "<10", never its number."""
+    """A count as shown to people: a hidden one as "afgeschermd", never its number. Hidden
+    below 10 and hidden beside one (figures.suppression) read the same: told apart, they would
+    say that the second is 10 or more, and so give the first away."""
     if count.suppressed or count.value is None:
-        return Markup(
-            '<span class="km-suppressed" title="Minder dan 10: niet getoond ter bescherming van '
-            'de privacy">&lt;10</span>'
-        )
+        return Markup(f'<span class="km-suppressed" title="{HIDDEN_EXPLAINED}">afgeschermd</span>')
     return Markup(f"{count.value:,}".replace(",", "."))  # Dutch thousands separator
 
 

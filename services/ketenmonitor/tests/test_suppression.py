@@ -1,0 +1,121 @@
+"""The one suppression module: primary suppression below 10, complementary suppression until no
+hidden count can be worked out from what an answer shows and the sums it declares."""
+
+from collections.abc import Hashable
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ketenmonitor.figures.suppression import SMALL_CELL, Count, Sum, derivable, protect, suppressed
+
+
+def worked_out(counts: dict[Hashable, int], sums: list[Sum], hidden: frozenset[Hashable]) -> dict:
+    """What a reader works out: each hidden count that the sums determine, and each group of
+    hidden parts under a shown total (its sum), where it is a small number of persons."""
+    found: dict = {key: counts[key] for key in derivable(counts, sums, hidden) if counts[key]}
+    for relation in sums:
+        if relation.total in hidden:
+            continue
+        group = sum(counts[part] for part in relation.parts if part in hidden)
+        if 0 < group < SMALL_CELL:
+            found[relation.total, "minus the shown parts"] = group
+    return found
+
+
+STEPPING_STONES = {"placed": 68, "0": 62, "1": 4, "2": 2, "3-9": 0, "10+": 0}
+BUCKETS = Sum("placed", ("0", "1", "2", "3-9", "10+"))
+
+
+def test_a_small_number_found_by_subtraction_is_hidden_too() -> None:
+    """The demo's leak: 68 placed youths, 62 never moved, so 6 moved."""
+    primary_only = frozenset(k for k, n in STEPPING_STONES.items() if n < SMALL_CELL)
+    assert worked_out(STEPPING_STONES, [BUCKETS], primary_only) == {
+        ("placed", "minus the shown parts"): 6
+    }
+
+    shown = protect(STEPPING_STONES, [BUCKETS])
+
+    assert shown.count("placed") == Count(68, False)
+    assert shown.count("0") == Count(None, True)
+    assert worked_out(STEPPING_STONES, [BUCKETS], shown.hidden) == {}
+
+
+def test_a_count_alone_is_shown_from_ten() -> None:
+    assert [suppressed(n) for n in (0, 9, 10)] == [
+        Count(None, True),
+        Count(None, True),
+        Count(10, False),
+    ]
+
+
+def test_in_a_table_with_totals_no_hidden_cell_follows_from_the_others() -> None:
+    table = {
+        (r, c): n for r, row in enumerate([[20, 3, 15], [12, 30, 14]]) for c, n in enumerate(row)
+    }
+    rows = {("row", r): sum(table[r, c] for c in range(3)) for r in range(2)}
+    columns = {("column", c): sum(table[r, c] for r in range(2)) for c in range(3)}
+    counts: dict[Hashable, int] = {**table, **rows, **columns, "all": sum(table.values())}
+    sums = [Sum(("row", r), tuple((r, c) for c in range(3))) for r in range(2)]
+    sums += [Sum(("column", c), tuple((r, c) for r in range(2))) for c in range(3)]
+    sums += [Sum("all", tuple(rows)), Sum("all", tuple(columns))]
+
+    shown = protect(counts, sums)
+
+    assert (0, 1) in shown.hidden
+    assert len(shown.hidden) >= 4  # a hidden cell needs a partner in its row and its column
+    assert worked_out(counts, sums, shown.hidden) == {}
+
+
+def test_a_hidden_zero_may_follow_from_the_others() -> None:
+    """That nobody moved ten times or more identifies no one; hiding a shown bucket to protect
+    it would empty the figure."""
+    counts = {"placed": 30, "0": 20, "1": 10, "3-9": 0, "10+": 0}
+    shown = protect(counts, [Sum("placed", ("0", "1", "3-9", "10+"))])
+    assert shown.hidden == {"3-9", "10+"}
+
+
+def test_sums_of_sums_are_counted_across_their_levels() -> None:
+    """In care = unknown + soon 18 + later, soon 18 = with + without a plan: 24 without a plan
+    of the 28 in care give away the 4 of unknown month, later or with a plan."""
+    counts = {"in care": 28, "unknown": 1, "soon": 24, "later": 3, "with": 0, "without": 24}
+    sums = [Sum("in care", ("unknown", "soon", "later")), Sum("soon", ("with", "without"))]
+    shown = protect(counts, sums)
+    assert shown.count("in care") == Count(28, False)
+    assert shown.count("without") == Count(None, True)
+
+
+def test_a_share_is_shown_only_where_its_part_and_its_whole_are() -> None:
+    counts = {"youths": 30, "at home": 12, "away": 18}
+    shown = protect(counts, [Sum("youths", ("at home", "away"))])
+    assert shown.share("at home", "youths") == 12 / 30
+    few = protect({"youths": 25, "at home": 7, "away": 18}, [Sum("youths", ("at home", "away"))])
+    assert few.share("at home", "youths") is None
+    assert few.count("away") == Count(None, True)  # 25 - 18 would be the 7 at home
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> tuple[dict[Hashable, int], list[Sum]]:
+    """A total over groups over cells, as the figures nest them, with many small cells."""
+    counts: dict[Hashable, int] = {}
+    sums = []
+    for group in range(draw(st.integers(1, 4))):
+        cells = [(group, cell) for cell in range(draw(st.integers(1, 5)))]
+        for cell in cells:
+            counts[cell] = draw(st.sampled_from([0, 0, 1, 3, 9, 10, 12, 25, 60]))
+        counts[group] = sum(counts[cell] for cell in cells)
+        sums.append(Sum(group, tuple(cells)))
+    groups = [relation.total for relation in sums]
+    counts["all"] = sum(counts[group] for group in groups)
+    sums.append(Sum("all", tuple(groups)))
+    return counts, sums
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables())
+def test_nothing_small_can_be_worked_out_of_any_table(table: tuple[dict, list[Sum]]) -> None:
+    counts, sums = table
+    shown = protect(counts, sums)
+    assert all(counts[key] >= SMALL_CELL for key in counts if key not in shown.hidden)
+    flat = protect(counts, sums)  # the flattened sums are what a reader adds up too
+    everything = [*sums, Sum("all", tuple(c for s in sums[:-1] for c in s.parts))]
+    assert worked_out(counts, everything, flat.hidden) == {}
