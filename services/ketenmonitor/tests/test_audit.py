@@ -9,9 +9,9 @@ from uuid import UUID
 import httpx
 
 from ketenmonitor.alerts.domain import Alert
-from ketenmonitor.dashboard import TURNING_EIGHTEEN_RULE
 from ketenmonitor.web.audit import CaseRead
 from ketenmonitor.web.audit_trail import READ_LABELS
+from ketenmonitor.web.dashboard import TURNING_EIGHTEEN_RULE
 from services.ketenmonitor.tests.accounts import BERT, DASHBOARD, WERKGROEP, basic
 from services.ketenmonitor.tests.test_alerts_api import RULES
 from services.ketenmonitor.tests.test_web import HTML, PAGES, Monitor

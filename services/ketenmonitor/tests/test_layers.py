@@ -21,14 +21,10 @@ them; the alerts and privacy above; the web on top."""
 
 COMPOSITION_ROOT = frozenset({"__init__", "__main__", "main"})
 
-ROOM_OF_MODULE = {"dashboard": "web"}
-"""The dashboard's pages, still beside the rooms until their rebuild moves them: the web's."""
-
 
 def room_of(module: str) -> str:
     """The room of a dotted module name below `ketenmonitor`."""
-    first = module.split(".")[1]
-    return ROOM_OF_MODULE.get(first, first)
+    return module.split(".")[1]
 
 
 def layer_of(room: str) -> int:

@@ -15,13 +15,13 @@ from jeugdketen_shared.contracts.base import DomainEventData
 from jeugdketen_shared.permissions import load_partners
 from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor.alerts.api import TimelineRow
-from ketenmonitor.dashboard import cross_table, quarters_until
 from ketenmonitor.figures.care_form_matrix import MatrixCell
 from ketenmonitor.figures.responses import Count
 from ketenmonitor.main import assemble_api, stream_view
 from ketenmonitor.projection import live
 from ketenmonitor.settings import MonitorSettings
 from ketenmonitor.web.auth import LOGIN_PATH
+from ketenmonitor.web.dashboard import cross_table, quarters_until
 from ketenmonitor.web.werkgroep import EVENT_LABELS
 from services.ketenmonitor.tests.accounts import (
     DASHBOARD,

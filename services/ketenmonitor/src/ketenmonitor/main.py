@@ -25,7 +25,6 @@ from jeugdketen_shared.logs import configure_logging
 from jeugdketen_shared.metrics import registered
 from jeugdketen_shared.outbox import OutboxRelay
 from jeugdketen_shared.permissions import Partner, PartnerKind, load_partners
-from jeugdketen_shared.problems import install_problem_handlers
 from jeugdketen_shared.service import event_store_environment, running_producer, serving_http
 from jeugdketen_shared.settings import ServiceSettings
 from jeugdketen_shared.telemetry import configure_tracing
@@ -39,7 +38,6 @@ from ketenmonitor.alerts.retention import ResolvedAlerts
 from ketenmonitor.alerts.rules import load_rules
 from ketenmonitor.alerts.store import AlertsOfCases, StagesInBatch
 from ketenmonitor.alerts.sweeper import Sweeper
-from ketenmonitor.dashboard import InvalidFilter, create_dashboard_router
 from ketenmonitor.figures.api import create_api
 from ketenmonitor.figures.source import FigureSource, TableFigures
 from ketenmonitor.privacy import erasure_store
@@ -53,6 +51,7 @@ from ketenmonitor.web import audit
 from ketenmonitor.web.audit import AuditLog, AuditUnavailable, CaseReads
 from ketenmonitor.web.audit_trail import create_audit_page_router, create_audit_router
 from ketenmonitor.web.auth import Users, authenticated_user, load_users, werkgroep_member
+from ketenmonitor.web.dashboard import InvalidFilter, create_dashboard_router
 from ketenmonitor.web.pages import Pages, create_templates, mount_static, secure
 from ketenmonitor.web.werkgroep import create_werkgroep_router
 
@@ -217,8 +216,7 @@ def assemble_api(
         if partner.kind is PartnerKind.AANBIEDER and partner.provider
     }
     pages = Pages(create_templates())
-    app = create_api(figures)
-    install_problem_handlers(app)
+    app = create_api(figures)  # with the platform's problem answers
     app.include_router(
         create_alerts_router(alerts, index, partner_ids, clock, reads, werkgroep_member)
     )

@@ -14,27 +14,15 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
+from jeugdketen_shared.problems import install_problem_handlers, problem, problem_responses
 from jeugdketen_shared.vocabulary import CareForm, Kader
 from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.registry import FIGURES
 from ketenmonitor.figures.source import FigureSource
-
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-
-class Problem(BaseModel):
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
-    reason: str
-
 
 FromDate = Annotated[
     date | None, Query(alias="from", description="First day of the period (YYYY-MM-DD)")
@@ -49,9 +37,7 @@ Provider = Annotated[
     str | None, Query(pattern=r"^\d{8}$", description="KvK number of the provider")
 ]
 
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Problem, "content": {PROBLEM_CONTENT_TYPE: {}}}
-}
+PROBLEMS = problem_responses(400)
 
 
 def amsterdam_today() -> date:
@@ -68,14 +54,11 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
         redoc_url=None,
     )
 
+    install_problem_handlers(app)
+
     @app.exception_handler(InvalidPeriod)
     async def invalid_period(request: Request, error: InvalidPeriod) -> JSONResponse:
         return problem(400, "invalid-period", "`from` lies after `to`")
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_query(request: Request, error: RequestValidationError) -> JSONResponse:
-        detail = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        return problem(400, "invalid-query", detail)
 
     for figure in FIGURES:
         _add_route(app, figure, source, today)
@@ -165,8 +148,3 @@ FILTERS_ACCEPTED: dict[Accepts, Callable[..., Filters]] = {
     Accepts.PLACEMENTS: placement_filters,
     Accepts.PROVIDERS: provider_filters,
 }
-
-
-def problem(status: int, reason: str, detail: str) -> JSONResponse:
-    body = Problem(title=reason.replace("-", " "), status=status, detail=detail, reason=reason)
-    return JSONResponse(body.model_dump(), status_code=status, media_type=PROBLEM_CONTENT_TYPE)

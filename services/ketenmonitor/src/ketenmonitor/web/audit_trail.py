@@ -28,9 +28,9 @@ from ketenmonitor.alerts.api import (
     find_alerts,
 )
 from ketenmonitor.alerts.application import Alerts
-from ketenmonitor.dashboard import InvalidFilter
 from ketenmonitor.web.audit import AuditLog, AuditQuery, CaseRead, CaseReads
 from ketenmonitor.web.auth import WerkgroepMember, werkgroep_member
+from ketenmonitor.web.dashboard import InvalidFilter
 from ketenmonitor.web.pages import Pages, form_date
 from ketenmonitor.web.werkgroep import ACTION_LABELS
 
