@@ -22,7 +22,7 @@ import triage.main
 from jeugdketen_shared.kafka import partitions_of
 from jeugdketen_shared.permissions import PartnerRegistry
 from jeugdketen_shared.settings import ServiceSettings
-from ketenmonitor.alerts.application import PUBLISHED_EVENT_CLASSES
+from ketenmonitor.alerts.publication import PUBLISHED_EVENT_CLASSES
 from ketenmonitor.main import alerts_topic, build_alerts
 from tests.chaos.infrastructure import OwnInfrastructure
 from tests.support.partners import PARTNERS_FILE
