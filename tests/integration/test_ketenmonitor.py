@@ -27,8 +27,8 @@ from ketenmonitor.main import build_projection
 from ketenmonitor.projection import store
 from ketenmonitor.projection.rebuild import rebuild
 from tests.conftest import IsolatedPlatform
+from tests.support import suppressed
 from tests.support.services import ServiceProcess
-from tests.support.suppression import Shown, Sum
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -392,17 +392,7 @@ def expected_stepping_stones(transfers: dict[str, int]) -> dict[str, Any]:
     buckets = {
         name: sum(1 for n in counts if low <= n <= high) for name, (low, high) in ranges.items()
     }
-    # the placed youths are the sum of the buckets; right the first time the first one
-    shown = Shown(
-        {"placed": len(counts), "right": buckets["0"], **buckets},
-        [Sum("placed", tuple(buckets)), Sum("right", ("0",))],
-    )
-    return {
-        "placed_youths": shown.cell("placed"),
-        "distribution": [{"transfers": name, "youths": shown.cell(name)} for name in buckets],
-        "first_time_right": shown.cell("right"),
-        "first_time_right_share": shown.share("right", "placed"),
-    }
+    return suppressed.stepping_stones(buckets)
 
 
 async def assert_figures_exact(platform: IsolatedPlatform, events: list[Published]) -> None:

@@ -27,7 +27,7 @@ from tests.integration.test_ketenmonitor import (
     wait_projected,
 )
 from tests.integration.test_ketenmonitor_reference import publish_keys, unsealed
-from tests.support.suppression import Shown, Sum
+from tests.support import suppressed
 
 pytestmark = pytest.mark.integration
 
@@ -393,34 +393,12 @@ def reference_inflow(
     youths = {youth for youth, _, _ in entered}
     away = {youth for youth, form, _ in entered if form != "ambulant"}
     month = lambda at: day(at).strftime("%Y-%m")  # noqa: E731
-    entries: dict[Any, int] = {
+    entries = {
         (m, form): sum(1 for _, f, at in entered if f == form and month(at) == m)
         for m in months
         for form in forms
     }
-    entries |= {form: sum(1 for _, f, _ in entered if f == form) for form in forms}
-    # each care form's total is the sum of its months; the youths those at home and away
-    shown = Shown(
-        {**entries, "youths": len(youths), "home": len(youths) - len(away), "away": len(away)},
-        [
-            *(Sum(form, tuple((m, form) for m in months)) for form in forms),
-            Sum("youths", ("home", "away")),
-        ],
-    )
-    return {
-        "per_month": [
-            {"month": m, "care_form": form, "entries": shown.cell((m, form))}
-            for m in months
-            for form in forms
-        ],
-        "totals": {form: shown.cell(form) for form in forms},
-        "thuis_tenzij": {
-            "youths": shown.cell("youths"),
-            "at_home": shown.cell("home"),
-            "away_from_home": shown.cell("away"),
-            "at_home_share": shown.share("home", "youths"),
-        },
-    }
+    return suppressed.inflow(entries, forms, len(youths), len(away))
 
 
 def reference_matrix(events: list[Published], provider: str | None = None) -> dict[str, Any]:
@@ -440,37 +418,7 @@ def reference_matrix(events: list[Published], provider: str | None = None) -> di
         in_force = [a for a in advice.get(case, []) if a[1] <= at]
         recommended = max(in_force)[2] if in_force else None
         pairs[recommended, data["care_form"]] = pairs.get((recommended, data["care_form"]), 0) + 1
-    forms = [f.value for f in CareForm]
-    cells = [(r, d) for r in [*forms, None] for d in forms]
-    right = tuple(c for c in cells if c[0] == c[1])
-    none = tuple(c for c in cells if c[0] is None)
-    deviating = tuple(c for c in cells if c[0] is not None and c[0] != c[1])
-    counts: dict[Any, int] = {c: pairs.get(c, 0) for c in cells}
-    for kind, group in (("right", right), ("none", none), ("deviating", deviating)):
-        counts[kind] = sum(counts[c] for c in group)
-    counts |= {"advised": counts["right"] + counts["deviating"], "total": sum(pairs.values())}
-    # every cell sums into the placements and into one kind: advised or not, as advised or not
-    shown = Shown(
-        counts,
-        [
-            Sum("total", tuple(cells)),
-            Sum("total", ("advised", "none")),
-            Sum("advised", ("right", "deviating")),
-            Sum("right", right),
-            Sum("none", none),
-            Sum("deviating", deviating),
-        ],
-    )
-    return {
-        "placements": shown.cell("total"),
-        "as_advised": shown.cell("right"),
-        "deviating": shown.cell("deviating"),
-        "without_advice": shown.cell("none"),
-        "as_advised_share": shown.share("right", "advised"),
-        "cells": [
-            {"recommended": r, "deployed": d, "placements": shown.cell((r, d))} for r, d in cells
-        ],
-    }
+    return suppressed.care_form_matrix(pairs, [f.value for f in CareForm])
 
 
 def reference_turning_eighteen(events: list[Published], on: date, since: date) -> dict[str, Any]:
@@ -498,34 +446,9 @@ def reference_turning_eighteen(events: list[Published], on: date, since: date) -
             )
     turned = [d for k, _, a, d in facts(events) if k == "turned-eighteen" and since <= day(a) <= on]
     unplanned = sum(1 for d in turned if not d["continuity_plan_exists"])
-    # in care: unknown month, soon 18, later; soon: with a plan, without; turned: the same
-    shown = Shown(
-        {
-            "in care": in_care,
-            "unknown": unknown,
-            "soon": soon,
-            "later": in_care - unknown - soon,
-            "with": soon_planned,
-            "without": soon - soon_planned,
-            "turned": len(turned),
-            "turned with": len(turned) - unplanned,
-            "turned without": unplanned,
-        },
-        [
-            Sum("in care", ("unknown", "soon", "later")),
-            Sum("soon", ("with", "without")),
-            Sum("turned", ("turned with", "turned without")),
-        ],
-    )
     return {
         "on": on.isoformat(),
-        "in_care": shown.cell("in care"),
-        "birth_month_unknown": shown.cell("unknown"),
-        "turning_eighteen_soon": shown.cell("soon"),
-        "soon_with_plan": shown.cell("with"),
-        "soon_without_plan": shown.cell("without"),
-        "turned_eighteen": shown.cell("turned"),
-        "turned_eighteen_without_plan": shown.cell("turned without"),
+        **suppressed.turning_eighteen(in_care, unknown, soon, soon_planned, len(turned), unplanned),
     }
 
 
@@ -559,17 +482,11 @@ def reference_time_in_chain(events: list[Published], from_: date, to: date) -> d
             for again, y in referred.values()
         )
     )
-    # the cases that left (the time in the chain's count) are those back and those not
-    shown = Shown(
-        {"left": len(gone), "back": back, "stayed": len(gone) - back},
-        [Sum("left", ("back", "stayed"))],
-    )
+    hidden, left = suppressed.left_the_chain(len(gone), back)
     return {
         "route": stats([a - referred[c][0] for c, a in placed.items() if from_ <= day(a) <= to]),
-        "time_in_chain": stats([at - referred[c][0] for c, at in gone], shown.hidden("left")),
-        "left": shown.cell("left"),
-        "re_entered": shown.cell("back"),
-        "re_entry_share": shown.share("back", "left"),
+        "time_in_chain": stats([at - referred[c][0] for c, at in gone], hidden),
+        **left,
     }
 
 
@@ -628,15 +545,11 @@ def reference_transfers(events: list[Published], from_: date, on: date) -> dict[
         for _, reason in moves.get(youth, []):
             reasons[reason] = reasons.get(reason, 0) + 1
     buckets = {name: sum(low <= n <= high for n in within) for name, low, high in groups}
-    # the placed youths, shown beside it, are the sum of the buckets
-    shown = Shown({"placed": len(placed), **buckets}, [Sum("placed", tuple(buckets))])
     return {
         "rolling_12_months": {
             "on": on.isoformat(),
             "window_from": since.isoformat(),
-            "distribution": [
-                {"transfers": name, "youths": shown.cell(name)} for name, _, _ in groups
-            ],
+            "distribution": suppressed.rolling_distribution(buckets),
         },
         "transfer_reasons": [
             {"reason": r, "transfers": cell(n)} for r, n in sorted(reasons.items())

@@ -31,8 +31,8 @@ from ketenmonitor.figures.source import TableFigures
 from ketenmonitor.projection import store
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import projecting
+from tests.support import suppressed
 from tests.support.chain_cases import chain_cases
-from tests.support.suppression import Shown, Sum
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration
@@ -353,25 +353,12 @@ class Reference:
         groups += [("5-9", 5, 9), ("10+", 10, 10**9)]
         buckets = {name: sum(low <= n <= high for n in counts) for name, low, high in groups}
         within = {name: sum(low <= recent[y] <= high for y in placed) for name, low, high in groups}
-        # the placed youths are the sum of either distribution; right the first time its first
-        shown = Shown(
-            {"placed": len(counts), "right": buckets["0"], **buckets},
-            [Sum("placed", tuple(buckets)), Sum("right", ("0",))],
-        )
-        shown_within = Shown({"placed": len(placed), **within}, [Sum("placed", tuple(within))])
         return {
-            "placed_youths": shown.cell("placed"),
-            "distribution": [
-                {"transfers": name, "youths": shown.cell(name)} for name, _, _ in groups
-            ],
-            "first_time_right": shown.cell("right"),
-            "first_time_right_share": shown.share("right", "placed"),
+            **suppressed.stepping_stones(buckets),
             "rolling_12_months": {
                 "on": on.isoformat(),
                 "window_from": since.isoformat(),
-                "distribution": [
-                    {"transfers": name, "youths": shown_within.cell(name)} for name, _, _ in groups
-                ],
+                "distribution": suppressed.rolling_distribution(within),
             },
             "transfer_reasons": [
                 {"reason": r, "transfers": cell(n)} for r, n in sorted(per_reason.items())
@@ -455,34 +442,12 @@ class Reference:
         months = sorted({month(at) for _, form, at in entered if form in forms})
         youths = {youth for youth, _, _ in entered}
         away = {youth for youth, form, _ in entered if form != "ambulant"}
-        entries: dict[Any, int] = {
+        entries = {
             (m, form): sum(1 for _, f, at in entered if f == form and month(at) == m)
             for m in months
             for form in forms
         }
-        entries |= {form: sum(1 for _, f, _ in entered if f == form) for form in forms}
-        # each care form's total is the sum of its months; the youths those at home and away
-        shown = Shown(
-            {**entries, "youths": len(youths), "home": len(youths) - len(away), "away": len(away)},
-            [
-                *(Sum(form, tuple((m, form) for m in months)) for form in forms),
-                Sum("youths", ("home", "away")),
-            ],
-        )
-        return {
-            "per_month": [
-                {"month": m, "care_form": form, "entries": shown.cell((m, form))}
-                for m in months
-                for form in forms
-            ],
-            "totals": {form: shown.cell(form) for form in forms},
-            "thuis_tenzij": {
-                "youths": shown.cell("youths"),
-                "at_home": shown.cell("home"),
-                "away_from_home": shown.cell("away"),
-                "at_home_share": shown.share("home", "youths"),
-            },
-        }
+        return suppressed.inflow(entries, forms, len(youths), len(away))
 
     # /v1/care-form-matrix
     def care_form_matrix(self) -> dict[str, Any]:
@@ -506,37 +471,7 @@ class Reference:
             )
             recommended = ret[-1][1] if ret else tri[-1][1] if tri else None
             pairs[recommended, data["care_form"]] += 1
-        cells = [(r, d) for r in [*ALL_FORMS, None] for d in ALL_FORMS]
-        right = tuple(c for c in cells if c[0] == c[1])
-        none = tuple(c for c in cells if c[0] is None)
-        deviating = tuple(c for c in cells if c[0] is not None and c[0] != c[1])
-        counts: dict[Any, int] = {c: pairs.get(c, 0) for c in cells}
-        for kind, group in (("right", right), ("none", none), ("deviating", deviating)):
-            counts[kind] = sum(counts[c] for c in group)
-        counts |= {"advised": counts["right"] + counts["deviating"], "total": sum(pairs.values())}
-        # every cell sums into the placements and into one kind: advised or not, as advised or not
-        shown = Shown(
-            counts,
-            [
-                Sum("total", tuple(cells)),
-                Sum("total", ("advised", "none")),
-                Sum("advised", ("right", "deviating")),
-                Sum("right", right),
-                Sum("none", none),
-                Sum("deviating", deviating),
-            ],
-        )
-        return {
-            "placements": shown.cell("total"),
-            "as_advised": shown.cell("right"),
-            "deviating": shown.cell("deviating"),
-            "without_advice": shown.cell("none"),
-            "as_advised_share": shown.share("right", "advised"),
-            "cells": [
-                {"recommended": r, "deployed": d, "placements": shown.cell((r, d))}
-                for r, d in cells
-            ],
-        }
+        return suppressed.care_form_matrix(pairs, ALL_FORMS)
 
     # /v1/turning-eighteen
     def turning_eighteen(self) -> dict[str, Any]:
@@ -569,36 +504,12 @@ class Reference:
             if now <= int(year) * 12 + int(month) <= now + 6:
                 soon += 1
                 soon_planned += any(k == "continuity-plan-recorded" for k, _, _ in before)
-        turned = len(turned_in_period)
         unplanned = sum(1 for d in turned_in_period if not d["continuity_plan_exists"])
-        # in care: unknown month, soon 18, later; soon: with a plan, without; turned: the same
-        shown = Shown(
-            {
-                "in care": in_care,
-                "unknown": unknown,
-                "soon": soon,
-                "later": in_care - unknown - soon,
-                "with": soon_planned,
-                "without": soon - soon_planned,
-                "turned": turned,
-                "turned with": turned - unplanned,
-                "turned without": unplanned,
-            },
-            [
-                Sum("in care", ("unknown", "soon", "later")),
-                Sum("soon", ("with", "without")),
-                Sum("turned", ("turned with", "turned without")),
-            ],
-        )
         return {
             "on": on.isoformat(),
-            "in_care": shown.cell("in care"),
-            "birth_month_unknown": shown.cell("unknown"),
-            "turning_eighteen_soon": shown.cell("soon"),
-            "soon_with_plan": shown.cell("with"),
-            "soon_without_plan": shown.cell("without"),
-            "turned_eighteen": shown.cell("turned"),
-            "turned_eighteen_without_plan": shown.cell("turned without"),
+            **suppressed.turning_eighteen(
+                in_care, unknown, soon, soon_planned, len(turned_in_period), unplanned
+            ),
         }
 
     # /v1/time-in-chain
@@ -637,18 +548,8 @@ class Reference:
                 back += any(
                     left < again <= left + timedelta(days=365) for again in referrals_of[youth]
                 )
-        # the cases that left (the time in the chain's count) are those back and those not
-        shown = Shown(
-            {"left": len(stay), "back": back, "stayed": len(stay) - back},
-            [Sum("left", ("back", "stayed"))],
-        )
-        return {
-            "route": lead(route),
-            "time_in_chain": lead(stay, shown.hidden("left")),
-            "left": shown.cell("left"),
-            "re_entered": shown.cell("back"),
-            "re_entry_share": shown.share("back", "left"),
-        }
+        hidden, left = suppressed.left_the_chain(len(stay), back)
+        return {"route": lead(route), "time_in_chain": lead(stay, hidden), **left}
 
     # /v1/hand-overs
     def hand_overs(self) -> dict[str, dict[str, Any]]:

@@ -1,0 +1,162 @@
+"""A reference's expected figure, suppressed as the read API must: the counts it computes and
+the sums between them that the figure's definition states, through the one suppression module
+(whose own properties services/ketenmonitor/tests/test_suppression.py tests)."""
+
+from collections.abc import Hashable, Iterable, Mapping
+from typing import Any
+
+from ketenmonitor.figures.suppression import Sum, protect
+
+
+class Shown:
+    def __init__(self, counts: Mapping[Hashable, int], sums: Iterable[Sum] = ()) -> None:
+        self._protected = protect(counts, sums)
+
+    def cell(self, key: Hashable) -> dict[str, Any]:
+        count = self._protected.count(key)
+        return {"value": count.value, "suppressed": count.suppressed}
+
+    def hidden(self, key: Hashable) -> bool:
+        return key in self._protected.hidden
+
+    def share(self, part: Hashable, whole: Hashable) -> float | None:
+        return self._protected.share(part, whole)
+
+
+# Each figure's counts, as its definition sums them, shown as its answer shows them: the
+# reference tests compute the counts themselves, each its own way, and meet here.
+
+BUCKETS = ("0", "1", "2", "3", "4", "5-9", "10+")
+
+
+def stepping_stones(buckets: Mapping[str, int]) -> dict[str, Any]:
+    """The placed youths are the sum of the buckets; right the first time, the first one."""
+    shown = Shown(
+        {"placed": sum(buckets.values()), "right": buckets["0"], **buckets},
+        [Sum("placed", tuple(buckets)), Sum("right", ("0",))],
+    )
+    return {
+        "placed_youths": shown.cell("placed"),
+        "distribution": [{"transfers": name, "youths": shown.cell(name)} for name in buckets],
+        "first_time_right": shown.cell("right"),
+        "first_time_right_share": shown.share("right", "placed"),
+    }
+
+
+def rolling_distribution(buckets: Mapping[str, int]) -> list[dict[str, Any]]:
+    """The same youths by their transfers within the window: the buckets sum to them again."""
+    shown = Shown({"placed": sum(buckets.values()), **buckets}, [Sum("placed", tuple(buckets))])
+    return [{"transfers": name, "youths": shown.cell(name)} for name in buckets]
+
+
+def inflow(
+    entries: Mapping[tuple[str, str], int], forms: Iterable[str], youths: int, away: int
+) -> dict[str, Any]:
+    """Entries per (month, care form); each care form's total is the sum of its months; the
+    youths are those at home and those away from home."""
+    forms = tuple(forms)
+    months = sorted({month for month, _ in entries})
+    counts: dict[Hashable, int] = dict(entries)
+    counts |= {form: sum(n for (_, f), n in entries.items() if f == form) for form in forms}
+    shown = Shown(
+        {**counts, "youths": youths, "home": youths - away, "away": away},
+        [
+            *(Sum(form, tuple((m, form) for m in months)) for form in forms),
+            Sum("youths", ("home", "away")),
+        ],
+    )
+    return {
+        "per_month": [
+            {"month": m, "care_form": form, "entries": shown.cell((m, form))}
+            for m in months
+            for form in forms
+        ],
+        "totals": {form: shown.cell(form) for form in forms},
+        "thuis_tenzij": {
+            "youths": shown.cell("youths"),
+            "at_home": shown.cell("home"),
+            "away_from_home": shown.cell("away"),
+            "at_home_share": shown.share("home", "youths"),
+        },
+    }
+
+
+def care_form_matrix(pairs: Mapping[tuple[str | None, str], int], forms: Iterable[str]) -> dict:
+    """Every cell sums into the placements and into one kind: as advised, deviating or
+    without advice; the advised ones are the first two."""
+    forms = list(forms)
+    cells = [(r, d) for r in [*forms, None] for d in forms]
+    kinds = {
+        "right": tuple(c for c in cells if c[0] == c[1]),
+        "none": tuple(c for c in cells if c[0] is None),
+        "deviating": tuple(c for c in cells if c[0] is not None and c[0] != c[1]),
+    }
+    counts: dict[Hashable, int] = {c: pairs.get(c, 0) for c in cells}
+    counts |= {kind: sum(counts[c] for c in group) for kind, group in kinds.items()}
+    counts |= {"advised": counts["right"] + counts["deviating"], "total": sum(pairs.values())}
+    shown = Shown(
+        counts,
+        [
+            Sum("total", tuple(cells)),
+            Sum("total", ("advised", "none")),
+            Sum("advised", ("right", "deviating")),
+            *(Sum(kind, group) for kind, group in kinds.items()),
+        ],
+    )
+    return {
+        "placements": shown.cell("total"),
+        "as_advised": shown.cell("right"),
+        "deviating": shown.cell("deviating"),
+        "without_advice": shown.cell("none"),
+        "as_advised_share": shown.share("right", "advised"),
+        "cells": [
+            {"recommended": r, "deployed": d, "placements": shown.cell((r, d))} for r, d in cells
+        ],
+    }
+
+
+def turning_eighteen(
+    in_care: int, unknown: int, soon: int, soon_planned: int, turned: int, unplanned: int
+) -> dict[str, Any]:
+    """In care: of unknown month, soon 18 and later; soon: with a plan and without; turned 18:
+    the same."""
+    shown = Shown(
+        {
+            "in care": in_care,
+            "unknown": unknown,
+            "soon": soon,
+            "later": in_care - unknown - soon,
+            "with": soon_planned,
+            "without": soon - soon_planned,
+            "turned": turned,
+            "turned with": turned - unplanned,
+            "turned without": unplanned,
+        },
+        [
+            Sum("in care", ("unknown", "soon", "later")),
+            Sum("soon", ("with", "without")),
+            Sum("turned", ("turned with", "turned without")),
+        ],
+    )
+    return {
+        "in_care": shown.cell("in care"),
+        "birth_month_unknown": shown.cell("unknown"),
+        "turning_eighteen_soon": shown.cell("soon"),
+        "soon_with_plan": shown.cell("with"),
+        "soon_without_plan": shown.cell("without"),
+        "turned_eighteen": shown.cell("turned"),
+        "turned_eighteen_without_plan": shown.cell("turned without"),
+    }
+
+
+def left_the_chain(left: int, back: int) -> tuple[bool, dict[str, Any]]:
+    """The cases that left (the time in the chain's count) are those referred again and those
+    not: whether that count is hidden, and the answer's counts and share."""
+    shown = Shown(
+        {"left": left, "back": back, "stayed": left - back}, [Sum("left", ("back", "stayed"))]
+    )
+    return shown.hidden("left"), {
+        "left": shown.cell("left"),
+        "re_entered": shown.cell("back"),
+        "re_entry_share": shown.share("back", "left"),
+    }
