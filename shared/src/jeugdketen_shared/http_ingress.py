@@ -37,6 +37,7 @@ from jeugdketen_shared.ingress import InboundGateway
 from jeugdketen_shared.partner_credentials import PartnerCredentials
 from jeugdketen_shared.problems import install_problem_handlers, problem, problem_responses
 from jeugdketen_shared.rejections import Arrival, Rejection
+from jeugdketen_shared.response_headers import install_response_headers
 from jeugdketen_shared.telemetry import TRACE_FIELDS
 
 BATCH_CONTENT_TYPE = "application/cloudevents-batch+json"
@@ -95,6 +96,7 @@ def create_http_app(
         redoc_url=None,
     )
     install_problem_handlers(app)
+    install_response_headers(app)
 
     @app.post(
         "/v1/messages",

@@ -47,6 +47,7 @@ from jeugdketen_shared.partner_credentials import PartnerCredentials, load_partn
 from jeugdketen_shared.permissions import PartnerRegistry
 from jeugdketen_shared.problems import install_problem_handlers
 from jeugdketen_shared.rejections import RejectionPublisher
+from jeugdketen_shared.response_headers import install_response_headers
 from jeugdketen_shared.settings import ServiceSettings
 from jeugdketen_shared.telemetry import configure_tracing
 from jeugdketen_shared.upstream import UpstreamGateway
@@ -272,6 +273,7 @@ async def _run_role(
             # every role serves its health and metrics; the ingress also partners' messages
             http = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
             install_problem_handlers(http)
+            install_response_headers(http)
         http.include_router(create_health_router(checks))
         await stack.enter_async_context(serving_http(wiring.name, http, settings))
         tasks: list[asyncio.Task[None]] = []

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.problems import install_problem_handlers, problem, problem_responses
+from jeugdketen_shared.response_headers import install_response_headers
 from jeugdketen_shared.vocabulary import CareForm, Kader
 from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.figure import Accepts, Figure
@@ -55,6 +56,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
     )
 
     install_problem_handlers(app)
+    install_response_headers(app)
 
     @app.exception_handler(InvalidPeriod)
     async def invalid_period(request: Request, error: InvalidPeriod) -> JSONResponse:
