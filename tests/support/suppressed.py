@@ -26,8 +26,6 @@ class Shown:
 # Each figure's counts, as its definition sums them, shown as its answer shows them: the
 # reference tests compute the counts themselves, each its own way, and meet here.
 
-BUCKETS = ("0", "1", "2", "3", "4", "5-9", "10+")
-
 
 def stepping_stones(buckets: Mapping[str, int]) -> dict[str, Any]:
     """The placed youths are the sum of the buckets; right the first time, the first one."""

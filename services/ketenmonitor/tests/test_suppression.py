@@ -12,7 +12,7 @@ from ketenmonitor.figures.suppression import SMALL_CELL, Count, Sum, derivable, 
 def worked_out(counts: dict[Hashable, int], sums: list[Sum], hidden: frozenset[Hashable]) -> dict:
     """What a reader works out: each hidden count that the sums determine, and each group of
     hidden parts under a shown total (its sum), where it is a small number of persons."""
-    found: dict = {key: counts[key] for key in derivable(counts, sums, hidden) if counts[key]}
+    found: dict = {key: counts[key] for key in derivable(sums, hidden) if counts[key]}
     for relation in sums:
         if relation.total in hidden:
             continue

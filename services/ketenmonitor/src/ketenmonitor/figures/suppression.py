@@ -83,7 +83,7 @@ def protect(counts: Mapping[Hashable, int], sums: Iterable[Sum]) -> Protected:
     while True:
         _each_sum_covered(counts, sums, hidden)
         # that nobody is in a cell may follow from the others: it identifies no one
-        revealed = next((key for key in derivable(counts, sums, hidden) if counts[key]), None)
+        revealed = next((key for key in derivable(sums, hidden) if counts[key]), None)
         if revealed is None:
             return Protected(counts, frozenset(hidden))
         hidden.add(_smallest_shown_beside(revealed, counts, sums, hidden))
@@ -150,12 +150,10 @@ def _smallest_shown_beside(
     return min(candidates, key=lambda key: (counts[key], repr(key)))
 
 
-def derivable(
-    keys: Iterable[Hashable], sums: Sequence[Sum], hidden: Iterable[Hashable]
-) -> list[Hashable]:
+def derivable(sums: Sequence[Sum], hidden: Iterable[Hashable]) -> list[Hashable]:
     """The hidden counts that the sums, with every shown count known, determine exactly: those
     whose unit vector lies in the row space of the sums restricted to the hidden counts."""
-    unknowns = sorted(set(hidden) & set(keys), key=repr)
+    unknowns = sorted(set(hidden), key=repr)
     column = {key: index for index, key in enumerate(unknowns)}
     rows = []
     for relation in sums:
