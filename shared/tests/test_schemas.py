@@ -1,6 +1,7 @@
 """The committed JSON Schemas are the contract partners and consumers rely on."""
 
 import json
+from enum import StrEnum
 from pathlib import Path
 
 import pytest
@@ -50,6 +51,30 @@ class OptionalFieldAdded(Version1):
 
 class RequiredFieldAdded(Version1):
     provider: str
+
+
+class Kind(StrEnum):
+    A = "a"
+
+
+class WiderKind(StrEnum):
+    A = "a"
+    B = "b"
+
+
+class WithKind(BaseModel):
+    kind: Kind
+
+
+class WithWiderKind(BaseModel):
+    kind: WiderKind
+
+
+def test_an_enumeration_that_gains_values_breaks_consumers_but_not_partners() -> None:
+    old, new = WithKind.model_json_schema(), WithWiderKind.model_json_schema()
+    assert breaking_changes(old, new, inbound=True) == []
+    assert breaking_changes(old, new, inbound=False) != []
+    assert breaking_changes(new, old, inbound=True) != []
 
 
 def breaks(new: type[BaseModel], *, inbound: bool) -> list[str]:

@@ -94,9 +94,15 @@ def test_every_message_is_sent_by_a_partner_that_may_send_it() -> None:
 
 def test_every_inbound_type_is_simulated() -> None:
     simulated = {m.type for m in long_run() if m.intended.outcome is Outcome.ACCEPTED}
+    left_out = {
+        toegang.ProtectionMeasureEndReport,  # superseded: partners send its .v2
+        # an OTS is extended after its first year, past a one-year run (test_protection's)
+        toegang.ProtectionMeasureExtensionReport,
+    }
     assert simulated == {
         contract.cloudevent_type
         for contract in (*toegang.INBOUND, *triage.INBOUND, *plaatsing.INBOUND)
+        if contract not in left_out
     }
 
 

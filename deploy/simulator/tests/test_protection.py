@@ -10,7 +10,14 @@ from deploy.simulator.tests.test_model import END, long_run, of_type
 from jeugdketen_shared.contracts import toegang
 from jeugdketen_shared.contracts.base import InboundMessage
 from jeugdketen_shared.permissions import PartnerKind
-from jeugdketen_shared.vocabulary import ProtectionMeasure, RvdkAdvice, SafetyOutcome
+from jeugdketen_shared.vocabulary import (
+    MeasureEndReason,
+    ProtectionMeasure,
+    RvdkAdvice,
+    SafetyOutcome,
+)
+from simulator.model import Scenario, plan_messages
+from simulator.partners import Twente
 from simulator.plan import Outcome, PlannedMessage
 from toegang.protection import ProtectionRoute, existing_route, open_route, route_id
 
@@ -21,7 +28,8 @@ ROUTE = (
     toegang.RvdkInvestigationStartReport,
     toegang.RvdkInvestigationCompletionReport,
     toegang.ProtectionMeasureImpositionReport,
-    toegang.ProtectionMeasureEndReport,
+    toegang.ProtectionMeasureExtensionReport,
+    toegang.ProtectionMeasureEndReportV2,
     toegang.GiAssignmentReport,
 )
 
@@ -65,8 +73,12 @@ def apply(route: ProtectionRoute | None, message: PlannedMessage) -> ProtectionR
             existing_route(route).complete_investigation(RvdkAdvice(data["advice"]), at, cause)
         case toegang.ProtectionMeasureImpositionReport.cloudevent_type:
             existing_route(route).impose_measure(ProtectionMeasure(data["measure"]), at, cause)
-        case toegang.ProtectionMeasureEndReport.cloudevent_type:
-            existing_route(route).end_measure(at, cause)
+        case toegang.ProtectionMeasureExtensionReport.cloudevent_type:
+            existing_route(route).extend_ots(at, cause)
+        case toegang.ProtectionMeasureEndReportV2.cloudevent_type:
+            existing_route(route).end_measure(
+                ProtectionMeasure(data["measure"]), MeasureEndReason(data["reason"]), at, cause
+            )
         case toegang.GiAssignmentReport.cloudevent_type:
             existing_route(route).assign_gi(data["gi"], at, cause)
     return existing_route(route)
@@ -89,7 +101,8 @@ def test_every_route_message_keeps_toegangs_rules_in_the_order_it_is_sent() -> N
         if message.type in types and message.intended.outcome is Outcome.ACCEPTED:
             routes[message.case_id] = apply(routes.get(message.case_id), message)
             applied[message.type] += 1
-    assert set(applied) == types
+    # an OTS is extended after its first year: past a one-year run (the two-year test below)
+    assert set(applied) == types - {toegang.ProtectionMeasureExtensionReport.cloudevent_type}
     for route in routes.values():
         assert route_id(route.case_id) == route.id
 
@@ -163,22 +176,23 @@ def test_the_raad_starts_in_about_10_days_some_far_later_and_advises_after_about
     assert advices["maatregel"] > advices["geen-maatregel"] > 0
 
 
-def test_a_voorlopige_ots_is_followed_up_or_ends_within_3_months_and_the_gi_takes_measures_on() -> (
-    None
-):
+def test_a_voorlopige_ots_is_followed_up_ends_or_lapses_in_3_months_and_a_gi_takes_it_on() -> None:
     imposed: dict[UUID | None, list[PlannedMessage]] = defaultdict(list)
     for m in of_type(toegang.ProtectionMeasureImpositionReport):
         imposed[m.case_id].append(m)
-    ended = first_of(toegang.ProtectionMeasureEndReport)
-    followed_up = 0
+    ended = first_of(toegang.ProtectionMeasureEndReportV2)
+    followed_up = lapsed = 0
+    within = timedelta(days=92)
     for case, measures in imposed.items():
         if measures[0].data["measure"] != "voorlopige-ots":
             continue
         then = [m for m in (*measures[1:], ended.get(case)) if m is not None]
-        if then:
-            assert occurred(min(then, key=occurred)) - occurred(measures[0]) < timedelta(days=92)
-        followed_up += len(measures) > 1 and measures[1].data["measure"] == "ots"
+        if then and occurred(min(then, key=occurred)) - occurred(measures[0]) < within:
+            followed_up += measures[1:2] == [min(then, key=occurred)]
+        else:
+            lapsed += 1  # toegang's clock records that it expired; a later OTS is a new one
     assert followed_up > 0
+    assert lapsed > 0
     assert Counter(m.data["measure"] for ms in imposed.values() for m in ms)["ots"] > followed_up
     assert ended  # some measures end within the period
     assignments = of_type(toegang.GiAssignmentReport)
@@ -186,3 +200,19 @@ def test_a_voorlopige_ots_is_followed_up_or_ends_within_3_months_and_the_gi_take
     assert all(m.data["gi"] == m.partner.provider for m in assignments)
     assert set(first_of(toegang.GiAssignmentReport)) == set(imposed)
     assert all(m.at <= END for m in assignments)
+
+
+def test_over_two_years_an_ots_is_extended_before_its_year_runs_out() -> None:
+    scenario = Scenario(seed=11, cases=1500, period=timedelta(days=730), end=END)
+    messages = plan_messages(scenario, Twente.load())
+    routes: dict[UUID | None, ProtectionRoute] = {}
+    extended = 0
+    for message in sorted(messages, key=occurred):
+        if message.type not in {c.cloudevent_type for c in ROUTE} or (
+            message.intended.outcome is not Outcome.ACCEPTED
+        ):
+            continue
+        route = apply(routes.get(message.case_id), message)  # toegang's rules hold
+        routes[message.case_id] = route
+        extended += message.type == toegang.ProtectionMeasureExtensionReport.cloudevent_type
+    assert extended > 0

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from jeugdketen_shared.batch import Accepted, Refused, Repeated
+from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts import toegang as contracts
 from jeugdketen_shared.inbound import Contracts, ReceivedMessage
@@ -16,6 +17,7 @@ from jeugdketen_shared.key_vault import InMemoryKeyVault
 from jeugdketen_shared.permissions import Partner, PartnerKind
 from jeugdketen_shared.privacy import Pseudonymizer
 from toegang.application import Toegang
+from toegang.terms import InMemoryTermSchedule
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 PARTNER = "urn:nld:oin:00000001001234567000:systeem:lokaal-team"
@@ -25,7 +27,10 @@ CONTRACTS = Contracts(contracts.INBOUND)
 @pytest.fixture
 def toegang() -> Iterator[Toegang]:
     application = Toegang(
-        InMemoryKeyVault(Pseudonymizer(b"k" * 32)), env={"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        InMemoryKeyVault(Pseudonymizer(b"k" * 32)),
+        terms=InMemoryTermSchedule(),
+        clock=ControllableClock(NOW),
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
     )
     yield application
     application.close()

@@ -5,22 +5,33 @@ from uuid import uuid4
 
 import pytest
 
-from jeugdketen_shared.vocabulary import ProtectionMeasure, RvdkAdvice, SafetyOutcome
+from jeugdketen_shared.contracts.fields import AMSTERDAM
+from jeugdketen_shared.vocabulary import (
+    MeasureEndReason,
+    ProtectionMeasure,
+    RvdkAdvice,
+    SafetyOutcome,
+)
 from toegang.protection import (
     InvestigationAlreadyOpen,
     InvestigationNotRequested,
     InvestigationNotStarted,
     MeasureNotAFollowUp,
+    MeasureToEndNotNamed,
     MeldingAlreadyReceived,
     NoActiveMeasure,
     NoMelding,
+    NoOtsToExtend,
     NoProtectionRoute,
+    NoVoorlopigeOtsToExpire,
     OccurredBeforeRouteOpened,
+    OtsTermPassed,
     ProtectionRoute,
     UnknownYouth,
     existing_route,
     open_route,
     route_id,
+    term_end,
 )
 
 OPENED = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
@@ -96,7 +107,11 @@ def test_the_raad_investigates_what_was_requested_in_order() -> None:
     ]
 
 
-def test_a_measure_is_followed_up_only_by_a_heavier_one_and_ends() -> None:
+def midnight(year: int, month: int, day: int) -> datetime:
+    return datetime(year, month, day, tzinfo=AMSTERDAM)
+
+
+def test_a_measure_is_followed_up_only_by_a_heavier_one_and_ends_with_its_reason() -> None:
     route = a_route()
     with pytest.raises(NoActiveMeasure):
         route.assign_gi("23456789", LATER, "gi-0")
@@ -105,16 +120,107 @@ def test_a_measure_is_followed_up_only_by_a_heavier_one_and_ends() -> None:
     route.impose_measure(ProtectionMeasure.OTS, LATER, "measure-2")
     with pytest.raises(MeasureNotAFollowUp):
         route.impose_measure(ProtectionMeasure.VOORLOPIGE_OTS, LATER, "measure-3")
-    route.end_measure(LATER, "end-1")
+    route.end_measure(None, MeasureEndReason.DOEL_BEREIKT, LATER, "end-1")
     with pytest.raises(NoActiveMeasure):
-        route.end_measure(LATER, "end-2")
+        route.end_measure(None, MeasureEndReason.DOEL_BEREIKT, LATER, "end-2")
     events = route.collect_events()
     follow_up = events[2]
     assert isinstance(follow_up, ProtectionRoute.MeasureImposed)
     assert follow_up.previous_measure == ProtectionMeasure.VOORLOPIGE_OTS
     ended = events[3]
     assert isinstance(ended, ProtectionRoute.MeasureEnded)
-    assert ended.measure == ProtectionMeasure.OTS
+    assert (ended.measure, ended.reason) == (ProtectionMeasure.OTS, MeasureEndReason.DOEL_BEREIKT)
+
+
+def test_an_ots_is_extended_a_year_at_a_time_not_imposed_again() -> None:
+    route = a_route()  # imposed on 4 September 2026 (Amsterdam): its year runs to 4 September 2027
+    with pytest.raises(NoOtsToExtend):
+        route.extend_ots(LATER, "extension-0")
+    route.impose_measure(ProtectionMeasure.OTS, LATER, "measure-1")
+    assert route.in_force == {ProtectionMeasure.OTS: midnight(2027, 9, 4)}
+    with pytest.raises(MeasureNotAFollowUp):
+        route.impose_measure(ProtectionMeasure.OTS, LATER + timedelta(days=300), "measure-2")
+    route.extend_ots(LATER + timedelta(days=340), "extension-1")
+    route.extend_ots(LATER + timedelta(days=700), "extension-2")
+    with pytest.raises(OtsTermPassed):
+        route.extend_ots(midnight(2029, 9, 4), "extension-3")
+    extended = route.collect_events()[1:]
+    assert [e.runs_until for e in extended if isinstance(e, ProtectionRoute.MeasureExtended)] == [
+        midnight(2028, 9, 4),
+        midnight(2029, 9, 4),
+    ]
+
+
+def test_jeugdreclassering_runs_beside_an_ots_and_each_ends_by_name() -> None:
+    route = a_route()
+    route.impose_measure(ProtectionMeasure.OTS, LATER, "measure-1")
+    route.impose_measure(ProtectionMeasure.JEUGDRECLASSERING, LATER, "measure-2")
+    with pytest.raises(MeasureNotAFollowUp):
+        route.impose_measure(ProtectionMeasure.JEUGDRECLASSERING, LATER, "measure-3")
+    with pytest.raises(MeasureToEndNotNamed):
+        route.end_measure(None, MeasureEndReason.DOEL_BEREIKT, LATER, "end-0")
+    with pytest.raises(NoActiveMeasure):
+        route.end_measure(ProtectionMeasure.VOOGDIJ, MeasureEndReason.OVERIG, LATER, "end-1")
+    route.end_measure(
+        ProtectionMeasure.JEUGDRECLASSERING, MeasureEndReason.TERMIJN_VERSTREKEN, LATER, "end-2"
+    )
+    route.impose_measure(ProtectionMeasure.VOOGDIJ, LATER, "measure-4")
+    imposed = route.collect_events()[-1]
+    assert isinstance(imposed, ProtectionRoute.MeasureImposed)
+    assert imposed.previous_measure == ProtectionMeasure.OTS
+    assert route.in_force == {ProtectionMeasure.VOOGDIJ: None}
+
+
+def test_a_voorlopige_ots_nobody_followed_up_expires_at_the_end_of_its_three_months() -> None:
+    route = a_route()
+    route.impose_measure(ProtectionMeasure.VOORLOPIGE_OTS, LATER, "measure-1")
+    lapses = midnight(2026, 12, 4)
+    assert route.voorlopige_ots_runs_until == lapses
+    with pytest.raises(NoVoorlopigeOtsToExpire):
+        route.expire_voorlopige_ots(lapses - timedelta(seconds=1))
+    route.expire_voorlopige_ots(lapses + timedelta(days=2))  # the clock came round late
+    expired = route.collect_events()[-1]
+    assert isinstance(expired, ProtectionRoute.VoorlopigeOtsExpired)
+    assert expired.occurred_at == lapses
+    assert route.in_force == {}
+    with pytest.raises(NoVoorlopigeOtsToExpire):
+        route.expire_voorlopige_ots(lapses + timedelta(days=3))
+
+
+def test_what_follows_a_lapsed_voorlopige_ots_is_no_follow_up_of_it() -> None:
+    route = a_route()
+    route.impose_measure(ProtectionMeasure.VOORLOPIGE_OTS, LATER, "measure-1")
+    after = midnight(2026, 12, 10)
+    with pytest.raises(NoActiveMeasure):
+        route.end_measure(None, MeasureEndReason.TERMIJN_VERSTREKEN, after, "end-1")
+    route.impose_measure(ProtectionMeasure.OTS, after, "measure-2")
+    expired, imposed = route.collect_events()[-2:]
+    assert isinstance(expired, ProtectionRoute.VoorlopigeOtsExpired)
+    assert isinstance(imposed, ProtectionRoute.MeasureImposed)
+    assert imposed.previous_measure is None
+
+
+def test_a_voorlopige_ots_followed_up_in_time_does_not_expire() -> None:
+    route = a_route()
+    route.impose_measure(ProtectionMeasure.VOORLOPIGE_OTS, LATER, "measure-1")
+    route.impose_measure(ProtectionMeasure.OTS, LATER + timedelta(days=60), "measure-2")
+    with pytest.raises(NoVoorlopigeOtsToExpire):
+        route.expire_voorlopige_ots(midnight(2027, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "runs_until"),
+    [
+        (datetime(2026, 1, 15, 9, 0, tzinfo=UTC), 3, midnight(2026, 4, 15)),
+        (datetime(2025, 11, 30, 12, 0, tzinfo=UTC), 3, midnight(2026, 2, 28)),
+        (datetime(2026, 3, 31, 22, 30, tzinfo=UTC), 12, midnight(2027, 4, 1)),  # 1 April there
+        (datetime(2028, 2, 29, 12, 0, tzinfo=UTC), 12, midnight(2029, 2, 28)),
+    ],
+)
+def test_a_term_runs_out_at_midnight_that_many_calendar_months_later(
+    start: datetime, months: int, runs_until: datetime
+) -> None:
+    assert term_end(start, months) == runs_until
 
 
 def test_nothing_happens_before_the_route_opened() -> None:

@@ -75,7 +75,9 @@ MAY_PUBLISH: Mapping[PartnerKind, frozenset[str]] = MappingProxyType(
             toegang.ReferralSubmission,
             toegang.ReferralWithdrawal,
             toegang.ProtectionMeasureImpositionReport,
+            toegang.ProtectionMeasureExtensionReport,
             toegang.ProtectionMeasureEndReport,
+            toegang.ProtectionMeasureEndReportV2,
         ),
         PartnerKind.GECERTIFICEERDE_INSTELLING: _types(
             toegang.ReferralSubmission,

@@ -60,12 +60,26 @@ def breaking_changes(old: dict[str, Any], new: dict[str, Any], *, inbound: bool)
     for name, old_type in old_fields.items():
         if name not in new_fields:
             problems.append(f"field {name!r} removed")
-        elif new_fields[name] != old_type:
+        elif new_fields[name] != old_type and not (
+            inbound and _only_widened(old_type, new_fields[name])
+        ):
             problems.append(f"field {name!r} retyped from {old_type} to {new_fields[name]}")
     if inbound:
         newly_required = set(new.get("required", ())) - set(old.get("required", ()))
         problems.extend(f"field {name!r} newly required" for name in sorted(newly_required))
     return problems
+
+
+def _only_widened(old_type: str, new_type: str) -> bool:
+    """An enumeration that only gained values: every message valid before still is, so no
+    partner breaks (a consumer of events may meet a value it does not know)."""
+    old, new = json.loads(old_type), json.loads(new_type)
+    if "enum" not in old or "enum" not in new:
+        return False
+    rest = {k: v for k, v in old.items() if k != "enum"}
+    return rest == {k: v for k, v in new.items() if k != "enum"} and set(old["enum"]) <= set(
+        new["enum"]
+    )
 
 
 def _fields(schema: dict[str, Any]) -> dict[str, str]:

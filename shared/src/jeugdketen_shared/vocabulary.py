@@ -77,10 +77,28 @@ class RvdkAdvice(StrEnum):
 
 
 class ProtectionMeasure(StrEnum):
-    """Kinderbeschermingsmaatregel imposed by the rechter."""
+    """A measure the rechter imposes and a gecertificeerde instelling (GI) carries out: the
+    kinderbeschermingsmaatregelen of the Burgerlijk Wetboek, and jeugdreclassering."""
 
     VOORLOPIGE_OTS = "voorlopige-ots"
-    """Voorlopige ondertoezichtstelling: urgent, at most 3 months."""
+    """Voorlopige ondertoezichtstelling: urgent, at most 3 months (BW 1:257)."""
     OTS = "ots"
-    """Ondertoezichtstelling: at most a year before review."""
+    """Ondertoezichtstelling: at most a year, extended a year at a time (BW 1:258, 1:260)."""
     VOOGDIJ = "voogdij"
+    """A GI as voogd after the gezagsbeëindigende maatregel (BW 1:266), until 18."""
+    JEUGDRECLASSERING = "jeugdreclassering"
+    """Guidance and supervision of a youth in a criminal case (Jeugdwet 1.1, chapter 3); it
+    may run beside a kinderbeschermingsmaatregel."""
+
+
+class MeasureEndReason(StrEnum):
+    """Why a measure ended (iJw: RedenBeeindiging, for the measure rather than the care)."""
+
+    DOEL_BEREIKT = "doel-bereikt"
+    """The rechter lifted it, or did not extend it, because its aim was reached (BW 1:261)."""
+    TERMIJN_VERSTREKEN = "termijn-verstreken"
+    """Its term ran out and nobody asked for an extension or a follow-up."""
+    MEERDERJARIG = "meerderjarig"
+    """The youth turned 18: every measure ends with minority (BW 1:233)."""
+    OVERIG = "overig"
+    """Any other reason, such as a ruling set aside on appeal."""

@@ -9,6 +9,7 @@ that shares the case id; the platform hears of it from the period's start: a rou
 before is sent from its first melding or request in the period, which then names the youth.
 """
 
+import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,12 +18,21 @@ from typing import Any
 from jeugdketen_shared.contracts import toegang
 from jeugdketen_shared.contracts.base import InboundMessage
 from jeugdketen_shared.permissions import Partner, PartnerKind
-from jeugdketen_shared.vocabulary import Kader, ProtectionMeasure, RvdkAdvice, Verwijzer
+from jeugdketen_shared.vocabulary import (
+    Kader,
+    MeasureEndReason,
+    ProtectionMeasure,
+    RvdkAdvice,
+    Verwijzer,
+)
 from simulator.chain import CaseLog, Chain
 from simulator.rates import choose
 
 _OPENERS = (toegang.VeiligThuisMeldingReport, toegang.RvdkInvestigationRequest)
-_IMPOSED, _ENDED = toegang.ProtectionMeasureImpositionReport, toegang.ProtectionMeasureEndReport
+_IMPOSED, _ENDED = toegang.ProtectionMeasureImpositionReport, toegang.ProtectionMeasureEndReportV2
+_EXTENDED = toegang.ProtectionMeasureExtensionReport
+_KINDERBESCHERMING = {ProtectionMeasure.VOORLOPIGE_OTS, ProtectionMeasure.OTS}
+_A_YEAR = timedelta(days=365)
 # a referral by these comes after a measure was imposed
 _AFTER_A_MEASURE = (Verwijzer.RECHTER, Verwijzer.GECERTIFICEERDE_INSTELLING)
 # the referrer refers days after its own step in the route; others after the request
@@ -42,6 +52,9 @@ class Step:
     partner: Partner
     contract: type[InboundMessage]
     fields: Mapping[str, Any] = field(default_factory=dict)
+    by_the_clock: bool = False
+    """A step toegang takes itself (a voorlopige OTS lapsing): not sent, but the route follows
+    it."""
 
 
 def leads_to_referral(chain: Chain, verwijzer: Verwijzer, kader: Kader) -> bool:
@@ -71,30 +84,52 @@ def send_route(
     youth = case.youth
     if origin.date() <= youth.birth_date:
         return
-    log, opened, active = CaseLog(case.id, youth, origin), False, False
+    log, opened = CaseLog(case.id, youth, origin), False
+    in_force: set[ProtectionMeasure] = set()
     for step in sorted(steps, key=lambda s: s.after):
         at = origin + step.after
         # the platform hears of a route from the period's start, opened by a melding or request
         if at < chain.start or not (opened or step.contract in _OPENERS):
             continue
         if at >= youth.eighteenth_birthday():
-            if not active:
-                break
-            # a measure ends when the youth comes of age
-            step, at = Step(step.after, _rechter(chain), _ENDED), youth.eighteenth_birthday()
-        if step.contract is toegang.GiAssignmentReport and not active:
-            continue  # the measure ended before the GI took it on
+            # every measure ends when the youth comes of age
+            for running in sorted(in_force):
+                ended = _ended(_rechter(chain), running, MeasureEndReason.MEERDERJARIG)
+                _send(chain, log, case, youth.eighteenth_birthday(), ended)
+            break
+        measure: ProtectionMeasure | None = step.fields.get("measure")
+        if step.by_the_clock or (step.contract is _ENDED and measure not in in_force):
+            in_force.discard(measure)
+            continue  # lapsed, or ended already otherwise: nothing to send
+        if step.contract in (toegang.GiAssignmentReport, _EXTENDED) and not in_force:
+            continue  # the measure ended before the GI took it on, or before its extension
         fields = dict(step.fields)
         if not opened:
             fields.update(bsn=youth.bsn, gemeente_code=youth.gemeente_code)
             opened = True
-        message = step.contract.model_validate(
-            {"case_id": case.id, "occurred_at": chain.local(at), **fields}
-        )
-        chain.send(log, "toegang", message, step.partner)
-        active = step.contract is _IMPOSED or (active and step.contract is not _ENDED)
-        if at >= youth.eighteenth_birthday():
-            break
+        _send(chain, log, case, at, Step(step.after, step.partner, step.contract, fields))
+        if step.contract is _IMPOSED and measure is not None:
+            if measure in _KINDERBESCHERMING:
+                in_force -= _KINDERBESCHERMING
+            in_force.add(measure)
+        elif step.contract is _ENDED:
+            in_force.discard(measure)
+
+
+def _send(chain: Chain, log: CaseLog, case: CaseLog, at: datetime, step: Step) -> None:
+    message = step.contract.model_validate(
+        {"case_id": case.id, "occurred_at": chain.local(at), **step.fields}
+    )
+    chain.send(log, "toegang", message, step.partner)
+
+
+def _ended(
+    rechter: Partner,
+    measure: ProtectionMeasure,
+    reason: MeasureEndReason,
+    after: timedelta = timedelta(0),
+) -> Step:
+    return Step(after, rechter, _ENDED, {"measure": measure, "reason": reason})
 
 
 def _route(
@@ -150,12 +185,40 @@ def _route(
         spoed = now + rates.to_spoedmaatregel.draw(rng)
         imposed.append((spoed, ProtectionMeasure.VOORLOPIGE_OTS))
         expires = spoed + rates.voorlopige_ots_max
-        if advice is RvdkAdvice.GEEN_MAATREGEL or ruling >= expires:
-            # lifted on the Raad's advice, or not followed up in time
-            steps.append(Step(min(ruling, expires), rechter, _ENDED))
+        if ruling >= expires:
+            # not followed up in time: it lapses, and toegang's clock records that
+            lapses = {"measure": ProtectionMeasure.VOORLOPIGE_OTS}
+            steps.append(Step(expires, rechter, _ENDED, lapses, by_the_clock=True))
+        elif advice is RvdkAdvice.GEEN_MAATREGEL:
+            # lifted on the Raad's advice
+            steps.append(
+                _ended(
+                    rechter, ProtectionMeasure.VOORLOPIGE_OTS, MeasureEndReason.DOEL_BEREIKT, ruling
+                )
+            )
     if advice is RvdkAdvice.MAATREGEL:
         imposed.append((ruling, ProtectionMeasure.OTS))
-        steps.append(Step(ruling + rates.ots_duration.draw(rng), rechter, _ENDED))
+        ends = ruling + rates.ots_duration.draw(rng)
+        # what came with measures over time draws from a stream of its own, seeded by this
+        # route's shape, so that the rest of the seed's simulation stays as it was
+        later = random.Random(ends / timedelta(microseconds=1))
+        year = ruling + _A_YEAR
+        while year < ends:  # the rechter extends it before each year runs out
+            steps.append(Step(year - rates.to_ots_extension.draw(later), rechter, _EXTENDED))
+            year += _A_YEAR
+        steps.append(_ended(rechter, ProtectionMeasure.OTS, MeasureEndReason.DOEL_BEREIKT, ends))
+        if later.random() < rates.jeugdreclassering_share:
+            beside = ruling + rates.to_ruling.draw(later)
+            imposed.append((beside, ProtectionMeasure.JEUGDRECLASSERING))
+            done = beside + rates.jeugdreclassering_duration.draw(later)
+            steps.append(
+                _ended(
+                    rechter,
+                    ProtectionMeasure.JEUGDRECLASSERING,
+                    MeasureEndReason.TERMIJN_VERSTREKEN,
+                    done,
+                )
+            )
     for index, (at, measure) in enumerate(imposed):
         steps.append(Step(at, rechter, _IMPOSED, {"measure": measure}))
         follows_up = index > 0 and at < imposed[0][0] + rates.voorlopige_ots_max

@@ -200,10 +200,17 @@ class Rates:
     follows it up with an OTS on the Raad's advice."""
     voorlopige_ots_max: timedelta = timedelta(days=89)
     """DOMAIN.md: a voorlopige OTS lasts at most 3 months (89 days, the shortest three); not
-    followed up by an OTS by then, it ends."""
+    followed up by an OTS by then, it lapses (toegang's clock records it, BW 1:257)."""
     ots_duration: LeadTime = LeadTime(median_days=540, spread=0.5, minimum_days=60)
-    """Choice: an OTS is reviewed every year (DOMAIN.md) and mostly extended; it ends after
+    """Choice: an OTS runs a year and is mostly extended (BW 1:258, 1:260); it ends after
     this, or on the 18th birthday."""
+    to_ots_extension: LeadTime = LeadTime(median_days=21, spread=0.5, minimum_days=2)
+    """Choice: the rechter extends the OTS weeks before its year runs out."""
+    jeugdreclassering_share: float = 0.1
+    """Choice: measures followed by jeugdreclassering beside the OTS (DOMAIN.md: 16% of Twente's
+    youths in jeugdhulp have a protection or probation measure)."""
+    jeugdreclassering_duration: LeadTime = LeadTime(median_days=270, spread=0.4, minimum_days=90)
+    """Choice: jeugdreclassering runs months, as the criminal court set it."""
     # DOMAIN.md: the safety assessment within 5 werkdagen (7 days) of the melding; a quarter over
     to_safety_assessment: LeadTime = LeadTime(median_days=5, spread=0.5)
     to_rvdk_request: LeadTime = LeadTime(median_days=10, spread=0.7)

@@ -21,8 +21,8 @@ from typing import Any
 from uuid import UUID
 
 from psycopg import sql
-from psycopg.rows import tuple_row
-from psycopg_pool import ConnectionPool
+
+from jeugdketen_shared.own_table import OwnTable
 
 TABLE = "plaatsing_eighteenth_birthdays"
 DUE_BATCH_SIZE = 500
@@ -130,49 +130,32 @@ _FORGET_YOUTHS = sql.SQL("DELETE FROM {table} WHERE youth_pseudonym = ANY(%s)")
 
 class PostgresBirthdaySchedule(BirthdaySchedule):
     """The table `plaatsing_eighteenth_birthdays` in the service's own schema, created if
-    missing; every statement commits on its own."""
+    missing."""
 
     def __init__(self, database_url: str, schema: str) -> None:
-        self._table = sql.Identifier(schema, TABLE)
-        self._pool: ConnectionPool[Any] = ConnectionPool(
-            database_url,
-            min_size=1,
-            max_size=2,
-            kwargs={"autocommit": True, "row_factory": tuple_row},
-            open=True,
-        )
-        self._execute(_CREATE)
-        self._execute(_ADD_PSEUDONYM)
-        self._execute(_CREATE_INDEX, index=sql.Identifier(f"{TABLE}_due_on"))
+        self._table = OwnTable(database_url, schema, TABLE)
+        self._table.execute(_CREATE)
+        self._table.execute(_ADD_PSEUDONYM)
+        self._table.execute(_CREATE_INDEX, index=sql.Identifier(f"{TABLE}_due_on"))
 
     def plan(self, birthday: DueBirthday) -> None:
-        self._execute(
+        self._table.execute(
             _PLAN, (birthday.youth_id, birthday.case_id, birthday.on, birthday.youth_pseudonym)
         )
 
     def due(self, today: date) -> list[DueBirthday]:
-        with self._pool.connection() as connection:
-            rows = connection.execute(
-                _DUE.format(table=self._table), (today, DUE_BATCH_SIZE)
-            ).fetchall()
-        return [DueBirthday.from_row(row) for row in rows]
+        return [
+            DueBirthday.from_row(row) for row in self._table.fetch(_DUE, (today, DUE_BATCH_SIZE))
+        ]
 
     def done(self, birthday: DueBirthday) -> None:
-        self._execute(_DONE, (birthday.youth_id, birthday.case_id, birthday.on))
+        self._table.execute(_DONE, (birthday.youth_id, birthday.case_id, birthday.on))
 
     def planned_youths(self) -> list[str]:
-        with self._pool.connection() as connection:
-            rows = connection.execute(_PLANNED_YOUTHS.format(table=self._table)).fetchall()
-        return [pseudonym for (pseudonym,) in rows]
+        return [pseudonym for (pseudonym,) in self._table.fetch(_PLANNED_YOUTHS)]
 
     def forget_youths(self, pseudonyms: Collection[str]) -> None:
-        self._execute(_FORGET_YOUTHS, (list(pseudonyms),))
+        self._table.execute(_FORGET_YOUTHS, (list(pseudonyms),))
 
     def close(self) -> None:
-        self._pool.close()
-
-    def _execute(
-        self, query: sql.SQL, parameters: Sequence[object] = (), **names: sql.Identifier
-    ) -> None:
-        with self._pool.connection() as connection:
-            connection.execute(query.format(table=self._table, **names), parameters)
+        self._table.close()

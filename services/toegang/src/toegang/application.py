@@ -1,14 +1,25 @@
-"""toegang's application layer: load the case, act, save; one method per partner message."""
+"""toegang's application layer: load the case, act, save; one branch per partner message, and
+one command for the scheduler: record that a voorlopige OTS ran out."""
 
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
+
 from jeugdketen_shared.batch import ChainApplication, UnitOfWork
+from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.contracts import toegang as contracts
 from jeugdketen_shared.contracts.base import CaseMessage
 from jeugdketen_shared.inbound import ReceivedMessage
 from jeugdketen_shared.key_vault import KeyVault
 from toegang.domain import Case, ensure_not_yet_referred, referred
-from toegang.protection import ProtectionRoute, existing_route, open_route, route_id
+from toegang.protection import (
+    NoVoorlopigeOtsToExpire,
+    ProtectionRoute,
+    existing_route,
+    open_route,
+    route_id,
+)
+from toegang.terms import DueTerm, TermSchedule
 
 
 class Toegang(ChainApplication):
@@ -16,13 +27,38 @@ class Toegang(ChainApplication):
 
     name = "toegang"
 
-    def __init__(self, keys: KeyVault, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        keys: KeyVault,
+        *,
+        terms: TermSchedule,
+        clock: Clock,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.keys = keys
+        self.terms = terms
+        self.clock = clock
         super().__init__(env)
 
     def close(self) -> None:
         super().close()
+        self.terms.close()
         self.keys.close()
+
+    def route(self, case_id: UUID) -> ProtectionRoute:
+        route: ProtectionRoute = self.repository.get(route_id(case_id))
+        return route
+
+    def expire_voorlopige_ots(self, due: DueTerm) -> None:
+        """Record that the case's voorlopige OTS ran out. Raises `NoVoorlopigeOtsToExpire` when
+        there is none to expire (followed up, ended, or its imposition never saved), and
+        IntegrityError when the route changed concurrently (then try again)."""
+        try:
+            route = self.route(due.case_id)
+        except AggregateNotFoundError:
+            raise NoVoorlopigeOtsToExpire from None
+        route.expire_voorlopige_ots(self.clock.now())
+        self.save(route)
 
     def case(self, case_id: UUID) -> Case:
         case: Case = self.repository.get(case_id)
@@ -96,10 +132,33 @@ class Toegang(ChainApplication):
             case contracts.RvdkInvestigationCompletionReport():
                 existing_route(route).complete_investigation(data.advice, at, causation_id)
             case contracts.ProtectionMeasureImpositionReport():
-                existing_route(route).impose_measure(data.measure, at, causation_id)
-            case contracts.ProtectionMeasureEndReport():
-                existing_route(route).end_measure(at, causation_id)
+                self._impose(existing_route(route), data, causation_id)
+            case contracts.ProtectionMeasureExtensionReport():
+                existing_route(route).extend_ots(at, causation_id)
+            case contracts.ProtectionMeasureEndReportV2():
+                existing_route(route).end_measure(data.measure, data.reason, at, causation_id)
+            case contracts.ProtectionMeasureEndReport():  # superseded: says no reason
+                existing_route(route).end_measure(data.measure, None, at, causation_id)
             case contracts.GiAssignmentReport():
                 existing_route(route).assign_gi(data.gi, at, causation_id)
             case _:
                 raise TypeError(f"toegang has no handler for {type(data).__name__}")
+
+    def _impose(
+        self,
+        route: ProtectionRoute,
+        data: contracts.ProtectionMeasureImpositionReport,
+        causation_id: str,
+    ) -> None:
+        planned = route.voorlopige_ots_runs_until
+        route.impose_measure(data.measure, data.occurred_at, causation_id)
+        runs_until = route.voorlopige_ots_runs_until
+        if runs_until is None or runs_until == planned:
+            return
+        if runs_until <= self.clock.now():
+            # reported after its term: recorded with the imposition, atomically
+            route.expire_voorlopige_ots(self.clock.now())
+        else:
+            # planned before the imposition is saved, so no crash loses it; one that is not
+            # saved after all leaves a row the scheduler finds nothing to expire for
+            self.terms.plan(DueTerm(route.case_id, runs_until))

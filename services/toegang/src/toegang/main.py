@@ -4,6 +4,7 @@ and the erasure command."""
 import sys
 
 from jeugdketen_shared.batch import ChainApplication
+from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.contracts import toegang as contracts
 from jeugdketen_shared.inbound import Contracts
 from jeugdketen_shared.key_relay import KeyRelay
@@ -19,6 +20,8 @@ from jeugdketen_shared.youth_keys import keys_topic
 from toegang.application import Toegang
 from toegang.erasure import erase_youths
 from toegang.publication import PUBLISHED_EVENT_CLASSES, as_contract
+from toegang.scheduler import VoorlopigeOtsScheduler
+from toegang.terms import PostgresTermSchedule
 
 ERASE_COMMAND = "erase-youth"
 
@@ -36,6 +39,14 @@ async def run_key_relay(application: ChainApplication, settings: ServiceSettings
         ).run()
 
 
+async def run_voorlopige_ots_expiry(
+    application: ChainApplication, settings: ServiceSettings
+) -> None:
+    if not isinstance(application, Toegang):
+        raise TypeError("the voorlopige OTS scheduler needs toegang's application")
+    await VoorlopigeOtsScheduler(application).run()
+
+
 WIRING = ServiceWiring(
     name="toegang",
     inbound=Contracts(contracts.INBOUND),
@@ -44,13 +55,19 @@ WIRING = ServiceWiring(
     ),
     published=PUBLISHED_EVENT_CLASSES,
     as_contract=as_contract,
-    # toegang's process alone publishes the youths' keys (and their tombstones)
-    background=(run_key_relay,),
+    # toegang's process alone publishes the youths' keys (and their tombstones); a voorlopige
+    # OTS lapses at the end of its term, also when no message about the case arrives that day
+    background=(run_key_relay, run_voorlopige_ots_expiry),
 )
 
 
-def build_application(settings: ServiceSettings) -> Toegang:
-    return Toegang(PostgresKeyVault.of(settings), env=event_store_environment(settings))
+def build_application(settings: ServiceSettings, clock: Clock | None = None) -> Toegang:
+    return Toegang(
+        PostgresKeyVault.of(settings),
+        terms=PostgresTermSchedule(settings.database_url, settings.database_schema),
+        clock=clock or SystemClock(),
+        env=event_store_environment(settings),
+    )
 
 
 def cli() -> None:

@@ -5,17 +5,37 @@ investigation, the rechter's measure and the gecertificeerde instelling that exe
 route shares the case id with the voluntary route (a `Case`) but is an aggregate of its own: a
 melding often comes before any referral, and a measure can be imposed without one.
 Pure like domain.py: guards first, named refusals, events in the past tense.
+
+Measures run over time (BW 1:255 ff.): a voorlopige OTS lapses after 3 months unless an OTS or
+voogdij follows it up, and the clock records that it lapsed (`expire_voorlopige_ots`); an OTS
+runs a year and the rechter extends it a year at a time; voogdij runs until the youth is 18;
+jeugdreclassering runs beside any of them. The rechter reports every other end, with its reason.
 """
 
-from datetime import datetime
+import calendar
+from datetime import date, datetime, time
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.refusal import Refusal
-from jeugdketen_shared.vocabulary import ProtectionMeasure, RvdkAdvice, SafetyOutcome
+from jeugdketen_shared.vocabulary import (
+    MeasureEndReason,
+    ProtectionMeasure,
+    RvdkAdvice,
+    SafetyOutcome,
+)
 
 _ROUTE_NAMESPACE = UUID("3c9d7e4a-0b51-4f36-8d0e-2f5a7b6c1e94")
+
+_KINDERBESCHERMING = (
+    ProtectionMeasure.VOORLOPIGE_OTS,
+    ProtectionMeasure.OTS,
+    ProtectionMeasure.VOOGDIJ,
+)
+"""The Burgerlijk Wetboek's measures: one at a time, a heavier one following up a lighter."""
 
 # a measure may be followed up by a heavier one without ending it first
 _FOLLOW_UPS = {
@@ -23,6 +43,10 @@ _FOLLOW_UPS = {
     ProtectionMeasure.OTS: {ProtectionMeasure.VOOGDIJ},
     ProtectionMeasure.VOOGDIJ: set(),
 }
+
+TERM_MONTHS = {ProtectionMeasure.VOORLOPIGE_OTS: 3, ProtectionMeasure.OTS: 12}
+"""The longest term of a measure, in months: BW 1:257 (voorlopige OTS), 1:258 (OTS); an
+extension adds at most a year (BW 1:260). The others run until they are ended."""
 
 
 class NoProtectionRoute(Refusal):
@@ -68,15 +92,41 @@ class InvestigationNotStarted(Refusal):
 
 
 class MeasureNotAFollowUp(Refusal):
-    """A measure is active; only a heavier one follows it up (voorlopige OTS, OTS, voogdij)."""
+    """That measure is in force already (an OTS is extended, not imposed again), or another
+    kinderbeschermingsmaatregel is, which only a heavier one follows up (voorlopige OTS, OTS,
+    voogdij)."""
 
     reason = "measure-already-active"
 
 
 class NoActiveMeasure(Refusal):
-    """There is no active child-protection measure."""
+    """There is no measure in force (or not the one named)."""
 
     reason = "no-active-measure"
+
+
+class MeasureToEndNotNamed(Refusal):
+    """Two measures are in force (jeugdreclassering beside another): name the one that ends."""
+
+    reason = "measure-to-end-not-named"
+
+
+class NoOtsToExtend(Refusal):
+    """Only an OTS in force is extended (BW 1:260)."""
+
+    reason = "no-ots-to-extend"
+
+
+class OtsTermPassed(Refusal):
+    """The OTS's term had passed before the extension: it is extended before it lapses."""
+
+    reason = "ots-term-passed"
+
+
+class NoVoorlopigeOtsToExpire(Refusal):
+    """No voorlopige OTS whose term has passed is in force: it was followed up or ended."""
+
+    reason = "no-voorlopige-ots-to-expire"
 
 
 class OccurredBeforeRouteOpened(Refusal):
@@ -87,6 +137,17 @@ class OccurredBeforeRouteOpened(Refusal):
 
 def route_id(case_id: UUID) -> UUID:
     return uuid5(_ROUTE_NAMESPACE, str(case_id))
+
+
+def term_end(start: datetime, months: int) -> datetime:
+    """When a term of `months` from `start` runs out: at 00:00 Europe/Amsterdam on the same day
+    of the month that many months later (the month's last day where it is shorter)."""
+    day = start.astimezone(AMSTERDAM).date()
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return datetime.combine(date(year, month, min(day.day, last)), time(), tzinfo=AMSTERDAM)
 
 
 class ProtectionRoute(Aggregate):
@@ -135,11 +196,31 @@ class ProtectionRoute(Aggregate):
         occurred_at: datetime
         causation_id: str
 
-    class MeasureEnded(Aggregate.Event):
+    class MeasureExtended(Aggregate.Event):
         case_id: UUID
         measure: ProtectionMeasure
+        runs_until: datetime
         occurred_at: datetime
         causation_id: str
+
+    class MeasureEnded(Aggregate.Event):
+        class_version = 2  # v2: the reason, reported since measures run over time
+
+        case_id: UUID
+        measure: ProtectionMeasure
+        reason: MeasureEndReason | None
+        occurred_at: datetime
+        causation_id: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["reason"] = None
+
+    class VoorlopigeOtsExpired(Aggregate.Event):
+        """Recorded by the clock when the term ran out: no message causes it."""
+
+        case_id: UUID
+        occurred_at: datetime
 
     class GiAssigned(Aggregate.Event):
         case_id: UUID
@@ -162,7 +243,8 @@ class ProtectionRoute(Aggregate):
         self.melding_at: datetime | None = None
         self.safety_assessed = False
         self.investigation: str | None = None  # "requested" or "started" while open
-        self.measure: ProtectionMeasure | None = None
+        self.in_force: dict[ProtectionMeasure, datetime | None] = {}
+        """The measures in force, each with the moment its term runs out (None: no term)."""
 
     def receive_melding(self, occurred_at: datetime, causation_id: str) -> None:
         self._check_not_before_opening(occurred_at)
@@ -215,35 +297,100 @@ class ProtectionRoute(Aggregate):
     def impose_measure(
         self, measure: ProtectionMeasure, occurred_at: datetime, causation_id: str
     ) -> None:
+        """A voorlopige OTS that lapsed before `occurred_at` is recorded as expired first: the
+        clock had not come round to it, and what follows is no follow-up of it."""
         self._check_not_before_opening(occurred_at)
-        if self.measure is not None and measure not in _FOLLOW_UPS[self.measure]:
+        in_force = self._in_force_at(occurred_at)
+        previous = next((m for m in _KINDERBESCHERMING if m in in_force), None)
+        if measure in in_force or (
+            measure in _KINDERBESCHERMING
+            and previous is not None
+            and measure not in _FOLLOW_UPS[previous]
+        ):
             raise MeasureNotAFollowUp
+        self._expire_lapsed_voorlopige_ots(occurred_at)
         self._measure_imposed(
             case_id=self.case_id,
             measure=measure,
-            previous_measure=self.measure,
+            previous_measure=previous if measure in _KINDERBESCHERMING else None,
             occurred_at=occurred_at,
             causation_id=causation_id,
         )
 
-    def end_measure(self, occurred_at: datetime, causation_id: str) -> None:
+    def extend_ots(self, occurred_at: datetime, causation_id: str) -> None:
+        """The rechter extends the OTS by a year from the end of its term (BW 1:260)."""
         self._check_not_before_opening(occurred_at)
-        if self.measure is None:
+        runs_until = self.in_force.get(ProtectionMeasure.OTS)
+        if runs_until is None:
+            raise NoOtsToExtend
+        if occurred_at >= runs_until:
+            raise OtsTermPassed
+        self._measure_extended(
+            case_id=self.case_id,
+            measure=ProtectionMeasure.OTS,
+            runs_until=term_end(runs_until, TERM_MONTHS[ProtectionMeasure.OTS]),
+            occurred_at=occurred_at,
+            causation_id=causation_id,
+        )
+
+    def end_measure(
+        self,
+        measure: ProtectionMeasure | None,
+        reason: MeasureEndReason | None,
+        occurred_at: datetime,
+        causation_id: str,
+    ) -> None:
+        """`measure`: the one that ends, needed only when two are in force; `reason`: None
+        where the partner's message said none (its superseded first version)."""
+        self._check_not_before_opening(occurred_at)
+        in_force = self._in_force_at(occurred_at)
+        if measure is None:
+            if len(in_force) > 1:
+                raise MeasureToEndNotNamed
+            measure = next(iter(in_force), None)
+        if measure is None or measure not in in_force:
             raise NoActiveMeasure
         self._measure_ended(
             case_id=self.case_id,
-            measure=self.measure,
+            measure=measure,
+            reason=reason,
             occurred_at=occurred_at,
             causation_id=causation_id,
         )
 
+    def expire_voorlopige_ots(self, now: datetime) -> None:
+        """The clock's command: the voorlopige OTS lapsed, at the end of its term."""
+        runs_until = self.in_force.get(ProtectionMeasure.VOORLOPIGE_OTS)
+        if runs_until is None or runs_until > now:
+            raise NoVoorlopigeOtsToExpire
+        self._voorlopige_ots_expired(case_id=self.case_id, occurred_at=runs_until)
+
+    @property
+    def voorlopige_ots_runs_until(self) -> datetime | None:
+        """When the voorlopige OTS in force lapses unless followed up; None: none in force."""
+        return self.in_force.get(ProtectionMeasure.VOORLOPIGE_OTS)
+
     def assign_gi(self, gi: str, occurred_at: datetime, causation_id: str) -> None:
         self._check_not_before_opening(occurred_at)
-        if self.measure is None:
+        if not self._in_force_at(occurred_at):
             raise NoActiveMeasure
         self._gi_assigned(
             case_id=self.case_id, gi=gi, occurred_at=occurred_at, causation_id=causation_id
         )
+
+    def _in_force_at(self, moment: datetime) -> dict[ProtectionMeasure, datetime | None]:
+        """The measures in force at `moment`, a voorlopige OTS whose term passed left out."""
+        lapsed = self.voorlopige_ots_runs_until
+        return {
+            measure: runs_until
+            for measure, runs_until in self.in_force.items()
+            if not (measure is ProtectionMeasure.VOORLOPIGE_OTS and lapsed and lapsed <= moment)
+        }
+
+    def _expire_lapsed_voorlopige_ots(self, moment: datetime) -> None:
+        lapsed = self.voorlopige_ots_runs_until
+        if lapsed is not None and lapsed <= moment:
+            self._voorlopige_ots_expired(case_id=self.case_id, occurred_at=lapsed)
 
     def _check_not_before_opening(self, occurred_at: datetime) -> None:
         if occurred_at < self.opened_at:
@@ -298,13 +445,37 @@ class ProtectionRoute(Aggregate):
         occurred_at: datetime,
         causation_id: str,
     ) -> None:
-        self.measure = ProtectionMeasure(measure)
+        if previous_measure is not None:
+            del self.in_force[ProtectionMeasure(previous_measure)]
+        measure = ProtectionMeasure(measure)
+        months = TERM_MONTHS.get(measure)
+        self.in_force[measure] = term_end(occurred_at, months) if months else None
+
+    @event(MeasureExtended)
+    def _measure_extended(
+        self,
+        case_id: UUID,
+        measure: ProtectionMeasure,
+        runs_until: datetime,
+        occurred_at: datetime,
+        causation_id: str,
+    ) -> None:
+        self.in_force[ProtectionMeasure(measure)] = runs_until
 
     @event(MeasureEnded)
     def _measure_ended(
-        self, case_id: UUID, measure: ProtectionMeasure, occurred_at: datetime, causation_id: str
+        self,
+        case_id: UUID,
+        measure: ProtectionMeasure,
+        reason: MeasureEndReason | None,
+        occurred_at: datetime,
+        causation_id: str,
     ) -> None:
-        self.measure = None
+        del self.in_force[ProtectionMeasure(measure)]
+
+    @event(VoorlopigeOtsExpired)
+    def _voorlopige_ots_expired(self, case_id: UUID, occurred_at: datetime) -> None:
+        del self.in_force[ProtectionMeasure.VOORLOPIGE_OTS]
 
     @event(GiAssigned)
     def _gi_assigned(

@@ -1,9 +1,13 @@
 """What of toegang's stored events is published on `jeugdketen.toegang.events`, and as what."""
 
+from collections.abc import Mapping
+
+from eventsourcing.domain import DomainEvent
+
 from jeugdketen_shared.contracts import toegang as contracts
-from jeugdketen_shared.outbox import Publication, contract_mapper
+from jeugdketen_shared.outbox import ContractMapper, Publication
 from toegang.domain import Case
-from toegang.protection import ProtectionRoute
+from toegang.protection import TERM_MONTHS, ProtectionRoute, term_end
 
 PUBLICATION: Publication = {
     Case.ReferralReceived: contracts.ReferralReceived,
@@ -17,8 +21,20 @@ PUBLICATION: Publication = {
     ProtectionRoute.InvestigationStarted: contracts.RvdkInvestigationStarted,
     ProtectionRoute.InvestigationCompleted: contracts.RvdkInvestigationCompleted,
     ProtectionRoute.MeasureImposed: contracts.ProtectionMeasureImposed,
+    ProtectionRoute.MeasureExtended: contracts.ProtectionMeasureExtended,
     ProtectionRoute.MeasureEnded: contracts.ProtectionMeasureEnded,
+    ProtectionRoute.VoorlopigeOtsExpired: contracts.VoorlopigeOtsExpired,
     ProtectionRoute.GiAssigned: contracts.GiAssigned,
 }
 PUBLISHED_EVENT_CLASSES = tuple(PUBLICATION)
-as_contract = contract_mapper(PUBLICATION)
+
+
+def named_otherwise(event: DomainEvent) -> Mapping[str, object]:
+    """An imposed measure's term, which the route derives from the law rather than stores."""
+    if isinstance(event, ProtectionRoute.MeasureImposed):
+        months = TERM_MONTHS.get(event.measure)
+        return {"runs_until": term_end(event.occurred_at, months) if months else None}
+    return {}
+
+
+as_contract = ContractMapper(PUBLICATION, named_otherwise)

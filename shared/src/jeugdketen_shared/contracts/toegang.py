@@ -3,6 +3,7 @@ events toegang publishes on `jeugdketen.toegang.events`: the voluntary route (re
 verklarende analyse, decision) and the gedwongen kader route (Veilig Thuis, the Raad voor de
 Kinderbescherming, the rechter's measures and the GI)."""
 
+from datetime import datetime
 from typing import ClassVar
 
 from pydantic import Field
@@ -11,6 +12,7 @@ from jeugdketen_shared.contracts.base import CaseMessage, DomainEventData, Inbou
 from jeugdketen_shared.contracts.fields import Bsn, GemeenteCode, ProviderId, YouthPseudonym
 from jeugdketen_shared.vocabulary import (
     Kader,
+    MeasureEndReason,
     ProtectionMeasure,
     RvdkAdvice,
     SafetyOutcome,
@@ -90,16 +92,38 @@ class RvdkInvestigationCompletionReport(InboundMessage, CaseMessage):
 
 
 class ProtectionMeasureImpositionReport(InboundMessage, CaseMessage):
-    """The rechter imposed a child-protection measure."""
+    """The rechter imposed a measure: a child-protection measure, or jeugdreclassering."""
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.protection-measure-imposition-reported"
     measure: ProtectionMeasure
 
 
-class ProtectionMeasureEndReport(InboundMessage, CaseMessage):
-    """The child-protection measure ended."""
+class ProtectionMeasureExtensionReport(InboundMessage, CaseMessage):
+    """The rechter extended the OTS in force by a year from the end of its term (BW 1:260)."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.protection-measure-extension-reported"
+
+
+class _MeasureEnd(InboundMessage, CaseMessage):
+    measure: ProtectionMeasure | None = Field(
+        default=None,
+        description="The measure that ends; needed only when two are in force "
+        "(jeugdreclassering beside a child-protection measure)",
+    )
+
+
+class ProtectionMeasureEndReport(_MeasureEnd):
+    """A measure ended. Superseded by `protection-measure-end-reported.v2`, which says why;
+    still accepted, and recorded without a reason."""
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.protection-measure-end-reported"
+
+
+class ProtectionMeasureEndReportV2(_MeasureEnd):
+    """A measure ended before or at the end of its term, and why."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.protection-measure-end-reported.v2"
+    reason: MeasureEndReason = Field(description="Why it ended (iJw: RedenBeeindiging)")
 
 
 class GiAssignmentReport(InboundMessage, CaseMessage):
@@ -181,18 +205,42 @@ class RvdkInvestigationCompleted(DomainEventData, CaseMessage):
 
 
 class ProtectionMeasureImposed(DomainEventData, CaseMessage):
-    """A child-protection measure was imposed, or followed up (voorlopige OTS → OTS)."""
+    """A measure was imposed, or followed up (voorlopige OTS → OTS): from then on the case is
+    in the gedwongen kader until the measure ends."""
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.protection-measure-imposed"
     measure: ProtectionMeasure
     previous_measure: ProtectionMeasure | None
+    runs_until: datetime | None = Field(
+        default=None,
+        description="When its term runs out unless extended or followed up (voorlopige OTS: "
+        "3 months, OTS: a year); none for voogdij and jeugdreclassering",
+    )
+
+
+class ProtectionMeasureExtended(DomainEventData, CaseMessage):
+    """The rechter extended the OTS by a year."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.protection-measure-extended"
+    measure: ProtectionMeasure
+    runs_until: datetime = Field(description="When the extended term runs out")
 
 
 class ProtectionMeasureEnded(DomainEventData, CaseMessage):
-    """The child-protection measure ended."""
+    """A measure ended, as a partner reported it."""
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.protection-measure-ended"
     measure: ProtectionMeasure
+    reason: MeasureEndReason | None = Field(
+        description="Why it ended; none for the ends recorded before reasons were reported"
+    )
+
+
+class VoorlopigeOtsExpired(DomainEventData, CaseMessage):
+    """The voorlopige OTS ran out after its 3 months (BW 1:257) with neither an OTS to follow
+    it up nor a reported end; `occurred_at` is the end of its term."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.voorlopige-ots-expired"
 
 
 class GiAssigned(DomainEventData, CaseMessage):
@@ -213,7 +261,9 @@ INBOUND: tuple[type[InboundMessage], ...] = (
     RvdkInvestigationStartReport,
     RvdkInvestigationCompletionReport,
     ProtectionMeasureImpositionReport,
+    ProtectionMeasureExtensionReport,
     ProtectionMeasureEndReport,
+    ProtectionMeasureEndReportV2,
     GiAssignmentReport,
 )
 EVENTS: tuple[type[DomainEventData], ...] = (
@@ -227,6 +277,8 @@ EVENTS: tuple[type[DomainEventData], ...] = (
     RvdkInvestigationStarted,
     RvdkInvestigationCompleted,
     ProtectionMeasureImposed,
+    ProtectionMeasureExtended,
     ProtectionMeasureEnded,
+    VoorlopigeOtsExpired,
     GiAssigned,
 )
