@@ -26,6 +26,7 @@ from ketenmonitor.facts import (
     PLACEMENT_REQUESTED,
     PLACEMENT_STARTED,
     PROTECTION_MEASURE_ENDED,
+    PROTECTION_MEASURE_EXTENDED,
     PROTECTION_MEASURE_IMPOSED,
     REFERRAL_RECEIVED,
     REFERRAL_WITHDRAWN,
@@ -40,6 +41,7 @@ from ketenmonitor.facts import (
     TURNED_EIGHTEEN,
     VEILIG_THUIS_MELDING_RECEIVED,
     VERKLARENDE_ANALYSE_COMPLETED,
+    VOORLOPIGE_OTS_EXPIRED,
 )
 from ketenmonitor.web.audit import CaseReads
 from ketenmonitor.web.auth import WerkgroepMember, werkgroep_member
@@ -79,6 +81,8 @@ EVENT_LABELS = {
     RVDK_INVESTIGATION_COMPLETED: "Onderzoek Raad voor de Kinderbescherming afgerond",
     PROTECTION_MEASURE_IMPOSED: "Kinderbeschermingsmaatregel opgelegd",
     PROTECTION_MEASURE_ENDED: "Kinderbeschermingsmaatregel beëindigd",
+    PROTECTION_MEASURE_EXTENDED: "Ondertoezichtstelling verlengd door de rechter",
+    VOORLOPIGE_OTS_EXPIRED: "Voorlopige ondertoezichtstelling verlopen zonder vervolg",
     GI_ASSIGNED: "Gecertificeerde instelling toegewezen",
     CASE_OPENED_FOR_TRIAGE: "Aangemeld bij de gezamenlijke triage",
     TRIAGE_DECIDED: "Besluit gezamenlijke triage",
