@@ -310,3 +310,87 @@ async def test_a_crisis_placement_without_triage_is_accepted_and_marked(
     pseudonym = youth_pseudonym(platform.settings(), BSN)
     assert event["data"]["youth_pseudonym"] == pseudonym
     assert BSN.encode() not in record.value
+
+
+async def test_a_place_outside_twente_is_accepted_but_a_youth_from_outside_is_not(
+    platform: IsolatedPlatform,
+) -> None:
+    """Zo dicht mogelijk bij huis counts bovenregionale placements, so a place's gemeente may be
+    any (Amsterdam, GM0363; Zwolle, GM0193); the youth's own gemeente must still be Twente's,
+    and a code that is no CBS code at all is refused."""
+    kafka = platform.infrastructure.kafka_bootstrap_servers
+    case_id = uuid4()
+    youth = youth_pseudonym(platform.settings(), BSN)
+    day = datetime.now(UTC) - timedelta(days=30)
+    case, stranger = str(case_id), str(uuid4())
+    accepted = [
+        provider_report(
+            "placement-start-reported",
+            day + timedelta(days=1),
+            case_id=case,
+            provider=PROVIDER,
+            care_form="gezinshuis",
+            location_gemeente_code="GM0363",
+        ),
+        provider_report(
+            "transfer-reported",
+            day + timedelta(days=10),
+            case_id=case,
+            to_provider=OTHER_PROVIDER,
+            to_care_form="kleinschalig-wonen",
+            to_location_gemeente_code="GM0193",
+            reason="capaciteit",
+        ),
+    ]
+    malformed = provider_report(
+        "transfer-reported",
+        day + timedelta(days=11),
+        case_id=case,
+        to_provider=PROVIDER,
+        to_care_form="pleegzorg",
+        to_location_gemeente_code="GM193",
+        reason="overig",
+    )
+    from_outside = provider_report(
+        "placement-start-reported",
+        day + timedelta(days=2),
+        case_id=stranger,
+        provider=PROVIDER,
+        care_form="crisisopvang",
+        location_gemeente_code="GM0153",
+        crisis=True,
+        bsn="999990020",
+        gemeente_code="GM0363",
+    )
+    knowing = build_application(platform.settings())
+    try:
+        async with running_in_process(WIRING, build_application, platform.settings()):
+            await publish_keyed(
+                platform,
+                platform.topic("triage", "events"),
+                [triage_decided(platform, case_id, youth, day)],
+                key=case,
+            )
+            await wait_until(lambda: knows_case(knowing, case_id), "plaatsing knows the case")
+            inbound = platform.topic("plaatsing", "inbound")
+            await publish_keyed(platform, inbound, [*accepted, malformed], case)
+            await publish_keyed(platform, inbound, [from_outside], stranger)
+            records = await read_until(kafka, platform.topic("plaatsing", "events"), at_least(2))
+            rejections = await read_until(
+                kafka, rejected_topics(platform.prefix, "plaatsing"), at_least(2)
+            )
+    finally:
+        knowing.close()
+
+    assert short_types(records) == ["placement-started", "transferred"]
+    started, transferred = (event["data"] for event in cloudevents(records))
+    assert (started["location_gemeente_code"], started["gemeente_code"]) == ("GM0363", "GM0153")
+    assert transferred["to_location_gemeente_code"] == "GM0193"
+    refused = {
+        json.loads(r.value)["data"]["original"]["id"]: json.loads(r.value)["data"]["reason"]
+        for r in rejections
+    }
+    assert refused == {malformed.id: "invalid-data", from_outside.id: "unknown-gemeente"}
+    # the refused ones changed nothing: after their rejections, still only the two events
+    events_now = await read_all(kafka, platform.topic("plaatsing", "events"))
+    assert short_types(events_now) == ["placement-started", "transferred"]

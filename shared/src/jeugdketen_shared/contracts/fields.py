@@ -72,6 +72,7 @@ GemeenteCode = Annotated[
     AfterValidator(_known_gemeente),
 ]
 
+
 OccurredAt = Annotated[
     AwareDatetime,
     Field(
@@ -134,3 +135,18 @@ ProviderId = Annotated[
     ),
     AfterValidator(_ascii_digits),
 ]
+
+LocationGemeenteCode = Annotated[
+    str,
+    Field(
+        pattern=r"^GM\d{4}$",
+        description=(
+            "CBS code of the gemeente where the place is: any Dutch gemeente, since a youth of "
+            "Twente may be placed outside the region (bovenregionaal). Checked for its form "
+            "only: the repository holds no official list of every gemeente's code"
+        ),
+        examples=["GM0164", "GM0193"],
+    ),
+    AfterValidator(_ascii_digits),
+]
+"""A place's gemeente, unlike the youth's (`GemeenteCode`), need not be one of Twente's."""

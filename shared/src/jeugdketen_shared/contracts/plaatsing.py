@@ -25,6 +25,7 @@ from jeugdketen_shared.contracts.fields import (
     NOW_CONTEXT_KEY,
     Bsn,
     GemeenteCode,
+    LocationGemeenteCode,
     ProviderId,
     YouthPseudonym,
 )
@@ -152,9 +153,7 @@ class PlacementStartReport(InboundMessage, CaseMessage):
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.placement-start-reported"
     provider: ProviderId
     care_form: CareForm
-    location_gemeente_code: GemeenteCode = Field(
-        description="CBS code of the gemeente where the place is", examples=["GM0164"]
-    )
+    location_gemeente_code: LocationGemeenteCode
     deviation_reason: DeviationReason | None = Field(
         default=None,
         description="Required when the care form deviates from the RET's binding advice",
@@ -202,9 +201,7 @@ class TransferReport(InboundMessage, CaseMessage):
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.transfer-reported"
     to_provider: ProviderId
     to_care_form: CareForm
-    to_location_gemeente_code: GemeenteCode = Field(
-        description="CBS code of the gemeente of the new place", examples=["GM0164"]
-    )
+    to_location_gemeente_code: LocationGemeenteCode
     reason: TransferReason
     deviation_reason: DeviationReason | None = Field(
         default=None,
@@ -258,7 +255,7 @@ class PlacementStarted(DomainEventData, CaseMessage):
     gemeente_code: GemeenteCode
     provider: ProviderId
     care_form: CareForm
-    location_gemeente_code: GemeenteCode
+    location_gemeente_code: LocationGemeenteCode
     recommended_care_form: CareForm | None = Field(
         description=(
             "The advice in force: the RET's binding advice, else triage's recommendation; "
@@ -297,7 +294,7 @@ class Transferred(DomainEventData, CaseMessage):
     from_care_form: CareForm
     to_provider: ProviderId
     to_care_form: CareForm
-    to_location_gemeente_code: GemeenteCode
+    to_location_gemeente_code: LocationGemeenteCode
     reason: TransferReason
     deviation_reason: DeviationReason | None
 
