@@ -62,6 +62,17 @@ Fact = tuple[str, UUID | None, datetime, dict[str, Any]]
 """(short type, case, occurred_at, data)"""
 
 
+@dataclass(frozen=True)
+class Stay:
+    case: UUID
+    youth: str
+    care_form: str
+    provider: str
+    location: str
+    began: datetime
+    ended: datetime | None
+
+
 # --- publishing as the relays would, shuffled, some twice, some late ---------------------------
 
 
@@ -365,6 +376,129 @@ class Reference:
             ],
         }
 
+    # stays: a youth's time at one place, from a start or transfer to the case's next event
+    def stays(self) -> list[Stay]:
+        found = []
+        for case, own in self.by_case.items():
+            placing = sorted(
+                (at, kind, data)
+                for kind, _, at, data in own
+                if kind in ("placement-started", "transferred", "placement-ended")
+            )
+            for index, (at, kind, data) in enumerate(placing):
+                if kind == "placement-ended":
+                    continue
+                moved = kind == "transferred"
+                ended = placing[index + 1][0] if index + 1 < len(placing) else None
+                found.append(
+                    Stay(
+                        case,
+                        data["youth_pseudonym"],
+                        data["to_care_form" if moved else "care_form"],
+                        data["to_provider" if moved else "provider"],
+                        data["to_location_gemeente_code" if moved else "location_gemeente_code"],
+                        at,
+                        ended,
+                    )
+                )
+        return found
+
+    def in_place(self, stay: Stay) -> bool:
+        """Began on or before the period's last day, did not end before its first."""
+        return (self.to is None or day(stay.began) <= self.to) and (
+            self.from_ is None or stay.ended is None or day(stay.ended) >= self.from_
+        )
+
+    def away_in_period(self) -> list[Stay]:
+        return [
+            s
+            for s in self.stays()
+            if s.care_form != "ambulant" and self.in_place(s) and self.of_case(s.case)
+        ]
+
+    # /v1/moves-away-from-home
+    def moves_away_from_home(self) -> dict[str, Any]:
+        ends: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+        moves: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
+        for kind, _, at, data in self.facts:
+            if kind == "placement-ended":
+                ends[data["youth_pseudonym"]].append((at, data["care_form"]))
+            elif kind == "transferred":
+                moves[data["youth_pseudonym"]].append(
+                    (at, data["from_care_form"], data["to_care_form"])
+                )
+        for kind, _, at, data in self.facts:
+            youth = data.get("youth_pseudonym")
+            if kind != "placement-started" or data["care_form"] == "ambulant":
+                continue
+            before = [e for e in ends[youth] if at - timedelta(days=90) <= e[0] <= at]
+            if before:
+                moves[youth].append((at, max(before)[1], data["care_form"]))
+        until = lambda at: self.to is None or day(at) <= self.to  # noqa: E731
+        youths = {s.youth for s in self.away_in_period()}
+        stays_of: dict[str, int] = defaultdict(int)
+        for s in self.stays():
+            stays_of[s.youth] += s.care_form != "ambulant" and until(s.began)
+        counted = {y: [m for m in moves[y] if until(m[0])] for y in youths}
+        groups = [("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3", 3, 3), ("4", 4, 4)]
+        groups += [("5-10", 5, 10), ("11+", 11, 10**9)]
+        buckets = {
+            name: sum(low <= len(counted[y]) <= high for y in youths) for name, low, high in groups
+        }
+        steps = ALL_FORMS[:7]  # DOMAIN.md: ambulant ... jeugdzorg plus; crisisopvang apart
+        assert "crisisopvang" not in steps
+        directions = dict.fromkeys(("escalatie", "afschaling", "zijwaarts", "crisis"), 0)
+        for y in youths:
+            for _, from_form, to_form in counted[y]:
+                if "crisisopvang" in (from_form, to_form):
+                    directions["crisis"] += 1
+                elif steps.index(to_form) > steps.index(from_form):
+                    directions["escalatie"] += 1
+                elif steps.index(to_form) < steps.index(from_form):
+                    directions["afschaling"] += 1
+                else:
+                    directions["zijwaarts"] += 1
+        before = sum(stays_of[y] > 1 for y in youths)
+        return suppressed.moves_away_from_home(buckets, before, directions)
+
+    def stays_away(self, by_care_form: bool = True) -> dict[tuple[str, str], int]:
+        """`by_care_form`: whether the figure takes the care form filter."""
+        care_form = self.care_form if by_care_form else None
+        found: dict[tuple[str, str], int] = defaultdict(int)
+        for s in self.away_in_period():
+            if (care_form or s.care_form) != s.care_form or (
+                self.provider or s.provider
+            ) != s.provider:
+                continue
+            own = self.attributes.get((s.case, "gemeente_code"))
+            twente = {"GM0141", "GM0147", "GM1774", "GM0153", "GM0158", "GM0163", "GM0164"}
+            twente |= {"GM1735", "GM0168", "GM0173", "GM1742", "GM0183", "GM1700", "GM0189"}
+            where = (
+                "eigen-gemeente"
+                if s.location == own
+                else "elders-in-twente"
+                if s.location in twente
+                else "buiten-twente"
+            )
+            found[s.care_form, where] += 1
+        return found
+
+    # /v1/placement-locations
+    def placement_locations(self) -> dict[str, Any]:
+        places = dict.fromkeys(("eigen-gemeente", "elders-in-twente", "buiten-twente"), 0)
+        for (_, where), n in self.stays_away().items():
+            places[where] += n
+        return suppressed.placement_locations(places)
+
+    # /v1/home-like-settings
+    def home_like_settings(self) -> dict[str, Any]:
+        per_form = {form: 0 for form in ALL_FORMS[1:]}
+        for (form, _), n in self.stays_away(by_care_form=False).items():
+            per_form[form] += n
+        home_like = ("pleegzorg", "gezinshuis", "kleinschalig-wonen")
+        other = [f for f in ALL_FORMS[1:] if f not in home_like]
+        return suppressed.home_like_settings(per_form, home_like, other)
+
     # /v1/capacity
     def capacity(self) -> list[dict[str, Any]]:
         end = (
@@ -610,6 +744,21 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
         lambda b: {k: v for k, v in b.items() if k != "filters"},
         Reference.stepping_stones,
     ),
+    "moves-away-from-home": (
+        "/v1/moves-away-from-home",
+        lambda b: {k: v for k, v in b.items() if k != "filters"},
+        Reference.moves_away_from_home,
+    ),
+    "placement-locations": (
+        "/v1/placement-locations",
+        lambda b: {k: v for k, v in b.items() if k != "filters"},
+        Reference.placement_locations,
+    ),
+    "home-like-settings": (
+        "/v1/home-like-settings",
+        lambda b: {k: v for k, v in b.items() if k != "filters"},
+        Reference.home_like_settings,
+    ),
     "capacity": ("/v1/capacity", lambda b: b["waiting_lists"], Reference.capacity),
     "inflow": (
         "/v1/inflow",
@@ -643,7 +792,14 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
         Reference.hand_overs,
     ),
 }
-WITH_PROVIDER = ("lead-times", "capacity", "inflow", "care-form-matrix")
+WITH_PROVIDER = (
+    "lead-times",
+    "capacity",
+    "inflow",
+    "care-form-matrix",
+    "placement-locations",
+    "home-like-settings",
+)
 
 
 async def api_figures(database_url: str, schema: str) -> dict[tuple[str, str], Any]:
@@ -742,3 +898,9 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
     assert whole.turning_eighteen()["soon_without_plan"]["value"]
     assert whole.time_in_chain()["re_entry_share"] is not None
     assert all(figure["count"] for figure in whole.hand_overs().values())
+    away = whole.moves_away_from_home()
+    assert away["average_moves"]
+    assert away["placed_before_share"]
+    assert all(d["moves"]["value"] for d in away["directions"])
+    assert all(w["share"] for w in whole.placement_locations()["where"])
+    assert whole.home_like_settings()["home_like_share"]

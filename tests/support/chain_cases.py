@@ -24,6 +24,8 @@ from jeugdketen_shared.vocabulary import CareForm
 from jeugdketen_shared.youth_keys import YouthKey
 
 GEMEENTEN = ("GM0153", "GM0164", "GM0141", "GM0183")
+OUTSIDE_TWENTE = ("GM0363", "GM0193", "GM0200")
+"""Places outside the region (Amsterdam, Zwolle, Apeldoorn): bovenregionale placements."""
 PROVIDERS = ("12345678", "87654321", "11223344")
 GIS = ("23456789", "34567890")
 CARE_FORMS = tuple(form.value for form in CareForm)
@@ -83,7 +85,8 @@ def chain_cases(cases: int, seed: int) -> GeneratedChain:
             left = _case(add, after, rng, case, key, gemeente, kader, moment)
             if left is None:
                 break  # still somewhere in the chain: no new case for this youth
-            moment = after(left, 500)
+            # some come back soon: a new placement then is a move (within 90 days of the end)
+            moment = after(left, rng.choice((60, 500)))
     return GeneratedChain(events, keys)
 
 
@@ -242,7 +245,7 @@ def _placed(
             occurred_at=placed,
             provider=provider,
             care_form=care_form,
-            location_gemeente_code=named["gemeente_code"],
+            location_gemeente_code=_location(rng, named["gemeente_code"]),
             recommended_care_form=advice,
             advice_binding=False,
             deviates_from_advice=advice is not None and care_form != advice,
@@ -266,7 +269,7 @@ def _placed(
                 from_care_form=care_form,
                 to_provider=to_provider,
                 to_care_form=to_care_form,
-                to_location_gemeente_code=named["gemeente_code"],
+                to_location_gemeente_code=_location(rng, named["gemeente_code"]),
                 reason="escalatie",
                 deviation_reason=None,
             ),
@@ -301,3 +304,8 @@ def _placed(
             ),
         )
     return None
+
+
+def _location(rng: random.Random, own: str) -> str:
+    """The place's gemeente: mostly the youth's own, else elsewhere in Twente or outside it."""
+    return rng.choices((own, rng.choice(GEMEENTEN), rng.choice(OUTSIDE_TWENTE)), (6, 3, 1))[0]

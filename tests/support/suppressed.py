@@ -158,3 +158,67 @@ def left_the_chain(left: int, back: int) -> tuple[bool, dict[str, Any]]:
         "re_entered": shown.cell("back"),
         "re_entry_share": shown.share("back", "left"),
     }
+
+
+def moves_away_from_home(
+    buckets: Mapping[str, int], before: int, directions: Mapping[str, int]
+) -> dict[str, Any]:
+    """The youths are the sum of the groups, and those placed before and the others; the moves
+    the sum of their directions, all hidden when a group of one number of moves but none is
+    (the moves' total would be one more equation over those groups)."""
+    youths = sum(buckets.values())
+    shown = Shown(
+        {"youths": youths, "before": before, "first": youths - before, **buckets},
+        [Sum("youths", tuple(buckets)), Sum("youths", ("before", "first"))],
+    )
+    moves = Shown(
+        {"moves": sum(directions.values()), **directions}, [Sum("moves", tuple(directions))]
+    )
+    revealing = any(shown.hidden(name) for name in ("1", "2", "3", "4"))
+
+    def moved(key: str) -> dict[str, Any]:
+        return {"value": None, "suppressed": True} if revealing else moves.cell(key)
+
+    total, of_youths = moved("moves")["value"], shown.cell("youths")["value"]
+    return {
+        "youths": shown.cell("youths"),
+        "placed_before": shown.cell("before"),
+        "placed_before_share": shown.share("before", "youths"),
+        "distribution": [{"moves": name, "youths": shown.cell(name)} for name in buckets],
+        "moves": moved("moves"),
+        "average_moves": total / of_youths if total is not None and of_youths else None,
+        "directions": [{"direction": d, "moves": moved(d)} for d in directions],
+    }
+
+
+def placement_locations(stays: Mapping[str, int]) -> dict[str, Any]:
+    """All stays are the sum of the places."""
+    shown = Shown({"all": sum(stays.values()), **stays}, [Sum("all", tuple(stays))])
+    return {
+        "stays": shown.cell("all"),
+        "where": [
+            {"placed": p, "stays": shown.cell(p), "share": shown.share(p, "all")} for p in stays
+        ],
+    }
+
+
+def home_like_settings(
+    per_form: Mapping[str, int], home_like: Iterable[str], other: Iterable[str]
+) -> dict[str, Any]:
+    """All stays are the home-like and the others, each the sum of its care forms."""
+    home_like, other = tuple(home_like), tuple(other)
+    homely, rest = sum(per_form[f] for f in home_like), sum(per_form[f] for f in other)
+    shown = Shown(
+        {**per_form, "home": homely, "other": rest, "all": homely + rest},
+        [Sum("all", ("home", "other")), Sum("home", home_like), Sum("other", other)],
+    )
+    return {
+        "stays": shown.cell("all"),
+        "home_like": shown.cell("home"),
+        "other": shown.cell("other"),
+        "home_like_share": shown.share("home", "all"),
+        "care_forms": [
+            {"care_form": f, "home_like": f in home_like, "stays": shown.cell(f)}
+            for f in (*home_like, *other)
+        ],
+    }

@@ -11,6 +11,7 @@ from ketenmonitor.figures.care_form_matrix import Pairs
 from ketenmonitor.figures.common import FactRow, Filters, Spread, spread
 from ketenmonitor.figures.inflow import Entries
 from ketenmonitor.figures.lead_times import TRANSITIONS
+from ketenmonitor.figures.placements import OUTSIDE, OWN, REGION, StaysAway, YouthsAway
 from ketenmonitor.figures.stepping_stones import TransferCounts
 from ketenmonitor.figures.time_in_chain import RouteSpreads
 
@@ -56,6 +57,17 @@ class FakeFigures:
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
         self.asked.append(filters)
         return [0] * 20 + [3] * 10
+
+    async def stays_away(self, filters: Filters) -> StaysAway:
+        self.asked.append(filters)
+        return {("pleegzorg", OWN): 30, ("gezinshuis", REGION): 10, ("jeugdzorg-plus", OUTSIDE): 10}
+
+    async def youths_away(self, filters: Filters) -> YouthsAway:
+        self.asked.append(filters)
+        return YouthsAway(
+            youths={(0, False): 20, (1, True): 10, (2, True): 10, (3, True): 10, (4, True): 10},
+            moves={("pleegzorg", "gezinshuis"): 50, ("gezinshuis", "pleegzorg"): 20},
+        )
 
     async def facts_of(self, types: Sequence[str]) -> list[FactRow]:
         return [row for row in self.rows if row.type in types]
@@ -120,6 +132,9 @@ async def test_bad_queries_are_problems() -> None:
     assert set(openapi.json()["paths"]) == {
         "/v1/lead-times",
         "/v1/stepping-stones",
+        "/v1/moves-away-from-home",
+        "/v1/placement-locations",
+        "/v1/home-like-settings",
         "/v1/capacity",
         "/v1/inflow",
         "/v1/care-form-matrix",
@@ -206,3 +221,31 @@ async def test_time_in_chain_and_the_re_entry_share() -> None:
     assert body["left"] == {"value": 34, "suppressed": False}
     assert body["re_entered"] == {"value": 11, "suppressed": False}
     assert body["re_entry_share"] == 11 / 34
+
+
+async def test_the_figures_of_placements_away_from_home() -> None:
+    source = FakeFigures()
+    async with client(source) as http:
+        moves = (await http.get("/v1/moves-away-from-home", params={"gemeente": "GM0153"})).json()
+        where = await http.get("/v1/placement-locations", params={"care_form": "pleegzorg"})
+        homely = (await http.get("/v1/home-like-settings", params={"provider": "12345678"})).json()
+    assert source.asked == [
+        Filters(gemeente_code="GM0153"),
+        Filters(care_form="pleegzorg"),
+        Filters(provider="12345678"),
+    ]
+    assert moves["youths"] == {"value": 60, "suppressed": False}
+    assert moves["placed_before_share"] == 40 / 60
+    assert moves["average_moves"] == 70 / 60
+    assert {d["direction"]: d["moves"]["value"] for d in moves["directions"]} == {
+        "escalatie": 50,
+        "afschaling": 20,
+        "zijwaarts": None,  # none, hidden with crisis' none: neither gives the other away
+        "crisis": None,
+    }
+    assert [(w["placed"], w["stays"]["value"]) for w in where.json()["where"]] == [
+        (OWN, 30),
+        (REGION, 10),
+        (OUTSIDE, 10),
+    ]
+    assert (homely["home_like"]["value"], homely["home_like_share"]) == (40, 40 / 50)

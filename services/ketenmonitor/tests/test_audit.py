@@ -9,6 +9,7 @@ from uuid import UUID
 import httpx
 
 from ketenmonitor.alerts.domain import Alert
+from ketenmonitor.figures.registry import FIGURES
 from ketenmonitor.web.audit import CaseRead
 from ketenmonitor.web.audit_trail import READ_LABELS
 from ketenmonitor.web.dashboard import TURNING_EIGHTEEN_RULE
@@ -78,7 +79,7 @@ async def test_the_figures_and_the_actions_leave_no_row() -> None:
         # the stream never ends: it carries alert ids and titles, no case (test_web)
         if not path.startswith(("/v1/alerts", "/v1/audit", "/v1/stream"))
     ]
-    assert len(figures) == 8
+    assert len(figures) == len(FIGURES)
     async with monitor.client(**basic(DASHBOARD), **HTML) as http:
         for path in (*figures, *PAGES):
             assert (await http.get(path, headers=JSON if path in figures else HTML)).is_success

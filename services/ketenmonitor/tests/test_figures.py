@@ -6,6 +6,8 @@ import pytest
 
 from ketenmonitor.figures.common import lead_time, percentile
 from ketenmonitor.figures.lead_times import TRANSITIONS
+from ketenmonitor.figures.moves_away_from_home import moves_away
+from ketenmonitor.figures.placements import YouthsAway
 from ketenmonitor.figures.stepping_stones import stepping_stones
 from ketenmonitor.figures.suppression import SMALL_CELL, Count, suppressed
 
@@ -63,3 +65,28 @@ def test_a_share_that_would_reveal_a_small_cell_is_suppressed() -> None:
     assert almost_all_right.first_time_right_share is None
     assert stepping_stones([]).placed_youths == Count(None, True)
     assert stepping_stones([]).first_time_right_share is None
+
+
+def test_the_moves_are_hidden_where_they_would_reveal_a_hidden_group_of_youths() -> None:
+    """50 youths never moved, 3 moved once and 5 twice: 58 youths and 13 moves would tell that
+    1 x a + 2 x b = 13 with a + b = 8, so a = 3 and b = 5."""
+    few = moves_away(
+        YouthsAway({(0, False): 50, (1, True): 3, (2, True): 5}, {("pleegzorg", "gezinshuis"): 13})
+    )
+    assert few.youths.value == 58
+    assert (few.moves.value, few.average_moves) == (None, None)
+    assert all(direction.moves.suppressed for direction in few.directions)
+
+    many = moves_away(
+        YouthsAway(
+            {(0, False): 50, (1, True): 10, (2, True): 10, (3, True): 10, (4, True): 10},
+            {("pleegzorg", "jeugdzorg-plus"): 60, ("crisisopvang", "pleegzorg"): 40},
+        )
+    )
+    assert (many.moves.value, many.average_moves) == (100, 100 / 90)
+    assert {d.direction: d.moves.value for d in many.directions} == {
+        "escalatie": 60,
+        "afschaling": None,
+        "zijwaarts": None,
+        "crisis": 40,
+    }

@@ -33,7 +33,7 @@ from services.ketenmonitor.tests.accounts import (
 from services.ketenmonitor.tests.test_alerts_api import REFERRAL, Werkgroep
 from services.ketenmonitor.tests.test_api import FakeFigures
 
-PAGES = ("/", "/doorlooptijden", "/stepping-stones", "/capaciteit", "/achttien")
+PAGES = ("/", "/doorlooptijden", "/stepping-stones", "/plaatsingen", "/capaciteit", "/achttien")
 WERKGROEP_PAGES = ("/werkgroep/signalen", "/werkgroep/signalen/{alert_id}", "/werkgroep/logboek")
 HTML = {"Accept": "text/html"}
 
@@ -78,7 +78,7 @@ async def test_every_route_needs_authentication_but_the_login_page_and_static_as
         for method in operations
     ]
     pages = [("GET", path) for path in (*PAGES, *WERKGROEP_PAGES)] + [("POST", "/uitloggen")]
-    assert len(api) == 16
+    assert len(api) == 19
     async with monitor.client() as http:
         for method, path in api + pages:
             response = await http.request(method, concrete(path, monitor.alert_id))

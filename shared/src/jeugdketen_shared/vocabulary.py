@@ -54,6 +54,52 @@ class CareForm(StrEnum):
         """Thuis, tenzij: every care form but ambulant help places the youth away from home."""
         return self is not CareForm.AMBULANT
 
+    @property
+    def is_home_like(self) -> bool:
+        """Seed 004: away from home, yet "zoveel mogelijk in een huiselijke setting"."""
+        return self in HOME_LIKE_CARE_FORMS
+
+
+HOME_LIKE_CARE_FORMS = frozenset(
+    {CareForm.PLEEGZORG, CareForm.GEZINSHUIS, CareForm.KLEINSCHALIG_WONEN}
+)
+"""The care forms of a huiselijke setting (seed 004), a family or a small home-like group."""
+
+CARE_FORM_STEPS: tuple[CareForm, ...] = (
+    CareForm.AMBULANT,
+    CareForm.PLEEGZORG,
+    CareForm.GEZINSHUIS,
+    CareForm.KLEINSCHALIG_WONEN,
+    CareForm.RESIDENTIELE_BEHANDELGROEP,
+    CareForm.DRIE_MILIEUVOORZIENING,
+    CareForm.JEUGDZORG_PLUS,
+)
+"""The care forms from the lightest to the heaviest, as the afwegingskader orders them (seed
+003; ../shared/DOMAIN.md, "Care forms"). Crisisopvang is not among them: an emergency, not a
+step."""
+
+
+class MoveDirection(StrEnum):
+    """Where a youth's move between two places goes, by `CARE_FORM_STEPS`."""
+
+    ESCALATIE = "escalatie"
+    """To a heavier care form."""
+    AFSCHALING = "afschaling"
+    """To a lighter care form (a step-down)."""
+    ZIJWAARTS = "zijwaarts"
+    """To another place in the same care form."""
+    CRISIS = "crisis"
+    """Into or out of crisisopvang, which is no step."""
+
+
+def direction_of_move(from_form: CareForm, to_form: CareForm) -> MoveDirection:
+    if CareForm.CRISISOPVANG in (from_form, to_form):
+        return MoveDirection.CRISIS
+    step = CARE_FORM_STEPS.index(to_form) - CARE_FORM_STEPS.index(from_form)
+    if step > 0:
+        return MoveDirection.ESCALATIE
+    return MoveDirection.AFSCHALING if step < 0 else MoveDirection.ZIJWAARTS
+
 
 class Urgency(StrEnum):
     REGULIER = "regulier"

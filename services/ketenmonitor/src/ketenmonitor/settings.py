@@ -8,6 +8,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend" / "node_modules"
 """Where `npm ci` in services/ketenmonitor/frontend puts the NL Design System's CSS."""
 
+MOVE_GAP_DAYS = 90
+"""An end of care followed within this many days (of 24 hours) by a new placement away from
+home of the same youth is a move between places, as a transfer is (issue 14): a choice, to
+confirm with the werkgroep."""
+
 
 class MonitorSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
@@ -57,4 +62,11 @@ class MonitorSettings(BaseSettings):
         gt=0,
         validation_alias="JEUGDKETEN_RETENTION_INTERVAL_SECONDS",
         description="How often the ketenmonitor's retention job runs (roles all and sweeper)",
+    )
+    move_gap_days: int = Field(
+        default=MOVE_GAP_DAYS,
+        ge=0,
+        validation_alias="JEUGDKETEN_MOVE_GAP_DAYS",
+        description="An end of care followed within this many days by a new placement away "
+        "from home of the same youth counts as a move (stepping stones and their alert)",
     )

@@ -14,11 +14,13 @@ from ketenmonitor.figures import (
     hand_overs,
     inflow,
     lead_times,
+    placements,
     stepping_stones,
     time_in_chain,
     turning_eighteen,
 )
 from ketenmonitor.figures.common import FactRow, Filters, Spread
+from ketenmonitor.settings import MOVE_GAP_DAYS
 
 
 class FigureSource(
@@ -30,6 +32,7 @@ class FigureSource(
     turning_eighteen.Rows,
     time_in_chain.Rows,
     hand_overs.Rows,
+    placements.Rows,
     Protocol,
 ):
     """What every figure reads."""
@@ -38,8 +41,9 @@ class FigureSource(
 class TableFigures:
     """The read API's source: the projection's tables, through a connection pool."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, move_gap_days: int = MOVE_GAP_DAYS) -> None:
         self._pool = pool
+        self._move_gap_days = move_gap_days
 
     async def lead_times(self, filters: Filters) -> dict[str, Spread]:
         return await lead_times.select_lead_times(self._pool, filters)
@@ -67,3 +71,9 @@ class TableFigures:
 
     async def facts_of(self, types: Sequence[str]) -> list[FactRow]:
         return await turning_eighteen.select_facts_of(self._pool, types)
+
+    async def stays_away(self, filters: Filters) -> placements.StaysAway:
+        return await placements.select_stays_away(self._pool, filters)
+
+    async def youths_away(self, filters: Filters) -> placements.YouthsAway:
+        return await placements.select_youths_away(self._pool, filters, self._move_gap_days)

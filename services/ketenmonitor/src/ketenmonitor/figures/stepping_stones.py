@@ -259,9 +259,9 @@ async def read(source: Rows, filters: Filters, today: date) -> SteppingStones:
 FIGURE = Figure(
     name="stepping_stones",
     path="/v1/stepping-stones",
-    label="Stepping stones",
-    summary="Transfers per placed youth (all, and within 12 months), their reasons, and "
-    "the share placed right the first time",
+    label="Overplaatsingen van alle geplaatste jongeren (ook ambulant)",
+    summary="Transfers per placed youth, ambulant care included (all, and within 12 "
+    "months), their reasons, and the share placed right the first time",
     description=transfers.__doc__,
     accepts=Accepts.CASES,
     answer=SteppingStones,

@@ -1,6 +1,7 @@
-"""The dashboard's pages, in Dutch: Overzicht, Doorlooptijden, Stepping stones, Capaciteit and
-18-/18+. Aggregates only, every count small-cell suppressed, for every logged-in user; the
-werkgroep also sees, on 18-/18+, the open alerts behind the figure (links to their cases).
+"""The dashboard's pages, in Dutch: Overzicht, Doorlooptijden, Stepping stones, Waar geplaatst,
+Capaciteit and 18-/18+. Aggregates only, every count small-cell suppressed, for every logged-in
+user; the werkgroep also sees, on 18-/18+, the open alerts behind the figure (links to their
+cases).
 
 Filters come from the query string under the JSON API's names (`from`, `to`, `gemeente`,
 `kader`, `care_form`, `provider`); an empty field of the filter form means "all". The form
@@ -24,8 +25,11 @@ from ketenmonitor.alerts.rules import Severity
 from ketenmonitor.figures import (
     capacity,
     care_form_matrix,
+    home_like_settings,
     inflow,
     lead_times,
+    moves_away_from_home,
+    placement_locations,
     stepping_stones,
     time_in_chain,
     turning_eighteen,
@@ -201,7 +205,20 @@ def create_dashboard_router(
             "stepping_stones.html",
             filters,
             stones=await stepping_stones.read(source, filters, today()),
+            away=await moves_away_from_home.read(source, filters, today()),
             trend=trend,
+        )
+
+    @router.get("/plaatsingen", response_class=HTMLResponse)
+    async def plaatsingen(request: Request, filters: PageFilters) -> HTMLResponse:
+        # huiselijke setting is about the care forms, so it is not filtered by one
+        every_form = replace(filters, care_form=None)
+        return render(
+            request,
+            "plaatsingen.html",
+            filters,
+            locations=await placement_locations.read(source, filters, today()),
+            homely=await home_like_settings.read(source, every_form, today()),
         )
 
     @router.get("/capaciteit", response_class=HTMLResponse)

@@ -58,6 +58,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/", "Overzicht"),
     ("/doorlooptijden", "Doorlooptijden"),
     ("/stepping-stones", "Stepping stones"),
+    ("/plaatsingen", "Waar geplaatst"),
     ("/capaciteit", "Capaciteit"),
     ("/achttien", "18-/18+"),
 )
