@@ -263,7 +263,7 @@ async def serving_api(
         async with pool.acquire() as connection:
             await audit.create_table(connection)
         app = assemble_api(
-            TableFigures(pool),
+            TableFigures(pool, monitor.move_gap_days),
             alerts,
             TableAlertIndex(pool),
             load_partners(settings.partners_file),
