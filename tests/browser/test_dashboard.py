@@ -22,6 +22,7 @@ PAGES = {
     "overzicht": ("/", "Overzicht"),
     "doorlooptijden": ("/doorlooptijden", "Doorlooptijden"),
     "stepping-stones": ("/stepping-stones", "Stepping stones"),
+    "plaatsingen": ("/plaatsingen", "Waar geplaatst"),
     "capaciteit": ("/capaciteit", "Capaciteit"),
     "achttien": ("/achttien", "18-/18+"),
 }
@@ -50,6 +51,13 @@ async def test_the_dashboard_loads_with_the_figures_of_the_simulated_twente(
         await expect(page.get_by_role("heading", level=1)).to_have_text(title)
         assert await page.locator("table").count() >= 1  # every chart has its table
         await screenshot(page, name)
+    # a small simulated Twente: a count shows, or is hidden as a small number
+    shown_or_hidden = re.compile(r"^(\d[\d.]*|afgeschermd)$")
+    await page.goto("/stepping-stones")
+    await expect(page.locator('[data-cijfer="uithuis"]')).to_have_text(shown_or_hidden)
+    await page.goto("/plaatsingen")
+    for placed in ("eigen-gemeente", "elders-in-twente", "buiten-twente"):
+        await expect(page.locator(f'[data-cijfer="{placed}"]')).to_have_text(shown_or_hidden)
     menu = page.get_by_role("navigation", name="Hoofdmenu")
     await expect(menu.get_by_role("link", name="Signalen")).to_have_count(0)
     await page.context.close()
