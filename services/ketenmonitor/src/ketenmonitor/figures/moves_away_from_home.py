@@ -15,6 +15,7 @@ from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.placements import Rows, YouthsAway
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
+from ketenmonitor.figures.stepping_stones import in_bucket
 from ketenmonitor.figures.suppression import Count, Sum, protect
 
 MOVE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -65,15 +66,11 @@ class MovesAway:
     directions: tuple[DirectionCount, ...]
 
 
-def _within(moves: int, low: int, high: int | None) -> bool:
-    return low <= moves and (high is None or moves <= high)
-
-
 def moves_away(found: YouthsAway) -> MovesAway:
     """The youths are the sum of the groups, and those placed before and the others; the moves
     are the sum of their directions, shown only where every group of `EXACT_BUCKETS` is."""
     buckets = {
-        name: sum(n for (moves, _), n in found.youths.items() if _within(moves, low, high))
+        name: sum(n for (moves, _), n in found.youths.items() if in_bucket(moves, low, high))
         for name, low, high in MOVE_BUCKETS
     }
     before = sum(n for (_, earlier), n in found.youths.items() if earlier)

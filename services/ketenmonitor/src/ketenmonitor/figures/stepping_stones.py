@@ -53,8 +53,9 @@ class Distribution:
     """Their share of the placed youths; only where both are shown."""
 
 
-def _within(transfers: int, low: int, high: int | None) -> bool:
-    return low <= transfers and (high is None or transfers <= high)
+def in_bucket(number: int, low: int, high: int | None) -> bool:
+    """`number` lies in the group from `low` to `high` (None: no upper end), both included."""
+    return low <= number and (high is None or number <= high)
 
 
 def stepping_stones(transfers_per_youth: Iterable[int]) -> Distribution:
@@ -63,7 +64,7 @@ def stepping_stones(transfers_per_youth: Iterable[int]) -> Distribution:
     so that 68 placed youths of whom 62 never moved cannot tell that 6 did."""
     counts = list(transfers_per_youth)
     buckets = {
-        name: sum(1 for n in counts if _within(n, low, high))
+        name: sum(1 for n in counts if in_bucket(n, low, high))
         for name, low, high in TRANSFER_BUCKETS
     }
     cells: dict[Hashable, int] = {"placed": len(counts), "right": buckets["0"]}
