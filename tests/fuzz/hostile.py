@@ -154,6 +154,12 @@ def _templates() -> tuple[Template, ...]:
         ),
         Template(
             "plaatsing",
+            plaatsing.PlacementRequestWithdrawal.cloudevent_type,
+            AANBIEDER,
+            {"provider": PROVIDER, "care_form": "pleegzorg", "reason": "niet-meer-nodig"},
+        ),
+        Template(
+            "plaatsing",
             plaatsing.PlacementStartReport.cloudevent_type,
             AANBIEDER,
             {**placement, **resident, "crisis": True, "birth_date": "2012-05-17"},

@@ -219,6 +219,38 @@ def test_a_refused_start_leaves_no_case_and_no_youth(plaatsing: Plaatsing) -> No
     assert len(plaatsing.recorder.select_notifications(None, 99)) == before
 
 
+def test_a_withdrawn_request_is_published_and_a_second_withdrawal_refused(
+    plaatsing: Plaatsing,
+) -> None:
+    case_id, at = uuid4(), Timeline()
+
+    def waiting_list(kind: type[MessageData], **more: str) -> ReceivedMessage:
+        return at.message(
+            kind, case_id=str(case_id), provider=PROVIDER, care_form="gezinshuis", **more
+        )
+
+    outcomes = plaatsing.record(
+        [
+            at.triage_decided(case_id),
+            waiting_list(contracts.PlacementRequestSubmission),
+            waiting_list(contracts.PlacementRequestWithdrawal, reason="andere-hulp"),
+        ]
+    )
+    assert kinds(outcomes) == [Accepted] * 3
+    before = len(plaatsing.recorder.select_notifications(None, 99))
+    again = waiting_list(contracts.PlacementRequestWithdrawal, reason="andere-hulp")
+    assert reasons(plaatsing.record([again])) == ["not-on-waiting-list"]
+    assert len(plaatsing.recorder.select_notifications(None, 99)) == before
+    withdrawn = as_contract(published(plaatsing)[-1])
+    assert isinstance(withdrawn, contracts.PlacementRequestWithdrawn)
+    assert (withdrawn.provider, withdrawn.care_form, withdrawn.reason) == (
+        PROVIDER,
+        "gezinshuis",
+        "andere-hulp",
+    )
+    assert withdrawn.youth_pseudonym == YOUTH
+
+
 def test_no_transfer_for_a_case_without_placement(plaatsing: Plaatsing) -> None:
     at = Timeline()
     outcomes = plaatsing.record([at.transfer(uuid4(), OTHER_PROVIDER, "pleegzorg")])

@@ -10,6 +10,7 @@ from jeugdketen_shared.contracts.plaatsing import (
     DeviationReason,
     EndReason,
     TransferReason,
+    WithdrawalReason,
 )
 from jeugdketen_shared.vocabulary import CareForm
 from plaatsing.domain.placement_case import (
@@ -18,6 +19,7 @@ from plaatsing.domain.placement_case import (
     CaseNotTriaged,
     DeviationWithoutReason,
     NoActivePlacement,
+    NotOnWaitingList,
     PlacementCase,
     TransferChangesNothing,
     UnknownYouth,
@@ -106,6 +108,71 @@ def test_a_youth_joins_a_waiting_list_of_a_triaged_case() -> None:
     assert isinstance(requested, PlacementCase.PlacementRequested)
     assert (requested.youth_pseudonym, requested.gemeente_code) == (PSEUDONYM, "GM0153")
     assert requested.causation_id == "request-1"
+
+
+def a_case_waiting_for(*places: ActivePlacement) -> PlacementCase:
+    case = a_triaged_case()
+    for place in places:
+        case.request_placement(place.provider, place.care_form, TRIAGED_AT, "request-1")
+    case.collect_events()
+    return case
+
+
+def withdraw(case: PlacementCase, place: ActivePlacement) -> None:
+    case.withdraw_request(
+        place.provider, place.care_form, WithdrawalReason.NIET_MEER_NODIG, EVEN_LATER, "w-1"
+    )
+
+
+def test_a_provider_takes_a_youth_off_its_waiting_list() -> None:
+    case = a_case_waiting_for(GEZINSHUIS_HENGELO, PLEEGZORG_ENSCHEDE)
+    withdraw(case, GEZINSHUIS_HENGELO)
+    [withdrawn] = case.collect_events()
+    assert isinstance(withdrawn, PlacementCase.PlacementRequestWithdrawn)
+    assert (withdrawn.provider, withdrawn.care_form) == (ZORGAANBIEDER, CareForm.GEZINSHUIS)
+    assert withdrawn.reason is WithdrawalReason.NIET_MEER_NODIG
+    assert withdrawn.youth_pseudonym == PSEUDONYM
+    with pytest.raises(NotOnWaitingList):  # once
+        withdraw(case, GEZINSHUIS_HENGELO)
+    withdraw(case, PLEEGZORG_ENSCHEDE)  # the other list keeps the youth until then
+
+
+def test_no_withdrawal_from_a_list_the_youth_is_not_on() -> None:
+    case = a_case_waiting_for(GEZINSHUIS_HENGELO)
+    for elsewhere in (GEZINSHUIS_OTHER_PROVIDER, PLEEGZORG_ENSCHEDE):
+        with pytest.raises(NotOnWaitingList):
+            withdraw(case, elsewhere)
+    assert not case.collect_events()
+
+
+def test_a_start_there_or_elsewhere_takes_the_youth_off_every_waiting_list() -> None:
+    for started in (GEZINSHUIS_HENGELO, PLEEGZORG_ENSCHEDE):
+        case = a_case_waiting_for(GEZINSHUIS_HENGELO, GEZINSHUIS_OTHER_PROVIDER)
+        case.start(started, a_youth(), None, False, LATER, "start-1")
+        for waited in (GEZINSHUIS_HENGELO, GEZINSHUIS_OTHER_PROVIDER):
+            with pytest.raises(NotOnWaitingList):
+                withdraw(case, waited)
+
+
+def test_crisisopvang_takes_the_youth_off_no_other_waiting_list() -> None:
+    crisis = ActivePlacement(OTHER_PROVIDER, CareForm.CRISISOPVANG, "GM0153")
+    case = a_case_waiting_for(GEZINSHUIS_HENGELO, crisis)
+    case.start(crisis, a_youth(), None, False, LATER, "start-1")
+    with pytest.raises(NotOnWaitingList):
+        withdraw(case, crisis)
+    withdraw(case, GEZINSHUIS_HENGELO)
+
+
+def test_a_move_there_or_the_end_of_care_takes_the_youth_off_the_waiting_list() -> None:
+    case, youth = a_placed_case()
+    case.request_placement(OTHER_PROVIDER, CareForm.PLEEGZORG, LATER, "request-2")
+    case.transfer(PLEEGZORG_ENSCHEDE, TransferReason.GEPLANDE_AFSCHALING, None, LATER, "t-1")
+    with pytest.raises(NotOnWaitingList):
+        withdraw(case, PLEEGZORG_ENSCHEDE)
+    case.request_placement(ZORGAANBIEDER, CareForm.GEZINSHUIS, LATER, "request-3")
+    case.end(EndReason.VOLGENS_PLAN, youth, LATER, "end-1")
+    with pytest.raises(NotOnWaitingList):
+        withdraw(case, GEZINSHUIS_HENGELO)
 
 
 def test_no_waiting_list_or_continuity_plan_for_a_case_triage_never_decided() -> None:

@@ -61,6 +61,10 @@ class Plaatsing(ChainApplication):
                 triaged(unit.get(data.case_id, PlacementCase)).request_placement(
                     data.provider, data.care_form, data.occurred_at, causation_id
                 )
+            case contracts.PlacementRequestWithdrawal():
+                triaged(unit.get(data.case_id, PlacementCase)).withdraw_request(
+                    data.provider, data.care_form, data.reason, data.occurred_at, causation_id
+                )
             case contracts.PlacementStartReport():
                 self._start(unit, data, causation_id)
             case contracts.TransferReport():

@@ -12,6 +12,7 @@ from plaatsing.domain.youth import Youth
 
 PUBLICATION: Publication = {
     PlacementCase.PlacementRequested: contracts.PlacementRequested,
+    PlacementCase.PlacementRequestWithdrawn: contracts.PlacementRequestWithdrawn,
     PlacementCase.PlacementStarted: contracts.PlacementStarted,
     PlacementCase.Transferred: contracts.Transferred,
     PlacementCase.PlacementEnded: contracts.PlacementEnded,

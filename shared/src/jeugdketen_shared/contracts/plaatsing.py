@@ -81,6 +81,19 @@ class ContinuityPlan(StrEnum):
     """No care is needed after 18."""
 
 
+class WithdrawalReason(StrEnum):
+    """Why a youth leaves a provider's waiting list without starting there or elsewhere."""
+
+    NIET_MEER_NODIG = "niet-meer-nodig"
+    """The care is no longer needed."""
+    ANDERE_HULP = "andere-hulp"
+    """Other help, outside this chain's placements, takes its place."""
+    WENS_JEUGDIGE_OF_OUDERS = "wens-jeugdige-of-ouders"
+    VERHUISD = "verhuisd"
+    """The youth moved away (another gemeente is responsible)."""
+    OVERIG = "overig"
+
+
 class DeviationReason(StrEnum):
     """Why a placement deviates from the RET's binding advice."""
 
@@ -145,6 +158,17 @@ class PlacementRequestSubmission(InboundMessage, CaseMessage):
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.placement-request-submitted"
     provider: ProviderId
     care_form: CareForm = Field(description="The care form the youth waits for")
+
+
+class PlacementRequestWithdrawal(InboundMessage, CaseMessage):
+    """A provider takes the youth off its waiting list for a care form without a start."""
+
+    cloudevent_type: ClassVar[str] = (
+        "nl.jeugdketen.plaatsing.placement-request-withdrawal-submitted"
+    )
+    provider: ProviderId
+    care_form: CareForm = Field(description="The care form the youth no longer waits for")
+    reason: WithdrawalReason
 
 
 class PlacementStartReport(InboundMessage, CaseMessage):
@@ -245,6 +269,16 @@ class PlacementRequested(DomainEventData, CaseMessage):
     gemeente_code: GemeenteCode
     provider: ProviderId
     care_form: CareForm
+
+
+class PlacementRequestWithdrawn(DomainEventData, CaseMessage):
+    """The youth left a provider's waiting list for a care form without starting there."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.plaatsing.placement-request-withdrawn"
+    youth_pseudonym: YouthPseudonym
+    provider: ProviderId
+    care_form: CareForm
+    reason: WithdrawalReason
 
 
 class PlacementStarted(DomainEventData, CaseMessage):
@@ -365,6 +399,7 @@ class RetAdviceGivenUpstream(DomainEventData, CaseMessage):
 
 INBOUND: tuple[type[InboundMessage], ...] = (
     PlacementRequestSubmission,
+    PlacementRequestWithdrawal,
     PlacementStartReport,
     TransferReport,
     EndOfCareReport,
@@ -373,6 +408,7 @@ INBOUND: tuple[type[InboundMessage], ...] = (
 )
 EVENTS: tuple[type[DomainEventData], ...] = (
     PlacementRequested,
+    PlacementRequestWithdrawn,
     PlacementStarted,
     Transferred,
     PlacementEnded,

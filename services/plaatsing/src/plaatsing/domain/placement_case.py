@@ -13,6 +13,7 @@ from jeugdketen_shared.contracts.plaatsing import (
     DeviationReason,
     EndReason,
     TransferReason,
+    WithdrawalReason,
 )
 from jeugdketen_shared.refusal import Refusal
 from jeugdketen_shared.vocabulary import CareForm
@@ -50,6 +51,13 @@ class AfterEndOfCare(Refusal):
     reason = "after-end-of-care"
 
 
+class NotOnWaitingList(Refusal):
+    """The youth is not on this provider's waiting list for this care form: never put on it,
+    or already off it (started, withdrawn, or care ended)."""
+
+    reason = "not-on-waiting-list"
+
+
 class UnknownYouth(Refusal):
     """A crisis placement without triage must name the youth: bsn and gemeente_code."""
 
@@ -67,6 +75,14 @@ class ActivePlacement:
     provider: str
     care_form: CareForm
     location_gemeente_code: str
+
+
+@dataclass(frozen=True)
+class WaitingList:
+    """A provider's waiting list for one care form."""
+
+    provider: str
+    care_form: CareForm
 
 
 class PlacementCase(Aggregate):
@@ -108,6 +124,16 @@ class PlacementCase(Aggregate):
         gemeente_code: str
         provider: str
         care_form: CareForm
+        occurred_at: datetime
+        causation_id: str
+
+    class PlacementRequestWithdrawn(Aggregate.Event):
+        TOPIC = "plaatsing.domain:PlacementCase.PlacementRequestWithdrawn"
+
+        youth_pseudonym: str
+        provider: str
+        care_form: CareForm
+        reason: WithdrawalReason
         occurred_at: datetime
         causation_id: str
 
@@ -187,6 +213,7 @@ class PlacementCase(Aggregate):
         self.in_care_since: datetime | None = None
         self.care_ended_at: datetime | None = None
         self.continuity_planned_at: datetime | None = None
+        self.waiting_lists: set[WaitingList] = set()
 
     @property
     def youth_id(self) -> UUID:
@@ -244,6 +271,27 @@ class PlacementCase(Aggregate):
             gemeente_code=self.gemeente_code,
             provider=provider,
             care_form=care_form,
+            occurred_at=occurred_at,
+            causation_id=causation_id,
+        )
+
+    def withdraw_request(
+        self,
+        provider: str,
+        care_form: CareForm,
+        reason: WithdrawalReason,
+        occurred_at: datetime,
+        causation_id: str,
+    ) -> None:
+        """The provider takes the youth off its waiting list without a start."""
+        check_in_order(occurred_at, self.last_occurred_at)
+        if WaitingList(provider, care_form) not in self.waiting_lists:
+            raise NotOnWaitingList
+        self._placement_request_withdrawn(
+            youth_pseudonym=self.youth_pseudonym,
+            provider=provider,
+            care_form=care_form,
+            reason=reason,
             occurred_at=occurred_at,
             causation_id=causation_id,
         )
@@ -365,6 +413,15 @@ class PlacementCase(Aggregate):
 
     # --- events ---------------------------------------------------------------------------
 
+    def _leave_waiting_lists_for(self, provider: str, care_form: CareForm) -> None:
+        """A start (or a move) there takes the youth off that list; one elsewhere off every
+        list, but for crisisopvang: an emergency, after which the youth still waits for the
+        place it was on the list for. The ketenmonitor's waiting lists follow the same rule."""
+        if care_form is CareForm.CRISISOPVANG:
+            self.waiting_lists.discard(WaitingList(provider, care_form))
+        else:
+            self.waiting_lists.clear()
+
     def _seen(self, occurred_at: datetime) -> None:
         if self.last_occurred_at is None or occurred_at > self.last_occurred_at:
             self.last_occurred_at = occurred_at
@@ -394,6 +451,20 @@ class PlacementCase(Aggregate):
         causation_id: str,
     ) -> None:
         self.care_ended = False
+        self.waiting_lists.add(WaitingList(provider, CareForm(care_form)))
+        self._seen(occurred_at)
+
+    @event(PlacementRequestWithdrawn)
+    def _placement_request_withdrawn(
+        self,
+        youth_pseudonym: str,
+        provider: str,
+        care_form: CareForm,
+        reason: WithdrawalReason,
+        occurred_at: datetime,
+        causation_id: str,
+    ) -> None:
+        self.waiting_lists.discard(WaitingList(provider, CareForm(care_form)))
         self._seen(occurred_at)
 
     @event(PlacementStarted)
@@ -414,6 +485,7 @@ class PlacementCase(Aggregate):
         turns_eighteen_in: str | None,
     ) -> None:
         self.placement = ActivePlacement(provider, CareForm(care_form), location_gemeente_code)
+        self._leave_waiting_lists_for(provider, CareForm(care_form))
         self.care_ended = False
         self.in_care_since = occurred_at
         self.care_ended_at = None
@@ -436,6 +508,7 @@ class PlacementCase(Aggregate):
         self.placement = ActivePlacement(
             to_provider, CareForm(to_care_form), to_location_gemeente_code
         )
+        self._leave_waiting_lists_for(to_provider, CareForm(to_care_form))
         self._seen(occurred_at)
 
     @event(PlacementEnded)
@@ -449,6 +522,7 @@ class PlacementCase(Aggregate):
         causation_id: str,
     ) -> None:
         self.placement = None
+        self.waiting_lists.clear()
         self.care_ended = True
         self.care_ended_at = occurred_at
         self._seen(occurred_at)
@@ -483,7 +557,8 @@ def open_for_crisis_placement(
 
 
 def triaged(case: PlacementCase | None) -> PlacementCase:
-    """The case a waiting-list entry or continuity plan is about; triage must have opened it."""
+    """The case a waiting-list entry, its withdrawal or a continuity plan is about; triage
+    must have opened it."""
     if case is None:
         raise CaseNotTriaged
     return case
