@@ -848,3 +848,117 @@ def lead(body: dict[str, Any]) -> dict[str, Any]:
         "p90": body["p90_days"],
         "max": body["max_days"],
     }
+
+
+def youths_leaving_a_waiting_list(platform: IsolatedPlatform) -> list[Published]:
+    """Youths on PROVIDERS[0]'s gezinshuis list: 12 withdrawn; 11 started in pleegzorg in
+    another case; 10 moved there from their place; 13 in crisisopvang meanwhile and still
+    waiting; 10 simply still waiting."""
+    events: list[Published] = []
+    moment = START
+
+    def publish(service: str, data: Any) -> None:
+        events.append(as_published(platform, service, data))
+
+    def youth() -> tuple[dict[str, Any], dict[str, Any]]:
+        nonlocal moment
+        moment += timedelta(hours=5)
+        common = {"case_id": uuid4(), "youth_pseudonym": secrets.token_hex(32)}
+        named = {**common, "gemeente_code": GEMEENTEN[0]}
+        publish(
+            "toegang",
+            toegang.ReferralReceived(
+                **named, occurred_at=moment, verwijzer="huisarts", kader="vrijwillig"
+            ),
+        )
+        return common, named
+
+    def start(named: dict[str, Any], at: datetime, provider: str, care_form: str) -> None:
+        publish(
+            "plaatsing",
+            plaatsing.PlacementStarted(
+                **named,
+                occurred_at=at,
+                provider=provider,
+                care_form=care_form,
+                location_gemeente_code=GEMEENTEN[0],
+                recommended_care_form=None,
+                advice_binding=False,
+                deviates_from_advice=False,
+                deviation_reason=None,
+                crisis_without_triage=False,
+            ),
+        )
+
+    def request(named: dict[str, Any], at: datetime) -> None:
+        publish(
+            "plaatsing",
+            plaatsing.PlacementRequested(
+                **named, occurred_at=at, provider=PROVIDERS[0], care_form="gezinshuis"
+            ),
+        )
+
+    for kind, youths in (
+        ("withdrawn", 12),
+        ("elsewhere", 11),
+        ("moved", 10),
+        ("crisis", 13),
+        ("waiting", 10),
+    ):
+        for _ in range(youths):
+            common, named = youth()
+            if kind == "moved":
+                start(named, moment + timedelta(days=1), PROVIDERS[1], "pleegzorg")
+            request(named, moment + timedelta(days=2))
+            later = moment + timedelta(days=30)
+            if kind == "withdrawn":
+                publish(
+                    "plaatsing",
+                    plaatsing.PlacementRequestWithdrawn(
+                        **common,
+                        occurred_at=later,
+                        provider=PROVIDERS[0],
+                        care_form="gezinshuis",
+                        reason="niet-meer-nodig",
+                    ),
+                )
+            elif kind == "elsewhere":  # a new case of the same youth
+                start({**named, "case_id": uuid4()}, later, PROVIDERS[1], "pleegzorg")
+            elif kind == "crisis":
+                start(named, later, PROVIDERS[1], "crisisopvang")
+            elif kind == "moved":
+                publish(
+                    "plaatsing",
+                    plaatsing.Transferred(
+                        **common,
+                        occurred_at=later,
+                        from_provider=PROVIDERS[1],
+                        from_care_form="pleegzorg",
+                        to_provider=PROVIDERS[0],
+                        to_care_form="gezinshuis",
+                        to_location_gemeente_code=GEMEENTEN[0],
+                        reason="geplande-afschaling",
+                        deviation_reason=None,
+                    ),
+                )
+    return events
+
+
+async def test_a_youth_leaves_the_waiting_list_withdrawn_started_elsewhere_or_moved_there(
+    platform: IsolatedPlatform,
+) -> None:
+    events = youths_leaving_a_waiting_list(platform)
+    async with projecting(platform):
+        await wait_projected(platform, await publish_events(platform, events))
+    gezinshuis = {"care_form": "gezinshuis", "provider": PROVIDERS[0]}
+
+    [now] = (await get(platform, "/v1/capacity", **gezinshuis))["waiting_lists"]
+    assert now["waiting"] == cell(13 + 10)  # in crisisopvang or simply still waiting
+    [waiting] = (await get(platform, "/v1/waiting-lists", **gezinshuis))["waiting_lists"]
+    assert {way: waiting[way] for way in ("left", "started_there", "started_elsewhere")} == {
+        "left": cell(33),
+        "started_there": cell(10),
+        "started_elsewhere": cell(11),
+    }
+    assert (waiting["withdrawn"], waiting["still_waiting"]) == (cell(12), cell(23))
+    assert waiting["waiting_time"]["p50_days"] == 28.0  # moved there 28 days after the request

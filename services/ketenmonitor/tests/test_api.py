@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 
 from ketenmonitor.figures.api import create_api
-from ketenmonitor.figures.capacity import WaitingList
+from ketenmonitor.figures.capacity_history import CapacityReport
 from ketenmonitor.figures.care_form_matrix import Pairs
 from ketenmonitor.figures.common import FactRow, Filters, Spread, spread
 from ketenmonitor.figures.inflow import Entries
@@ -14,6 +14,7 @@ from ketenmonitor.figures.lead_times import TRANSITIONS
 from ketenmonitor.figures.placements import OUTSIDE, OWN, REGION, StaysAway, YouthsAway
 from ketenmonitor.figures.stepping_stones import TransferCounts
 from ketenmonitor.figures.time_in_chain import RouteSpreads
+from ketenmonitor.figures.waiting_lists import Entry, Leaving
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -39,9 +40,13 @@ class FakeFigures:
             re_entered=11,
         )
 
-    async def waiting_lists(self, filters: Filters) -> list[WaitingList]:
+    async def waiting_entries(self, filters: Filters) -> list[Entry]:
         self.asked.append(filters)
-        return [WaitingList("gezinshuis", "12345678", 10, 4, 1)]
+        started = Entry("gezinshuis", "12345678", T0, T0 + timedelta(days=30), Leaving.WITHDRAWN)
+        return [Entry("gezinshuis", "12345678", T0)] * 10 + [started]
+
+    async def capacity_reports(self, filters: Filters) -> list[CapacityReport]:
+        return [CapacityReport("gezinshuis", "12345678", T0, 4, 1)]
 
     async def entries(self, filters: Filters) -> Entries:
         self.asked.append(filters)
@@ -136,6 +141,8 @@ async def test_bad_queries_are_problems() -> None:
         "/v1/placement-locations",
         "/v1/home-like-settings",
         "/v1/capacity",
+        "/v1/waiting-lists",
+        "/v1/capacity-history",
         "/v1/inflow",
         "/v1/care-form-matrix",
         "/v1/turning-eighteen",

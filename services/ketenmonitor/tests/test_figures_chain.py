@@ -13,12 +13,14 @@ from ketenmonitor.facts import (
     TRIAGE_DECIDED,
     TURNED_EIGHTEEN,
 )
-from ketenmonitor.figures.capacity import WaitingList, waiting_against_capacity
+from ketenmonitor.figures.capacity import waiting_against_capacity
+from ketenmonitor.figures.capacity_history import CapacityReport
 from ketenmonitor.figures.care_form_matrix import care_form_matrix
 from ketenmonitor.figures.common import FactRow, Filters
 from ketenmonitor.figures.inflow import Entries, inflow
 from ketenmonitor.figures.suppression import Count
 from ketenmonitor.figures.turning_eighteen import turning_eighteen
+from ketenmonitor.figures.waiting_lists import Entry, Leaving
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
 PROVIDER, OTHER = "12345678", "87654321"
@@ -53,12 +55,19 @@ def the_same_in_every_order(rows: list[FactRow], compute: Any, tries: int = 60) 
 
 
 def test_waiting_lists_against_the_latest_capacity_flag_brandhaarden() -> None:
+    started = Entry("gezinshuis", PROVIDER, T0, T0 + timedelta(days=3), Leaving.STARTED_THERE)
     [gezinshuis, pleegzorg, unknown] = waiting_against_capacity(
         [
-            WaitingList("pleegzorg", PROVIDER, 0, 8, 8),
-            WaitingList("gezinshuis", PROVIDER, 14, 20, 12),
-            WaitingList("pleegzorg", OTHER, 12, None, None),
-        ]
+            *[Entry("gezinshuis", PROVIDER, T0)] * 14,
+            started,
+            *[Entry("pleegzorg", OTHER, T0)] * 12,
+        ],
+        [
+            CapacityReport("pleegzorg", PROVIDER, T0, 8, 8),
+            CapacityReport("gezinshuis", PROVIDER, T0, 30, 30),
+            CapacityReport("gezinshuis", PROVIDER, T0 + timedelta(days=1), 20, 12),
+        ],
+        Filters(),
     )
     assert (gezinshuis.care_form, gezinshuis.provider) == ("gezinshuis", PROVIDER)
     assert gezinshuis.waiting == Count(14, False)

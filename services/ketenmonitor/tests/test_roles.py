@@ -11,6 +11,7 @@ from services.ketenmonitor.tests.test_web import PAGES, WERKGROEP_PAGES, Monitor
 
 FIGURES_API = (
     "/v1/capacity",
+    "/v1/capacity-history",
     "/v1/care-form-matrix",
     "/v1/hand-overs",
     "/v1/home-like-settings",
@@ -21,6 +22,7 @@ FIGURES_API = (
     "/v1/stepping-stones",
     "/v1/time-in-chain",
     "/v1/turning-eighteen",
+    "/v1/waiting-lists",
 )
 STREAM = "/v1/stream"
 """Never ends, so not requested here: test_web's tests hold its boundaries (401 anonymous, a

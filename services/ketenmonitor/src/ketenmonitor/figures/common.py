@@ -121,11 +121,37 @@ def day_of(moment: datetime) -> date:
     return moment.astimezone(AMSTERDAM).date()
 
 
-def end_of(day: date | None) -> datetime | None:
-    """The first moment after `day` (Europe/Amsterdam); None: no end."""
-    if day is None:
-        return None
+def end_of_day(day: date) -> datetime:
+    """The first moment after `day` (Europe/Amsterdam)."""
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=AMSTERDAM)
+
+
+def end_of(day: date | None) -> datetime | None:
+    """`end_of_day`; None: no end."""
+    return None if day is None else end_of_day(day)
+
+
+@dataclass(frozen=True)
+class MonthEnd:
+    """A calendar month (Europe/Amsterdam) and the moment a stock is taken for it."""
+
+    month: str
+    """YYYY-MM"""
+    at: datetime
+    """The first moment after the month, or after the period's last day within it."""
+
+
+def month_ends(first: date, last: date) -> list[MonthEnd]:
+    """Every calendar month from `first`'s to `last`'s, each taken at its end; `last`'s month
+    at the end of `last`, so that the last stock is the one of the period's end."""
+    found = []
+    month = first.replace(day=1)
+    while month <= last:
+        following = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        taken = min(following - timedelta(days=1), last)
+        found.append(MonthEnd(month.strftime("%Y-%m"), end_of_day(taken)))
+        month = following
+    return found
 
 
 def in_period(moment: datetime, filters: Filters) -> bool:

@@ -3,6 +3,7 @@ dashboard loop over these. A new figure is a module of its own, listed here."""
 
 from ketenmonitor.figures import (
     capacity,
+    capacity_history,
     care_form_matrix,
     hand_overs,
     home_like_settings,
@@ -13,6 +14,7 @@ from ketenmonitor.figures import (
     stepping_stones,
     time_in_chain,
     turning_eighteen,
+    waiting_lists,
 )
 from ketenmonitor.figures.figure import Figure
 
@@ -23,6 +25,8 @@ FIGURES: tuple[Figure, ...] = (
     placement_locations.FIGURE,
     home_like_settings.FIGURE,
     capacity.FIGURE,
+    waiting_lists.FIGURE,
+    capacity_history.FIGURE,
     inflow.FIGURE,
     care_form_matrix.FIGURE,
     turning_eighteen.FIGURE,

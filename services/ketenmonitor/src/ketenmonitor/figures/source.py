@@ -10,6 +10,7 @@ import asyncpg
 
 from ketenmonitor.figures import (
     capacity,
+    capacity_history,
     care_form_matrix,
     hand_overs,
     inflow,
@@ -18,6 +19,7 @@ from ketenmonitor.figures import (
     stepping_stones,
     time_in_chain,
     turning_eighteen,
+    waiting_lists,
 )
 from ketenmonitor.figures.common import FactRow, Filters, Spread
 from ketenmonitor.settings import MOVE_GAP_DAYS
@@ -27,6 +29,8 @@ class FigureSource(
     lead_times.Rows,
     stepping_stones.Rows,
     capacity.Rows,
+    waiting_lists.Rows,
+    capacity_history.Rows,
     inflow.Rows,
     care_form_matrix.Rows,
     turning_eighteen.Rows,
@@ -57,8 +61,11 @@ class TableFigures:
     async def entries(self, filters: Filters) -> inflow.Entries:
         return await inflow.select_entries(self._pool, filters)
 
-    async def waiting_lists(self, filters: Filters) -> list[capacity.WaitingList]:
-        return await capacity.select_waiting_lists(self._pool, filters)
+    async def waiting_entries(self, filters: Filters) -> list[waiting_lists.Entry]:
+        return await waiting_lists.select_waiting_entries(self._pool, filters)
+
+    async def capacity_reports(self, filters: Filters) -> list[capacity_history.CapacityReport]:
+        return await capacity_history.select_capacity_reports(self._pool, filters)
 
     async def care_form_pairs(self, filters: Filters) -> care_form_matrix.Pairs:
         return await care_form_matrix.select_care_form_pairs(self._pool, filters)
