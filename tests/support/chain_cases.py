@@ -2,10 +2,11 @@
 
 Youths are referred (some first known to Veilig Thuis or the Raad), decided on by toegang
 (triage, local help, no help, withdrawn, undecided), triaged (some escalated to the RET),
-put on a waiting list, placed (some in crisis before triage, some in another care form than
-advised), transferred, given a continuity plan, ended or turned eighteen, and some referred
-again later in a new case; providers record their capacity now and then. Timings vary, and a
-few events name a moment before the one they follow (they fall out of the lead times).
+put on a waiting list (some on two, some taken off it, some waiting for a transfer), placed
+(some in crisis before triage, some in another care form than advised), transferred, given a
+continuity plan, ended or turned eighteen, and some referred again later in a new case;
+providers record their capacity now and then. Timings vary, and a few events name a moment
+before the one they follow (they fall out of the lead times).
 
 Each youth has a data key (`YouthKey.generate()`), its pseudonym derived from it, and the month
 of its 18th birthday sealed under it, as plaatsing publishes it. `chain_cases` returns the
@@ -218,8 +219,29 @@ def _case(
             **named, occurred_at=requested, provider=provider, care_form=care_form
         ),
     )
+    if rng.random() < 0.2:  # on a second provider's list too
+        add(
+            "plaatsing",
+            plaatsing.PlacementRequested(
+                **named,
+                occurred_at=after(requested, 10),
+                provider=rng.choice([p for p in PROVIDERS if p != provider]),
+                care_form=care_form,
+            ),
+        )
     if rng.random() < 0.25:
-        return None  # on the waiting list
+        if rng.random() < 0.4:
+            add(
+                "plaatsing",
+                plaatsing.PlacementRequestWithdrawn(
+                    **common,
+                    occurred_at=after(requested, 90),
+                    provider=provider,
+                    care_form=care_form,
+                    reason=rng.choice(tuple(plaatsing.WithdrawalReason)),
+                ),
+            )
+        return None  # on the waiting list, or taken off it
     placed = after(requested, 150, early=0.02)
     return _placed(add, after, rng, named, key, care_form, advice, placed, provider)
 
@@ -260,6 +282,16 @@ def _placed(
         moment = after(moment, 45)
         to_care_form = rng.choice((care_form, *CARE_FORMS))
         to_provider = rng.choice(PROVIDERS)
+        if rng.random() < 0.3:  # the youth waited for the new place
+            add(
+                "plaatsing",
+                plaatsing.PlacementRequested(
+                    **named,
+                    occurred_at=moment - timedelta(seconds=rng.randrange(0, 30 * 86_400)),
+                    provider=to_provider,
+                    care_form=to_care_form,
+                ),
+            )
         add(
             "plaatsing",
             plaatsing.Transferred(
@@ -285,6 +317,16 @@ def _placed(
         )
     if rng.random() < 0.45:
         ended = after(moment, 250)
+        if rng.random() < 0.2:  # a move the youth waited for, overtaken by the end of care
+            add(
+                "plaatsing",
+                plaatsing.PlacementRequested(
+                    **named,
+                    occurred_at=moment + (ended - moment) / 2,
+                    provider=rng.choice(PROVIDERS),
+                    care_form=rng.choice(CARE_FORMS),
+                ),
+            )
         add(
             "plaatsing",
             plaatsing.PlacementEnded(

@@ -222,3 +222,14 @@ def home_like_settings(
             for f in (*home_like, *other)
         ],
     }
+
+
+def waiting_list(left: Mapping[str, int], still: int) -> dict[str, Any]:
+    """The entries that left a list in the period are the sum of the ways they left; those
+    still on it stand alone."""
+    shown = Shown({"left": sum(left.values()), "still": still, **left}, [Sum("left", tuple(left))])
+    return {
+        "left": shown.cell("left"),
+        **{way.replace("-", "_"): shown.cell(way) for way in left},
+        "still_waiting": shown.cell("still"),
+    }
