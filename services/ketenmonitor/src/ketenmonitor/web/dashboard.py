@@ -1,7 +1,7 @@
 """The dashboard's pages, in Dutch: Overzicht, Doorlooptijden, Stepping stones, Waar geplaatst,
-Capaciteit and 18-/18+. Aggregates only, every count small-cell suppressed, for every logged-in
-user; the werkgroep also sees, on 18-/18+, the open alerts behind the figure (links to their
-cases).
+Capaciteit (with the waiting lists and the capacity per month) and 18-/18+. Aggregates only,
+every count small-cell suppressed, for every logged-in user; the werkgroep also sees, on
+18-/18+, the open alerts behind the figure (links to their cases).
 
 Filters come from the query string under the JSON API's names (`from`, `to`, `gemeente`,
 `kader`, `care_form`, `provider`); an empty field of the filter form means "all". The form
@@ -24,6 +24,7 @@ from ketenmonitor.alerts.domain import Status
 from ketenmonitor.alerts.rules import Severity
 from ketenmonitor.figures import (
     capacity,
+    capacity_history,
     care_form_matrix,
     home_like_settings,
     inflow,
@@ -33,6 +34,7 @@ from ketenmonitor.figures import (
     stepping_stones,
     time_in_chain,
     turning_eighteen,
+    waiting_lists,
 )
 from ketenmonitor.figures.api import InvalidPeriod, amsterdam_today
 from ketenmonitor.figures.common import Filters
@@ -119,6 +121,20 @@ def cross_table(
     found = {(cell.recommended, cell.deployed): cell.placements for cell in cells}
     rows = [(form, [found.get((form, column)) for column in deployed]) for form in recommended]
     return deployed, rows
+
+
+def per_month_table(
+    rows: Sequence[waiting_lists.MonthlyStockAnswer | capacity_history.MonthlyCapacityAnswer],
+) -> tuple[list[str], list[tuple[str, str, list[Any]]]]:
+    """A figure's rows per month as a table: the months as columns, a row per care form and
+    provider, each cell that month's row (None where the API has none)."""
+    months = sorted({row.month for row in rows})
+    found = {(row.care_form, row.provider, row.month): row for row in rows}
+    lists = sorted({(row.care_form, row.provider) for row in rows})
+    return months, [
+        (care_form, provider, [found.get((care_form, provider, month)) for month in months])
+        for care_form, provider in lists
+    ]
 
 
 async def open_alerts_by_severity(
@@ -224,11 +240,16 @@ def create_dashboard_router(
     @router.get("/capaciteit", response_class=HTMLResponse)
     async def capaciteit(request: Request, filters: PageFilters) -> HTMLResponse:
         matrix = await care_form_matrix.read(source, filters, today())
+        waiting = await waiting_lists.read(source, filters, today())
+        history = await capacity_history.read(source, filters, today())
         return render(
             request,
             "capaciteit.html",
             filters,
             capacity=await capacity.read(source, filters, today()),
+            waiting=waiting,
+            waiting_per_month=per_month_table(waiting.per_month),
+            capacity_per_month=per_month_table(history.per_month),
             inflow=await inflow.read(source, filters, today()),
             matrix=matrix,
             cross_table=cross_table(matrix.cells),
