@@ -214,6 +214,22 @@ def test_places_are_limited_so_youths_wait_and_occupation_never_exceeds_places()
         assert report.data["occupied"] <= report.data["places"]
 
 
+def test_a_few_requests_are_withdrawn_weeks_into_the_wait_and_never_placed() -> None:
+    requested = {m.case_id: m for m in of_type(plaatsing.PlacementRequestSubmission)}
+    withdrawn = of_type(plaatsing.PlacementRequestWithdrawal)
+    started = {m.case_id for m in of_type(plaatsing.PlacementStartReport)}
+    assert 0.02 < len(withdrawn) / len(requested) < 0.12
+    for m in withdrawn:
+        request = requested[m.case_id]
+        assert (m.data["provider"], m.data["care_form"]) == (
+            request.data["provider"],
+            request.data["care_form"],
+        )
+        assert m.at > request.at
+        assert m.case_id not in started
+    assert len({m.data["reason"] for m in withdrawn}) >= 3
+
+
 def test_some_youths_turn_18_in_care_some_with_a_plan_and_some_leave_at_18() -> None:
     assert of_type(plaatsing.ContinuityPlanReport)
     ends = Counter(m.data["reason"] for m in of_type(plaatsing.EndOfCareReport))

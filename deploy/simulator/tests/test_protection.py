@@ -198,7 +198,10 @@ def test_a_voorlopige_ots_is_followed_up_ends_or_lapses_in_3_months_and_a_gi_tak
     assignments = of_type(toegang.GiAssignmentReport)
     assert {m.partner.id for m in assignments} == {"jeugdbescherming-overijssel"}
     assert all(m.data["gi"] == m.partner.provider for m in assignments)
-    assert set(first_of(toegang.GiAssignmentReport)) == set(imposed)
+    # a GI takes on every measure, but one imposed in the period's last weeks maybe after it
+    assigned = set(first_of(toegang.GiAssignmentReport))
+    assert assigned <= set(imposed)
+    assert {c for c, ms in imposed.items() if ms[0].at < END - timedelta(days=30)} <= assigned
     assert all(m.at <= END for m in assignments)
 
 

@@ -1,5 +1,6 @@
-"""Plaatsing's side of a youth's route: waiting list, placement, transfers (stepping stones),
-turning 18 with or without a continuity plan, end of care; and crisis placements."""
+"""Plaatsing's side of a youth's route: waiting list (some requests withdrawn), placement,
+transfers (stepping stones), turning 18 with or without a continuity plan, end of care; and
+crisis placements."""
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -66,6 +67,21 @@ def place(
         provider,
         after=known,
     )
+    if rng.random() < rates.withdrawn_request_share:
+        chain.send(
+            case,
+            "plaatsing",
+            plaatsing.PlacementRequestWithdrawal(
+                case_id=case.id,
+                provider=offer.provider,
+                care_form=care_form,
+                reason=choose(rng, rates.withdrawal_reasons),
+                occurred_at=chain.local(requested_at + rates.to_request_withdrawal.draw(rng)),
+            ),
+            provider,
+            after=known,
+        )
+        return
     intake = rates.to_placement_start.draw(rng) * _URGENCY_FACTOR[urgency]
     slot, started_at = first_place(offer, requested_at + intake)
     occupy(slot)

@@ -12,7 +12,12 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import TypeVar
 
-from jeugdketen_shared.contracts.plaatsing import ContinuityPlan, EndReason, TransferReason
+from jeugdketen_shared.contracts.plaatsing import (
+    ContinuityPlan,
+    EndReason,
+    TransferReason,
+    WithdrawalReason,
+)
 from jeugdketen_shared.permissions import PartnerKind
 from jeugdketen_shared.vocabulary import (
     CareForm,
@@ -309,6 +314,21 @@ class Rates:
             }
         )
     )
+    withdrawn_request_share: float = 0.06
+    """Choice: requests the provider withdraws before a place is free; the youth is not placed
+    in this case."""
+    withdrawal_reasons: Mapping[WithdrawalReason, float] = field(
+        default_factory=lambda: _frozen(
+            {
+                WithdrawalReason.NIET_MEER_NODIG: 0.35,
+                WithdrawalReason.ANDERE_HULP: 0.25,
+                WithdrawalReason.WENS_JEUGDIGE_OF_OUDERS: 0.20,
+                WithdrawalReason.VERHUISD: 0.10,
+                WithdrawalReason.OVERIG: 0.10,
+            }
+        )
+    )
+    """Choice."""
     crisis_share: float = 0.02
     """Choice: crisis placements without triage, per simulated case."""
     capacity_utilisation: float = 0.97
@@ -325,6 +345,8 @@ class Rates:
     to_ret_escalation: LeadTime = LeadTime(median_days=7, spread=0.6)
     to_ret_advice: LeadTime = LeadTime(median_days=14, spread=0.5)
     to_placement_request: LeadTime = LeadTime(median_days=2, spread=0.8)
+    to_request_withdrawal: LeadTime = LeadTime(median_days=25, spread=0.7)
+    """Choice: a withdrawal comes weeks into the wait, mostly before a regular intake."""
     # Treeknorm intake to treatment: 10 weeks; waiting for a place comes on top
     to_placement_start: LeadTime = LeadTime(median_days=21, spread=0.7, minimum_days=1)
     ambulant_care: LeadTime = LeadTime(median_days=150, spread=0.6, minimum_days=14)
