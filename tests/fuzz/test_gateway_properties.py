@@ -29,6 +29,7 @@ from plaatsing.birthdays import InMemoryBirthdaySchedule
 from tests.fuzz.hostile import NOW, SERVICES, Sent, hostile, valid
 from tests.support.partners import PARTNERS_FILE
 from toegang.application import Toegang
+from toegang.terms import InMemoryTermSchedule
 from triage.application import Triage
 
 IN_MEMORY = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
@@ -42,7 +43,9 @@ REJECTED_SOURCE = "urn:nld:oin:00000000000000000000:systeem:jeugdketen-fuzz"
 
 def application(service: str) -> ChainApplication:
     if service == "toegang":
-        return Toegang(KEYS, env=IN_MEMORY)
+        return Toegang(
+            KEYS, terms=InMemoryTermSchedule(), clock=ControllableClock(NOW), env=IN_MEMORY
+        )
     if service == "triage":
         return Triage(env=IN_MEMORY)
     return Plaatsing(
