@@ -200,6 +200,26 @@ def test_what_follows_a_lapsed_voorlopige_ots_is_no_follow_up_of_it() -> None:
     assert imposed.previous_measure is None
 
 
+def test_a_message_dated_within_the_term_counts_though_the_clock_recorded_the_lapse() -> None:
+    """The clock runs on the wall's time: a year of history replayed, or a report days late,
+    reaches the route after the clock recorded the lapse of a voorlopige OTS that the message
+    finds in force on its own date."""
+    route = a_route()
+    route.impose_measure(ProtectionMeasure.VOORLOPIGE_OTS, LATER, "measure-1")
+    lapses = midnight(2026, 12, 4)
+    route.expire_voorlopige_ots(lapses + timedelta(days=30))
+    route.assign_gi("12345678", LATER + timedelta(days=5), "gi-1")
+    route.impose_measure(ProtectionMeasure.OTS, LATER + timedelta(days=60), "measure-2")
+    imposed = route.collect_events()[-1]
+    assert isinstance(imposed, ProtectionRoute.MeasureImposed)
+    assert imposed.previous_measure == ProtectionMeasure.VOORLOPIGE_OTS
+    assert set(route.in_force) == {ProtectionMeasure.OTS}
+    with pytest.raises(NoActiveMeasure):  # after the term: nothing of it is in force
+        route.end_measure(
+            ProtectionMeasure.VOORLOPIGE_OTS, MeasureEndReason.OVERIG, lapses, "end-1"
+        )
+
+
 def test_a_voorlopige_ots_followed_up_in_time_does_not_expire() -> None:
     route = a_route()
     route.impose_measure(ProtectionMeasure.VOORLOPIGE_OTS, LATER, "measure-1")

@@ -245,6 +245,10 @@ class ProtectionRoute(Aggregate):
         self.investigation: str | None = None  # "requested" or "started" while open
         self.in_force: dict[ProtectionMeasure, datetime | None] = {}
         """The measures in force, each with the moment its term runs out (None: no term)."""
+        self.voorlopige_since: datetime | None = None
+        self.lapsed_voorlopige: tuple[datetime, datetime] | None = None
+        """The term of a voorlopige OTS the clock recorded as lapsed: a message dated within
+        it still finds it in force (a late report, or a year of history replayed)."""
 
     def receive_melding(self, occurred_at: datetime, causation_id: str) -> None:
         self._check_not_before_opening(occurred_at)
@@ -379,13 +383,21 @@ class ProtectionRoute(Aggregate):
         )
 
     def _in_force_at(self, moment: datetime) -> dict[ProtectionMeasure, datetime | None]:
-        """The measures in force at `moment`, a voorlopige OTS whose term passed left out."""
+        """The measures in force at `moment`: a voorlopige OTS whose term passed by then left
+        out, one the clock already recorded as lapsed put back where `moment` lies within its
+        term (the clock runs on the wall's time, the partners' messages on theirs)."""
         lapsed = self.voorlopige_ots_runs_until
-        return {
+        found = {
             measure: runs_until
             for measure, runs_until in self.in_force.items()
             if not (measure is ProtectionMeasure.VOORLOPIGE_OTS and lapsed and lapsed <= moment)
         }
+        if (
+            self.lapsed_voorlopige
+            and self.lapsed_voorlopige[0] <= moment < self.lapsed_voorlopige[1]
+        ):
+            found[ProtectionMeasure.VOORLOPIGE_OTS] = self.lapsed_voorlopige[1]
+        return found
 
     def _expire_lapsed_voorlopige_ots(self, moment: datetime) -> None:
         lapsed = self.voorlopige_ots_runs_until
@@ -446,8 +458,10 @@ class ProtectionRoute(Aggregate):
         causation_id: str,
     ) -> None:
         if previous_measure is not None:
-            del self.in_force[ProtectionMeasure(previous_measure)]
+            self._no_longer_in_force(ProtectionMeasure(previous_measure))
         measure = ProtectionMeasure(measure)
+        if measure is ProtectionMeasure.VOORLOPIGE_OTS:
+            self.voorlopige_since = occurred_at
         months = TERM_MONTHS.get(measure)
         self.in_force[measure] = term_end(occurred_at, months) if months else None
 
@@ -471,11 +485,19 @@ class ProtectionRoute(Aggregate):
         occurred_at: datetime,
         causation_id: str,
     ) -> None:
-        del self.in_force[ProtectionMeasure(measure)]
+        self._no_longer_in_force(ProtectionMeasure(measure))
 
     @event(VoorlopigeOtsExpired)
     def _voorlopige_ots_expired(self, case_id: UUID, occurred_at: datetime) -> None:
         del self.in_force[ProtectionMeasure.VOORLOPIGE_OTS]
+        if self.voorlopige_since is not None:
+            self.lapsed_voorlopige = (self.voorlopige_since, occurred_at)
+
+    def _no_longer_in_force(self, measure: ProtectionMeasure) -> None:
+        """Ended or followed up; a voorlopige OTS maybe after the clock recorded its lapse."""
+        self.in_force.pop(measure, None)
+        if measure is ProtectionMeasure.VOORLOPIGE_OTS:
+            self.lapsed_voorlopige = None
 
     @event(GiAssigned)
     def _gi_assigned(
