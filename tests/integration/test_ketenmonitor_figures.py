@@ -693,18 +693,19 @@ async def test_where_partners_wait_on_each_other(platform: IsolatedPlatform) -> 
     await published_in_reverse(platform, events)
 
     for query in (
-        {"from": "2025-01-01", "to": "2026-12-31"},
-        {"from": "2025-03-01", "to": "2025-08-31", "gemeente": "GM0164"},
+        {"from": "2025-01-01", "to": "2025-12-31"},
+        {"from": "2025-04-01", "to": "2025-06-30", "gemeente": "GM0164"},
     ):
         body = await get(platform, "/v1/hand-overs", **query)
         got = {f["transition"]: lead(f) for f in body["hand_overs"]}
-        expected = reference_hand_overs(
-            events,
-            date.fromisoformat(query["from"]),
-            date.fromisoformat(query["to"]),
-            query.get("gemeente"),
-        )
-        assert got == expected
+        with suppressed.counted_raw():
+            expected = reference_hand_overs(
+                events,
+                date.fromisoformat(query["from"]),
+                date.fromisoformat(query["to"]),
+                query.get("gemeente"),
+            )
+        suppressed.assert_agrees(got, expected)
         assert all(figure["count"] for figure in expected.values())
 
 
@@ -714,16 +715,20 @@ async def test_transfers_within_the_rolling_twelve_months_and_their_reasons(
     events = cases_placed(platform, cases=600, seed=71)
     await published_in_reverse(platform, events)
 
-    for since, on in ((date(2025, 1, 1), date(2025, 9, 30)), (date(2025, 3, 1), date(2026, 3, 1))):
+    for since, on in (
+        (date(2025, 7, 1), date(2025, 9, 30)),
+        (date(2025, 1, 1), date(2025, 12, 31)),
+    ):
         body = await get(
             platform, "/v1/stepping-stones", **{"from": since.isoformat(), "to": on.isoformat()}
         )
         got = {k: body[k] for k in ("rolling_12_months", "transfer_reasons")}
-        expected = reference_transfers(events, since, on)
-        assert got == expected
+        with suppressed.counted_raw():
+            expected = reference_transfers(events, since, on)
+        suppressed.assert_agrees(got, expected)
         assert {r["reason"] for r in expected["transfer_reasons"]} == set(REASONS)
         assert any(
-            not b["youths"]["suppressed"] for b in expected["rolling_12_months"]["distribution"][1:]
+            not b["youths"]["suppressed"] for b in got["rolling_12_months"]["distribution"][1:]
         )
 
 
@@ -740,12 +745,12 @@ async def test_lead_times_by_care_form_and_provider_of_the_first_placement(
         )
         return lead(found)
 
-    assert await wachttijd() == reference_wachttijd(events)
-    for form, provider in (("gezinshuis", None), (None, PROVIDERS[1]), ("ambulant", PROVIDERS[0])):
+    suppressed.assert_agrees(await wachttijd(), reference_wachttijd(events))
+    for form, provider in (("gezinshuis", None), (None, PROVIDERS[1]), ("ambulant", None)):
         query = {k: v for k, v in (("care_form", form), ("provider", provider)) if v}
         expected = reference_wachttijd(events, form, provider)
         assert expected["count"], "a cell large enough to show"
-        assert await wachttijd(**query) == expected
+        suppressed.assert_agrees(await wachttijd(**query), expected)
 
 
 async def test_waiting_lists_against_capacity_with_brandhaarden(
@@ -754,17 +759,20 @@ async def test_waiting_lists_against_capacity_with_brandhaarden(
     events = cases_placed(platform, cases=600, seed=41)
     await published_in_reverse(platform, events)
 
-    expected = reference_capacity(events)
-    assert (await get(platform, "/v1/capacity"))["waiting_lists"] == expected
+    with suppressed.counted_raw():
+        expected = reference_capacity(events)
+    suppressed.assert_agrees((await get(platform, "/v1/capacity"))["waiting_lists"], expected)
     assert any(w["brandhaard"] for w in expected), "the events show brandhaarden"
     assert any(w["brandhaard"] is False for w in expected), "and places to spare"
-    mid = date(2025, 8, 31)
-    at_mid = await get(platform, "/v1/capacity", to=mid.isoformat(), gemeente="GM0164")
-    assert at_mid["waiting_lists"] == reference_capacity(events, to=mid, gemeente="GM0164")
-    gezinshuis = await get(platform, "/v1/capacity", care_form="gezinshuis", provider=PROVIDERS[0])
-    assert gezinshuis["waiting_lists"] == [
-        w for w in expected if (w["care_form"], w["provider"]) == ("gezinshuis", PROVIDERS[0])
-    ]
+    mid = {"from": "2025-07-01", "to": "2025-09-30"}
+    at_mid = await get(platform, "/v1/capacity", **mid, gemeente="GM0164")
+    with suppressed.counted_raw():
+        then = reference_capacity(events, to=date(2025, 9, 30), gemeente="GM0164")
+    suppressed.assert_agrees(at_mid["waiting_lists"], then)
+    gezinshuis = await get(platform, "/v1/capacity", care_form="gezinshuis")
+    suppressed.assert_agrees(
+        gezinshuis["waiting_lists"], [w for w in expected if w["care_form"] == "gezinshuis"]
+    )
 
 
 async def test_inflow_into_jeugdzorg_plus_and_3_milieu_and_thuis_tenzij(
@@ -775,13 +783,16 @@ async def test_inflow_into_jeugdzorg_plus_and_3_milieu_and_thuis_tenzij(
 
     everything = await get(platform, "/v1/inflow")
     del everything["filters"]
-    assert everything == reference_inflow(events)
+    with suppressed.counted_raw():
+        suppressed.assert_agrees(everything, reference_inflow(events))
+        quarter = reference_inflow(events, date(2025, 4, 1), date(2025, 6, 30), "GM0153")
     assert everything["thuis_tenzij"]["at_home_share"] is not None
     assert any(not m["entries"]["suppressed"] for m in everything["per_month"])
-    half = {"from": "2025-03-01", "to": "2025-08-31", "gemeente": "GM0153"}
-    some = await get(platform, "/v1/inflow", **half)
+    some = await get(
+        platform, "/v1/inflow", **{"from": "2025-04-01", "to": "2025-06-30"}, gemeente="GM0153"
+    )
     del some["filters"]
-    assert some == reference_inflow(events, date(2025, 3, 1), date(2025, 8, 31), "GM0153")
+    suppressed.assert_agrees(some, quarter)
 
 
 async def test_recommended_versus_deployed_care_form_as_a_matrix(
@@ -792,11 +803,13 @@ async def test_recommended_versus_deployed_care_form_as_a_matrix(
 
     matrix = await get(platform, "/v1/care-form-matrix")
     del matrix["filters"]
-    assert matrix == reference_matrix(events)
+    with suppressed.counted_raw():
+        suppressed.assert_agrees(matrix, reference_matrix(events))
+        theirs = reference_matrix(events, provider=PROVIDERS[1])
     assert matrix["as_advised_share"] is not None
     mine = await get(platform, "/v1/care-form-matrix", provider=PROVIDERS[1])
     del mine["filters"]
-    assert mine == reference_matrix(events, provider=PROVIDERS[1])
+    suppressed.assert_agrees(mine, theirs)
 
 
 async def test_youths_turning_eighteen_without_a_continuity_plan(
@@ -805,11 +818,16 @@ async def test_youths_turning_eighteen_without_a_continuity_plan(
     events = cases_placed(platform, cases=600, seed=53)
     await published_in_reverse(platform, events)
 
-    for on in (date(2025, 6, 30), date(2025, 12, 31)):
-        query = {"from": "2025-01-01", "to": on.isoformat()}
+    for since, on in (
+        (date(2025, 4, 1), date(2025, 6, 30)),
+        (date(2025, 1, 1), date(2025, 12, 31)),
+    ):
+        query = {"from": since.isoformat(), "to": on.isoformat()}
         figure = await get(platform, "/v1/turning-eighteen", **query)
         del figure["filters"]
-        assert figure == reference_turning_eighteen(events, on, since=date(2025, 1, 1))
+        with suppressed.counted_raw():
+            expected = reference_turning_eighteen(events, on, since=since)
+        suppressed.assert_agrees(figure, expected)
         # those without a plan may hide beside the few with one (a small number): the figure
         # still has youths soon 18 to show
         assert figure["turning_eighteen_soon"]["value"], "the events show youths soon 18"
@@ -823,7 +841,7 @@ async def test_route_time_in_chain_and_re_entry_also_after_a_rebuild(
 
     async def figure() -> dict[str, Any]:
         body = await get(
-            platform, "/v1/time-in-chain", **{"from": "2025-03-01", "to": "2026-06-30"}
+            platform, "/v1/time-in-chain", **{"from": "2025-01-01", "to": "2025-12-31"}
         )
         return {
             "route": lead(body["route"]),
@@ -833,12 +851,14 @@ async def test_route_time_in_chain_and_re_entry_also_after_a_rebuild(
             "re_entry_share": body["re_entry_share"],
         }
 
-    expected = reference_time_in_chain(events, date(2025, 3, 1), date(2026, 6, 30))
-    assert await figure() == expected
-    assert expected["re_entry_share"] is not None
+    with suppressed.counted_raw():
+        expected = reference_time_in_chain(events, date(2025, 1, 1), date(2025, 12, 31))
+    before = await figure()
+    suppressed.assert_agrees(before, expected)
+    assert before["re_entry_share"] is not None
     # a rebuild replays every fact: the figures from facts come out the same
     await rebuild(build_projection(platform.settings()), show_progress=False)
-    assert await figure() == expected
+    assert await figure() == before
 
 
 def lead(body: dict[str, Any]) -> dict[str, Any]:
@@ -950,7 +970,7 @@ async def test_a_youth_leaves_the_waiting_list_withdrawn_started_elsewhere_or_mo
     events = youths_leaving_a_waiting_list(platform)
     async with projecting(platform):
         await wait_projected(platform, await publish_events(platform, events))
-    gezinshuis = {"care_form": "gezinshuis", "provider": PROVIDERS[0]}
+    gezinshuis = {"care_form": "gezinshuis"}  # PROVIDERS[0]'s: the only gezinshuis
 
     [now] = (await get(platform, "/v1/capacity", **gezinshuis))["waiting_lists"]
     assert now["waiting"] == cell(13 + 10)  # in crisisopvang or simply still waiting

@@ -1,16 +1,23 @@
-"""A reference's expected figure, suppressed as the read API must: the counts it computes and
-the sums between them that the figure's definition states, through the one suppression module
-(whose own properties services/ketenmonitor/tests/test_suppression.py tests)."""
+"""A reference's expected figure as the read API would show it if no count were small, and
+how it is compared with what the read API shows (`assert_agrees`): the counts the reference
+computes and the sums between them that the figure's definition states pass the one
+suppression module with its threshold at 0 (`counted_raw`). Which counts the read API hides
+beyond those below 10, within an answer and across a family of answers, is the suppression
+module's to decide: services/ketenmonitor/tests/test_suppression.py and
+tests/integration/test_small_numbers_attack.py test that."""
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
+from unittest.mock import patch
 
-from ketenmonitor.figures.suppression import Sum, protect
+from ketenmonitor.figures import suppression
+from ketenmonitor.figures.suppression import SMALL_CELL, Sum, protect
 
 
 class Shown:
     def __init__(self, counts: Mapping[Hashable, int], sums: Iterable[Sum] = ()) -> None:
-        self._protected = protect(counts, sums)
+        self._protected = protect(counts, sums, "reference")
 
     def cell(self, key: Hashable) -> dict[str, Any]:
         count = self._protected.count(key)
@@ -21,6 +28,66 @@ class Shown:
 
     def share(self, part: Hashable, whole: Hashable) -> float | None:
         return self._protected.share(part, whole)
+
+
+@contextmanager
+def counted_raw() -> Iterator[None]:
+    """Within it the suppression module hides no count: a reference's figure as it would be
+    shown if none were small."""
+    with patch.object(suppression, "SMALL_CELL", 0):
+        yield
+
+
+def disagreement(shown: Any, raw: Any, path: str = "answer") -> str | None:
+    """Where the read API's answer `shown` differs from a reference's `raw` one (computed
+    under `counted_raw`, or hiding its counts below 10 itself): a count it shows that differs
+    or is below 10, a value beside a shown count that differs, another shape. A hidden count
+    may be anything, and so may what is hidden beside it (None: a share, a percentile)."""
+    if _is_count(shown) and _is_count(raw):
+        if shown["suppressed"]:
+            return None if shown["value"] is None else f"{path}: hidden, yet {shown['value']}"
+        value = shown["value"]
+        if raw["suppressed"] or value < SMALL_CELL:
+            return f"{path}: shows {value}, a count below {SMALL_CELL}"
+        return None if value == raw["value"] else f"{path}: {value} != {raw['value']}"
+    if isinstance(shown, dict) and isinstance(raw, dict):
+        if shown.keys() != raw.keys():
+            return f"{path}: fields {sorted(shown)} != {sorted(raw)}"
+        found = (disagreement(shown[k], raw[k], f"{path}.{k}") for k in shown)
+        return next((d for d in found if d), None)
+    if isinstance(shown, list) and isinstance(raw, list):
+        if len(shown) != len(raw):
+            return f"{path}: {len(shown)} items != {len(raw)}"
+        pairs = enumerate(zip(shown, raw, strict=True))
+        found = (disagreement(s, r, f"{path}[{i}]") for i, (s, r) in pairs)
+        return next((d for d in found if d), None)
+    if shown is None:
+        return None
+    return None if shown == raw else f"{path}: {shown!r} != {raw!r}"
+
+
+def large_counts(shown: Any, raw: Any) -> tuple[int, int]:
+    """How many counts of SMALL_CELL or more `raw` has, and how many of them `shown` shows:
+    the hiding beside small counts must leave most of them to read."""
+    if _is_count(shown) and _is_count(raw):
+        large = not raw["suppressed"] and raw["value"] >= SMALL_CELL
+        return int(large), int(large and not shown["suppressed"])
+    pairs: Iterable[tuple[Any, Any]] = ()
+    if isinstance(shown, dict) and isinstance(raw, dict):
+        pairs = ((shown[k], raw[k]) for k in shown.keys() & raw.keys())
+    elif isinstance(shown, list) and isinstance(raw, list):
+        pairs = zip(shown, raw, strict=False)
+    found = [large_counts(s, r) for s, r in pairs]
+    return sum(n for n, _ in found), sum(k for _, k in found)
+
+
+def assert_agrees(shown: Any, raw: Any) -> None:
+    found = disagreement(shown, raw)
+    assert found is None, found
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, dict) and value.keys() == {"value", "suppressed"}
 
 
 # Each figure's counts, as its definition sums them, shown as its answer shows them: the

@@ -410,6 +410,10 @@ class NoFigures:
 
     async def facts_of(self, types: Sequence[str]) -> Any: ...
 
+    async def position(self) -> Any: ...
+
+    async def extent(self) -> Any: ...
+
 
 async def test_the_ketenmonitors_openapi_document_includes_the_alerts() -> None:
     app = create_api(NoFigures())  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from ketenmonitor.figures.care_form_matrix import Pairs
 from ketenmonitor.figures.common import FactRow, Filters, Spread, spread
 from ketenmonitor.figures.inflow import Entries
 from ketenmonitor.figures.lead_times import TRANSITIONS
+from ketenmonitor.figures.linked import Extent
 from ketenmonitor.figures.placements import OUTSIDE, OWN, REGION, StaysAway, YouthsAway
 from ketenmonitor.figures.stepping_stones import TransferCounts
 from ketenmonitor.figures.time_in_chain import RouteSpreads
@@ -74,6 +75,12 @@ class FakeFigures:
             moves={("pleegzorg", "gezinshuis"): 50, ("gezinshuis", "pleegzorg"): 20},
         )
 
+    async def position(self) -> int:
+        return 0
+
+    async def extent(self) -> Extent:
+        return Extent(2026, ("12345678",))
+
     async def facts_of(self, types: Sequence[str]) -> list[FactRow]:
         return [row for row in self.rows if row.type in types]
 
@@ -93,17 +100,17 @@ async def test_lead_times_with_filters() -> None:
                 "from": "2026-01-01",
                 "to": "2026-03-31",
                 "gemeente": "GM0153",
-                "kader": "gedwongen",
             },
         )
     assert answer.status_code == 200
     body = answer.json()
-    assert source.asked == [Filters(date(2026, 1, 1), date(2026, 3, 31), "GM0153", "gedwongen")]
+    # the family's answers first (`linked`), then the answer asked for
+    assert source.asked[-1] == Filters(date(2026, 1, 1), date(2026, 3, 31), "GM0153")
     assert body["filters"] == {
         "from": "2026-01-01",
         "to": "2026-03-31",
         "gemeente": "GM0153",
-        "kader": "gedwongen",
+        "kader": None,
         "care_form": None,
         "provider": None,
     }
@@ -134,6 +141,7 @@ async def test_bad_queries_are_problems() -> None:
     assert wrong_gemeente.headers["content-type"] == "application/problem+json"
     assert wrong_gemeente.json()["reason"] == "invalid-query"
     assert backwards.json()["reason"] == "invalid-period"
+
     assert set(openapi.json()["paths"]) == {
         "/v1/lead-times",
         "/v1/stepping-stones",
@@ -151,29 +159,71 @@ async def test_bad_queries_are_problems() -> None:
     }
 
 
+async def test_only_whole_quarters_and_years_one_breakdown_and_known_values_are_answered() -> None:
+    """Requests that differ by a day, or that split the region two ways at once, would give
+    small numbers away by subtraction: refused, each with its reason."""
+    refused = {
+        "invalid-period": [
+            {"from": "2026-01-01", "to": "2026-03-30"},  # a quarter but one day
+            {"from": "2026-02-01", "to": "2026-02-28"},  # a month
+            {"from": "2026-01-01", "to": "2026-06-30"},  # half a year
+            {"from": "2026-01-01"},  # from the first day on
+            {"to": "2026-12-31"},
+        ],
+        "filters-not-combinable": [
+            {"gemeente": "GM0153", "kader": "gedwongen"},
+            {"care_form": "gezinshuis", "provider": "12345678"},
+        ],
+        "no-figures-for-filter": [
+            {"gemeente": "GM0363"},  # Amsterdam: not of the region
+            {"from": "2019-01-01", "to": "2019-12-31"},  # before the first facts
+            {"provider": "87654321"},  # no facts name it
+        ],
+    }
+    answered = [
+        {},
+        {"from": "2026-04-01", "to": "2026-06-30"},
+        {"from": "2026-01-01", "to": "2026-12-31", "gemeente": "GM0153"},
+        {"kader": "gedwongen"},
+        {"provider": "12345678"},
+    ]
+    async with client(FakeFigures()) as http:
+        for reason, queries in refused.items():
+            for query in queries:
+                answer = await http.get("/v1/capacity", params=query)
+                assert answer.status_code == 400, query
+                assert answer.headers["content-type"] == "application/problem+json"
+                assert answer.json()["reason"] == reason, query
+        for query in answered:
+            assert (await http.get("/v1/capacity", params=query)).status_code == 200, query
+
+
 async def test_turning_eighteen_is_a_snapshot_of_today_unless_to_is_given() -> None:
     app = create_api(FakeFigures(), today=lambda: date(2026, 5, 1))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://ketenmonitor") as http:
         today = (await http.get("/v1/turning-eighteen")).json()
-        then = (await http.get("/v1/turning-eighteen", params={"to": "2026-01-31"})).json()
+        quarter = {"from": "2026-01-01", "to": "2026-03-31"}
+        then = (await http.get("/v1/turning-eighteen", params=quarter)).json()
         matrix = await http.get("/v1/care-form-matrix", params={"provider": "123"})
-    assert (today["on"], then["on"]) == ("2026-05-01", "2026-01-31")
+    assert (today["on"], then["on"]) == ("2026-05-01", "2026-03-31")
     assert today["soon_without_plan"] == {"value": None, "suppressed": True}
     assert matrix.json()["reason"] == "invalid-query"
 
 
-async def test_capacity_with_care_form_and_provider() -> None:
+async def test_capacity_by_care_form_or_by_provider() -> None:
     source = FakeFigures()
     async with client(source) as http:
-        answer = await http.get(
-            "/v1/capacity", params={"care_form": "gezinshuis", "provider": "12345678"}
-        )
+        by_provider = await http.get("/v1/capacity", params={"provider": "12345678"})
+        asked_for_provider = source.asked[-1]
+        answer = await http.get("/v1/capacity", params={"care_form": "gezinshuis"})
         wrong = await http.get("/v1/capacity", params={"care_form": "tent"})
+    assert by_provider.json()["filters"]["provider"] == "12345678"
+    assert asked_for_provider == Filters(provider="12345678")
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["filters"]["care_form"] == "gezinshuis"
-    assert source.asked == [Filters(care_form="gezinshuis", provider="12345678")]
+    assert source.asked[-1] == Filters(care_form="gezinshuis")
     assert body["waiting_lists"] == [
         {
             "care_form": "gezinshuis",
@@ -189,17 +239,14 @@ async def test_capacity_with_care_form_and_provider() -> None:
     assert wrong.json()["reason"] == "invalid-query"
 
 
-async def test_lead_times_by_the_care_form_and_provider_of_the_first_placement() -> None:
+async def test_lead_times_by_the_care_form_of_the_first_placement() -> None:
     source = FakeFigures()
     async with client(source) as http:
-        answer = await http.get(
-            "/v1/lead-times", params={"care_form": "gezinshuis", "provider": "12345678"}
-        )
+        answer = await http.get("/v1/lead-times", params={"care_form": "gezinshuis"})
         wrong = await http.get("/v1/lead-times", params={"provider": "KvK"})
     assert answer.status_code == 200, answer.text
-    assert source.asked == [Filters(None, None, None, None, "gezinshuis", "12345678")]
+    assert source.asked[-1] == Filters(None, None, None, None, "gezinshuis")
     assert answer.json()["filters"]["care_form"] == "gezinshuis"
-    assert answer.json()["filters"]["provider"] == "12345678"
     assert wrong.status_code == 400
     assert wrong.headers["content-type"] == "application/problem+json"
 
@@ -209,7 +256,7 @@ async def test_hand_overs() -> None:
     async with client(source) as http:
         body = (await http.get("/v1/hand-overs", params={"gemeente": "GM0153"})).json()
         wrong = await http.get("/v1/hand-overs", params={"from": "2026-02-01", "to": "2026-01-01"})
-    assert source.asked == [Filters(gemeente_code="GM0153")]
+    assert source.asked[-1] == Filters(gemeente_code="GM0153")
     by = {f["transition"]: f for f in body["hand_overs"]}
     assert by["triage-to-provider"]["count"] == {"value": 10, "suppressed": False}
     assert by["triage-to-provider"]["p50_days"] == 5.0
@@ -221,7 +268,7 @@ async def test_time_in_chain_and_the_re_entry_share() -> None:
     source = FakeFigures()
     async with client(source) as http:
         body = (await http.get("/v1/time-in-chain", params={"kader": "vrijwillig"})).json()
-    assert source.asked == [Filters(kader="vrijwillig")]
+    assert source.asked[-1] == Filters(kader="vrijwillig")
     assert body["route"]["p50_days"] == 10.0
     assert body["time_in_chain"]["count"] == {"value": 34, "suppressed": False}
     assert (body["time_in_chain"]["p50_days"], body["time_in_chain"]["max_days"]) == (100.0, 100.0)
@@ -234,9 +281,12 @@ async def test_the_figures_of_placements_away_from_home() -> None:
     source = FakeFigures()
     async with client(source) as http:
         moves = (await http.get("/v1/moves-away-from-home", params={"gemeente": "GM0153"})).json()
+        asked = [source.asked[-1]]  # the family's answers first (`linked`), then this one
         where = await http.get("/v1/placement-locations", params={"care_form": "pleegzorg"})
+        asked.append(source.asked[-1])
         homely = (await http.get("/v1/home-like-settings", params={"provider": "12345678"})).json()
-    assert source.asked == [
+        asked.append(source.asked[-1])
+    assert asked == [
         Filters(gemeente_code="GM0153"),
         Filters(care_form="pleegzorg"),
         Filters(provider="12345678"),

@@ -35,13 +35,13 @@ def test_fewer_than_ten_cases_are_suppressed_with_their_percentiles() -> None:
     figure = lead_time(WACHTTIJD, [timedelta(days=1)] * (SMALL_CELL - 1))
     assert figure.count == Count(None, True)
     assert (figure.p50_days, figure.p90_days, figure.max_days) == (None, None, None)
-    assert suppressed(0) == Count(None, True)
-    assert suppressed(SMALL_CELL) == Count(SMALL_CELL, False)
+    assert suppressed(0, "table") == Count(None, True)
+    assert suppressed(SMALL_CELL, "table") == Count(SMALL_CELL, False)
 
 
 def test_stepping_stones_distribution_and_first_time_right() -> None:
     transfers = [0] * 30 + [1] * 12 + [2] * 3 + [4] * 10 + [7] * 5 + [12] * 11
-    stones = stepping_stones(transfers)
+    stones = stepping_stones(transfers, "placed-youths")
     assert stones.placed_youths == Count(71, False)
     assert {b.transfers: b.youths for b in stones.distribution} == {
         "0": Count(30, False),
@@ -58,13 +58,13 @@ def test_stepping_stones_distribution_and_first_time_right() -> None:
 
 
 def test_a_share_that_would_reveal_a_small_cell_is_suppressed() -> None:
-    almost_all_right = stepping_stones([0] * 40 + [1] * 3)
+    almost_all_right = stepping_stones([0] * 40 + [1] * 3, "placed-youths")
     # 43 placed and 40 right the first time would give away that 3 moved (issue 16)
     assert almost_all_right.placed_youths == Count(43, False)
     assert almost_all_right.first_time_right == Count(None, True)
     assert almost_all_right.first_time_right_share is None
-    assert stepping_stones([]).placed_youths == Count(None, True)
-    assert stepping_stones([]).first_time_right_share is None
+    assert stepping_stones([], "placed-youths").placed_youths == Count(None, True)
+    assert stepping_stones([], "placed-youths").first_time_right_share is None
 
 
 def test_the_moves_are_hidden_where_they_would_reveal_a_hidden_group_of_youths() -> None:

@@ -33,7 +33,7 @@ def test_a_small_number_found_by_subtraction_is_hidden_too() -> None:
         ("placed", "minus the shown parts"): 6
     }
 
-    shown = protect(STEPPING_STONES, [BUCKETS])
+    shown = protect(STEPPING_STONES, [BUCKETS], "table")
 
     assert shown.count("placed") == Count(68, False)
     assert shown.count("0") == Count(None, True)
@@ -41,7 +41,7 @@ def test_a_small_number_found_by_subtraction_is_hidden_too() -> None:
 
 
 def test_a_count_alone_is_shown_from_ten() -> None:
-    assert [suppressed(n) for n in (0, 9, 10)] == [
+    assert [suppressed(n, "table") for n in (0, 9, 10)] == [
         Count(None, True),
         Count(None, True),
         Count(10, False),
@@ -59,7 +59,7 @@ def test_in_a_table_with_totals_no_hidden_cell_follows_from_the_others() -> None
     sums += [Sum(("column", c), tuple((r, c) for r in range(2))) for c in range(3)]
     sums += [Sum("all", tuple(rows)), Sum("all", tuple(columns))]
 
-    shown = protect(counts, sums)
+    shown = protect(counts, sums, "table")
 
     assert (0, 1) in shown.hidden
     assert len(shown.hidden) >= 4  # a hidden cell needs a partner in its row and its column
@@ -70,7 +70,7 @@ def test_a_hidden_zero_may_follow_from_the_others() -> None:
     """That nobody moved ten times or more identifies no one; hiding a shown bucket to protect
     it would empty the figure."""
     counts = {"placed": 30, "0": 20, "1": 10, "3-9": 0, "10+": 0}
-    shown = protect(counts, [Sum("placed", ("0", "1", "3-9", "10+"))])
+    shown = protect(counts, [Sum("placed", ("0", "1", "3-9", "10+"))], "table")
     assert shown.hidden == {"3-9", "10+"}
 
 
@@ -79,16 +79,18 @@ def test_sums_of_sums_are_counted_across_their_levels() -> None:
     of the 28 in care give away the 4 of unknown month, later or with a plan."""
     counts = {"in care": 28, "unknown": 1, "soon": 24, "later": 3, "with": 0, "without": 24}
     sums = [Sum("in care", ("unknown", "soon", "later")), Sum("soon", ("with", "without"))]
-    shown = protect(counts, sums)
+    shown = protect(counts, sums, "table")
     assert shown.count("in care") == Count(28, False)
     assert shown.count("without") == Count(None, True)
 
 
 def test_a_share_is_shown_only_where_its_part_and_its_whole_are() -> None:
     counts = {"youths": 30, "at home": 12, "away": 18}
-    shown = protect(counts, [Sum("youths", ("at home", "away"))])
+    shown = protect(counts, [Sum("youths", ("at home", "away"))], "table")
     assert shown.share("at home", "youths") == 12 / 30
-    few = protect({"youths": 25, "at home": 7, "away": 18}, [Sum("youths", ("at home", "away"))])
+    few = protect(
+        {"youths": 25, "at home": 7, "away": 18}, [Sum("youths", ("at home", "away"))], "table"
+    )
     assert few.share("at home", "youths") is None
     assert few.count("away") == Count(None, True)  # 25 - 18 would be the 7 at home
 
@@ -114,8 +116,8 @@ def tables(draw: st.DrawFn) -> tuple[dict[Hashable, int], list[Sum]]:
 @given(tables())
 def test_nothing_small_can_be_worked_out_of_any_table(table: tuple[dict, list[Sum]]) -> None:
     counts, sums = table
-    shown = protect(counts, sums)
+    shown = protect(counts, sums, "table")
     assert all(counts[key] >= SMALL_CELL for key in counts if key not in shown.hidden)
-    flat = protect(counts, sums)  # the flattened sums are what a reader adds up too
+    flat = protect(counts, sums, "table")  # the flattened sums are what a reader adds up too
     everything = [*sums, Sum("all", tuple(c for s in sums[:-1] for c in s.parts))]
     assert worked_out(counts, everything, flat.hidden) == {}

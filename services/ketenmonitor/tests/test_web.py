@@ -34,7 +34,7 @@ from services.ketenmonitor.tests.accounts import (
 from services.ketenmonitor.tests.test_alerts_api import REFERRAL, Werkgroep
 from services.ketenmonitor.tests.test_api import FakeFigures
 
-PAGES = ("/", "/doorlooptijden", "/stepping-stones", "/capaciteit", "/achttien")
+PAGES = ("/", "/doorlooptijden", "/stepping-stones", "/plaatsingen", "/capaciteit", "/achttien")
 WERKGROEP_PAGES = ("/werkgroep/signalen", "/werkgroep/signalen/{alert_id}", "/werkgroep/logboek")
 HTML = {"Accept": "text/html"}
 
@@ -210,19 +210,29 @@ async def test_a_filter_of_the_page_reaches_the_figures_and_a_bad_one_is_a_dutch
         assert "Ongeldig filter" in bad.text
 
 
-async def test_the_period_filter_takes_and_shows_dutch_dates() -> None:
+async def test_the_period_filter_is_a_year_or_a_quarter_and_one_breakdown_at_a_time() -> None:
+    """As the read API allows (`figures.linked`): periods a day apart, or two breakdowns at
+    once, would give small numbers away."""
     monitor = Monitor()
     async with monitor.client(**basic(DASHBOARD), **HTML) as http:
-        # the form's dd-mm-jjjj, and the API's yyyy-mm-dd that a link may carry
-        page = await http.get("/doorlooptijden", params={"from": "01-02-2026", "to": "2026-03-31"})
+        for path in PAGES:  # every page offers the years and quarters with facts
+            offered = (await http.get(path)).text
+            assert '<option value="2026">2026</option>' in offered, path
+            assert '<option value="2026-K4">K4 2026</option>' in offered, path
+        page = await http.get("/doorlooptijden", params={"periode": "2026-K1"})
         assert page.status_code == 200
-        assert 'name="from" value="01-02-2026"' in page.text
-        assert 'name="to" value="31-03-2026"' in page.text
+        assert '<option value="2026-K1" selected>K1 2026</option>' in page.text
         periods = {(asked.from_date, asked.to_date) for asked in monitor.figures.asked}
-        assert (date(2026, 2, 1), date(2026, 3, 31)) in periods
-        no_day = await http.get("/doorlooptijden", params={"from": "31-02-2026"})
-        assert no_day.status_code == 400
-        assert "Ongeldig filter" in no_day.text
+        assert (date(2026, 1, 1), date(2026, 3, 31)) in periods
+        for query in ({"periode": "2026-K5"}, {"from": "01-02-2026", "to": "31-03-2026"}):
+            refused = await http.get("/doorlooptijden", params=query)
+            assert refused.status_code == 400
+            assert "Ongeldig filter" in refused.text
+        two_ways = await http.get(
+            "/doorlooptijden", params={"gemeente": "GM0153", "kader": "gedwongen"}
+        )
+        assert two_ways.status_code == 400
+        assert "Kies per keer één van gemeente, kader, zorgvorm en aanbieder" in two_ways.text
 
 
 def test_the_stream_shows_a_dashboard_user_only_the_severity_of_an_alert() -> None:

@@ -222,7 +222,9 @@ def assemble_api(
     )
     app.include_router(create_audit_router(audit_log, alerts, index, reads))
     app.include_router(live.create_stream_router(broadcaster, view=stream_view))
-    app.include_router(create_dashboard_router(figures, alerts, index, providers, pages, reads))
+    app.include_router(
+        create_dashboard_router(app.state.figures, alerts, index, providers, pages, reads)
+    )
     app.include_router(
         create_werkgroep_router(alerts, index, load_rules(), partner_ids, pages, clock, reads)
     )
@@ -230,7 +232,7 @@ def assemble_api(
 
     @app.exception_handler(InvalidFilter)
     async def invalid_filter(request: Request, error: InvalidFilter) -> HTMLResponse:
-        message = {"title": "Ongeldig filter", "message": "Een van de filters is niet geldig."}
+        message = {"title": "Ongeldig filter", "message": error.message}
         return pages.render(request, "fout.html", message, status_code=400)
 
     @app.exception_handler(AuditUnavailable)

@@ -1,7 +1,10 @@
 """The read API for dashboards, following the API Design Rules: `/v1/...`, plural nouns in
 kebab-case, errors as `application/problem+json` (RFC 9457), OpenAPI at `/v1/openapi.json`.
 
-Every count is suppressed as `figures.suppression` says: below 10, and what would reveal one.
+Every count is suppressed as `figures.suppression` says: below 10, and what would reveal one,
+in this answer or subtracted from another (`figures.linked`). So a period is a whole calendar
+quarter or year, or all time; and a request filters on at most one of the gemeente, the kader,
+the care form and the provider. Other requests are refused (400).
 Every route needs an authenticated user: HTTP Basic, or the session cookie of the login page
 (`/inloggen`); without one 401. The figures and the live stream (`/v1/stream`) are for every
 role; the alerts (`/v1/alerts`) and the audit trail (`/v1/audit`) for the `werkgroep` role
@@ -22,13 +25,15 @@ from jeugdketen_shared.response_headers import install_response_headers
 from jeugdketen_shared.vocabulary import CareForm, Kader
 from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.figure import Accepts, Figure
+from ketenmonitor.figures.linked import LinkedFigures, OutsideFamily, allowed, combinable
 from ketenmonitor.figures.registry import FIGURES
 from ketenmonitor.figures.source import FigureSource
 
 FromDate = Annotated[
-    date | None, Query(alias="from", description="First day of the period (YYYY-MM-DD)")
+    date | None,
+    Query(alias="from", description="First day of a calendar quarter or year (YYYY-MM-DD)"),
 ]
-ToDate = Annotated[date | None, Query(description="Last day of the period, included")]
+ToDate = Annotated[date | None, Query(description="Last day of the same quarter or year, included")]
 Gemeente = Annotated[
     str | None, Query(pattern=r"^GM\d{4}$", description="CBS code of the gemeente")
 ]
@@ -60,20 +65,28 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
 
     @app.exception_handler(InvalidPeriod)
     async def invalid_period(request: Request, error: InvalidPeriod) -> JSONResponse:
-        return problem(400, "invalid-period", "`from` lies after `to`")
+        return problem(400, "invalid-period", INVALID_PERIOD)
 
+    @app.exception_handler(NotCombinable)
+    async def not_combinable(request: Request, error: NotCombinable) -> JSONResponse:
+        return problem(400, "filters-not-combinable", NOT_COMBINABLE)
+
+    @app.exception_handler(OutsideFamily)
+    async def outside_family(request: Request, error: OutsideFamily) -> JSONResponse:
+        return problem(400, "no-figures-for-filter", OUTSIDE_FAMILY)
+
+    figures = LinkedFigures(source, today)
+    app.state.figures = figures  # the dashboard's pages show the same answers
     for figure in FIGURES:
-        _add_route(app, figure, source, today)
+        _add_route(app, figure, figures)
     return app
 
 
-def _add_route(
-    app: FastAPI, figure: Figure, source: FigureSource, today: Callable[[], date]
-) -> None:
+def _add_route(app: FastAPI, figure: Figure, figures: LinkedFigures) -> None:
     accepted = Annotated[Filters, Depends(FILTERS_ACCEPTED[figure.accepts])]
 
     async def answer(filters: accepted) -> Any:
-        return await figure.read(source, filters, today())
+        return await figures.read(figure, filters)
 
     app.add_api_route(
         figure.path,
@@ -106,12 +119,34 @@ def _filters(
 
 
 class InvalidPeriod(Exception):
-    """`from` lies after `to`."""
+    """The period is not a whole calendar quarter or year."""
 
 
-def _checked(filters: Filters) -> Filters:
-    if filters.from_date and filters.to_date and filters.from_date > filters.to_date:
+class NotCombinable(Exception):
+    """More than one of the filters that split the region's answer."""
+
+
+INVALID_PERIOD = (
+    "A period is a whole calendar quarter or year: `from` its first day and `to` its last "
+    "(2026-04-01 and 2026-06-30; 2026-01-01 and 2026-12-31), or neither for all time. "
+    "Periods that differ by a day or a month would give away small numbers."
+)
+NOT_COMBINABLE = (
+    "At most one of `gemeente`, `kader`, `care_form` and `provider` per request: the figures "
+    "of each are protected against subtraction with those of the region, not of each other."
+)
+OUTSIDE_FAMILY = (
+    "No figures for this period or value: years from the first with facts up to this one; "
+    "the gemeenten of Twente; the providers the facts name."
+)
+
+
+def checked(filters: Filters) -> Filters:
+    """The filters, if the read API answers them (`linked`: which it does, and why)."""
+    if not allowed(filters):
         raise InvalidPeriod
+    if not combinable(filters):
+        raise NotCombinable
     return filters
 
 
@@ -119,7 +154,7 @@ def case_filters(
     from_: FromDate = None, to: ToDate = None, gemeente: Gemeente = None, kader: KaderFilter = None
 ) -> Filters:
     """The period, gemeente and kader every figure takes."""
-    return _checked(_filters(from_, to, gemeente, kader))
+    return checked(_filters(from_, to, gemeente, kader))
 
 
 def placement_filters(
@@ -131,7 +166,7 @@ def placement_filters(
     provider: Provider = None,
 ) -> Filters:
     """Also the care form and provider, for figures about placements."""
-    return _checked(_filters(from_, to, gemeente, kader, care_form, provider))
+    return checked(_filters(from_, to, gemeente, kader, care_form, provider))
 
 
 def provider_filters(
@@ -142,7 +177,7 @@ def provider_filters(
     provider: Provider = None,
 ) -> Filters:
     """Also the provider, for figures about entries into care forms."""
-    return _checked(_filters(from_, to, gemeente, kader, provider=provider))
+    return checked(_filters(from_, to, gemeente, kader, provider=provider))
 
 
 FILTERS_ACCEPTED: dict[Accepts, Callable[..., Filters]] = {

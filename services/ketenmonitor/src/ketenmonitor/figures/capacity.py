@@ -14,7 +14,7 @@ from ketenmonitor.figures.common import Filters, end_of
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
-from ketenmonitor.figures.suppression import Count, suppressed
+from ketenmonitor.figures.suppression import Count, protect
 from ketenmonitor.figures.waiting_lists import Entry
 
 
@@ -45,15 +45,19 @@ def waiting_against_capacity(
     latest = latest_before(reports, end)
     lists = {(e.care_form, e.provider) for e in entries if end is None or e.requested_at < end}
     figures = []
-    for care_form, provider in sorted(lists | set(latest)):
-        count = suppressed(
-            sum(
-                1
-                for e in entries
-                if (e.care_form, e.provider) == (care_form, provider)
-                and (e.left_at is None if end is None else e.open_at(end))
-            )
+    keys = sorted(lists | set(latest))
+    waiting = {
+        key: sum(
+            1
+            for e in entries
+            if (e.care_form, e.provider) == key
+            and (e.left_at is None if end is None else e.open_at(end))
         )
+        for key in keys
+    }
+    shown = protect(waiting, (), "waiting")
+    for care_form, provider in keys:
+        count = shown.count((care_form, provider))
         report = latest.get((care_form, provider))
         free = report.free_places if report is not None else None
         figures.append(

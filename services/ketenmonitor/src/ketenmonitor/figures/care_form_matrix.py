@@ -78,6 +78,7 @@ def care_form_matrix(pairs: Pairs) -> Matrix:
             Sum("without", unadvised),
             Sum("deviating", deviating),
         ],
+        "care-form-matrix",
     )
     return Matrix(
         placements=shown.count("placements"),

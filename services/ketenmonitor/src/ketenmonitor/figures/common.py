@@ -14,7 +14,7 @@ from uuid import UUID
 import asyncpg
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
-from ketenmonitor.figures.suppression import Count, suppressed
+from ketenmonitor.figures.suppression import Count, protect, suppressed
 
 SECONDS_PER_DAY = 86_400
 
@@ -84,10 +84,8 @@ def spread(durations: Iterable[timedelta]) -> Spread:
     return Spread(len(ordered), percentile(ordered, 50), percentile(ordered, 90), ordered[-1])
 
 
-def lead_time_of(transition: Transition, found: Spread, count: Count | None = None) -> LeadTime:
-    """`count`: its count as a figure's suppression showed it, where the same count stands in
-    the figure beside other counts it sums with; else it stands alone."""
-    count = count or suppressed(found.count)
+def lead_time_of(transition: Transition, found: Spread, count: Count) -> LeadTime:
+    """`count`: the number of durations as the figure's suppression shows it."""
     if count.suppressed or found.p50 is None or found.p90 is None or found.max is None:
         return LeadTime(transition.name, transition.description, count, None, None, None)
     return LeadTime(
@@ -101,7 +99,18 @@ def lead_time_of(transition: Transition, found: Spread, count: Count | None = No
 
 
 def lead_time(transition: Transition, durations: Iterable[timedelta]) -> LeadTime:
-    return lead_time_of(transition, spread(durations))
+    found = spread(durations)
+    return lead_time_of(transition, found, suppressed(found.count, transition.name))
+
+
+def lead_times_of(
+    transitions: Iterable[Transition], found: Mapping[str, Spread], table: str
+) -> list[LeadTime]:
+    """Each transition's lead time, its count protected in one table with the others' (none
+    sums with another, but a family of requests links each to itself elsewhere)."""
+    spreads = {t.name: found.get(t.name, Spread(0)) for t in transitions}
+    shown = protect({name: s.count for name, s in spreads.items()}, (), table)
+    return [lead_time_of(t, spreads[t.name], shown.count(t.name)) for t in transitions]
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from ketenmonitor.figures.common import (
     Filters,
     Spread,
     Transition,
-    lead_time_of,
+    lead_times_of,
     period_and_case,
     spread_of,
     spreads_from,
@@ -156,7 +156,7 @@ class HandOvers(BaseModel):
 
 async def read(source: Rows, filters: Filters, today: date) -> HandOvers:
     found = await source.hand_overs(filters)
-    figures = [lead_time_of(h.transition, found.get(h.name, Spread(0))) for h in HAND_OVERS]
+    figures = lead_times_of([h.transition for h in HAND_OVERS], found, "hand-overs")
     return answer(HandOvers, filters, hand_overs=figures)
 
 

@@ -59,6 +59,7 @@ def home_like(found: StaysAway) -> HomeLike:
             Sum("home_like", HOME_LIKE),
             Sum("other", OTHER_AWAY),
         ],
+        "home-like-settings",
     )
     return HomeLike(
         stays=shown.count("stays"),

@@ -87,6 +87,7 @@ def inflow(found: Entries) -> InflowFigure:
             *(Sum(form, tuple((m, form) for m in months)) for form in INFLOW_CARE_FORMS),
             Sum("youths", ("at_home", "away")),
         ],
+        "inflow",
     )
     return InflowFigure(
         per_month=tuple(MonthlyEntries(m, form, shown.count((m, form))) for m, form in cells),

@@ -23,7 +23,7 @@ from ketenmonitor.figures.common import (
     Filters,
     Spread,
     Transition,
-    lead_time_of,
+    lead_times_of,
     period_and_case,
     spread_of,
     spreads_from,
@@ -123,8 +123,7 @@ class LeadTimes(BaseModel):
 
 async def read(source: Rows, filters: Filters, today: date) -> LeadTimes:
     found = await source.lead_times(filters)
-    figures = [lead_time_of(t, found.get(t.name, Spread(0))) for t in TRANSITIONS]
-    return answer(LeadTimes, filters, lead_times=figures)
+    return answer(LeadTimes, filters, lead_times=lead_times_of(TRANSITIONS, found, "lead-times"))
 
 
 FIGURE = Figure(

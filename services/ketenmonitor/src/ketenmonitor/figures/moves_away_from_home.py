@@ -77,13 +77,15 @@ def moves_away(found: YouthsAway) -> MovesAway:
     youths = sum(buckets.values())
     cells: dict[Hashable, int] = {"youths": youths, "before": before, "first": youths - before}
     cells.update(buckets)
-    shown = protect(cells, [Sum("youths", tuple(buckets)), Sum("youths", ("before", "first"))])
+    shown = protect(
+        cells, [Sum("youths", tuple(buckets)), Sum("youths", ("before", "first"))], "youths-away"
+    )
 
     per_direction: dict[Hashable, int] = dict.fromkeys(MoveDirection, 0)
     for (from_form, to_form), n in found.moves.items():
         per_direction[direction_of_move(CareForm(from_form), CareForm(to_form))] += n
     moves = {"moves": sum(per_direction.values()), **per_direction}
-    moves_shown = protect(moves, [Sum("moves", tuple(MoveDirection))])
+    moves_shown = protect(moves, [Sum("moves", tuple(MoveDirection))], "moves")
     revealing = any(name in shown.hidden for name in EXACT_BUCKETS)
 
     def moves_count(key: Hashable) -> Count:

@@ -38,7 +38,7 @@ def locations(found: StaysAway) -> Locations:
         placed: sum(n for (_, p), n in found.items() if p == placed) for placed in WHERE_PLACED
     }
     cells["stays"] = sum(cells.values())
-    shown = protect(cells, [Sum("stays", WHERE_PLACED)])
+    shown = protect(cells, [Sum("stays", WHERE_PLACED)], "placement-locations")
     return Locations(
         stays=shown.count("stays"),
         where=tuple(Where(p, shown.count(p), shown.share(p, "stays")) for p in WHERE_PLACED),

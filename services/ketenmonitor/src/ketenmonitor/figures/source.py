@@ -15,6 +15,7 @@ from ketenmonitor.figures import (
     hand_overs,
     inflow,
     lead_times,
+    linked,
     placements,
     stepping_stones,
     time_in_chain,
@@ -37,6 +38,7 @@ class FigureSource(
     time_in_chain.Rows,
     hand_overs.Rows,
     placements.Rows,
+    linked.ExtentRows,
     Protocol,
 ):
     """What every figure reads."""
@@ -84,3 +86,22 @@ class TableFigures:
 
     async def youths_away(self, filters: Filters) -> placements.YouthsAway:
         return await placements.select_youths_away(self._pool, filters, self._move_gap_days)
+
+    async def position(self) -> int:
+        position: int = await self._pool.fetchval(SELECT_POSITION)
+        return position
+
+    async def extent(self) -> linked.Extent:
+        row = await self._pool.fetchrow(SELECT_EXTENT)
+        return linked.Extent(row["first_year"], tuple(row["providers"]))
+
+
+SELECT_POSITION = "SELECT coalesce(sum(next_offset), 0) FROM positions"
+"""Grows with every batch the projection stores."""
+
+SELECT_EXTENT = """
+SELECT (SELECT extract(year FROM min(occurred_at) AT TIME ZONE 'Europe/Amsterdam')::int
+        FROM facts) AS first_year,
+       (SELECT coalesce(array_agg(DISTINCT data->>'provider' ORDER BY data->>'provider'), '{}')
+        FROM facts WHERE data ? 'provider') AS providers
+"""

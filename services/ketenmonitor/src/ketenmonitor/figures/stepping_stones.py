@@ -23,7 +23,7 @@ from ketenmonitor.figures.common import (
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
-from ketenmonitor.figures.suppression import Count, Sum, protect, suppressed
+from ketenmonitor.figures.suppression import Count, Sum, protect
 
 TRANSFER_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
     ("0", 0, 0),
@@ -58,7 +58,7 @@ def in_bucket(number: int, low: int, high: int | None) -> bool:
     return low <= number and (high is None or number <= high)
 
 
-def stepping_stones(transfers_per_youth: Iterable[int]) -> Distribution:
+def stepping_stones(transfers_per_youth: Iterable[int], table: str) -> Distribution:
     """From the number of transfers of each placed youth. The placed youths are the sum of the
     buckets, and those placed right the first time are the first bucket: suppressed together,
     so that 68 placed youths of whom 62 never moved cannot tell that 6 did."""
@@ -72,6 +72,7 @@ def stepping_stones(transfers_per_youth: Iterable[int]) -> Distribution:
     shown = protect(
         cells,
         [Sum("placed", tuple(buckets)), Sum("right", ("0",))],
+        table,
     )
     return Distribution(
         placed_youths=shown.count("placed"),
@@ -125,11 +126,12 @@ def transfers(found: TransferCounts, on: date) -> Transfers:
     ending with `on` (Europe/Amsterdam days, both ends included), and all their transfers per
     reason."""
     within = [transfers for transfers, youths in found.within.items() for _ in range(youths)]
+    reasons = protect(found.reasons, (), "transfer-reasons")
     return Transfers(
         on=on,
         window_from=twelve_months_before(on),
-        rolling_12_months=stepping_stones(within),
-        reasons=tuple(ReasonCount(r, suppressed(n)) for r, n in sorted(found.reasons.items())),
+        rolling_12_months=stepping_stones(within, "rolling-12-months"),
+        reasons=tuple(ReasonCount(r, reasons.count(r)) for r in sorted(found.reasons)),
     )
 
 
@@ -241,7 +243,7 @@ class SteppingStones(BaseModel):
 
 
 async def read(source: Rows, filters: Filters, today: date) -> SteppingStones:
-    stones = stepping_stones(await source.transfers_per_placed_youth(filters))
+    stones = stepping_stones(await source.transfers_per_placed_youth(filters), "placed-youths")
     on = filters.to_date or today
     moved = transfers(await source.transfer_counts(filters, on), on)
     rolling = RollingTwelveMonths.model_validate(

@@ -18,9 +18,14 @@ bounds (a hidden count lies between 0 and a shown total); and what lies outside 
 maximum duration is one case's). docs/privacy.md, "Small numbers".
 """
 
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+import random
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence, Set
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from fractions import Fraction
+from typing import Any
+
+import flint
 
 SMALL_CELL = 10
 """Counts of fewer youths or cases than this are never shown: Twente's practice (DOMAIN.md)."""
@@ -34,9 +39,13 @@ class Count:
     suppressed: bool
 
 
-def suppressed(count: int) -> Count:
-    """A count that no sum ties to another: shown from SMALL_CELL up."""
-    return protect({"count": count}, ()).count("count")
+PRIME = 2**61 - 1
+"""The elimination's modulus (`derivable`): a prime that fits FLINT's word-sized arithmetic."""
+
+
+def suppressed(count: int, table: str) -> Count:
+    """A count that no sum ties to another within its answer: shown from SMALL_CELL up."""
+    return protect({"count": count}, (), table).count("count")
 
 
 @dataclass(frozen=True)
@@ -68,25 +77,100 @@ class Protected:
         return self.counts[part] / self.counts[whole]
 
 
-def protect(counts: Mapping[Hashable, int], sums: Iterable[Sum]) -> Protected:
+@dataclass(frozen=True)
+class Table:
+    """The counts one `protect` of an answer was given, and their sums (flattened)."""
+
+    counts: Mapping[Hashable, int]
+    sums: tuple[Sum, ...]
+
+
+class Linkage:
+    """An answer read as one of a family of requests (`linked`): the tables its `protect`s
+    were given, by name, and the counts the family hides in each beyond their own."""
+
+    def __init__(self, hidden: Mapping[str, Set[Hashable]] | None = None) -> None:
+        self.tables: dict[str, Table] = {}
+        self._hidden = hidden or {}
+
+    def met(
+        self, table: str, counts: Mapping[Hashable, int], sums: tuple[Sum, ...]
+    ) -> Set[Hashable]:
+        if table in self.tables:
+            raise ValueError(f"two tables of one answer are both named {table!r}")
+        self.tables[table] = Table(dict(counts), sums)
+        return self._hidden.get(table, frozenset())
+
+
+_LINKAGE: ContextVar[Linkage | None] = ContextVar("linkage", default=None)
+
+
+@contextmanager
+def linked(linkage: Linkage) -> Iterator[Linkage]:
+    """Within it, every `protect` records its table in `linkage` and hides what it says."""
+    token = _LINKAGE.set(linkage)
+    try:
+        yield linkage
+    finally:
+        _LINKAGE.reset(token)
+
+
+def protect(
+    counts: Mapping[Any, int],  # keys of any type (Mapping's are invariant): Hashable ones
+    sums: Iterable[Sum],
+    table: str,
+) -> Protected:
     """Primary suppression below SMALL_CELL (zero included), then complementary suppression:
     until no sum gives a hidden member away (`_each_sum_covered`), and no hidden count follows
     from the sums combined (exact elimination), each time hiding the smallest shown count of a
     sum it is in. A hidden zero may follow from the others: that nobody is in a cell identifies
-    no one, and protecting it would hide the many cells beside the many empty ones."""
+    no one, and protecting it would hide the many cells beside the many empty ones.
+
+    `table` names these counts within the figure's answer: where the answer is read for a
+    family of requests (`linked`), the counts its relatives hide are hidden here too."""
     sums = _flattened(tuple(sums))
     for relation in sums:
         missing = [key for key in relation.members if key not in counts]
         if missing:
             raise ValueError(f"a sum names counts that are not there: {missing}")
+    linkage = _LINKAGE.get()
+    also = linkage.met(table, counts, sums) if linkage else frozenset()
     hidden = {key for key, count in counts.items() if count < SMALL_CELL}
+    hidden |= also & counts.keys()
+    return Protected(counts, frozenset(complemented(counts, sums, hidden)))
+
+
+def complemented(
+    counts: Mapping[Hashable, int],
+    sums: Sequence[Sum],
+    hidden: set[Hashable],
+    frozen: Set[Hashable] = frozenset(),
+) -> set[Hashable]:
+    """`hidden` and the counts that must be hidden beside them, never one of `frozen` (counts
+    another answer already shows)."""
+    hidden = set(hidden)
     while True:
-        _each_sum_covered(counts, sums, hidden)
-        # that nobody is in a cell may follow from the others: it identifies no one
-        revealed = next((key for key in derivable(sums, hidden) if counts[key]), None)
-        if revealed is None:
-            return Protected(counts, frozenset(hidden))
-        hidden.add(_smallest_shown_beside(revealed, counts, sums, hidden))
+        _each_sum_covered(counts, sums, hidden, frozen)
+        # a reader is taken to know which cells are empty: that nobody is in a cell identifies
+        # no one, and a hidden count safe from such a reader is safe from any. A count of 10
+        # or more hidden beside a small one may follow from the others: it is not small, and
+        # the elimination finds what it would give away
+        unknown = {key for key in hidden if counts[key]}
+        revealed = [key for key in derivable(sums, unknown) if counts[key] < SMALL_CELL]
+        if not revealed:
+            return hidden
+        # one more hidden count beside each, in one round: elimination is the costly step
+        added: set[Hashable] = set()
+        for key in revealed:
+            beside = {
+                member
+                for relation in sums
+                if key in relation.members
+                for member in relation.members
+            }
+            if not beside & added:
+                added.add(_smallest_shown_beside(key, counts, sums, hidden, frozen))
+        hidden |= added
 
 
 def _flattened(sums: tuple[Sum, ...]) -> tuple[Sum, ...]:
@@ -106,7 +190,10 @@ def _flattened(sums: tuple[Sum, ...]) -> tuple[Sum, ...]:
 
 
 def _each_sum_covered(
-    counts: Mapping[Hashable, int], sums: Sequence[Sum], hidden: set[Hashable]
+    counts: Mapping[Hashable, int],
+    sums: Sequence[Sum],
+    hidden: set[Hashable],
+    frozen: Set[Hashable],
 ) -> None:
     """Until no sum gives away a hidden member: none has exactly one hidden member (but a zero),
     and where a sum's total is shown, its hidden parts (whose sum a reader works out) count
@@ -123,78 +210,87 @@ def _each_sum_covered(
                 and 0 < sum(counts[key] for key in hidden_parts) < SMALL_CELL
             )
             if exposed:
-                hidden.add(_smallest_shown(relation, counts, hidden))
+                hidden.add(_smallest_shown(relation, counts, hidden, frozen))
                 changed = True
 
 
 def _smallest_shown(
-    relation: Sum, counts: Mapping[Hashable, int], hidden: set[Hashable]
+    relation: Sum, counts: Mapping[Hashable, int], hidden: set[Hashable], frozen: Set[Hashable]
 ) -> Hashable:
     # a part rather than the total: the total is what a reader came for
-    shown_parts = [key for key in relation.parts if key not in hidden]
+    shown_parts = [key for key in relation.parts if key not in hidden and key not in frozen]
     if shown_parts:
         return min(shown_parts, key=lambda key: (counts[key], repr(key)))
-    return relation.total
+    if relation.total not in frozen:
+        return relation.total
+    return _smallest_of(counts, hidden, frozen)
 
 
 def _smallest_shown_beside(
-    revealed: Hashable, counts: Mapping[Hashable, int], sums: Sequence[Sum], hidden: set[Hashable]
+    revealed: Hashable,
+    counts: Mapping[Hashable, int],
+    sums: Sequence[Sum],
+    hidden: set[Hashable],
+    frozen: Set[Hashable],
 ) -> Hashable:
     candidates = {
         key
         for relation in sums
         if revealed in relation.members
         for key in relation.members
-        if key not in hidden
+        if key not in hidden and key not in frozen
     }
+    if not candidates:
+        return _smallest_of(counts, hidden, frozen)
     return min(candidates, key=lambda key: (counts[key], repr(key)))
+
+
+def _smallest_of(
+    counts: Mapping[Hashable, int], hidden: set[Hashable], frozen: Set[Hashable]
+) -> Hashable:
+    """Where every count beside the one to protect is hidden or shown elsewhere: the smallest
+    count still shown. Hiding every count that is not frozen protects what another answer
+    shows, since that answer was protected on its own."""
+    free = [key for key in counts if key not in hidden and key not in frozen]
+    if not free:
+        raise RuntimeError("no count is left to hide: the frozen counts give a hidden one away")
+    return min(free, key=lambda key: (counts[key], repr(key)))
 
 
 def derivable(sums: Sequence[Sum], hidden: Iterable[Hashable]) -> list[Hashable]:
     """The hidden counts that the sums, with every shown count known, determine exactly: those
-    whose unit vector lies in the row space of the sums restricted to the hidden counts."""
+    that are zero in every solution of the sums restricted to the hidden counts (the matrix's
+    null space).
+
+    The elimination runs in FLINT, modulo the prime PRIME, and reads the null space through
+    one combination of its basis with fixed random weights: a count is determined where that
+    combination is zero. The sums' coefficients are small integers: a rank modulo a 61-bit
+    prime differs from the rank over the rationals only where the prime divides a minor, and
+    a combination is zero by chance with a probability of one in 2**61; either would hide a
+    count more, never show one that is determined."""
     unknowns = sorted(set(hidden), key=repr)
     column = {key: index for index, key in enumerate(unknowns)}
-    rows = []
+    rows: list[dict[int, int]] = []
     for relation in sums:
-        row = [Fraction(0)] * len(unknowns)
+        row: dict[int, int] = {}
         for sign, key in [(1, relation.total), *((-1, part) for part in relation.parts)]:
             if key in column:
-                row[column[key]] += sign
-        if any(row):
+                row[column[key]] = row.get(column[key], 0) + sign
+        if any(row.values()):
             rows.append(row)
-    basis = _reduced_row_echelon(rows, len(unknowns))
-    # in reduced echelon form a unit vector is in the row space exactly when some row is it
-    determined = {
-        pivot
-        for pivot, row in basis
-        if all(value == 0 for i, value in enumerate(row) if i != pivot)
-    }
-    return [unknowns[index] for index in sorted(determined)]
-
-
-def _reduced_row_echelon(
-    rows: list[list[Fraction]], width: int
-) -> list[tuple[int, list[Fraction]]]:
-    """Gauss-Jordan elimination in exact fractions: (pivot column, row) of each nonzero row."""
-    pivots: list[tuple[int, list[Fraction]]] = []
-    remaining = [row[:] for row in rows]
-    for column in range(width):
-        pivot_row = next((row for row in remaining if row[column] != 0), None)
-        if pivot_row is None:
-            continue
-        remaining.remove(pivot_row)
-        scale = pivot_row[column]
-        pivot_row = [value / scale for value in pivot_row]
-        for row in remaining:
-            if row[column]:
-                factor = row[column]
-                for i in range(width):
-                    row[i] -= factor * pivot_row[i]
-        for _, row in pivots:
-            if row[column]:
-                factor = row[column]
-                for i in range(width):
-                    row[i] -= factor * pivot_row[i]
-        pivots.append((column, pivot_row))
-    return pivots
+    if not rows:
+        return []
+    matrix = flint.nmod_mat(len(rows), len(unknowns), PRIME)
+    for index, row in enumerate(rows):
+        for place, value in row.items():
+            matrix[index, place] = value % PRIME
+    basis, nullity = matrix.nullspace()
+    weights = random.Random(len(unknowns))
+    combination = flint.nmod_mat(
+        len(unknowns),
+        1,
+        [weights.randrange(1, PRIME) if j < nullity else 0 for j in range(len(unknowns))],
+        PRIME,
+    )
+    found = [int(value) for value in (basis * combination).entries()]
+    return [unknowns[index] for index, value in enumerate(found) if value == 0]

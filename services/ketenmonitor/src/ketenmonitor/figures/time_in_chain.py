@@ -35,7 +35,7 @@ from ketenmonitor.figures.lead_times import select_lead_times
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.responses import LeadTime as LeadTimeAnswer
-from ketenmonitor.figures.suppression import Count, Sum, protect
+from ketenmonitor.figures.suppression import Count, Sum, protect, suppressed
 
 LEAVING_TYPES = frozenset({PLACEMENT_ENDED, REFERRAL_WITHDRAWN})
 """Facts that take a case out of the chain, whatever they say."""
@@ -96,9 +96,10 @@ def route(found: RouteSpreads) -> Route:
     shown = protect(
         {"left": left, "re_entered": back, "stayed": left - back},
         [Sum("left", ("re_entered", "stayed"))],
+        "left-the-chain",
     )
     return Route(
-        route=lead_time_of(ROUTE, found.route),
+        route=lead_time_of(ROUTE, found.route, suppressed(found.route.count, "route")),
         time_in_chain=lead_time_of(IN_CHAIN, found.time_in_chain, shown.count("left")),
         left=shown.count("left"),
         re_entered=shown.count("re_entered"),

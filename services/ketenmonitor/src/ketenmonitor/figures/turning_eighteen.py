@@ -117,6 +117,7 @@ def turning_eighteen(rows: Iterable[FactRow], filters: Filters, today: date) -> 
             Sum("soon", ("soon_with", "soon_without")),
             Sum("turned", ("turned_with", "turned_without")),
         ],
+        "turning-eighteen",
     )
     return Snapshot(
         on=on,

@@ -40,7 +40,7 @@ from ketenmonitor.figures.common import (
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
-from ketenmonitor.figures.suppression import Count, Sum, protect, suppressed
+from ketenmonitor.figures.suppression import Count, Sum, protect
 
 CRISISOPVANG = CareForm.CRISISOPVANG.value
 
@@ -131,6 +131,7 @@ def waiting_list(
     shown = protect(
         {"left": len(left), "still": len(still), **{w: len(found) for w, found in by_way.items()}},
         [Sum("left", tuple(Leaving))],
+        f"waiting-list {care_form} {provider}",
     )
     there = shown.count(Leaving.STARTED_THERE)
     return WaitingList(
@@ -163,13 +164,13 @@ def waiting_lists(entries: Sequence[Entry], filters: Filters, today: date) -> Wa
     by_list = {key: [e for e in entries if (e.care_form, e.provider) == key] for key in lists}
     requested = [e.requested_at for e in entries]
     first = filters.from_date or (day_of(min(requested)) if requested else on)
-    per_month = tuple(
-        MonthlyStock(
-            month.month, care_form, provider, suppressed(sum(e.open_at(month.at) for e in found))
-        )
+    stock = {
+        (month.month, care_form, provider): sum(e.open_at(month.at) for e in found)
         for month in month_ends(first, on)
         for (care_form, provider), found in by_list.items()
-    )
+    }
+    shown = protect(stock, (), "waiting-per-month")
+    per_month = tuple(MonthlyStock(*key, shown.count(key)) for key in stock)
     return WaitingListsFigure(
         on=on,
         waiting_lists=tuple(

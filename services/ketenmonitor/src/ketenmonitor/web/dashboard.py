@@ -3,9 +3,9 @@ Capaciteit (with the waiting lists and the capacity per month) and 18-/18+. Aggr
 every count small-cell suppressed, for every logged-in user; the werkgroep also sees, on
 18-/18+, the open alerts behind the figure (links to their cases).
 
-Filters come from the query string under the JSON API's names (`from`, `to`, `gemeente`,
-`kader`, `care_form`, `provider`); an empty field of the filter form means "all". The form
-writes dates as dd-mm-jjjj; the API's yyyy-mm-dd is taken too.
+Filters come from the query string under the JSON API's names (`gemeente`, `kader`,
+`care_form`, `provider`), with the period as `periode`: a year (2026) or a quarter (2026-K2),
+as the read API allows (`figures.linked`); an empty field of the filter form means "all".
 """
 
 from collections.abc import Callable, Mapping, Sequence
@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from jeugdketen_shared.vocabulary import CareForm, Kader
 from ketenmonitor.alerts.api import AlertFilters, AlertIndex, find_alerts
@@ -29,6 +29,7 @@ from ketenmonitor.figures import (
     home_like_settings,
     inflow,
     lead_times,
+    linked,
     moves_away_from_home,
     placement_locations,
     stepping_stones,
@@ -36,13 +37,13 @@ from ketenmonitor.figures import (
     turning_eighteen,
     waiting_lists,
 )
-from ketenmonitor.figures.api import InvalidPeriod, amsterdam_today
+from ketenmonitor.figures.api import amsterdam_today
 from ketenmonitor.figures.common import Filters
+from ketenmonitor.figures.linked import LinkedFigures
 from ketenmonitor.figures.responses import Count as CountAnswer
-from ketenmonitor.figures.source import FigureSource
-from ketenmonitor.figures.suppression import Count, suppressed
+from ketenmonitor.figures.suppression import Count, protect
 from ketenmonitor.web.audit import CaseReads
-from ketenmonitor.web.pages import Pages, form_date
+from ketenmonitor.web.pages import Pages
 
 OPEN = (Status.OPEN, Status.IN_BEHANDELING)
 TURNING_EIGHTEEN_RULE = "turning-eighteen-without-continuity-plan"
@@ -55,14 +56,8 @@ ROUTE = (
 ROUTE_STAGES = ("Aanmelding", "Besluit toegang", "Besluit triage", "Start plaatsing")
 
 
-FormDate = Annotated[date, BeforeValidator(form_date)]
-
-
 class PageQuery(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    from_: FormDate | None = Field(default=None, alias="from")
-    to: FormDate | None = None
+    periode: str | None = Field(default=None, pattern=r"^\d{4}(-K[1-4])?$")
     gemeente: str | None = Field(default=None, pattern=r"^GM\d{4}$")
     kader: Kader | None = None
     care_form: CareForm | None = None
@@ -70,29 +65,56 @@ class PageQuery(BaseModel):
 
 
 class InvalidFilter(Exception):
-    """A filter of the page's query string is not valid."""
+    """A filter of the page's query string is not valid: the message says why, in Dutch."""
+
+    def __init__(self, message: str = "Een van de filters is niet geldig.") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+NOT_COMBINABLE = (
+    "Kies per keer één van gemeente, kader, zorgvorm en aanbieder. De cijfers van elk zijn "
+    "beschermd tegen aftrekken van die van de regio, niet van elkaar: samen zouden ze "
+    "kleine aantallen prijsgeven."
+)
+
+
+def period_chosen(text: str | None) -> tuple[date | None, date | None]:
+    """A year (2026) or a quarter (2026-K2) as its first and last day; None: all time."""
+    if not text:
+        return None, None
+    year, _, quarter = text.partition("-K")
+    whole = linked.quarters(int(year))[int(quarter) - 1] if quarter else linked.year(int(year))
+    return whole.first, whole.last
+
+
+def period_options(years: Sequence[int]) -> list[tuple[str, str]]:
+    """The filter form's periods, newest first: each year, then its quarters."""
+    found = []
+    for number in sorted(years, reverse=True):
+        found.append((str(number), str(number)))
+        found += [(f"{number}-K{q}", f"K{q} {number}") for q in range(4, 0, -1)]
+    return found
 
 
 def page_filters(request: Request) -> Filters:
     chosen = {key: value for key, value in request.query_params.items() if value.strip()}
+    if {"from", "to"} & chosen.keys():  # the pages name whole periods only
+        raise InvalidFilter("Kies als periode een jaar of een kwartaal.")
     try:
         query = PageQuery.model_validate(chosen)
     except ValidationError as error:
-        raise InvalidFilter(str(error)) from error
+        raise InvalidFilter() from error
     filters = Filters(
-        query.from_,
-        query.to,
+        *period_chosen(query.periode),
         query.gemeente,
         query.kader.value if query.kader else None,
         query.care_form.value if query.care_form else None,
         query.provider,
     )
-    if filters.from_date and filters.to_date and filters.from_date > filters.to_date:
-        raise InvalidPeriod
+    if not linked.combinable(filters):
+        raise InvalidFilter(NOT_COMBINABLE)
     return filters
-
-
-PageFilters = Annotated[Filters, Depends(page_filters)]
 
 
 def quarters_until(today: date, count: int = 4) -> list[tuple[str, date, date]]:
@@ -141,14 +163,15 @@ async def open_alerts_by_severity(
     alerts: Alerts, index: AlertIndex, filters: AlertFilters
 ) -> dict[str, Count]:
     _, found = await find_alerts(alerts, index, filters, OPEN)
-    return {
-        severity.value: suppressed(sum(1 for a in found if a.severity == severity))
-        for severity in (Severity.HOOG, Severity.MIDDEN, Severity.LAAG)
-    }
+    severities = (Severity.HOOG, Severity.MIDDEN, Severity.LAAG)
+    shown = protect(
+        {s.value: sum(1 for a in found if a.severity == s) for s in severities}, (), "open-alerts"
+    )
+    return {severity.value: shown.count(severity.value) for severity in severities}
 
 
 def create_dashboard_router(
-    source: FigureSource,
+    figures: LinkedFigures,
     alerts: Alerts,
     index: AlertIndex,
     providers: Mapping[str, str],
@@ -160,12 +183,36 @@ def create_dashboard_router(
     cases behind 18-/18+ is recorded (`reads`); the figures are aggregates, never recorded."""
     router = APIRouter(include_in_schema=False)
 
-    def render(request: Request, template: str, filters: Filters, **context: Any) -> HTMLResponse:
+    async def answered(filters: Annotated[Filters, Depends(page_filters)]) -> Filters:
+        try:
+            await figures.check(filters)
+        except linked.OutsideFamily as refused:
+            raise InvalidFilter(
+                "Voor deze periode, gemeente of aanbieder zijn er geen cijfers."
+            ) from refused
+        return filters
+
+    PageFilters = Annotated[Filters, Depends(answered)]
+
+    async def trend_quarters(filters: Filters) -> list[tuple[str, Filters]]:
+        """The last four quarters up to the period's end, as far as the figures go back."""
+        years = await figures.years()
+        return [
+            (label, replace(filters, from_date=first, to_date=last))
+            for label, first, last in quarters_until(filters.to_date or today())
+            if first.year in years
+        ]
+
+    async def render(
+        request: Request, template: str, filters: Filters, **context: Any
+    ) -> HTMLResponse:
         return pages.render(
             request,
             template,
             {
                 "filters": filters,
+                "periods": period_options(await figures.years()),
+                "period": request.query_params.get("periode", ""),
                 "providers": providers,
                 "care_forms": list(CareForm),
                 "kaders": list(Kader),
@@ -175,14 +222,14 @@ def create_dashboard_router(
 
     @router.get("/", response_class=HTMLResponse)
     async def overzicht(request: Request, filters: PageFilters) -> HTMLResponse:
-        waiting = await capacity.read(source, filters, today())
-        return render(
+        waiting = await figures.read(capacity.FIGURE, filters)
+        return await render(
             request,
             "overzicht.html",
             filters,
-            stones=await stepping_stones.read(source, filters, today()),
-            chain=await time_in_chain.read(source, filters, today()),
-            inflow=await inflow.read(source, filters, today()),
+            stones=await figures.read(stepping_stones.FIGURE, filters),
+            chain=await figures.read(time_in_chain.FIGURE, filters),
+            inflow=await figures.read(inflow.FIGURE, filters),
             brandhaarden=[w for w in waiting.waiting_lists if w.brandhaard],
             waiting_lists=waiting.waiting_lists,
             open_alerts=await open_alerts_by_severity(
@@ -192,36 +239,34 @@ def create_dashboard_router(
 
     @router.get("/doorlooptijden", response_class=HTMLResponse)
     async def doorlooptijden(request: Request, filters: PageFilters) -> HTMLResponse:
-        stages = await lead_times.read(source, filters, today())
+        stages = await figures.read(lead_times.FIGURE, filters)
         by_name = {figure.transition: figure for figure in stages.lead_times}
         trend = []
-        for label, first, last in quarters_until(filters.to_date or today()):
-            quarter = replace(filters, from_date=first, to_date=last)
-            per_stage = (await lead_times.read(source, quarter, today())).lead_times
+        for label, quarter in await trend_quarters(filters):
+            per_stage = (await figures.read(lead_times.FIGURE, quarter)).lead_times
             trend.append((label, [f for f in per_stage if f.transition in ROUTE]))
-        return render(
+        return await render(
             request,
             "doorlooptijden.html",
             filters,
             lead_times=stages.lead_times,
             route=[by_name[name] for name in ROUTE],
             route_stages=ROUTE_STAGES,
-            whole_route=(await time_in_chain.read(source, filters, today())).route,
+            whole_route=(await figures.read(time_in_chain.FIGURE, filters)).route,
             trend=trend,
         )
 
     @router.get("/stepping-stones", response_class=HTMLResponse)
     async def stepping_stones_page(request: Request, filters: PageFilters) -> HTMLResponse:
         trend = []
-        for label, first, last in quarters_until(filters.to_date or today()):
-            quarter = replace(filters, from_date=first, to_date=last)
-            trend.append((label, await stepping_stones.read(source, quarter, today())))
-        return render(
+        for label, quarter in await trend_quarters(filters):
+            trend.append((label, await figures.read(stepping_stones.FIGURE, quarter)))
+        return await render(
             request,
             "stepping_stones.html",
             filters,
-            stones=await stepping_stones.read(source, filters, today()),
-            away=await moves_away_from_home.read(source, filters, today()),
+            stones=await figures.read(stepping_stones.FIGURE, filters),
+            away=await figures.read(moves_away_from_home.FIGURE, filters),
             trend=trend,
         )
 
@@ -229,28 +274,28 @@ def create_dashboard_router(
     async def plaatsingen(request: Request, filters: PageFilters) -> HTMLResponse:
         # huiselijke setting is about the care forms, so it is not filtered by one
         every_form = replace(filters, care_form=None)
-        return render(
+        return await render(
             request,
             "plaatsingen.html",
             filters,
-            locations=await placement_locations.read(source, filters, today()),
-            homely=await home_like_settings.read(source, every_form, today()),
+            locations=await figures.read(placement_locations.FIGURE, filters),
+            homely=await figures.read(home_like_settings.FIGURE, every_form),
         )
 
     @router.get("/capaciteit", response_class=HTMLResponse)
     async def capaciteit(request: Request, filters: PageFilters) -> HTMLResponse:
-        matrix = await care_form_matrix.read(source, filters, today())
-        waiting = await waiting_lists.read(source, filters, today())
-        history = await capacity_history.read(source, filters, today())
-        return render(
+        matrix = await figures.read(care_form_matrix.FIGURE, filters)
+        waiting = await figures.read(waiting_lists.FIGURE, filters)
+        history = await figures.read(capacity_history.FIGURE, filters)
+        return await render(
             request,
             "capaciteit.html",
             filters,
-            capacity=await capacity.read(source, filters, today()),
+            capacity=await figures.read(capacity.FIGURE, filters),
             waiting=waiting,
             waiting_per_month=per_month_table(waiting.per_month),
             capacity_per_month=per_month_table(history.per_month),
-            inflow=await inflow.read(source, filters, today()),
+            inflow=await figures.read(inflow.FIGURE, filters),
             matrix=matrix,
             cross_table=cross_table(matrix.cells),
         )
@@ -265,11 +310,11 @@ def create_dashboard_router(
             )
             _, detail = await find_alerts(alerts, index, alert_filters, OPEN)
             await reads.record(request, user, [a.case_id for a in detail], [a.id for a in detail])
-        return render(
+        return await render(
             request,
             "achttien.html",
             filters,
-            figure=await turning_eighteen.read(source, filters, today()),
+            figure=await figures.read(turning_eighteen.FIGURE, filters),
             detail=detail,
         )
 

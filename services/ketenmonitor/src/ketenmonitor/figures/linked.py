@@ -1,0 +1,388 @@
+"""Small numbers across requests: a figure's answers for the region and for each of its
+gemeenten (or each kader, care form or provider), and for a year, its quarters and all time,
+are protected together, so that no hidden count follows from subtracting one answer from
+others (docs/privacy.md, "Small numbers").
+
+A request belongs to a *family*: every allowed period (all time, each year from the first
+year with facts to this year, each of their quarters) crossed with "all" and each value of the
+one breakdown the request filters on (none, or the gemeente, kader, care form or provider).
+Between the family's answers hold sums, count for count within each of the answer's tables:
+a year is its quarters, all time is its years, "all" is its values. The family's counts are
+protected as one linked table the way tau-Argus's HiTaS protects hierarchical tables: every
+sub-table (a total answer and the answers it is the sum of, with each answer's own sums) is
+protected with the hidden counts of all the others, until none hides another count. The
+answers without a breakdown are protected first, as a family of their own, and stay as they
+are in every breakdown's family: what one answer shows, no other family may rely on hiding.
+
+Where a count of the total differs from the sum of its parts (a count of youths, who can be in
+two quarters; a count on the day a period ends), no sum is declared for it: a reader cannot
+subtract what does not add up."""
+
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol, cast
+
+from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
+from jeugdketen_shared.vocabulary import CareForm, Kader
+from ketenmonitor.figures.common import Filters
+from ketenmonitor.figures.suppression import (
+    SMALL_CELL,
+    Linkage,
+    Sum,
+    Table,
+    complemented,
+    linked,
+)
+
+if TYPE_CHECKING:  # the source and the figures name this module
+    from ketenmonitor.figures.figure import Figure
+    from ketenmonitor.figures.source import FigureSource
+
+BREAKDOWNS = ("gemeente_code", "kader", "care_form", "provider")
+"""The filters that split the region's answer into parts: at most one per request."""
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A whole calendar year or quarter, both ends included."""
+
+    first: date
+    last: date
+
+
+def year(number: int) -> Period:
+    return Period(date(number, 1, 1), date(number, 12, 31))
+
+
+def quarters(number: int) -> tuple[Period, ...]:
+    ends = (date(number, 3, 31), date(number, 6, 30), date(number, 9, 30), date(number, 12, 31))
+    return tuple(Period(date(number, 3 * q + 1, 1), ends[q]) for q in range(4))
+
+
+def period_of(filters: Filters) -> Period | None:
+    """The filters' period, None for all time (the read API allows no other: `allowed`)."""
+    if filters.from_date is None or filters.to_date is None:
+        return None
+    return Period(filters.from_date, filters.to_date)
+
+
+def allowed(filters: Filters) -> bool:
+    """No period, or a whole calendar year or quarter: no two allowed periods differ by less
+    than a quarter, so no answer isolates a day or a month."""
+    if filters.from_date is None and filters.to_date is None:
+        return True
+    found = period_of(filters)
+    if found is None:
+        return False
+    return found == year(found.first.year) or found in quarters(found.first.year)
+
+
+def breakdown_of(filters: Filters) -> str | None:
+    """The one breakdown filter set, or None; more than one is not allowed (`combinable`)."""
+    chosen = [name for name in BREAKDOWNS if getattr(filters, name) is not None]
+    return chosen[0] if chosen else None
+
+
+def combinable(filters: Filters) -> bool:
+    return sum(getattr(filters, name) is not None for name in BREAKDOWNS) <= 1
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One answer of a family: a period (None: all time) and the breakdown's value (None:
+    all)."""
+
+    period: Period | None
+    value: str | None
+
+
+@dataclass(frozen=True)
+class Family:
+    breakdown: str | None
+    values: tuple[str, ...]
+    years: tuple[int, ...]
+
+    @property
+    def periods(self) -> tuple[Period | None, ...]:
+        found: list[Period | None] = [None]
+        for number in self.years:
+            found += [year(number), *quarters(number)]
+        return tuple(found)
+
+    def slices(self) -> tuple[Slice, ...]:
+        return tuple(Slice(p, v) for p in self.periods for v in (None, *self.values))
+
+    def relations(self) -> tuple[tuple[Slice, tuple[Slice, ...]], ...]:
+        """Each total answer and the answers it is the sum of."""
+        period_sums: list[tuple[Period | None, tuple[Period, ...]]] = [
+            (None, tuple(year(n) for n in self.years))
+        ]
+        period_sums += [(year(n), quarters(n)) for n in self.years]
+        values = (None, *self.values)
+        found = [
+            (Slice(total, v), tuple(Slice(part, v) for part in parts))
+            for total, parts in period_sums
+            for v in values
+        ]
+        if self.values:
+            found += [
+                (Slice(p, None), tuple(Slice(p, v) for v in self.values)) for p in self.periods
+            ]
+        return tuple(found)
+
+    def filters_of(self, base: Filters, place: Slice) -> Filters:
+        period = place.period
+        chosen: dict[str, Any] = {
+            "from_date": period.first if period else None,
+            "to_date": period.last if period else None,
+        }
+        if self.breakdown:
+            chosen[self.breakdown] = place.value
+        return replace(base, **chosen)
+
+
+Hidden = dict[Slice, dict[str, frozenset[Hashable]]]
+"""Per answer of a family, per table of the answer, the counts it hides."""
+
+Cell = tuple[Slice, str, Hashable]
+
+
+def protect_family(
+    tables: Mapping[Slice, Mapping[str, Table]],
+    family: Family,
+    frozen: Hidden | None = None,
+) -> Hidden:
+    """The family's hidden counts: each answer's own primary and complementary suppression,
+    and each sub-table's (`Family.relations`) until none hides another count. `frozen`: the
+    answers another family protected already, whose counts stay as they are."""
+    frozen = frozen or {}
+    counts: dict[Hashable, int] = {}
+    own_sums: dict[tuple[Slice, str], list[Sum]] = {}
+    for place, answer in tables.items():
+        for name, table in answer.items():
+            counts.update({(place, name, key): n for key, n in table.counts.items()})
+            own_sums[place, name] = [_cells(place, name, s) for s in table.sums]
+    fixed: set[Hashable] = set()
+    hidden: set[Hashable] = set()
+    for place, kept in frozen.items():
+        for name, table in tables.get(place, {}).items():
+            fixed |= {(place, name, key) for key in table.counts}
+            hidden |= {(place, name, key) for key in kept.get(name, frozenset())}
+    hidden |= {cell for cell, n in counts.items() if n < SMALL_CELL and cell not in fixed}
+    sub_tables = [
+        _sub_table(total, parts, name, tables, own_sums, counts)
+        for total, parts in family.relations()
+        for name in _names(tables, (total, *parts))
+    ]
+    # by number from here: the elimination hashes each cell many times
+    cells_by_id = sorted(counts, key=repr)
+    number = {cell: index for index, cell in enumerate(cells_by_id)}
+    numbered = [
+        (
+            {number[cell] for cell in cells},
+            [Sum(number[s.total], tuple(number[p] for p in s.parts)) for s in sums],
+        )
+        for cells, sums in sub_tables
+    ]
+    amounts = {number[cell]: n for cell, n in counts.items()}
+    hidden_ids: set[Hashable] = {number[cell] for cell in hidden}
+    fixed_ids: set[Hashable] = {number[cell] for cell in fixed}
+    containing: dict[Hashable, list[int]] = {}
+    for index, (cells, _) in enumerate(numbered):
+        for cell in cells:
+            containing.setdefault(cell, []).append(index)
+    waiting = list(range(len(numbered)))
+    while waiting:  # a sub-table again wherever another hid one of its counts
+        index = waiting.pop(0)
+        cells, sums = numbered[index]
+        found = complemented(
+            {cell: amounts[cell] for cell in cells}, sums, hidden_ids & cells, fixed_ids & cells
+        )
+        added = found - hidden_ids
+        hidden_ids |= added
+        for other in sorted({o for cell in added for o in containing[cell]} - {index}):
+            if other not in waiting:
+                waiting.append(other)
+    result: dict[Slice, dict[str, set[Hashable]]] = {place: {} for place in tables}
+    for cell_id in hidden_ids:
+        place, name, key = cast(Cell, cells_by_id[cast(int, cell_id)])
+        result[place].setdefault(name, set()).add(key)
+    return {
+        place: {name: frozenset(keys) for name, keys in answer.items()}
+        for place, answer in result.items()
+    }
+
+
+def _cells(place: Slice, name: str, relation: Sum) -> Sum:
+    return Sum((place, name, relation.total), tuple((place, name, p) for p in relation.parts))
+
+
+def _names(tables: Mapping[Slice, Mapping[str, Table]], places: Iterable[Slice]) -> list[str]:
+    return sorted({name for place in places for name in tables.get(place, {})})
+
+
+def _sub_table(
+    total: Slice,
+    parts: tuple[Slice, ...],
+    name: str,
+    tables: Mapping[Slice, Mapping[str, Table]],
+    own_sums: Mapping[tuple[Slice, str], list[Sum]],
+    counts: dict[Hashable, int],
+) -> tuple[set[Hashable], list[Sum]]:
+    """The cells of table `name` in the total answer and its parts, their own sums, and the
+    sums between them, count for count, where the total is the sum of its parts."""
+    places = (total, *parts)
+    keys = sorted(
+        {key for place in places for key in tables.get(place, {}).get(name, Table({}, ())).counts},
+        key=repr,
+    )
+    for place in places:  # a count an answer does not show is none: a reader reads it so
+        for key in keys:
+            counts.setdefault((place, name, key), 0)
+    sums = [s for place in places for s in own_sums.get((place, name), [])]
+    for key in keys:
+        whole = counts[total, name, key]
+        if whole == sum(counts[part, name, key] for part in parts):
+            sums.append(Sum((total, name, key), tuple((part, name, key) for part in parts)))
+    return {(place, name, key) for place in places for key in keys}, sums
+
+
+Reading = Callable[[Filters], Awaitable[Any]]
+"""How one answer of a family is read: a figure's `read` with its source and day."""
+
+
+async def tables_of(
+    read: Reading, family: Family, base: Filters, concurrency: int = 4
+) -> dict[Slice, dict[str, Table]]:
+    """Every answer of the family, read as `read` reads one, and the tables it protected."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(place: Slice) -> tuple[Slice, dict[str, Table]]:
+        async with gate:
+            with linked(Linkage()) as linkage:
+                await read(family.filters_of(base, place))
+            return place, linkage.tables
+
+    return dict(await asyncio.gather(*(one(place) for place in family.slices())))
+
+
+async def hidden_in_family(read: Reading, family: Family, top: Hidden | None = None) -> Hidden:
+    """What each answer of `family` hides, per table. `top`: what the family without a
+    breakdown hides (`hidden_in_family` of it), which a breakdown's family keeps as it is."""
+    return protect_family(await tables_of(read, family, Filters()), family, top)
+
+
+class OutsideFamily(Exception):
+    """The request's period or breakdown value is none of its family's."""
+
+
+def place_of(filters: Filters, family: Family) -> Slice:
+    place = Slice(
+        period_of(filters), getattr(filters, family.breakdown) if family.breakdown else None
+    )
+    if place not in family.slices():
+        raise OutsideFamily
+    return place
+
+
+async def read_linked(read: Reading, filters: Filters, hidden: Hidden, family: Family) -> Any:
+    """The answer under `filters`, hiding what its family hides."""
+    with linked(Linkage(hidden[place_of(filters, family)])):
+        return await read(filters)
+
+
+@dataclass(frozen=True)
+class Extent:
+    """What a family spans in the projection."""
+
+    first_year: int | None
+    """The first year with facts; None: no facts yet."""
+    providers: tuple[str, ...]
+    """The providers (KvK numbers) the facts name."""
+
+
+class ExtentRows(Protocol):
+    async def position(self) -> int:
+        """Changes with every batch the projection stores: the families are protected anew."""
+
+    async def extent(self) -> Extent: ...
+
+
+class LinkedFigures:
+    """The figures as the read API and the dashboard show them: each answer protected with its
+    family. A family's hidden counts are kept until the projection moves on or the day
+    changes; each is protected once, however many requests ask for it at the same time."""
+
+    def __init__(self, source: "FigureSource", today: Callable[[], date]) -> None:
+        self._source = source
+        self._today = today
+        self._kept: dict[tuple[str, str | None], Hidden] = {}
+        self._kept_at: tuple[int, date] | None = None
+        self._extent = Extent(None, ())
+        self._locks: dict[tuple[str, str | None], asyncio.Lock] = {}
+
+    async def read(self, figure: "Figure", filters: Filters) -> Any:
+        today = await self._moved_on()
+        family = self.family_of(filters, self._extent, today)
+        place_of(filters, family)  # refused before the family is read
+        hidden = await self.hidden_in(figure, family)
+        return await read_linked(self._reading(figure, today), filters, hidden, family)
+
+    async def hidden_in(self, figure: "Figure", family: Family) -> Hidden:
+        """What each answer of the figure's `family` hides: kept, or protected now."""
+        today = await self._moved_on()
+        read = self._reading(figure, today)
+        top = await self._hidden(figure.name, Family(None, (), family.years), read)
+        return await self._hidden(figure.name, family, read, top) if family.values else top
+
+    def _reading(self, figure: "Figure", today: date) -> Reading:
+        async def read_one(chosen: Filters) -> Any:
+            return await figure.read(self._source, chosen, today)
+
+        return read_one
+
+    async def check(self, filters: Filters) -> None:
+        """OutsideFamily, where the read API has no answer under `filters`."""
+        today = await self._moved_on()
+        place_of(filters, self.family_of(filters, self._extent, today))
+
+    async def years(self) -> tuple[int, ...]:
+        """The years a family spans: the periods a request may name."""
+        today = await self._moved_on()
+        return self.family_of(Filters(), self._extent, today).years
+
+    async def _moved_on(self) -> date:
+        """Today; and what is kept forgotten, where the projection or the day moved on."""
+        today = self._today()
+        position = await self._source.position()
+        if self._kept_at != (position, today):
+            self._kept, self._kept_at = {}, (position, today)
+            self._extent = await self._source.extent()
+        return today
+
+    async def _hidden(
+        self, name: str, family: Family, read: Reading, top: Hidden | None = None
+    ) -> Hidden:
+        key = (name, family.breakdown)
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            if key not in self._kept:
+                self._kept[key] = await hidden_in_family(read, family, top)
+            return self._kept[key]
+
+    @staticmethod
+    def family_of(filters: Filters, extent: Extent, today: date) -> Family:
+        first = extent.first_year or today.year
+        values = {
+            "gemeente_code": tuple(TWENTE_GEMEENTEN),
+            "kader": tuple(kader.value for kader in Kader),
+            "care_form": tuple(form.value for form in CareForm),
+            "provider": extent.providers,
+        }
+        breakdown = breakdown_of(filters)
+        return Family(
+            breakdown,
+            tuple(sorted(values[breakdown])) if breakdown else (),
+            tuple(range(first, today.year + 1)),
+        )

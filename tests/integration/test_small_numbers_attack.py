@@ -1,0 +1,119 @@
+"""An attacker with every answer of the read API tries to work out a hidden count (issue 16):
+on a generated chain projected into PostgreSQL, every figure is read under every allowed
+filter (all time, each year, each quarter; the region and each gemeente, kader, care form and
+provider), and each hidden count is sought (a) by subtraction within one answer, (b) as the
+region minus its other gemeenten (or kaders, care forms, providers), (c) as a year minus its
+other quarters, or all time minus its other years, by exact elimination over the sums that
+hold between the true counts; and where a shown total's hidden parts add up to fewer than 10.
+
+The same attack on the answers protected each on its own (the read API before its families)
+finds small numbers: so the attack would catch a protection that missed them."""
+
+from collections.abc import Hashable, Mapping
+from datetime import date
+from typing import Any
+
+import pytest
+
+from ketenmonitor.figures.common import Filters
+from ketenmonitor.figures.linked import (
+    BREAKDOWNS,
+    Family,
+    Hidden,
+    LinkedFigures,
+    Slice,
+    tables_of,
+)
+from ketenmonitor.figures.registry import FIGURES
+from ketenmonitor.figures.source import TableFigures
+from ketenmonitor.figures.suppression import SMALL_CELL, Sum, Table, derivable, protect
+from ketenmonitor.projection import store
+from tests.conftest import IsolatedPlatform
+from tests.integration.test_ketenmonitor_figures import cases_placed, published_in_reverse
+
+# every figure under every allowed filter, protected family by family: a minute and more
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
+
+TODAY = date(2026, 3, 31)
+ACCEPTED = {
+    "cases": ("gemeente_code", "kader"),
+    "providers": ("gemeente_code", "kader", "provider"),
+    "placements": BREAKDOWNS,
+}
+"""The breakdowns each kind of figure takes (`figures.api`)."""
+
+
+def worked_out(
+    truth: Mapping[Slice, Mapping[str, Table]], family: Family, hidden: Hidden
+) -> list[tuple[Any, ...]]:
+    """Every hidden count the attack recovers, and every group of hidden parts of a shown
+    total that counts 1 to 9: per table, within each answer (a) and across each total answer
+    and its parts (b, c), with the sums that hold between the true counts."""
+    found: list[tuple[Any, ...]] = []
+    names = {name for answer in truth.values() for name in answer}
+    for total, parts in family.relations():
+        places = (total, *parts)
+        for name in names:
+            counts: dict[Hashable, int] = {}
+            sums: list[Sum] = []
+            hid: set[Hashable] = set()
+            for place in places:
+                table = truth[place].get(name, Table({}, ()))
+                counts |= {(place, key): n for key, n in table.counts.items()}
+                sums += [
+                    Sum((place, s.total), tuple((place, p) for p in s.parts)) for s in table.sums
+                ]
+                hid |= {(place, key) for key in hidden.get(place, {}).get(name, ())}
+            keys = {key for _, key in counts}  # type: ignore[misc]
+            for key in keys:
+                for place in places:
+                    counts.setdefault((place, key), 0)
+                if counts[total, key] == sum(counts[part, key] for part in parts):
+                    sums.append(Sum((total, key), tuple((part, key) for part in parts)))
+            found += [(name, cell) for cell in derivable(sums, hid) if counts[cell]]
+            for relation in sums:
+                if relation.total in hid:
+                    continue
+                group = sum(counts[part] for part in relation.parts if part in hid)
+                if 0 < group < SMALL_CELL:
+                    found.append((name, relation.total, "minus its shown parts", group))
+    return found
+
+
+def each_alone(truth: Mapping[Slice, Mapping[str, Table]]) -> Hidden:
+    """What each answer hides protected on its own, as the read API did before."""
+    return {
+        place: {
+            name: protect(table.counts, table.sums, name).hidden for name, table in answer.items()
+        }
+        for place, answer in truth.items()
+    }
+
+
+async def test_no_hidden_count_is_worked_out_from_every_allowed_answer(
+    platform: IsolatedPlatform,
+) -> None:
+    events = cases_placed(platform, cases=300, seed=1609)
+    await published_in_reverse(platform, events)
+    settings = platform.settings()
+    pool = await store.create_pool(settings.database_url, settings.database_schema)
+    try:
+        source = TableFigures(pool)
+        figures = LinkedFigures(source, lambda: TODAY)
+        extent = await source.extent()
+        leaks_alone = 0
+        for figure in FIGURES:
+
+            async def read(filters: Filters, figure: Any = figure) -> Any:
+                return await figure.read(source, filters, TODAY)
+
+            for breakdown in (None, *ACCEPTED[figure.accepts.value]):
+                asked = Filters(**{breakdown: "x"}) if breakdown else Filters()
+                family = figures.family_of(asked, extent, TODAY)
+                truth = await tables_of(read, family, Filters())
+                hidden = await figures.hidden_in(figure, family)
+                assert worked_out(truth, family, hidden) == [], (figure.name, breakdown)
+                leaks_alone += len(worked_out(truth, family, each_alone(truth)))
+        assert leaks_alone, "protected each on its own, the answers give small numbers away"
+    finally:
+        await pool.close()
