@@ -190,8 +190,12 @@ async def test_the_bad_referral_is_on_the_rejected_topic_as_the_page_shows(
 
 SERVICES = (toegang.main, triage.main, plaatsing.main)
 """The services that take partners' messages, with everything they refuse with."""
-# raised by plaatsing's own birthday clock, never for a partner's message
-_NOT_FOR_PARTNERS = {"already-turned-eighteen", "not-in-care-on-birthday"}
+# raised by plaatsing's birthday clock and toegang's term clock, never for a partner's message
+_NOT_FOR_PARTNERS = {
+    "already-turned-eighteen",
+    "not-in-care-on-birthday",
+    "no-voorlopige-ots-to-expire",
+}
 
 
 def test_the_page_explains_every_reason_a_partner_message_is_refused_for() -> None:
