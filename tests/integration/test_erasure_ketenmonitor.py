@@ -126,6 +126,8 @@ async def value_of(platform: IsolatedPlatform, query: str) -> Any:
         await connection.close()
 
 
+# every figure under every filter, four times, each answer protected with its family
+@pytest.mark.timeout(300)
 async def test_an_erased_youth_leaves_no_row_and_every_figure_as_it_was_also_after_a_rebuild(
     platform: IsolatedPlatform,
 ) -> None:

@@ -1029,9 +1029,10 @@ async def compare_figures(
     return len(answers), disagreements
 
 
-# every figure under every filter over 63,000 events: two minutes and more where others' tests
-# share the two cores
-@pytest.mark.timeout(300)
+# every figure under every filter over 63,000 events, each answer protected with its family
+# (every quarter and year, for the region and each gemeente, kader, care form or provider):
+# several minutes where others' tests share the two cores
+@pytest.mark.timeout(600)
 async def test_every_figure_equals_an_independent_reference_over_ten_thousand_cases(
     platform: IsolatedPlatform,
 ) -> None:

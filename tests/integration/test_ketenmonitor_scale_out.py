@@ -108,6 +108,8 @@ async def stored_stages(platform: IsolatedPlatform) -> set[tuple[object, ...]]:
     return {tuple(row.values()) for row in rows}
 
 
+# every figure under every filter, each answer protected with its family
+@pytest.mark.timeout(300)
 async def test_two_instances_in_one_group_give_exact_figures_through_a_rebalance(
     platform: IsolatedPlatform,
 ) -> None:
