@@ -13,6 +13,7 @@ from ketenmonitor.figures.inflow import Entries
 from ketenmonitor.figures.lead_times import TRANSITIONS
 from ketenmonitor.figures.linked import Extent
 from ketenmonitor.figures.placements import OUTSIDE, OWN, REGION, StaysAway, YouthsAway
+from ketenmonitor.figures.referrals_by_verwijzer import UNDECIDED, Followed
 from ketenmonitor.figures.stepping_stones import TransferCounts
 from ketenmonitor.figures.time_in_chain import RouteSpreads
 from ketenmonitor.figures.waiting_lists import Entry, Leaving
@@ -28,6 +29,10 @@ class FakeFigures:
     async def lead_times(self, filters: Filters) -> dict[str, Spread]:
         self.asked.append(filters)
         return {t.name: spread(timedelta(days=d) for d in range(1, 13)) for t in TRANSITIONS}
+
+    async def referral_outcomes(self, filters: Filters) -> Followed:
+        self.asked.append(filters)
+        return {("huisarts", "gezamenlijke-triage"): 30, ("huisarts", UNDECIDED): 12}
 
     async def hand_overs(self, filters: Filters) -> dict[str, Spread]:
         self.asked.append(filters)
@@ -144,6 +149,7 @@ async def test_bad_queries_are_problems() -> None:
 
     assert set(openapi.json()["paths"]) == {
         "/v1/lead-times",
+        "/v1/referrals-by-verwijzer",
         "/v1/stepping-stones",
         "/v1/moves-away-from-home",
         "/v1/placement-locations",
@@ -275,6 +281,25 @@ async def test_time_in_chain_and_the_re_entry_share() -> None:
     assert body["left"] == {"value": 34, "suppressed": False}
     assert body["re_entered"] == {"value": 11, "suppressed": False}
     assert body["re_entry_share"] == 11 / 34
+
+
+async def test_referrals_by_verwijzer_by_gemeente_and_kader_only() -> None:
+    source = FakeFigures()
+    async with client(source) as http:
+        answer = await http.get("/v1/referrals-by-verwijzer", params={"kader": "gedwongen"})
+        asked = source.asked[-1]  # the family's answers first (`linked`), then this one
+        by_care_form = await http.get(
+            "/v1/referrals-by-verwijzer", params={"care_form": "gezinshuis"}
+        )
+    assert answer.status_code == 200, answer.text
+    assert asked == Filters(kader="gedwongen")
+    body = answer.json()
+    assert body["referrals"] == {"value": 42, "suppressed": False}
+    huisarts = next(v for v in body["verwijzers"] if v["verwijzer"] == "huisarts")
+    assert huisarts["referrals"] == {"value": 42, "suppressed": False}
+    assert huisarts["decisions"]["gezamenlijke-triage"] == {"value": 30, "suppressed": False}
+    assert huisarts["undecided"] == {"value": 12, "suppressed": False}
+    assert by_care_form.json()["filters"]["care_form"] is None  # not a filter of referrals
 
 
 async def test_the_figures_of_placements_away_from_home() -> None:

@@ -19,6 +19,7 @@ FIGURES_API = (
     "/v1/lead-times",
     "/v1/moves-away-from-home",
     "/v1/placement-locations",
+    "/v1/referrals-by-verwijzer",
     "/v1/stepping-stones",
     "/v1/time-in-chain",
     "/v1/turning-eighteen",

@@ -197,6 +197,19 @@ async def test_small_cells_show_as_less_than_ten_never_the_number() -> None:
     assert all(int(cell) >= 10 for cell in shown if cell.isdigit()), shown
 
 
+async def test_the_overview_shows_the_referrals_per_verwijzer_and_what_followed() -> None:
+    monitor = Monitor()  # 42 referrals by huisartsen: 30 to triage, 12 not decided yet
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        page = (await http.get("/")).text
+    assert 'data-cijfer="aanmeldingen">42<' in page
+    assert "Aanmeldingen per verwijzer en wat erop volgde</caption>" in page
+    row = page.split('data-verwijzer="huisarts">')[1].split("</tr>")[0]
+    cells = re.findall(r'cell--numeric">([^<]*)<', row)
+    # aanmeldingen, lokale basishulp, gezamenlijke triage, geen hulp, ingetrokken, geen besluit
+    assert cells == ["42", "", "30", "", "", "12"]
+    assert row.count(">afgeschermd<") == 3  # the noughts
+
+
 async def test_a_filter_of_the_page_reaches_the_figures_and_a_bad_one_is_a_dutch_400() -> None:
     monitor = Monitor()
     async with monitor.client(**basic(DASHBOARD), **HTML) as http:

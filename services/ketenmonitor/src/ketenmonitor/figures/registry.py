@@ -11,6 +11,7 @@ from ketenmonitor.figures import (
     lead_times,
     moves_away_from_home,
     placement_locations,
+    referrals_by_verwijzer,
     stepping_stones,
     time_in_chain,
     turning_eighteen,
@@ -20,6 +21,7 @@ from ketenmonitor.figures.figure import Figure
 
 FIGURES: tuple[Figure, ...] = (
     lead_times.FIGURE,
+    referrals_by_verwijzer.FIGURE,
     stepping_stones.FIGURE,
     moves_away_from_home.FIGURE,
     placement_locations.FIGURE,

@@ -17,6 +17,7 @@ from ketenmonitor.figures import (
     lead_times,
     linked,
     placements,
+    referrals_by_verwijzer,
     stepping_stones,
     time_in_chain,
     turning_eighteen,
@@ -28,6 +29,7 @@ from ketenmonitor.settings import MOVE_GAP_DAYS
 
 class FigureSource(
     lead_times.Rows,
+    referrals_by_verwijzer.Rows,
     stepping_stones.Rows,
     capacity.Rows,
     waiting_lists.Rows,
@@ -53,6 +55,9 @@ class TableFigures:
 
     async def lead_times(self, filters: Filters) -> dict[str, Spread]:
         return await lead_times.select_lead_times(self._pool, filters)
+
+    async def referral_outcomes(self, filters: Filters) -> referrals_by_verwijzer.Followed:
+        return await referrals_by_verwijzer.select_referral_outcomes(self._pool, filters)
 
     async def hand_overs(self, filters: Filters) -> dict[str, Spread]:
         return await hand_overs.select_hand_overs(self._pool, filters)

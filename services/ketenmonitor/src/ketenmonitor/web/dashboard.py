@@ -1,7 +1,8 @@
-"""The dashboard's pages, in Dutch: Overzicht, Doorlooptijden, Stepping stones, Waar geplaatst,
-Capaciteit (with the waiting lists and the capacity per month) and 18-/18+. Aggregates only,
-every count small-cell suppressed, for every logged-in user; the werkgroep also sees, on
-18-/18+, the open alerts behind the figure (links to their cases).
+"""The dashboard's pages, in Dutch: Overzicht (with the referrals per verwijzer),
+Doorlooptijden, Stepping stones, Waar geplaatst, Capaciteit (with the waiting lists and the
+capacity per month) and 18-/18+. Aggregates only, every count small-cell suppressed, for
+every logged-in user; the werkgroep also sees, on 18-/18+, the open alerts behind the figure
+(links to their cases).
 
 Filters come from the query string under the JSON API's names (`gemeente`, `kader`,
 `care_form`, `provider`), with the period as `periode`: a year (2026) or a quarter (2026-K2),
@@ -17,7 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError
 
-from jeugdketen_shared.vocabulary import CareForm, Kader
+from jeugdketen_shared.vocabulary import CareForm, Kader, ToegangDecision, Verwijzer
 from ketenmonitor.alerts.api import AlertFilters, AlertIndex, find_alerts
 from ketenmonitor.alerts.application import Alerts
 from ketenmonitor.alerts.domain import Status
@@ -32,6 +33,7 @@ from ketenmonitor.figures import (
     linked,
     moves_away_from_home,
     placement_locations,
+    referrals_by_verwijzer,
     stepping_stones,
     time_in_chain,
     turning_eighteen,
@@ -54,6 +56,22 @@ ROUTE = (
 )
 """The stages of the chain diagram, in the order a case passes them."""
 ROUTE_STAGES = ("Aanmelding", "Besluit toegang", "Besluit triage", "Start plaatsing")
+VERWIJZER_LABELS = {
+    Verwijzer.GEMEENTE: "Gemeente (lokaal team)",
+    Verwijzer.HUISARTS: "Huisarts",
+    Verwijzer.POH_JEUGD: "POH-jeugd",
+    Verwijzer.JEUGDARTS: "Jeugdarts",
+    Verwijzer.GECERTIFICEERDE_INSTELLING: "Gecertificeerde instelling",
+    Verwijzer.VEILIG_THUIS: "Veilig Thuis",
+    Verwijzer.RAAD_VOOR_DE_KINDERBESCHERMING: "Raad voor de Kinderbescherming",
+    Verwijzer.RECHTER: "Rechter",
+    Verwijzer.ZELFVERWIJZER: "Zelfverwijzer",
+}
+DECISION_LABELS = {
+    ToegangDecision.LOKALE_BASISHULP: "Lokale basishulp",
+    ToegangDecision.GEZAMENLIJKE_TRIAGE: "Gezamenlijke triage",
+    ToegangDecision.GEEN_HULP: "Geen hulp",
+}
 
 
 class PageQuery(BaseModel):
@@ -230,6 +248,12 @@ def create_dashboard_router(
             stones=await figures.read(stepping_stones.FIGURE, filters),
             chain=await figures.read(time_in_chain.FIGURE, filters),
             inflow=await figures.read(inflow.FIGURE, filters),
+            # a referral has no care form or provider yet
+            verwijzers=await figures.read(
+                referrals_by_verwijzer.FIGURE, replace(filters, care_form=None, provider=None)
+            ),
+            verwijzer_labels=VERWIJZER_LABELS,
+            decision_labels=DECISION_LABELS,
             brandhaarden=[w for w in waiting.waiting_lists if w.brandhaard],
             waiting_lists=waiting.waiting_lists,
             open_alerts=await open_alerts_by_severity(
