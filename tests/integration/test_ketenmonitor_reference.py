@@ -24,7 +24,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from jeugdketen_shared.cloudevents import CloudEvent, encode
 from jeugdketen_shared.kafka import create_producer
-from jeugdketen_shared.vocabulary import CareForm
+from jeugdketen_shared.vocabulary import CareForm, ToegangDecision, Verwijzer
 from jeugdketen_shared.youth_keys import YouthKey, keys_topic
 from ketenmonitor.figures.api import create_api
 from ketenmonitor.figures.source import TableFigures
@@ -358,6 +358,30 @@ class Reference:
                     durations.append(ended - began)
             figures[name] = lead(durations)
         return figures
+
+    # /v1/referrals-by-verwijzer
+    def referrals_by_verwijzer(self) -> dict[str, Any]:
+        """Each referral in the period by its verwijzer and what first followed it in its
+        case, whenever it did (ties: a withdrawal before a decision)."""
+        followed: dict[tuple[str, str], int] = defaultdict(int)
+        for kind, case, at, data in self.facts:
+            if kind != "referral-received" or not self.in_period(at) or not self.of_case(case):
+                continue
+            assert case is not None
+            closing = sorted(
+                (a, k, d.get("decision", ""))
+                for k, _, a, d in self.by_case[case]
+                if k in ("referral-withdrawn", "toegang-decided")
+            )
+            if not closing:
+                outcome = "undecided"
+            else:
+                _, first_kind, decision = closing[0]
+                outcome = "withdrawn" if first_kind == "referral-withdrawn" else decision
+            followed[data["verwijzer"], outcome] += 1
+        return suppressed.referrals_by_verwijzer(
+            followed, [v.value for v in Verwijzer], [d.value for d in ToegangDecision]
+        )
 
     # /v1/stepping-stones
     def stepping_stones(self) -> dict[str, Any]:
@@ -899,6 +923,11 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
         lambda b: {f["transition"]: as_lead(f) for f in b["lead_times"]},
         Reference.lead_times,
     ),
+    "referrals-by-verwijzer": (
+        "/v1/referrals-by-verwijzer",
+        lambda b: {k: v for k, v in b.items() if k != "filters"},
+        Reference.referrals_by_verwijzer,
+    ),
     "stepping-stones": (
         "/v1/stepping-stones",
         lambda b: {k: v for k, v in b.items() if k != "filters"},
@@ -1096,3 +1125,9 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
     assert all(d["moves"]["value"] for d in away["directions"])
     assert all(w["share"] for w in whole.placement_locations()["where"])
     assert whole.home_like_settings()["home_like_share"]
+    referrals = whole.referrals_by_verwijzer()["verwijzers"]
+    assert all(v["referrals"]["value"] for v in referrals)
+    for decision in ToegangDecision:
+        assert any(v["decisions"][decision.value]["value"] for v in referrals), decision
+    assert any(v["withdrawn"]["value"] for v in referrals)
+    assert any(v["undecided"]["value"] for v in referrals)

@@ -1,12 +1,12 @@
 """A seeded generator of varied domain events of the whole chain, for many cases.
 
-Youths are referred (some first known to Veilig Thuis or the Raad), decided on by toegang
-(triage, local help, no help, withdrawn, undecided), triaged (some escalated to the RET),
-put on a waiting list (some on two, some taken off it, some waiting for a transfer), placed
-(some in crisis before triage, some in another care form than advised), transferred, given a
-continuity plan, ended or turned eighteen, and some referred again later in a new case;
-providers record their capacity now and then. Timings vary, and a few events name a moment
-before the one they follow (they fall out of the lead times).
+Youths are referred by every kind of verwijzer (some first known to Veilig Thuis or the Raad),
+decided on by toegang (triage, local help, no help, withdrawn, undecided), triaged (some
+escalated to the RET), put on a waiting list (some on two, some taken off it, some waiting for
+a transfer), placed (some in crisis before triage, some in another care form than advised),
+transferred, given a continuity plan, ended or turned eighteen, and some referred again later
+in a new case; providers record their capacity now and then. Timings vary, and a few events
+name a moment before the one they follow (they fall out of the lead times).
 
 Each youth has a data key (`YouthKey.generate()`), its pseudonym derived from it, and the month
 of its 18th birthday sealed under it, as plaatsing publishes it. `chain_cases` returns the
@@ -30,6 +30,25 @@ OUTSIDE_TWENTE = ("GM0363", "GM0193", "GM0200")
 PROVIDERS = ("12345678", "87654321", "11223344")
 GIS = ("23456789", "34567890")
 CARE_FORMS = tuple(form.value for form in CareForm)
+REFERRERS = {
+    "vrijwillig": {
+        "gemeente": 30,
+        "huisarts": 30,
+        "poh-jeugd": 10,
+        "jeugdarts": 10,
+        "zelfverwijzer": 10,
+        "veilig-thuis": 5,
+        "gecertificeerde-instelling": 5,
+    },
+    "gedwongen": {
+        "gecertificeerde-instelling": 35,
+        "raad-voor-de-kinderbescherming": 20,
+        "rechter": 20,
+        "veilig-thuis": 20,
+        "gemeente": 5,
+    },
+}
+"""Who refers, by kader, and how often (weights)."""
 START = datetime(2025, 1, 6, 9, tzinfo=UTC)
 MONTH = "%Y-%m"
 
@@ -91,6 +110,13 @@ def chain_cases(cases: int, seed: int) -> GeneratedChain:
     return GeneratedChain(events, keys)
 
 
+def _referrer(case: UUID, kader: str) -> str:
+    """Drawn from the case's own generator, not the chain's: every other event generated
+    stays as it was before the referrers varied."""
+    weights = REFERRERS[kader]
+    return random.Random(case.int).choices(tuple(weights), tuple(weights.values()))[0]
+
+
 def _case(
     add: Any,
     after: Any,
@@ -146,7 +172,9 @@ def _case(
     referred = after(moment, 3)
     add(
         "toegang",
-        toegang.ReferralReceived(**named, occurred_at=referred, verwijzer="huisarts", kader=kader),
+        toegang.ReferralReceived(
+            **named, occurred_at=referred, verwijzer=_referrer(case, kader), kader=kader
+        ),
     )
     if rng.random() < 0.04:
         withdrawn = after(referred, 20)

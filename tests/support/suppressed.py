@@ -291,6 +291,39 @@ def home_like_settings(
     }
 
 
+def referrals_by_verwijzer(
+    followed: Mapping[tuple[str, str], int], verwijzers: Iterable[str], decisions: Iterable[str]
+) -> dict[str, Any]:
+    """Referrals per (verwijzer, what followed: a decision, withdrawn, undecided); each
+    verwijzer's referrals are the sum of what followed them, all referrals the sum of every
+    verwijzer's outcomes."""
+    decisions = tuple(decisions)
+    outcomes = (*decisions, "withdrawn", "undecided")
+    of = {v: tuple((v, o) for o in outcomes) for v in verwijzers}
+    cells = {cell: followed.get(cell, 0) for cells in of.values() for cell in cells}
+    shown = Shown(
+        {
+            **cells,
+            **{v: sum(cells[c] for c in own) for v, own in of.items()},
+            "all": sum(cells.values()),
+        },
+        [*(Sum(v, own) for v, own in of.items()), Sum("all", tuple(cells))],
+    )
+    return {
+        "referrals": shown.cell("all"),
+        "verwijzers": [
+            {
+                "verwijzer": v,
+                "referrals": shown.cell(v),
+                "decisions": {d: shown.cell((v, d)) for d in decisions},
+                "withdrawn": shown.cell((v, "withdrawn")),
+                "undecided": shown.cell((v, "undecided")),
+            }
+            for v in of
+        ],
+    }
+
+
 def waiting_list(left: Mapping[str, int], still: int) -> dict[str, Any]:
     """The entries that left a list in the period are the sum of the ways they left; those
     still on it stand alone."""
