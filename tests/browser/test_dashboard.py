@@ -57,6 +57,10 @@ async def test_the_dashboard_loads_with_the_figures_of_the_simulated_twente(
     await page.goto("/plaatsingen")
     for placed in ("eigen-gemeente", "elders-in-twente", "buiten-twente"):
         await expect(page.locator(f'[data-cijfer="{placed}"]')).to_have_text(shown_or_hidden)
+    await page.goto("/")
+    await expect(page.locator('[data-cijfer="aanmeldingen"]')).to_have_text(shown_or_hidden)
+    verwijzers = page.get_by_role("table", name="Aanmeldingen per verwijzer en wat erop volgde")
+    await expect(verwijzers.locator("tbody tr")).to_have_count(9)  # every kind of verwijzer
     menu = page.get_by_role("navigation", name="Hoofdmenu")
     await expect(menu.get_by_role("link", name="Signalen")).to_have_count(0)
     await page.context.close()

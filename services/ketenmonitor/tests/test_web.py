@@ -208,6 +208,7 @@ async def test_the_overview_shows_the_referrals_per_verwijzer_and_what_followed(
     # aanmeldingen, lokale basishulp, gezamenlijke triage, geen hulp, ingetrokken, geen besluit
     assert cells == ["42", "", "30", "", "", "12"]
     assert row.count(">afgeschermd<") == 3  # the noughts
+    assert ">Raad voor de Kinderbescherming</th>" in page  # every verwijzer, in Dutch
 
 
 async def test_a_filter_of_the_page_reaches_the_figures_and_a_bad_one_is_a_dutch_400() -> None:
