@@ -455,6 +455,16 @@ def reference_turning_eighteen(events: list[Published], on: date, since: date) -
 def reference_time_in_chain(events: list[Published], from_: date, to: date) -> dict[str, Any]:
     known = facts(events)
     referred = {c: (a, d["youth_pseudonym"]) for k, c, a, d in known if k == "referral-received"}
+    # a youth enters the chain by a referral, a Veilig Thuis melding or a crisis placement
+    entered = [
+        (a, d["youth_pseudonym"])
+        for k, _, a, d in known
+        if k in ("referral-received", "veilig-thuis-melding-received")
+        or (
+            k == "placement-started"
+            and (d["care_form"] == "crisisopvang" or d["crisis_without_triage"])
+        )
+    ]
     placed = {c: a for k, c, a, _ in known if k == "placement-started"}
     left: dict[UUID, datetime] = {}
     for kind, case, at, data in known:
@@ -478,13 +488,18 @@ def reference_time_in_chain(events: list[Published], from_: date, to: date) -> d
         1
         for c, at in gone
         if any(
-            y == referred[c][1] and at < again <= at + timedelta(days=365)
-            for again, y in referred.values()
+            y == referred[c][1] and at < again <= at + timedelta(days=365) for again, y in entered
         )
     )
     hidden, left = suppressed.left_the_chain(len(gone), back)
     return {
-        "route": stats([a - referred[c][0] for c, a in placed.items() if from_ <= day(a) <= to]),
+        "route": stats(
+            [
+                a - referred[c][0]
+                for c, a in placed.items()
+                if c in referred and from_ <= day(a) <= to  # a crisis placement: no referral
+            ]
+        ),
         "time_in_chain": stats([at - referred[c][0] for c, at in gone], hidden),
         **left,
     }
@@ -859,6 +874,73 @@ async def test_route_time_in_chain_and_re_entry_also_after_a_rebuild(
     # a rebuild replays every fact: the figures from facts come out the same
     await rebuild(build_projection(platform.settings()), show_progress=False)
     assert await figure() == before
+
+
+def youths_coming_back(platform: IsolatedPlatform) -> list[Published]:
+    """Youths referred and helped locally (leaving the chain) in 2025: 12 come back through a
+    Veilig Thuis melding within 12 months, 11 through a crisis placement before any triage
+    (crisisopvang), 10 through a melding only after 12 months; each return a new case."""
+    events: list[Published] = []
+    moment = START
+
+    def publish(service: str, data: Any) -> None:
+        events.append(as_published(platform, service, data))
+
+    for way, youths in (("melding", 12), ("crisis", 11), ("melding-late", 10)):
+        for _ in range(youths):
+            moment += timedelta(hours=5)
+            youth, gemeente = secrets.token_hex(32), GEMEENTEN[0]
+            named = {"case_id": uuid4(), "youth_pseudonym": youth, "gemeente_code": gemeente}
+            publish(
+                "toegang",
+                toegang.ReferralReceived(
+                    **named, occurred_at=moment, verwijzer="huisarts", kader="vrijwillig"
+                ),
+            )
+            left = moment + timedelta(days=20)
+            publish(
+                "toegang",
+                toegang.ToegangDecided(
+                    **named, occurred_at=left, decision="lokale-basishulp", kader="vrijwillig"
+                ),
+            )
+            again = {**named, "case_id": uuid4()}
+            if way == "crisis":
+                publish(
+                    "plaatsing",
+                    plaatsing.PlacementStarted(
+                        **again,
+                        occurred_at=left + timedelta(days=100),
+                        provider=PROVIDERS[0],
+                        care_form="crisisopvang",
+                        location_gemeente_code=gemeente,
+                        recommended_care_form=None,
+                        advice_binding=False,
+                        deviates_from_advice=False,
+                        deviation_reason=None,
+                        crisis_without_triage=True,
+                    ),
+                )
+            else:
+                returned = left + timedelta(days=100 if way == "melding" else 400)
+                publish(
+                    "toegang", toegang.VeiligThuisMeldingReceived(**again, occurred_at=returned)
+                )
+    return events
+
+
+async def test_a_youth_re_enters_through_a_veilig_thuis_melding_or_a_crisis_placement(
+    platform: IsolatedPlatform,
+) -> None:
+    events = youths_coming_back(platform)
+    async with projecting(platform):
+        await wait_projected(platform, await publish_events(platform, events))
+    body = await get(platform, "/v1/time-in-chain", **{"from": "2025-01-01", "to": "2025-12-31"})
+    assert (body["left"], body["re_entered"]) == (cell(33), cell(12 + 11))
+    assert body["re_entry_share"] == 23 / 33
+    with suppressed.counted_raw():
+        expected = reference_time_in_chain(events, date(2025, 1, 1), date(2025, 12, 31))
+    assert (expected["left"], expected["re_entered"]) == (cell(33), cell(23))
 
 
 def lead(body: dict[str, Any]) -> dict[str, Any]:

@@ -832,10 +832,14 @@ class Reference:
 
     # /v1/time-in-chain
     def time_in_chain(self) -> dict[str, Any]:
-        referrals_of: dict[str, list[datetime]] = defaultdict(list)
+        # a youth enters the chain by a referral, a Veilig Thuis melding or a crisis placement
+        entries_of: dict[str, list[datetime]] = defaultdict(list)
         for kind, _, at, data in self.facts:
-            if kind == "referral-received":
-                referrals_of[data["youth_pseudonym"]].append(at)
+            crisis = kind == "placement-started" and (
+                data["care_form"] == "crisisopvang" or data["crisis_without_triage"]
+            )
+            if kind in ("referral-received", "veilig-thuis-melding-received") or crisis:
+                entries_of[data["youth_pseudonym"]].append(at)
         route, stay, back = [], [], 0
         for case, own in self.by_case.items():
             referrals = [
@@ -864,7 +868,7 @@ class Reference:
             if left >= referred and self.in_period(left) and self.of_case(case):
                 stay.append(left - referred)
                 back += any(
-                    left < again <= left + timedelta(days=365) for again in referrals_of[youth]
+                    left < again <= left + timedelta(days=365) for again in entries_of[youth]
                 )
         hidden, left = suppressed.left_the_chain(len(stay), back)
         return {"route": lead(route), "time_in_chain": lead(stay, hidden), **left}

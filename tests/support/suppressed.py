@@ -215,8 +215,8 @@ def turning_eighteen(
 
 
 def left_the_chain(left: int, back: int) -> tuple[bool, dict[str, Any]]:
-    """The cases that left (the time in the chain's count) are those referred again and those
-    not: whether that count is hidden, and the answer's counts and share."""
+    """The cases that left (the time in the chain's count) are those whose youth came back and
+    those not: whether that count is hidden, and the answer's counts and share."""
     shown = Shown(
         {"left": left, "back": back, "stayed": left - back}, [Sum("left", ("back", "stayed"))]
     )

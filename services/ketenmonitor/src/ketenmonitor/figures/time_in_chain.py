@@ -1,7 +1,8 @@
 """The whole route: doorlooptijd (first referral to first placement start), time in the chain
-(first referral to leaving it) and re-entry (a new referral of the youth within 12 months of
-leaving). The definitions here; PostgreSQL aggregates them over the facts and milestones, the
-same in every order of arrival."""
+(first referral to leaving it) and re-entry (a new entry of the youth into the chain within 12
+months of leaving: a referral, a Veilig Thuis melding or a crisis placement). The definitions
+here; PostgreSQL aggregates them over the facts and milestones, the same in every order of
+arrival."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -9,6 +10,7 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field
 
+from jeugdketen_shared.vocabulary import CareForm
 from ketenmonitor.facts import (
     PLACEMENT_ENDED,
     PLACEMENT_STARTED,
@@ -16,6 +18,7 @@ from ketenmonitor.facts import (
     REFERRAL_RECEIVED,
     REFERRAL_WITHDRAWN,
     TOEGANG_DECIDED,
+    VEILIG_THUIS_MELDING_RECEIVED,
 )
 from ketenmonitor.figures.common import (
     Database,
@@ -48,6 +51,11 @@ LEAVING_DECISIONS = frozenset({"lokale-basishulp", "geen-hulp"})
 RE_ENTRY_WITHIN = timedelta(days=365)
 
 
+ENTRY_TYPES = (REFERRAL_RECEIVED, VEILIG_THUIS_MELDING_RECEIVED)
+"""Facts by which a youth enters the chain, whatever they say; and a crisis placement (a
+placement start in crisisopvang, or one before triage), the chain's emergency door."""
+
+
 ROUTE = Transition(
     "referral-to-placement-start",
     REFERRAL_RECEIVED,
@@ -72,7 +80,7 @@ class Route:
     """Per case that left the chain in the period."""
     left: Count
     re_entered: Count
-    """Of the cases that left, those whose youth was referred again within 12 months."""
+    """Of the cases that left, those whose youth entered the chain again within 12 months."""
     re_entry_share: float | None
 
 
@@ -84,15 +92,15 @@ class RouteSpreads:
     time_in_chain: Spread
     """Of the cases that left the chain in the period."""
     re_entered: int
-    """Of those, the cases whose youth was referred again within 12 months."""
+    """Of those, the cases whose youth entered the chain again within 12 months."""
 
 
 def route(found: RouteSpreads) -> Route:
     """A case leaves the chain at its earliest placement end, withdrawal, or toegang decision
     for local help or none. Periods on the placement start (route) and on leaving."""
     left, back = found.time_in_chain.count, found.re_entered
-    # the cases that left are those referred again and those not, and the count of the time
-    # in the chain: suppressed together
+    # the cases that left are those whose youth came back and those not, and the count of the
+    # time in the chain: suppressed together
     shown = protect(
         {"left": left, "re_entered": back, "stayed": left - back},
         [Sum("left", ("re_entered", "stayed"))],
@@ -109,9 +117,10 @@ def route(found: RouteSpreads) -> Route:
 
 # $1 referral type, $2 leaving types, $3 toegang-decided type, $4 leaving decisions, $5 from
 # date, $6 to date (of leaving), $7 gemeente, $8 kader, $9 the re-entry window in seconds (an
-# interval in days would follow the clock across DST): per case that left the chain in the
-# period (at its earliest leaving fact, at or after its first referral), its time in the chain,
-# and whether its youth (the smallest pseudonym of its referrals) was referred again within it
+# interval in days would follow the clock across DST), $10 the entry types, $11 the placement
+# start type: per case that left the chain in the period (at its earliest leaving fact, at or
+# after its first referral), its time in the chain, and whether its youth (the smallest
+# pseudonym of its referrals) entered the chain again within the window, in any case
 SELECT_LEAVING = f"""
 WITH referrals AS (
     SELECT f.case_id, f.occurred_at, f.data->>'youth_pseudonym' COLLATE "C" AS youth
@@ -135,10 +144,16 @@ gone AS (
     WHERE l.at >= r.at
       AND {sql_in_period("l.at", "$5", "$6")}
       AND {sql_of_case("$7", "$8")}),
+entries AS (
+    SELECT f.occurred_at, f.data->>'youth_pseudonym' COLLATE "C" AS youth
+    FROM facts f
+    WHERE f.type = ANY($10::text[])
+       OR (f.type = $11 AND (f.data->>'care_form' = '{CareForm.CRISISOPVANG.value}'
+                             OR (f.data->>'crisis_without_triage')::boolean))),
 back AS (
     SELECT DISTINCT gone.case_id
     FROM gone
-    JOIN referrals again ON again.youth = gone.youth
+    JOIN entries again ON again.youth = gone.youth
     WHERE again.occurred_at > gone.left_at
       AND again.occurred_at <= gone.left_at + make_interval(secs => $9))
 SELECT in_chain, case_id IN (SELECT case_id FROM back) AS re_entered
@@ -154,7 +169,7 @@ SELECT_TIME_IN_CHAIN = spread_of(
 
 async def select_time_in_chain(connection: Database, filters: Filters) -> RouteSpreads:
     """The route (a transition between milestones), and the cases that left the chain in the
-    period: their time in it and how many of their youths were referred again."""
+    period: their time in it and how many of their youths entered it again."""
     route = await select_lead_times(connection, filters, (ROUTE,))
     left = await connection.fetchrow(  # no row: no case left
         SELECT_TIME_IN_CHAIN,
@@ -164,6 +179,8 @@ async def select_time_in_chain(connection: Database, filters: Filters) -> RouteS
         sorted(LEAVING_DECISIONS),
         *period_and_case(filters),
         RE_ENTRY_WITHIN.total_seconds(),
+        [PREFIX + t for t in ENTRY_TYPES],
+        PREFIX + PLACEMENT_STARTED,
     )
     return RouteSpreads(
         route=route.get(ROUTE.name, Spread(0)),
@@ -181,7 +198,10 @@ class TimeInChain(BaseModel):
     route: LeadTimeAnswer = Field(description="First referral to first placement start, per case")
     time_in_chain: LeadTimeAnswer = Field(description="First referral to leaving, per case")
     left: CountAnswer = Field(description="Cases that left the chain in the period")
-    re_entered: CountAnswer = Field(description="Of them, youths referred again within 12 months")
+    re_entered: CountAnswer = Field(
+        description="Of them, youths who entered the chain again within 12 months: a referral, "
+        "a Veilig Thuis melding or a crisis placement"
+    )
     re_entry_share: float | None
 
 
