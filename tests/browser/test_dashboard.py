@@ -57,6 +57,8 @@ async def test_the_dashboard_loads_with_the_figures_of_the_simulated_twente(
     await page.goto("/plaatsingen")
     for placed in ("eigen-gemeente", "elders-in-twente", "buiten-twente"):
         await expect(page.locator(f'[data-cijfer="{placed}"]')).to_have_text(shown_or_hidden)
+    for stays in ("afgelopen-pleegzorg", "lopend-pleegzorg"):  # verblijfsduur per zorgvorm
+        await expect(page.locator(f'[data-cijfer="{stays}"]')).to_have_text(shown_or_hidden)
     await page.goto("/")
     await expect(page.locator('[data-cijfer="aanmeldingen"]')).to_have_text(shown_or_hidden)
     verwijzers = page.get_by_role("table", name="Aanmeldingen per verwijzer en wat erop volgde")

@@ -552,6 +552,48 @@ class Reference:
         other = [f for f in ALL_FORMS[1:] if f not in home_like]
         return suppressed.home_like_settings(per_form, home_like, other)
 
+    # /v1/placement-durations
+    def placement_durations(self) -> dict[str, Any]:
+        """Per care form: the stays that ended in the period and their durations, and those
+        open at its end and their age; every count as it is, none hidden (no sums)."""
+        end = self.end()
+        chosen = [
+            s
+            for s in self.stays()
+            if self.of_case(s.case)
+            and self.care_form in (None, s.care_form)
+            and self.provider in (None, s.provider)
+        ]
+
+        def spread(durations: list[timedelta]) -> dict[str, Any]:
+            count = {"value": len(durations), "suppressed": False}
+            return {"count": count, **days_of(durations, count)}
+
+        return {
+            "on": (self.to or TODAY).isoformat(),
+            "care_forms": {
+                form: {
+                    "ended": spread(
+                        [
+                            s.ended - s.began
+                            for s in chosen
+                            if s.care_form == form and s.ended and self.in_period(s.ended)
+                        ]
+                    ),
+                    "open": spread(
+                        [
+                            end - s.began
+                            for s in chosen
+                            if s.care_form == form
+                            and s.began < end
+                            and (s.ended is None or s.ended >= end)
+                        ]
+                    ),
+                }
+                for form in ALL_FORMS
+            },
+        }
+
     def end(self) -> datetime:
         """The first moment after the period's last day (`to`, or TODAY)."""
         on = self.to or TODAY
@@ -952,6 +994,20 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
         lambda b: {k: v for k, v in b.items() if k != "filters"},
         Reference.home_like_settings,
     ),
+    "placement-durations": (
+        "/v1/placement-durations",
+        lambda b: {
+            "on": b["on"],
+            "care_forms": {
+                f["care_form"]: {
+                    kind: {k: f[kind][k] for k in ("count", "p50_days", "p90_days", "max_days")}
+                    for kind in ("ended", "open")
+                }
+                for f in b["care_forms"]
+            },
+        },
+        Reference.placement_durations,
+    ),
     "capacity": ("/v1/capacity", lambda b: b["waiting_lists"], Reference.capacity),
     "waiting-lists": (
         "/v1/waiting-lists",
@@ -1002,6 +1058,7 @@ WITH_PROVIDER = (
     "care-form-matrix",
     "placement-locations",
     "home-like-settings",
+    "placement-durations",
     "waiting-lists",
     "capacity-history",
     "inflow",
@@ -1135,3 +1192,7 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
         assert any(v["decisions"][decision.value]["value"] for v in referrals), decision
     assert any(v["withdrawn"]["value"] for v in referrals)
     assert any(v["undecided"]["value"] for v in referrals)
+    durations = whole.placement_durations()["care_forms"]
+    assert all(
+        durations[form][kind]["p50_days"] for form in ALL_FORMS for kind in ("ended", "open")
+    )

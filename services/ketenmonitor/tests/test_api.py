@@ -12,6 +12,7 @@ from ketenmonitor.figures.common import FactRow, Filters, Spread, spread
 from ketenmonitor.figures.inflow import Entries
 from ketenmonitor.figures.lead_times import TRANSITIONS
 from ketenmonitor.figures.linked import Extent
+from ketenmonitor.figures.placement_durations import ENDED, OPEN, StayDurations
 from ketenmonitor.figures.placements import OUTSIDE, OWN, REGION, StaysAway, YouthsAway
 from ketenmonitor.figures.referrals_by_verwijzer import UNDECIDED, Followed
 from ketenmonitor.figures.stepping_stones import TransferCounts
@@ -79,6 +80,13 @@ class FakeFigures:
             youths={(0, False): 20, (1, True): 10, (2, True): 10, (3, True): 10, (4, True): 10},
             moves={("pleegzorg", "gezinshuis"): 50, ("gezinshuis", "pleegzorg"): 20},
         )
+
+    async def stay_durations(self, filters: Filters, on: date) -> StayDurations:
+        self.asked.append(filters)
+        return {
+            (ENDED.name, "pleegzorg"): spread(timedelta(days=d) for d in range(1, 21)),
+            (OPEN.name, "pleegzorg"): spread(timedelta(days=d) for d in range(1, 4)),
+        }
 
     async def position(self) -> int:
         return 0
@@ -154,6 +162,7 @@ async def test_bad_queries_are_problems() -> None:
         "/v1/moves-away-from-home",
         "/v1/placement-locations",
         "/v1/home-like-settings",
+        "/v1/placement-durations",
         "/v1/capacity",
         "/v1/waiting-lists",
         "/v1/capacity-history",
@@ -331,3 +340,16 @@ async def test_the_figures_of_placements_away_from_home() -> None:
         (OUTSIDE, 10),
     ]
     assert (homely["home_like"]["value"], homely["home_like_share"]) == (40, 40 / 50)
+
+
+async def test_placement_durations_per_care_form_on_the_period_end() -> None:
+    source = FakeFigures()
+    async with client(source) as http:
+        body = (await http.get("/v1/placement-durations", params={"provider": "12345678"})).json()
+    assert source.asked[-1] == Filters(provider="12345678")
+    [pleegzorg] = [f for f in body["care_forms"] if f["care_form"] == "pleegzorg"]
+    assert pleegzorg["ended"]["count"] == {"value": 20, "suppressed": False}
+    assert (pleegzorg["ended"]["p50_days"], pleegzorg["ended"]["max_days"]) == (10.0, 20.0)
+    # three open stays: hidden, and so are their percentiles
+    assert pleegzorg["open"]["count"] == {"value": None, "suppressed": True}
+    assert pleegzorg["open"]["p50_days"] is None

@@ -18,6 +18,7 @@ FIGURES_API = (
     "/v1/inflow",
     "/v1/lead-times",
     "/v1/moves-away-from-home",
+    "/v1/placement-durations",
     "/v1/placement-locations",
     "/v1/referrals-by-verwijzer",
     "/v1/stepping-stones",

@@ -16,6 +16,7 @@ from ketenmonitor.figures import (
     inflow,
     lead_times,
     linked,
+    placement_durations,
     placements,
     referrals_by_verwijzer,
     stepping_stones,
@@ -40,6 +41,7 @@ class FigureSource(
     time_in_chain.Rows,
     hand_overs.Rows,
     placements.Rows,
+    placement_durations.Rows,
     linked.ExtentRows,
     Protocol,
 ):
@@ -91,6 +93,9 @@ class TableFigures:
 
     async def youths_away(self, filters: Filters) -> placements.YouthsAway:
         return await placements.select_youths_away(self._pool, filters, self._move_gap_days)
+
+    async def stay_durations(self, filters: Filters, on: date) -> placement_durations.StayDurations:
+        return await placement_durations.select_stay_durations(self._pool, filters, on)
 
     async def position(self) -> int:
         position: int = await self._pool.fetchval(SELECT_POSITION)

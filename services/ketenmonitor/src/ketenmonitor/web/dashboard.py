@@ -32,6 +32,7 @@ from ketenmonitor.figures import (
     lead_times,
     linked,
     moves_away_from_home,
+    placement_durations,
     placement_locations,
     referrals_by_verwijzer,
     stepping_stones,
@@ -304,6 +305,7 @@ def create_dashboard_router(
             filters,
             locations=await figures.read(placement_locations.FIGURE, filters),
             homely=await figures.read(home_like_settings.FIGURE, every_form),
+            durations=await figures.read(placement_durations.FIGURE, filters),
         )
 
     @router.get("/capaciteit", response_class=HTMLResponse)
