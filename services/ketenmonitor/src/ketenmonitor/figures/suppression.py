@@ -178,14 +178,25 @@ def _flattened(sums: tuple[Sum, ...]) -> tuple[Sum, ...]:
     place (in care = unknown + soon + later, soon = with + without: in care = unknown + with +
     without + later), so that the parts hidden under a shown total are counted together across
     the levels too."""
-    found = list(dict.fromkeys(sums))
+    found: list[Sum] = []
+    # the same total over the same parts in another order is the same sum: one of each, or
+    # tables with a few levels of subtotals grow to thousands of copies
+    seen: set[tuple[Hashable, frozenset[Hashable]]] = set()
+
+    def add(relation: Sum) -> None:
+        key = (relation.total, frozenset(relation.parts))
+        if key not in seen:
+            seen.add(key)
+            found.append(relation)
+
+    for relation in sums:
+        add(relation)
     for relation in found:  # grows while it is walked: each new sum is flattened in turn
         for inner in sums:
             if inner.total in relation.parts:
                 parts = tuple(p for p in relation.parts if p != inner.total) + inner.parts
-                flat = Sum(relation.total, parts)
-                if len(set(parts)) == len(parts) and flat not in found:
-                    found.append(flat)
+                if len(set(parts)) == len(parts):
+                    add(Sum(relation.total, parts))
     return tuple(found)
 
 
