@@ -191,12 +191,13 @@ async def test_only_whole_quarters_and_years_one_breakdown_and_known_values_are_
         ],
         "no-figures-for-filter": [
             {"gemeente": "GM0363"},  # Amsterdam: not of the region
-            {"from": "2019-01-01", "to": "2019-12-31"},  # before the first facts
-            {"provider": "87654321"},  # no facts name it
+            {"from": "2027-01-01", "to": "2027-12-31"},  # a year still to come
         ],
     }
     answered = [
         {},
+        {"from": "2019-01-01", "to": "2019-12-31"},  # before the first facts: none, hidden
+        {"provider": "87654321"},  # no facts name it: none, hidden
         {"from": "2026-04-01", "to": "2026-06-30"},
         {"from": "2026-01-01", "to": "2026-12-31", "gemeente": "GM0153"},
         {"kader": "gedwongen"},

@@ -136,8 +136,7 @@ NOT_COMBINABLE = (
     "of each are protected against subtraction with those of the region, not of each other."
 )
 OUTSIDE_FAMILY = (
-    "No figures for this period or value: years from the first with facts up to this one; "
-    "the gemeenten of Twente; the providers the facts name."
+    "No figures for this period or value: years up to this one; the gemeenten of Twente."
 )
 
 

@@ -318,10 +318,12 @@ class LinkedFigures:
     def __init__(self, source: "FigureSource", today: Callable[[], date]) -> None:
         self._source = source
         self._today = today
-        self._kept: dict[tuple[str, str | None], Hidden] = {}
+        self._kept: dict[tuple[str, str | None, tuple[int, ...], tuple[str, ...]], Hidden] = {}
         self._kept_at: tuple[int, date] | None = None
         self._extent = Extent(None, ())
-        self._locks: dict[tuple[str, str | None], asyncio.Lock] = {}
+        self._locks: dict[
+            tuple[str, str | None, tuple[int, ...], tuple[str, ...]], asyncio.Lock
+        ] = {}
 
     async def read(self, figure: "Figure", filters: Filters) -> Any:
         today = await self._moved_on()
@@ -365,7 +367,7 @@ class LinkedFigures:
     async def _hidden(
         self, name: str, family: Family, read: Reading, top: Hidden | None = None
     ) -> Hidden:
-        key = (name, family.breakdown)
+        key = (name, family.breakdown, family.years, family.values)
         async with self._locks.setdefault(key, asyncio.Lock()):
             if key not in self._kept:
                 self._kept[key] = await hidden_in_family(read, family, top)
@@ -373,12 +375,18 @@ class LinkedFigures:
 
     @staticmethod
     def family_of(filters: Filters, extent: Extent, today: date) -> Family:
-        first = extent.first_year or today.year
+        """From the first year with facts to this one, and the providers the facts name; a
+        year before them, or a provider no fact names, joins the family as answers of none:
+        a count of none hides and gives nothing away, so the others' stay as they are."""
+        first = min(extent.first_year or today.year, today.year)
+        if filters.from_date is not None:
+            first = min(first, filters.from_date.year)
+        providers = {*extent.providers, *([filters.provider] if filters.provider else [])}
         values = {
             "gemeente_code": tuple(TWENTE_GEMEENTEN),
             "kader": tuple(kader.value for kader in Kader),
             "care_form": tuple(form.value for form in CareForm),
-            "provider": extent.providers,
+            "provider": tuple(providers),
         }
         breakdown = breakdown_of(filters)
         return Family(
