@@ -287,12 +287,6 @@ def place_of(filters: Filters, family: Family) -> Slice:
     return place
 
 
-async def read_linked(read: Reading, filters: Filters, hidden: Hidden, family: Family) -> Any:
-    """The answer under `filters`, hiding what its family hides."""
-    with linked(Linkage(hidden[place_of(filters, family)])):
-        return await read(filters)
-
-
 @dataclass(frozen=True)
 class Extent:
     """What a family spans in the projection."""
@@ -326,15 +320,19 @@ class LinkedFigures:
         ] = {}
 
     async def read(self, figure: "Figure", filters: Filters) -> Any:
+        """The answer under `filters`, hiding what its family hides."""
         today = await self._moved_on()
         family = self.family_of(filters, self._extent, today)
-        place_of(filters, family)  # refused before the family is read
-        hidden = await self.hidden_in(figure, family)
-        return await read_linked(self._reading(figure, today), filters, hidden, family)
+        place = place_of(filters, family)  # refused before the family is read
+        hidden = await self._hidden_of(figure, family, today)
+        with linked(Linkage(hidden[place])):
+            return await figure.read(self._source, filters, today)
 
     async def hidden_in(self, figure: "Figure", family: Family) -> Hidden:
         """What each answer of the figure's `family` hides: kept, or protected now."""
-        today = await self._moved_on()
+        return await self._hidden_of(figure, family, await self._moved_on())
+
+    async def _hidden_of(self, figure: "Figure", family: Family, today: date) -> Hidden:
         read = self._reading(figure, today)
         top = await self._hidden(figure.name, Family(None, (), family.years), read)
         return await self._hidden(figure.name, family, read, top) if family.values else top
@@ -360,7 +358,7 @@ class LinkedFigures:
         today = self._today()
         position = await self._source.position()
         if self._kept_at != (position, today):
-            self._kept, self._kept_at = {}, (position, today)
+            self._kept, self._locks, self._kept_at = {}, {}, (position, today)
             self._extent = await self._source.extent()
         return today
 
@@ -368,10 +366,13 @@ class LinkedFigures:
         self, name: str, family: Family, read: Reading, top: Hidden | None = None
     ) -> Hidden:
         key = (name, family.breakdown, family.years, family.values)
-        async with self._locks.setdefault(key, asyncio.Lock()):
-            if key not in self._kept:
-                self._kept[key] = await hidden_in_family(read, family, top)
-            return self._kept[key]
+        # the dictionaries of this position: a family protected while the projection moved on
+        # is this request's, never kept for the next position's
+        kept, locks = self._kept, self._locks
+        async with locks.setdefault(key, asyncio.Lock()):
+            if key not in kept:
+                kept[key] = await hidden_in_family(read, family, top)
+            return kept[key]
 
     @staticmethod
     def family_of(filters: Filters, extent: Extent, today: date) -> Family:
