@@ -160,12 +160,12 @@ async def test_nothing_lost_nothing_doubled_while_things_get_killed(
     found = await audit(kafka, journal, relayed)
     keys = youth_keys(await read_all(kafka, "jeugdketen.toegang.youth-keys"))
     facts = distinct([(e.source, e) for e in found.published], keys)
-    compared, disagreements = await compare_figures(
-        own.database_url("ketenmonitor"), "public", facts
-    )
+    comparison = await compare_figures(own.database_url("ketenmonitor"), "public", facts)
     print(
-        f"chaos: seed {SEED}; {found.summary()}; {len(facts)} facts projected, {compared} "
-        f"figures compared, {len(disagreements)} differ; kills survived {dict(chaos.kills)}; "
+        f"chaos: seed {SEED}; {found.summary()}; {len(facts)} facts projected, "
+        f"{comparison.compared} figures compared, {len(comparison.disagreements)} differ "
+        f"({comparison.large_counts_shown_share:.0%} of the counts of 10 or more shown); "
+        f"kills survived {dict(chaos.kills)}; "
         f"processes that ended on their own and were restarted {dict(processes.exited)}; "
         f"duration {time.monotonic() - began:.0f}s (sending under chaos {sent - began:.0f}s, "
         f"settling {settled - sent:.0f}s)"
@@ -175,7 +175,7 @@ async def test_nothing_lost_nothing_doubled_while_things_get_killed(
     assert (found.doubled, found.doubled_in_stores) == ([], [])
     assert found.stored == len(found.published), "stored and published events differ"
     assert not found.alerts_twice
-    assert not disagreements, disagreements[0]
+    assert not comparison.disagreements, comparison.disagreements[0]
     for service in DOMAIN_SERVICES:
         refused = await read_all(kafka, rejected_topics("jeugdketen", service))
         assert_only_intended_rejections([m for m in plan if m.service == service], refused)

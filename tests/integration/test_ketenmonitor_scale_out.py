@@ -159,11 +159,9 @@ async def test_two_instances_in_one_group_give_exact_figures_through_a_rebalance
 
     facts = distinct(events, chain.keys)
     settings = platform.settings()
-    compared, disagreements = await compare_figures(
-        settings.database_url, settings.database_schema, facts
-    )
-    assert compared >= 40
-    assert not disagreements, disagreements[0]
+    comparison = await compare_figures(settings.database_url, settings.database_schema, facts)
+    assert comparison.compared >= 40
+    assert not comparison.disagreements, comparison.disagreements[0]
     stages, expected = await stored_stages(platform), expected_stages(events, chain.keys)
     assert len(expected) > 100
     assert stages == expected, (
