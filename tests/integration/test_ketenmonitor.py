@@ -25,7 +25,7 @@ from ketenmonitor.figures.api import create_api
 from ketenmonitor.figures.linked import quarters
 from ketenmonitor.figures.source import TableFigures
 from ketenmonitor.main import build_projection
-from ketenmonitor.projection import store
+from ketenmonitor.projection import queries, store
 from ketenmonitor.projection.rebuild import rebuild
 from tests.conftest import IsolatedPlatform
 from tests.support import suppressed
@@ -521,6 +521,12 @@ async def test_rebuild_replays_everything_into_a_fresh_schema_and_switches_over(
     replayed = await rebuild(build_projection(platform.settings()), show_progress=False)
 
     assert replayed == published
+    # the rebuilt tables come with the planner's statistics, for the first reads after it
+    assert sql(
+        platform,
+        "SELECT count(*) FROM pg_stat_user_tables "
+        f"WHERE schemaname = '{platform.schema}' AND last_analyze IS NOT NULL",
+    ) == len(queries.TABLES)
     await assert_figures_exact(platform, events)
     assert any(f["count"] for f in (await lead_times(platform)).values())
     rebuild_schema = sql(

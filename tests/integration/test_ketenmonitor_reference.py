@@ -191,6 +191,14 @@ async def wait_caught_up(platform: IsolatedPlatform) -> None:
         return all(stored.get(key, 0) >= end for key, end in ends.items())
 
     await wait_until(caught_up, f"the projection at the topics' end offsets {ends}", 120)
+    # the planner's statistics of the tables just filled, as autovacuum gathers them a minute
+    # or so after they grew (the figures' plans depend on them: `store.analyze`)
+    settings = platform.settings()
+    connection = await store.connect(settings.database_url, settings.database_schema)
+    try:
+        await store.analyze(connection, settings.database_schema)
+    finally:
+        await connection.close()
 
 
 # --- the reference: straight from the generated events -----------------------------------------

@@ -63,6 +63,7 @@ async def rebuild(
                 erasure=projection.erasure,  # the erasure tables of the live schema
             )
             await replay.run(asyncio.Event(), caught_up=caught_up_with_end(), applied=applied)
+        await store.analyze(connection, scratch)  # the first reads after the switch need them
         await store.move_tables(connection, scratch, target)
         return replayed
     finally:
