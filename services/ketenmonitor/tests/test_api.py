@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 
+from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
 from ketenmonitor.figures.api import create_api
 from ketenmonitor.figures.capacity_history import CapacityReport
 from ketenmonitor.figures.care_form_matrix import Pairs
@@ -117,8 +118,9 @@ async def test_lead_times_with_filters() -> None:
         )
     assert answer.status_code == 200
     body = answer.json()
-    # the family's answers first (`linked`), then the answer asked for
-    assert source.asked[-1] == Filters(date(2026, 1, 1), date(2026, 3, 31), "GM0153")
+    # the family's answers (`linked`), the one asked for among them, each read once
+    assert Filters(date(2026, 1, 1), date(2026, 3, 31), "GM0153") in source.asked
+    assert len(source.asked) == len(set(source.asked))
     assert body["filters"] == {
         "from": "2026-01-01",
         "to": "2026-03-31",
@@ -130,6 +132,18 @@ async def test_lead_times_with_filters() -> None:
     assert [f["transition"] for f in body["lead_times"]] == [t.name for t in TRANSITIONS]
     assert body["lead_times"][0]["count"] == {"value": 12, "suppressed": False}
     assert body["lead_times"][0]["p50_days"] == 6.0
+
+
+async def test_a_family_reads_the_rows_of_every_period_once_per_breakdown_value() -> None:
+    source = FakeFigures()
+    async with client(source) as http:
+        answer = await http.get("/v1/waiting-lists", params={"gemeente": "GM0153"})
+    assert answer.status_code == 200
+    # the waiting lists' entries are of every period: one read for the region and one for each
+    # gemeente, where the family has 11 periods for each
+    assert sorted(source.asked, key=repr) == sorted(
+        [Filters(), *(Filters(gemeente_code=code) for code in TWENTE_GEMEENTEN)], key=repr
+    )
 
 
 async def test_stepping_stones() -> None:
@@ -231,15 +245,14 @@ async def test_capacity_by_care_form_or_by_provider() -> None:
     source = FakeFigures()
     async with client(source) as http:
         by_provider = await http.get("/v1/capacity", params={"provider": "12345678"})
-        asked_for_provider = source.asked[-1]
         answer = await http.get("/v1/capacity", params={"care_form": "gezinshuis"})
         wrong = await http.get("/v1/capacity", params={"care_form": "tent"})
     assert by_provider.json()["filters"]["provider"] == "12345678"
-    assert asked_for_provider == Filters(provider="12345678")
+    assert Filters(provider="12345678") in source.asked
     assert answer.status_code == 200, answer.text
     body = answer.json()
     assert body["filters"]["care_form"] == "gezinshuis"
-    assert source.asked[-1] == Filters(care_form="gezinshuis")
+    assert Filters(care_form="gezinshuis") in source.asked
     assert body["waiting_lists"] == [
         {
             "care_form": "gezinshuis",
@@ -261,7 +274,7 @@ async def test_lead_times_by_the_care_form_of_the_first_placement() -> None:
         answer = await http.get("/v1/lead-times", params={"care_form": "gezinshuis"})
         wrong = await http.get("/v1/lead-times", params={"provider": "KvK"})
     assert answer.status_code == 200, answer.text
-    assert source.asked[-1] == Filters(None, None, None, None, "gezinshuis")
+    assert Filters(None, None, None, None, "gezinshuis") in source.asked
     assert answer.json()["filters"]["care_form"] == "gezinshuis"
     assert wrong.status_code == 400
     assert wrong.headers["content-type"] == "application/problem+json"
@@ -272,7 +285,7 @@ async def test_hand_overs() -> None:
     async with client(source) as http:
         body = (await http.get("/v1/hand-overs", params={"gemeente": "GM0153"})).json()
         wrong = await http.get("/v1/hand-overs", params={"from": "2026-02-01", "to": "2026-01-01"})
-    assert source.asked[-1] == Filters(gemeente_code="GM0153")
+    assert Filters(gemeente_code="GM0153") in source.asked
     by = {f["transition"]: f for f in body["hand_overs"]}
     assert by["triage-to-provider"]["count"] == {"value": 10, "suppressed": False}
     assert by["triage-to-provider"]["p50_days"] == 5.0
@@ -284,7 +297,7 @@ async def test_time_in_chain_and_the_re_entry_share() -> None:
     source = FakeFigures()
     async with client(source) as http:
         body = (await http.get("/v1/time-in-chain", params={"kader": "vrijwillig"})).json()
-    assert source.asked[-1] == Filters(kader="vrijwillig")
+    assert Filters(kader="vrijwillig") in source.asked
     assert body["route"]["p50_days"] == 10.0
     assert body["time_in_chain"]["count"] == {"value": 34, "suppressed": False}
     assert (body["time_in_chain"]["p50_days"], body["time_in_chain"]["max_days"]) == (100.0, 100.0)
@@ -297,12 +310,11 @@ async def test_referrals_by_verwijzer_by_gemeente_and_kader_only() -> None:
     source = FakeFigures()
     async with client(source) as http:
         answer = await http.get("/v1/referrals-by-verwijzer", params={"kader": "gedwongen"})
-        asked = source.asked[-1]  # the family's answers first (`linked`), then this one
         by_care_form = await http.get(
             "/v1/referrals-by-verwijzer", params={"care_form": "gezinshuis"}
         )
     assert answer.status_code == 200, answer.text
-    assert asked == Filters(kader="gedwongen")
+    assert Filters(kader="gedwongen") in source.asked
     body = answer.json()
     assert body["referrals"] == {"value": 42, "suppressed": False}
     huisarts = next(v for v in body["verwijzers"] if v["verwijzer"] == "huisarts")
@@ -316,16 +328,14 @@ async def test_the_figures_of_placements_away_from_home() -> None:
     source = FakeFigures()
     async with client(source) as http:
         moves = (await http.get("/v1/moves-away-from-home", params={"gemeente": "GM0153"})).json()
-        asked = [source.asked[-1]]  # the family's answers first (`linked`), then this one
         where = await http.get("/v1/placement-locations", params={"care_form": "pleegzorg"})
-        asked.append(source.asked[-1])
         homely = (await http.get("/v1/home-like-settings", params={"provider": "12345678"})).json()
-        asked.append(source.asked[-1])
-    assert asked == [
+    for asked in (
         Filters(gemeente_code="GM0153"),
         Filters(care_form="pleegzorg"),
         Filters(provider="12345678"),
-    ]
+    ):
+        assert asked in source.asked
     assert moves["youths"] == {"value": 60, "suppressed": False}
     assert moves["placed_before_share"] == 40 / 60
     assert moves["average_moves"] == 70 / 60
@@ -347,7 +357,7 @@ async def test_placement_durations_per_care_form_on_the_period_end() -> None:
     source = FakeFigures()
     async with client(source) as http:
         body = (await http.get("/v1/placement-durations", params={"provider": "12345678"})).json()
-    assert source.asked[-1] == Filters(provider="12345678")
+    assert Filters(provider="12345678") in source.asked
     [pleegzorg] = [f for f in body["care_forms"] if f["care_form"] == "pleegzorg"]
     assert pleegzorg["ended"]["count"] == {"value": 20, "suppressed": False}
     assert (pleegzorg["ended"]["p50_days"], pleegzorg["ended"]["max_days"]) == (10.0, 20.0)

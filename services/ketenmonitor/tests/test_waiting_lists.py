@@ -2,10 +2,19 @@
 
 from datetime import UTC, date, datetime, timedelta
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ketenmonitor.figures.capacity_history import CapacityReport, capacity_history
 from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.suppression import Count
-from ketenmonitor.figures.waiting_lists import DaySpread, Entry, Leaving, waiting_lists
+from ketenmonitor.figures.waiting_lists import (
+    DaySpread,
+    Entry,
+    Leaving,
+    OpenEntries,
+    waiting_lists,
+)
 
 T0 = datetime(2026, 1, 10, 9, tzinfo=UTC)
 PROVIDER = "12345678"
@@ -65,6 +74,18 @@ def test_a_waiting_time_is_counted_in_the_period_the_youth_started() -> None:
     assert january.waiting_lists[0].waiting_time == DaySpread()
     assert january.waiting_lists[0].still_waiting == Count(10, False)
     assert february.waiting_lists[0].waiting_time == DaySpread(40.0, 40.0, 40.0)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 60), st.none() | st.integers(0, 30)), max_size=30),
+    st.integers(-1, 95),
+)
+def test_the_entries_open_at_a_moment_are_counted_as_each_entry_says(
+    spans: list[tuple[int, int | None]], moment: int
+) -> None:
+    entries = [entry(start, None if length is None else start + length) for start, length in spans]
+    at = T0 + timedelta(days=moment)
+    assert OpenEntries(entries).at(at) == sum(e.open_at(at) for e in entries)
 
 
 def test_the_capacity_of_every_month_is_its_latest_report() -> None:

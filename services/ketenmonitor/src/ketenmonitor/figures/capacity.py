@@ -15,7 +15,7 @@ from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, protect
-from ketenmonitor.figures.waiting_lists import Entry
+from ketenmonitor.figures.waiting_lists import Entry, lists_of
 
 
 @dataclass(frozen=True)
@@ -43,16 +43,15 @@ def waiting_against_capacity(
     both. A list with no entry on it is shown when it had entries or capacity before."""
     end = end_of(filters.to_date)
     latest = latest_before(reports, end)
-    lists = {(e.care_form, e.provider) for e in entries if end is None or e.requested_at < end}
+    by_list = {
+        key: found
+        for key, found in lists_of(entries).items()
+        if end is None or any(e.requested_at < end for e in found)
+    }
     figures = []
-    keys = sorted(lists | set(latest))
+    keys = sorted(set(by_list) | set(latest))
     waiting = {
-        key: sum(
-            1
-            for e in entries
-            if (e.care_form, e.provider) == key
-            and (e.left_at is None if end is None else e.open_at(end))
-        )
+        key: sum(e.left_at is None if end is None else e.open_at(end) for e in by_list.get(key, ()))
         for key in keys
     }
     shown = protect(waiting, (), "waiting")
@@ -102,7 +101,9 @@ class Capacity(BaseModel):
 
 async def read(source: Rows, filters: Filters, today: date) -> Capacity:
     lists = waiting_against_capacity(
-        await source.waiting_entries(filters), await source.capacity_reports(filters), filters
+        await source.waiting_entries(filters.without_period()),
+        await source.capacity_reports(filters.without_period()),
+        filters,
     )
     return answer(Capacity, filters, waiting_lists=lists)
 

@@ -117,7 +117,9 @@ async def select_capacity_reports(connection: Database, filters: Filters) -> lis
 
 
 class Rows(Protocol):
-    async def capacity_reports(self, filters: Filters) -> list[CapacityReport]: ...
+    async def capacity_reports(self, filters: Filters) -> list[CapacityReport]:
+        """Every report of the care form and provider filtered for, whenever it was; the period
+        is the figure's to apply."""
 
 
 class MonthlyCapacityAnswer(BaseModel):
@@ -136,7 +138,9 @@ class CapacityHistory(BaseModel):
 
 
 async def read(source: Rows, filters: Filters, today: date) -> CapacityHistory:
-    figure = capacity_history(await source.capacity_reports(filters), filters, today)
+    figure = capacity_history(
+        await source.capacity_reports(filters.without_period()), filters, today
+    )
     return answer(CapacityHistory, filters, figure)
 
 

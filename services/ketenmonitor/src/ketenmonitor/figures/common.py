@@ -6,7 +6,7 @@ figure that would reveal a hidden count (the percentiles of that cell, a share o
 """
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -41,6 +41,11 @@ class Filters:
     kader: str | None = None
     care_form: str | None = None
     provider: str | None = None
+
+    def without_period(self) -> "Filters":
+        """The same filters for all time: for rows a figure reads whatever the period, so
+        that the answers of a family ask for them alike (`linked.SharedReads`)."""
+        return replace(self, from_date=None, to_date=None)
 
 
 @dataclass(frozen=True)

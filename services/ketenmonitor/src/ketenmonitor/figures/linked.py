@@ -253,6 +253,28 @@ Reading = Callable[[Filters], Awaitable[Any]]
 """How one answer of a family is read: a figure's `read` with its source and day."""
 
 
+class SharedReads:
+    """A source whose reads are shared by the answers of one request's families: a read asked
+    for again, with the same arguments, is read once (a figure whose rows do not depend on the
+    period asks for them without it: `Filters.without_period`). Its reads are kept only as long
+    as the request: a family's answers are read at one position of the projection."""
+
+    def __init__(self, source: "FigureSource") -> None:
+        self._source = source
+        self._reads: dict[tuple[str, tuple[Hashable, ...]], asyncio.Future[Any]] = {}
+
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:
+        method = getattr(self._source, name)
+
+        async def shared(*arguments: Hashable) -> Any:
+            key = (name, arguments)
+            if key not in self._reads:  # answers read side by side wait for the same read
+                self._reads[key] = asyncio.ensure_future(method(*arguments))
+            return await self._reads[key]
+
+        return shared
+
+
 async def tables_of(
     read: Reading, family: Family, base: Filters, concurrency: int = 4
 ) -> dict[Slice, dict[str, Table]]:
@@ -324,24 +346,24 @@ class LinkedFigures:
         today = await self._moved_on()
         family = self.family_of(filters, self._extent, today)
         place = place_of(filters, family)  # refused before the family is read
-        hidden = await self._hidden_of(figure, family, today)
+        source = cast("FigureSource", SharedReads(self._source))
+        hidden = await self._hidden_of(figure, family, today, source)
         with linked(Linkage(hidden[place])):
-            return await figure.read(self._source, filters, today)
+            return await figure.read(source, filters, today)
 
     async def hidden_in(self, figure: "Figure", family: Family) -> Hidden:
         """What each answer of the figure's `family` hides: kept, or protected now."""
-        return await self._hidden_of(figure, family, await self._moved_on())
+        source = cast("FigureSource", SharedReads(self._source))
+        return await self._hidden_of(figure, family, await self._moved_on(), source)
 
-    async def _hidden_of(self, figure: "Figure", family: Family, today: date) -> Hidden:
-        read = self._reading(figure, today)
+    async def _hidden_of(
+        self, figure: "Figure", family: Family, today: date, source: "FigureSource"
+    ) -> Hidden:
+        async def read(chosen: Filters) -> Any:
+            return await figure.read(source, chosen, today)
+
         top = await self._hidden(figure.name, Family(None, (), family.years), read)
         return await self._hidden(figure.name, family, read, top) if family.values else top
-
-    def _reading(self, figure: "Figure", today: date) -> Reading:
-        async def read_one(chosen: Filters) -> Any:
-            return await figure.read(self._source, chosen, today)
-
-        return read_one
 
     async def check(self, filters: Filters) -> None:
         """OutsideFamily, where the read API has no answer under `filters`."""

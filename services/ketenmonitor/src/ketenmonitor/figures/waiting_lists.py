@@ -9,6 +9,7 @@ any of the youth's cases, but for crisisopvang, an emergency after which the you
 (`care-ended`). A request while on the list changes nothing; one after the entry left opens a
 new entry. plaatsing keeps its lists by the same rule (`PlacementCase`)."""
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -67,6 +68,32 @@ class Entry:
 
     def open_at(self, moment: datetime) -> bool:
         return self.requested_at < moment and (self.left_at is None or self.left_at >= moment)
+
+
+ListKey = tuple[str, str]
+"""A waiting list: (care form, provider)."""
+
+
+def lists_of(entries: Iterable[Entry]) -> dict[ListKey, list[Entry]]:
+    """The entries per list, the lists in order."""
+    found: dict[ListKey, list[Entry]] = {}
+    for entry in entries:
+        found.setdefault((entry.care_form, entry.provider), []).append(entry)
+    return dict(sorted(found.items()))
+
+
+class OpenEntries:
+    """How many of some entries are open at a moment (`Entry.open_at`), by bisection: an entry
+    leaves its list at or after it was requested, so those open are those requested before the
+    moment less those that left before it."""
+
+    def __init__(self, entries: Iterable[Entry]) -> None:
+        found = list(entries)
+        self._requested = sorted(e.requested_at for e in found)
+        self._left = sorted(e.left_at for e in found if e.left_at is not None)
+
+    def at(self, moment: datetime) -> int:
+        return bisect_left(self._requested, moment) - bisect_left(self._left, moment)
 
 
 @dataclass(frozen=True)
@@ -160,14 +187,14 @@ def waiting_lists(entries: Sequence[Entry], filters: Filters, today: date) -> Wa
     the entries' cases, care form and provider the lists."""
     on = filters.to_date or today
     end = end_of_day(on)
-    lists = sorted({(e.care_form, e.provider) for e in entries})
-    by_list = {key: [e for e in entries if (e.care_form, e.provider) == key] for key in lists}
+    by_list = lists_of(entries)
     requested = [e.requested_at for e in entries]
     first = filters.from_date or (day_of(min(requested)) if requested else on)
+    open_entries = {key: OpenEntries(found) for key, found in by_list.items()}
     stock = {
-        (month.month, care_form, provider): sum(e.open_at(month.at) for e in found)
+        (month.month, care_form, provider): open_entries[care_form, provider].at(month.at)
         for month in month_ends(first, on)
-        for (care_form, provider), found in by_list.items()
+        for (care_form, provider) in by_list
     }
     shown = protect(stock, (), "waiting-per-month")
     per_month = tuple(MonthlyStock(*key, shown.count(key)) for key in stock)
@@ -265,7 +292,9 @@ async def select_waiting_entries(connection: Database, filters: Filters) -> list
 
 
 class Rows(Protocol):
-    async def waiting_entries(self, filters: Filters) -> list[Entry]: ...
+    async def waiting_entries(self, filters: Filters) -> list[Entry]:
+        """Every entry of the lists and cases filtered for, whenever it was; the period is the
+        figure's to apply."""
 
 
 # --- the answer --------------------------------------------------------------------------------
@@ -307,7 +336,7 @@ class WaitingLists(BaseModel):
 
 
 async def read(source: Rows, filters: Filters, today: date) -> WaitingLists:
-    figure = waiting_lists(await source.waiting_entries(filters), filters, today)
+    figure = waiting_lists(await source.waiting_entries(filters.without_period()), filters, today)
     return answer(WaitingLists, filters, figure)
 
 
