@@ -121,7 +121,7 @@ SELECT acted.name, acted.acted_at - acted.at AS duration
 FROM acted
 LEFT JOIN cases c ON c.case_id = acted.case_id
 WHERE {sql_in_period("acted.acted_at", "$6", "$7")}
-  AND {sql_of_case("$8", "$9")}"""
+  AND {sql_of_case("$8", "$9", "acted.acted_at")}"""
 )
 
 

@@ -120,7 +120,7 @@ WITH entries AS MATERIALIZED (
                OR (f.type = $2
                    AND f.data->'to_care_form' IS DISTINCT FROM f.data->'from_care_form'))
           AND {sql_in_period("f.occurred_at", "$3", "$4")}
-          AND {sql_of_case("$5", "$6")}) AS entry
+          AND {sql_of_case("$5", "$6", "f.occurred_at")}) AS entry
     WHERE youth IS NOT NULL AND care_form IS NOT NULL AND ($7::text IS NULL OR provider = $7))
 SELECT 'month' AS kind,
        to_char(occurred_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM') AS month, care_form,

@@ -107,7 +107,7 @@ LEFT JOIN LATERAL (
     LIMIT 1) AS followed ON true
 WHERE r.type = $1
   AND {sql_in_period("r.occurred_at", "$4", "$5")}
-  AND {sql_of_case("$6", "$7")}
+  AND {sql_of_case("$6", "$7", "r.occurred_at")}
 GROUP BY verwijzer, outcome
 """
 

@@ -145,7 +145,7 @@ WITH placed AS MATERIALIZED (
     FROM youth_placements y
     LEFT JOIN cases c ON c.case_id = y.case_id
     WHERE {sql_in_period("y.first_started_at", "$1", "$2")}
-      AND {sql_of_case("$3", "$4")}),
+      AND {sql_of_case("$3", "$4", "y.first_started_at")}),
 moves AS MATERIALIZED (
     SELECT f.data->>'youth_pseudonym' AS youth, f.occurred_at,
            coalesce(f.data->>'reason', 'None') AS reason

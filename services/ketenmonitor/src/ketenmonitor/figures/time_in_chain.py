@@ -143,7 +143,7 @@ gone AS (
     LEFT JOIN cases c ON c.case_id = r.case_id
     WHERE l.at >= r.at
       AND {sql_in_period("l.at", "$5", "$6")}
-      AND {sql_of_case("$7", "$8")}),
+      AND {sql_of_case("$7", "$8", "l.at")}),
 entries AS (
     SELECT f.occurred_at, f.data->>'youth_pseudonym' COLLATE "C" AS youth
     FROM facts f
