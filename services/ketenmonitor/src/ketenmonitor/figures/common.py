@@ -249,15 +249,15 @@ def sql_in_period(moment: str, from_date: str, to_date: str) -> str:
 
 
 def sql_kader_at(moment: str) -> str:
-    """`kader_at` in SQL: the kader of the case's row `c` at `moment`. The stretch probed is
-    the latest begun by then (one index lookup, and only for the few cases with a measure
-    would it find one)."""
+    """`kader_at` in SQL: the kader of the case's row `c` at `moment` (an expression over the
+    query's other tables; `stretch` is this one's alias). The stretch probed is the latest
+    begun by then: one index lookup, which finds one only for the few cases with a measure."""
     return f"""coalesce(
-    (SELECT CASE WHEN s.until IS NULL OR {moment} < s.until
+    (SELECT CASE WHEN stretch.until IS NULL OR {moment} < stretch.until
                  THEN '{Kader.GEDWONGEN.value}' ELSE '{Kader.VRIJWILLIG.value}' END
-     FROM gedwongen_stretches s
-     WHERE s.case_id = c.case_id AND s.since <= {moment}
-     ORDER BY s.since DESC
+     FROM gedwongen_stretches stretch
+     WHERE stretch.case_id = c.case_id AND stretch.since <= {moment}
+     ORDER BY stretch.since DESC
      LIMIT 1),
     c.kader)"""
 

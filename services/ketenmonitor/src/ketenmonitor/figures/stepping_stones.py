@@ -164,15 +164,14 @@ SELECT 'reason', reason, count(*) FROM moves GROUP BY reason
 
 
 # $1 from date, $2 to date (of the youth's first placement start), $3 gemeente, $4 kader
-SELECT_TRANSFERS_PER_PLACED_YOUTH = """
+SELECT_TRANSFERS_PER_PLACED_YOUTH = f"""
 SELECT y.youth_pseudonym, coalesce(t.transfers, 0) AS transfers
 FROM youth_placements y
 LEFT JOIN youth_transfers t ON t.youth_pseudonym = y.youth_pseudonym
 LEFT JOIN cases c ON c.case_id = y.case_id
 WHERE ($1::date IS NULL OR (y.first_started_at AT TIME ZONE 'Europe/Amsterdam')::date >= $1)
   AND ($2::date IS NULL OR (y.first_started_at AT TIME ZONE 'Europe/Amsterdam')::date <= $2)
-  AND ($3::text IS NULL OR c.gemeente_code = $3)
-  AND ($4::text IS NULL OR c.kader = $4)
+  AND {sql_of_case("$3", "$4", "y.first_started_at")}
 """
 
 
