@@ -241,7 +241,9 @@ async def _write_derived(connection: asyncpg.Connection, derived: Derived) -> No
 
 async def _recompute_stretches(connection: asyncpg.Connection, recorded: Sequence[Fact]) -> None:
     """The gedwongen stretches of every case a new measure fact of the batch belongs to, from
-    all the case's measure facts stored (those of this batch included), in case order."""
+    all the case's measure facts stored (those of this batch included), in case order. Without
+    the cases' locks the stages take: a case's measure facts are all toegang's, keyed by the
+    case, so on one partition, whose position this transaction holds."""
     cases = sorted(
         {f.case_id for f in recorded if f.case_id is not None and f.short_type in MEASURE_TYPES}
     )
