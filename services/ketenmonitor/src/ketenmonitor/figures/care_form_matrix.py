@@ -53,9 +53,9 @@ before the start (binding), else triage's latest recommendation; None: no advice
 
 
 def care_form_matrix(pairs: Pairs) -> Matrix:
-    """Every placement start in the period (of the cases, deployed care form and provider
-    filtered for) against the advice in force when it started, from triage-decided and
-    ret-advice-given by event time."""
+    """Every placement start in the period (of the cases, their kader at the start, deployed
+    care form and provider filtered for) against the advice in force when it started, from
+    triage-decided and ret-advice-given by event time."""
     cells = [
         (recommended, deployed) for recommended in (*CARE_FORMS, None) for deployed in CARE_FORMS
     ]

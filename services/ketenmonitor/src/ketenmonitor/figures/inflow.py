@@ -58,8 +58,8 @@ class InflowFigure:
 @dataclass(frozen=True)
 class Entries:
     """What the store counts of the entries (`SELECT_INFLOW`): placement starts and
-    transfers into another care form in the period, of the cases and (the placement's or the
-    new) provider filtered for."""
+    transfers into another care form in the period, of the cases (the kader at the entry) and
+    (the placement's or the new) provider filtered for."""
 
     per_month: dict[tuple[str, str], int]
     """Entries into each of `INFLOW_CARE_FORMS` per (YYYY-MM, care form); no entry: absent."""

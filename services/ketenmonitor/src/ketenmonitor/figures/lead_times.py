@@ -132,9 +132,9 @@ FIGURE = Figure(
     label="Doorlooptijden",
     summary="Lead times per stage transition, by event time",
     description="Per case, from its first start milestone to its first end milestone; "
-    "the period on the end. `care_form` and `provider` are those of the case's first "
-    "placement start (by event time); a case not placed (yet) matches only when neither "
-    "is given.",
+    "the period on the end, and the kader the case's at the end. `care_form` and `provider` "
+    "are those of the case's first placement start (by event time); a case not placed (yet) "
+    "matches only when neither is given.",
     accepts=Accepts.PLACEMENTS,
     answer=LeadTimes,
     read=read,

@@ -68,7 +68,8 @@ def durations(found: StayDurations, on: date) -> Durations:
     lasted, and the stays open at the end of the period (`to`, or today) and how long they
     have lasted so far; nearest-rank p50, p90 and the longest, in days. No sum ties one count
     to another; percentiles are shown only beside a shown count. Gemeente and kader filter the
-    stays' cases, care form and provider the stays."""
+    stays' cases (the kader at an ended stay's end, at the period's end for an open one), care
+    form and provider the stays."""
     forms = [form.value for form in CareForm]
     kinds = (ENDED, OPEN)
     spreads = {

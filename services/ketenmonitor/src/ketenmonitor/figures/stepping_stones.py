@@ -3,7 +3,7 @@ per placed youth, in all and within the rolling 12 months), why, and the share p
 the first time; from what PostgreSQL counts, the same in every order of arrival.
 
 The youths are those whose first placement start (by event time; ties by case) lies in the
-period, with the gemeente and kader of that placement's case."""
+period, with the gemeente of that placement's case and its kader at that start."""
 
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -122,9 +122,9 @@ class TransferCounts:
 
 def transfers(found: TransferCounts, on: date) -> Transfers:
     """Of the youths whose first placement started in the period and whose case matches the
-    gemeente and kader: the distribution of their transfers that occurred in the 12 months
-    ending with `on` (Europe/Amsterdam days, both ends included), and all their transfers per
-    reason."""
+    gemeente, and the kader at that start: the distribution of their transfers that occurred
+    in the 12 months ending with `on` (Europe/Amsterdam days, both ends included), and all
+    their transfers per reason."""
     within = [transfers for transfers, youths in found.within.items() for _ in range(youths)]
     reasons = protect(found.reasons, (), "transfer-reasons")
     return Transfers(

@@ -97,7 +97,8 @@ class RouteSpreads:
 
 def route(found: RouteSpreads) -> Route:
     """A case leaves the chain at its earliest placement end, withdrawal, or toegang decision
-    for local help or none. Periods on the placement start (route) and on leaving."""
+    for local help or none. Periods, and the case's kader, on the placement start (route) and
+    on leaving."""
     left, back = found.time_in_chain.count, found.re_entered
     # the cases that left are those whose youth came back and those not, and the count of the
     # time in the chain: suppressed together
