@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 
 from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
+from ketenmonitor.facts import Stretch
 from ketenmonitor.figures.api import create_api
 from ketenmonitor.figures.capacity_history import CapacityReport
 from ketenmonitor.figures.care_form_matrix import Pairs
-from ketenmonitor.figures.common import FactRow, Filters, GedwongenStretch, Spread, spread
+from ketenmonitor.figures.common import FactRow, Filters, Spread, spread
 from ketenmonitor.figures.inflow import Entries
 from ketenmonitor.figures.kader_changes import KaderCase
 from ketenmonitor.figures.lead_times import TRANSITIONS
@@ -92,7 +93,7 @@ class FakeFigures:
 
     async def kader_cases(self, gemeente: str | None) -> list[KaderCase]:
         # vrijwillig, then 12 days gedwongen, then vrijwillig again
-        back = (GedwongenStretch(T0, T0 + timedelta(days=12)),)
+        back = (Stretch(T0, T0 + timedelta(days=12)),)
         return [KaderCase("vrijwillig", back)] * 12
 
     async def position(self) -> int:

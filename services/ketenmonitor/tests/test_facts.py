@@ -10,7 +10,7 @@ import pytest
 
 from jeugdketen_shared.cloudevents import CloudEvent
 from ketenmonitor.facts import Fact, Stretch, UnusableEvent, derive, fact_from, gedwongen_stretches
-from ketenmonitor.figures.common import GedwongenStretch, kader_at
+from ketenmonitor.figures.common import kader_at
 
 CASE = UUID("6f1c2b9e-8a51-4a44-9a57-0d2f7c1f4e11")
 YOUTH = "a" * 64
@@ -168,7 +168,7 @@ def test_jeugdreclassering_beside_an_ots_keeps_the_case_gedwongen_until_both_end
 
 
 def test_the_kader_at_a_moment() -> None:
-    stretches = [GedwongenStretch(day(10), day(20)), GedwongenStretch(day(30), None)]
+    stretches = [Stretch(day(10), day(20)), Stretch(day(30), None)]
     assert kader_at("vrijwillig", stretches, day(5)) == "vrijwillig"  # declared, before
     assert kader_at(None, stretches, day(5)) is None  # no kader declared: none
     assert kader_at("vrijwillig", stretches, day(10)) == "gedwongen"  # from the imposition

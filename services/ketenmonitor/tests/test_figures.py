@@ -4,7 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from ketenmonitor.figures.common import Filters, GedwongenStretch, lead_time, percentile
+from ketenmonitor.facts import Stretch
+from ketenmonitor.figures.common import Filters, lead_time, percentile
 from ketenmonitor.figures.kader_changes import KaderCase, kader_changes
 from ketenmonitor.figures.lead_times import TRANSITIONS
 from ketenmonitor.figures.moves_away_from_home import moves_away
@@ -100,7 +101,7 @@ def test_moves_between_the_kaders_count_cases_and_take_the_kader_at_the_move() -
     def at(month: int, day: int = 15) -> datetime:
         return datetime(2025, month, day, 12, tzinfo=UTC)
 
-    stretch = GedwongenStretch
+    stretch = Stretch
     cases = (
         # vrijwillig, a measure in March that ends in May: in and back in the second quarter
         [KaderCase("vrijwillig", (stretch(at(4), at(5)),))] * 11

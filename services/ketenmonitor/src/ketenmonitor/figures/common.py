@@ -15,6 +15,7 @@ import asyncpg
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.vocabulary import Kader
+from ketenmonitor.facts import Stretch
 from ketenmonitor.figures.suppression import Count, protect, suppressed
 
 SECONDS_PER_DAY = 86_400
@@ -120,16 +121,6 @@ def lead_times_of(
 
 
 @dataclass(frozen=True)
-class GedwongenStretch:
-    """A time a case was in the gedwongen kader (the projection's `gedwongen_stretches`):
-    while a measure ran, a follow-up and a measure beside it included."""
-
-    since: datetime
-    until: datetime | None
-    """None: a measure still runs."""
-
-
-@dataclass(frozen=True)
 class FactRow:
     """A fact as the figures read it: its short type, event time, data, and its case's
     gemeente, the kader its first event declared (`cases`; None for a fact about a provider)
@@ -141,7 +132,7 @@ class FactRow:
     data: Mapping[str, Any]
     gemeente_code: str | None = None
     kader: str | None = None
-    gedwongen: tuple[GedwongenStretch, ...] = ()
+    gedwongen: tuple[Stretch, ...] = ()
 
 
 def day_of(moment: datetime) -> date:
@@ -188,9 +179,7 @@ def in_period(moment: datetime, filters: Filters) -> bool:
     )
 
 
-def kader_at(
-    declared: str | None, stretches: Iterable[GedwongenStretch], moment: datetime
-) -> str | None:
+def kader_at(declared: str | None, stretches: Iterable[Stretch], moment: datetime) -> str | None:
     """The case's kader at `moment`: gedwongen within a stretch; vrijwillig after its last
     stretch ended; before its first, the kader its first event declared (None: none did).
     `sql_kader_at` is the same rule in SQL."""

@@ -11,10 +11,10 @@ from uuid import UUID
 from pydantic import BaseModel, Field
 
 from jeugdketen_shared.vocabulary import Kader
+from ketenmonitor.facts import Stretch
 from ketenmonitor.figures.common import (
     Database,
     Filters,
-    GedwongenStretch,
     end_of_day,
     in_period,
     kader_at,
@@ -33,7 +33,7 @@ class KaderCase:
     gedwongen kader in order."""
 
     declared: str | None
-    stretches: tuple[GedwongenStretch, ...]
+    stretches: tuple[Stretch, ...]
 
 
 @dataclass(frozen=True)
@@ -99,12 +99,10 @@ ORDER BY s.case_id, s.since
 async def select_kader_cases(connection: Database, gemeente: str | None) -> list[KaderCase]:
     rows = await connection.fetch(SELECT_KADER_CASES, gemeente)
     declared: dict[UUID, str | None] = {}
-    stretches: dict[UUID, list[GedwongenStretch]] = {}
+    stretches: dict[UUID, list[Stretch]] = {}
     for row in rows:
         declared[row["case_id"]] = row["kader"]
-        stretches.setdefault(row["case_id"], []).append(
-            GedwongenStretch(row["since"], row["until"])
-        )
+        stretches.setdefault(row["case_id"], []).append(Stretch(row["since"], row["until"]))
     return [KaderCase(declared[case], tuple(found)) for case, found in stretches.items()]
 
 

@@ -18,12 +18,12 @@ from ketenmonitor.facts import (
     PLACEMENT_STARTED,
     PREFIX,
     TURNED_EIGHTEEN,
+    Stretch,
 )
 from ketenmonitor.figures.common import (
     Database,
     FactRow,
     Filters,
-    GedwongenStretch,
     in_period,
     of_case,
 )
@@ -158,10 +158,10 @@ async def select_facts_of(connection: Database, types: Sequence[str]) -> list[Fa
     """Every fact of the given short types (`plaatsing.placement-started`), with its case's
     gemeente, declared kader and stretches in the gedwongen kader."""
     rows = await connection.fetch(SELECT_FACTS_OF_TYPES, [PREFIX + t for t in types])
-    stretches: dict[UUID, list[GedwongenStretch]] = {}
+    stretches: dict[UUID, list[Stretch]] = {}
     for stretch in await connection.fetch(SELECT_GEDWONGEN_STRETCHES):
         stretches.setdefault(stretch["case_id"], []).append(
-            GedwongenStretch(stretch["since"], stretch["until"])
+            Stretch(stretch["since"], stretch["until"])
         )
     return [
         FactRow(
