@@ -311,12 +311,34 @@ class Reference:
             self.to is None or day(at) <= self.to
         )
 
-    def of_case(self, case: UUID | None) -> bool:
+    def of_case(self, case: UUID | None, moment: datetime) -> bool:
+        """The case is of the gemeente filtered for, and of the kader at `moment`."""
         if case is None:
             return False
         return (
             self.gemeente is None or self.attributes.get((case, "gemeente_code")) == self.gemeente
-        ) and (self.kader is None or self.attributes.get((case, "kader")) == self.kader)
+        ) and (self.kader is None or self.kader_at(case, moment) == self.kader)
+
+    def kader_at(self, case: UUID, moment: datetime) -> str | None:
+        """Gedwongen while one of the case's measures is in force: imposed at or before
+        `moment` and not stopped since (ended, expired, or followed up by the next measure);
+        vrijwillig after a measure; before any, the kader its earliest event named."""
+        own = self.by_case[case]
+        imposed = [(at, d["measure"]) for k, _, at, d in own if k == "protection-measure-imposed"]
+        stops = [(at, d["measure"]) for k, _, at, d in own if k == "protection-measure-ended"]
+        stops += [(at, "voorlopige-ots") for k, _, at, _ in own if k == "voorlopige-ots-expired"]
+        stops += [
+            (at, d["previous_measure"])
+            for k, _, at, d in own
+            if k == "protection-measure-imposed" and d["previous_measure"]
+        ]
+        since = [(at, measure) for at, measure in imposed if at <= moment]
+        if any(
+            not any(measure == stopped and began <= at <= moment for at, stopped in stops)
+            for began, measure in since
+        ):
+            return "gedwongen"
+        return "vrijwillig" if since else self.attributes.get((case, "kader"))
 
     def first(self, case: UUID, kind: str) -> datetime | None:
         moments = [at for k, _, at, _ in self.by_case[case] if k == kind]
@@ -362,7 +384,7 @@ class Reference:
                 began, ended = self.first(case, start), self.first(case, end)
                 if began is None or ended is None or ended < began:
                     continue
-                if self.in_period(ended) and self.of_case(case) and self.placed_as(case):
+                if self.in_period(ended) and self.of_case(case, ended) and self.placed_as(case):
                     durations.append(ended - began)
             figures[name] = lead(durations)
         return figures
@@ -373,7 +395,7 @@ class Reference:
         case, whenever it did (ties: a withdrawal before a decision)."""
         followed: dict[tuple[str, str], int] = defaultdict(int)
         for kind, case, at, data in self.facts:
-            if kind != "referral-received" or not self.in_period(at) or not self.of_case(case):
+            if kind != "referral-received" or not self.in_period(at) or not self.of_case(case, at):
                 continue
             assert case is not None
             closing = sorted(
@@ -410,7 +432,7 @@ class Reference:
         placed = [
             youth
             for youth, (at, case) in first_placement.items()
-            if self.in_period(at) and self.of_case(case)
+            if self.in_period(at) and self.of_case(case, at)
         ]
         per_reason: dict[str, int] = defaultdict(int)
         for youth in placed:
@@ -419,7 +441,7 @@ class Reference:
         counts = [
             transfers[youth]
             for youth, (at, case) in first_placement.items()
-            if self.in_period(at) and self.of_case(case)
+            if self.in_period(at) and self.of_case(case, at)
         ]
         groups = [("0", 0, 0), ("1", 1, 1), ("2", 2, 2), ("3", 3, 3), ("4", 4, 4)]
         groups += [("5-9", 5, 9), ("10+", 10, 10**9)]
@@ -470,11 +492,19 @@ class Reference:
             self.from_ is None or stay.ended is None or day(stay.ended) >= self.from_
         )
 
+    def counted_at(self, stay: Stay) -> datetime:
+        """The moment whose kader a stay in the period counts under: its end or the period's,
+        whichever is first; an open stay without a period's end, its kader now."""
+        ends = [e for e in (stay.ended, self.end() if self.to else None) if e is not None]
+        return min(ends, default=datetime.max.replace(tzinfo=UTC))
+
     def away_in_period(self) -> list[Stay]:
         return [
             s
             for s in self.stays()
-            if s.care_form != "ambulant" and self.in_place(s) and self.of_case(s.case)
+            if s.care_form != "ambulant"
+            and self.in_place(s)
+            and self.of_case(s.case, self.counted_at(s))
         ]
 
     # /v1/moves-away-from-home
@@ -568,9 +598,7 @@ class Reference:
         chosen = [
             s
             for s in self.stays()
-            if self.of_case(s.case)
-            and self.care_form in (None, s.care_form)
-            and self.provider in (None, s.provider)
+            if self.care_form in (None, s.care_form) and self.provider in (None, s.provider)
         ]
 
         def spread(durations: list[timedelta]) -> dict[str, Any]:
@@ -585,7 +613,10 @@ class Reference:
                         [
                             s.ended - s.began
                             for s in chosen
-                            if s.care_form == form and s.ended and self.in_period(s.ended)
+                            if s.care_form == form
+                            and s.ended
+                            and self.in_period(s.ended)
+                            and self.of_case(s.case, s.ended)
                         ]
                     ),
                     "open": spread(
@@ -595,6 +626,7 @@ class Reference:
                             if s.care_form == form
                             and s.began < end
                             and (s.ended is None or s.ended >= end)
+                            and self.of_case(s.case, end)
                         ]
                     ),
                 }
@@ -636,12 +668,11 @@ class Reference:
                 moves[youth_of[case]].append((at, data["to_provider"], data["to_care_form"]))
         found = []
         for case, own in self.by_case.items():
-            if not self.of_case(case):
-                continue
             requests = sorted(
                 (at, d["provider"], d["care_form"])
                 for kind, _, at, d in own
                 if kind == "placement-requested"
+                and self.of_case(case, at)
                 and self.care_form in (None, d["care_form"])
                 and self.provider in (None, d["provider"])
             )
@@ -795,7 +826,7 @@ class Reference:
     def inflow(self) -> dict[str, Any]:
         entered: list[tuple[str, str, datetime]] = []
         for kind, case, at, data in self.facts:
-            if not (self.in_period(at) and self.of_case(case)):
+            if not (self.in_period(at) and self.of_case(case, at)):
                 continue
             if kind == "placement-started":
                 form, provider = data["care_form"], data["provider"]
@@ -821,7 +852,7 @@ class Reference:
     def care_form_matrix(self) -> dict[str, Any]:
         pairs: dict[tuple[str | None, str], int] = defaultdict(int)
         for kind, case, at, data in self.facts:
-            if kind != "placement-started" or not (self.in_period(at) and self.of_case(case)):
+            if kind != "placement-started" or not (self.in_period(at) and self.of_case(case, at)):
                 continue
             if self.care_form is not None and data["care_form"] != self.care_form:
                 continue
@@ -849,11 +880,13 @@ class Reference:
         in_care = unknown = soon = soon_planned = 0
         turned_in_period = []
         for case, own in self.by_case.items():
-            if not self.of_case(case):
-                continue
             turned_in_period += [
-                d for k, _, a, d in own if k == "turned-eighteen" and self.in_period(a)
+                d
+                for k, _, a, d in own
+                if k == "turned-eighteen" and self.in_period(a) and self.of_case(case, a)
             ]
+            if not self.of_case(case, end):
+                continue
             before = [(k, a, d) for k, _, a, d in own if a < end]
             starts = [(a, d) for k, a, d in before if k == "placement-started"]
             if not starts:
@@ -903,7 +936,7 @@ class Reference:
                 placed is not None
                 and placed >= referred
                 and self.in_period(placed)
-                and self.of_case(case)
+                and self.of_case(case, placed)
             ):
                 route.append(placed - referred)
             leaving = [
@@ -915,7 +948,7 @@ class Reference:
             if not leaving:
                 continue
             left = min(leaving)
-            if left >= referred and self.in_period(left) and self.of_case(case):
+            if left >= referred and self.in_period(left) and self.of_case(case, left):
                 stay.append(left - referred)
                 back += any(
                     left < again <= left + timedelta(days=365) for again in entries_of[youth]
@@ -953,10 +986,39 @@ class Reference:
                 if not handed:
                     continue
                 acted = [at for kind, _, at, _ in own if kind in next_actions and at >= min(handed)]
-                if acted and self.in_period(min(acted)) and self.of_case(case):
+                if acted and self.in_period(min(acted)) and self.of_case(case, min(acted)):
                     waits.append(min(acted) - min(handed))
             figures[name] = lead(waits)
         return figures
+
+    # /v1/kader-changes
+    def kader_changes(self) -> dict[str, Any]:
+        """Per case with a measure, its kader just before and at each imposition and each stop
+        of a measure: a move into the gedwongen kader from vrijwillig, or out of it, in the
+        period (and of the kader filtered for at that moment)."""
+        into = still = out = 0
+        instant = timedelta(microseconds=1)
+        for case, own in self.by_case.items():
+            if self.gemeente not in (None, self.attributes.get((case, "gemeente_code"))):
+                continue
+            moments = sorted(
+                at
+                for kind, _, at, _ in own
+                if kind
+                in (
+                    "protection-measure-imposed",
+                    "protection-measure-ended",
+                    "voorlopige-ots-expired",
+                )
+                and self.in_period(at)
+                and self.kader in (None, self.kader_at(case, at))
+            )
+            moves = {(self.kader_at(case, at - instant), self.kader_at(case, at)) for at in moments}
+            moved_in = ("vrijwillig", "gedwongen") in moves
+            into += moved_in
+            still += moved_in and self.kader_at(case, self.end()) == "gedwongen"
+            out += ("gedwongen", "vrijwillig") in moves
+        return suppressed.kader_changes(into, still, out)
 
 
 # --- the projection's answers through the read API ---------------------------------------------
@@ -1057,6 +1119,11 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
         "/v1/hand-overs",
         lambda b: {f["transition"]: as_lead(f) for f in b["hand_overs"]},
         Reference.hand_overs,
+    ),
+    "kader-changes": (
+        "/v1/kader-changes",
+        lambda b: {k: v for k, v in b.items() if k != "filters"},
+        Reference.kader_changes,
     ),
 }
 WITH_PROVIDER = (
@@ -1201,6 +1268,8 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
     assert whole.turning_eighteen()["soon_without_plan"]["value"]
     assert whole.time_in_chain()["re_entry_share"] is not None
     assert all(figure["count"] for figure in whole.hand_overs().values())
+    # cases whose kader changes: into the gedwongen kader and back, some still in it
+    assert all(count["value"] for count in whole.kader_changes().values())
     away = whole.moves_away_from_home()
     assert away["average_moves"]
     assert away["placed_before_share"]

@@ -1,6 +1,7 @@
 """A seeded generator of varied domain events of the whole chain, for many cases.
 
-Youths are referred by every kind of verwijzer (some first known to Veilig Thuis or the Raad),
+Youths are referred by every kind of verwijzer (some first known to Veilig Thuis or the Raad,
+some of them under a measure that ends; some voluntary ones come under a measure later),
 decided on by toegang (triage, local help, no help, withdrawn, undecided), triaged (some
 escalated to the RET), put on a waiting list (some on two, some taken off it, some waiting for
 a transfer), placed (some in crisis before triage, some in another care form than advised),
@@ -117,6 +118,80 @@ def _referrer(case: UUID, kader: str) -> str:
     return random.Random(case.int).choices(tuple(weights), tuple(weights.values()))[0]
 
 
+def _measure_after_a_voluntary_referral(add: Any, case: UUID, referred: datetime) -> None:
+    """Now and then a measure for a voluntary case: a voorlopige OTS (followed up by an OTS,
+    lapsed or ended) or jeugdreclassering, some of them ended. Drawn from the case's own
+    generator, as the referrer is: the chain's other events stay as they were."""
+    rng = random.Random(f"measure-{case}")
+    if rng.random() >= 0.1:
+        return
+    imposed = referred + timedelta(days=rng.uniform(1, 200))
+    if rng.random() < 0.2:
+        add(
+            "toegang",
+            toegang.ProtectionMeasureImposed(
+                case_id=case,
+                occurred_at=imposed,
+                measure="jeugdreclassering",
+                previous_measure=None,
+            ),
+        )
+        _ended(add, case, "jeugdreclassering", imposed)
+        return
+    term = imposed + timedelta(days=91)
+    add(
+        "toegang",
+        toegang.ProtectionMeasureImposed(
+            case_id=case,
+            occurred_at=imposed,
+            measure="voorlopige-ots",
+            previous_measure=None,
+            runs_until=term,
+        ),
+    )
+    way = rng.random()
+    if way < 0.6:  # followed up by an OTS within the term
+        followed = imposed + timedelta(days=rng.uniform(1, 90))
+        add(
+            "toegang",
+            toegang.ProtectionMeasureImposed(
+                case_id=case,
+                occurred_at=followed,
+                measure="ots",
+                previous_measure="voorlopige-ots",
+                runs_until=followed + timedelta(days=365),
+            ),
+        )
+        _ended(add, case, "ots", followed)
+    elif way < 0.85:  # nobody followed it up: the clock ends it
+        add("toegang", toegang.VoorlopigeOtsExpired(case_id=case, occurred_at=term))
+    else:
+        _ended(add, case, "voorlopige-ots", imposed, within=90, chance=1.0)
+
+
+def _ended(
+    add: Any,
+    case: UUID,
+    measure: str,
+    imposed: datetime,
+    within: float = 400,
+    chance: float = 0.5,
+) -> None:
+    """With `chance`, the measure ends within `within` days (its own generator's draw)."""
+    rng = random.Random(f"end-{measure}-{case}")
+    if rng.random() >= chance:
+        return
+    add(
+        "toegang",
+        toegang.ProtectionMeasureEnded(
+            case_id=case,
+            occurred_at=imposed + timedelta(days=rng.uniform(1, within)),
+            measure=measure,
+            reason=rng.choice(("doel-bereikt", "termijn-verstreken", "overig")),
+        ),
+    )
+
+
 def _case(
     add: Any,
     after: Any,
@@ -160,6 +235,7 @@ def _case(
                         case_id=case, occurred_at=moment, measure="ots", previous_measure=None
                     ),
                 )
+                _ended(add, case, "ots", moment)
                 if rng.random() < 0.8:
                     add(
                         "toegang",
@@ -176,6 +252,8 @@ def _case(
             **named, occurred_at=referred, verwijzer=_referrer(case, kader), kader=kader
         ),
     )
+    if kader == "vrijwillig":
+        _measure_after_a_voluntary_referral(add, case, referred)
     if rng.random() < 0.04:
         withdrawn = after(referred, 20)
         add("toegang", toegang.ReferralWithdrawn(case_id=case, occurred_at=withdrawn))

@@ -227,6 +227,21 @@ def left_the_chain(left: int, back: int) -> tuple[bool, dict[str, Any]]:
     }
 
 
+def kader_changes(into: int, still: int, out: int) -> dict[str, Any]:
+    """The cases that moved into the gedwongen kader are those still in it at the period's end
+    and those back out; the cases whose measures all ended stand alone."""
+    shown = Shown(
+        {"into": into, "still": still, "back": into - still, "out": out},
+        [Sum("into", ("still", "back"))],
+    )
+    return {
+        "into_gedwongen": shown.cell("into"),
+        "still_gedwongen": shown.cell("still"),
+        "back_to_vrijwillig": shown.cell("back"),
+        "to_vrijwillig": shown.cell("out"),
+    }
+
+
 def moves_away_from_home(
     buckets: Mapping[str, int], before: int, directions: Mapping[str, int]
 ) -> dict[str, Any]:

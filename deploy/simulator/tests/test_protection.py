@@ -219,3 +219,22 @@ def test_over_two_years_an_ots_is_extended_before_its_year_runs_out() -> None:
         routes[message.case_id] = route
         extended += message.type == toegang.ProtectionMeasureExtensionReport.cloudevent_type
     assert extended > 0
+
+
+def test_a_voluntary_case_may_come_under_a_measure_weeks_after_its_referral() -> None:
+    """Its kader then changes: gedwongen while the measure runs, vrijwillig before and after."""
+    voluntary = {
+        m.case_id: occurred(m)
+        for m in of_type(toegang.ReferralSubmission)
+        if m.data["kader"] == "vrijwillig"
+    }
+    imposed = {
+        case: occurred(m)
+        for case, m in first_of(toegang.ProtectionMeasureImpositionReport).items()
+        if case in voluntary and occurred(m) > voluntary[case]
+    }
+    assert 20 < len(imposed) < 0.05 * len(voluntary)
+    ended = {
+        m.case_id for m in of_type(toegang.ProtectionMeasureEndReportV2) if m.case_id in imposed
+    }
+    assert ended  # and some of them back in the vrijwillig kader within the year

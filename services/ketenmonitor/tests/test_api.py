@@ -6,11 +6,13 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 
 from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
+from ketenmonitor.facts import Stretch
 from ketenmonitor.figures.api import create_api
 from ketenmonitor.figures.capacity_history import CapacityReport
 from ketenmonitor.figures.care_form_matrix import Pairs
 from ketenmonitor.figures.common import FactRow, Filters, Spread, spread
 from ketenmonitor.figures.inflow import Entries
+from ketenmonitor.figures.kader_changes import KaderCase
 from ketenmonitor.figures.lead_times import TRANSITIONS
 from ketenmonitor.figures.linked import Extent
 from ketenmonitor.figures.placement_durations import ENDED, OPEN, StayDurations
@@ -88,6 +90,11 @@ class FakeFigures:
             (ENDED.name, "pleegzorg"): spread(timedelta(days=d) for d in range(1, 21)),
             (OPEN.name, "pleegzorg"): spread(timedelta(days=d) for d in range(1, 4)),
         }
+
+    async def kader_cases(self, gemeente: str | None) -> list[KaderCase]:
+        # vrijwillig, then 12 days gedwongen, then vrijwillig again
+        back = (Stretch(T0, T0 + timedelta(days=12)),)
+        return [KaderCase("vrijwillig", back)] * 12
 
     async def position(self) -> int:
         return 0
@@ -185,6 +192,7 @@ async def test_bad_queries_are_problems() -> None:
         "/v1/turning-eighteen",
         "/v1/time-in-chain",
         "/v1/hand-overs",
+        "/v1/kader-changes",
     }
 
 

@@ -1,4 +1,5 @@
-"""Derived rows do not depend on the order of arrival: the earliest event time wins."""
+"""Derived rows do not depend on the order of arrival: the earliest event time wins; a case's
+stretches in the gedwongen kader are the same in every order, and give its kader at a moment."""
 
 import itertools
 from datetime import UTC, datetime, timedelta
@@ -8,7 +9,8 @@ from uuid import UUID, uuid4
 import pytest
 
 from jeugdketen_shared.cloudevents import CloudEvent
-from ketenmonitor.facts import Fact, UnusableEvent, derive, fact_from
+from ketenmonitor.facts import Fact, Stretch, UnusableEvent, derive, fact_from, gedwongen_stretches
+from ketenmonitor.figures.common import kader_at
 
 CASE = UUID("6f1c2b9e-8a51-4a44-9a57-0d2f7c1f4e11")
 YOUTH = "a" * 64
@@ -99,3 +101,77 @@ def test_an_event_without_a_usable_event_time_is_refused() -> None:
     )
     with pytest.raises(UnusableEvent):
         fact_from(event)
+
+
+# --- the kader is a timeline ------------------------------------------------------------
+
+
+def day(n: float) -> datetime:
+    return T0 + timedelta(days=n)
+
+
+def imposed(at: datetime, measure: str, previous: str | None = None) -> Fact:
+    return fact(
+        "toegang.protection-measure-imposed", at, measure=measure, previous_measure=previous
+    )
+
+
+def ended(at: datetime, measure: str) -> Fact:
+    return fact("toegang.protection-measure-ended", at, measure=measure, reason="doel-bereikt")
+
+
+def test_a_voorlopige_ots_followed_by_an_ots_is_one_stretch_until_the_ots_ends() -> None:
+    facts = [
+        imposed(day(0), "voorlopige-ots"),
+        imposed(day(60), "ots", previous="voorlopige-ots"),
+        fact("toegang.protection-measure-extended", day(300), measure="ots"),
+        ended(day(500), "ots"),
+    ]
+    for order in itertools.permutations(facts):
+        assert gedwongen_stretches(order) == [Stretch(day(0), day(500))]
+
+
+def test_an_expired_voorlopige_ots_then_a_new_measure_are_two_stretches() -> None:
+    facts = [
+        imposed(day(0), "voorlopige-ots"),
+        fact("toegang.voorlopige-ots-expired", day(90)),
+        imposed(day(200), "jeugdreclassering"),
+    ]
+    for order in itertools.permutations(facts):
+        assert gedwongen_stretches(order) == [
+            Stretch(day(0), day(90)),
+            Stretch(day(200), None),
+        ]
+
+
+def test_a_follow_up_reported_after_the_clock_expired_its_voorlopige_ots_continues_it() -> None:
+    # toegang puts a lapsed voorlopige OTS back for a late message dated within its term
+    facts = [
+        imposed(day(0), "voorlopige-ots"),
+        fact("toegang.voorlopige-ots-expired", day(90)),
+        imposed(day(85), "ots", previous="voorlopige-ots"),
+    ]
+    assert gedwongen_stretches(facts) == [Stretch(day(0), None)]
+
+
+def test_jeugdreclassering_beside_an_ots_keeps_the_case_gedwongen_until_both_ended() -> None:
+    facts = [
+        imposed(day(0), "ots"),
+        imposed(day(30), "jeugdreclassering"),
+        ended(day(100), "ots"),
+        ended(day(150), "jeugdreclassering"),
+        imposed(day(150), "ots"),  # imposed as the other ends: no moment without a measure
+        ended(day(400), "ots"),
+    ]
+    for order in itertools.permutations(facts):
+        assert gedwongen_stretches(order) == [Stretch(day(0), day(400))]
+
+
+def test_the_kader_at_a_moment() -> None:
+    stretches = [Stretch(day(10), day(20)), Stretch(day(30), None)]
+    assert kader_at("vrijwillig", stretches, day(5)) == "vrijwillig"  # declared, before
+    assert kader_at(None, stretches, day(5)) is None  # no kader declared: none
+    assert kader_at("vrijwillig", stretches, day(10)) == "gedwongen"  # from the imposition
+    assert kader_at("gedwongen", stretches, day(20)) == "vrijwillig"  # ended, not yet again
+    assert kader_at("vrijwillig", stretches, day(31)) == "gedwongen"
+    assert kader_at("gedwongen", [], day(31)) == "gedwongen"  # no measure: as declared

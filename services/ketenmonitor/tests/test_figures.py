@@ -1,10 +1,12 @@
 """The figures from rows: percentiles by nearest rank, small cells suppressed."""
 
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from ketenmonitor.figures.common import lead_time, percentile
+from ketenmonitor.facts import Stretch
+from ketenmonitor.figures.common import Filters, lead_time, percentile
+from ketenmonitor.figures.kader_changes import KaderCase, kader_changes
 from ketenmonitor.figures.lead_times import TRANSITIONS
 from ketenmonitor.figures.moves_away_from_home import moves_away
 from ketenmonitor.figures.placements import YouthsAway
@@ -90,3 +92,36 @@ def test_the_moves_are_hidden_where_they_would_reveal_a_hidden_group_of_youths()
         "zijwaarts": None,
         "crisis": 40,
     }
+
+
+HIDDEN = Count(None, True)
+
+
+def test_moves_between_the_kaders_count_cases_and_take_the_kader_at_the_move() -> None:
+    def at(month: int, day: int = 15) -> datetime:
+        return datetime(2025, month, day, 12, tzinfo=UTC)
+
+    stretch = Stretch
+    cases = (
+        # vrijwillig, a measure in March that ends in May: in and back in the second quarter
+        [KaderCase("vrijwillig", (stretch(at(4), at(5)),))] * 11
+        # a measure in April still running
+        + [KaderCase("vrijwillig", (stretch(at(4), None),))] * 12
+        # declared gedwongen: its measure's start is no move, its end in June is
+        + [KaderCase("gedwongen", (stretch(at(1), at(6)),))] * 13
+        # a second measure after the first ended: twice in the quarter, counted once
+        + [KaderCase("gedwongen", (stretch(at(4, 1), at(4, 2)), stretch(at(5), None)))] * 14
+        # no kader declared (known to Veilig Thuis only): not from vrijwillig
+        + [KaderCase(None, (stretch(at(4), None),))] * 15
+    )
+    quarter = Filters(date(2025, 4, 1), date(2025, 6, 30))
+    found = kader_changes(cases, quarter, date(2026, 1, 1))
+    assert found.into_gedwongen == Count(11 + 12 + 14, False)
+    assert found.still_gedwongen == Count(12 + 14, False)
+    assert found.back_to_vrijwillig == Count(11, False)
+    assert found.to_vrijwillig == Count(11 + 13 + 14, False)
+    # by the kader at the move: into gedwongen, out of it vrijwillig
+    gedwongen = kader_changes(cases, Filters(kader="gedwongen"), date(2026, 1, 1))
+    assert (gedwongen.into_gedwongen, gedwongen.to_vrijwillig) == (Count(37, False), HIDDEN)
+    vrijwillig = kader_changes(cases, Filters(kader="vrijwillig"), date(2026, 1, 1))
+    assert (vrijwillig.into_gedwongen, vrijwillig.to_vrijwillig) == (HIDDEN, Count(38, False))

@@ -16,6 +16,7 @@ FIGURES_API = (
     "/v1/hand-overs",
     "/v1/home-like-settings",
     "/v1/inflow",
+    "/v1/kader-changes",
     "/v1/lead-times",
     "/v1/moves-away-from-home",
     "/v1/placement-durations",

@@ -211,6 +211,17 @@ async def test_the_overview_shows_the_referrals_per_verwijzer_and_what_followed(
     assert ">Raad voor de Kinderbescherming</th>" in page  # every verwijzer, in Dutch
 
 
+async def test_the_overview_shows_the_cases_that_moved_into_the_gedwongen_kader_and_back() -> None:
+    monitor = Monitor()  # 12 cases vrijwillig, then 12 days under a measure, then vrijwillig
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        page = (await http.get("/", params={"kader": "gedwongen"})).text
+    # every move, whatever kader the page is filtered by: the figure is about the kader
+    assert 'data-cijfer="naar-gedwongen">12<' in page
+    assert 'data-cijfer="weer-vrijwillig">12<' in page
+    assert 'data-cijfer="naar-vrijwillig">12<' in page
+    assert 'data-cijfer="nog-gedwongen"><span class="km-suppressed"' in page  # none
+
+
 async def test_a_filter_of_the_page_reaches_the_figures_and_a_bad_one_is_a_dutch_400() -> None:
     monitor = Monitor()
     async with monitor.client(**basic(DASHBOARD), **HTML) as http:

@@ -79,11 +79,31 @@ def send_route(
 ) -> None:
     """The route of the case, laid out so that the referral at `referred_at` follows the
     referrer's step; nothing before the youth's birth, nothing of it after the 18th birthday."""
-    steps, referral_after = _route(chain, case, referrer, verwijzer, kader)
+    steps, referral_after = _route(chain, case, referrer, verwijzer, kader, chain.shape)
     origin = referred_at - referral_after
-    youth = case.youth
-    if origin.date() <= youth.birth_date:
+    if origin.date() <= case.youth.birth_date:
         return
+    _send_route(chain, case, steps, origin)
+
+
+def send_route_after_voluntary_help(
+    chain: Chain, case: CaseLog, lokaal_team: Partner, referred_at: datetime
+) -> None:
+    """Now and then, weeks into a voluntary case's help, a route begins after all (a melding,
+    or the lokaal team asks the Raad): the case may come under a measure, so its kader changes
+    from vrijwillig to gedwongen, and back when the measure ends. Drawn from a stream of the
+    case's own (seeded by the referral's moment in the period), so that the rest of the seed's
+    simulation stays as it was."""
+    rng = random.Random((referred_at - chain.start) / timedelta(microseconds=1))
+    if rng.random() >= chain.rates.measure_after_voluntary_share:
+        return
+    steps, _ = _route(chain, case, lokaal_team, Verwijzer.GEMEENTE, Kader.GEDWONGEN, rng)
+    _send_route(chain, case, steps, referred_at + chain.rates.to_route_after_voluntary.draw(rng))
+
+
+def _send_route(chain: Chain, case: CaseLog, steps: list[Step], origin: datetime) -> None:
+    """The route's steps from `origin` on, as the partners send them."""
+    youth = case.youth
     log, opened = CaseLog(case.id, youth, origin), False
     in_force: set[ProtectionMeasure] = set()
     for step in sorted(steps, key=lambda s: s.after):
@@ -133,10 +153,15 @@ def _ended(
 
 
 def _route(
-    chain: Chain, case: CaseLog, referrer: Partner, verwijzer: Verwijzer, kader: Kader
+    chain: Chain,
+    case: CaseLog,
+    referrer: Partner,
+    verwijzer: Verwijzer,
+    kader: Kader,
+    rng: random.Random,
 ) -> tuple[list[Step], timedelta]:
     """The route's steps, and when the referral comes, from the route's first step."""
-    rng, rates = chain.shape, chain.rates
+    rates = chain.rates
 
     def partner(kind: PartnerKind) -> Partner:
         return referrer if referrer.kind is kind else chain.twente.one_of(kind)

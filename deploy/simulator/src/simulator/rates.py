@@ -156,6 +156,12 @@ class Rates:
     """Choice: the route opens with a Veilig Thuis melding; else with the Raad's request."""
     melding_before_voluntary_referral: float = 0.9
     """Choice: Veilig Thuis refers in the vrijwillig kader after a melding and its assessment."""
+    measure_after_voluntary_share: float = 0.04
+    """Choice: voluntary cases without a route before their referral where one begins weeks
+    into the help (a melding, or the lokaal team asks the Raad), most of them leading to a
+    measure: the case moves from the vrijwillig into the gedwongen kader (issue 15)."""
+    to_route_after_voluntary: LeadTime = LeadTime(median_days=60, spread=0.7, minimum_days=7)
+    """Choice: that route begins weeks or months after the referral."""
     safety_outcomes: Mapping[Kader, Mapping[SafetyOutcome, float]] = field(
         default_factory=lambda: {
             Kader.VRIJWILLIG: _frozen(

@@ -8,7 +8,11 @@ from jeugdketen_shared.vocabulary import CareForm, Kader, ToegangDecision
 from simulator.chain import CaseLog, Chain, Youth
 from simulator.placements import Advice, place
 from simulator.plan import Dependency
-from simulator.protection import leads_to_referral, send_route
+from simulator.protection import (
+    leads_to_referral,
+    send_route,
+    send_route_after_voluntary_help,
+)
 from simulator.rates import WITHDRAWN, choose
 
 RE_ENTRY_WITHIN = timedelta(days=365)
@@ -37,6 +41,8 @@ def refer(chain: Chain, referred_at: datetime, youth: Youth | None = None) -> No
     case = chain.new_case(youth, referred_at)
     if leads_to_referral(chain, verwijzer, kader):
         send_route(chain, case, referrer, verwijzer, kader, referred_at)
+    elif kader is Kader.VRIJWILLIG:
+        send_route_after_voluntary_help(chain, case, lokaal_team, referred_at)
     chain.send(
         case,
         "toegang",

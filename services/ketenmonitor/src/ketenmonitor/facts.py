@@ -15,6 +15,7 @@ from uuid import UUID
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts import plaatsing, toegang, triage
 from jeugdketen_shared.contracts.base import MessageData
+from jeugdketen_shared.vocabulary import ProtectionMeasure
 
 PREFIX = "nl.jeugdketen."
 
@@ -66,6 +67,12 @@ MILESTONE_TYPES = frozenset(
     }
 )
 """Event types (without `nl.jeugdketen.`) whose first occurrence per case is a milestone."""
+
+MEASURE_TYPES = frozenset(
+    {PROTECTION_MEASURE_IMPOSED, PROTECTION_MEASURE_ENDED, VOORLOPIGE_OTS_EXPIRED}
+)
+"""The event types that begin or end a measure, and so a case's stretches in the gedwongen
+kader (an extension changes neither: the measure runs on)."""
 
 
 class UnusableEvent(ValueError):
@@ -218,3 +225,56 @@ def _earliest(
     if isinstance(value, str):
         candidate = (at, value)
         held[case] = min(held.get(case, candidate), candidate)
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """A time a case was in the gedwongen kader: from a measure's imposition while none was in
+    force, until no measure was (None: one still is)."""
+
+    since: datetime
+    until: datetime | None
+
+
+def gedwongen_stretches(measure_facts: Iterable[Fact]) -> list[Stretch]:
+    """A case's stretches in the gedwongen kader, in order, from every fact of `MEASURE_TYPES`
+    of the case (others are ignored), whatever the order of arrival.
+
+    A measure runs from its imposition to the first of its ends at or after it: a
+    `protection-measure-ended` naming it, a `voorlopige-ots-expired` (for a voorlopige OTS), or
+    the imposition of a measure that follows it up (`previous_measure`). Measures that overlap
+    or touch are one stretch: a voorlopige OTS followed up by an OTS, jeugdreclassering beside
+    an OTS. An OTS past its term without an extension runs on until its end is reported, as
+    toegang holds it in force."""
+    imposed: dict[str, list[datetime]] = {}
+    stopped: dict[str, list[datetime]] = {}
+    for fact in measure_facts:
+        kind, at, data = fact.short_type, fact.occurred_at, fact.data
+        if kind == PROTECTION_MEASURE_IMPOSED:
+            _add(imposed, data.get("measure"), at)
+            _add(stopped, data.get("previous_measure"), at)
+        elif kind == PROTECTION_MEASURE_ENDED:
+            _add(stopped, data.get("measure"), at)
+        elif kind == VOORLOPIGE_OTS_EXPIRED:
+            _add(stopped, ProtectionMeasure.VOORLOPIGE_OTS.value, at)
+    runs = sorted(
+        (start, min((at for at in stopped.get(measure, ()) if at >= start), default=None))
+        for measure, starts in imposed.items()
+        for start in starts
+    )
+    merged: list[Stretch] = []
+    for start, end in runs:
+        if end is not None and end <= start:
+            continue  # ended as it began: never in force
+        last = merged[-1] if merged else None
+        if last is not None and (last.until is None or start <= last.until):
+            until = None if last.until is None or end is None else max(last.until, end)
+            merged[-1] = Stretch(last.since, until)
+        else:
+            merged.append(Stretch(start, end))
+    return merged
+
+
+def _add(held: dict[str, list[datetime]], measure: object, at: datetime) -> None:
+    if isinstance(measure, str):
+        held.setdefault(measure, []).append(at)

@@ -53,9 +53,9 @@ before the start (binding), else triage's latest recommendation; None: no advice
 
 
 def care_form_matrix(pairs: Pairs) -> Matrix:
-    """Every placement start in the period (of the cases, deployed care form and provider
-    filtered for) against the advice in force when it started, from triage-decided and
-    ret-advice-given by event time."""
+    """Every placement start in the period (of the cases, their kader at the start, deployed
+    care form and provider filtered for) against the advice in force when it started, from
+    triage-decided and ret-advice-given by event time."""
     cells = [
         (recommended, deployed) for recommended in (*CARE_FORMS, None) for deployed in CARE_FORMS
     ]
@@ -112,7 +112,7 @@ LEFT JOIN cases c ON c.case_id = s.case_id
 WHERE s.type = $1
   AND s.case_id IS NOT NULL
   AND {sql_in_period("s.occurred_at", "$4", "$5")}
-  AND {sql_of_case("$6", "$7")}
+  AND {sql_of_case("$6", "$7", "s.occurred_at")}
   AND ($8::text IS NULL OR s.data->>'care_form' = $8)
   AND ($9::text IS NULL OR s.data->>'provider' = $9)
 GROUP BY recommended, deployed

@@ -14,6 +14,8 @@ from uuid import UUID
 import asyncpg
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
+from jeugdketen_shared.vocabulary import Kader
+from ketenmonitor.facts import Stretch
 from ketenmonitor.figures.suppression import Count, protect, suppressed
 
 SECONDS_PER_DAY = 86_400
@@ -121,7 +123,8 @@ def lead_times_of(
 @dataclass(frozen=True)
 class FactRow:
     """A fact as the figures read it: its short type, event time, data, and its case's
-    gemeente and kader (`cases`; None for a fact about a provider)."""
+    gemeente, the kader its first event declared (`cases`; None for a fact about a provider)
+    and its stretches in the gedwongen kader."""
 
     type: str
     case_id: UUID | None
@@ -129,6 +132,7 @@ class FactRow:
     data: Mapping[str, Any]
     gemeente_code: str | None = None
     kader: str | None = None
+    gedwongen: tuple[Stretch, ...] = ()
 
 
 def day_of(moment: datetime) -> date:
@@ -175,10 +179,23 @@ def in_period(moment: datetime, filters: Filters) -> bool:
     )
 
 
-def of_case(row: FactRow, filters: Filters) -> bool:
-    """The row's case matches the gemeente and kader filters."""
+def kader_at(declared: str | None, stretches: Iterable[Stretch], moment: datetime) -> str | None:
+    """The case's kader at `moment`: gedwongen within a stretch; vrijwillig after its last
+    stretch ended; before its first, the kader its first event declared (None: none did).
+    `sql_kader_at` is the same rule in SQL."""
+    latest = max((s for s in stretches if s.since <= moment), key=lambda s: s.since, default=None)
+    if latest is None:
+        return declared
+    if latest.until is None or moment < latest.until:
+        return Kader.GEDWONGEN.value
+    return Kader.VRIJWILLIG.value
+
+
+def of_case(row: FactRow, filters: Filters, moment: datetime) -> bool:
+    """The row's case matches the gemeente filter, and the kader filter at `moment` (the step
+    the figure counts; `kader_at`)."""
     return (filters.gemeente_code is None or row.gemeente_code == filters.gemeente_code) and (
-        filters.kader is None or row.kader == filters.kader
+        filters.kader is None or kader_at(row.kader, row.gedwongen, moment) == filters.kader
     )
 
 
@@ -220,11 +237,26 @@ def sql_in_period(moment: str, from_date: str, to_date: str) -> str:
     )
 
 
-def sql_of_case(gemeente: str, kader: str) -> str:
-    """`of_case` in SQL, over the case's row `c`."""
+def sql_kader_at(moment: str) -> str:
+    """`kader_at` in SQL: the kader of the case's row `c` at `moment` (an expression over the
+    query's other tables; `stretch` is this one's alias). The stretch probed is the latest
+    begun by then: one index lookup, which finds one only for the few cases with a measure."""
+    return f"""coalesce(
+    (SELECT CASE WHEN stretch.until IS NULL OR {moment} < stretch.until
+                 THEN '{Kader.GEDWONGEN.value}' ELSE '{Kader.VRIJWILLIG.value}' END
+     FROM gedwongen_stretches stretch
+     WHERE stretch.case_id = c.case_id AND stretch.since <= {moment}
+     ORDER BY stretch.since DESC
+     LIMIT 1),
+    c.kader)"""
+
+
+def sql_of_case(gemeente: str, kader: str, moment: str) -> str:
+    """`of_case` in SQL, over the case's row `c`: the kader at `moment`, the step the figure
+    counts (an SQL expression of the query)."""
     return (
         f"({gemeente}::text IS NULL OR c.gemeente_code = {gemeente}) "
-        f"AND ({kader}::text IS NULL OR c.kader = {kader})"
+        f"AND ({kader}::text IS NULL OR {kader} = {sql_kader_at(moment)})"
     )
 
 

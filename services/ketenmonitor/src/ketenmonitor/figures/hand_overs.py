@@ -3,8 +3,9 @@ the next partner's first action on the case: the definitions here, the computati
 PostgreSQL over the facts (`SELECT_HAND_OVERS`), the same in every order of arrival.
 
 Per case: from its first hand-over event (by event time) to the next partner's first action at
-or after it; the period on that action, gemeente and kader of the case. A case whose next
-partner has not acted yet is not counted (it is still waiting: the stagnation alerts see it)."""
+or after it; the period on that action, gemeente of the case and its kader at that action. A
+case whose next partner has not acted yet is not counted (it is still waiting: the stagnation
+alerts see it)."""
 
 from dataclasses import dataclass
 from datetime import date
@@ -121,7 +122,7 @@ SELECT acted.name, acted.acted_at - acted.at AS duration
 FROM acted
 LEFT JOIN cases c ON c.case_id = acted.case_id
 WHERE {sql_in_period("acted.acted_at", "$6", "$7")}
-  AND {sql_of_case("$8", "$9")}"""
+  AND {sql_of_case("$8", "$9", "acted.acted_at")}"""
 )
 
 

@@ -41,7 +41,8 @@ class HomeLike:
 
 def home_like(found: StaysAway) -> HomeLike:
     """All stays are the home-like ones and the others; each of those the sum of its care
-    forms."""
+    forms. A stay's kader: its case's at the stay's last moment in the period (its end, or the
+    period's)."""
     per_form: dict[Hashable, int] = {
         form: sum(n for (f, _), n in found.items() if f == form)
         for form in (*HOME_LIKE, *OTHER_AWAY)

@@ -58,8 +58,8 @@ class InflowFigure:
 @dataclass(frozen=True)
 class Entries:
     """What the store counts of the entries (`SELECT_INFLOW`): placement starts and
-    transfers into another care form in the period, of the cases and (the placement's or the
-    new) provider filtered for."""
+    transfers into another care form in the period, of the cases (the kader at the entry) and
+    (the placement's or the new) provider filtered for."""
 
     per_month: dict[tuple[str, str], int]
     """Entries into each of `INFLOW_CARE_FORMS` per (YYYY-MM, care form); no entry: absent."""
@@ -120,7 +120,7 @@ WITH entries AS MATERIALIZED (
                OR (f.type = $2
                    AND f.data->'to_care_form' IS DISTINCT FROM f.data->'from_care_form'))
           AND {sql_in_period("f.occurred_at", "$3", "$4")}
-          AND {sql_of_case("$5", "$6")}) AS entry
+          AND {sql_of_case("$5", "$6", "f.occurred_at")}) AS entry
     WHERE youth IS NOT NULL AND care_form IS NOT NULL AND ($7::text IS NULL OR provider = $7))
 SELECT 'month' AS kind,
        to_char(occurred_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM') AS month, care_form,

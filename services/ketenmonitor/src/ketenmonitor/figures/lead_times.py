@@ -86,7 +86,7 @@ LEFT JOIN cases c ON c.case_id = s.case_id
 LEFT JOIN first_placements p ON p.case_id = s.case_id
 WHERE e.occurred_at >= s.occurred_at
   AND {sql_in_period("e.occurred_at", "$4", "$5")}
-  AND {sql_of_case("$6", "$7")}
+  AND {sql_of_case("$6", "$7", "e.occurred_at")}
   AND ($8::text IS NULL OR p.care_form = $8)
   AND ($9::text IS NULL OR p.provider = $9)"""
 )
@@ -132,9 +132,9 @@ FIGURE = Figure(
     label="Doorlooptijden",
     summary="Lead times per stage transition, by event time",
     description="Per case, from its first start milestone to its first end milestone; "
-    "the period on the end. `care_form` and `provider` are those of the case's first "
-    "placement start (by event time); a case not placed (yet) matches only when neither "
-    "is given.",
+    "the period on the end, and the kader the case's at the end. `care_form` and `provider` "
+    "are those of the case's first placement start (by event time); a case not placed (yet) "
+    "matches only when neither is given.",
     accepts=Accepts.PLACEMENTS,
     answer=LeadTimes,
     read=read,

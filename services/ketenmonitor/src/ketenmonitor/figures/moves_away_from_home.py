@@ -68,7 +68,9 @@ class MovesAway:
 
 def moves_away(found: YouthsAway) -> MovesAway:
     """The youths are the sum of the groups, and those placed before and the others; the moves
-    are the sum of their directions, shown only where every group of `EXACT_BUCKETS` is."""
+    are the sum of their directions, shown only where every group of `EXACT_BUCKETS` is. The
+    kader of a youth's stay is its case's at the stay's last moment in the period (its end, or
+    the period's)."""
     buckets = {
         name: sum(n for (moves, _), n in found.youths.items() if in_bucket(moves, low, high))
         for name, low, high in MOVE_BUCKETS

@@ -68,7 +68,8 @@ def durations(found: StayDurations, on: date) -> Durations:
     lasted, and the stays open at the end of the period (`to`, or today) and how long they
     have lasted so far; nearest-rank p50, p90 and the longest, in days. No sum ties one count
     to another; percentiles are shown only beside a shown count. Gemeente and kader filter the
-    stays' cases, care form and provider the stays."""
+    stays' cases (the kader at an ended stay's end, at the period's end for an open one), care
+    form and provider the stays."""
     forms = [form.value for form in CareForm]
     kinds = (ENDED, OPEN)
     spreads = {
@@ -89,26 +90,28 @@ def durations(found: StayDurations, on: date) -> Durations:
 
 # --- SQL -------------------------------------------------------------------------------------
 
-# $1 from, $2 to (of the end of an ended stay), $3 gemeente, $4 kader (of the stay's case),
+# $1 from, $2 to (of the end of an ended stay), $3 gemeente, $4 kader (of the stay's case: at
+# the end of an ended stay, at the end of the period of an open one),
 # $5 care form and $6 provider of the stay, $7-$9 the event types, $10 the end of the period
 # (the first moment after it): each ended stay's duration and each open stay's age, named by
 # [ENDED or OPEN, care form]
 SELECT_STAY_DURATIONS = spread_of(f"""
 WITH {sql_stays("$7", "$8", "$9")},
 chosen AS (
-    SELECT s.care_form, s.occurred_at, s.ended_at
+    SELECT s.care_form, s.occurred_at, s.ended_at, s.case_id, c.gemeente_code, c.kader
     FROM stays s
     LEFT JOIN cases c ON c.case_id = s.case_id
-    WHERE {sql_of_case("$3", "$4")}
-      AND ($5::text IS NULL OR s.care_form = $5)
+    WHERE ($5::text IS NULL OR s.care_form = $5)
       AND ($6::text IS NULL OR s.provider = $6))
 SELECT ARRAY['{ENDED.name}', care_form] AS name, ended_at - occurred_at AS duration
-FROM chosen
+FROM chosen c
 WHERE ended_at IS NOT NULL AND {sql_in_period("ended_at", "$1", "$2")}
+  AND {sql_of_case("$3", "$4", "c.ended_at")}
 UNION ALL
 SELECT ARRAY['{OPEN.name}', care_form], $10::timestamptz - occurred_at
-FROM chosen
+FROM chosen c
 WHERE occurred_at < $10::timestamptz AND (ended_at IS NULL OR ended_at >= $10::timestamptz)
+  AND {sql_of_case("$3", "$4", "$10::timestamptz")}
 """)
 
 

@@ -33,7 +33,8 @@ class Locations:
 def locations(found: StaysAway) -> Locations:
     """All stays are the sum of the three places. Per care form: the `care_form` filter (a
     table of every care form by place, with its margins, is more than the suppression's exact
-    elimination does within a request's time)."""
+    elimination does within a request's time). A stay's kader: its case's at the stay's last
+    moment in the period (its end, or the period's)."""
     cells: dict[Hashable, int] = {
         placed: sum(n for (_, p), n in found.items() if p == placed) for placed in WHERE_PLACED
     }

@@ -82,6 +82,16 @@ def sql_stay_in_period(from_date: str, to_date: str) -> str:
     )
 
 
+def sql_stay_counted_at(to_date: str) -> str:
+    """The moment whose kader a stay `s` in the period counts under: its last in the period,
+    its end or the period's (the first moment after `to_date`), whichever comes first; an open
+    stay without an end of the period: 'infinity', its kader now."""
+    return (
+        f"coalesce(least(s.ended_at,"
+        f" ({to_date}::date + 1)::timestamp AT TIME ZONE 'Europe/Amsterdam'), 'infinity')"
+    )
+
+
 # --- the stays away from home in the period, per care form and where they are ----------------
 
 OWN, REGION, OUTSIDE = "eigen-gemeente", "elders-in-twente", "buiten-twente"
@@ -105,7 +115,7 @@ FROM stays s
 LEFT JOIN cases c ON c.case_id = s.case_id
 WHERE s.care_form <> '{AMBULANT}'
   AND {sql_stay_in_period("$1", "$2")}
-  AND {sql_of_case("$3", "$4")}
+  AND {sql_of_case("$3", "$4", sql_stay_counted_at("$2"))}
   AND ($5::text IS NULL OR s.care_form = $5)
   AND ($6::text IS NULL OR s.provider = $6)
 GROUP BY 1, 2
@@ -148,7 +158,7 @@ placed AS MATERIALIZED (
     LEFT JOIN cases c ON c.case_id = s.case_id
     WHERE s.care_form <> '{AMBULANT}'
       AND {sql_stay_in_period("$1", "$2")}
-      AND {sql_of_case("$3", "$4")}),
+      AND {sql_of_case("$3", "$4", sql_stay_counted_at("$2"))}),
 away AS (
     SELECT youth, count(*) AS stays FROM stays s
     WHERE s.care_form <> '{AMBULANT}'

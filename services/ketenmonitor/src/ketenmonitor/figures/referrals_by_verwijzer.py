@@ -107,7 +107,7 @@ LEFT JOIN LATERAL (
     LIMIT 1) AS followed ON true
 WHERE r.type = $1
   AND {sql_in_period("r.occurred_at", "$4", "$5")}
-  AND {sql_of_case("$6", "$7")}
+  AND {sql_of_case("$6", "$7", "r.occurred_at")}
 GROUP BY verwijzer, outcome
 """
 
@@ -156,8 +156,9 @@ FIGURE = Figure(
     summary="Referrals per kind of verwijzer and what followed: toegang's decision, a "
     "withdrawal, or none yet",
     description="The referrals received in the period (by the referral's event time), of the "
-    "cases of the gemeente and kader filtered for, per verwijzer; each by what first followed "
-    "it in its case, whenever that was: toegang's decision, its withdrawal, or nothing yet. "
+    "cases of the gemeente filtered for and of the kader at the referral, per verwijzer; each "
+    "by what first followed it in its case, whenever that was: toegang's decision, its "
+    "withdrawal, or nothing yet. "
     "Each verwijzer's referrals are the sum of what followed them; all referrals are the sum "
     "of the verwijzers'.",
     accepts=Accepts.CASES,

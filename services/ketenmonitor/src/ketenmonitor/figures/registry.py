@@ -8,6 +8,7 @@ from ketenmonitor.figures import (
     hand_overs,
     home_like_settings,
     inflow,
+    kader_changes,
     lead_times,
     moves_away_from_home,
     placement_durations,
@@ -36,4 +37,5 @@ FIGURES: tuple[Figure, ...] = (
     turning_eighteen.FIGURE,
     time_in_chain.FIGURE,
     hand_overs.FIGURE,
+    kader_changes.FIGURE,
 )

@@ -14,6 +14,7 @@ from ketenmonitor.figures import (
     care_form_matrix,
     hand_overs,
     inflow,
+    kader_changes,
     lead_times,
     linked,
     placement_durations,
@@ -40,6 +41,7 @@ class FigureSource(
     turning_eighteen.Rows,
     time_in_chain.Rows,
     hand_overs.Rows,
+    kader_changes.Rows,
     placements.Rows,
     placement_durations.Rows,
     linked.ExtentRows,
@@ -96,6 +98,9 @@ class TableFigures:
 
     async def stay_durations(self, filters: Filters, on: date) -> placement_durations.StayDurations:
         return await placement_durations.select_stay_durations(self._pool, filters, on)
+
+    async def kader_cases(self, gemeente: str | None) -> list[kader_changes.KaderCase]:
+        return await kader_changes.select_kader_cases(self._pool, gemeente)
 
     async def position(self) -> int:
         position: int = await self._pool.fetchval(SELECT_POSITION)

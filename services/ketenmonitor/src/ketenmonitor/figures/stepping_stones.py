@@ -3,7 +3,7 @@ per placed youth, in all and within the rolling 12 months), why, and the share p
 the first time; from what PostgreSQL counts, the same in every order of arrival.
 
 The youths are those whose first placement start (by event time; ties by case) lies in the
-period, with the gemeente and kader of that placement's case."""
+period, with the gemeente of that placement's case and its kader at that start."""
 
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
@@ -122,9 +122,9 @@ class TransferCounts:
 
 def transfers(found: TransferCounts, on: date) -> Transfers:
     """Of the youths whose first placement started in the period and whose case matches the
-    gemeente and kader: the distribution of their transfers that occurred in the 12 months
-    ending with `on` (Europe/Amsterdam days, both ends included), and all their transfers per
-    reason."""
+    gemeente, and the kader at that start: the distribution of their transfers that occurred
+    in the 12 months ending with `on` (Europe/Amsterdam days, both ends included), and all
+    their transfers per reason."""
     within = [transfers for transfers, youths in found.within.items() for _ in range(youths)]
     reasons = protect(found.reasons, (), "transfer-reasons")
     return Transfers(
@@ -145,7 +145,7 @@ WITH placed AS MATERIALIZED (
     FROM youth_placements y
     LEFT JOIN cases c ON c.case_id = y.case_id
     WHERE {sql_in_period("y.first_started_at", "$1", "$2")}
-      AND {sql_of_case("$3", "$4")}),
+      AND {sql_of_case("$3", "$4", "y.first_started_at")}),
 moves AS MATERIALIZED (
     SELECT f.data->>'youth_pseudonym' AS youth, f.occurred_at,
            coalesce(f.data->>'reason', 'None') AS reason
@@ -164,15 +164,14 @@ SELECT 'reason', reason, count(*) FROM moves GROUP BY reason
 
 
 # $1 from date, $2 to date (of the youth's first placement start), $3 gemeente, $4 kader
-SELECT_TRANSFERS_PER_PLACED_YOUTH = """
+SELECT_TRANSFERS_PER_PLACED_YOUTH = f"""
 SELECT y.youth_pseudonym, coalesce(t.transfers, 0) AS transfers
 FROM youth_placements y
 LEFT JOIN youth_transfers t ON t.youth_pseudonym = y.youth_pseudonym
 LEFT JOIN cases c ON c.case_id = y.case_id
 WHERE ($1::date IS NULL OR (y.first_started_at AT TIME ZONE 'Europe/Amsterdam')::date >= $1)
   AND ($2::date IS NULL OR (y.first_started_at AT TIME ZONE 'Europe/Amsterdam')::date <= $2)
-  AND ($3::text IS NULL OR c.gemeente_code = $3)
-  AND ($4::text IS NULL OR c.kader = $4)
+  AND {sql_of_case("$3", "$4", "y.first_started_at")}
 """
 
 

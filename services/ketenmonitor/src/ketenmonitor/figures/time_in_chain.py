@@ -97,7 +97,8 @@ class RouteSpreads:
 
 def route(found: RouteSpreads) -> Route:
     """A case leaves the chain at its earliest placement end, withdrawal, or toegang decision
-    for local help or none. Periods on the placement start (route) and on leaving."""
+    for local help or none. Periods, and the case's kader, on the placement start (route) and
+    on leaving."""
     left, back = found.time_in_chain.count, found.re_entered
     # the cases that left are those whose youth came back and those not, and the count of the
     # time in the chain: suppressed together
@@ -143,7 +144,7 @@ gone AS (
     LEFT JOIN cases c ON c.case_id = r.case_id
     WHERE l.at >= r.at
       AND {sql_in_period("l.at", "$5", "$6")}
-      AND {sql_of_case("$7", "$8")}),
+      AND {sql_of_case("$7", "$8", "l.at")}),
 entries AS (
     SELECT f.occurred_at, f.data->>'youth_pseudonym' COLLATE "C" AS youth
     FROM facts f

@@ -18,6 +18,7 @@ from ketenmonitor.facts import (
     PLACEMENT_STARTED,
     PREFIX,
     TURNED_EIGHTEEN,
+    Stretch,
 )
 from ketenmonitor.figures.common import (
     Database,
@@ -57,7 +58,9 @@ def _month_index(year: int, month: int) -> int:
 
 
 def turning_eighteen(rows: Iterable[FactRow], filters: Filters, today: date) -> Snapshot:
-    """Counts only: which cases they are is for the werkgroep, later."""
+    """Counts only: which cases they are is for the werkgroep, later. The kader filter: a
+    youth in care by the case's kader at the end of `on`, a youth who turned 18 by its kader
+    at that moment."""
     on = filters.to_date or today
     cutoff = datetime.combine(on + timedelta(days=1), time(), tzinfo=AMSTERDAM)
     started: dict[UUID, list[FactRow]] = {}
@@ -66,11 +69,17 @@ def turning_eighteen(rows: Iterable[FactRow], filters: Filters, today: date) -> 
     turned: dict[UUID, datetime] = {}
     turned_in_period: list[FactRow] = []
     for row in rows:
-        if row.case_id is None or not of_case(row, filters):
+        if row.case_id is None:
             continue
-        if row.type == TURNED_EIGHTEEN and in_period(row.occurred_at, filters):
+        # the kader of a youth who turned 18 at that moment; of the youths in care, at the end
+        # of `on`, when the snapshot is taken
+        if (
+            row.type == TURNED_EIGHTEEN
+            and in_period(row.occurred_at, filters)
+            and of_case(row, filters, row.occurred_at)
+        ):
             turned_in_period.append(row)
-        if row.occurred_at >= cutoff:
+        if row.occurred_at >= cutoff or not of_case(row, filters, cutoff):
             continue
         if row.type == PLACEMENT_STARTED:
             started.setdefault(row.case_id, []).append(row)
@@ -140,11 +149,20 @@ LEFT JOIN cases c ON c.case_id = f.case_id
 WHERE f.type = ANY($1::text[])
 """
 
+# every case's stretches in the gedwongen kader: a small table (the cases with a measure), read
+# whole rather than beside each fact
+SELECT_GEDWONGEN_STRETCHES = "SELECT case_id, since, until FROM gedwongen_stretches"
+
 
 async def select_facts_of(connection: Database, types: Sequence[str]) -> list[FactRow]:
     """Every fact of the given short types (`plaatsing.placement-started`), with its case's
-    gemeente and kader."""
+    gemeente, declared kader and stretches in the gedwongen kader."""
     rows = await connection.fetch(SELECT_FACTS_OF_TYPES, [PREFIX + t for t in types])
+    stretches: dict[UUID, list[Stretch]] = {}
+    for stretch in await connection.fetch(SELECT_GEDWONGEN_STRETCHES):
+        stretches.setdefault(stretch["case_id"], []).append(
+            Stretch(stretch["since"], stretch["until"])
+        )
     return [
         FactRow(
             type=row["type"].removeprefix(PREFIX),
@@ -153,6 +171,7 @@ async def select_facts_of(connection: Database, types: Sequence[str]) -> list[Fa
             data=orjson.loads(row["data"]),
             gemeente_code=row["gemeente_code"],
             kader=row["kader"],
+            gedwongen=tuple(stretches.get(row["case_id"], ())),
         )
         for row in rows
     ]

@@ -227,7 +227,7 @@ WITH requests AS (
     FROM facts f
     JOIN cases c ON c.case_id = f.case_id
     WHERE f.type = {_type(PLACEMENT_REQUESTED)}
-      AND {sql_of_case("$1", "$2")}
+      AND {sql_of_case("$1", "$2", "f.occurred_at")}
       AND ($3::text IS NULL OR f.data->>'care_form' = $3)
       AND ($4::text IS NULL OR f.data->>'provider' = $4)),
 left_list AS (

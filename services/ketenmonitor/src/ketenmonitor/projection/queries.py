@@ -23,6 +23,7 @@ TABLES = (
     "youth_transfers",
     "first_placements",
     "youth_keys",
+    "gedwongen_stretches",
 )
 """The projection's tables, moved together when a rebuild switches over. Not among them: the
 erasure tables (`ERASURE_TABLES`), which a rebuild keeps."""
@@ -84,6 +85,12 @@ CREATE TABLE IF NOT EXISTS first_placements (
 CREATE TABLE IF NOT EXISTS youth_keys (
     youth_pseudonym text PRIMARY KEY,
     secret bytea NOT NULL
+);
+CREATE TABLE IF NOT EXISTS gedwongen_stretches (
+    case_id uuid NOT NULL,
+    since timestamptz NOT NULL,
+    until timestamptz,
+    PRIMARY KEY (case_id, since)
 );
 CREATE INDEX IF NOT EXISTS facts_sealed ON facts ((data->>'youth_pseudonym'))
     WHERE data ? 'turns_eighteen_in_sealed';
@@ -191,6 +198,23 @@ ON CONFLICT (youth_pseudonym)
 DO UPDATE SET transfers = youth_transfers.transfers + excluded.transfers
 """
 
+# a case's stretches in the gedwongen kader are recomputed from all its measure facts whenever
+# one arrives (`facts.gedwongen_stretches`): a function of what is stored, so the same in every
+# order of arrival, on redelivery and on a rebuild. $1 the cases, $2 the measure types.
+SELECT_MEASURE_FACTS = """
+SELECT source, id, type, case_id, occurred_at, recorded_at,
+       jsonb_build_object('measure', data->'measure',
+                          'previous_measure', data->'previous_measure')::text AS data
+FROM facts
+WHERE case_id = ANY($1::uuid[]) AND type = ANY($2::text[])
+"""
+
+DELETE_GEDWONGEN_STRETCHES = "DELETE FROM gedwongen_stretches WHERE case_id = ANY($1::uuid[])"
+
+INSERT_GEDWONGEN_STRETCHES = """
+INSERT INTO gedwongen_stretches (case_id, since, until)
+SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[])
+"""
 
 COUNT_FACTS = "SELECT count(*) FROM facts"
 
@@ -315,6 +339,10 @@ FROM unnest($1::uuid[], $2::uuid[]) AS m(old, new) WHERE t.case_id = m.old
 """,
     """
 UPDATE first_placements t SET case_id = m.new
+FROM unnest($1::uuid[], $2::uuid[]) AS m(old, new) WHERE t.case_id = m.old
+""",
+    """
+UPDATE gedwongen_stretches t SET case_id = m.new
 FROM unnest($1::uuid[], $2::uuid[]) AS m(old, new) WHERE t.case_id = m.old
 """,
 )

@@ -12,9 +12,12 @@ import orjson
 
 from jeugdketen_shared.youth_keys import KeyRecord
 from ketenmonitor.facts import (
+    MEASURE_TYPES,
+    PREFIX,
     Derived,
     Fact,
     derive,
+    gedwongen_stretches,
 )
 from ketenmonitor.projection import queries
 from ketenmonitor.projection.queries import quoted as quoted
@@ -147,8 +150,9 @@ async def apply(
         facts = list(zip(places, prepared.facts, strict=True))
         inserted = await connection.fetch(queries.INSERT_FACTS, *_fact_columns(facts))
         new = {(row["source"], row["id"]) for row in inserted}
-        derived = derive(_first_of_each(fact for _, fact in facts if (fact.source, fact.id) in new))
-        await _write_derived(connection, derived)
+        recorded = list(_first_of_each(fact for _, fact in facts if (fact.source, fact.id) in new))
+        await _write_derived(connection, derive(recorded))
+        await _recompute_stretches(connection, recorded)
         await erasure.after_facts(connection, youth_keys)
         await connection.execute(
             queries.UPSERT_POSITIONS,
@@ -241,6 +245,43 @@ async def analyze(connection: asyncpg.Connection, schema: str) -> None:
     120 ms. Autovacuum gathers them too, but only a minute or more after the tables grew."""
     for table in queries.TABLES:
         await connection.execute(f"ANALYZE {quoted(schema)}.{table}")
+
+
+async def _recompute_stretches(connection: asyncpg.Connection, recorded: Sequence[Fact]) -> None:
+    """The gedwongen stretches of every case a new measure fact of the batch belongs to, from
+    all the case's measure facts stored (those of this batch included), in case order. Without
+    the cases' locks the stages take: a case's measure facts are all toegang's, keyed by the
+    case, so on one partition, whose position this transaction holds."""
+    cases = sorted(
+        {f.case_id for f in recorded if f.case_id is not None and f.short_type in MEASURE_TYPES}
+    )
+    if not cases:
+        return
+    rows = await connection.fetch(
+        queries.SELECT_MEASURE_FACTS, cases, [PREFIX + kind for kind in sorted(MEASURE_TYPES)]
+    )
+    by_case: dict[UUID, list[Fact]] = {case: [] for case in cases}
+    for row in rows:
+        by_case[row["case_id"]].append(
+            Fact(
+                source=row["source"],
+                id=row["id"],
+                type=row["type"],
+                case_id=row["case_id"],
+                occurred_at=row["occurred_at"],
+                recorded_at=row["recorded_at"],
+                data=orjson.loads(row["data"]),
+            )
+        )
+    stretches = [(case, s) for case in cases for s in gedwongen_stretches(by_case[case])]
+    await connection.execute(queries.DELETE_GEDWONGEN_STRETCHES, cases)
+    if stretches:
+        await connection.execute(
+            queries.INSERT_GEDWONGEN_STRETCHES,
+            [case for case, _ in stretches],
+            [s.since for _, s in stretches],
+            [s.until for _, s in stretches],
+        )
 
 
 async def move_tables(connection: asyncpg.Connection, source: str, target: str) -> None:

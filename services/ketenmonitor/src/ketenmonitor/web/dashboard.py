@@ -1,4 +1,5 @@
-"""The dashboard's pages, in Dutch: Overzicht (with the referrals per verwijzer),
+"""The dashboard's pages, in Dutch: Overzicht (with the referrals per verwijzer and the moves
+between the kaders),
 Doorlooptijden, Stepping stones, Waar geplaatst, Capaciteit (with the waiting lists and the
 capacity per month) and 18-/18+. Aggregates only, every count small-cell suppressed, for
 every logged-in user; the werkgroep also sees, on 18-/18+, the open alerts behind the figure
@@ -29,6 +30,7 @@ from ketenmonitor.figures import (
     care_form_matrix,
     home_like_settings,
     inflow,
+    kader_changes,
     lead_times,
     linked,
     moves_away_from_home,
@@ -248,6 +250,8 @@ def create_dashboard_router(
             filters,
             stones=await figures.read(stepping_stones.FIGURE, filters),
             chain=await figures.read(time_in_chain.FIGURE, filters),
+            # the figure is about the kader: a page filtered by one would show half of it
+            kader_moves=await figures.read(kader_changes.FIGURE, replace(filters, kader=None)),
             inflow=await figures.read(inflow.FIGURE, filters),
             # a referral has no care form or provider yet
             verwijzers=await figures.read(
