@@ -38,6 +38,7 @@ CARE_FORMS = ("ambulant", "gezinshuis", "3-milieuvoorziening", "jeugdzorg-plus")
 START = datetime(2025, 1, 6, 9, tzinfo=UTC)
 SMALL_CELL = 10
 REASONS = ("escalatie", "geplande-afschaling", "capaciteit")
+PLANS = tuple(plan.value for plan in plaatsing.ContinuityPlan)
 KEYS: dict[str, YouthKey] = {}
 """The placed youths' keys by pseudonym, as toegang would publish them."""
 
@@ -176,7 +177,7 @@ def cases_placed(platform: IsolatedPlatform, cases: int, seed: int) -> list[Publ
                     case_id=case,
                     youth_pseudonym=youth,
                     occurred_at=after(placed, 400),
-                    plan="verlengde-jeugdhulp",
+                    plan=rng.choice(PLANS),
                 ),
             )
         if rng.random() < 0.3:
@@ -423,9 +424,21 @@ def reference_matrix(events: list[Published], provider: str | None = None) -> di
 
 def reference_turning_eighteen(events: list[Published], on: date, since: date) -> dict[str, Any]:
     end = datetime.combine(on + timedelta(days=1), datetime.min.time(), AMSTERDAM)
-    known = [(k, c, a, unsealed(d, KEYS)) for k, c, a, d in facts(events) if a < end]
+    every = [(k, c, a, unsealed(d, KEYS)) for k, c, a, d in facts(events)]
+    known = [fact for fact in every if fact[2] < end]
     month = on.year * 12 + on.month - 1
-    in_care = unknown = soon = soon_planned = 0
+
+    def plan_of(case: UUID | None, among: list[Any], until: datetime | None = None) -> str | None:
+        """The kind of the case's latest plan among the facts (at or before `until`)."""
+        plans = sorted(
+            (a, d["plan"])
+            for k, c, a, d in among
+            if k == "continuity-plan-recorded" and c == case and (until is None or a <= until)
+        )
+        return plans[-1][1] if plans else None
+
+    in_care = unknown = soon = 0
+    soon_plans = dict.fromkeys(PLANS, 0)
     for kind, case, at, data in known:
         if kind != "placement-started":
             continue  # the generator starts one placement per case
@@ -441,14 +454,20 @@ def reference_turning_eighteen(events: list[Published], on: date, since: date) -
         year, birth_month = map(int, data["turns_eighteen_in"].split("-"))
         if month <= year * 12 + birth_month - 1 <= month + 6:
             soon += 1
-            soon_planned += any(
-                k == "continuity-plan-recorded" and c == case for k, c, _, _ in known
-            )
-    turned = [d for k, _, a, d in facts(events) if k == "turned-eighteen" and since <= day(a) <= on]
-    unplanned = sum(1 for d in turned if not d["continuity_plan_exists"])
+            plan = plan_of(case, known)
+            if plan:
+                soon_plans[plan] += 1
+    turned = [(c, a) for k, c, a, _ in every if k == "turned-eighteen" and since <= day(a) <= on]
+    turned_plans = dict.fromkeys(PLANS, 0)
+    for case, birthday in turned:
+        plan = plan_of(case, every, birthday)
+        if plan:
+            turned_plans[plan] += 1
     return {
         "on": on.isoformat(),
-        **suppressed.turning_eighteen(in_care, unknown, soon, soon_planned, len(turned), unplanned),
+        **suppressed.turning_eighteen(
+            in_care, unknown, soon, soon_plans, len(turned), turned_plans
+        ),
     }
 
 

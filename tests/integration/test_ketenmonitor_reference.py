@@ -23,6 +23,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from jeugdketen_shared.cloudevents import CloudEvent, encode
+from jeugdketen_shared.contracts.plaatsing import ContinuityPlan
 from jeugdketen_shared.kafka import create_producer
 from jeugdketen_shared.vocabulary import CareForm, ToegangDecision, Verwijzer
 from jeugdketen_shared.youth_keys import YouthKey, keys_topic
@@ -846,14 +847,24 @@ class Reference:
         on = self.to or TODAY
         end = datetime(on.year, on.month, on.day, tzinfo=AMSTERDAM) + timedelta(days=1)
         now = on.year * 12 + on.month
-        in_care = unknown = soon = soon_planned = 0
-        turned_in_period = []
+        in_care = unknown = soon = 0
+        plans = [p.value for p in ContinuityPlan]
+        soon_plans, turned_plans = dict.fromkeys(plans, 0), dict.fromkeys(plans, 0)
+
+        def latest(planned: list[tuple[datetime, str]]) -> str | None:
+            return sorted(planned)[-1][1] if planned else None
+
+        turned = 0
         for case, own in self.by_case.items():
             if not self.of_case(case):
                 continue
-            turned_in_period += [
-                d for k, _, a, d in own if k == "turned-eighteen" and self.in_period(a)
-            ]
+            planned = [(a, d["plan"]) for k, _, a, d in own if k == "continuity-plan-recorded"]
+            for k, _, a, _ in own:
+                if k == "turned-eighteen" and self.in_period(a):
+                    turned += 1
+                    kind = latest([p for p in planned if p[0] <= a])
+                    if kind:
+                        turned_plans[kind] += 1
             before = [(k, a, d) for k, _, a, d in own if a < end]
             starts = [(a, d) for k, a, d in before if k == "placement-started"]
             if not starts:
@@ -871,13 +882,12 @@ class Reference:
             year, month = max(months).split("-")
             if now <= int(year) * 12 + int(month) <= now + 6:
                 soon += 1
-                soon_planned += any(k == "continuity-plan-recorded" for k, _, _ in before)
-        unplanned = sum(1 for d in turned_in_period if not d["continuity_plan_exists"])
+                kind = latest([p for p in planned if p[0] < end])
+                if kind:
+                    soon_plans[kind] += 1
         return {
             "on": on.isoformat(),
-            **suppressed.turning_eighteen(
-                in_care, unknown, soon, soon_planned, len(turned_in_period), unplanned
-            ),
+            **suppressed.turning_eighteen(in_care, unknown, soon, soon_plans, turned, turned_plans),
         }
 
     # /v1/time-in-chain
@@ -1198,7 +1208,9 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
     assert whole.stepping_stones()["first_time_right_share"] is not None
     assert whole.inflow()["thuis_tenzij"]["at_home_share"] is not None
     assert whole.care_form_matrix()["without_advice"]["value"]
-    assert whole.turning_eighteen()["soon_without_plan"]["value"]
+    eighteen = whole.turning_eighteen()
+    assert eighteen["soon_without_plan"]["value"]
+    assert all(p["turned_eighteen"]["value"] for p in eighteen["plans"])
     assert whole.time_in_chain()["re_entry_share"] is not None
     assert all(figure["count"] for figure in whole.hand_overs().values())
     away = whole.moves_away_from_home()

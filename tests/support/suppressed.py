@@ -181,10 +181,16 @@ def care_form_matrix(pairs: Mapping[tuple[str | None, str], int], forms: Iterabl
 
 
 def turning_eighteen(
-    in_care: int, unknown: int, soon: int, soon_planned: int, turned: int, unplanned: int
+    in_care: int,
+    unknown: int,
+    soon: int,
+    soon_plans: Mapping[str, int],
+    turned: int,
+    turned_plans: Mapping[str, int],
 ) -> dict[str, Any]:
-    """In care: of unknown month, soon 18 and later; soon: with a plan and without; turned 18:
-    the same."""
+    """In care: of unknown month, soon 18 and later; soon: with a plan and without, those with
+    one the sum of the plans' kinds (`soon_plans`, every kind); turned 18: the same."""
+    soon_planned, turned_planned = sum(soon_plans.values()), sum(turned_plans.values())
     shown = Shown(
         {
             "in care": in_care,
@@ -194,13 +200,17 @@ def turning_eighteen(
             "with": soon_planned,
             "without": soon - soon_planned,
             "turned": turned,
-            "turned with": turned - unplanned,
-            "turned without": unplanned,
+            "turned with": turned_planned,
+            "turned without": turned - turned_planned,
+            **{("soon", plan): n for plan, n in soon_plans.items()},
+            **{("turned", plan): n for plan, n in turned_plans.items()},
         },
         [
             Sum("in care", ("unknown", "soon", "later")),
             Sum("soon", ("with", "without")),
             Sum("turned", ("turned with", "turned without")),
+            Sum("with", tuple(("soon", plan) for plan in soon_plans)),
+            Sum("turned with", tuple(("turned", plan) for plan in turned_plans)),
         ],
     )
     return {
@@ -211,6 +221,14 @@ def turning_eighteen(
         "soon_without_plan": shown.cell("without"),
         "turned_eighteen": shown.cell("turned"),
         "turned_eighteen_without_plan": shown.cell("turned without"),
+        "plans": [
+            {
+                "plan": plan,
+                "turning_eighteen_soon": shown.cell(("soon", plan)),
+                "turned_eighteen": shown.cell(("turned", plan)),
+            }
+            for plan in soon_plans
+        ],
     }
 
 

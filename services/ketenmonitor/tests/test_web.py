@@ -22,7 +22,7 @@ from ketenmonitor.main import assemble_api, stream_view
 from ketenmonitor.projection import live
 from ketenmonitor.settings import MonitorSettings
 from ketenmonitor.web.auth import LOGIN_PATH
-from ketenmonitor.web.dashboard import cross_table, quarters_until
+from ketenmonitor.web.dashboard import PLAN_LABELS, cross_table, quarters_until
 from ketenmonitor.web.werkgroep import EVENT_LABELS
 from services.ketenmonitor.tests.accounts import (
     DASHBOARD,
@@ -209,6 +209,17 @@ async def test_the_overview_shows_the_referrals_per_verwijzer_and_what_followed(
     assert cells == ["42", "", "30", "", "", "12"]
     assert row.count(">afgeschermd<") == 3  # the noughts
     assert ">Raad voor de Kinderbescherming</th>" in page  # every verwijzer, in Dutch
+
+
+async def test_the_eighteen_page_shows_the_plans_by_kind_in_dutch() -> None:
+    monitor = Monitor()
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        page = (await http.get("/achttien")).text
+    assert "Continuïteitsplannen naar soort</caption>" in page
+    for plan, label in PLAN_LABELS.items():
+        assert f'data-plan="{plan.value}">' in page
+        assert f">{label}</th>" in page
+    assert 'data-cijfer="achttien-zonder-plan">' in page
 
 
 async def test_a_filter_of_the_page_reaches_the_figures_and_a_bad_one_is_a_dutch_400() -> None:

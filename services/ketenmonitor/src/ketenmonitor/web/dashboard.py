@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError
 
+from jeugdketen_shared.contracts.plaatsing import ContinuityPlan
 from jeugdketen_shared.vocabulary import CareForm, Kader, ToegangDecision, Verwijzer
 from ketenmonitor.alerts.api import AlertFilters, AlertIndex, find_alerts
 from ketenmonitor.alerts.application import Alerts
@@ -72,6 +73,15 @@ DECISION_LABELS = {
     ToegangDecision.LOKALE_BASISHULP: "Lokale basishulp",
     ToegangDecision.GEZAMENLIJKE_TRIAGE: "Gezamenlijke triage",
     ToegangDecision.GEEN_HULP: "Geen hulp",
+}
+
+PLAN_LABELS = {
+    ContinuityPlan.VERLENGDE_JEUGDHULP: "Verlengde jeugdhulp",
+    ContinuityPlan.WMO_BESCHERMD_WONEN: "Wmo of beschermd wonen",
+    ContinuityPlan.WLZ: "Wlz",
+    ContinuityPlan.ZVW: "Zvw",
+    ContinuityPlan.PARTICIPATIE: "Participatie",
+    ContinuityPlan.NIET_NODIG: "Geen zorg meer nodig",
 }
 
 
@@ -341,6 +351,7 @@ def create_dashboard_router(
             "achttien.html",
             filters,
             figure=await figures.read(turning_eighteen.FIGURE, filters),
+            plan_labels=PLAN_LABELS,
             detail=detail,
         )
 
