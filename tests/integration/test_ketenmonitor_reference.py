@@ -794,7 +794,7 @@ class Reference:
 
     # /v1/inflow
     def inflow(self) -> dict[str, Any]:
-        entered: list[tuple[str, str, datetime]] = []
+        entered: list[tuple[str, datetime]] = []
         for kind, case, at, data in self.facts:
             if not (self.in_period(at) and self.of_case(case)):
                 continue
@@ -805,18 +805,53 @@ class Reference:
             else:
                 continue
             if self.provider is None or provider == self.provider:
-                entered.append((data["youth_pseudonym"], form, at))
+                entered.append((form, at))
         forms = ("jeugdzorg-plus", "3-milieuvoorziening")
         month = lambda at: day(at).strftime("%Y-%m")  # noqa: E731
-        months = sorted({month(at) for _, form, at in entered if form in forms})
-        youths = {youth for youth, _, _ in entered}
-        away = {youth for youth, form, _ in entered if form != "ambulant"}
+        months = sorted({month(at) for form, at in entered if form in forms})
         entries = {
-            (m, form): sum(1 for _, f, at in entered if f == form and month(at) == m)
+            (m, form): sum(1 for f, at in entered if f == form and month(at) == m)
             for m in months
             for form in forms
         }
-        return suppressed.inflow(entries, forms, len(youths), len(away))
+        return suppressed.inflow(entries, forms)
+
+    # /v1/thuis-tenzij
+    def thuis_tenzij(self) -> dict[str, Any]:
+        """Youths in jeugdhulp, with verblijf (away from home) and without (lokale basishulp
+        on the day of the decision, ambulant care while it lasts), in the period (up to TODAY
+        without `to`) and in each calendar month of it."""
+        helps = [
+            (s.youth, s.care_form != "ambulant", day(s.began), day(s.ended) if s.ended else None)
+            for s in self.stays()
+            if self.of_case(s.case)
+        ]
+        helps += [
+            (data["youth_pseudonym"], False, day(at), day(at))
+            for kind, case, at, data in self.facts
+            if kind == "toegang-decided"
+            and data["decision"] == "lokale-basishulp"
+            and self.of_case(case)
+        ]
+        last = self.to or TODAY
+        first = self.from_ or min((began for _, _, began, _ in helps), default=last)
+
+        def youths(start: date, end: date) -> dict[bool, set[str]]:
+            found: dict[bool, set[str]] = {True: set(), False: set()}
+            for youth, away, began, ended in helps:
+                if began <= end and (ended is None or ended >= start):
+                    found[away].add(youth)
+            return found
+
+        months = []
+        year, month = first.year, first.month
+        while (year, month) <= (last.year, last.month):
+            following = date(year + month // 12, month % 12 + 1, 1)
+            start = max(date(year, month, 1), first)
+            end = min(following - timedelta(days=1), last)
+            months.append((f"{year}-{month:02d}", youths(start, end)))
+            year, month = following.year, following.month
+        return suppressed.thuis_tenzij(youths(first, last), months)
 
     # /v1/care-form-matrix
     def care_form_matrix(self) -> dict[str, Any]:
@@ -1042,6 +1077,11 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
         lambda b: {k: v for k, v in b.items() if k != "filters"},
         Reference.inflow,
     ),
+    "thuis-tenzij": (
+        "/v1/thuis-tenzij",
+        lambda b: {k: v for k, v in b.items() if k != "filters"},
+        Reference.thuis_tenzij,
+    ),
     "care-form-matrix": (
         "/v1/care-form-matrix",
         lambda b: {k: v for k, v in b.items() if k != "filters"},
@@ -1206,7 +1246,10 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
     assert all(any(w[way]["value"] for w in whole.waiting_lists()["waiting_lists"]) for way in ways)
     assert len({m["month"] for m in whole.capacity_history()}) >= 12
     assert whole.stepping_stones()["first_time_right_share"] is not None
-    assert whole.inflow()["thuis_tenzij"]["at_home_share"] is not None
+    at_home = whole.thuis_tenzij()
+    assert at_home["with_verblijf_share"] is not None
+    assert at_home["with_and_without_verblijf"]["value"]
+    assert all(m["with_verblijf_share"] is not None for m in at_home["per_month"])
     assert whole.care_form_matrix()["without_advice"]["value"]
     eighteen = whole.turning_eighteen()
     assert eighteen["soon_without_plan"]["value"]

@@ -85,7 +85,7 @@ def test_waiting_lists_against_the_latest_capacity_flag_brandhaarden() -> None:
     )
 
 
-def test_inflow_per_month_and_thuis_tenzij() -> None:
+def test_inflow_per_month() -> None:
     figure = inflow(
         Entries(
             per_month={
@@ -93,8 +93,6 @@ def test_inflow_per_month_and_thuis_tenzij() -> None:
                 ("2026-04", "3-milieuvoorziening"): 13,
                 ("2026-04", "jeugdzorg-plus"): 1,
             },
-            youths=30,
-            away_from_home=18,
         )
     )
     assert [(m.month, m.care_form, m.entries) for m in figure.per_month] == [
@@ -109,15 +107,6 @@ def test_inflow_per_month_and_thuis_tenzij() -> None:
         "jeugdzorg-plus": Count(11, False),
         "3-milieuvoorziening": Count(13, False),
     }
-    home = figure.thuis_tenzij
-    assert (home.youths, home.at_home, home.away_from_home) == (
-        Count(30, False),
-        Count(12, False),
-        Count(18, False),
-    )
-    assert home.at_home_share == 12 / 30
-    few_at_home = inflow(Entries(per_month={}, youths=25, away_from_home=18)).thuis_tenzij
-    assert (few_at_home.at_home, few_at_home.at_home_share) == (Count(None, True), None)
 
 
 def triaged(case: UUID, days: float, care_form: str) -> Any:

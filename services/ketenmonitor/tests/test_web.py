@@ -211,6 +211,18 @@ async def test_the_overview_shows_the_referrals_per_verwijzer_and_what_followed(
     assert ">Raad voor de Kinderbescherming</th>" in page  # every verwijzer, in Dutch
 
 
+async def test_the_overview_shows_thuis_tenzij_as_cbs_counts_it_and_per_month() -> None:
+    monitor = Monitor()  # 30 youths helped at home from March 2026, 12 away from home
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        page = (await http.get("/")).text
+    assert 'data-cijfer="jeugdhulp">42<' in page
+    assert 'data-cijfer="zonder-verblijf">30<' in page
+    assert 'data-cijfer="met-verblijf">12<' in page
+    assert 'data-cijfer="aandeel-verblijf">29%<' in page
+    per_month = page.split('id="thuis-per-maand"')[1].split("</table>")[0]
+    assert ">2026-03</th>" in per_month
+
+
 async def test_the_eighteen_page_shows_the_plans_by_kind_in_dutch() -> None:
     monitor = Monitor()
     async with monitor.client(**basic(DASHBOARD), **HTML) as http:

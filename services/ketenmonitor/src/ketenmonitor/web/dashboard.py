@@ -1,6 +1,6 @@
-"""The dashboard's pages, in Dutch: Overzicht (with the referrals per verwijzer),
-Doorlooptijden, Stepping stones, Waar geplaatst, Capaciteit (with the waiting lists and the
-capacity per month) and 18-/18+. Aggregates only, every count small-cell suppressed, for
+"""The dashboard's pages, in Dutch: Overzicht (with thuis, tenzij and the referrals per
+verwijzer), Doorlooptijden, Stepping stones, Waar geplaatst, Capaciteit (with the waiting lists
+and the capacity per month) and 18-/18+. Aggregates only, every count small-cell suppressed, for
 every logged-in user; the werkgroep also sees, on 18-/18+, the open alerts behind the figure
 (links to their cases).
 
@@ -37,6 +37,7 @@ from ketenmonitor.figures import (
     placement_locations,
     referrals_by_verwijzer,
     stepping_stones,
+    thuis_tenzij,
     time_in_chain,
     turning_eighteen,
     waiting_lists,
@@ -252,6 +253,8 @@ def create_dashboard_router(
     @router.get("/", response_class=HTMLResponse)
     async def overzicht(request: Request, filters: PageFilters) -> HTMLResponse:
         waiting = await figures.read(capacity.FIGURE, filters)
+        # a referral and lokale basishulp have no care form or provider
+        of_cases = replace(filters, care_form=None, provider=None)
         return await render(
             request,
             "overzicht.html",
@@ -259,10 +262,8 @@ def create_dashboard_router(
             stones=await figures.read(stepping_stones.FIGURE, filters),
             chain=await figures.read(time_in_chain.FIGURE, filters),
             inflow=await figures.read(inflow.FIGURE, filters),
-            # a referral has no care form or provider yet
-            verwijzers=await figures.read(
-                referrals_by_verwijzer.FIGURE, replace(filters, care_form=None, provider=None)
-            ),
+            thuis=await figures.read(thuis_tenzij.FIGURE, of_cases),
+            verwijzers=await figures.read(referrals_by_verwijzer.FIGURE, of_cases),
             verwijzer_labels=VERWIJZER_LABELS,
             decision_labels=DECISION_LABELS,
             brandhaarden=[w for w in waiting.waiting_lists if w.brandhaard],
