@@ -1249,7 +1249,8 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
     at_home = whole.thuis_tenzij()
     assert at_home["with_verblijf_share"] is not None
     assert at_home["with_and_without_verblijf"]["value"]
-    assert all(m["with_verblijf_share"] is not None for m in at_home["per_month"])
+    months_shown = [m for m in at_home["per_month"] if m["with_verblijf_share"] is not None]
+    assert len(months_shown) >= 10  # of 13: a month's few in both may hide its counts
     assert whole.care_form_matrix()["without_advice"]["value"]
     eighteen = whole.turning_eighteen()
     assert eighteen["soon_without_plan"]["value"]
