@@ -61,8 +61,16 @@ async def test_the_dashboard_loads_with_the_figures_of_the_simulated_twente(
         await expect(page.locator(f'[data-cijfer="{stays}"]')).to_have_text(shown_or_hidden)
     await page.goto("/")
     await expect(page.locator('[data-cijfer="aanmeldingen"]')).to_have_text(shown_or_hidden)
+    for youths in ("jeugdhulp", "zonder-verblijf", "met-verblijf"):  # thuis, tenzij
+        await expect(page.locator(f'[data-cijfer="{youths}"]')).to_have_text(shown_or_hidden)
+    per_month = page.get_by_role("table", name="Jongeren met jeugdhulp per maand")
+    assert await per_month.locator("tbody tr").count() >= 1
     verwijzers = page.get_by_role("table", name="Aanmeldingen per verwijzer en wat erop volgde")
     await expect(verwijzers.locator("tbody tr")).to_have_count(9)  # every kind of verwijzer
+    await page.goto("/achttien")
+    plans = page.get_by_role("table", name="Continuïteitsplannen naar soort")
+    await expect(plans.locator("tbody tr")).to_have_count(7)  # every kind, and none
+    await expect(page.locator('[data-cijfer="achttien-zonder-plan"]')).to_have_text(shown_or_hidden)
     menu = page.get_by_role("navigation", name="Hoofdmenu")
     await expect(menu.get_by_role("link", name="Signalen")).to_have_count(0)
     await page.context.close()

@@ -1,5 +1,5 @@
 """The ketenmonitor's figures from facts over real Kafka and PostgreSQL (waiting lists against
-capacity, inflow and thuis-tenzij, advice versus deployed care, 18-/18+), each checked against
+capacity, inflow, advice versus deployed care, 18-/18+), each checked against
 a simple computation straight from the published events, whatever the order they arrive in
 (the youths' keys last: every sealed month is held until its key arrives)."""
 
@@ -38,6 +38,7 @@ CARE_FORMS = ("ambulant", "gezinshuis", "3-milieuvoorziening", "jeugdzorg-plus")
 START = datetime(2025, 1, 6, 9, tzinfo=UTC)
 SMALL_CELL = 10
 REASONS = ("escalatie", "geplande-afschaling", "capaciteit")
+PLANS = tuple(plan.value for plan in plaatsing.ContinuityPlan)
 KEYS: dict[str, YouthKey] = {}
 """The placed youths' keys by pseudonym, as toegang would publish them."""
 
@@ -176,7 +177,7 @@ def cases_placed(platform: IsolatedPlatform, cases: int, seed: int) -> list[Publ
                     case_id=case,
                     youth_pseudonym=youth,
                     occurred_at=after(placed, 400),
-                    plan="verlengde-jeugdhulp",
+                    plan=rng.choice(PLANS),
                 ),
             )
         if rng.random() < 0.3:
@@ -378,27 +379,25 @@ def reference_inflow(
     gemeente: str | None = None,
 ) -> dict[str, Any]:
     attributes = case_attributes(events)
-    entered: list[tuple[str, str, datetime]] = []  # youth, care form, when
+    entered: list[tuple[str, datetime]] = []  # care form, when
     for kind, case, at, data in facts(events):
         if (from_ and day(at) < from_) or (to and day(at) > to) or case is None:
             continue
         if gemeente is not None and attributes[case]["gemeente"] != gemeente:
             continue
         if kind == "placement-started":
-            entered.append((data["youth_pseudonym"], data["care_form"], at))
+            entered.append((data["care_form"], at))
         elif kind == "transferred" and data["to_care_form"] != data["from_care_form"]:
-            entered.append((data["youth_pseudonym"], data["to_care_form"], at))
+            entered.append((data["to_care_form"], at))
     forms = ("jeugdzorg-plus", "3-milieuvoorziening")
-    months = sorted({day(at).strftime("%Y-%m") for _, form, at in entered if form in forms})
-    youths = {youth for youth, _, _ in entered}
-    away = {youth for youth, form, _ in entered if form != "ambulant"}
+    months = sorted({day(at).strftime("%Y-%m") for form, at in entered if form in forms})
     month = lambda at: day(at).strftime("%Y-%m")  # noqa: E731
     entries = {
-        (m, form): sum(1 for _, f, at in entered if f == form and month(at) == m)
+        (m, form): sum(1 for f, at in entered if f == form and month(at) == m)
         for m in months
         for form in forms
     }
-    return suppressed.inflow(entries, forms, len(youths), len(away))
+    return suppressed.inflow(entries, forms)
 
 
 def reference_matrix(events: list[Published], provider: str | None = None) -> dict[str, Any]:
@@ -423,9 +422,21 @@ def reference_matrix(events: list[Published], provider: str | None = None) -> di
 
 def reference_turning_eighteen(events: list[Published], on: date, since: date) -> dict[str, Any]:
     end = datetime.combine(on + timedelta(days=1), datetime.min.time(), AMSTERDAM)
-    known = [(k, c, a, unsealed(d, KEYS)) for k, c, a, d in facts(events) if a < end]
+    every = [(k, c, a, unsealed(d, KEYS)) for k, c, a, d in facts(events)]
+    known = [fact for fact in every if fact[2] < end]
     month = on.year * 12 + on.month - 1
-    in_care = unknown = soon = soon_planned = 0
+
+    def plan_of(case: UUID | None, among: list[Any], until: datetime | None = None) -> str | None:
+        """The kind of the case's latest plan among the facts (at or before `until`)."""
+        plans = sorted(
+            (a, d["plan"])
+            for k, c, a, d in among
+            if k == "continuity-plan-recorded" and c == case and (until is None or a <= until)
+        )
+        return plans[-1][1] if plans else None
+
+    in_care = unknown = soon = 0
+    soon_plans = dict.fromkeys(PLANS, 0)
     for kind, case, at, data in known:
         if kind != "placement-started":
             continue  # the generator starts one placement per case
@@ -441,14 +452,20 @@ def reference_turning_eighteen(events: list[Published], on: date, since: date) -
         year, birth_month = map(int, data["turns_eighteen_in"].split("-"))
         if month <= year * 12 + birth_month - 1 <= month + 6:
             soon += 1
-            soon_planned += any(
-                k == "continuity-plan-recorded" and c == case for k, c, _, _ in known
-            )
-    turned = [d for k, _, a, d in facts(events) if k == "turned-eighteen" and since <= day(a) <= on]
-    unplanned = sum(1 for d in turned if not d["continuity_plan_exists"])
+            plan = plan_of(case, known)
+            if plan:
+                soon_plans[plan] += 1
+    turned = [(c, a) for k, c, a, _ in every if k == "turned-eighteen" and since <= day(a) <= on]
+    turned_plans = dict.fromkeys(PLANS, 0)
+    for case, birthday in turned:
+        plan = plan_of(case, every, birthday)
+        if plan:
+            turned_plans[plan] += 1
     return {
         "on": on.isoformat(),
-        **suppressed.turning_eighteen(in_care, unknown, soon, soon_planned, len(turned), unplanned),
+        **suppressed.turning_eighteen(
+            in_care, unknown, soon, soon_plans, len(turned), turned_plans
+        ),
     }
 
 
@@ -790,7 +807,7 @@ async def test_waiting_lists_against_capacity_with_brandhaarden(
     )
 
 
-async def test_inflow_into_jeugdzorg_plus_and_3_milieu_and_thuis_tenzij(
+async def test_inflow_into_jeugdzorg_plus_and_3_milieu(
     platform: IsolatedPlatform,
 ) -> None:
     events = cases_placed(platform, cases=600, seed=43)
@@ -801,7 +818,6 @@ async def test_inflow_into_jeugdzorg_plus_and_3_milieu_and_thuis_tenzij(
     with suppressed.counted_raw():
         suppressed.assert_agrees(everything, reference_inflow(events))
         quarter = reference_inflow(events, date(2025, 4, 1), date(2025, 6, 30), "GM0153")
-    assert everything["thuis_tenzij"]["at_home_share"] is not None
     assert any(not m["entries"]["suppressed"] for m in everything["per_month"])
     some = await get(
         platform, "/v1/inflow", **{"from": "2025-04-01", "to": "2025-06-30"}, gemeente="GM0153"

@@ -418,7 +418,9 @@ def _placed(
         add(
             "plaatsing",
             plaatsing.ContinuityPlanRecorded(
-                **common, occurred_at=after(placed, 500), plan="verlengde-jeugdhulp"
+                **common,
+                occurred_at=after(placed, 500),
+                plan=rng.choice(tuple(plaatsing.ContinuityPlan)),
             ),
         )
     if rng.random() < 0.45:

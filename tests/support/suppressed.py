@@ -114,22 +114,13 @@ def rolling_distribution(buckets: Mapping[str, int]) -> list[dict[str, Any]]:
     return [{"transfers": name, "youths": shown.cell(name)} for name in buckets]
 
 
-def inflow(
-    entries: Mapping[tuple[str, str], int], forms: Iterable[str], youths: int, away: int
-) -> dict[str, Any]:
-    """Entries per (month, care form); each care form's total is the sum of its months; the
-    youths are those at home and those away from home."""
+def inflow(entries: Mapping[tuple[str, str], int], forms: Iterable[str]) -> dict[str, Any]:
+    """Entries per (month, care form); each care form's total is the sum of its months."""
     forms = tuple(forms)
     months = sorted({month for month, _ in entries})
     counts: dict[Hashable, int] = dict(entries)
     counts |= {form: sum(n for (_, f), n in entries.items() if f == form) for form in forms}
-    shown = Shown(
-        {**counts, "youths": youths, "home": youths - away, "away": away},
-        [
-            *(Sum(form, tuple((m, form) for m in months)) for form in forms),
-            Sum("youths", ("home", "away")),
-        ],
-    )
+    shown = Shown(counts, [Sum(form, tuple((m, form) for m in months)) for form in forms])
     return {
         "per_month": [
             {"month": m, "care_form": form, "entries": shown.cell((m, form))}
@@ -137,13 +128,45 @@ def inflow(
             for form in forms
         ],
         "totals": {form: shown.cell(form) for form in forms},
-        "thuis_tenzij": {
-            "youths": shown.cell("youths"),
-            "at_home": shown.cell("home"),
-            "away_from_home": shown.cell("away"),
-            "at_home_share": shown.share("home", "youths"),
-        },
     }
+
+
+def thuis_tenzij(
+    period: Mapping[bool, set[str]], months: Iterable[tuple[str, Mapping[bool, set[str]]]]
+) -> dict[str, Any]:
+    """The youths in jeugdhulp with verblijf (True) and without (False), in the period and per
+    month: in each, all youths are those only without, only with, and in both; those without
+    the first and the last, those with the second and the last."""
+    months = list(months)
+    counts: dict[Hashable, int] = {}
+    sums = []
+    for group, youths in [("period", period), *months]:
+        with_, without = youths[True], youths[False]
+        counts |= {
+            (group, "only without"): len(without - with_),
+            (group, "only with"): len(with_ - without),
+            (group, "both"): len(with_ & without),
+            (group, "all"): len(with_ | without),
+            (group, "without"): len(without),
+            (group, "with"): len(with_),
+        }
+        sums += [
+            Sum((group, "all"), ((group, "only without"), (group, "only with"), (group, "both"))),
+            Sum((group, "without"), ((group, "only without"), (group, "both"))),
+            Sum((group, "with"), ((group, "only with"), (group, "both"))),
+        ]
+    shown = Shown(counts, sums)
+
+    def of(group: str) -> dict[str, Any]:
+        return {
+            "youths": shown.cell((group, "all")),
+            "without_verblijf": shown.cell((group, "without")),
+            "with_verblijf": shown.cell((group, "with")),
+            "with_and_without_verblijf": shown.cell((group, "both")),
+            "with_verblijf_share": shown.share((group, "with"), (group, "all")),
+        }
+
+    return {**of("period"), "per_month": [{**of(m), "month": m} for m, _ in months]}
 
 
 def care_form_matrix(pairs: Mapping[tuple[str | None, str], int], forms: Iterable[str]) -> dict:
@@ -181,10 +204,16 @@ def care_form_matrix(pairs: Mapping[tuple[str | None, str], int], forms: Iterabl
 
 
 def turning_eighteen(
-    in_care: int, unknown: int, soon: int, soon_planned: int, turned: int, unplanned: int
+    in_care: int,
+    unknown: int,
+    soon: int,
+    soon_plans: Mapping[str, int],
+    turned: int,
+    turned_plans: Mapping[str, int],
 ) -> dict[str, Any]:
-    """In care: of unknown month, soon 18 and later; soon: with a plan and without; turned 18:
-    the same."""
+    """In care: of unknown month, soon 18 and later; soon: with a plan and without, those with
+    one the sum of the plans' kinds (`soon_plans`, every kind); turned 18: the same."""
+    soon_planned, turned_planned = sum(soon_plans.values()), sum(turned_plans.values())
     shown = Shown(
         {
             "in care": in_care,
@@ -194,13 +223,17 @@ def turning_eighteen(
             "with": soon_planned,
             "without": soon - soon_planned,
             "turned": turned,
-            "turned with": turned - unplanned,
-            "turned without": unplanned,
+            "turned with": turned_planned,
+            "turned without": turned - turned_planned,
+            **{("soon", plan): n for plan, n in soon_plans.items()},
+            **{("turned", plan): n for plan, n in turned_plans.items()},
         },
         [
             Sum("in care", ("unknown", "soon", "later")),
             Sum("soon", ("with", "without")),
             Sum("turned", ("turned with", "turned without")),
+            Sum("with", tuple(("soon", plan) for plan in soon_plans)),
+            Sum("turned with", tuple(("turned", plan) for plan in turned_plans)),
         ],
     )
     return {
@@ -211,6 +244,14 @@ def turning_eighteen(
         "soon_without_plan": shown.cell("without"),
         "turned_eighteen": shown.cell("turned"),
         "turned_eighteen_without_plan": shown.cell("turned without"),
+        "plans": [
+            {
+                "plan": plan,
+                "turning_eighteen_soon": shown.cell(("soon", plan)),
+                "turned_eighteen": shown.cell(("turned", plan)),
+            }
+            for plan in soon_plans
+        ],
     }
 
 

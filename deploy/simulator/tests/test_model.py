@@ -231,7 +231,9 @@ def test_a_few_requests_are_withdrawn_weeks_into_the_wait_and_never_placed() -> 
 
 
 def test_some_youths_turn_18_in_care_some_with_a_plan_and_some_leave_at_18() -> None:
-    assert of_type(plaatsing.ContinuityPlanReport)
+    plans = {m.data["plan"] for m in of_type(plaatsing.ContinuityPlanReport)}
+    assert plaatsing.ContinuityPlan.PARTICIPATIE in plans
+    assert len(plans) >= 4
     ends = Counter(m.data["reason"] for m in of_type(plaatsing.EndOfCareReport))
     assert ends["achttien-jaar"] > 0
     assert ends["volgens-plan"] > ends["uitstroom-wlz"] > 0

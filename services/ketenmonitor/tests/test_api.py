@@ -19,6 +19,7 @@ from ketenmonitor.figures.placement_durations import ENDED, OPEN, StayDurations
 from ketenmonitor.figures.placements import OUTSIDE, OWN, REGION, StaysAway, YouthsAway
 from ketenmonitor.figures.referrals_by_verwijzer import UNDECIDED, Followed
 from ketenmonitor.figures.stepping_stones import TransferCounts
+from ketenmonitor.figures.thuis_tenzij import Jeugdhulp
 from ketenmonitor.figures.time_in_chain import RouteSpreads
 from ketenmonitor.figures.waiting_lists import Entry, Leaving
 
@@ -60,7 +61,12 @@ class FakeFigures:
 
     async def entries(self, filters: Filters) -> Entries:
         self.asked.append(filters)
-        return Entries(per_month={("2026-03", "jeugdzorg-plus"): 12}, youths=12, away_from_home=12)
+        return Entries(per_month={("2026-03", "jeugdzorg-plus"): 12})
+
+    async def jeugdhulp(self, filters: Filters) -> list[Jeugdhulp]:
+        self.asked.append(filters)
+        at_home = [Jeugdhulp(f"thuis-{n}", False, T0, T0 + timedelta(days=40)) for n in range(30)]
+        return [*at_home, *(Jeugdhulp(f"uithuis-{n}", True, T0, None) for n in range(12))]
 
     async def care_form_pairs(self, filters: Filters) -> Pairs:
         self.asked.append(filters)
@@ -188,6 +194,7 @@ async def test_bad_queries_are_problems() -> None:
         "/v1/waiting-lists",
         "/v1/capacity-history",
         "/v1/inflow",
+        "/v1/thuis-tenzij",
         "/v1/care-form-matrix",
         "/v1/turning-eighteen",
         "/v1/time-in-chain",

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+from jeugdketen_shared.contracts.plaatsing import ContinuityPlan
 from ketenmonitor.facts import (
     CONTINUITY_PLAN_RECORDED,
     PLACEMENT_ENDED,
@@ -84,7 +85,7 @@ def test_waiting_lists_against_the_latest_capacity_flag_brandhaarden() -> None:
     )
 
 
-def test_inflow_per_month_and_thuis_tenzij() -> None:
+def test_inflow_per_month() -> None:
     figure = inflow(
         Entries(
             per_month={
@@ -92,8 +93,6 @@ def test_inflow_per_month_and_thuis_tenzij() -> None:
                 ("2026-04", "3-milieuvoorziening"): 13,
                 ("2026-04", "jeugdzorg-plus"): 1,
             },
-            youths=30,
-            away_from_home=18,
         )
     )
     assert [(m.month, m.care_form, m.entries) for m in figure.per_month] == [
@@ -108,15 +107,6 @@ def test_inflow_per_month_and_thuis_tenzij() -> None:
         "jeugdzorg-plus": Count(11, False),
         "3-milieuvoorziening": Count(13, False),
     }
-    home = figure.thuis_tenzij
-    assert (home.youths, home.at_home, home.away_from_home) == (
-        Count(30, False),
-        Count(12, False),
-        Count(18, False),
-    )
-    assert home.at_home_share == 12 / 30
-    few_at_home = inflow(Entries(per_month={}, youths=25, away_from_home=18)).thuis_tenzij
-    assert (few_at_home.at_home, few_at_home.at_home_share) == (Count(None, True), None)
 
 
 def triaged(case: UUID, days: float, care_form: str) -> Any:
@@ -157,6 +147,10 @@ def test_the_care_form_matrix_from_the_pairs() -> None:
     assert (closed.placements, closed.as_advised_share) == (Count(11, False), None)
 
 
+def planned(case: UUID, days: float, plan: str) -> Any:
+    return row(CONTINUITY_PLAN_RECORDED, days, case, plan=plan)
+
+
 def test_turning_eighteen_within_six_months_without_a_plan() -> None:
     rows = []
     on = date(2026, 3, 31)  # 2026-03-02 is day 0; the snapshot at day 29
@@ -164,7 +158,7 @@ def test_turning_eighteen_within_six_months_without_a_plan() -> None:
         rows.append(placed(uuid4(), 0, "gezinshuis", "2026-09"))
     for _ in range(10):  # within six months, with a plan
         case = uuid4()
-        rows += [placed(case, 0, "pleegzorg", "2026-04"), row(CONTINUITY_PLAN_RECORDED, 5, case)]
+        rows += [placed(case, 0, "pleegzorg", "2026-04"), planned(case, 5, "wlz")]
     for _ in range(3):  # October: too far
         rows.append(placed(uuid4(), 0, "gezinshuis", "2026-10"))
     ended, turned, unknown = uuid4(), uuid4(), uuid4()
@@ -189,3 +183,34 @@ def test_turning_eighteen_within_six_months_without_a_plan() -> None:
     early = turning_eighteen(rows, Filters(), today=date(2026, 3, 4))
     assert early.soon_without_plan == Count(None, True)
     assert early.in_care == Count(28, False)
+
+
+def test_the_plans_by_kind_of_those_soon_18_and_of_those_who_turned_18() -> None:
+    rows = []
+    for _ in range(12):  # soon 18, a plan for wmo revised to participatie
+        case = uuid4()
+        rows += [placed(case, 0, "gezinshuis", "2026-06"), planned(case, 1, "wmo-beschermd-wonen")]
+        rows += [planned(case, 2, "participatie")]
+    for _ in range(11):  # soon 18, their plan only after the snapshot
+        case = uuid4()
+        rows += [placed(case, 0, "gezinshuis", "2026-06"), planned(case, 40, "zvw")]
+    for _ in range(13):  # turned 18 with a plan for participatie, made the day before
+        case = uuid4()
+        rows += [placed(case, 0, "pleegzorg", "2026-03"), planned(case, 9, "participatie")]
+        rows += [row(TURNED_EIGHTEEN, 10, case, continuity_plan_exists=True)]
+    for _ in range(10):  # turned 18; a plan followed the birthday
+        case = uuid4()
+        rows += [placed(case, 0, "pleegzorg", "2026-03"), planned(case, 11, "wlz")]
+        rows += [row(TURNED_EIGHTEEN, 10, case, continuity_plan_exists=False)]
+    figure = the_same_in_every_order(
+        rows, lambda r: turning_eighteen(r, Filters(to_date=date(2026, 3, 31)), date(2030, 1, 1))
+    )
+    plans = {p.plan: (p.turning_eighteen_soon, p.turned_eighteen) for p in figure.plans}
+    assert set(plans) == {plan.value for plan in ContinuityPlan}
+    assert plans["participatie"] == (Count(12, False), Count(13, False))
+    assert plans["wmo-beschermd-wonen"] == (Count(None, True), Count(None, True))  # revised: 0
+    assert (figure.soon_with_plan, figure.soon_without_plan) == (Count(12, False), Count(11, False))
+    assert (figure.turned_eighteen, figure.turned_eighteen_without_plan) == (
+        Count(23, False),
+        Count(10, False),
+    )

@@ -23,6 +23,7 @@ FIGURES_API = (
     "/v1/placement-locations",
     "/v1/referrals-by-verwijzer",
     "/v1/stepping-stones",
+    "/v1/thuis-tenzij",
     "/v1/time-in-chain",
     "/v1/turning-eighteen",
     "/v1/waiting-lists",

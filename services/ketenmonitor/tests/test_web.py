@@ -22,7 +22,7 @@ from ketenmonitor.main import assemble_api, stream_view
 from ketenmonitor.projection import live
 from ketenmonitor.settings import MonitorSettings
 from ketenmonitor.web.auth import LOGIN_PATH
-from ketenmonitor.web.dashboard import cross_table, quarters_until
+from ketenmonitor.web.dashboard import PLAN_LABELS, cross_table, quarters_until
 from ketenmonitor.web.werkgroep import EVENT_LABELS
 from services.ketenmonitor.tests.accounts import (
     DASHBOARD,
@@ -220,6 +220,29 @@ async def test_the_overview_shows_the_cases_that_moved_into_the_gedwongen_kader_
     assert 'data-cijfer="weer-vrijwillig">12<' in page
     assert 'data-cijfer="naar-vrijwillig">12<' in page
     assert 'data-cijfer="nog-gedwongen"><span class="km-suppressed"' in page  # none
+
+
+async def test_the_overview_shows_thuis_tenzij_as_cbs_counts_it_and_per_month() -> None:
+    monitor = Monitor()  # 30 youths helped at home from March 2026, 12 away from home
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        page = (await http.get("/")).text
+    assert 'data-cijfer="jeugdhulp">42<' in page
+    assert 'data-cijfer="zonder-verblijf">30<' in page
+    assert 'data-cijfer="met-verblijf">12<' in page
+    assert 'data-cijfer="aandeel-verblijf">29%<' in page
+    per_month = page.split('id="thuis-per-maand"')[1].split("</table>")[0]
+    assert ">2026-03</th>" in per_month
+
+
+async def test_the_eighteen_page_shows_the_plans_by_kind_in_dutch() -> None:
+    monitor = Monitor()
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        page = (await http.get("/achttien")).text
+    assert "Continuïteitsplannen naar soort</caption>" in page
+    for plan, label in PLAN_LABELS.items():
+        assert f'data-plan="{plan.value}">' in page
+        assert f">{label}</th>" in page
+    assert 'data-cijfer="achttien-zonder-plan">' in page
 
 
 async def test_a_filter_of_the_page_reaches_the_figures_and_a_bad_one_is_a_dutch_400() -> None:

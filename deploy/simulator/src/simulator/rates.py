@@ -316,7 +316,8 @@ class Rates:
                 ContinuityPlan.WMO_BESCHERMD_WONEN: 0.20,
                 ContinuityPlan.ZVW: 0.15,
                 ContinuityPlan.WLZ: 0.05,
-                ContinuityPlan.NIET_NODIG: 0.25,
+                ContinuityPlan.PARTICIPATIE: 0.10,
+                ContinuityPlan.NIET_NODIG: 0.15,
             }
         )
     )

@@ -77,6 +77,8 @@ class ContinuityPlan(StrEnum):
     WMO_BESCHERMD_WONEN = "wmo-beschermd-wonen"
     WLZ = "wlz"
     ZVW = "zvw"
+    PARTICIPATIE = "participatie"
+    """Work or income towards independence under the Participatiewet (the gemeente)."""
     NIET_NODIG = "niet-nodig"
     """No care is needed after 18."""
 

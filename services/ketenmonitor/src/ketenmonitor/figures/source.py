@@ -21,6 +21,7 @@ from ketenmonitor.figures import (
     placements,
     referrals_by_verwijzer,
     stepping_stones,
+    thuis_tenzij,
     time_in_chain,
     turning_eighteen,
     waiting_lists,
@@ -37,6 +38,7 @@ class FigureSource(
     waiting_lists.Rows,
     capacity_history.Rows,
     inflow.Rows,
+    thuis_tenzij.Rows,
     care_form_matrix.Rows,
     turning_eighteen.Rows,
     time_in_chain.Rows,
@@ -71,6 +73,9 @@ class TableFigures:
 
     async def entries(self, filters: Filters) -> inflow.Entries:
         return await inflow.select_entries(self._pool, filters)
+
+    async def jeugdhulp(self, filters: Filters) -> list[thuis_tenzij.Jeugdhulp]:
+        return await thuis_tenzij.select_jeugdhulp(self._pool, filters)
 
     async def waiting_entries(self, filters: Filters) -> list[waiting_lists.Entry]:
         return await waiting_lists.select_waiting_entries(self._pool, filters)

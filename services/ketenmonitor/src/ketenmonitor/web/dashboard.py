@@ -1,7 +1,7 @@
-"""The dashboard's pages, in Dutch: Overzicht (with the referrals per verwijzer and the moves
-between the kaders),
-Doorlooptijden, Stepping stones, Waar geplaatst, Capaciteit (with the waiting lists and the
-capacity per month) and 18-/18+. Aggregates only, every count small-cell suppressed, for
+"""The dashboard's pages, in Dutch: Overzicht (with thuis, tenzij, the referrals per verwijzer
+and the moves between the kaders), Doorlooptijden, Stepping stones, Waar geplaatst, Capaciteit
+(with the waiting lists and the capacity per month) and 18-/18+. Aggregates only, every count
+small-cell suppressed, for
 every logged-in user; the werkgroep also sees, on 18-/18+, the open alerts behind the figure
 (links to their cases).
 
@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError
 
+from jeugdketen_shared.contracts.plaatsing import ContinuityPlan
 from jeugdketen_shared.vocabulary import CareForm, Kader, ToegangDecision, Verwijzer
 from ketenmonitor.alerts.api import AlertFilters, AlertIndex, find_alerts
 from ketenmonitor.alerts.application import Alerts
@@ -38,6 +39,7 @@ from ketenmonitor.figures import (
     placement_locations,
     referrals_by_verwijzer,
     stepping_stones,
+    thuis_tenzij,
     time_in_chain,
     turning_eighteen,
     waiting_lists,
@@ -74,6 +76,15 @@ DECISION_LABELS = {
     ToegangDecision.LOKALE_BASISHULP: "Lokale basishulp",
     ToegangDecision.GEZAMENLIJKE_TRIAGE: "Gezamenlijke triage",
     ToegangDecision.GEEN_HULP: "Geen hulp",
+}
+
+PLAN_LABELS = {
+    ContinuityPlan.VERLENGDE_JEUGDHULP: "Verlengde jeugdhulp",
+    ContinuityPlan.WMO_BESCHERMD_WONEN: "Wmo of beschermd wonen",
+    ContinuityPlan.WLZ: "Wlz",
+    ContinuityPlan.ZVW: "Zvw",
+    ContinuityPlan.PARTICIPATIE: "Participatie",
+    ContinuityPlan.NIET_NODIG: "Geen zorg meer nodig",
 }
 
 
@@ -244,6 +255,8 @@ def create_dashboard_router(
     @router.get("/", response_class=HTMLResponse)
     async def overzicht(request: Request, filters: PageFilters) -> HTMLResponse:
         waiting = await figures.read(capacity.FIGURE, filters)
+        # a referral and lokale basishulp have no care form or provider
+        of_cases = replace(filters, care_form=None, provider=None)
         return await render(
             request,
             "overzicht.html",
@@ -253,10 +266,8 @@ def create_dashboard_router(
             # the figure is about the kader: a page filtered by one would show half of it
             kader_moves=await figures.read(kader_changes.FIGURE, replace(filters, kader=None)),
             inflow=await figures.read(inflow.FIGURE, filters),
-            # a referral has no care form or provider yet
-            verwijzers=await figures.read(
-                referrals_by_verwijzer.FIGURE, replace(filters, care_form=None, provider=None)
-            ),
+            thuis=await figures.read(thuis_tenzij.FIGURE, of_cases),
+            verwijzers=await figures.read(referrals_by_verwijzer.FIGURE, of_cases),
             verwijzer_labels=VERWIJZER_LABELS,
             decision_labels=DECISION_LABELS,
             brandhaarden=[w for w in waiting.waiting_lists if w.brandhaard],
@@ -345,6 +356,7 @@ def create_dashboard_router(
             "achttien.html",
             filters,
             figure=await figures.read(turning_eighteen.FIGURE, filters),
+            plan_labels=PLAN_LABELS,
             detail=detail,
         )
 
