@@ -123,7 +123,13 @@ def test_an_id_that_is_not_a_code_or_carries_a_bsn_is_refused(id_: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "id_", [str(uuid4()), "01JD5ZQ7W4X4Y1Q6R3K2M8N9PB", "urn:uuid:" + str(uuid4()), "m-1"]
+    "id_",
+    [
+        "5f0c6a1e-7d2b-4c8e-9a3f-1b2c3d4e5f60",
+        "01JD5ZQ7W4X4Y1Q6R3K2M8N9PB",
+        "urn:uuid:0b9d8c7e-6f5a-4b3c-8d2e-1f0a9b8c7d6e",
+        "m-1",
+    ],
 )
 def test_uuids_ulids_and_urns_are_ids(id_: str) -> None:
     assert read(encode(placement_start().model_copy(update={"id": id_}))).id == id_
