@@ -273,28 +273,64 @@ def derivable(sums: Sequence[Sum], hidden: Iterable[Hashable]) -> list[Hashable]
     that are zero in every solution of the sums restricted to the hidden counts (the matrix's
     null space).
 
-    The elimination runs in FLINT, modulo the prime PRIME, and reads the null space through
-    one combination of its basis with fixed random weights: a count is determined where that
-    combination is zero. The sums' coefficients are small integers: a rank modulo a 61-bit
-    prime differs from the rank over the rationals only where the prime divides a minor, and
-    a combination is zero by chance with a probability of one in 2**61; either would hide a
-    count more, never show one that is determined."""
-    unknowns = sorted(set(hidden), key=repr)
-    column = {key: index for index, key in enumerate(unknowns)}
-    rows: list[dict[int, int]] = []
+    The hidden counts fall apart into groups no sum links (a family's lead times, say: one
+    group per transition); each group is eliminated on its own, which is the same null space
+    and far less work than one matrix of them all. The elimination runs in FLINT, modulo the
+    prime PRIME, and reads the null space through one combination of its basis with fixed
+    random weights: a count is determined where that combination is zero. The sums'
+    coefficients are small integers: a rank modulo a 61-bit prime differs from the rank over
+    the rationals only where the prime divides a minor, and a combination is zero by chance
+    with a probability of one in 2**61; either would hide a count more, never show one that is
+    determined."""
+    unknowns = set(hidden)
+    rows: list[dict[Hashable, int]] = []
     for relation in sums:
-        row: dict[int, int] = {}
+        row: dict[Hashable, int] = {}
         for sign, key in [(1, relation.total), *((-1, part) for part in relation.parts)]:
-            if key in column:
-                row[column[key]] = row.get(column[key], 0) + sign
-        if any(row.values()):
+            if key in unknowns:
+                row[key] = row.get(key, 0) + sign
+        row = {key: value for key, value in row.items() if value}
+        if row:
             rows.append(row)
-    if not rows:
-        return []
+    found: list[Hashable] = []
+    for group, group_rows in _linked_groups(rows):
+        found += _determined(group, group_rows)
+    return found
+
+
+def _linked_groups(
+    rows: Sequence[Mapping[Hashable, int]],
+) -> list[tuple[list[Hashable], list[Mapping[Hashable, int]]]]:
+    """The unknowns that some row links, in groups no row joins, each with its rows."""
+    parent: dict[Hashable, Hashable] = {}
+
+    def root(key: Hashable) -> Hashable:
+        while parent.setdefault(key, key) != key:
+            parent[key] = parent[parent[key]]
+            key = parent[key]
+        return key
+
+    for row in rows:
+        first, *others = row
+        for other in [first, *others]:
+            parent[root(other)] = root(first)
+    groups: dict[Hashable, tuple[list[Hashable], list[Mapping[Hashable, int]]]] = {}
+    for key in parent:
+        groups.setdefault(root(key), ([], []))[0].append(key)
+    for row in rows:
+        groups[root(next(iter(row)))][1].append(row)
+    return list(groups.values())
+
+
+def _determined(
+    group: Sequence[Hashable], rows: Sequence[Mapping[Hashable, int]]
+) -> list[Hashable]:
+    unknowns = sorted(group, key=repr)
+    column = {key: index for index, key in enumerate(unknowns)}
     matrix = flint.nmod_mat(len(rows), len(unknowns), PRIME)
     for index, row in enumerate(rows):
-        for place, value in row.items():
-            matrix[index, place] = value % PRIME
+        for key, value in row.items():
+            matrix[index, column[key]] = value % PRIME
     basis, nullity = matrix.nullspace()
     weights = random.Random(len(unknowns))
     combination = flint.nmod_mat(
