@@ -15,6 +15,7 @@ from jeugdketen_shared.contracts import plaatsing
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.youth_keys import YouthKey
 from ketenmonitor.alerts.rules import add_months, alert_id
+from ketenmonitor.main import rebuild_and_recompute_stages
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import Published, as_published, publish_events
 from tests.integration.test_ketenmonitor_alerts import alert_events, monitoring, rows, sweeps_after
@@ -256,6 +257,41 @@ async def test_moves_across_a_youths_cases_are_alerted_as_the_figure_counts_them
         ("alert-auto-resolved", str(alert_id(moved_again, STEPPING))),
         ("alert-raised", str(alert_id(moved_again, STEPPING))),
     ]
+
+
+async def test_a_youths_moves_of_long_ago_raise_nothing_after_a_rebuild(
+    platform: IsolatedPlatform,
+) -> None:
+    """The rebuild recomputes the youths' stages too: three moves across two cases, crossing
+    long ago, are history; a later move of the youth keeps them so."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    clock = ControllableClock(now)
+    first, second = uuid4(), uuid4()
+    KEYS[second] = key_of(first)
+    care_ended = now - timedelta(days=500)
+    await publish_events(
+        platform,
+        [
+            started(platform, first, now - timedelta(days=700)),
+            transferred(platform, first, now - timedelta(days=600)),
+            ended(platform, first, care_ended),
+            started(platform, second, care_ended + timedelta(days=30)),
+            transferred(platform, second, care_ended + timedelta(days=60)),
+        ],
+    )
+    await rebuild_and_recompute_stages(platform.settings(), clock)
+    assert rows(platform, "SELECT case_id, rule, historical FROM stages") == [
+        (second, STEPPING, True)
+    ]
+
+    async with monitoring(platform, clock) as sweeper:
+        await publish_events(platform, [transferred(platform, first, now - timedelta(days=1))])
+        await wait_until(
+            lambda: rows(platform, "SELECT count(*) FROM facts") == [(6,)], "the late move"
+        )
+        await sweeps_after(sweeper, 3)
+        assert rows(platform, "SELECT count(*) FROM alerts") == [(0,)]
+        assert rows(platform, "SELECT case_id, historical FROM stages") == [(second, True)]
 
 
 async def test_a_youth_nearing_eighteen_without_a_plan_is_alerted_six_months_before(
