@@ -259,6 +259,45 @@ async def test_moves_across_a_youths_cases_are_alerted_as_the_figure_counts_them
     ]
 
 
+async def test_a_late_case_that_crosses_earlier_takes_the_stage_until_it_is_alerted(
+    platform: IsolatedPlatform,
+) -> None:
+    """A youth's second case arrives first and crosses the threshold on its own; the first case,
+    arriving late, crossed it earlier: the stage moves to the first case, and only that one is
+    alerted."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    clock = ControllableClock(now)
+    first, second = uuid4(), uuid4()
+    KEYS[second] = key_of(first)
+    hours = [now + timedelta(hours=h) for h in range(7)]
+    async with monitoring(platform, clock) as sweeper:
+        await publish_events(
+            platform,
+            [
+                started(platform, second, hours[4]),
+                *(transferred(platform, second, t) for t in hours[4:]),
+            ],
+        )
+        await wait_until(lambda: stage(platform, second, STEPPING) is not None, "its stage")
+        await publish_events(
+            platform,
+            [
+                started(platform, first, now - timedelta(days=10)),
+                *(transferred(platform, first, t) for t in hours[1:4]),
+                ended(platform, first, hours[4]),
+            ],
+        )
+        await wait_until(lambda: stage(platform, first, STEPPING) is not None, "the stage moved")
+        assert stage(platform, first, STEPPING)[:3] == (hours[3], hours[3], None)  # type: ignore[index]
+        assert stage(platform, second, STEPPING) is None
+        clock.advance(hours[6] - now)
+        await wait_until(
+            lambda: alerts(platform) == [(first, STEPPING)], "the one alert", within_seconds=1.5
+        )
+        await sweeps_after(sweeper, 3)
+        assert alerts(platform) == [(first, STEPPING)]
+
+
 async def test_a_youths_moves_of_long_ago_raise_nothing_after_a_rebuild(
     platform: IsolatedPlatform,
 ) -> None:

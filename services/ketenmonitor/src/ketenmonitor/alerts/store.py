@@ -83,11 +83,21 @@ WHERE type = ANY($1::text[]) AND data->>'youth_pseudonym' IS NOT NULL
   AND case_id NOT IN (SELECT anonymous_case_id FROM erased_cases)
 """
 
-# the stage of a youth rule stays on the case it was first recorded on (the alerted one first,
-# should there be more): one per youth and rule, whatever case a late move makes the crossing's
-_SELECT_YOUTH_STAGES = """
-SELECT case_id, rule FROM stages WHERE rule = ANY($1::text[]) AND case_id = ANY($2::uuid[])
+# A youth rule's stage lies on the case of the move that crossed the threshold, one per youth
+# and rule; a late move may make another case the crossing's. Once alerted, or marked history by
+# a rebuild, it stays on its case (the alerted one first, should there be more): never a second
+# alert, never an alert for history. Else it follows the crossing, and what it left is deleted.
+_SELECT_PINNED_YOUTH_STAGES = """
+SELECT case_id, rule FROM stages
+WHERE rule = ANY($1::text[]) AND case_id = ANY($2::uuid[])
+  AND (alerted_at IS NOT NULL OR historical)
 ORDER BY alerted_at IS NULL, recorded_at, case_id
+"""
+_DELETE_LEFT_YOUTH_STAGES = """
+DELETE FROM stages
+WHERE rule = ANY($1::text[]) AND case_id = ANY($2::uuid[])
+  AND alerted_at IS NULL AND NOT historical
+  AND (case_id, rule) NOT IN (SELECT * FROM unnest($3::uuid[], $4::text[]))
 """
 
 _UPSERT_STAGES = """
@@ -238,26 +248,33 @@ async def _recompute_youths(
     *,
     historical_when_overdue: bool,
 ) -> int:
-    """The youth rules' stages of `youths`, each on the case its stage was first recorded on,
-    else on the case of the move that crossed the threshold."""
+    """The youth rules' stages of `youths`: on the case of the move that crossed the threshold,
+    or on the case where an alert or a rebuild pinned it (`_SELECT_PINNED_YOUTH_STAGES`)."""
     of_youth = [rule.name for rule in rules if rule.of_youth]
     if not youths or not of_youth:
         return 0
     found = await placements.select_placements_of_youths(connection, list(youths), move_gap_days)
     cases = sorted({e.case_id for held in found.values() for e in held.events})
-    recorded = [
+    pinned = [
         (UUID(str(row["case_id"])), row["rule"])
-        for row in await connection.fetch(_SELECT_YOUTH_STAGES, of_youth, cases)
+        for row in await connection.fetch(_SELECT_PINNED_YOUTH_STAGES, of_youth, cases)
     ]
     stages = []
     for held in found.values():
         own = {e.case_id for e in held.events}
         for stage in stepping_stones_of(held.moves, held.events, rules):
-            first = next(
-                (case for case, rule in recorded if rule == stage.rule and case in own),
+            case = next(
+                (case for case, rule in pinned if rule == stage.rule and case in own),
                 stage.case_id,
             )
-            stages.append(replace(stage, case_id=first))
+            stages.append(replace(stage, case_id=case))
+    await connection.execute(
+        _DELETE_LEFT_YOUTH_STAGES,
+        of_youth,
+        cases,
+        [s.case_id for s in stages],
+        [s.rule for s in stages],
+    )
     return await _upsert(connection, stages, now, historical_when_overdue)
 
 
