@@ -310,10 +310,12 @@ def care_of_cases(events: Iterable[PlacementEvent]) -> list[Care]:
         per_case[placement_event.case_id].append(placement_event)
     care = []
     for held in per_case.values():
-        began = [e.occurred_at for e in held if e.type != PLACEMENT_ENDED]
-        if began:
-            ends = [e.occurred_at for e in held if e.type == PLACEMENT_ENDED]
-            care.append(Care(min(began), min((t for t in ends if t >= min(began)), default=None)))
+        began = min((e.occurred_at for e in held if e.type != PLACEMENT_ENDED), default=None)
+        if began is not None:
+            ends = [
+                e.occurred_at for e in held if e.type == PLACEMENT_ENDED and e.occurred_at >= began
+            ]
+            care.append(Care(began, min(ends, default=None)))
     return care
 
 

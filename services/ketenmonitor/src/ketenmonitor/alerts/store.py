@@ -1,11 +1,11 @@
-"""Durable deadlines: the open stages of every case, in the projection's database (asyncpg).
+"""Durable deadlines: the open stages of every case (and, for the youth rules, of every youth,
+on one of the youth's cases), in the projection's database (asyncpg).
 
 The projection records the stages of a batch's cases, and of its youths for the youth rules,
 in the batch's own transaction, recomputed from the fact table (so arrival order never matters,
-only event time). These tables
-are not among the ones a rebuild moves: a rebuild replays facts only, and afterwards
-`record_stages_after_rebuild` recomputes every stage, marking what was already overdue then as
-historical, never alerted.
+only event time). These tables are not among the ones a rebuild moves: a rebuild replays facts
+only, and afterwards `record_stages_after_rebuild` recomputes every stage, marking what was
+already overdue then as historical, never alerted.
 """
 
 from collections.abc import Iterable, Sequence
