@@ -1,6 +1,7 @@
 """The condition rules over real Kafka and PostgreSQL, with a controllable clock: a stepping-stone
-case (3 transfers within 12 months) and a youth nearing 18 in care without a continuity plan are
-each alerted once, at the right moment, and auto-resolved when the case's stage closes. The month
+youth (3 moves within 12 months, across cases, counted as the stepping-stone figure counts them)
+and a youth nearing 18 in care without a continuity plan are each alerted once, at the right
+moment, and auto-resolved when the stage closes. The month
 of the 18th birthday arrives sealed, its key before or after it (the stage waits for the key)."""
 
 from datetime import UTC, datetime, timedelta
@@ -14,6 +15,7 @@ from jeugdketen_shared.contracts import plaatsing
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.youth_keys import YouthKey
 from ketenmonitor.alerts.rules import add_months, alert_id
+from ketenmonitor.main import rebuild_and_recompute_stages
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import Published, as_published, publish_events
 from tests.integration.test_ketenmonitor_alerts import alert_events, monitoring, rows, sweeps_after
@@ -28,7 +30,7 @@ KEYS: dict[UUID, YouthKey] = {}
 
 
 def key_of(case: UUID) -> YouthKey:
-    """The key of the case's youth (one youth per case here)."""
+    """The key of the case's youth (one youth per case, unless a test gives two cases one)."""
     return KEYS.setdefault(case, YouthKey.generate())
 
 
@@ -190,6 +192,145 @@ async def test_a_third_transfer_within_twelve_months_is_alerted_once_and_closes_
     ]
     raised = next(e for e in published if e["type"].endswith("alert-raised"))
     assert "overplaatsing" in raised["data"]["text"]
+
+
+async def test_moves_across_a_youths_cases_are_alerted_as_the_figure_counts_them(
+    platform: IsolatedPlatform,
+) -> None:
+    """A transfer, an end of care and a new start within the move gap (90 days) in a second
+    case, and a transfer there: three moves, one alert, on the second case. The same youth's
+    history with the new start after the gap is two moves: nothing. The first cases' facts
+    arrive after the second cases', and everything arrives twice: the same one alert."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    clock = ControllableClock(now)
+    moved, waited, moved_again, waited_again = uuid4(), uuid4(), uuid4(), uuid4()
+    KEYS[moved_again], KEYS[waited_again] = key_of(moved), key_of(waited)
+    care_ended, third = now - timedelta(days=150), now + timedelta(hours=1)
+    first_cases = [
+        event
+        for case in (moved, waited)
+        for event in (
+            started(platform, case, now - timedelta(days=300)),
+            transferred(platform, case, now - timedelta(days=200)),
+            ended(platform, case, care_ended),
+        )
+    ]
+    second_cases = [
+        started(platform, moved_again, care_ended + timedelta(days=89)),  # within the gap
+        started(platform, waited_again, care_ended + timedelta(days=91)),  # after it
+        transferred(platform, moved_again, third),
+        transferred(platform, waited_again, third),
+    ]
+    async with monitoring(platform, clock) as sweeper:
+        # alone, the second cases hold one move each
+        await publish_events(platform, second_cases)
+        await wait_until(
+            lambda: rows(platform, "SELECT count(*) FROM facts") == [(4,)], "the second cases"
+        )
+        await sweeps_after(sweeper)
+        assert rows(platform, "SELECT count(*) FROM stages") == [(0,)]
+
+        await publish_events(platform, first_cases)
+        await wait_until(lambda: stage(platform, moved_again, STEPPING) is not None, "the stage")
+        assert stage(platform, moved_again, STEPPING)[:3] == (third, third, None)  # type: ignore[index]
+        clock.advance(third - now)
+        await wait_until(
+            lambda: alerts(platform) == [(moved_again, STEPPING)],
+            "the stepping-stone alert",
+            within_seconds=1.5,
+        )
+
+        # redelivered, then the youth's care ends: still one alert, resolved
+        await publish_events(
+            platform, [*first_cases, *second_cases, ended(platform, moved_again, third)]
+        )
+        await wait_until(
+            lambda: (stage(platform, moved_again, STEPPING) or (None,) * 5)[4] is not None,
+            "the stepping-stone alert auto-resolved",
+        )
+        await sweeps_after(sweeper, 3)
+        assert alerts(platform) == [(moved_again, STEPPING)]
+        assert rows(platform, "SELECT case_id FROM stages") == [(moved_again,)]
+
+    published = await alert_events(platform, 2)
+    assert sorted((e["type"].rsplit(".", 1)[1], e["data"]["alert_id"]) for e in published) == [
+        ("alert-auto-resolved", str(alert_id(moved_again, STEPPING))),
+        ("alert-raised", str(alert_id(moved_again, STEPPING))),
+    ]
+
+
+async def test_a_late_case_that_crosses_earlier_takes_the_stage_until_it_is_alerted(
+    platform: IsolatedPlatform,
+) -> None:
+    """A youth's second case arrives first and crosses the threshold on its own; the first case,
+    arriving late, crossed it earlier: the stage moves to the first case, and only that one is
+    alerted."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    clock = ControllableClock(now)
+    first, second = uuid4(), uuid4()
+    KEYS[second] = key_of(first)
+    hours = [now + timedelta(hours=h) for h in range(7)]
+    async with monitoring(platform, clock) as sweeper:
+        await publish_events(
+            platform,
+            [
+                started(platform, second, hours[4]),
+                *(transferred(platform, second, t) for t in hours[4:]),
+            ],
+        )
+        await wait_until(lambda: stage(platform, second, STEPPING) is not None, "its stage")
+        await publish_events(
+            platform,
+            [
+                started(platform, first, now - timedelta(days=10)),
+                *(transferred(platform, first, t) for t in hours[1:4]),
+                ended(platform, first, hours[4]),
+            ],
+        )
+        await wait_until(lambda: stage(platform, first, STEPPING) is not None, "the stage moved")
+        assert stage(platform, first, STEPPING)[:3] == (hours[3], hours[3], None)  # type: ignore[index]
+        assert stage(platform, second, STEPPING) is None
+        clock.advance(hours[6] - now)
+        await wait_until(
+            lambda: alerts(platform) == [(first, STEPPING)], "the one alert", within_seconds=1.5
+        )
+        await sweeps_after(sweeper, 3)
+        assert alerts(platform) == [(first, STEPPING)]
+
+
+async def test_a_youths_moves_of_long_ago_raise_nothing_after_a_rebuild(
+    platform: IsolatedPlatform,
+) -> None:
+    """The rebuild recomputes the youths' stages too: three moves across two cases, crossing
+    long ago, are history; a later move of the youth keeps them so."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    clock = ControllableClock(now)
+    first, second = uuid4(), uuid4()
+    KEYS[second] = key_of(first)
+    care_ended = now - timedelta(days=500)
+    await publish_events(
+        platform,
+        [
+            started(platform, first, now - timedelta(days=700)),
+            transferred(platform, first, now - timedelta(days=600)),
+            ended(platform, first, care_ended),
+            started(platform, second, care_ended + timedelta(days=30)),
+            transferred(platform, second, care_ended + timedelta(days=60)),
+        ],
+    )
+    await rebuild_and_recompute_stages(platform.settings(), clock)
+    assert rows(platform, "SELECT case_id, rule, historical FROM stages") == [
+        (second, STEPPING, True)
+    ]
+
+    async with monitoring(platform, clock) as sweeper:
+        await publish_events(platform, [transferred(platform, first, now - timedelta(days=1))])
+        await wait_until(
+            lambda: rows(platform, "SELECT count(*) FROM facts") == [(6,)], "the late move"
+        )
+        await sweeps_after(sweeper, 3)
+        assert rows(platform, "SELECT count(*) FROM alerts") == [(0,)]
+        assert rows(platform, "SELECT case_id, historical FROM stages") == [(second, True)]
 
 
 async def test_a_youth_nearing_eighteen_without_a_plan_is_alerted_six_months_before(

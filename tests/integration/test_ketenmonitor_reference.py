@@ -230,6 +230,33 @@ def unsealed(data: dict[str, Any], keys: Mapping[str, YouthKey | None]) -> dict[
     return {**data, "turns_eighteen_in": key.unseal(sealed) if key else None}
 
 
+Move = tuple[datetime, UUID | None, str, str]
+"""A move: when, the case it lands in, from and to which care form."""
+
+
+def moves_by_youth(facts: Iterable[Fact]) -> dict[str, list[Move]]:
+    """Each youth's moves: a transfer, or a placement start away from home at most 90 days
+    after an end of care of the youth (the last one before it)."""
+    facts = list(facts)
+    ends: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
+    moves: dict[str, list[Move]] = defaultdict(list)
+    for kind, case, at, data in facts:
+        if kind == "placement-ended":
+            ends[data["youth_pseudonym"]].append((at, data["care_form"]))
+        elif kind == "transferred":
+            moves[data["youth_pseudonym"]].append(
+                (at, case, data["from_care_form"], data["to_care_form"])
+            )
+    for kind, case, at, data in facts:
+        youth = data.get("youth_pseudonym")
+        if kind != "placement-started" or data["care_form"] == "ambulant":
+            continue
+        before = [e for e in ends[youth] if at - timedelta(days=90) <= e[0] <= at]
+        if before:
+            moves[youth].append((at, case, max(before)[1], data["care_form"]))
+    return moves
+
+
 def day(moment: datetime) -> date:
     return moment.astimezone(AMSTERDAM).date()
 
@@ -510,22 +537,7 @@ class Reference:
 
     # /v1/moves-away-from-home
     def moves_away_from_home(self) -> dict[str, Any]:
-        ends: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
-        moves: dict[str, list[tuple[datetime, str, str]]] = defaultdict(list)
-        for kind, _, at, data in self.facts:
-            if kind == "placement-ended":
-                ends[data["youth_pseudonym"]].append((at, data["care_form"]))
-            elif kind == "transferred":
-                moves[data["youth_pseudonym"]].append(
-                    (at, data["from_care_form"], data["to_care_form"])
-                )
-        for kind, _, at, data in self.facts:
-            youth = data.get("youth_pseudonym")
-            if kind != "placement-started" or data["care_form"] == "ambulant":
-                continue
-            before = [e for e in ends[youth] if at - timedelta(days=90) <= e[0] <= at]
-            if before:
-                moves[youth].append((at, max(before)[1], data["care_form"]))
+        moves = moves_by_youth(self.facts)
         until = lambda at: self.to is None or day(at) <= self.to  # noqa: E731
         youths = {s.youth for s in self.away_in_period()}
         stays_of: dict[str, int] = defaultdict(int)
@@ -541,7 +553,7 @@ class Reference:
         assert "crisisopvang" not in steps
         directions = dict.fromkeys(("escalatie", "afschaling", "zijwaarts", "crisis"), 0)
         for y in youths:
-            for _, from_form, to_form in counted[y]:
+            for _, _, from_form, to_form in counted[y]:
                 if "crisisopvang" in (from_form, to_form):
                     directions["crisis"] += 1
                 elif steps.index(to_form) > steps.index(from_form):

@@ -11,7 +11,7 @@ partitions the two instances project side by side.
 import asyncio
 import dataclasses
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
@@ -23,8 +23,9 @@ from aiokafka.admin import AIOKafkaAdminClient
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.youth_keys import YouthKey
 from ketenmonitor.alerts import store as alert_store
-from ketenmonitor.alerts.rules import CaseEvent, load_rules, stages_of
+from ketenmonitor.alerts.rules import CaseEvent, load_rules, stages_of, stepping_stones_of
 from ketenmonitor.facts import PREFIX, Fact
+from ketenmonitor.figures.placements import Move, PlacementEvent
 from ketenmonitor.main import build_projection
 from ketenmonitor.privacy import erasure_store
 from ketenmonitor.privacy.erasure_store import ErasureInBatch
@@ -37,6 +38,7 @@ from tests.integration.test_ketenmonitor_reference import (
     cloud_events,
     compare_figures,
     distinct,
+    moves_by_youth,
     publish,
     publish_keys,
     wait_caught_up,
@@ -66,21 +68,34 @@ def counting(applied: Counter[str], name: str) -> Callable[[int], None]:
 def expected_stages(
     events: list[tuple[str, CloudEvent]], keys: Mapping[str, YouthKey]
 ) -> set[tuple[object, ...]]:
-    """Every case's stages from all its events at once (the rules' pure evaluation)."""
-    rules = load_rules()
+    """Every case's stages from all its events at once, and every youth's from all the youth's
+    moves (the reference's) and placements at once (the rules' pure evaluation)."""
+    rules, facts = load_rules(), distinct(events, keys)
     per_case: dict[UUID, list[CaseEvent]] = {}
-    for kind, case, at, data in distinct(events, keys):
+    placed: dict[str, list[PlacementEvent]] = defaultdict(list)
+    for kind, case, at, data in facts:
         if case is not None:
             full = next(t for _, e in events if (t := e.type).endswith(f".{kind}"))
+            short = full.removeprefix(PREFIX)
             per_case.setdefault(case, []).append(
-                CaseEvent(full.removeprefix(PREFIX), at, data.get("turns_eighteen_in"))
+                CaseEvent(short, at, data.get("turns_eighteen_in"))
             )
+            if kind in ("placement-started", "transferred", "placement-ended"):
+                placed[data["youth_pseudonym"]].append(PlacementEvent(case, short, at))
+    moves = moves_by_youth(facts)
+    stages = [s for case, held in per_case.items() for s in stages_of(case, held, rules)]
+    stages += [
+        s
+        for youth, held in placed.items()
+        for s in stepping_stones_of(
+            [Move(case, at) for at, case, _, _ in moves[youth] if case is not None], held, rules
+        )
+    ]
     # in UTC as stored: a deadline kept at its wall-clock time may fall in the summer-time
     # gap, and such a moment never equals one of another zone (PEP 495)
     return {
         (s.case_id, s.rule, s.started_at, s.deadline_at.astimezone(UTC), s.closed_at)
-        for case, held in per_case.items()
-        for s in stages_of(case, held, rules)
+        for s in stages
     }
 
 

@@ -1,7 +1,7 @@
 """Stagnation rules: deadlines in dagen, werkdagen (Dutch holidays) and weken; open stages."""
 
 from datetime import UTC, date, datetime, timedelta
-from uuid import uuid4
+from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +23,9 @@ from ketenmonitor.alerts.rules import (
     open_stages,
     parse_rules,
     stages_of,
+    stepping_stones_of,
 )
+from ketenmonitor.figures.placements import Move, PlacementEvent
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
@@ -169,15 +171,20 @@ def test_condition_rules_need_their_own_keys() -> None:
         "name": "s",
         "kind": "stepping-stone",
         "title": "S",
-        "start": TRANSFERRED,
-        "closes": [ENDED],
         "threshold": 3,
         "window_months": 12,
         "severity": "midden",
         "basis": "keuze",
     }
     assert parse_rules({"rule": [stepping]})[0].threshold == 3
-    for broken in ({"threshold": 0}, {"window_months": 0}, {"kind": "anders"}):
+    # moves open a stepping stone and the end of the youth's care closes it: no events of its own
+    for broken in (
+        {"threshold": 0},
+        {"window_months": 0},
+        {"kind": "anders"},
+        {"start": TRANSFERRED},
+        {"closes": [ENDED]},
+    ):
         with pytest.raises(InvalidRules):
             parse_rules({"rule": [stepping | broken]})
     with pytest.raises(InvalidRules):
@@ -192,51 +199,70 @@ def test_months_keep_the_day_or_take_the_months_last() -> None:
     assert eighteenth_birthday("maart") is None
 
 
-def test_a_third_transfer_within_twelve_months_is_due_at_once() -> None:
+def moves_in(case: UUID, *moments: datetime) -> list[Move]:
+    return [Move(case, moment) for moment in moments]
+
+
+def placed(case: UUID, began: datetime, ended: datetime | None = None) -> list[PlacementEvent]:
+    events = [PlacementEvent(case, "plaatsing.placement-started", began)]
+    return events + ([PlacementEvent(case, "plaatsing.placement-ended", ended)] if ended else [])
+
+
+def test_a_third_move_within_twelve_months_is_due_at_once_on_its_case() -> None:
     rules = rule_named("stepping-stone")
-    case = uuid4()
+    first_case, second_case = uuid4(), uuid4()
     first, second, third = at(2025, 1, 10, 9), at(2025, 6, 1, 9), at(2026, 1, 10, 9)
-    clock = ControllableClock(third - timedelta(seconds=1))
-    two = [(TRANSFERRED, first), (TRANSFERRED, second)]
-    assert stages_of(case, two, rules) == []  # two transfers flag nothing
-    events = [*two, (TRANSFERRED, third)]
-    assert open_stages(case, events, rules, clock) == [
-        (Stage(case, "stepping-stone", third, third, None), False)
-    ]
-    clock.advance(timedelta(seconds=1))
-    [(stage, overdue)] = open_stages(case, list(reversed(events)), rules, clock)
-    assert overdue
-    assert stage.deadline_at == stage.started_at == third
-    # a fourth transfer changes nothing: the stage (and its one alert) stays the third's
-    [stage] = stages_of(case, [*events, (TRANSFERRED, at(2026, 2, 1))], rules)
+    # a transfer in the first case; then care ended and began again in a second case (a move,
+    # as the figure counts it), where the third move is a transfer
+    care = [*placed(first_case, at(2024, 6, 1), at(2025, 5, 1)), *placed(second_case, second)]
+    two = [*moves_in(first_case, first), *moves_in(second_case, second)]
+    assert stepping_stones_of(two, care, rules) == []  # two moves flag nothing
+    moves = [*two, *moves_in(second_case, third)]
+    [stage] = stepping_stones_of(reversed(moves), reversed(care), rules)
+    assert stage == Stage(second_case, "stepping-stone", third, third, None)
+    assert not stage.is_overdue(third - timedelta(seconds=1))
+    assert stage.is_overdue(third)
+    # a fourth move changes nothing: the stage (and its one alert) stays the third's
+    [stage] = stepping_stones_of([*moves, *moves_in(second_case, at(2026, 2, 1))], care, rules)
     assert stage.started_at == third
+    # the case rules leave the youth's moves alone
+    assert stages_of(second_case, [(TRANSFERRED, t) for t in (first, second, third)], rules) == []
 
 
-def test_transfers_spread_over_more_than_twelve_months_flag_nothing_until_they_crowd() -> None:
+def test_moves_spread_over_more_than_twelve_months_flag_nothing_until_they_crowd() -> None:
     rules = rule_named("stepping-stone")
     case = uuid4()
+    care = placed(case, at(2023, 1, 1))
     spread = [at(2024, 1, 1), at(2024, 9, 1), at(2025, 3, 1)]  # 14 months from first to third
-    assert stages_of(case, [(TRANSFERRED, t) for t in spread], rules) == []
+    assert stepping_stones_of(moves_in(case, *spread), care, rules) == []
     # a fourth within 12 months of the second and third: the second window holds three
     crowded = [*spread, at(2025, 8, 1)]
-    [stage] = stages_of(case, [(TRANSFERRED, t) for t in crowded], rules)
+    [stage] = stepping_stones_of(moves_in(case, *crowded), care, rules)
     assert stage.started_at == at(2025, 8, 1)
-    # a late transfer that occurred earlier moves the start to the moment three first crowded
-    late = at(2024, 5, 1)
-    [stage] = stages_of(case, [(TRANSFERRED, t) for t in [*crowded, late]], rules)
+    # a late move that occurred earlier moves the start to the moment three first crowded
+    [stage] = stepping_stones_of(moves_in(case, *crowded, at(2024, 5, 1)), care, rules)
     assert stage.started_at == at(2024, 9, 1)
 
 
-def test_the_end_of_care_closes_a_stepping_stone_whatever_the_order_of_arrival() -> None:
+def test_a_stepping_stone_closes_when_the_youth_has_no_open_placement_left() -> None:
     rules = rule_named("stepping-stone")
-    case = uuid4()
-    transfers = [(TRANSFERRED, at(2025, m, 1)) for m in (2, 4, 6)]
-    ended = (ENDED, at(2025, 9, 1))
-    for events in ([*transfers, ended], [ended, *transfers]):
-        [stage] = stages_of(case, events, rules)
+    first_case, second_case = uuid4(), uuid4()
+    moves = moves_in(second_case, *(at(2025, m, 1) for m in (2, 4, 6)))
+    # the first case ends after the third move while the second runs on: still open
+    care = [
+        *placed(first_case, at(2024, 1, 1), at(2025, 7, 1)),
+        *placed(second_case, at(2025, 1, 1)),
+    ]
+    [stage] = stepping_stones_of(moves, care, rules)
+    assert stage.is_open
+    # the second ends too: closed then, whatever the order of arrival
+    ended = PlacementEvent(second_case, ENDED, at(2025, 9, 1))
+    for events in ([*care, ended], [ended, *reversed(care)]):
+        [stage] = stepping_stones_of(moves, events, rules)
         assert stage.closed_at == at(2025, 9, 1)
-    # care that ended before the third transfer (event time) does not close it
-    [stage] = stages_of(case, [(ENDED, at(2025, 5, 1)), *transfers], rules)
+    # care that ended before the third move (event time) does not close it
+    early = [*placed(second_case, at(2025, 1, 1), at(2025, 5, 1))]
+    [stage] = stepping_stones_of(moves, early, rules)
     assert stage.is_open
 
 

@@ -73,7 +73,7 @@ def build_projection(settings: ServiceSettings, clock: Clock | None = None) -> P
         database_url=settings.database_url,
         schema=settings.database_schema,
         erasure=ErasureInBatch(settings.database_schema, kept_elsewhere=[AlertsOfCases(rules)]),
-        also=[StagesInBatch(rules, clock or SystemClock())],
+        also=[StagesInBatch(rules, clock or SystemClock(), MonitorSettings().move_gap_days)],
         group_id=os.environ.get(PROJECTION_GROUP_VARIABLE) or None,
         security=settings.kafka_security(),
         keys_topic=keys_topic(settings.topic_prefix),
@@ -162,7 +162,9 @@ async def rebuild_and_recompute_stages(settings: ServiceSettings, clock: Clock) 
     connection = await store.connect(settings.database_url, settings.database_schema)
     try:
         await alert_store.create_tables(connection)
-        await alert_store.record_stages_after_rebuild(connection, load_rules(), clock.now())
+        await alert_store.record_stages_after_rebuild(
+            connection, load_rules(), clock.now(), MonitorSettings().move_gap_days
+        )
     finally:
         await connection.close()
     return replayed

@@ -27,8 +27,9 @@ def alert_text(rule: Rule, started_at: datetime, deadline_at: datetime) -> str:
     """The alert in one Dutch sentence."""
     if rule.kind is Kind.STEPPING_STONE:
         return (
-            f"{rule.title}. De {rule.threshold}e overplaatsing binnen {rule.window_months} "
-            f"maanden was op {_dutch(started_at)} (gekozen grens: {rule.norm_text})."
+            f"{rule.title}. De {rule.threshold}e verhuizing binnen {rule.window_months} "
+            "maanden (een overplaatsing, of een nieuwe plaatsing uit huis kort na het einde "
+            f"van de zorg) was op {_dutch(started_at)} (gekozen grens: {rule.norm_text})."
         )
     if rule.kind is Kind.TURNING_EIGHTEEN:
         return (

@@ -6,19 +6,22 @@ A rule watches one stage of a case, of one of three kinds:
   first closing event at or after the start. It is due at its deadline, the start plus the
   rule's norm in calendar days, werkdagen (weekdays minus Dutch public holidays) or weeks,
   keeping the start's wall-clock time in Europe/Amsterdam.
-- `stepping-stone`: it opens at the first start event (a transfer) that is the `threshold`-th
-  within `window_months` months (event time), and is due at once: the deadline is the start.
+- `stepping-stone`: a youth's, across cases: it opens at the first move (`figures.placements`'
+  definition, the one the stepping-stone figure counts) that is the `threshold`-th within
+  `window_months` months (event time), on the case that move lands in, and is due at once: the
+  deadline is the start. It closes when the youth has no open placement left.
 - `turning-eighteen`: it opens at the first start event (a placement start) naming the youth's
   18th birthday month (`turns_eighteen_in`, YYYY-MM; the first of the month counts, the
   conservative birthday) while the youth is under 18, and is due `months_before` months before
   that birthday.
 
-Every kind closes at the first closing event at or after its start, by event time, whatever the
-order of arrival.
+The case kinds close at the first closing event at or after their start; all by event time,
+whatever the order of arrival.
 """
 
 import os
 import tomllib
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -33,6 +36,8 @@ import holidays
 
 from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.contracts.fields import AMSTERDAM
+from ketenmonitor.facts import PLACEMENT_ENDED
+from ketenmonitor.figures.placements import Move, PlacementEvent
 
 RULES_ENVIRONMENT_VARIABLE = "KETENMONITOR_ALERT_RULES"
 """A path to another rules file; by default the package's `alert_rules.toml`."""
@@ -56,7 +61,7 @@ class Kind(StrEnum):
     STAGE = "stage"
     """A stage with a norm from its start."""
     STEPPING_STONE = "stepping-stone"
-    """`threshold` start events within `window_months` months: due at once."""
+    """A youth's `threshold` moves within `window_months` months: due at once."""
     TURNING_EIGHTEEN = "turning-eighteen"
     """Due `months_before` months before the 18th birthday named by the start event."""
 
@@ -81,11 +86,16 @@ class Rule:
     source: str
     kind: Kind = Kind.STAGE
     threshold: int = 0
-    """stepping-stone: how many start events within the window flag the case."""
+    """stepping-stone: how many moves within the window flag the youth."""
     window_months: int = 0
     """stepping-stone: the window, in calendar months."""
     months_before: int = 0
     """turning-eighteen: how long before the 18th birthday the closing event must exist."""
+
+    @property
+    def of_youth(self) -> bool:
+        """Whether the rule watches a youth across cases (its moves), not one case's events."""
+        return self.kind is Kind.STEPPING_STONE
 
     def deadline(self, started_at: datetime) -> datetime:
         return deadline(started_at, self.norm, self.unit)
@@ -118,12 +128,14 @@ def parse_rules(document: dict[str, Any]) -> tuple[Rule, ...]:
     for entry in document.get("rule", []):
         try:
             kind = Kind(entry.get("kind", Kind.STAGE.value))
-            staged = kind is Kind.STAGE
+            staged, of_youth = kind is Kind.STAGE, kind is Kind.STEPPING_STONE
+            if of_youth and ("start" in entry or "closes" in entry):
+                raise ValueError("moves open it and the end of the youth's care closes it")
             rule = Rule(
                 name=str(entry["name"]),
                 title=str(entry["title"]),
-                start=str(entry["start"]),
-                closes=frozenset(str(c) for c in entry["closes"]),
+                start="" if of_youth else str(entry["start"]),
+                closes=frozenset() if of_youth else frozenset(str(c) for c in entry["closes"]),
                 # the other kinds have no norm from the start: their own keys say when
                 norm=int(entry["norm"]) if staged else 0,
                 unit=Unit(entry["unit"]) if staged else Unit.DAGEN,
@@ -137,7 +149,7 @@ def parse_rules(document: dict[str, Any]) -> tuple[Rule, ...]:
             )
         except (KeyError, ValueError, TypeError) as error:
             raise InvalidRules(f"rule {entry.get('name', '?')!r}: {error}") from error
-        if not rule.closes or rule.start in rule.closes:
+        if not of_youth and (not rule.closes or rule.start in rule.closes):
             raise InvalidRules(f"rule {rule.name!r}: closing events other than the start")
         if (
             (kind is Kind.STAGE and rule.norm <= 0)
@@ -245,15 +257,8 @@ Events = Iterable[tuple[str, datetime] | tuple[str, datetime, str | None]]
 
 
 def _opening(rule: Rule, held: list[CaseEvent]) -> tuple[datetime, datetime] | None:
-    """When the rule's stage starts and is due, if it starts at all."""
+    """When the case rule's stage starts and is due, if it starts at all."""
     starts = sorted((e for e in held if e.kind == rule.start), key=lambda e: e.at)
-    if rule.kind is Kind.STEPPING_STONE:
-        times = [e.at for e in starts]
-        for last in range(rule.threshold - 1, len(times)):
-            first = times[last - rule.threshold + 1]
-            if first >= _months_before(times[last], rule.window_months):
-                return times[last], times[last]  # due at once
-        return None
     if rule.kind is Kind.TURNING_EIGHTEEN:
         for start in starts:
             birthday = eighteenth_birthday(start.turns_eighteen_in or "")
@@ -266,11 +271,11 @@ def _opening(rule: Rule, held: list[CaseEvent]) -> tuple[datetime, datetime] | N
 
 
 def stages_of(case_id: UUID, events: Events, rules: Iterable[Rule]) -> list[Stage]:
-    """The stages of a case from its events in any order."""
+    """The stages of a case from its events in any order (the rules of a case, not a youth's)."""
     held = [CaseEvent(*event) for event in events]
     found = []
     for rule in rules:
-        opening = _opening(rule, held)
+        opening = None if rule.of_youth else _opening(rule, held)
         if opening is None:
             continue
         started_at, deadline_at = opening
@@ -284,6 +289,65 @@ def stages_of(case_id: UUID, events: Events, rules: Iterable[Rule]) -> list[Stag
                 closed_at=min(closings) if closings else None,
             )
         )
+    return found
+
+
+class Care(NamedTuple):
+    """One case's care of a youth: from its first placement start or transfer to its first end
+    of care at or after that."""
+
+    began_at: datetime
+    ended_at: datetime | None
+
+    def runs_on_after(self, moment: datetime) -> bool:
+        return self.began_at <= moment and (self.ended_at is None or self.ended_at > moment)
+
+
+def care_of_cases(events: Iterable[PlacementEvent]) -> list[Care]:
+    """Each case's care, from the placement events of a youth's cases in any order."""
+    per_case: dict[UUID, list[PlacementEvent]] = defaultdict(list)
+    for placement_event in events:
+        per_case[placement_event.case_id].append(placement_event)
+    care = []
+    for held in per_case.values():
+        began = min((e.occurred_at for e in held if e.type != PLACEMENT_ENDED), default=None)
+        if began is not None:
+            ends = [
+                e.occurred_at for e in held if e.type == PLACEMENT_ENDED and e.occurred_at >= began
+            ]
+            care.append(Care(began, min(ends, default=None)))
+    return care
+
+
+def stepping_stones_of(
+    moves: Iterable[Move], events: Iterable[PlacementEvent], rules: Iterable[Rule]
+) -> list[Stage]:
+    """A youth's stages of the youth rules, from the youth's moves and the placement events of
+    the youth's cases, in any order: opened at the first move that is the `threshold`-th within
+    `window_months` months, on that move's case, due at once; closed at the first end of care at
+    or after it that leaves the youth without an open placement."""
+    in_time = sorted(moves, key=lambda m: (m.occurred_at, m.case_id))  # ties: one case, always
+    care = care_of_cases(events)
+    found = []
+    for rule in rules:
+        if not rule.of_youth:
+            continue
+        crossing = next(
+            (
+                move
+                for last, move in enumerate(in_time)
+                if last >= rule.threshold - 1
+                and in_time[last - rule.threshold + 1].occurred_at
+                >= _months_before(move.occurred_at, rule.window_months)
+            ),
+            None,
+        )
+        if crossing is None:
+            continue
+        at = crossing.occurred_at
+        ends = sorted(c.ended_at for c in care if c.ended_at is not None and c.ended_at >= at)
+        closed_at = next((end for end in ends if not any(c.runs_on_after(end) for c in care)), None)
+        found.append(Stage(crossing.case_id, rule.name, at, at, closed_at))
     return found
 
 

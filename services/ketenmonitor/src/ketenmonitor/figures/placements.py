@@ -1,5 +1,6 @@
 """Placements as places: what the figures about youths away from home (the national stepping
-stones, zo dicht mogelijk bij huis, huiselijke setting) and the stepping-stone alert read.
+stones, zo dicht mogelijk bij huis, huiselijke setting) and the stepping-stone alert read: one
+definition of a move for both.
 
 A *stay* is a youth's time at one place: from a placement start or a transfer (into the place)
 to the case's next transfer or end of care, by event time; it is in the period when it began
@@ -9,7 +10,7 @@ or a new placement away from home (any care form but ambulant) of a youth whose 
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -197,7 +198,7 @@ class Rows(Protocol):
     async def youths_away(self, filters: Filters) -> YouthsAway: ...
 
 
-# --- the moves of some youths, for the stepping-stone alert ------------------------------------
+# --- the moves and placements of some youths, for the stepping-stone alert --------------------
 
 
 @dataclass(frozen=True)
@@ -207,18 +208,42 @@ class Move:
     occurred_at: datetime
 
 
+@dataclass(frozen=True)
+class PlacementEvent:
+    case_id: UUID
+    type: str
+    """A placement start, transfer or end of care (without `nl.jeugdketen.`)."""
+    occurred_at: datetime
+
+
+@dataclass
+class YouthPlacements:
+    """A youth's moves and the placement events of the youth's cases."""
+
+    moves: list[Move] = field(default_factory=list)
+    events: list[PlacementEvent] = field(default_factory=list)
+
+
 # $1-$3 the event types, $4 the move gap in days, $5 the youths
-SELECT_MOVES_OF_YOUTHS = f"""
+SELECT_PLACEMENTS_OF_YOUTHS = f"""
 WITH {sql_moves("$1", "$2", "$3", "$4", youths="$5")}
-SELECT youth, case_id, occurred_at FROM moves
+SELECT youth, case_id, occurred_at, NULL AS type FROM moves
+UNION ALL
+SELECT youth, case_id, occurred_at, type FROM events
 """
 
 
-async def select_moves_of_youths(
+async def select_placements_of_youths(
     connection: Database, youths: list[str], move_gap_days: int
-) -> dict[str, list[Move]]:
-    """Every move of each of `youths`, across their cases."""
-    found: dict[str, list[Move]] = defaultdict(list)
-    for row in await connection.fetch(SELECT_MOVES_OF_YOUTHS, *MOVE_TYPES, move_gap_days, youths):
-        found[row["youth"]].append(Move(UUID(str(row["case_id"])), row["occurred_at"]))
-    return found
+) -> dict[str, YouthPlacements]:
+    """Every move of each of `youths` across their cases, and their cases' placement events."""
+    found: dict[str, YouthPlacements] = defaultdict(YouthPlacements)
+    rows = await connection.fetch(SELECT_PLACEMENTS_OF_YOUTHS, *MOVE_TYPES, move_gap_days, youths)
+    for row in rows:
+        case_id, of_youth = UUID(str(row["case_id"])), found[row["youth"]]
+        if row["type"] is None:
+            of_youth.moves.append(Move(case_id, row["occurred_at"]))
+        else:
+            event = PlacementEvent(case_id, row["type"].removeprefix(PREFIX), row["occurred_at"])
+            of_youth.events.append(event)
+    return dict(found)
