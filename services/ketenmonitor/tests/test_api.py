@@ -109,7 +109,7 @@ class FakeFigures:
         if not (filters.from_date or date.min) <= T0.date() <= (filters.to_date or date.max):
             return RetRows({}, 0, 0, 0, Spread(0))
         return RetRows(
-            escalations={("2026-03", "triagetafel"): 12, ("2026-03", "gemeente"): 11},
+            escalations={("triagetafel", "2026-03"): 12, ("gemeente", "2026-03"): 11},
             advices=12,
             non_contracted_care=2,
             maatwerkbudget_granted=10,

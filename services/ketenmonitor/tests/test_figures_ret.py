@@ -20,10 +20,10 @@ def test_escalations_per_month_and_who_escalated_each_sum_to_their_totals() -> N
     figure = ret_escalations(
         rows(
             escalations={
-                ("2026-03", "triagetafel"): 20,
-                ("2026-03", "gemeente"): 11,
-                ("2026-04", "triagetafel"): 15,
-                ("2026-04", "gemeente"): 12,
+                ("triagetafel", "2026-03"): 20,
+                ("gemeente", "2026-03"): 11,
+                ("triagetafel", "2026-04"): 15,
+                ("gemeente", "2026-04"): 12,
             }
         )
     )
@@ -47,9 +47,9 @@ def test_a_few_escalations_by_providers_stay_hidden_beside_all_escalations() -> 
     figure = ret_escalations(
         rows(
             escalations={
-                ("2026-03", "triagetafel"): 20,
-                ("2026-03", "gemeente"): 11,
-                ("2026-04", "aanbieder"): 3,
+                ("triagetafel", "2026-03"): 20,
+                ("gemeente", "2026-03"): 11,
+                ("aanbieder", "2026-04"): 3,
             }
         )
     )

@@ -3,7 +3,6 @@
 period how long they took from the escalation and how many chose non-contracted care or
 granted a maatwerkbudget; counted in PostgreSQL."""
 
-from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -29,7 +28,7 @@ from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.responses import LeadTime as LeadTimeAnswer
-from ketenmonitor.figures.suppression import Count, Sum, protect
+from ketenmonitor.figures.suppression import Count, Sum, groups_and_all, protect
 
 ESCALATORS = tuple(escalator.value for escalator in RetEscalator)
 TO_ADVICE = Transition(
@@ -45,7 +44,7 @@ class RetRows:
     """What the store counts (`SELECT_ESCALATIONS`, `SELECT_ADVICES`)."""
 
     escalations: dict[tuple[str, str], int]
-    """Escalations per (YYYY-MM, who escalated) in the period; none: absent."""
+    """Escalations per (who escalated, YYYY-MM) in the period; none: absent."""
     advices: int
     """The RET's advices in the period given after their case's first escalation (one dated
     before it cannot be timed from it, and is left out)."""
@@ -81,22 +80,9 @@ def ret_escalations(found: RetRows) -> RetFigure:
     of every month's escalators. Advices: those with non-contracted care and the others, and
     those with a maatwerkbudget and the others, each sum to the advices; the time to advice
     is shown where the advices are."""
-    months = sorted({month for month, _ in found.escalations})
-    per_escalator = {e: tuple((m, e) for m in months) for e in ESCALATORS}
-    escalations: dict[Hashable, int] = {
-        cell: found.escalations.get(cell, 0) for cells in per_escalator.values() for cell in cells
-    }
-    every_month = tuple(escalations)
-    escalations |= {e: sum(escalations[c] for c in cells) for e, cells in per_escalator.items()}
-    escalations["escalations"] = sum(escalations[cell] for cell in every_month)
-    escalated = protect(
-        escalations,
-        [
-            *(Sum(e, cells) for e, cells in per_escalator.items()),
-            Sum("escalations", every_month),
-        ],
-        "ret-escalations",
-    )
+    months = sorted({month for _, month in found.escalations})
+    cells, sums = groups_and_all(found.escalations, ESCALATORS, months, "escalations")
+    escalated = protect(cells, sums, "ret-escalations")
     advices = protect(
         {
             "advices": found.advices,
@@ -115,7 +101,7 @@ def ret_escalations(found: RetRows) -> RetFigure:
         escalations=escalated.count("escalations"),
         per_escalator={e: escalated.count(e) for e in ESCALATORS},
         per_month=tuple(
-            MonthlyEscalations(m, e, escalated.count((m, e))) for m in months for e in ESCALATORS
+            MonthlyEscalations(m, e, escalated.count((e, m))) for m in months for e in ESCALATORS
         ),
         advices=advices.count("advices"),
         non_contracted_care=advices.count("non_contracted_care"),
@@ -176,7 +162,7 @@ async def select_ret_rows(connection: Database, filters: Filters) -> RetRows:
         *period_and_case(filters),
     )
     return RetRows(
-        escalations={(r["month"], r["escalated_by"]): r["n"] for r in escalations},
+        escalations={(r["escalated_by"], r["month"]): r["n"] for r in escalations},
         advices=advices["n"] if advices else 0,
         non_contracted_care=advices["non_contracted_care"] if advices else 0,
         maatwerkbudget_granted=advices["maatwerkbudget_granted"] if advices else 0,
