@@ -10,6 +10,7 @@ import pytest
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts.base import InboundMessage
 from jeugdketen_shared.contracts.toegang import ReferralSubmission, ToegangDecisionReport
+from jeugdketen_shared.contracts.triage import RetEscalationReport
 from jeugdketen_shared.permissions import MAY_PUBLISH, PartnerKind, PartnerRegistry
 from jeugdketen_shared.refusal import Refusal
 
@@ -67,6 +68,21 @@ def test_a_huisarts_refers_as_a_huisarts_and_decides_nothing() -> None:
     )
     decision = message(ToegangDecisionReport, HUISARTS, decision="geen-hulp")
     assert refusal_reason("huisartsenpraktijk-de-linde", *decision) == "not-permitted"
+
+
+@pytest.mark.parametrize(
+    ("partner_id", "source", "reason"),
+    [
+        ("gemeente-enschede", ENSCHEDE, None),
+        ("aanbieder-de-boerderij", "urn:nld:kvk:34567890:systeem:ecd", None),
+        ("triagetafel-twente", "urn:nld:oin:00000003900000030000:systeem:triagetafel", None),
+        ("huisartsenpraktijk-de-linde", HUISARTS, "not-permitted"),
+    ],
+)
+def test_the_triage_table_a_gemeente_and_a_provider_may_escalate_to_the_ret(
+    partner_id: str, source: str, reason: str | None
+) -> None:
+    assert refusal_reason(partner_id, *message(RetEscalationReport, source)) == reason
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from jeugdketen_shared.contracts import plaatsing, toegang, triage
-from jeugdketen_shared.vocabulary import CareForm
+from jeugdketen_shared.vocabulary import CareForm, RetEscalator
 from jeugdketen_shared.youth_keys import YouthKey
 from ketenmonitor.main import build_projection
 from ketenmonitor.projection.rebuild import rebuild
@@ -26,7 +26,12 @@ from tests.integration.test_ketenmonitor import (
     read_api,
     wait_projected,
 )
-from tests.integration.test_ketenmonitor_reference import publish_keys, unsealed
+from tests.integration.test_ketenmonitor_reference import (
+    Reference,
+    as_lead,
+    publish_keys,
+    unsealed,
+)
 from tests.support import suppressed
 
 pytestmark = pytest.mark.integration
@@ -1080,3 +1085,79 @@ async def test_a_youth_leaves_the_waiting_list_withdrawn_started_elsewhere_or_mo
     }
     assert (waiting["withdrawn"], waiting["still_waiting"]) == (cell(12), cell(23))
     assert waiting["waiting_time"]["p50_days"] == 28.0  # moved there 28 days after the request
+
+
+def ret_cases(platform: IsolatedPlatform, cases: int, seed: int) -> list[Published]:
+    """Cases referred, escalated to the RET by the triage table, a gemeente or a provider (some
+    as events from before escalations named who escalated), most advised on later."""
+    rng = random.Random(seed)
+    events: list[Published] = []
+    for _ in range(cases):
+        case = uuid4()
+        kader = rng.choice(("vrijwillig", "gedwongen"))
+        referred = START + timedelta(days=rng.uniform(0, 300))
+        events.append(
+            as_published(
+                platform,
+                "toegang",
+                toegang.ReferralReceived(
+                    case_id=case,
+                    youth_pseudonym=secrets.token_hex(32),
+                    gemeente_code=rng.choice(GEMEENTEN),
+                    occurred_at=referred,
+                    verwijzer="huisarts",
+                    kader=kader,
+                ),
+            )
+        )
+        escalated = referred + timedelta(days=rng.uniform(1, 60))
+        escalation = as_published(
+            platform,
+            "triage",
+            triage.EscalatedToRet(
+                case_id=case,
+                occurred_at=escalated,
+                escalated_by=rng.choice(tuple(RetEscalator)),
+            ),
+        )
+        if rng.random() < 0.1:
+            del escalation.event.data["escalated_by"]
+        events.append(escalation)
+        if rng.random() < 0.8:
+            events.append(
+                as_published(
+                    platform,
+                    "triage",
+                    triage.RetAdviceGiven(
+                        case_id=case,
+                        youth_pseudonym=secrets.token_hex(32),
+                        gemeente_code=GEMEENTEN[0],
+                        kader=kader,
+                        occurred_at=escalated + timedelta(days=rng.uniform(-1, 40)),
+                        care_form=rng.choice(CARE_FORMS),
+                        non_contracted_care=rng.random() < 0.3,
+                        maatwerkbudget_granted=rng.random() < 0.4,
+                    ),
+                )
+            )
+    return events
+
+
+async def test_escalations_to_the_ret_by_who_escalated_and_the_rets_advices(
+    platform: IsolatedPlatform,
+) -> None:
+    events = ret_cases(platform, cases=400, seed=89)
+    await published_in_reverse(platform, events)
+
+    for query in ({}, {"from": "2025-04-01", "to": "2025-06-30", "gemeente": "GM0164"}):
+        body = await get(platform, "/v1/ret-escalations", **query)
+        got = {k: v for k, v in body.items() if k not in ("filters", "time_to_advice")}
+        got["time_to_advice"] = as_lead(body["time_to_advice"])
+        with suppressed.counted_raw():
+            expected = Reference(facts(events), query).ret_escalations()
+        suppressed.assert_agrees(got, expected)
+        assert expected["time_to_advice"]["count"], "enough advices to show their time"
+    whole = await get(platform, "/v1/ret-escalations")
+    assert all(not count["suppressed"] for count in whole["per_escalator"].values())
+    assert whole["non_contracted_share"]
+    assert whole["maatwerkbudget_share"]

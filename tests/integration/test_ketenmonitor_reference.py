@@ -1076,6 +1076,36 @@ class Reference:
             out += ("gedwongen", "vrijwillig") in moves
         return suppressed.kader_changes(into, still, out)
 
+    # /v1/ret-escalations
+    def ret_escalations(self) -> dict[str, Any]:
+        """Escalations by their own moment and who escalated (the triage table when the event
+        names no one); advices by theirs, each timed from its case's first escalation (one
+        before its escalation is no advice on it)."""
+        escalations: dict[tuple[str, str], int] = defaultdict(int)
+        to_advice: list[timedelta] = []
+        non_contracted = maatwerkbudget = 0
+        for kind, case, at, data in self.facts:
+            if not (self.in_period(at) and self.of_case(case, at)):
+                continue
+            if kind == "escalated-to-ret":
+                escalated_by = data.get("escalated_by", "triagetafel")
+                escalations[day(at).strftime("%Y-%m"), escalated_by] += 1
+            elif kind == "ret-advice-given":
+                escalated = self.first(case, "escalated-to-ret")
+                if escalated is None or escalated > at:
+                    continue
+                to_advice.append(at - escalated)
+                non_contracted += data["non_contracted_care"]
+                maatwerkbudget += data["maatwerkbudget_granted"]
+        hidden, figure = suppressed.ret_escalations(
+            escalations,
+            ("triagetafel", "gemeente", "aanbieder"),
+            len(to_advice),
+            non_contracted,
+            maatwerkbudget,
+        )
+        return {**figure, "time_to_advice": lead(to_advice, hidden)}
+
 
 # --- the projection's answers through the read API ---------------------------------------------
 
@@ -1185,6 +1215,14 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
         "/v1/kader-changes",
         lambda b: {k: v for k, v in b.items() if k != "filters"},
         Reference.kader_changes,
+    ),
+    "ret-escalations": (
+        "/v1/ret-escalations",
+        lambda b: {
+            **{k: v for k, v in b.items() if k not in ("filters", "time_to_advice")},
+            "time_to_advice": as_lead(b["time_to_advice"]),
+        },
+        Reference.ret_escalations,
     ),
 }
 WITH_PROVIDER = (
@@ -1369,6 +1407,11 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
         assert any(v["decisions"][decision.value]["value"] for v in referrals), decision
     assert any(v["withdrawn"]["value"] for v in referrals)
     assert any(v["undecided"]["value"] for v in referrals)
+    ret = whole.ret_escalations()
+    assert all(count["value"] for count in ret["per_escalator"].values())
+    assert ret["non_contracted_share"]
+    assert ret["maatwerkbudget_share"]
+    assert ret["time_to_advice"]["count"]
     durations = whole.placement_durations()["care_forms"]
     assert all(
         durations[form][kind]["p50_days"] for form in ALL_FORMS for kind in ("ended", "open")

@@ -23,7 +23,13 @@ from tests.support.kafka import (
     rejected_topics,
     short_types,
 )
-from tests.support.partners import as_kafka, follow_up, partner_event, referral
+from tests.support.partners import (
+    LOKAAL_TEAM_ENSCHEDE,
+    as_kafka,
+    follow_up,
+    partner_event,
+    referral,
+)
 from tests.support.services import running_in_process
 from tests.support.waiting import wait_until
 from tests.support.youth_keys import youth_pseudonym
@@ -35,6 +41,8 @@ pytestmark = pytest.mark.integration
 # as in deploy/partners.toml
 TRIAGE_TABLE = "urn:nld:oin:00000003900000030000:systeem:triagetafel"
 RET_SECRETARY = "urn:nld:oin:00000003900000040000:systeem:ret"
+HENGELO = "urn:nld:oin:00000001000000070000:systeem:lokaal-team"
+PROVIDER = "urn:nld:kvk:34567890:systeem:ecd"
 PSEUDONYM = "d" * 64
 
 
@@ -289,3 +297,36 @@ async def test_a_case_toegang_forwards_reaches_triage_through_kafka(
     assert decided["causationid"] == decision.id
     assert decided["data"]["youth_pseudonym"] == expected_pseudonym
     assert stored_types(triage_store).count("CaseOpenedForTriage") == 1
+
+
+async def test_the_youths_gemeente_or_a_provider_escalates_to_the_ret_another_gemeente_not(
+    platform: IsolatedPlatform,
+) -> None:
+    kafka = platform.infrastructure.kafka_bootstrap_servers
+    events = platform.topic("triage", "events")
+    by_gemeente, by_provider = uuid4(), uuid4()  # both of Enschede
+    from_hengelo = triage_report("ret-escalation-reported", by_provider, source=HENGELO)
+    escalations = [
+        triage_report("ret-escalation-reported", by_gemeente, source=LOKAAL_TEAM_ENSCHEDE),
+        from_hengelo,
+        triage_report("ret-escalation-reported", by_provider, source=PROVIDER),
+    ]
+    async with running_in_process(WIRING, build_application, platform.settings()):
+        await publish_toegang_events(
+            platform, toegang_decided(platform, by_gemeente), toegang_decided(platform, by_provider)
+        )
+        await read_until(kafka, events, at_least(2))
+        outcomes = [events, *rejected_topics(platform.prefix, "triage")]
+        inbound = platform.topic("triage", "inbound")
+        await publish_in_turn(kafka, inbound, escalations, outcomes)
+        records = await read_until(kafka, events, at_least(4))
+
+    escalated = {
+        event["data"]["case_id"]: event["data"]["escalated_by"]
+        for event in cloudevents(records)
+        if event["type"].endswith("escalated-to-ret")
+    }
+    assert escalated == {str(by_gemeente): "gemeente", str(by_provider): "aanbieder"}
+    [rejection] = cloudevents(await read_all(kafka, rejected_topics(platform.prefix, "triage")))
+    assert rejection["data"]["reason"] == "not-own-resident"
+    assert rejection["causationid"] == from_hengelo.id

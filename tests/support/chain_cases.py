@@ -3,11 +3,12 @@
 Youths are referred by every kind of verwijzer (some first known to Veilig Thuis or the Raad,
 some of them under a measure that ends; some voluntary ones come under a measure later),
 decided on by toegang (triage, local help, no help, withdrawn, undecided), triaged (some
-escalated to the RET), put on a waiting list (some on two, some taken off it, some waiting for
-a transfer), placed (some in crisis before triage, some in another care form than advised),
-transferred, given a continuity plan, ended or turned eighteen, and some referred again later
-in a new case; providers record their capacity now and then. Timings vary, and a few events
-name a moment before the one they follow (they fall out of the lead times).
+escalated to the RET by the triage table, a gemeente or a provider), put on a waiting list
+(some on two, some taken off it, some waiting for a transfer), placed (some in crisis before
+triage, some in another care form than advised), transferred, given a continuity plan, ended
+or turned eighteen, and some referred again later in a new case; providers record their
+capacity now and then. Timings vary, and a few events name a moment before the one they follow
+(they fall out of the lead times).
 
 Each youth has a data key (`YouthKey.generate()`), its pseudonym derived from it, and the month
 of its 18th birthday sealed under it, as plaatsing publishes it. `chain_cases` returns the
@@ -22,7 +23,7 @@ from uuid import UUID
 
 from jeugdketen_shared.contracts import plaatsing, toegang, triage
 from jeugdketen_shared.contracts.base import DomainEventData
-from jeugdketen_shared.vocabulary import CareForm
+from jeugdketen_shared.vocabulary import CareForm, RetEscalator
 from jeugdketen_shared.youth_keys import YouthKey
 
 GEMEENTEN = ("GM0153", "GM0164", "GM0141", "GM0183")
@@ -116,6 +117,19 @@ def _referrer(case: UUID, kader: str) -> str:
     stays as it was before the referrers varied."""
     weights = REFERRERS[kader]
     return random.Random(case.int).choices(tuple(weights), tuple(weights.values()))[0]
+
+
+def _escalated(case: UUID, at: datetime) -> triage.EscalatedToRet:
+    """By the triage table, the youth's gemeente or a provider (seed 001), drawn from the case's
+    own generator as the referrer is: the chain's other events stay as they were."""
+    rng = random.Random(f"escalation-{case}")
+    escalated_by = rng.choices(tuple(RetEscalator), weights=(60, 25, 15))[0]
+    return triage.EscalatedToRet(case_id=case, occurred_at=at, escalated_by=escalated_by)
+
+
+def _non_contracted(case: UUID, at: datetime) -> bool:
+    """A fifth of the RET's advices choose non-contracted care; the case's own draw, per advice."""
+    return random.Random(f"non-contracted-{case}-{at}").random() < 0.2
 
 
 def _measure_after_a_voluntary_referral(add: Any, case: UUID, referred: datetime) -> None:
@@ -280,7 +294,7 @@ def _case(
         return decided
     escalated = rng.random() < 0.05  # the triage table could not agree: straight to the RET
     if escalated:
-        add("triage", triage.EscalatedToRet(case_id=case, occurred_at=after(decided, 20)))
+        add("triage", _escalated(case, after(decided, 20)))
     if rng.random() < 0.08:
         return None  # waiting for triage
     triaged = after(decided, 30)
@@ -301,7 +315,7 @@ def _case(
         if not escalated:
             escalated = True
             advised = after(advised, 10)
-            add("triage", triage.EscalatedToRet(case_id=case, occurred_at=advised))
+            add("triage", _escalated(case, advised))
         advised = after(advised, 25)
         advice = rng.choice(CARE_FORMS)
         add(
@@ -311,7 +325,7 @@ def _case(
                 occurred_at=advised,
                 kader=kader,
                 care_form=advice,
-                non_contracted_care=False,
+                non_contracted_care=_non_contracted(case, advised),
                 maatwerkbudget_granted=rng.random() < 0.1,
                 binding=True,
             ),

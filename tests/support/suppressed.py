@@ -389,3 +389,54 @@ def waiting_list(left: Mapping[str, int], still: int) -> dict[str, Any]:
         **{way.replace("-", "_"): shown.cell(way) for way in left},
         "still_waiting": shown.cell("still"),
     }
+
+
+def ret_escalations(
+    escalations: Mapping[tuple[str, str], int],
+    escalators: Iterable[str],
+    advices: int,
+    non_contracted_care: int,
+    maatwerkbudget_granted: int,
+) -> tuple[bool, dict[str, Any]]:
+    """Escalations per (month, who escalated): each escalator's total is the sum of its months,
+    all escalations the sum of every month's; the advices are those with non-contracted care
+    and the others, and those with a maatwerkbudget and the others. Also: whether the advices'
+    count is hidden (and the time to advice with it)."""
+    escalators = tuple(escalators)
+    months = sorted({month for month, _ in escalations})
+    cells = [(m, e) for m in months for e in escalators]
+    counts: dict[Hashable, int] = {cell: escalations.get(cell, 0) for cell in cells}
+    counts |= {e: sum(counts[(m, e)] for m in months) for e in escalators}
+    counts["all"] = sum(escalations.values())
+    escalated = Shown(
+        counts,
+        [
+            *(Sum(e, tuple((m, e) for m in months)) for e in escalators),
+            Sum("all", tuple(cells)),
+        ],
+    )
+    advised = Shown(
+        {
+            "advices": advices,
+            "non_contracted": non_contracted_care,
+            "contracted": advices - non_contracted_care,
+            "maatwerkbudget": maatwerkbudget_granted,
+            "without": advices - maatwerkbudget_granted,
+        },
+        [
+            Sum("advices", ("non_contracted", "contracted")),
+            Sum("advices", ("maatwerkbudget", "without")),
+        ],
+    )
+    return advised.hidden("advices"), {
+        "escalations": escalated.cell("all"),
+        "per_escalator": {e: escalated.cell(e) for e in escalators},
+        "per_month": [
+            {"month": m, "escalated_by": e, "escalations": escalated.cell((m, e))} for m, e in cells
+        ],
+        "advices": advised.cell("advices"),
+        "non_contracted_care": advised.cell("non_contracted"),
+        "non_contracted_share": advised.share("non_contracted", "advices"),
+        "maatwerkbudget_granted": advised.cell("maatwerkbudget"),
+        "maatwerkbudget_share": advised.share("maatwerkbudget", "advices"),
+    }

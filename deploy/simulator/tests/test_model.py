@@ -247,6 +247,13 @@ def test_some_placements_deviate_from_the_advice_and_some_start_in_crisis_withou
     assert all(m.after is None and "bsn" in m.data for m in crises)
 
 
+def test_the_triage_table_gemeenten_and_providers_escalate_to_the_ret_the_table_most() -> None:
+    escalations = of_type(triage.RetEscalationReport)
+    by_kind = Counter(m.partner.kind for m in escalations)
+    assert set(by_kind) == {PartnerKind.TRIAGETAFEL, PartnerKind.GEMEENTE, PartnerKind.AANBIEDER}
+    assert by_kind.most_common(1)[0][0] is PartnerKind.TRIAGETAFEL
+
+
 def test_every_provider_reports_its_capacity_per_care_form_every_few_weeks() -> None:
     reports: dict[tuple[str, str], list[datetime]] = defaultdict(list)
     for m in of_type(plaatsing.CapacityReport):

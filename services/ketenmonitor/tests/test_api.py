@@ -18,6 +18,7 @@ from ketenmonitor.figures.linked import Extent
 from ketenmonitor.figures.placement_durations import ENDED, OPEN, StayDurations
 from ketenmonitor.figures.placements import OUTSIDE, OWN, REGION, StaysAway, YouthsAway
 from ketenmonitor.figures.referrals_by_verwijzer import UNDECIDED, Followed
+from ketenmonitor.figures.ret_escalations import RetRows
 from ketenmonitor.figures.stepping_stones import TransferCounts
 from ketenmonitor.figures.thuis_tenzij import Jeugdhulp
 from ketenmonitor.figures.time_in_chain import RouteSpreads
@@ -101,6 +102,19 @@ class FakeFigures:
         # vrijwillig, then 12 days gedwongen, then vrijwillig again
         back = (Stretch(T0, T0 + timedelta(days=12)),)
         return [KaderCase("vrijwillig", back)] * 12
+
+    async def ret_rows(self, filters: Filters) -> RetRows:
+        self.asked.append(filters)
+        # March 2026's, so that the answers of the periods around it agree with each other
+        if not (filters.from_date or date.min) <= T0.date() <= (filters.to_date or date.max):
+            return RetRows({}, 0, 0, 0, Spread(0))
+        return RetRows(
+            escalations={("triagetafel", "2026-03"): 12, ("gemeente", "2026-03"): 11},
+            advices=12,
+            non_contracted_care=2,
+            maatwerkbudget_granted=10,
+            to_advice=spread(timedelta(days=d) for d in range(1, 13)),
+        )
 
     async def position(self) -> int:
         return 0
@@ -200,6 +214,7 @@ async def test_bad_queries_are_problems() -> None:
         "/v1/time-in-chain",
         "/v1/hand-overs",
         "/v1/kader-changes",
+        "/v1/ret-escalations",
     }
 
 
@@ -379,3 +394,21 @@ async def test_placement_durations_per_care_form_on_the_period_end() -> None:
     # three open stays: hidden, and so are their percentiles
     assert pleegzorg["open"]["count"] == {"value": None, "suppressed": True}
     assert pleegzorg["open"]["p50_days"] is None
+
+
+async def test_the_ret_figure_by_kader_not_by_provider() -> None:
+    source = FakeFigures()
+    async with client(source) as http:
+        answer = await http.get("/v1/ret-escalations")
+        by_kader = await http.get("/v1/ret-escalations", params={"kader": "gedwongen"})
+        by_provider = await http.get("/v1/ret-escalations", params={"provider": "12345678"})
+    assert answer.status_code == 200, answer.text
+    assert by_kader.status_code == 200, by_kader.text
+    assert Filters(kader="gedwongen") in source.asked
+    body = answer.json()
+    assert body["per_escalator"]["triagetafel"] == {"value": 12, "suppressed": False}
+    assert body["per_escalator"]["gemeente"] == {"value": 11, "suppressed": False}
+    assert body["per_escalator"]["aanbieder"] == {"value": None, "suppressed": True}
+    assert body["time_to_advice"]["count"] == {"value": 12, "suppressed": False}
+    assert body["non_contracted_share"] is None  # 2 of 12
+    assert by_provider.json()["filters"]["provider"] is None  # not a filter of escalations

@@ -22,6 +22,7 @@ FIGURES_API = (
     "/v1/placement-durations",
     "/v1/placement-locations",
     "/v1/referrals-by-verwijzer",
+    "/v1/ret-escalations",
     "/v1/stepping-stones",
     "/v1/thuis-tenzij",
     "/v1/time-in-chain",

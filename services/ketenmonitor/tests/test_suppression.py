@@ -6,7 +6,15 @@ from collections.abc import Hashable
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ketenmonitor.figures.suppression import SMALL_CELL, Count, Sum, derivable, protect, suppressed
+from ketenmonitor.figures.suppression import (
+    SMALL_CELL,
+    Count,
+    Sum,
+    derivable,
+    groups_and_all,
+    protect,
+    suppressed,
+)
 
 
 def worked_out(counts: dict[Hashable, int], sums: list[Sum], hidden: frozenset[Hashable]) -> dict:
@@ -121,3 +129,21 @@ def test_nothing_small_can_be_worked_out_of_any_table(table: tuple[dict, list[Su
     flat = protect(counts, sums, "table")  # the flattened sums are what a reader adds up too
     everything = [*sums, Sum("all", tuple(c for s in sums[:-1] for c in s.parts))]
     assert worked_out(counts, everything, flat.hidden) == {}
+
+
+def test_a_table_of_groups_sums_each_group_and_all_of_its_cells() -> None:
+    counts, sums = groups_and_all({("a", 1): 12, ("b", 2): 20}, ("a", "b"), (1, 2), "all")
+    assert counts == {
+        ("a", 1): 12,
+        ("a", 2): 0,
+        ("b", 1): 0,
+        ("b", 2): 20,
+        "a": 12,
+        "b": 20,
+        "all": 32,
+    }
+    assert sums == [
+        Sum("a", (("a", 1), ("a", 2))),
+        Sum("b", (("b", 1), ("b", 2))),
+        Sum("all", (("a", 1), ("a", 2), ("b", 1), ("b", 2))),
+    ]

@@ -234,6 +234,24 @@ async def test_the_overview_shows_thuis_tenzij_as_cbs_counts_it_and_per_month() 
     assert ">2026-03</th>" in per_month
 
 
+async def test_the_lead_times_page_shows_the_regionaal_expertteam() -> None:
+    # March 2026: 12 escalations by the triage table, 11 by gemeenten; 12 advices, 2 of them
+    # with non-contracted care, 10 with a maatwerkbudget
+    monitor = Monitor()
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        page = (await http.get("/doorlooptijden", params={"care_form": "gezinshuis"})).text
+    section = page.split('id="ret"')[1].split("</section>")[0]
+    assert 'data-cijfer="escalaties">23<' in section  # not filtered by the care form
+    march = section.split('data-maand="2026-03">')[1].split("</tr>")[0]
+    assert re.findall(r'cell--numeric"[^>]*>([^<]*)<', march) == ["12", "11", ""]
+    assert ">Aanbieder</th>" in section
+    assert 'data-cijfer="adviezen">12<' in section
+    # 2 of 12 is small, and the 10 beside it would give the 2 away: neither share is shown
+    assert 'data-cijfer="niet-gecontracteerd">\N{EN DASH}<' in section
+    assert 'data-cijfer="maatwerkbudget">\N{EN DASH}<' in section
+    assert 'data-cijfer="advies-p50">' in section
+
+
 async def test_the_eighteen_page_shows_the_plans_by_kind_in_dutch() -> None:
     monitor = Monitor()
     async with monitor.client(**basic(DASHBOARD), **HTML) as http:

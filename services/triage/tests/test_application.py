@@ -1,6 +1,7 @@
 """triage's application on the library's in-memory event store: toegang's events open cases,
 the triage table and the RET act on them."""
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,7 +14,8 @@ from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.contracts import toegang, triage
 from jeugdketen_shared.contracts.base import MessageData
 from jeugdketen_shared.inbound import Contracts, ReceivedMessage
-from jeugdketen_shared.vocabulary import CareForm, Kader, Urgency
+from jeugdketen_shared.permissions import Partner, PartnerKind
+from jeugdketen_shared.vocabulary import CareForm, Kader, RetEscalator, Urgency
 from triage.application import Triage
 from triage.domain import TriageCase
 
@@ -22,6 +24,11 @@ DECIDED_AT_TOEGANG = NOW - timedelta(days=2)
 TOEGANG = "urn:nld:oin:00000000000000000000:systeem:jeugdketen-toegang"
 TRIAGE_TABLE = "urn:nld:oin:00000003900000030000:systeem:triagetafel"
 PSEUDONYM = "c" * 64
+TRIAGETAFEL = Partner("triagetafel-twente", PartnerKind.TRIAGETAFEL, frozenset({TRIAGE_TABLE}))
+GEMEENTE_ENSCHEDE = "urn:nld:oin:00000001000000040000:systeem:lokaal-team"
+ENSCHEDE = Partner(
+    "gemeente-enschede", PartnerKind.GEMEENTE, frozenset({GEMEENTE_ENSCHEDE}), "GM0153"
+)
 UPSTREAM = Contracts([toegang.ToegangDecided])
 INBOUND = Contracts(triage.INBOUND)
 
@@ -52,7 +59,9 @@ def received(
     return contracts.validate(envelope, NOW)
 
 
-def toegang_decided(case_id: UUID, decision: str = "gezamenlijke-triage") -> ReceivedMessage:
+def toegang_decided(
+    case_id: UUID, decision: str = "gezamenlijke-triage", gemeente: str = "GM0183"
+) -> ReceivedMessage:
     return received(
         UPSTREAM,
         toegang.ToegangDecided,
@@ -61,13 +70,18 @@ def toegang_decided(case_id: UUID, decision: str = "gezamenlijke-triage") -> Rec
         DECIDED_AT_TOEGANG,
         decision=decision,
         youth_pseudonym=PSEUDONYM,
-        gemeente_code="GM0183",
+        gemeente_code=gemeente,
         kader="gedwongen",
     )
 
 
 def report(type_: type[triage.InboundMessage], case_id: UUID, **data: Any) -> ReceivedMessage:
     return received(INBOUND, type_, TRIAGE_TABLE, case_id, NOW - timedelta(hours=1), **data)
+
+
+def escalation(case_id: UUID, by: Partner = TRIAGETAFEL) -> ReceivedMessage:
+    message = report(triage.RetEscalationReport, case_id)
+    return dataclasses.replace(message, publisher=by)
 
 
 def triage_decision(case_id: UUID) -> ReceivedMessage:
@@ -124,7 +138,7 @@ def test_one_batch_takes_a_case_from_opening_to_ret_advice(application: Triage) 
         [
             toegang_decided(case_id),
             triage_decision(case_id),
-            report(triage.RetEscalationReport, case_id),
+            escalation(case_id),
             ret_advice(case_id),
         ]
     )
@@ -195,3 +209,28 @@ def test_ret_advice_without_escalation_is_refused(application: Triage) -> None:
     [outcome] = application.record([ret_advice(case_id)])
     assert isinstance(outcome, Refused)
     assert outcome.refusal.reason == "not-escalated-to-ret"
+
+
+def test_who_escalated_is_the_kind_of_partner_that_published_the_escalation(
+    application: Triage,
+) -> None:
+    of_enschede = uuid4()
+    outcomes = application.record(
+        [toegang_decided(of_enschede, gemeente="GM0153"), escalation(of_enschede, ENSCHEDE)]
+    )
+    assert [type(o) for o in outcomes] == [Accepted, Accepted]
+    [escalated] = [
+        event
+        for event in application.repository.event_store.get(of_enschede)
+        if isinstance(event, TriageCase.EscalatedToRet)
+    ]
+    assert escalated.escalated_by == RetEscalator.GEMEENTE
+
+
+def test_a_gemeente_escalating_another_gemeentes_resident_is_refused(application: Triage) -> None:
+    of_hengelo = uuid4()
+    application.record([toegang_decided(of_hengelo, gemeente="GM0164")])
+    [outcome] = application.record([escalation(of_hengelo, ENSCHEDE)])
+    assert isinstance(outcome, Refused)
+    assert outcome.refusal.reason == "not-own-resident"
+    assert not application.triage_case(of_hengelo).escalated_to_ret

@@ -5,7 +5,8 @@ from uuid import uuid4
 
 import pytest
 
-from jeugdketen_shared.vocabulary import CareForm, Kader, Urgency
+from jeugdketen_shared.permissions import NotOwnResident
+from jeugdketen_shared.vocabulary import CareForm, Kader, RetEscalator, Urgency
 from triage.domain import (
     AlreadyEscalatedToRet,
     CaseAlreadyOpened,
@@ -40,7 +41,7 @@ def a_case_opened_for_triage() -> TriageCase:
 
 def an_escalated_case() -> TriageCase:
     case = a_case_opened_for_triage()
-    case.escalate_to_ret(LATER, "escalation-1")
+    case.escalate_to_ret(RetEscalator.TRIAGETAFEL, LATER, "escalation-1")
     case.collect_events()
     return case
 
@@ -111,7 +112,7 @@ def test_the_triage_decides_once() -> None:
 
 def test_a_case_may_be_escalated_to_the_ret_before_the_triage_decided() -> None:
     case = a_case_opened_for_triage()
-    case.escalate_to_ret(LATER, "escalation-1")
+    case.escalate_to_ret(RetEscalator.TRIAGETAFEL, LATER, "escalation-1")
     [escalated] = case.collect_events()
     assert isinstance(escalated, TriageCase.EscalatedToRet)
     assert escalated.causation_id == "escalation-1"
@@ -121,17 +122,47 @@ def test_a_case_may_be_escalated_to_the_ret_before_the_triage_decided() -> None:
 def test_a_case_may_be_escalated_to_the_ret_after_the_triage_decided() -> None:
     case = a_case_opened_for_triage()
     decide(case)
-    case.escalate_to_ret(LATER, "escalation-1")
+    case.escalate_to_ret(RetEscalator.TRIAGETAFEL, LATER, "escalation-1")
     assert [type(e) for e in case.collect_events()] == [
         TriageCase.TriageDecided,
         TriageCase.EscalatedToRet,
     ]
 
 
+def test_the_youths_gemeente_or_a_provider_may_escalate_too() -> None:
+    by_gemeente, by_provider = a_case_opened_for_triage(), a_case_opened_for_triage()
+    by_gemeente.escalate_to_ret(
+        RetEscalator.GEMEENTE, LATER, "escalation-1", escalating_gemeente="GM0153"
+    )
+    by_provider.escalate_to_ret(RetEscalator.AANBIEDER, LATER, "escalation-2")
+    [from_gemeente] = by_gemeente.collect_events()
+    [from_provider] = by_provider.collect_events()
+    assert isinstance(from_gemeente, TriageCase.EscalatedToRet)
+    assert isinstance(from_provider, TriageCase.EscalatedToRet)
+    assert from_gemeente.escalated_by == RetEscalator.GEMEENTE
+    assert from_provider.escalated_by == RetEscalator.AANBIEDER
+
+
+def test_a_gemeente_escalates_only_its_own_residents_case() -> None:
+    case = a_case_opened_for_triage()
+    with pytest.raises(NotOwnResident):
+        case.escalate_to_ret(
+            RetEscalator.GEMEENTE, LATER, "escalation-1", escalating_gemeente="GM0141"
+        )
+    assert case.collect_events() == []
+    assert not case.escalated_to_ret
+
+
+def test_an_escalation_stored_before_it_named_who_escalated_is_the_triage_tables() -> None:
+    state: dict[str, object] = {"occurred_at": LATER, "causation_id": "escalation-1"}
+    TriageCase.EscalatedToRet.upcast_v1_v2(state)
+    assert state["escalated_by"] == RetEscalator.TRIAGETAFEL
+
+
 def test_a_case_is_escalated_to_the_ret_once() -> None:
     case = an_escalated_case()
     with pytest.raises(AlreadyEscalatedToRet):
-        case.escalate_to_ret(LATER, "escalation-2")
+        case.escalate_to_ret(RetEscalator.AANBIEDER, LATER, "escalation-2")
     assert case.collect_events() == []
 
 
@@ -173,7 +204,7 @@ def test_nothing_is_dated_before_the_case_was_opened() -> None:
     with pytest.raises(OccurredBeforeCaseOpened):
         decide(case, at=BEFORE_OPENING)
     with pytest.raises(OccurredBeforeCaseOpened):
-        case.escalate_to_ret(BEFORE_OPENING, "escalation-1")
+        case.escalate_to_ret(RetEscalator.TRIAGETAFEL, BEFORE_OPENING, "escalation-1")
     escalated = an_escalated_case()
     with pytest.raises(OccurredBeforeCaseOpened):
         advise(escalated, at=BEFORE_OPENING)

@@ -55,6 +55,9 @@ MAY_PUBLISH: Mapping[PartnerKind, frozenset[str]] = MappingProxyType(
             toegang.VerklarendeAnalyseReport,
             toegang.ToegangDecisionReport,
             toegang.RvdkInvestigationRequest,
+            # seed 001: a gemeente may escalate its resident's case to the RET (triage checks
+            # the case is its resident's: the report names no gemeente)
+            triage.RetEscalationReport,
         ),
         **{kind: frozenset({_REFERRAL, _WITHDRAWAL}) for kind in _REFERRERS},
         # the gedwongen kader, each step by the partner that takes it
@@ -87,7 +90,8 @@ MAY_PUBLISH: Mapping[PartnerKind, frozenset[str]] = MappingProxyType(
         ),
         PartnerKind.TRIAGETAFEL: _types(triage.TriageDecisionReport, triage.RetEscalationReport),
         PartnerKind.REGIONAAL_EXPERTTEAM: _types(triage.RetAdviceReport),
-        PartnerKind.AANBIEDER: _types(*plaatsing.INBOUND),
+        # seed 001: a provider may escalate a youth who gets stuck to the RET too
+        PartnerKind.AANBIEDER: _types(*plaatsing.INBOUND, triage.RetEscalationReport),
     }
 )
 

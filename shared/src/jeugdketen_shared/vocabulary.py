@@ -17,6 +17,15 @@ class Verwijzer(StrEnum):
     ZELFVERWIJZER = "zelfverwijzer"
 
 
+class RetEscalator(StrEnum):
+    """Who escalated a case to the Regionaal Expertteam. Seed 001 opens the RET to every youth
+    who gets stuck: besides the triage table, the youth's gemeente and a provider may."""
+
+    TRIAGETAFEL = "triagetafel"
+    GEMEENTE = "gemeente"
+    AANBIEDER = "aanbieder"
+
+
 class Kader(StrEnum):
     """Voluntary help or help under a child-protection measure (iJw: JuridischeStatus)."""
 

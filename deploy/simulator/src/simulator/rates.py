@@ -22,6 +22,7 @@ from jeugdketen_shared.permissions import PartnerKind
 from jeugdketen_shared.vocabulary import (
     CareForm,
     Kader,
+    RetEscalator,
     RvdkAdvice,
     SafetyOutcome,
     ToegangDecision,
@@ -269,6 +270,17 @@ class Rates:
     )
     ret_share: float = 0.07
     """Choice: the share of triaged cases escalated to the Regionaal Expertteam."""
+    ret_escalated_by: Mapping[RetEscalator, float] = field(
+        default_factory=lambda: _frozen(
+            {
+                RetEscalator.TRIAGETAFEL: 0.6,
+                RetEscalator.GEMEENTE: 0.25,
+                RetEscalator.AANBIEDER: 0.15,
+            }
+        )
+    )
+    """Choice: who escalates (seed 001 opens the RET to every youth who gets stuck): mostly the
+    triage table, also the youth's gemeente and one of the responsible providers."""
     ret_changes_care_form: float = 0.5
     ret_non_contracted_care: float = 0.2
     ret_maatwerkbudget: float = 0.35

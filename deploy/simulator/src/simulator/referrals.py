@@ -1,10 +1,11 @@
 """A referred youth's route through toegang and the gezamenlijke triage."""
 
+import random
 from datetime import datetime, timedelta
 
 from jeugdketen_shared.contracts import toegang, triage
-from jeugdketen_shared.permissions import PartnerKind
-from jeugdketen_shared.vocabulary import CareForm, Kader, ToegangDecision
+from jeugdketen_shared.permissions import Partner, PartnerKind
+from jeugdketen_shared.vocabulary import CareForm, Kader, RetEscalator, ToegangDecision
 from simulator.chain import CaseLog, Chain, Youth
 from simulator.placements import Advice, place
 from simulator.plan import Dependency
@@ -99,6 +100,25 @@ def _maybe_come_back(chain: Chain, youth: Youth, left_at: datetime) -> None:
             refer(chain, back_at, youth)
 
 
+def _escalating(
+    chain: Chain,
+    case: CaseLog,
+    table: Partner,
+    responsible: tuple[str, ...],
+    escalated_at: datetime,
+) -> Partner:
+    """Who escalates to the RET: the triage table, the youth's gemeente or one of the
+    responsible providers. Drawn from a stream of the case's own (seeded by the escalation's
+    moment in the period), so that the rest of the seed's simulation stays as it was."""
+    rng = random.Random((escalated_at - chain.start) / timedelta(microseconds=1))
+    escalating = {
+        RetEscalator.TRIAGETAFEL: table,
+        RetEscalator.GEMEENTE: chain.twente.gemeente(case.youth.gemeente_code),
+        RetEscalator.AANBIEDER: chain.twente.providers[rng.choice(responsible)],
+    }
+    return escalating[choose(rng, chain.rates.ret_escalated_by)]
+
+
 def _triage(chain: Chain, case: CaseLog, kader: Kader, forwarded_at: datetime) -> None:
     rng, rates = chain.shape, chain.rates
     table = chain.twente.one_of(PartnerKind.TRIAGETAFEL)
@@ -136,7 +156,7 @@ def _triage(chain: Chain, case: CaseLog, kader: Kader, forwarded_at: datetime) -
             case,
             "triage",
             triage.RetEscalationReport(case_id=case.id, occurred_at=chain.local(escalated_at)),
-            table,
+            _escalating(chain, case, table, responsible, escalated_at),
             after=opened,
         )
         advised = (

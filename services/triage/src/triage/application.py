@@ -10,7 +10,8 @@ from jeugdketen_shared.batch import ChainApplication, UnitOfWork
 from jeugdketen_shared.contracts import toegang, triage
 from jeugdketen_shared.contracts.base import CaseMessage
 from jeugdketen_shared.inbound import ReceivedMessage
-from jeugdketen_shared.vocabulary import ToegangDecision
+from jeugdketen_shared.permissions import Partner, PartnerKind
+from jeugdketen_shared.vocabulary import RetEscalator, ToegangDecision
 from triage.domain import TriageCase, ensure_not_yet_opened, forwarded
 
 
@@ -54,7 +55,15 @@ class Triage(ChainApplication):
                     causation_id,
                 )
             case triage.RetEscalationReport():
-                forwarded(case).escalate_to_ret(data.occurred_at, causation_id)
+                publisher = _escalating(message.publisher)
+                forwarded(case).escalate_to_ret(
+                    RetEscalator(publisher.kind.value),
+                    data.occurred_at,
+                    causation_id,
+                    escalating_gemeente=publisher.gemeente_code
+                    if publisher.kind is PartnerKind.GEMEENTE
+                    else None,
+                )
             case triage.RetAdviceReport():
                 forwarded(case).record_ret_advice(
                     data.care_form,
@@ -65,3 +74,10 @@ class Triage(ChainApplication):
                 )
             case _:
                 raise TypeError(f"triage has no handler for {type(data).__name__}")
+
+
+def _escalating(publisher: Partner | None) -> Partner:
+    """Who escalated is who published the report: the ingress authorised its kind."""
+    if publisher is None:
+        raise TypeError("an escalation to the RET comes from a partner")
+    return publisher

@@ -6,12 +6,14 @@ topic); only then do they record an event, named in the past tense.
 """
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from jeugdketen_shared.permissions import NotOwnResident
 from jeugdketen_shared.refusal import Refusal
-from jeugdketen_shared.vocabulary import CareForm, Kader, Urgency
+from jeugdketen_shared.vocabulary import CareForm, Kader, RetEscalator, Urgency
 
 
 class CaseAlreadyOpened(Refusal):
@@ -79,8 +81,15 @@ class TriageCase(Aggregate):
         causation_id: str
 
     class EscalatedToRet(Aggregate.Event):
+        class_version = 2  # v2: escalated_by, since gemeenten and providers may escalate
+
+        escalated_by: RetEscalator
         occurred_at: datetime
         causation_id: str
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["escalated_by"] = RetEscalator.TRIAGETAFEL.value  # the only one who could
 
     class RetAdviceGiven(Aggregate.Event):
         care_form: CareForm
@@ -147,12 +156,24 @@ class TriageCase(Aggregate):
             causation_id=causation_id,
         )
 
-    def escalate_to_ret(self, occurred_at: datetime, causation_id: str) -> None:
-        """Escalate to the RET; the triage table may do so before or after its own decision."""
+    def escalate_to_ret(
+        self,
+        escalated_by: RetEscalator,
+        occurred_at: datetime,
+        causation_id: str,
+        escalating_gemeente: str | None = None,
+    ) -> None:
+        """Escalate to the RET, before or after the triage decided. `escalating_gemeente`:
+        the gemeente that escalates, which must be the youth's (the report names none, so
+        only the case can tell)."""
         if self.escalated_to_ret:
             raise AlreadyEscalatedToRet
+        if escalating_gemeente is not None and escalating_gemeente != self.gemeente_code:
+            raise NotOwnResident(f"the youth is of {self.gemeente_code}, not {escalating_gemeente}")
         self._check_not_before_opening(occurred_at)
-        self._escalated_to_ret(occurred_at=occurred_at, causation_id=causation_id)
+        self._escalated_to_ret(
+            escalated_by=escalated_by, occurred_at=occurred_at, causation_id=causation_id
+        )
 
     def record_ret_advice(
         self,
@@ -197,7 +218,9 @@ class TriageCase(Aggregate):
         self.recommended_care_form = CareForm(recommended_care_form)
 
     @event(EscalatedToRet)
-    def _escalated_to_ret(self, occurred_at: datetime, causation_id: str) -> None:
+    def _escalated_to_ret(
+        self, escalated_by: RetEscalator, occurred_at: datetime, causation_id: str
+    ) -> None:
         self.escalated_to_ret = True
 
     @event(RetAdviceGiven)

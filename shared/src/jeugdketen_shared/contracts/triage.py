@@ -1,5 +1,6 @@
-"""Contracts of triage: what the triage table and the RET secretary publish on
-`jeugdketen.triage.inbound` and the domain events triage publishes on `jeugdketen.triage.events`.
+"""Contracts of triage: what the triage table, the RET secretary, gemeenten and providers
+publish on `jeugdketen.triage.inbound` and the domain events triage publishes on
+`jeugdketen.triage.events`.
 
 Triage opens its cases from toegang's `toegang-decided` events (see contracts.toegang); no
 partner opens a triage case.
@@ -12,7 +13,7 @@ from pydantic_core import PydanticCustomError
 
 from jeugdketen_shared.contracts.base import CaseMessage, DomainEventData, InboundMessage
 from jeugdketen_shared.contracts.fields import GemeenteCode, ProviderId, YouthPseudonym
-from jeugdketen_shared.vocabulary import CareForm, Kader, Urgency
+from jeugdketen_shared.vocabulary import CareForm, Kader, RetEscalator, Urgency
 
 MAX_RESPONSIBLE_PROVIDERS = 10
 
@@ -57,7 +58,8 @@ class TriageDecisionReport(InboundMessage, CaseMessage):
 
 
 class RetEscalationReport(InboundMessage, CaseMessage):
-    """The case was escalated to the Regionaal Expertteam (RET)."""
+    """The case was escalated to the Regionaal Expertteam (RET): by the triage table, the
+    youth's gemeente or a provider, each as itself (who escalated is the publisher's kind)."""
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.triage.ret-escalation-reported"
 
@@ -108,6 +110,11 @@ class EscalatedToRet(DomainEventData, CaseMessage):
     """The case was escalated to the Regionaal Expertteam."""
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.triage.escalated-to-ret"
+    escalated_by: RetEscalator = Field(
+        default=RetEscalator.TRIAGETAFEL,
+        description="Who escalated: the triage table, the youth's gemeente or a provider "
+        "(absent from events recorded before gemeenten and providers could: the triage table)",
+    )
 
 
 class RetAdviceGiven(DomainEventData, CaseMessage):

@@ -2,7 +2,6 @@
 verwijzer, and what followed each: toegang's decision (lokale basishulp, gezamenlijke triage,
 geen hulp), a withdrawal, or nothing yet; counted in PostgreSQL."""
 
-from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -21,7 +20,7 @@ from ketenmonitor.figures.common import (
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
-from ketenmonitor.figures.suppression import Count, Sum, protect
+from ketenmonitor.figures.suppression import Count, groups_and_all, protect
 
 VERWIJZERS = tuple(verwijzer.value for verwijzer in Verwijzer)
 DECISIONS = tuple(decision.value for decision in ToegangDecision)
@@ -52,26 +51,9 @@ class ReferralsPerVerwijzer:
 
 def referrals_by_verwijzer(found: Followed) -> ReferralsPerVerwijzer:
     """Each verwijzer's referrals are the sum of what followed them; all referrals are the
-    sum of the verwijzers', declared as the sum of every verwijzer's outcomes. The exact
-    elimination finds every count the verwijzers' totals would give away. Declared as the sum
-    of the nine totals, each a sum itself, `protect` would weigh every mix of the two levels
-    (2**9 sums; an answer's family over the gemeenten took 45 s instead of 2): so hidden
-    verwijzers' totals that count fewer than 10 together are not looked for apart."""
-    per_verwijzer = {v: tuple((v, outcome) for outcome in OUTCOMES) for v in VERWIJZERS}
-    cells: dict[Hashable, int] = {
-        cell: found.get(cell, 0) for outcomes in per_verwijzer.values() for cell in outcomes
-    }
-    every_outcome = tuple(cells)
-    cells |= {v: sum(cells[cell] for cell in outcomes) for v, outcomes in per_verwijzer.items()}
-    cells["referrals"] = sum(cells[cell] for cell in every_outcome)
-    shown = protect(
-        cells,
-        [
-            *(Sum(v, outcomes) for v, outcomes in per_verwijzer.items()),
-            Sum("referrals", every_outcome),
-        ],
-        "referrals-by-verwijzer",
-    )
+    sum of the verwijzers' (`suppression.groups_and_all`)."""
+    cells, sums = groups_and_all(found, VERWIJZERS, OUTCOMES, "referrals")
+    shown = protect(cells, sums, "referrals-by-verwijzer")
     return ReferralsPerVerwijzer(
         referrals=shown.count("referrals"),
         verwijzers=tuple(

@@ -14,6 +14,7 @@ from ketenmonitor.figures import (
     placement_durations,
     placement_locations,
     referrals_by_verwijzer,
+    ret_escalations,
     stepping_stones,
     thuis_tenzij,
     time_in_chain,
@@ -40,4 +41,5 @@ FIGURES: tuple[Figure, ...] = (
     time_in_chain.FIGURE,
     hand_overs.FIGURE,
     kader_changes.FIGURE,
+    ret_escalations.FIGURE,
 )

@@ -20,6 +20,7 @@ from ketenmonitor.figures import (
     placement_durations,
     placements,
     referrals_by_verwijzer,
+    ret_escalations,
     stepping_stones,
     thuis_tenzij,
     time_in_chain,
@@ -47,6 +48,7 @@ class FigureSource(
     placements.Rows,
     placement_durations.Rows,
     linked.ExtentRows,
+    ret_escalations.Rows,
     Protocol,
 ):
     """What every figure reads."""
@@ -106,6 +108,9 @@ class TableFigures:
 
     async def kader_cases(self, gemeente: str | None) -> list[kader_changes.KaderCase]:
         return await kader_changes.select_kader_cases(self._pool, gemeente)
+
+    async def ret_rows(self, filters: Filters) -> ret_escalations.RetRows:
+        return await ret_escalations.select_ret_rows(self._pool, filters)
 
     async def position(self) -> int:
         position: int = await self._pool.fetchval(SELECT_POSITION)

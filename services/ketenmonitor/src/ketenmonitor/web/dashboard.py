@@ -1,5 +1,6 @@
 """The dashboard's pages, in Dutch: Overzicht (with thuis, tenzij, the referrals per verwijzer
-and the moves between the kaders), Doorlooptijden, Stepping stones, Waar geplaatst, Capaciteit
+and the moves between the kaders), Doorlooptijden (with the Regionaal Expertteam), Stepping
+stones, Waar geplaatst, Capaciteit
 (with the waiting lists and the capacity per month) and 18-/18+. Aggregates only, every count
 small-cell suppressed, for
 every logged-in user; the werkgroep also sees, on 18-/18+, the open alerts behind the figure
@@ -20,7 +21,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from jeugdketen_shared.contracts.plaatsing import ContinuityPlan
-from jeugdketen_shared.vocabulary import CareForm, Kader, ToegangDecision, Verwijzer
+from jeugdketen_shared.vocabulary import CareForm, Kader, RetEscalator, ToegangDecision, Verwijzer
 from ketenmonitor.alerts.api import AlertFilters, AlertIndex, find_alerts
 from ketenmonitor.alerts.application import Alerts
 from ketenmonitor.alerts.domain import Status
@@ -38,6 +39,7 @@ from ketenmonitor.figures import (
     placement_durations,
     placement_locations,
     referrals_by_verwijzer,
+    ret_escalations,
     stepping_stones,
     thuis_tenzij,
     time_in_chain,
@@ -76,6 +78,11 @@ DECISION_LABELS = {
     ToegangDecision.LOKALE_BASISHULP: "Lokale basishulp",
     ToegangDecision.GEZAMENLIJKE_TRIAGE: "Gezamenlijke triage",
     ToegangDecision.GEEN_HULP: "Geen hulp",
+}
+ESCALATOR_LABELS = {
+    RetEscalator.TRIAGETAFEL: "Triagetafel",
+    RetEscalator.GEMEENTE: "Gemeente",
+    RetEscalator.AANBIEDER: "Aanbieder",
 }
 
 PLAN_LABELS = {
@@ -294,6 +301,11 @@ def create_dashboard_router(
             route_stages=ROUTE_STAGES,
             whole_route=(await figures.read(time_in_chain.FIGURE, filters)).route,
             trend=trend,
+            # an escalation names no care form or provider
+            ret=await figures.read(
+                ret_escalations.FIGURE, replace(filters, care_form=None, provider=None)
+            ),
+            escalator_labels=ESCALATOR_LABELS,
         )
 
     @router.get("/stepping-stones", response_class=HTMLResponse)
