@@ -3,9 +3,9 @@ on a generated chain projected into PostgreSQL, every figure is read under every
 filter (all time, each year, each quarter; the region and each gemeente, kader, care form and
 provider), and each hidden count of 1 to 9 is sought (a) by subtraction within one answer, (b)
 as the region minus its other gemeenten (or kaders, care forms, providers), (c) as a year minus
-its other quarters, or all time minus its other years, by exact elimination over all the sums
-of a family's table at once that hold between the true counts; and where a shown total's
-hidden parts add up to fewer than 10.
+its other quarters, or all time minus its other years, by exact elimination over the sums of
+each sub-table that hold between the true counts; and where a shown total's hidden parts add
+up to fewer than 10.
 
 The same attack on the answers protected each on its own (the read API before its families)
 finds small numbers: so the attack would catch a protection that missed them."""
@@ -48,37 +48,41 @@ def worked_out(
     truth: Mapping[Slice, Mapping[str, Table]], family: Family, hidden: Hidden
 ) -> list[tuple[Any, ...]]:
     """Every hidden count of 1 to 9 the attack recovers, and every group of hidden parts of a
-    shown total that counts 1 to 9: per table, from all the family's sums at once, within each
-    answer (a) and across each total answer and its parts (b, c), with the sums that hold
-    between the true counts, and the empty cells taken as known. A hidden count of 10 or more
-    may follow: it identifies no one, and the elimination over every sum at once finds any
-    small one it would lead to."""
+    shown total that counts 1 to 9: per table, within each answer (a) and across each total answer
+    and its parts (b, c), with the sums that hold between the true counts."""
     found: list[tuple[Any, ...]] = []
     names = {name for answer in truth.values() for name in answer}
-    for name in names:
-        counts: dict[Hashable, int] = {}
-        sums: list[Sum] = []
-        hid: set[Hashable] = set()
-        for place, answer in truth.items():
-            table = answer.get(name, Table({}, ()))
-            counts |= {(place, key): n for key, n in table.counts.items()}
-            sums += [Sum((place, s.total), tuple((place, p) for p in s.parts)) for s in table.sums]
-            hid |= {(place, key) for key in hidden.get(place, {}).get(name, ())}
-        keys = {key for _, key in counts}  # type: ignore[misc]
-        for total, parts in family.relations():
+    for total, parts in family.relations():
+        places = (total, *parts)
+        for name in names:
+            counts: dict[Hashable, int] = {}
+            sums: list[Sum] = []
+            hid: set[Hashable] = set()
+            for place in places:
+                table = truth[place].get(name, Table({}, ()))
+                counts |= {(place, key): n for key, n in table.counts.items()}
+                sums += [
+                    Sum((place, s.total), tuple((place, p) for p in s.parts)) for s in table.sums
+                ]
+                hid |= {(place, key) for key in hidden.get(place, {}).get(name, ())}
+            keys = {key for _, key in counts}  # type: ignore[misc]
             for key in keys:
-                for place in (total, *parts):
+                for place in places:
                     counts.setdefault((place, key), 0)
                 if counts[total, key] == sum(counts[part, key] for part in parts):
                     sums.append(Sum((total, key), tuple((part, key) for part in parts)))
-        unknown = {cell for cell in hid if counts[cell]}
-        found += [(name, cell) for cell in derivable(sums, unknown) if counts[cell] < SMALL_CELL]
-        for relation in sums:
-            if relation.total in hid:
-                continue
-            group = sum(counts[part] for part in relation.parts if part in hid)
-            if 0 < group < SMALL_CELL:
-                found.append((name, relation.total, "minus its shown parts", group))
+            # empty cells taken as known, as the protection takes them; a hidden count of 10 or
+            # more may follow (docs/privacy.md: its limits)
+            unknown = {cell for cell in hid if counts.get(cell, 0)}
+            found += [
+                (name, cell) for cell in derivable(sums, unknown) if counts[cell] < SMALL_CELL
+            ]
+            for relation in sums:
+                if relation.total in hid:
+                    continue
+                group = sum(counts[part] for part in relation.parts if part in hid)
+                if 0 < group < SMALL_CELL:
+                    found.append((name, relation.total, "minus its shown parts", group))
     return found
 
 

@@ -10,11 +10,9 @@ Between the family's answers hold sums, count for count within each of the answe
 a year is its quarters, all time is its years, "all" is its values. The family's counts are
 protected as one linked table the way tau-Argus's HiTaS protects hierarchical tables: every
 sub-table (a total answer and the answers it is the sum of, with each answer's own sums) is
-protected with the hidden counts of all the others, until none hides another count; and then,
-beyond HiTaS, all of a table's sub-tables at once, since what follows in one may be what keeps
-a small count hidden in another. The answers without a breakdown are protected first, as a
-family of their own, and stay as they are in every breakdown's family: what one answer shows,
-no other family may rely on hiding.
+protected with the hidden counts of all the others, until none hides another count. The
+answers without a breakdown are protected first, as a family of their own, and stay as they
+are in every breakdown's family: what one answer shows, no other family may rely on hiding.
 
 Where a count of the total differs from the sum of its parts (a count of youths, who can be in
 two quarters; a count on the day a period ends), no sum is declared for it: a reader cannot
@@ -173,14 +171,10 @@ def protect_family(
             fixed |= {(place, name, key) for key in table.counts}
             hidden |= {(place, name, key) for key in kept.get(name, frozenset())}
     hidden |= {cell for cell, n in counts.items() if n < SMALL_CELL and cell not in fixed}
-    named = [
-        (name, total, parts)
+    sub_tables = [
+        _sub_table(total, parts, name, tables, own_sums, counts)
         for total, parts in family.relations()
         for name in _names(tables, (total, *parts))
-    ]
-    sub_table_names = [name for name, _, _ in named]
-    sub_tables = [
-        _sub_table(total, parts, name, tables, own_sums, counts) for name, total, parts in named
     ]
     # by number from here: the elimination hashes each cell many times
     cells_by_id = sorted(counts, key=repr)
@@ -199,40 +193,18 @@ def protect_family(
     for index, (cells, _) in enumerate(numbered):
         for cell in cells:
             containing.setdefault(cell, []).append(index)
-    # each table's sub-tables together: the sums an attack may combine across them
-    tables_of_cells: dict[str, list[int]] = {}
-    for index, name in enumerate(sub_table_names):
-        tables_of_cells.setdefault(name, []).append(index)
-    joined = [
-        (
-            set().union(*(numbered[index][0] for index in indices)),
-            list({s: None for index in indices for s in numbered[index][1]}),
-        )
-        for indices in tables_of_cells.values()
-    ]
     waiting = list(range(len(numbered)))
-    while waiting:
-        while waiting:  # a sub-table again wherever another hid one of its counts
-            index = waiting.pop(0)
-            cells, sums = numbered[index]
-            found = complemented(
-                {cell: amounts[cell] for cell in cells},
-                sums,
-                hidden_ids & cells,
-                fixed_ids & cells,
-            )
-            _hide_more(found - hidden_ids, hidden_ids, containing, waiting, index)
-        # then all of a table's sub-tables at once: a count that follows in one sub-table
-        # may be what keeps a small one hidden in another (HiTaS checks each on its own; the
-        # elimination over their sums together sees what combining them gives away)
-        for cells, sums in joined:
-            found = complemented(
-                {cell: amounts[cell] for cell in cells},
-                sums,
-                hidden_ids & cells,
-                fixed_ids & cells,
-            )
-            _hide_more(found - hidden_ids, hidden_ids, containing, waiting, None)
+    while waiting:  # a sub-table again wherever another hid one of its counts
+        index = waiting.pop(0)
+        cells, sums = numbered[index]
+        found = complemented(
+            {cell: amounts[cell] for cell in cells}, sums, hidden_ids & cells, fixed_ids & cells
+        )
+        added = found - hidden_ids
+        hidden_ids |= added
+        for other in sorted({o for cell in added for o in containing[cell]} - {index}):
+            if other not in waiting:
+                waiting.append(other)
     result: dict[Slice, dict[str, set[Hashable]]] = {place: {} for place in tables}
     for cell_id in hidden_ids:
         place, name, key = cast(Cell, cells_by_id[cast(int, cell_id)])
@@ -241,21 +213,6 @@ def protect_family(
         place: {name: frozenset(keys) for name, keys in answer.items()}
         for place, answer in result.items()
     }
-
-
-def _hide_more(
-    added: set[Hashable],
-    hidden: set[Hashable],
-    containing: Mapping[Hashable, list[int]],
-    waiting: list[int],
-    checked: int | None,
-) -> None:
-    """Hide `added`, and put every sub-table of an added count but the one just `checked` in
-    line to be checked again."""
-    hidden |= added
-    for other in sorted({o for cell in added for o in containing[cell]} - {checked}):
-        if other not in waiting:
-            waiting.append(other)
 
 
 def _cells(place: Slice, name: str, relation: Sum) -> Sum:
