@@ -209,7 +209,9 @@ DOORS = [
         triage.main.build_application,
         publisher="triagetafel-twente",
         message=triage_decision,
-        other_kind=ENSCHEDE,
+        # gemeenten and providers escalate to the RET through triage: a huisarts publishes
+        # nothing there
+        other_kind="huisartsenpraktijk-de-linde",
         impostor="regionaal-expertteam-twente",
         impostor_refused_as="not-permitted",  # the RET gives advice, it does not decide
         prepare=_forwarded_to_triage,
