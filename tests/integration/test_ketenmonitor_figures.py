@@ -1087,6 +1087,69 @@ async def test_a_youth_leaves_the_waiting_list_withdrawn_started_elsewhere_or_mo
     assert waiting["waiting_time"]["p50_days"] == 28.0  # moved there 28 days after the request
 
 
+async def test_a_transfer_and_the_end_of_care_at_one_moment_end_the_new_stay_at_once(
+    platform: IsolatedPlatform,
+) -> None:
+    """A youth moved on the day care ends: plaatsing records the transfer, then the end, both
+    at that moment. The stay the transfer began lasted no time; it is not open. Each event's id
+    sorts before the one it follows, so an order by id would say otherwise."""
+    events: list[Published] = []
+    moved_at = START + timedelta(days=40)
+    for n in range(12):
+        named = {
+            "case_id": uuid4(),
+            "youth_pseudonym": secrets.token_hex(32),
+            "gemeente_code": GEMEENTEN[0],
+        }
+        common = {key: named[key] for key in ("case_id", "youth_pseudonym")}
+        in_order = [
+            plaatsing.PlacementStarted(
+                **named,
+                occurred_at=START + timedelta(hours=n),
+                provider=PROVIDERS[1],
+                care_form="pleegzorg",
+                location_gemeente_code=GEMEENTEN[0],
+                recommended_care_form=None,
+                advice_binding=False,
+                deviates_from_advice=False,
+                deviation_reason=None,
+                crisis_without_triage=False,
+            ),
+            plaatsing.Transferred(
+                **common,
+                occurred_at=moved_at,
+                from_provider=PROVIDERS[1],
+                from_care_form="pleegzorg",
+                to_provider=PROVIDERS[0],
+                to_care_form="gezinshuis",
+                to_location_gemeente_code=GEMEENTEN[0],
+                reason="geplande-afschaling",
+                deviation_reason=None,
+            ),
+            plaatsing.PlacementEnded(
+                **common,
+                occurred_at=moved_at,
+                provider=PROVIDERS[0],
+                care_form="gezinshuis",
+                reason="volgens-plan",
+            ),
+        ]
+        for rank, data in zip("cba", in_order, strict=True):
+            published = as_published(platform, "plaatsing", data)
+            event = published.event.model_copy(update={"id": f"{rank}-{published.event.id}"})
+            events.append(Published("plaatsing", event))
+    async with projecting(platform):
+        await wait_projected(platform, await publish_events(platform, events))
+
+    year = {"from": "2025-01-01", "to": "2025-12-31"}
+    answer = await get(platform, "/v1/placement-durations", **year)
+    forms = {form["care_form"]: form for form in answer["care_forms"]}
+    gezinshuis, pleegzorg = forms["gezinshuis"], forms["pleegzorg"]
+    assert (gezinshuis["ended"]["count"], gezinshuis["open"]["count"]) == (cell(12), cell(0))
+    assert gezinshuis["ended"]["max_days"] == 0.0
+    assert (pleegzorg["ended"]["count"], pleegzorg["open"]["count"]) == (cell(12), cell(0))
+
+
 def ret_cases(platform: IsolatedPlatform, cases: int, seed: int) -> list[Published]:
     """Cases referred, escalated to the RET by the triage table, a gemeente or a provider (some
     as events from before escalations named who escalated), most advised on later."""

@@ -43,6 +43,8 @@ SMALL = 10
 TODAY = date(2026, 1, 15)
 """The API's `today` (turning-eighteen without `to`), fixed so the reference can follow it."""
 SERVICES = ("toegang", "triage", "plaatsing")
+PLACING = ("placement-started", "transferred", "placement-ended")
+"""A case's stays are made of these; at one moment, in the order plaatsing published them."""
 ALL_FORMS = [f.value for f in CareForm]
 
 FILTERS: list[dict[str, str]] = [
@@ -209,7 +211,8 @@ def distinct(
     events: list[tuple[str, CloudEvent]], keys: Mapping[str, YouthKey | None] | None = None
 ) -> list[Fact]:
     """The facts of the distinct events, their sealed months unsealed with `keys` (a month
-    whose youth has no key there counts as none)."""
+    whose youth has no key there counts as none), in the order of `events` (each event where it
+    came first): give a topic's events in its order."""
     unique = {(e.source, e.id): e for _, e in events}.values()
     return [
         (
@@ -491,10 +494,10 @@ class Reference:
     def stays(self) -> list[Stay]:
         found = []
         for case, own in self.by_case.items():
+            # stable: events of one moment stay in the order they were published in
             placing = sorted(
-                (at, kind, data)
-                for kind, _, at, data in own
-                if kind in ("placement-started", "transferred", "placement-ended")
+                ((at, kind, data) for kind, _, at, data in own if kind in PLACING),
+                key=lambda event: event[0],
             )
             for index, (at, kind, data) in enumerate(placing):
                 if kind == "placement-ended":

@@ -31,7 +31,10 @@ def sql_stays(started: str, transferred: str, ended: str, youths: str | None = N
     stay's case, youth, care form, provider, location (CBS code), when it began (`occurred_at`)
     and ended (`ended_at`, NULL while it lasts), and for a transfer the care form it left.
     `started`, `transferred`, `ended`: the parameters holding the three event types; `youths`:
-    a parameter with the only youths to read, else all."""
+    a parameter with the only youths to read, else all. Events of one moment follow in the
+    order plaatsing recorded them: a case's events share a partition (keyed by case), so their
+    offsets say it (a transfer and the end of care at one moment: the stay the transfer began
+    ends at once)."""
     only = f"AND f.data->>'youth_pseudonym' = ANY({youths}::text[])" if youths else ""
     return f"""
 events AS (
@@ -43,7 +46,7 @@ events AS (
                 ELSE f.data->>'provider' END AS provider,
            CASE WHEN f.type = {transferred} THEN f.data->>'to_location_gemeente_code'
                 ELSE f.data->>'location_gemeente_code' END AS location,
-           lead(f.occurred_at) OVER (PARTITION BY f.case_id ORDER BY f.occurred_at, f.id)
+           lead(f.occurred_at) OVER (PARTITION BY f.case_id ORDER BY f.occurred_at, f."offset")
                AS ended_at
     FROM facts f
     WHERE f.type IN ({started}, {transferred}, {ended}) AND f.case_id IS NOT NULL {only}),
