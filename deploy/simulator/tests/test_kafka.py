@@ -1,12 +1,14 @@
-"""The simulator's view of the platform outlives a broker restart."""
+"""The simulator's view of the platform outlives a broker restart, and says why it stopped
+when it cannot go on."""
 
 import asyncio
 
+import pytest
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaConnectionError
 from aiokafka.structs import OffsetAndMetadata
 
-from simulator.kafka import KafkaPlatformRecord
+from simulator.kafka import KafkaPlatformRecord, RecordStopped
 
 
 class RestartingBrokerAdmin:
@@ -33,3 +35,22 @@ async def test_following_the_groups_goes_on_after_the_broker_refused_a_request()
     finally:
         following.cancel()
     assert admin.asked >= 2
+
+
+class UnreadableEvents:
+    async def getmany(self, timeout_ms: int) -> dict[TopicPartition, list[object]]:
+        raise ValueError("not a CloudEvent")
+
+
+async def test_a_reader_that_stops_is_reported_at_once_not_after_the_patience() -> None:
+    record = KafkaPlatformRecord(
+        consumer=UnreadableEvents(), admin=RestartingBrokerAdmin(), prefix="p"
+    )
+    record.start([("toegang", "triage")])
+    try:
+        async with asyncio.timeout(5):  # the patience is minutes
+            with pytest.raises(RecordStopped, match="reading the platform's events") as stopped:
+                await record.news(within_seconds=600)
+    finally:
+        record.stop()
+    assert isinstance(stopped.value.__cause__, ValueError)

@@ -47,6 +47,10 @@ class KafkaTransport:
         await asyncio.gather(*unacked)
 
 
+class RecordStopped(Exception):
+    """Reading what the platform records stopped: the error it stopped on is the cause."""
+
+
 class KafkaPlatformRecord:
     """A dependency is met when its event is on `<prefix>.<upstream>.events` and the consumer
     service's group for that topic (`<prefix>.<consumer>.<upstream>-events`, see
@@ -62,6 +66,19 @@ class KafkaPlatformRecord:
         """The ids of the messages an event or a rejection was caused by."""
         self._committed: dict[str, dict[int, int]] = {}
         self._news = asyncio.Event()
+        self._readers: list[asyncio.Task[None]] = []
+
+    def start(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Read the events and follow the groups (`follow_groups`) in the background, until
+        `stop`."""
+        self._readers = [
+            asyncio.create_task(self.read_events(), name="reading the platform's events"),
+            asyncio.create_task(self.follow_groups(pairs), name="following the consumer groups"),
+        ]
+
+    def stop(self) -> None:
+        for reader in self._readers:
+            reader.cancel()
 
     def has_applied(self, dependency: Dependency) -> bool:
         position = self._seen.get(
@@ -77,9 +94,19 @@ class KafkaPlatformRecord:
         return str(message.id) in self._decided
 
     async def news(self, within_seconds: float) -> bool:
+        """Whether anything was recorded within the time. A reader that stopped raises here:
+        without it no news would ever come, and the publisher would wait out its patience."""
+        news = asyncio.ensure_future(self._news.wait())
         try:
-            await asyncio.wait_for(self._news.wait(), timeout=within_seconds)
-        except TimeoutError:
+            await asyncio.wait(
+                [news, *self._readers], timeout=within_seconds, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            news.cancel()
+        for reader in self._readers:
+            if reader.done() and not reader.cancelled():
+                raise RecordStopped(f"{reader.get_name()} stopped") from reader.exception()
+        if not self._news.is_set():
             return False
         self._news.clear()
         return True
@@ -161,10 +188,6 @@ async def connected(
             # from the start: what an earlier run already got recorded counts as recorded
             await consumer.seek_to_beginning(*partitions)
         record = KafkaPlatformRecord(consumer, admin, prefix)
-        tasks = [
-            asyncio.create_task(record.read_events()),
-            asyncio.create_task(record.follow_groups(pairs)),
-        ]
-        for task in tasks:
-            stack.callback(task.cancel)
+        record.start(pairs)
+        stack.callback(record.stop)
         yield KafkaTransport(producer, prefix), record
