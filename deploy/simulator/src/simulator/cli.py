@@ -7,7 +7,7 @@ import argparse
 import asyncio
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,12 +15,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from jeugdketen_shared.load_progress import LoadState, write_progress
 from jeugdketen_shared.settings import KafkaClientSettings
 from simulator.model import Scenario
 from simulator.plan import Outcome, PlannedMessage
 from simulator.publisher import Progress as Sent
 from simulator.rates import Rates
 from simulator.runner import simulate
+
+PROGRESS_SECONDS = 2.0
+"""How often the progress file is written (well within its STALE_AFTER)."""
 
 
 def speed(text: str) -> float | None:
@@ -61,7 +65,42 @@ def arguments() -> argparse.Namespace:
         default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
     )
     parser.add_argument("--record", type=Path, default=Path("simulation.jsonl"))
+    parser.add_argument(
+        "--progress-file",
+        type=Path,
+        default=None,
+        help="where to write how far the run has come, for a dashboard to show "
+        "(jeugdketen_shared.load_progress)",
+    )
     return parser.parse_args()
+
+
+async def simulate_reporting(
+    run: Coroutine[object, object, list[PlannedMessage]],
+    latest: Callable[[], Sent],
+    progress_file: Path | None,
+) -> list[PlannedMessage]:
+    """Run the simulation, writing its progress to `progress_file` (if any) every
+    PROGRESS_SECONDS, and at its end whether it finished or stopped."""
+    if progress_file is None:
+        return await run
+
+    def write(state: LoadState) -> None:
+        sent = latest()
+        write_progress(progress_file, state, sent.published, sent.total)
+
+    task = asyncio.ensure_future(run)
+    try:
+        while not task.done():
+            write(LoadState.RUNNING)
+            await asyncio.wait([task], timeout=PROGRESS_SECONDS)
+        plan = task.result()
+    except BaseException:
+        task.cancel()
+        write(LoadState.STOPPED)
+        raise
+    write(LoadState.FINISHED)
+    return plan
 
 
 def main() -> None:
@@ -88,20 +127,27 @@ def main() -> None:
         console=console,
     ) as bar:
         task = bar.add_task("publishing", total=None, held=0)
+        latest = Sent(total=0)
 
         def show(sent: Sent) -> None:
+            nonlocal latest
+            latest = sent
             bar.update(task, total=sent.total, completed=sent.published, held=sent.held)
 
         plan = asyncio.run(
-            simulate(
-                scenario,
-                bootstrap_servers=args.bootstrap_servers,
-                # logs in as KAFKA_SASL_USERNAME when KAFKA_SECURITY_PROTOCOL says so
-                security=KafkaClientSettings().kafka_security(),
-                prefix=args.prefix,
-                journal_path=args.record,
-                speed=args.speed,
-                on_progress=show,
+            simulate_reporting(
+                simulate(
+                    scenario,
+                    bootstrap_servers=args.bootstrap_servers,
+                    # logs in as KAFKA_SASL_USERNAME when KAFKA_SECURITY_PROTOCOL says so
+                    security=KafkaClientSettings().kafka_security(),
+                    prefix=args.prefix,
+                    journal_path=args.record,
+                    speed=args.speed,
+                    on_progress=show,
+                ),
+                lambda: latest,
+                args.progress_file,
             )
         )
     console.print(summary(plan))
