@@ -13,7 +13,7 @@ from jeugdketen_shared.load_progress import (
 
 def test_what_the_loader_wrote_is_what_the_reader_reads(tmp_path: Path) -> None:
     path = tmp_path / "progress.json"
-    write_progress(path, LoadState.RUNNING, 1_250, 5_000)
+    write_progress(path, LoadState.RUNNING, 1_250, 5_000, datetime.now(UTC))
     progress = read_progress(path, datetime.now(UTC))
     assert progress is not None
     assert (progress.state, progress.published, progress.total) == (LoadState.RUNNING, 1_250, 5_000)
@@ -23,10 +23,11 @@ def test_what_the_loader_wrote_is_what_the_reader_reads(tmp_path: Path) -> None:
 
 def test_a_running_load_silent_too_long_is_taken_as_stopped(tmp_path: Path) -> None:
     path = tmp_path / "progress.json"
-    write_progress(path, LoadState.RUNNING, 10, 5_000)
-    later = datetime.now(UTC) + STALE_AFTER + timedelta(seconds=1)
+    now = datetime.now(UTC)
+    write_progress(path, LoadState.RUNNING, 10, 5_000, now)
+    later = now + STALE_AFTER + timedelta(seconds=1)
     assert read_progress(path, later).state is LoadState.STOPPED  # type: ignore[union-attr]
-    write_progress(path, LoadState.FINISHED, 5_000, 5_000)
+    write_progress(path, LoadState.FINISHED, 5_000, 5_000, now)
     assert read_progress(path, later).state is LoadState.FINISHED  # type: ignore[union-attr]
 
 

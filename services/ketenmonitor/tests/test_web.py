@@ -3,7 +3,8 @@ front of every route, the login page and session, the role boundaries of the pag
 dashboard's pages in Dutch with hidden counts as "afgeschermd"."""
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from uuid import UUID
 
 import httpx
@@ -12,6 +13,7 @@ from fastapi import FastAPI
 
 from jeugdketen_shared.contracts import ALL_CONTRACTS
 from jeugdketen_shared.contracts.base import DomainEventData
+from jeugdketen_shared.load_progress import STALE_AFTER, LoadState, write_progress
 from jeugdketen_shared.permissions import load_partners
 from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor.alerts.api import TimelineRow
@@ -42,7 +44,7 @@ HTML = {"Accept": "text/html"}
 class Monitor:
     """The whole app over fake figures and the in-memory alerts, with one raised alert."""
 
-    def __init__(self) -> None:
+    def __init__(self, monitor: MonitorSettings | None = None) -> None:
         self.werkgroep = Werkgroep()
         self.alert_id: UUID = self.werkgroep.raise_alert(REFERRAL)
         self.figures = FakeFigures()
@@ -54,7 +56,7 @@ class Monitor:
             partners,
             live.Broadcaster(),
             EVERYONE,
-            MonitorSettings(),
+            monitor or MonitorSettings(),
             self.werkgroep.clock,
             audit_log=self.werkgroep.audit_log,
         )
@@ -365,3 +367,33 @@ async def test_behind_the_login_an_unknown_path_and_a_wrong_method_are_problems(
     assert wrong_method.headers["content-type"] == "application/problem+json"
     assert wrong_method.json()["reason"] == "method-not-allowed"
     assert wrong_method.headers["allow"] == "GET"
+
+
+async def test_every_page_says_while_a_load_runs_and_when_it_stopped_early(
+    tmp_path: Path,
+) -> None:
+    progress = tmp_path / "progress.json"
+    monitor = Monitor(MonitorSettings(JEUGDKETEN_LOAD_PROGRESS_FILE=progress))
+    written = monitor.werkgroep.clock.now()
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+
+        async def banner(path: str) -> str | None:
+            page = await http.get(path)
+            assert page.status_code == 200
+            found = re.search(r'<p [^>]*id="laden"[^>]*>(.*?)</p>', page.text, re.DOTALL)
+            return None if found is None else " ".join(found[1].split())
+
+        assert await banner("/") is None  # no load ever wrote there
+        write_progress(progress, LoadState.RUNNING, 12_345, 50_000, written)
+        for path in PAGES:
+            assert await banner(path) == (
+                "De gegevens worden nog geladen: 12.345 van de 50.000 berichten (25%). Tot het "
+                "laden klaar is, zijn de cijfers nog niet compleet."
+            )
+        monitor.werkgroep.clock.advance(STALE_AFTER + timedelta(seconds=1))  # the loader died
+        assert await banner("/") == (
+            "Het laden van de gegevens is gestopt na 12.345 van de 50.000 berichten: de cijfers "
+            "zijn niet compleet."
+        )
+        write_progress(progress, LoadState.FINISHED, 50_000, 50_000, written)
+        assert await banner("/") is None

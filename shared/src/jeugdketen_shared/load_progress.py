@@ -7,7 +7,7 @@ dies leaves its last word behind (`running`, with the time it was written), whic
 takes as stopped once it is older than `STALE_AFTER`."""
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
@@ -37,11 +37,9 @@ class LoadProgress(BaseModel):
         return self.published / self.total if self.total else 0.0
 
 
-def write_progress(path: Path, state: LoadState, published: int, total: int) -> None:
+def write_progress(path: Path, state: LoadState, published: int, total: int, now: datetime) -> None:
     """Atomically: a reader never sees half a file."""
-    progress = LoadProgress(
-        state=state, published=published, total=total, written_at=datetime.now(UTC)
-    )
+    progress = LoadProgress(state=state, published=published, total=total, written_at=now)
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     temporary.write_text(progress.model_dump_json())
     temporary.replace(path)

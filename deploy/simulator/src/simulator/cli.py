@@ -87,7 +87,7 @@ async def simulate_reporting(
 
     def write(state: LoadState) -> None:
         sent = latest()
-        write_progress(progress_file, state, sent.published, sent.total)
+        write_progress(progress_file, state, sent.published, sent.total, datetime.now(UTC))
 
     task = asyncio.ensure_future(run)
     try:

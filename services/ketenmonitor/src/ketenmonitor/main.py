@@ -12,7 +12,8 @@ import asyncio
 import contextlib
 import os
 import signal
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from pathlib import Path
 
 import asyncpg
 import structlog
@@ -21,6 +22,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.health import create_health_router, kafka_reachable, postgres_reachable
+from jeugdketen_shared.load_progress import LoadProgress, read_progress
 from jeugdketen_shared.logs import configure_logging
 from jeugdketen_shared.metrics import registered
 from jeugdketen_shared.outbox import OutboxRelay
@@ -52,7 +54,7 @@ from ketenmonitor.web.audit import AuditLog, AuditUnavailable, CaseReads
 from ketenmonitor.web.audit_trail import create_audit_page_router, create_audit_router
 from ketenmonitor.web.auth import Users, authenticated_user, load_users, werkgroep_member
 from ketenmonitor.web.dashboard import InvalidFilter, create_dashboard_router
-from ketenmonitor.web.pages import Pages, create_templates, mount_static, secure
+from ketenmonitor.web.pages import Pages, create_templates, mount_static, no_load, secure
 from ketenmonitor.web.werkgroep import create_werkgroep_router
 
 ROLES = ("all", "projection", "api", "sweeper", "rebuild", "retention")
@@ -193,6 +195,14 @@ def load_configured_users(monitor: MonitorSettings) -> Users:
     return load_users(monitor.users_file)
 
 
+def load_progress_reader(
+    progress_file: Path | None, clock: Clock
+) -> Callable[[], LoadProgress | None]:
+    if progress_file is None:
+        return no_load
+    return lambda: read_progress(progress_file, clock.now())
+
+
 def assemble_api(
     figures: FigureSource,
     alerts: Alerts,
@@ -217,7 +227,7 @@ def assemble_api(
         for partner in partners
         if partner.kind is PartnerKind.AANBIEDER and partner.provider
     }
-    pages = Pages(create_templates())
+    pages = Pages(create_templates(), load_progress_reader(monitor.load_progress_file, clock))
     app = create_api(figures)  # with the platform's problem answers
     app.include_router(
         create_alerts_router(alerts, index, partner_ids, clock, reads, werkgroep_member)

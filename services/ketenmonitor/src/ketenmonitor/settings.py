@@ -63,6 +63,13 @@ class MonitorSettings(BaseSettings):
         validation_alias="JEUGDKETEN_RETENTION_INTERVAL_SECONDS",
         description="How often the ketenmonitor's retention job runs (roles all and sweeper)",
     )
+    load_progress_file: Path | None = Field(
+        default=None,
+        validation_alias="JEUGDKETEN_LOAD_PROGRESS_FILE",
+        description="Where a bulk load (the demo's simulated year) writes how far it has come "
+        "(jeugdketen_shared.load_progress): while it runs, or if it stopped early, every page "
+        "says so. Unset: no banner",
+    )
     move_gap_days: int = Field(
         default=MOVE_GAP_DAYS,
         ge=0,

@@ -9,7 +9,7 @@ services/ketenmonitor/frontend/node_modules (`npm ci`), never from a CDN.
 
 import asyncio
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
+from jeugdketen_shared.load_progress import LoadProgress, LoadState
 from jeugdketen_shared.problems import problem
 from ketenmonitor.web.auth import (
     LOGIN_PATH,
@@ -89,7 +90,11 @@ def amount(count: Any) -> Markup:
     say that the second is 10 or more, and so give the first away."""
     if count.suppressed or count.value is None:
         return Markup(f'<span class="km-suppressed" title="{HIDDEN_EXPLAINED}">afgeschermd</span>')
-    return Markup(f"{count.value:,}".replace(",", "."))  # Dutch thousands separator
+    return Markup(number(count.value))
+
+
+def number(value: int) -> str:
+    return f"{value:,}".replace(",", ".")  # Dutch thousands separator
 
 
 def days(value: float | None) -> str:
@@ -136,17 +141,28 @@ def bar_width(count: Any, largest: int) -> int:
 def create_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=PACKAGE / "templates")
     templates.env.filters.update(
-        amount=amount, days=days, share=share, moment=moment, dutch_date=dutch_date
+        amount=amount,
+        number=number,
+        days=days,
+        share=share,
+        moment=moment,
+        dutch_date=dutch_date,
     )
     templates.env.globals.update(bar_width=bar_width, gemeenten=TWENTE_GEMEENTEN)
     return templates
 
 
+def no_load() -> LoadProgress | None:
+    return None
+
+
 @dataclass(frozen=True)
 class Pages:
-    """Renders a page for the request's user, with the menu of its role."""
+    """Renders a page for the request's user, with the menu of its role, and a banner while a
+    bulk load that `loading` reads has not finished."""
 
     templates: Jinja2Templates
+    loading: Callable[[], LoadProgress | None] = no_load
 
     def render(
         self, request: Request, template: str, context: Mapping[str, Any], status_code: int = 200
@@ -158,9 +174,19 @@ class Pages:
         return self.templates.TemplateResponse(
             request,
             template,
-            {"user": user, "navigation": navigation, "path": request.url.path, **context},
+            {
+                "user": user,
+                "navigation": navigation,
+                "path": request.url.path,
+                "load": self._unfinished_load(),
+                **context,
+            },
             status_code=status_code,
         )
+
+    def _unfinished_load(self) -> LoadProgress | None:
+        load = self.loading()
+        return None if load is None or load.state is LoadState.FINISHED else load
 
     def refusal(
         self, request: Request, status: int, reason: str, detail: str, page: Mapping[str, str]
