@@ -2,8 +2,7 @@
 
 The chain (toegang, triage, plaatsing) and the ketenmonitor (projection, sweeper, API) run in
 this process over the real Kafka broker and PostgreSQL, on topics and a schema of their own;
-the simulator publishes a few months of Twente through them. Chromium is Debian's
-(/usr/bin/chromium), driven by Playwright: no browser is downloaded.
+the simulator publishes a few months of Twente through them. Chromium: tests/support/browser.py.
 """
 
 import asyncio
@@ -16,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 import ketenmonitor.main
 import plaatsing.main
@@ -31,21 +30,12 @@ from simulator.runner import simulate
 from tests.conftest import IsolatedPlatform, isolated_platform
 from tests.integration.test_ketenmonitor import wait_projected
 from tests.integration.test_ketenmonitor_live import free_port
+from tests.support.browser import chromium
 from tests.support.infrastructure import Infrastructure
 from tests.support.kafka import read_all
 from tests.support.services import ARTIFACTS, running_in_process
 from tests.support.waiting import wait_until
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = ARTIFACTS / "browser"
 AXE = (
     Path(__file__).resolve().parents[2]
@@ -55,14 +45,8 @@ AXE = (
 
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            await launched.close()
+    async with chromium() as launched:
+        yield launched
 
 
 @dataclass(frozen=True)

@@ -26,12 +26,12 @@ RUN = REPOSITORY / "run"
 PORTS = Ports(kafka=29092, controller=29093, sasl=29094, postgres=25432)
 FIRST_HTTP_PORT = 28081
 """toegang's; triage, plaatsing and the ketenmonitor take the next three."""
-SHARED_SETTINGS = (
+SHARED_SETTINGS = {
     "KAFKA_BOOTSTRAP_SERVERS",
     "DATABASE_URL",
     "KAFKA_SASL_BOOTSTRAP_SERVERS",
     "JEUGDKETEN_KAFKA_CREDENTIALS",
-)
+}
 """The shared infrastructure's, which this process may have: the demo gets its own from up."""
 PROCESSES = ("supervisord", "-m toegang", "-m triage", "-m plaatsing", "-m ketenmonitor")
 PROCESSES += ("-m simulator", "kafka.Kafka", "postgres")
@@ -42,20 +42,24 @@ PROCESSES += ("-m simulator", "kafka.Kafka", "postgres")
 @dataclass(frozen=True)
 class Demo:
     own: OwnInfrastructure
+    cases: str | None = "0"
+    """JEUGDKETEN_DEMO_CASES; None: the demo's own default."""
 
-    def run(self, *arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    def environment(self) -> dict[str, str]:
         environment = {
             key: value
             for key, value in self.own.environment().items()
-            if key not in SHARED_SETTINGS
+            if key not in SHARED_SETTINGS | {"JEUGDKETEN_DEMO_CASES"}
         }
-        environment |= {
-            "JEUGDKETEN_DEMO_HTTP_PORT": str(FIRST_HTTP_PORT),
-            "JEUGDKETEN_DEMO_CASES": "0",
-        }
+        environment["JEUGDKETEN_DEMO_HTTP_PORT"] = str(FIRST_HTTP_PORT)
+        if self.cases is not None:
+            environment["JEUGDKETEN_DEMO_CASES"] = self.cases
+        return environment
+
+    def run(self, *arguments: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         ran = subprocess.run(
             [str(RUN), *arguments],
-            env=environment,
+            env=self.environment(),
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
