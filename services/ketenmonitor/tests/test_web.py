@@ -232,6 +232,11 @@ async def test_the_overview_shows_thuis_tenzij_as_cbs_counts_it_and_per_month() 
     assert 'data-cijfer="aandeel-verblijf">29%<' in page
     per_month = page.split('id="thuis-per-maand"')[1].split("</table>")[0]
     assert ">2026-03</th>" in per_month
+    assert 'data-lijngrafiek="thuis-per-maand"' in page
+    march = per_month.split(">2026-03</th>")[1].split("</tr>")[0]
+    # youths, without and with verblijf are lines; "met en zonder" is hidden, so no point
+    assert re.findall(r'data-waarde="([^"]*)"', march) == ["42", "30", "12"]
+    assert march.count(">afgeschermd<") == 1
 
 
 async def test_the_lead_times_page_shows_the_regionaal_expertteam() -> None:
