@@ -60,6 +60,8 @@ inside node_modules."""
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/", "Overzicht"),
     ("/doorlooptijden", "Doorlooptijden"),
+    ("/overdrachten", "Overdrachten"),
+    ("/tijd-in-de-keten", "Tijd in de keten"),
     ("/stepping-stones", "Stepping stones"),
     ("/plaatsingen", "Waar geplaatst"),
     ("/capaciteit", "Capaciteit"),
