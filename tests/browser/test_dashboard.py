@@ -42,6 +42,18 @@ def number(text: str) -> int:
     return int(text.replace(".", ""))
 
 
+async def undrawn_line_charts(page: Page) -> list[str]:
+    """The line charts whose table has a value to plot but which uPlot did not draw."""
+    undrawn: list[str] = await page.evaluate(
+        """() => [...document.querySelectorAll("[data-lijngrafiek]")]
+              .filter((chart) => document.getElementById(chart.dataset.lijngrafiek)
+                                         .querySelector("tbody [data-waarde]"))
+              .filter((chart) => !chart.querySelector(".uplot canvas"))
+              .map((chart) => chart.dataset.lijngrafiek)"""
+    )
+    return undrawn
+
+
 async def test_the_dashboard_loads_with_the_figures_of_the_simulated_twente(
     browser: Browser, twente: Twente
 ) -> None:
@@ -53,6 +65,7 @@ async def test_the_dashboard_loads_with_the_figures_of_the_simulated_twente(
         await page.goto(path)
         await expect(page.get_by_role("heading", level=1)).to_have_text(title)
         assert await page.locator("table").count() >= 1  # every chart has its table
+        assert await undrawn_line_charts(page) == []
         await screenshot(page, name)
     # a small simulated Twente: a count shows, or is hidden as a small number
     shown_or_hidden = re.compile(r"^(\d[\d.]*|afgeschermd)$")
@@ -269,6 +282,7 @@ async def test_a_new_event_appears_live_without_reloading(
     await expect(placed).not_to_have_text(before, timeout=60_000)
     await expect(page.locator("#live-status")).to_contain_text("Bijgewerkt om")
     assert await page.evaluate("() => window.notReloaded === true")
+    assert await undrawn_line_charts(page) == []  # drawn again in the new figures
     await screenshot(page, "overzicht-live")
     await page.context.close()
 

@@ -309,6 +309,23 @@ async def test_the_time_in_the_chain_page_shows_leaving_and_re_entry_per_quarter
         assert re.findall(r'data-waarde="([^"]*)"', quarter) == ["34", "11"]
 
 
+async def test_the_route_per_quarter_and_the_inflow_per_month_are_line_charts() -> None:
+    monitor = Monitor()  # every stage: 12 cases of 1 to 12 days; 12 into jeugdzorg plus in March
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        route = (await http.get("/doorlooptijden")).text
+        capacity = (await http.get("/capaciteit")).text
+    assert 'data-lijngrafiek="doorlooptijden-trend"' in route
+    assert 'data-reeks="Aanmelding → besluit toegang (mediaan)"' in route
+    quarters = quarter_rows(route, "doorlooptijden-trend")
+    assert quarters
+    for quarter in quarters:  # the median of each stage of the route is its line
+        assert re.findall(r'data-waarde="([^"]*)">6,0 / ', quarter) == ["6.0"] * 3
+    assert 'data-lijngrafiek="instroom-per-maand"' in capacity
+    march = capacity.split('data-maand="2026-03">')[1].split("</tr>")[0]
+    assert 'data-zorgvorm="jeugdzorg-plus" data-waarde="12">12<' in march
+    assert 'data-zorgvorm="3-milieuvoorziening"><span class="km-suppressed"' in march
+
+
 async def test_the_eighteen_page_shows_the_plans_by_kind_in_dutch() -> None:
     monitor = Monitor()
     async with monitor.client(**basic(DASHBOARD), **HTML) as http:

@@ -1,9 +1,11 @@
 // The ketenmonitor's only script. Three jobs:
 // 1. Line charts: each [data-lijngrafiek] element draws the table it names as a line chart with
 //    uPlot (served from npm beside this script): a point per row of the table, at its row
-//    header; a line per column whose header has [data-reeks]; a cell's value is its
+//    header; a line per column whose header has [data-reeks] (named by its value, or else by
+//    the header's text); a cell's value is its
 //    [data-waarde], and a cell without one (a hidden count, "afgeschermd", or "–") is a gap,
-//    never a number. The chart is hidden from screen readers, which read the table.
+//    never a number; a table without a value gets no chart. The chart is hidden from screen
+//    readers, which read the table.
 // 2. Live: on every message of the server-sent-events stream (/v1/stream) the page fetches
 //    itself again and swaps its figures ([data-live]) in place, without reloading, and says so
 //    in a polite live region for screen readers.
@@ -33,7 +35,8 @@ function lineChartData(table) {
       return value === undefined ? null : Number(value);
     });
   });
-  return { labels, names: series.map((header) => header.textContent.trim()), values };
+  const names = series.map((header) => header.dataset.reeks || header.textContent.trim());
+  return { labels, names, values };
 }
 
 function drawLineCharts(within) {
@@ -42,7 +45,8 @@ function drawLineCharts(within) {
     const table = document.getElementById(place.dataset.lijngrafiek);
     if (!table) continue;
     const { labels, names, values } = lineChartData(table);
-    if (labels.length === 0) continue;
+    // nothing to plot (no rows, or every count hidden): the table alone says it
+    if (!values.flat().some((value) => value !== null)) continue;
     const step = Math.max(1, Math.ceil(labels.length / 8)); // at most 8 labels on the x-axis
     const dutch = (value) => value.toLocaleString("nl-NL");
     place.replaceChildren();
@@ -76,7 +80,6 @@ function drawLineCharts(within) {
       [labels.map((_, index) => index), ...values],
       place,
     );
-    place.dataset.getekend = "";
   }
 }
 
