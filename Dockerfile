@@ -19,5 +19,7 @@ COPY --from=frontend /frontend/node_modules/@utrecht/design-tokens/dist ${JEUGDK
 COPY --from=frontend /frontend/node_modules/@utrecht/design-tokens/LICENSE.md ${JEUGDKETEN_FRONTEND_ASSETS}/@utrecht/design-tokens/
 COPY --from=frontend /frontend/node_modules/@utrecht/component-library-css/dist ${JEUGDKETEN_FRONTEND_ASSETS}/@utrecht/component-library-css/dist
 COPY --from=frontend /frontend/node_modules/@utrecht/component-library-css/LICENSE.md ${JEUGDKETEN_FRONTEND_ASSETS}/@utrecht/component-library-css/
+COPY --from=frontend /frontend/node_modules/uplot/dist ${JEUGDKETEN_FRONTEND_ASSETS}/uplot/dist
+COPY --from=frontend /frontend/node_modules/uplot/LICENSE ${JEUGDKETEN_FRONTEND_ASSETS}/uplot/
 ENV PATH=/app/.venv/bin:$PATH
 USER nobody

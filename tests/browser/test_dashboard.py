@@ -1,5 +1,6 @@
 """The dashboard and the werkgroep's pages in Chromium, over a simulated Twente: the figures
-load, a filter changes them, the period fields show Dutch dates in a browser of another locale,
+load, a trend is a line chart drawn by uPlot beside a table of the read API's values, a filter
+changes them, the period fields show Dutch dates in a browser of another locale,
 a new event appears live, hidden counts read "afgeschermd", the werkgroep acknowledges and
 resolves an alert and the audit shows it, a dashboard user cannot open a case timeline, and
 axe-core finds no serious or critical violation on any page. A screenshot of every page lands in
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page, expect
 
+from ketenmonitor.web.dashboard import period_chosen
 from services.ketenmonitor.tests.accounts import DASHBOARD, WERKGROEP
 from tests.browser.conftest import AXE, Twente, log_in, screenshot
 
@@ -20,6 +22,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.browser]
 PAGES = {
     "overzicht": ("/", "Overzicht"),
     "doorlooptijden": ("/doorlooptijden", "Doorlooptijden"),
+    "overdrachten": ("/overdrachten", "Overdrachten"),
+    "tijd-in-de-keten": ("/tijd-in-de-keten", "Tijd in de keten"),
     "stepping-stones": ("/stepping-stones", "Stepping stones"),
     "plaatsingen": ("/plaatsingen", "Waar geplaatst"),
     "capaciteit": ("/capaciteit", "Capaciteit"),
@@ -38,6 +42,18 @@ def number(text: str) -> int:
     return int(text.replace(".", ""))
 
 
+async def undrawn_line_charts(page: Page) -> list[str]:
+    """The line charts whose table has a value to plot but which uPlot did not draw."""
+    undrawn: list[str] = await page.evaluate(
+        """() => [...document.querySelectorAll("[data-lijngrafiek]")]
+              .filter((chart) => document.getElementById(chart.dataset.lijngrafiek)
+                                         .querySelector("tbody [data-waarde]"))
+              .filter((chart) => !chart.querySelector(".uplot canvas"))
+              .map((chart) => chart.dataset.lijngrafiek)"""
+    )
+    return undrawn
+
+
 async def test_the_dashboard_loads_with_the_figures_of_the_simulated_twente(
     browser: Browser, twente: Twente
 ) -> None:
@@ -49,6 +65,7 @@ async def test_the_dashboard_loads_with_the_figures_of_the_simulated_twente(
         await page.goto(path)
         await expect(page.get_by_role("heading", level=1)).to_have_text(title)
         assert await page.locator("table").count() >= 1  # every chart has its table
+        assert await undrawn_line_charts(page) == []
         await screenshot(page, name)
     # a small simulated Twente: a count shows, or is hidden as a small number
     shown_or_hidden = re.compile(r"^(\d[\d.]*|afgeschermd)$")
@@ -73,6 +90,37 @@ async def test_the_dashboard_loads_with_the_figures_of_the_simulated_twente(
     await expect(page.locator('[data-cijfer="achttien-zonder-plan"]')).to_have_text(shown_or_hidden)
     menu = page.get_by_role("navigation", name="Hoofdmenu")
     await expect(menu.get_by_role("link", name="Signalen")).to_have_count(0)
+    await page.context.close()
+
+
+async def test_a_trend_is_a_line_chart_beside_its_table_of_the_read_apis_figures(
+    browser: Browser, twente: Twente
+) -> None:
+    page = await log_in(browser, twente, DASHBOARD)
+    await page.goto("/tijd-in-de-keten")
+    chart = page.locator('[data-lijngrafiek="tijd-in-de-keten-trend"]')
+    await expect(chart.locator(".uplot canvas")).to_have_count(1)  # drawn by the library
+    lines = chart.locator(".u-legend .u-series")
+    await expect(lines).to_have_text(["Uit de keten", "Terug binnen 12 maanden"])
+    table = page.get_by_role("table", name="Casussen die de keten verlieten en daarvan")
+    rows = table.locator("tbody tr")
+    assert await rows.count() >= 1
+    async with twente.api(DASHBOARD) as http:
+        for row in await rows.all():
+            year, quarter = (await row.locator("th").inner_text()).split()[::-1]
+            first, last = period_chosen(f"{year}-{quarter}")
+            params = {"from": str(first), "to": str(last)}
+            figure = (await http.get("/v1/time-in-chain", params=params)).json()
+            cells = row.locator("td")
+            for column, count in enumerate((figure["left"], figure["re_entered"])):
+                cell = cells.nth(column)
+                if count["suppressed"]:  # in the table as such, and no point in the chart
+                    await expect(cell).to_have_text("afgeschermd")
+                    assert await cell.get_attribute("data-waarde") is None
+                else:
+                    await expect(cell).to_have_text(f"{count['value']:,}".replace(",", "."))
+                    assert await cell.get_attribute("data-waarde") == str(count["value"])
+    await screenshot(page, "tijd-in-de-keten-grafiek")
     await page.context.close()
 
 
@@ -234,6 +282,7 @@ async def test_a_new_event_appears_live_without_reloading(
     await expect(placed).not_to_have_text(before, timeout=60_000)
     await expect(page.locator("#live-status")).to_contain_text("Bijgewerkt om")
     assert await page.evaluate("() => window.notReloaded === true")
+    assert await undrawn_line_charts(page) == []  # drawn again in the new figures
     await screenshot(page, "overzicht-live")
     await page.context.close()
 

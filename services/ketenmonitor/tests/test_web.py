@@ -36,7 +36,16 @@ from services.ketenmonitor.tests.accounts import (
 from services.ketenmonitor.tests.test_alerts_api import REFERRAL, Werkgroep
 from services.ketenmonitor.tests.test_api import FakeFigures
 
-PAGES = ("/", "/doorlooptijden", "/stepping-stones", "/plaatsingen", "/capaciteit", "/achttien")
+PAGES = (
+    "/",
+    "/doorlooptijden",
+    "/overdrachten",
+    "/tijd-in-de-keten",
+    "/stepping-stones",
+    "/plaatsingen",
+    "/capaciteit",
+    "/achttien",
+)
 WERKGROEP_PAGES = ("/werkgroep/signalen", "/werkgroep/signalen/{alert_id}", "/werkgroep/logboek")
 HTML = {"Accept": "text/html"}
 
@@ -234,6 +243,11 @@ async def test_the_overview_shows_thuis_tenzij_as_cbs_counts_it_and_per_month() 
     assert 'data-cijfer="aandeel-verblijf">29%<' in page
     per_month = page.split('id="thuis-per-maand"')[1].split("</table>")[0]
     assert ">2026-03</th>" in per_month
+    assert 'data-lijngrafiek="thuis-per-maand"' in page
+    march = per_month.split(">2026-03</th>")[1].split("</tr>")[0]
+    # youths, without and with verblijf are lines; "met en zonder" is hidden, so no point
+    assert re.findall(r'data-waarde="([^"]*)"', march) == ["42", "30", "12"]
+    assert march.count(">afgeschermd<") == 1
 
 
 async def test_the_lead_times_page_shows_the_regionaal_expertteam() -> None:
@@ -252,6 +266,66 @@ async def test_the_lead_times_page_shows_the_regionaal_expertteam() -> None:
     assert 'data-cijfer="niet-gecontracteerd">\N{EN DASH}<' in section
     assert 'data-cijfer="maatwerkbudget">\N{EN DASH}<' in section
     assert 'data-cijfer="advies-p50">' in section
+
+
+def quarter_rows(page: str, table_id: str) -> list[str]:
+    """The rows of a trend's table, a quarter each, from its row header on."""
+    table = page.split(f'<table class="utrecht-table km-table" id="{table_id}">')[1]
+    return [row.split("</tr>")[0] for row in table.split("</table>")[0].split('scope="row">')[1:]]
+
+
+async def test_the_hand_overs_page_plots_the_medians_shown_and_leaves_hidden_ones_out() -> None:
+    monitor = Monitor()  # 10 waits of 1 to 10 days from triage to a provider; no other waits
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        page = (await http.get("/overdrachten", params={"gemeente": "GM0153"})).text
+    assert monitor.figures.asked[-1].gemeente_code == "GM0153"
+    assert 'href="/overdrachten" aria-current="page">Overdrachten</a>' in page  # in the menu
+    row = page.split('data-overgang="triage-to-provider">')[1].split("</tr>")[0]
+    assert 'data-cijfer="aantal">10<' in row
+    assert 'data-cijfer="p50">5,0<' in row
+    assert 'data-lijngrafiek="overdrachten-trend"' in page
+    quarters = quarter_rows(page, "overdrachten-trend")
+    assert quarters
+    for quarter in quarters:
+        assert 'data-overgang="triage-to-provider" data-waarde="5.0">5,0<' in quarter
+        # no wait of the other hand-overs: hidden in the table, no point in the chart
+        hidden = 'data-overgang="toegang-to-triage"><span class="km-suppressed"'
+        assert hidden in quarter
+        assert quarter.count("data-waarde") == 1
+
+
+async def test_the_time_in_the_chain_page_shows_leaving_and_re_entry_per_quarter() -> None:
+    monitor = Monitor()  # 34 cases left the chain, 10 after 5 days, 24 after 100; 11 came back
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        page = (await http.get("/tijd-in-de-keten")).text
+    assert 'data-cijfer="uitstroom">34<' in page
+    assert 'data-cijfer="terug">11<' in page
+    assert 'data-cijfer="aandeel-terug">32%<' in page
+    row = page.split('data-overgang="referral-to-leaving">')[1].split("</tr>")[0]
+    assert 'data-cijfer="p50">100,0<' in row
+    assert 'data-lijngrafiek="tijd-in-de-keten-trend"' in page
+    quarters = quarter_rows(page, "tijd-in-de-keten-trend")
+    assert quarters
+    for quarter in quarters:
+        # the counts are lines; the share and the days are another unit: the table's alone
+        assert re.findall(r'data-waarde="([^"]*)"', quarter) == ["34", "11"]
+
+
+async def test_the_route_per_quarter_and_the_inflow_per_month_are_line_charts() -> None:
+    monitor = Monitor()  # every stage: 12 cases of 1 to 12 days; 12 into jeugdzorg plus in March
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        route = (await http.get("/doorlooptijden")).text
+        capacity = (await http.get("/capaciteit")).text
+    assert 'data-lijngrafiek="doorlooptijden-trend"' in route
+    assert 'data-reeks="Aanmelding → besluit toegang (mediaan)"' in route
+    quarters = quarter_rows(route, "doorlooptijden-trend")
+    assert quarters
+    for quarter in quarters:  # the median of each stage of the route is its line
+        assert re.findall(r'data-waarde="([^"]*)">6,0 / ', quarter) == ["6.0"] * 3
+    assert 'data-lijngrafiek="instroom-per-maand"' in capacity
+    march = capacity.split('data-maand="2026-03">')[1].split("</tr>")[0]
+    assert 'data-zorgvorm="jeugdzorg-plus" data-waarde="12">12<' in march
+    assert 'data-zorgvorm="3-milieuvoorziening"><span class="km-suppressed"' in march
 
 
 async def test_the_eighteen_page_shows_the_plans_by_kind_in_dutch() -> None:

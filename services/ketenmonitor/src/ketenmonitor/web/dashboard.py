@@ -1,5 +1,6 @@
 """The dashboard's pages, in Dutch: Overzicht (with thuis, tenzij, the referrals per verwijzer
-and the moves between the kaders), Doorlooptijden (with the Regionaal Expertteam), Stepping
+and the moves between the kaders), Doorlooptijden (with the Regionaal Expertteam),
+Overdrachten (where partners wait on each other), Tijd in de keten (with re-entry), Stepping
 stones, Waar geplaatst, Capaciteit
 (with the waiting lists and the capacity per month) and 18-/18+. Aggregates only, every count
 small-cell suppressed, for
@@ -30,6 +31,7 @@ from ketenmonitor.figures import (
     capacity,
     capacity_history,
     care_form_matrix,
+    hand_overs,
     home_like_settings,
     inflow,
     kader_changes,
@@ -48,6 +50,7 @@ from ketenmonitor.figures import (
 )
 from ketenmonitor.figures.api import amsterdam_today
 from ketenmonitor.figures.common import Filters
+from ketenmonitor.figures.figure import Figure
 from ketenmonitor.figures.linked import LinkedFigures
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, protect
@@ -63,6 +66,14 @@ ROUTE = (
 )
 """The stages of the chain diagram, in the order a case passes them."""
 ROUTE_STAGES = ("Aanmelding", "Besluit toegang", "Besluit triage", "Start plaatsing")
+HAND_OVER_LABELS = {
+    "toegang-to-triage": "Toegang → triage",
+    "triage-to-provider": "Triage → aanbieder",
+    "toegang-to-rvdk": "Verzoek → onderzoek Raad",
+    "measure-to-gi": "Maatregel → GI",
+}
+"""Short names of the hand-overs (figures.hand_overs) for the trend's columns and lines; the
+table above them gives each in full."""
 VERWIJZER_LABELS = {
     Verwijzer.GEMEENTE: "Gemeente (lokaal team)",
     Verwijzer.HUISARTS: "Huisarts",
@@ -242,6 +253,13 @@ def create_dashboard_router(
             if first.year in years
         ]
 
+    async def per_quarter(figure: Figure, filters: Filters) -> list[tuple[str, Any]]:
+        """The figure's answer in each quarter of the trend, with the quarter's label."""
+        return [
+            (label, await figures.read(figure, quarter))
+            for label, quarter in await trend_quarters(filters)
+        ]
+
     async def render(
         request: Request, template: str, filters: Filters, **context: Any
     ) -> HTMLResponse:
@@ -288,10 +306,10 @@ def create_dashboard_router(
     async def doorlooptijden(request: Request, filters: PageFilters) -> HTMLResponse:
         stages = await figures.read(lead_times.FIGURE, filters)
         by_name = {figure.transition: figure for figure in stages.lead_times}
-        trend = []
-        for label, quarter in await trend_quarters(filters):
-            per_stage = (await figures.read(lead_times.FIGURE, quarter)).lead_times
-            trend.append((label, [f for f in per_stage if f.transition in ROUTE]))
+        trend = [
+            (label, [f for f in answer.lead_times if f.transition in ROUTE])
+            for label, answer in await per_quarter(lead_times.FIGURE, filters)
+        ]
         return await render(
             request,
             "doorlooptijden.html",
@@ -308,18 +326,40 @@ def create_dashboard_router(
             escalator_labels=ESCALATOR_LABELS,
         )
 
+    @router.get("/overdrachten", response_class=HTMLResponse)
+    async def overdrachten(request: Request, filters: PageFilters) -> HTMLResponse:
+        trend = [
+            (label, answer.hand_overs)
+            for label, answer in await per_quarter(hand_overs.FIGURE, filters)
+        ]
+        return await render(
+            request,
+            "overdrachten.html",
+            filters,
+            hand_overs=(await figures.read(hand_overs.FIGURE, filters)).hand_overs,
+            hand_over_labels=HAND_OVER_LABELS,
+            trend=trend,
+        )
+
+    @router.get("/tijd-in-de-keten", response_class=HTMLResponse)
+    async def tijd_in_de_keten(request: Request, filters: PageFilters) -> HTMLResponse:
+        return await render(
+            request,
+            "tijd_in_de_keten.html",
+            filters,
+            chain=await figures.read(time_in_chain.FIGURE, filters),
+            trend=await per_quarter(time_in_chain.FIGURE, filters),
+        )
+
     @router.get("/stepping-stones", response_class=HTMLResponse)
     async def stepping_stones_page(request: Request, filters: PageFilters) -> HTMLResponse:
-        trend = []
-        for label, quarter in await trend_quarters(filters):
-            trend.append((label, await figures.read(stepping_stones.FIGURE, quarter)))
         return await render(
             request,
             "stepping_stones.html",
             filters,
             stones=await figures.read(stepping_stones.FIGURE, filters),
             away=await figures.read(moves_away_from_home.FIGURE, filters),
-            trend=trend,
+            trend=await per_quarter(stepping_stones.FIGURE, filters),
         )
 
     @router.get("/plaatsingen", response_class=HTMLResponse)

@@ -2,9 +2,10 @@
 puts authentication in front of every route but the public ones.
 
 The pages are rendered on the server (Jinja2) from the same read functions as the JSON API;
-`static/ketenmonitor.js` only refreshes them on the live stream and posts the werkgroep's
-actions to the alerts API. The NL Design System's CSS is served from
-services/ketenmonitor/frontend/node_modules (`npm ci`), never from a CDN.
+`static/ketenmonitor.js` only draws the line charts from their tables, refreshes the pages on
+the live stream and posts the werkgroep's actions to the alerts API. The NL Design System's CSS
+and uPlot are served from services/ketenmonitor/frontend/node_modules (`npm ci`), never from a
+CDN.
 """
 
 import asyncio
@@ -52,12 +53,16 @@ NONE = "\N{EN DASH}"
 VENDOR_ASSETS = {
     "/static/nlds/tokens": "@utrecht/design-tokens/dist",
     "/static/nlds/components": "@utrecht/component-library-css/dist",
+    "/static/uplot": "uplot/dist",
 }
-"""Where the NL Design System's files are served from, inside node_modules."""
+"""Where the NL Design System's files and uPlot, the line charts' library, are served from,
+inside node_modules."""
 
 NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/", "Overzicht"),
     ("/doorlooptijden", "Doorlooptijden"),
+    ("/overdrachten", "Overdrachten"),
+    ("/tijd-in-de-keten", "Tijd in de keten"),
     ("/stepping-stones", "Stepping stones"),
     ("/plaatsingen", "Waar geplaatst"),
     ("/capaciteit", "Capaciteit"),
@@ -131,6 +136,16 @@ def dutch_date(value: date | str | None) -> str:
     return (value if isinstance(value, date) else form_date(value)).strftime(DUTCH_DATE)
 
 
+def plotted(value: Any) -> Markup:
+    """A table cell's value for its line chart (`data-waarde`, read by ketenmonitor.js): a count
+    or a number of days; nothing for a hidden count or a figure that does not exist, which the
+    chart leaves out as a gap, so that it never shows more than the table."""
+    if value is None or getattr(value, "suppressed", False):
+        return Markup("")
+    number = getattr(value, "value", value)
+    return Markup("") if number is None else Markup(f' data-waarde="{number}"')
+
+
 def bar_width(count: Any, largest: int) -> int:
     """Percent of the largest value; a suppressed cell gets no bar."""
     if count.suppressed or count.value is None or largest <= 0:
@@ -148,7 +163,7 @@ def create_templates() -> Jinja2Templates:
         moment=moment,
         dutch_date=dutch_date,
     )
-    templates.env.globals.update(bar_width=bar_width, gemeenten=TWENTE_GEMEENTEN)
+    templates.env.globals.update(bar_width=bar_width, plotted=plotted, gemeenten=TWENTE_GEMEENTEN)
     return templates
 
 
@@ -268,8 +283,9 @@ def secure(app: FastAPI, users: Users, pages: Pages, secret: str | None) -> None
 
 
 def mount_static(app: FastAPI, node_modules: Path) -> None:
-    """The project's own CSS and script, and the NL Design System's CSS from node_modules
-    (missing until `npm ci` ran: then the pages work without their look)."""
+    """The project's own CSS and script, and the NL Design System's CSS and uPlot from
+    node_modules (missing until `npm ci` ran: then the pages work without their look, and the
+    tables without their charts)."""
     for prefix, folder in VENDOR_ASSETS.items():
         app.mount(prefix, StaticFiles(directory=node_modules / folder, check_dir=False))
     app.mount("/static/ketenmonitor", StaticFiles(directory=PACKAGE / "static"))
