@@ -63,6 +63,10 @@ def test_the_default_rules_carry_the_norms_of_the_domain() -> None:
     assert (safety.norm, safety.unit, safety.basis) == (5, Unit.WERKDAGEN, Basis.NORM)
     rvdk = rules["rvdk-request-to-rvdk-start"]
     assert (rvdk.norm, rvdk.unit, rvdk.basis) == (10, Unit.DAGEN, Basis.NORM)
+    # 42 werkdagen are unconfirmed (DOMAIN.md): a choice until the werkgroep confirms them
+    advice = rules["rvdk-start-to-advice"]
+    assert (advice.norm, advice.unit, advice.basis) == (42, Unit.WERKDAGEN, Basis.KEUZE)
+    assert "keuze" in advice.source
     treek = rules["referral-to-toegang-decision"]
     assert (treek.norm, treek.unit, treek.basis) == (4, Unit.WEKEN, Basis.KEUZE)
     wachttijd = rules["triage-decision-to-placement-start"]
