@@ -302,3 +302,64 @@ def test_a_plan_the_end_of_care_or_the_birthday_closes_the_eighteen_stage(closin
         [stage] = stages_of(case, events, rules)
         assert stage.closed_at == closed
         assert not stage.is_overdue(at(2027, 1, 1))
+
+
+# --- the chain's other stages: triage, the RET, the GI --------------------------------------
+
+OPENED_FOR_TRIAGE = "triage.case-opened-for-triage"
+TRIAGE_DECIDED = "triage.triage-decided"
+ESCALATED = "triage.escalated-to-ret"
+RET_ADVICE = "triage.ret-advice-given"
+IMPOSED = "toegang.protection-measure-imposed"
+GI_ASSIGNED = "toegang.gi-assigned"
+MEASURE_ENDED = "toegang.protection-measure-ended"
+VOORLOPIGE_EXPIRED = "toegang.voorlopige-ots-expired"
+
+
+@pytest.mark.parametrize(
+    ("name", "start", "started", "due", "closings"),
+    [
+        # Thursday 24 April 2025 10:00: 25, 28, 29 April, (Koningsdag 26 April is a Saturday
+        # in 2025) 30 April, 1 May: 5 werkdagen
+        (
+            "toegang-decision-to-triage-decision",
+            OPENED_FOR_TRIAGE,
+            at(2025, 4, 24, 10),
+            at(2025, 5, 1, 10),
+            [TRIAGE_DECIDED, ESCALATED],
+        ),
+        (
+            "ret-escalation-to-ret-advice",
+            ESCALATED,
+            at(2025, 3, 3, 9),
+            at(2025, 3, 31, 9),
+            [RET_ADVICE],
+        ),
+        # Friday 25 April 2025 (Koningsdag moved to Saturday 26 April): 28, 29, 30 April, 1, 2 May
+        (
+            "measure-to-gi-assignment",
+            IMPOSED,
+            at(2025, 4, 25, 11),
+            at(2025, 5, 2, 11),
+            [GI_ASSIGNED, MEASURE_ENDED, VOORLOPIGE_EXPIRED],
+        ),
+    ],
+)
+def test_the_chains_other_stages_are_due_at_their_norm_and_close_when_the_case_moves_on(
+    name: str, start: str, started: datetime, due: datetime, closings: list[str]
+) -> None:
+    rules = rule_named(name)
+    [rule] = rules
+    assert rule.basis is Basis.KEUZE  # none of them is a public norm (DOMAIN.md)
+    case = uuid4()
+    clock = ControllableClock(due - timedelta(seconds=1))
+    [(stage, overdue)] = open_stages(case, [(start, started)], rules, clock)
+    assert (stage.started_at, stage.deadline_at, overdue) == (started, due, False)
+    clock.advance(timedelta(seconds=1))
+    [(_, overdue)] = open_stages(case, [(start, started)], rules, clock)
+    assert overdue
+    for closing in closings:
+        moved_on = due + timedelta(days=1)
+        [stage] = stages_of(case, [(closing, moved_on), (start, started)], rules)
+        assert stage.closed_at == moved_on
+        assert open_stages(case, [(start, started), (closing, moved_on)], rules, clock) == []
