@@ -1,6 +1,7 @@
 """Stagnation rules: deadlines in dagen, werkdagen (Dutch holidays) and weken; open stages."""
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
@@ -509,3 +510,14 @@ def test_case_events_read_the_measure_from_the_events_data() -> None:
         at(2026, 3, 10),
     )
     assert CaseEvent.of(IMPOSED, at(2025, 3, 10), {"measure": "voogdij"}).runs_until is None
+
+
+def test_the_readme_lists_every_rule_with_its_basis() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    listed = {
+        cells[0].strip("` "): cells[3].strip()
+        for line in readme.splitlines()
+        if line.startswith("| `")
+        and len(cells := [cell.strip() for cell in line.strip("|").split("|")]) == 5
+    }
+    assert listed == {rule.name: rule.basis.value for rule in load_rules()}
