@@ -77,9 +77,7 @@ def expected_stages(
         if case is not None:
             full = next(t for _, e in events if (t := e.type).endswith(f".{kind}"))
             short = full.removeprefix(PREFIX)
-            per_case.setdefault(case, []).append(
-                CaseEvent(short, at, data.get("turns_eighteen_in"))
-            )
+            per_case.setdefault(case, []).append(CaseEvent.of(short, at, data))
             if kind in ("placement-started", "transferred", "placement-ended"):
                 placed[data["youth_pseudonym"]].append(PlacementEvent(case, short, at))
     moves = moves_by_youth(facts)

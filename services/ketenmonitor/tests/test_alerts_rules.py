@@ -1,6 +1,7 @@
 """Stagnation rules: deadlines in dagen, werkdagen (Dutch holidays) and weken; open stages."""
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
@@ -9,6 +10,7 @@ import pytest
 from jeugdketen_shared.clock import ControllableClock
 from ketenmonitor.alerts.rules import (
     Basis,
+    CaseEvent,
     InvalidRules,
     Kind,
     Rule,
@@ -63,6 +65,10 @@ def test_the_default_rules_carry_the_norms_of_the_domain() -> None:
     assert (safety.norm, safety.unit, safety.basis) == (5, Unit.WERKDAGEN, Basis.NORM)
     rvdk = rules["rvdk-request-to-rvdk-start"]
     assert (rvdk.norm, rvdk.unit, rvdk.basis) == (10, Unit.DAGEN, Basis.NORM)
+    # 42 werkdagen are unconfirmed (DOMAIN.md): a choice until the werkgroep confirms them
+    advice = rules["rvdk-start-to-advice"]
+    assert (advice.norm, advice.unit, advice.basis) == (42, Unit.WERKDAGEN, Basis.KEUZE)
+    assert "keuze" in advice.source
     treek = rules["referral-to-toegang-decision"]
     assert (treek.norm, treek.unit, treek.basis) == (4, Unit.WEKEN, Basis.KEUZE)
     wachttijd = rules["triage-decision-to-placement-start"]
@@ -298,3 +304,220 @@ def test_a_plan_the_end_of_care_or_the_birthday_closes_the_eighteen_stage(closin
         [stage] = stages_of(case, events, rules)
         assert stage.closed_at == closed
         assert not stage.is_overdue(at(2027, 1, 1))
+
+
+# --- the chain's other stages: triage, the RET, the GI --------------------------------------
+
+OPENED_FOR_TRIAGE = "triage.case-opened-for-triage"
+TRIAGE_DECIDED = "triage.triage-decided"
+ESCALATED = "triage.escalated-to-ret"
+RET_ADVICE = "triage.ret-advice-given"
+IMPOSED = "toegang.protection-measure-imposed"
+GI_ASSIGNED = "toegang.gi-assigned"
+MEASURE_ENDED = "toegang.protection-measure-ended"
+VOORLOPIGE_EXPIRED = "toegang.voorlopige-ots-expired"
+
+
+@pytest.mark.parametrize(
+    ("name", "start", "started", "due", "closings"),
+    [
+        # Thursday 24 April 2025 10:00: 25, 28, 29 April, (Koningsdag 26 April is a Saturday
+        # in 2025) 30 April, 1 May: 5 werkdagen
+        (
+            "toegang-decision-to-triage-decision",
+            OPENED_FOR_TRIAGE,
+            at(2025, 4, 24, 10),
+            at(2025, 5, 1, 10),
+            [TRIAGE_DECIDED, ESCALATED],
+        ),
+        (
+            "ret-escalation-to-ret-advice",
+            ESCALATED,
+            at(2025, 3, 3, 9),
+            at(2025, 3, 31, 9),
+            [RET_ADVICE],
+        ),
+        # Friday 25 April 2025 (Koningsdag moved to Saturday 26 April): 28, 29, 30 April, 1, 2 May
+        (
+            "measure-to-gi-assignment",
+            IMPOSED,
+            at(2025, 4, 25, 11),
+            at(2025, 5, 2, 11),
+            [GI_ASSIGNED, MEASURE_ENDED, VOORLOPIGE_EXPIRED],
+        ),
+    ],
+)
+def test_the_chains_other_stages_are_due_at_their_norm_and_close_when_the_case_moves_on(
+    name: str, start: str, started: datetime, due: datetime, closings: list[str]
+) -> None:
+    rules = rule_named(name)
+    [rule] = rules
+    assert rule.basis is Basis.KEUZE  # none of them is a public norm (DOMAIN.md)
+    case = uuid4()
+    clock = ControllableClock(due - timedelta(seconds=1))
+    [(stage, overdue)] = open_stages(case, [(start, started)], rules, clock)
+    assert (stage.started_at, stage.deadline_at, overdue) == (started, due, False)
+    clock.advance(timedelta(seconds=1))
+    [(_, overdue)] = open_stages(case, [(start, started)], rules, clock)
+    assert overdue
+    for closing in closings:
+        moved_on = due + timedelta(days=1)
+        [stage] = stages_of(case, [(closing, moved_on), (start, started)], rules)
+        assert stage.closed_at == moved_on
+        assert open_stages(case, [(start, started), (closing, moved_on)], rules, clock) == []
+
+
+# --- the terms of measures: voorlopige OTS and OTS ------------------------------------------
+
+EXTENDED = "toegang.protection-measure-extended"
+
+
+def imposed(
+    moment: datetime, measure: str, runs_until: datetime | None, previous: str | None = None
+) -> CaseEvent:
+    return CaseEvent(IMPOSED, moment, None, measure, previous, runs_until)
+
+
+def extended(moment: datetime, runs_until: datetime) -> CaseEvent:
+    return CaseEvent(EXTENDED, moment, None, "ots", None, runs_until)
+
+
+def measure_ended(moment: datetime, measure: str) -> CaseEvent:
+    return CaseEvent(MEASURE_ENDED, moment, None, measure)
+
+
+def test_the_measure_terms_are_the_regions_choices_before_the_legal_terms() -> None:
+    rules = {rule.name: rule for rule in load_rules()}
+    voorlopige, ots = rules["voorlopige-ots-term"], rules["ots-term"]
+    assert (voorlopige.kind, voorlopige.measure, voorlopige.norm, voorlopige.unit) == (
+        Kind.MEASURE_TERM,
+        "voorlopige-ots",
+        2,
+        Unit.WEKEN,
+    )
+    assert (ots.kind, ots.measure, ots.norm, ots.unit) == (Kind.MEASURE_TERM, "ots", 4, Unit.WEKEN)
+    for rule in (voorlopige, ots):
+        assert rule.basis is Basis.KEUZE
+        assert "BW 1:25" in rule.source
+    assert voorlopige.norm_text == "2 weken voor het einde van de termijn"
+
+
+def test_a_measure_term_rule_names_a_measure_and_nothing_that_opens_or_closes_it() -> None:
+    term = {
+        "name": "t",
+        "kind": "measure-term",
+        "title": "T",
+        "measure": "ots",
+        "norm": 4,
+        "unit": "weken",
+        "severity": "midden",
+        "basis": "keuze",
+    }
+    assert parse_rules({"rule": [term]})[0].measure == "ots"
+    for broken in ({"measure": "ondertoezicht"}, {"norm": 0}, {"start": IMPOSED}, {"closes": []}):
+        with pytest.raises(InvalidRules):
+            parse_rules({"rule": [term | broken]})
+    with pytest.raises(InvalidRules):
+        parse_rules({"rule": [{k: v for k, v in term.items() if k != "measure"}]})
+
+
+def test_a_voorlopige_ots_is_due_two_weeks_before_its_term_and_closes_at_its_follow_up() -> None:
+    rules = rule_named("voorlopige-ots-term")
+    case = uuid4()
+    start, runs_until = at(2025, 3, 10, 14), at(2025, 6, 10)
+    events = [imposed(start, "voorlopige-ots", runs_until)]
+    clock = ControllableClock(at(2025, 5, 27) - timedelta(seconds=1))
+    [(stage, overdue)] = open_stages(case, events, rules, clock)
+    assert (stage.started_at, stage.deadline_at, overdue) == (start, at(2025, 5, 27), False)
+    clock.advance(timedelta(seconds=1))
+    [(_, overdue)] = open_stages(case, events, rules, clock)
+    assert overdue
+    # an OTS follows it up, or it ends: closed, whatever the order of arrival
+    follow_up = imposed(at(2025, 6, 2), "ots", at(2026, 6, 2), previous="voorlopige-ots")
+    for moved_on in (follow_up, measure_ended(at(2025, 6, 2), "voorlopige-ots")):
+        [stage] = stages_of(case, [moved_on, *events], rules)
+        assert stage.closed_at == at(2025, 6, 2)
+    # its lapse closes nothing (the alert stays for the werkgroep), nor does another measure
+    lapsed = [
+        *events,
+        CaseEvent(VOORLOPIGE_EXPIRED, runs_until),
+        imposed(at(2025, 4, 1), "jeugdreclassering", None),
+        measure_ended(at(2025, 5, 1), "jeugdreclassering"),
+    ]
+    [stage] = stages_of(case, lapsed, rules)
+    assert stage.is_open
+    # an OTS alone opens no voorlopige OTS stage
+    assert stages_of(case, [imposed(start, "ots", at(2026, 3, 10))], rules) == []
+
+
+def test_an_ots_is_watched_year_by_year_until_one_is_not_extended_in_time() -> None:
+    rules = rule_named("ots-term")
+    case = uuid4()
+    start = at(2024, 1, 15, 9)
+    first = imposed(start, "ots", at(2025, 1, 15))
+    # 4 weeks before the end of the first year
+    [stage] = stages_of(case, [first], rules)
+    assert (stage.started_at, stage.deadline_at, stage.closed_at) == (start, at(2024, 12, 18), None)
+    # extended in time: the second year is watched from the extension on
+    in_time = extended(at(2024, 11, 1), at(2026, 1, 15))
+    [stage] = stages_of(case, [in_time, first], rules)
+    assert (stage.started_at, stage.deadline_at, stage.closed_at) == (
+        at(2024, 11, 1),
+        at(2025, 12, 18),
+        None,
+    )
+    clock = ControllableClock(at(2025, 12, 18) - timedelta(seconds=1))
+    assert [overdue for _, overdue in open_stages(case, [first, in_time], rules, clock)] == [False]
+    clock.advance(timedelta(seconds=1))
+    assert [overdue for _, overdue in open_stages(case, [first, in_time], rules, clock)] == [True]
+    # the end of the measure closes the second year's stage
+    ended_late = measure_ended(at(2026, 1, 5), "ots")
+    [stage] = stages_of(case, [first, in_time, ended_late], rules)
+    assert stage.closed_at == at(2026, 1, 5)
+    # extended late: the first year was the stage, closed by the extension (one alert per case)
+    late = extended(at(2025, 1, 2), at(2026, 1, 15))
+    [stage] = stages_of(case, [first, late, ended_late], rules)
+    assert (stage.started_at, stage.closed_at) == (start, at(2025, 1, 2))
+    # ended in time: the last term, closed
+    [stage] = stages_of(case, [first, measure_ended(at(2024, 6, 1), "ots")], rules)
+    assert (stage.started_at, stage.closed_at) == (start, at(2024, 6, 1))
+    # an OTS followed up by voogdij is closed too; one without a term (none recorded) opens none
+    voogdij = imposed(at(2024, 12, 20), "voogdij", None, previous="ots")
+    [stage] = stages_of(case, [first, voogdij], rules)
+    assert stage.closed_at == at(2024, 12, 20)
+    assert stages_of(case, [imposed(start, "ots", None)], rules) == []
+
+
+def test_werkdagen_count_back_as_well() -> None:
+    # Tuesday 6 May 2025: back over the weekend and Bevrijdingsdag (5 May, a holiday in 2025)
+    assert add_werkdagen(at(2025, 5, 6, 10), -2) == at(2025, 5, 1, 10)
+    assert deadline(at(2025, 6, 10), -2, Unit.WEKEN) == at(2025, 5, 27)
+
+
+def test_case_events_read_the_measure_from_the_events_data() -> None:
+    event = CaseEvent.of(
+        IMPOSED,
+        at(2025, 3, 10),
+        {
+            "measure": "ots",
+            "previous_measure": "voorlopige-ots",
+            "runs_until": "2026-03-10T00:00:00+01:00",
+        },
+    )
+    assert (event.measure, event.previous_measure, event.runs_until) == (
+        "ots",
+        "voorlopige-ots",
+        at(2026, 3, 10),
+    )
+    assert CaseEvent.of(IMPOSED, at(2025, 3, 10), {"measure": "voogdij"}).runs_until is None
+
+
+def test_the_readme_lists_every_rule_with_its_basis() -> None:
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    listed = {
+        cells[0].strip("` "): cells[3].strip()
+        for line in readme.splitlines()
+        if line.startswith("| `")
+        and len(cells := [cell.strip() for cell in line.strip("|").split("|")]) == 5
+    }
+    assert listed == {rule.name: rule.basis.value for rule in load_rules()}

@@ -10,6 +10,7 @@ from uuid import UUID
 import httpx
 import pytest
 from fastapi import FastAPI
+from markupsafe import escape
 
 from jeugdketen_shared.contracts import ALL_CONTRACTS
 from jeugdketen_shared.contracts.base import DomainEventData
@@ -17,6 +18,7 @@ from jeugdketen_shared.load_progress import STALE_AFTER, LoadState, write_progre
 from jeugdketen_shared.permissions import load_partners
 from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor.alerts.api import TimelineRow
+from ketenmonitor.alerts.rules import load_rules
 from ketenmonitor.figures.care_form_matrix import MatrixCell
 from ketenmonitor.figures.registry import FIGURES
 from ketenmonitor.figures.responses import Count
@@ -25,7 +27,7 @@ from ketenmonitor.projection import live
 from ketenmonitor.settings import MonitorSettings
 from ketenmonitor.web.auth import LOGIN_PATH
 from ketenmonitor.web.dashboard import PLAN_LABELS, cross_table, quarters_until
-from ketenmonitor.web.werkgroep import EVENT_LABELS
+from ketenmonitor.web.werkgroep import BASIS_LABELS, EVENT_LABELS
 from services.ketenmonitor.tests.accounts import (
     DASHBOARD,
     EVERYONE,
@@ -185,6 +187,20 @@ async def test_the_werkgroep_sees_the_alerts_and_opens_one_with_its_actions() ->
         assert '<td class="utrecht-table__cell">Aanmelding ontvangen</td>' in opened.text
         unknown = await http.get("/werkgroep/signalen/00000000-0000-4000-8000-000000000000")
         assert unknown.status_code == 404
+
+
+async def test_the_werkgroep_sees_every_rule_with_its_basis_and_source() -> None:
+    monitor = Monitor()
+    async with monitor.client(**basic(WERKGROEP), **HTML) as http:
+        listed = (await http.get("/werkgroep/signalen")).text
+        opened = (await http.get(f"/werkgroep/signalen/{monitor.alert_id}")).text
+    for rule in load_rules():
+        row = re.search(rf'data-regel="{rule.name}">(.*?)</tr>', listed, re.DOTALL)
+        assert row is not None, rule.name
+        for shown in (rule.title, rule.norm_text, BASIS_LABELS[rule.basis], rule.source):
+            assert escape(shown) in row.group(1), (rule.name, shown)
+    basis = f"{BASIS_LABELS[REFERRAL.basis]}: {REFERRAL.source}"
+    assert f'<dd id="grondslag">{escape(basis)}</dd>' in opened
 
 
 def test_every_event_of_the_chain_services_has_a_dutch_name_on_the_timeline() -> None:

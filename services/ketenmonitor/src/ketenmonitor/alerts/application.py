@@ -14,7 +14,7 @@ from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.eventstore import ServiceApplication
 from jeugdketen_shared.refusal import Refusal
 from ketenmonitor.alerts.domain import Alert, ResolutionReason
-from ketenmonitor.alerts.rules import Kind, Rule
+from ketenmonitor.alerts.rules import Basis, Kind, Rule
 
 
 class UnknownAlert(Refusal):
@@ -36,6 +36,13 @@ def alert_text(rule: Rule, started_at: datetime, deadline_at: datetime) -> str:
             f"{rule.title}. De zorg begon op {_dutch(started_at)}; een continuïteitsplan "
             f"hoorde er {rule.months_before} maanden voor de 18e verjaardag te zijn, uiterlijk "
             f"op {_dutch(deadline_at)}."
+        )
+    if rule.kind is Kind.MEASURE_TERM:
+        return (
+            f"{rule.title}. De termijn van de maatregel begon op {_dutch(started_at)}; op "
+            f"{_dutch(deadline_at)}, {rule.norm_text} "
+            f"({'norm' if rule.basis is Basis.NORM else 'gekozen grens'}), was er geen "
+            "verlenging, einde of vervolgmaatregel."
         )
     return (
         f"{rule.title}. De fase begon op {_dutch(started_at)}; de "

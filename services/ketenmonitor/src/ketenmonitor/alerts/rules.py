@@ -1,6 +1,6 @@
 """Stagnation rules and their evaluation: pure, no I/O but reading the rules file.
 
-A rule watches one stage of a case, of one of three kinds:
+A rule watches one stage of a case, of one of four kinds:
 
 - `stage` (the default): it opens at the first start event (by event time) and closes at the
   first closing event at or after the start. It is due at its deadline, the start plus the
@@ -14,6 +14,11 @@ A rule watches one stage of a case, of one of three kinds:
   18th birthday month (`turns_eighteen_in`, YYYY-MM; the first of the month counts, the
   conservative birthday) while the youth is under 18, and is due `months_before` months before
   that birthday.
+- `measure-term`: a `measure`'s term (from its imposition or an extension to the `runs_until`
+  either names), due the rule's norm before that term runs out; closed by the measure's
+  extension, its end, or its follow-up by a heavier measure (`previous_measure`). Each term is
+  watched in turn: the stage is the first term not closed by then (so one alert per case and
+  rule, as for every rule), or the last term, closed in time, while none is late.
 
 The case kinds close at the first closing event at or after their start; all by event time,
 whatever the order of arrival.
@@ -22,7 +27,7 @@ whatever the order of arrival.
 import os
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -36,7 +41,13 @@ import holidays
 
 from jeugdketen_shared.clock import Clock
 from jeugdketen_shared.contracts.fields import AMSTERDAM
-from ketenmonitor.facts import PLACEMENT_ENDED
+from jeugdketen_shared.vocabulary import ProtectionMeasure
+from ketenmonitor.facts import (
+    PLACEMENT_ENDED,
+    PROTECTION_MEASURE_ENDED,
+    PROTECTION_MEASURE_EXTENDED,
+    PROTECTION_MEASURE_IMPOSED,
+)
 from ketenmonitor.figures.placements import Move, PlacementEvent
 
 RULES_ENVIRONMENT_VARIABLE = "KETENMONITOR_ALERT_RULES"
@@ -64,6 +75,9 @@ class Kind(StrEnum):
     """A youth's `threshold` moves within `window_months` months: due at once."""
     TURNING_EIGHTEEN = "turning-eighteen"
     """Due `months_before` months before the 18th birthday named by the start event."""
+    MEASURE_TERM = "measure-term"
+    """Due the norm before the term of a `measure` runs out, unless extended, ended or followed
+    up by then."""
 
 
 class Basis(StrEnum):
@@ -91,6 +105,8 @@ class Rule:
     """stepping-stone: the window, in calendar months."""
     months_before: int = 0
     """turning-eighteen: how long before the 18th birthday the closing event must exist."""
+    measure: str = ""
+    """measure-term: the measure (`ProtectionMeasure`) whose terms it watches."""
 
     @property
     def of_youth(self) -> bool:
@@ -106,6 +122,8 @@ class Rule:
             return f"{self.threshold} binnen {self.window_months} maanden"
         if self.kind is Kind.TURNING_EIGHTEEN:
             return f"{self.months_before} maanden voor de 18e verjaardag"
+        if self.kind is Kind.MEASURE_TERM:
+            return f"{self.norm} {self.unit.value} voor het einde van de termijn"
         return f"{self.norm} {self.unit.value}"
 
 
@@ -128,17 +146,18 @@ def parse_rules(document: dict[str, Any]) -> tuple[Rule, ...]:
     for entry in document.get("rule", []):
         try:
             kind = Kind(entry.get("kind", Kind.STAGE.value))
-            staged, of_youth = kind is Kind.STAGE, kind is Kind.STEPPING_STONE
-            if of_youth and ("start" in entry or "closes" in entry):
-                raise ValueError("moves open it and the end of the youth's care closes it")
+            of_youth, of_measure = kind is Kind.STEPPING_STONE, kind is Kind.MEASURE_TERM
+            normed = kind in (Kind.STAGE, Kind.MEASURE_TERM)
+            if (of_youth or of_measure) and ("start" in entry or "closes" in entry):
+                raise ValueError("its kind says what opens and what closes it")
             rule = Rule(
                 name=str(entry["name"]),
                 title=str(entry["title"]),
-                start="" if of_youth else str(entry["start"]),
-                closes=frozenset() if of_youth else frozenset(str(c) for c in entry["closes"]),
+                start=_start_of(kind, entry),
+                closes=_closes_of(kind, entry),
                 # the other kinds have no norm from the start: their own keys say when
-                norm=int(entry["norm"]) if staged else 0,
-                unit=Unit(entry["unit"]) if staged else Unit.DAGEN,
+                norm=int(entry["norm"]) if normed else 0,
+                unit=Unit(entry["unit"]) if normed else Unit.DAGEN,
                 severity=Severity(entry["severity"]),
                 basis=Basis(entry["basis"]),
                 source=str(entry.get("source", "")),
@@ -146,13 +165,14 @@ def parse_rules(document: dict[str, Any]) -> tuple[Rule, ...]:
                 threshold=int(entry["threshold"]) if kind is Kind.STEPPING_STONE else 0,
                 window_months=int(entry["window_months"]) if kind is Kind.STEPPING_STONE else 0,
                 months_before=int(entry["months_before"]) if kind is Kind.TURNING_EIGHTEEN else 0,
+                measure=ProtectionMeasure(entry["measure"]).value if of_measure else "",
             )
         except (KeyError, ValueError, TypeError) as error:
             raise InvalidRules(f"rule {entry.get('name', '?')!r}: {error}") from error
         if not of_youth and (not rule.closes or rule.start in rule.closes):
             raise InvalidRules(f"rule {rule.name!r}: closing events other than the start")
         if (
-            (kind is Kind.STAGE and rule.norm <= 0)
+            (normed and rule.norm <= 0)
             or (kind is Kind.STEPPING_STONE and (rule.threshold < 1 or rule.window_months < 1))
             or (kind is Kind.TURNING_EIGHTEEN and rule.months_before < 0)
         ):
@@ -162,6 +182,23 @@ def parse_rules(document: dict[str, Any]) -> tuple[Rule, ...]:
     if len(set(names)) != len(names):
         raise InvalidRules("every rule has its own name")
     return tuple(rules)
+
+
+def _start_of(kind: Kind, entry: dict[str, Any]) -> str:
+    if kind is Kind.STEPPING_STONE:
+        return ""  # a youth's moves open it
+    if kind is Kind.MEASURE_TERM:
+        return PROTECTION_MEASURE_IMPOSED
+    return str(entry["start"])
+
+
+def _closes_of(kind: Kind, entry: dict[str, Any]) -> frozenset[str]:
+    if kind is Kind.STEPPING_STONE:
+        return frozenset()  # the end of the youth's care closes it
+    if kind is Kind.MEASURE_TERM:
+        # and a follow-up, an imposition naming the measure as `previous_measure`
+        return frozenset({PROTECTION_MEASURE_EXTENDED, PROTECTION_MEASURE_ENDED})
+    return frozenset(str(c) for c in entry["closes"])
 
 
 @lru_cache(maxsize=64)
@@ -174,17 +211,19 @@ def is_werkdag(day: date) -> bool:
 
 
 def add_werkdagen(moment: datetime, werkdagen: int) -> datetime:
-    """The same wall-clock time (Amsterdam) on the `werkdagen`-th working day after `moment`."""
+    """The same wall-clock time (Amsterdam) on the `werkdagen`-th working day after `moment`
+    (before it, when negative)."""
     local = moment.astimezone(AMSTERDAM)
-    day, left = local.date(), werkdagen
+    day, left, step = local.date(), abs(werkdagen), timedelta(days=1 if werkdagen > 0 else -1)
     while left:
-        day += timedelta(days=1)
+        day += step
         if is_werkdag(day):
             left -= 1
     return datetime.combine(day, local.timetz().replace(tzinfo=None), AMSTERDAM)
 
 
 def deadline(started_at: datetime, norm: int, unit: Unit) -> datetime:
+    """`norm` units after `started_at` (before it, when negative)."""
     if started_at.tzinfo is None:
         raise ValueError("a stage starts at a timezone-aware moment")
     if unit is Unit.WERKDAGEN:
@@ -232,6 +271,25 @@ class CaseEvent(NamedTuple):
     """When it occurred (event time)."""
     turns_eighteen_in: str | None = None
     """YYYY-MM of a placement start's `turns_eighteen_in`, when it names one."""
+    measure: str | None = None
+    """The measure imposed, extended or ended."""
+    previous_measure: str | None = None
+    """The measure an imposition follows up."""
+    runs_until: datetime | None = None
+    """When the measure's term runs out, as its imposition or extension says."""
+
+    @classmethod
+    def of(cls, kind: str, at: datetime, data: Mapping[str, Any]) -> "CaseEvent":
+        """From an event's data (or a row of its fields as text): the fields the rules read."""
+        runs_until = data.get("runs_until")
+        return cls(
+            kind,
+            at,
+            data.get("turns_eighteen_in"),
+            data.get("measure"),
+            data.get("previous_measure"),
+            datetime.fromisoformat(runs_until) if runs_until else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -252,8 +310,45 @@ class Stage:
         return self.is_open and now >= self.deadline_at
 
 
-Events = Iterable[tuple[str, datetime] | tuple[str, datetime, str | None]]
+Events = Iterable[tuple[str, datetime] | tuple[str, datetime, str | None] | CaseEvent]
 """A case's events, each (short type, occurred_at) or a `CaseEvent`, in any order."""
+
+
+def _term_of_measure(
+    rule: Rule, held: list[CaseEvent]
+) -> tuple[datetime, datetime, datetime | None] | None:
+    """A measure-term rule's stage: when its term started, when it is due and when it closed
+    (None: open); None without a term. The first term not closed before it was due, else the
+    last one."""
+    of_measure = sorted(
+        (
+            e
+            for e in held
+            if rule.measure in (e.measure, e.previous_measure)
+            and e.kind in (rule.start, *rule.closes)
+        ),
+        # a term before what closes it at the same moment
+        key=lambda e: (e.at, e.measure != rule.measure or e.kind == PROTECTION_MEASURE_ENDED),
+    )
+    found = None
+    for index, term in enumerate(of_measure):
+        if term.measure != rule.measure or term.kind == PROTECTION_MEASURE_ENDED:
+            continue  # an end, or the follow-up of the measure: no term of it
+        if term.runs_until is None:
+            continue  # imposed before terms were recorded
+        due = deadline(term.runs_until, -rule.norm, rule.unit)
+        closed = next(
+            (
+                e.at
+                for e in of_measure[index + 1 :]
+                if e.kind in rule.closes or e.previous_measure == rule.measure
+            ),
+            None,
+        )
+        found = (term.at, due, closed)
+        if closed is None or closed >= due:
+            break
+    return found
 
 
 def _opening(rule: Rule, held: list[CaseEvent]) -> tuple[datetime, datetime] | None:
@@ -275,6 +370,11 @@ def stages_of(case_id: UUID, events: Events, rules: Iterable[Rule]) -> list[Stag
     held = [CaseEvent(*event) for event in events]
     found = []
     for rule in rules:
+        if rule.kind is Kind.MEASURE_TERM:
+            term = _term_of_measure(rule, held)
+            if term is not None:
+                found.append(Stage(case_id, rule.name, *term))
+            continue
         opening = None if rule.of_youth else _opening(rule, held)
         if opening is None:
             continue

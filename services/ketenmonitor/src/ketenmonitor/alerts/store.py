@@ -59,7 +59,10 @@ CREATE TABLE IF NOT EXISTS alerts (
 """
 
 _SELECT_CASE_EVENTS = """
-SELECT case_id, type, occurred_at, data->>'turns_eighteen_in' AS turns_eighteen_in FROM facts
+SELECT case_id, type, occurred_at, data->>'turns_eighteen_in' AS turns_eighteen_in,
+       data->>'measure' AS measure, data->>'previous_measure' AS previous_measure,
+       data->>'runs_until' AS runs_until
+FROM facts
 WHERE case_id = ANY($1::uuid[]) AND type = ANY($2::text[])
 """
 
@@ -229,9 +232,7 @@ async def _recompute(
     events: dict[UUID, list[CaseEvent]] = {}
     for row in await connection.fetch(_SELECT_CASE_EVENTS, list(cases), _event_types(rules)):
         events.setdefault(row["case_id"], []).append(
-            CaseEvent(
-                row["type"].removeprefix(PREFIX), row["occurred_at"], row["turns_eighteen_in"]
-            )
+            CaseEvent.of(row["type"].removeprefix(PREFIX), row["occurred_at"], row)
         )
     stages: list[Stage] = [
         stage for case, held in events.items() for stage in stages_of(case, held, rules)

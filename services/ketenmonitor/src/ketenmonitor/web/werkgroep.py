@@ -1,7 +1,8 @@
 """The werkgroep's review pages, in Dutch: the alerts with filters (rule, gemeente, severity,
-status, age), and one alert with its pseudonymised case timeline, its audit history and the
-actions. The actions are forms that `static/ketenmonitor.js` posts to the alerts API
-(`/v1/alerts/{id}/...`), so there is one implementation of each."""
+status, age) and the rules with their basis and source, and one alert with its rule's basis,
+its pseudonymised case timeline, its audit history and the actions. The actions are forms that
+`static/ketenmonitor.js` posts to the alerts API (`/v1/alerts/{id}/...`), so there is one
+implementation of each."""
 
 from collections.abc import Sequence
 from datetime import timedelta
@@ -15,7 +16,7 @@ from jeugdketen_shared.clock import Clock
 from ketenmonitor.alerts.api import AlertFilters, AlertIndex, find_alerts, open_alert
 from ketenmonitor.alerts.application import Alerts, UnknownAlert
 from ketenmonitor.alerts.domain import ResolutionReason, Status
-from ketenmonitor.alerts.rules import Rule, Severity
+from ketenmonitor.alerts.rules import Basis, Rule, Severity
 from ketenmonitor.facts import (
     CAPACITY_RECORDED,
     CASE_OPENED_FOR_TRIAGE,
@@ -49,6 +50,11 @@ from ketenmonitor.web.auth import WerkgroepMember, werkgroep_member
 from ketenmonitor.web.pages import Pages
 
 PAGE_SIZE = 100
+
+BASIS_LABELS = {
+    Basis.NORM: "Norm",
+    Basis.KEUZE: "Keuze van de regio, met de werkgroep te bevestigen",
+}
 
 STATUS_LABELS = {
     Status.OPEN: "Open",
@@ -120,6 +126,8 @@ def create_werkgroep_router(
     )
     labels = {
         "rules": {rule.name: rule.title for rule in rules},
+        "rule_of": {rule.name: rule for rule in rules},
+        "basis_labels": BASIS_LABELS,
         "status_labels": STATUS_LABELS,
         "action_labels": ACTION_LABELS,
         "reason_labels": REASON_LABELS,
