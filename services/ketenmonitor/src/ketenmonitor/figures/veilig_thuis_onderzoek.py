@@ -27,6 +27,7 @@ from ketenmonitor.figures.common import (
     spread_of,
     sql_in_period,
     sql_of_case,
+    timed_from_first_start,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
@@ -110,21 +111,8 @@ WHERE f.type = $1
 # $1 started type, $2 concluded type, $3 from date, $4 to date (the conclusion's), $5 gemeente,
 # $6 kader (at the conclusion), $7 the norm: each conclusion at or after its case's (first)
 # start, timed from it
-CONCLUSIONS = f"""
-SELECT '{DURATION.name}'::text AS name, e.occurred_at - s.started_at AS duration,
-       e.data->>'outcome' AS outcome
-FROM facts e
-JOIN LATERAL (
-    SELECT min(f.occurred_at) AS started_at
-    FROM facts f
-    WHERE f.case_id = e.case_id AND f.type = $1) AS s ON s.started_at <= e.occurred_at
-LEFT JOIN cases c ON c.case_id = e.case_id
-WHERE e.type = $2
-  AND {sql_in_period("e.occurred_at", "$3", "$4")}
-  AND {sql_of_case("$5", "$6", "e.occurred_at")}
-"""
 SELECT_CONCLUDED = spread_of(
-    CONCLUSIONS,
+    timed_from_first_start(DURATION.name, "e.data->>'outcome' AS outcome"),
     ",\n       count(*) FILTER (WHERE duration > $7::interval) AS over_norm"
     + "".join(
         f",\n       count(*) FILTER (WHERE outcome = '{outcome}') AS \"{outcome}\""
