@@ -104,6 +104,15 @@ def _templates() -> tuple[Template, ...]:
             {"outcome": "onveilig"},
         ),
         Template(
+            "toegang", toegang.VeiligThuisOnderzoekStartReport.cloudevent_type, VEILIG_THUIS, {}
+        ),
+        Template(
+            "toegang",
+            toegang.VeiligThuisOnderzoekConclusionReport.cloudevent_type,
+            VEILIG_THUIS,
+            {"outcome": "afgesloten"},
+        ),
+        Template(
             "toegang",
             toegang.RvdkInvestigationRequest.cloudevent_type,
             VEILIG_THUIS,

@@ -1109,6 +1109,28 @@ class Reference:
         )
         return {**figure, "time_to_advice": lead(to_advice, hidden)}
 
+    # /v1/veilig-thuis-onderzoek
+    def veilig_thuis_onderzoek(self) -> dict[str, Any]:
+        """Starts by their own moment; conclusions by theirs, each timed from its case's first
+        start (one dated before it is left out); over the norm: longer than 10 weeks."""
+        started = 0
+        outcomes = dict.fromkeys(("overdracht-lokaal-team", "verzoek-rvdk", "afgesloten"), 0)
+        durations: list[timedelta] = []
+        for kind, case, at, data in self.facts:
+            if not (self.in_period(at) and self.of_case(case, at)):
+                continue
+            if kind == "veilig-thuis-onderzoek-started":
+                started += 1
+            elif kind == "veilig-thuis-onderzoek-concluded":
+                start = self.first(case, "veilig-thuis-onderzoek-started")
+                if start is None or start > at:
+                    continue
+                durations.append(at - start)
+                outcomes[data["outcome"]] += 1
+        over_norm = sum(duration > timedelta(weeks=10) for duration in durations)
+        hidden, figure = suppressed.veilig_thuis_onderzoek(started, outcomes, over_norm)
+        return {**figure, "duration": lead(durations, hidden)}
+
 
 # --- the projection's answers through the read API ---------------------------------------------
 
@@ -1226,6 +1248,14 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
             "time_to_advice": as_lead(b["time_to_advice"]),
         },
         Reference.ret_escalations,
+    ),
+    "veilig-thuis-onderzoek": (
+        "/v1/veilig-thuis-onderzoek",
+        lambda b: {
+            **{k: v for k, v in b.items() if k not in ("filters", "duration")},
+            "duration": as_lead(b["duration"]),
+        },
+        Reference.veilig_thuis_onderzoek,
     ),
 }
 WITH_PROVIDER = (
@@ -1415,6 +1445,11 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
     assert ret["non_contracted_share"]
     assert ret["maatwerkbudget_share"]
     assert ret["time_to_advice"]["count"]
+    onderzoek = whole.veilig_thuis_onderzoek()
+    assert onderzoek["started"]["value"]
+    assert all(count["value"] for count in onderzoek["outcomes"].values())
+    assert onderzoek["over_norm_share"]
+    assert onderzoek["duration"]["count"]
     durations = whole.placement_durations()["care_forms"]
     assert all(
         durations[form][kind]["p50_days"] for form in ALL_FORMS for kind in ("ended", "open")

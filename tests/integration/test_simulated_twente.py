@@ -28,6 +28,8 @@ WITHIN_SECONDS = 150
 GEDWONGEN_KADER = (
     toegang_contracts.VeiligThuisMeldingReport,
     toegang_contracts.SafetyAssessmentReport,
+    toegang_contracts.VeiligThuisOnderzoekStartReport,
+    toegang_contracts.VeiligThuisOnderzoekConclusionReport,
     toegang_contracts.RvdkInvestigationRequest,
     toegang_contracts.RvdkInvestigationStartReport,
     toegang_contracts.ProtectionMeasureImpositionReport,

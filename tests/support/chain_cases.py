@@ -1,7 +1,8 @@
 """A seeded generator of varied domain events of the whole chain, for many cases.
 
-Youths are referred by every kind of verwijzer (some first known to Veilig Thuis or the Raad,
-some of them under a measure that ends; some voluntary ones come under a measure later),
+Youths are referred by every kind of verwijzer (some first known to Veilig Thuis, most of those
+investigated by it, or to the Raad, some of them under a measure that ends; some voluntary ones
+come under a measure later),
 decided on by toegang (triage, local help, no help, withdrawn, undecided), triaged (some
 escalated to the RET by the triage table, a gemeente or a provider), put on a waiting list
 (some on two, some taken off it, some waiting for a transfer), placed (some in crisis before
@@ -206,6 +207,27 @@ def _ended(
     )
 
 
+def _onderzoek(add: Any, case: UUID, assessed: datetime) -> None:
+    """Most assessments lead to Veilig Thuis's onderzoek, most of those concluded, some after
+    more than its 10 weeks (a generator of its own, so the other events stay as they were)."""
+    rng = random.Random(f"onderzoek-{case}")
+    if rng.random() >= 0.7:
+        return
+    started = assessed + timedelta(days=rng.uniform(0, 10))
+    add("toegang", toegang.VeiligThuisOnderzoekStarted(case_id=case, occurred_at=started))
+    if rng.random() < 0.85:
+        add(
+            "toegang",
+            toegang.VeiligThuisOnderzoekConcluded(
+                case_id=case,
+                occurred_at=started + timedelta(days=rng.uniform(10, 110)),
+                outcome=rng.choices(
+                    ("overdracht-lokaal-team", "verzoek-rvdk", "afgesloten"), weights=(50, 20, 30)
+                )[0],
+            ),
+        )
+
+
 def _case(
     add: Any,
     after: Any,
@@ -231,6 +253,7 @@ def _case(
                 "toegang",
                 toegang.SafetyAssessed(case_id=case, occurred_at=moment, outcome="onveilig"),
             )
+            _onderzoek(add, case, moment)
         if rng.random() < 0.6:
             requested = after(moment, 5)
             add("toegang", toegang.RvdkInvestigationRequested(**named, occurred_at=requested))

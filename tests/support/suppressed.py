@@ -440,3 +440,29 @@ def ret_escalations(
         "maatwerkbudget_granted": advised.cell("maatwerkbudget"),
         "maatwerkbudget_share": advised.share("maatwerkbudget", "advices"),
     }
+
+
+def veilig_thuis_onderzoek(
+    started: int, outcomes: Mapping[str, int], over_norm: int
+) -> tuple[bool, dict[str, Any]]:
+    """The concluded onderzoeken are the sum of their outcomes, and of those over the norm and
+    those within it; the started stand alone. Also: whether the concluded's count is hidden
+    (and their duration with it)."""
+    concluded = sum(outcomes.values())
+    shown = Shown(
+        {
+            "started": started,
+            "concluded": concluded,
+            **outcomes,
+            "over": over_norm,
+            "within": concluded - over_norm,
+        },
+        [Sum("concluded", tuple(outcomes)), Sum("concluded", ("over", "within"))],
+    )
+    return shown.hidden("concluded"), {
+        "started": shown.cell("started"),
+        "concluded": shown.cell("concluded"),
+        "outcomes": {outcome: shown.cell(outcome) for outcome in outcomes},
+        "over_norm": shown.cell("over"),
+        "over_norm_share": shown.share("over", "concluded"),
+    }

@@ -12,6 +12,7 @@ from jeugdketen_shared.contracts.base import InboundMessage
 from jeugdketen_shared.permissions import PartnerKind
 from jeugdketen_shared.vocabulary import (
     MeasureEndReason,
+    OnderzoekOutcome,
     ProtectionMeasure,
     RvdkAdvice,
     SafetyOutcome,
@@ -24,6 +25,8 @@ from toegang.protection import ProtectionRoute, existing_route, open_route, rout
 ROUTE = (
     toegang.VeiligThuisMeldingReport,
     toegang.SafetyAssessmentReport,
+    toegang.VeiligThuisOnderzoekStartReport,
+    toegang.VeiligThuisOnderzoekConclusionReport,
     toegang.RvdkInvestigationRequest,
     toegang.RvdkInvestigationStartReport,
     toegang.RvdkInvestigationCompletionReport,
@@ -67,6 +70,10 @@ def apply(route: ProtectionRoute | None, message: PlannedMessage) -> ProtectionR
             route.request_investigation(at, cause)
         case toegang.SafetyAssessmentReport.cloudevent_type:
             existing_route(route).assess_safety(SafetyOutcome(data["outcome"]), at, cause)
+        case toegang.VeiligThuisOnderzoekStartReport.cloudevent_type:
+            existing_route(route).start_onderzoek(at, cause)
+        case toegang.VeiligThuisOnderzoekConclusionReport.cloudevent_type:
+            existing_route(route).conclude_onderzoek(OnderzoekOutcome(data["outcome"]), at, cause)
         case toegang.RvdkInvestigationStartReport.cloudevent_type:
             existing_route(route).start_investigation(at, cause)
         case toegang.RvdkInvestigationCompletionReport.cloudevent_type:
@@ -159,6 +166,27 @@ def test_the_safety_assessment_takes_about_5_werkdagen_some_longer() -> None:
     assert 4 < median(days) < 6
     over = sum(d > 7 for d in days) / len(days)  # 5 werkdagen: a week
     assert 0.1 < over < 0.4
+
+
+def test_veilig_thuis_investigates_about_8_weeks_a_quarter_over_its_norm_of_10() -> None:
+    assessments = first_of(toegang.SafetyAssessmentReport)
+    started = first_of(toegang.VeiligThuisOnderzoekStartReport)
+    assert 0.4 < len(started) / len(assessments) < 0.8
+    lasts = days_between(
+        toegang.VeiligThuisOnderzoekStartReport, toegang.VeiligThuisOnderzoekConclusionReport
+    )
+    assert 45 < median(lasts) < 65
+    assert 0.15 < sum(d > 70 for d in lasts) / len(lasts) < 0.4
+    conclusions = of_type(toegang.VeiligThuisOnderzoekConclusionReport)
+    assert {m.partner.kind for m in conclusions} == {PartnerKind.VEILIG_THUIS}
+    assert {m.data["outcome"] for m in conclusions} == {o.value for o in OnderzoekOutcome}
+    # an onderzoek that ends in a request to the Raad: Veilig Thuis's own request follows it
+    requests = first_of(toegang.RvdkInvestigationRequest)
+    for conclusion in conclusions:
+        if conclusion.data["outcome"] == OnderzoekOutcome.VERZOEK_RVDK:
+            request = requests[conclusion.case_id]
+            assert request.partner.kind is PartnerKind.VEILIG_THUIS
+            assert occurred(request) == occurred(conclusion)
 
 
 def test_the_raad_starts_in_about_10_days_some_far_later_and_advises_after_about_42_werkdagen() -> (

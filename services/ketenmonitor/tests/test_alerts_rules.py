@@ -63,6 +63,8 @@ def test_the_default_rules_carry_the_norms_of_the_domain() -> None:
     rules = {rule.name: rule for rule in load_rules()}
     safety = rules["melding-to-safety-assessment"]
     assert (safety.norm, safety.unit, safety.basis) == (5, Unit.WERKDAGEN, Basis.NORM)
+    onderzoek = rules["veilig-thuis-onderzoek-over-norm"]
+    assert (onderzoek.norm, onderzoek.unit, onderzoek.basis) == (10, Unit.WEKEN, Basis.NORM)
     rvdk = rules["rvdk-request-to-rvdk-start"]
     assert (rvdk.norm, rvdk.unit, rvdk.basis) == (10, Unit.DAGEN, Basis.NORM)
     # 42 werkdagen are unconfirmed (DOMAIN.md): a choice until the werkgroep confirms them

@@ -22,6 +22,7 @@ from ketenmonitor.figures.ret_escalations import RetRows
 from ketenmonitor.figures.stepping_stones import TransferCounts
 from ketenmonitor.figures.thuis_tenzij import Jeugdhulp
 from ketenmonitor.figures.time_in_chain import RouteSpreads
+from ketenmonitor.figures.veilig_thuis_onderzoek import OnderzoekRows
 from ketenmonitor.figures.waiting_lists import Entry, Leaving
 
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)
@@ -114,6 +115,17 @@ class FakeFigures:
             non_contracted_care=2,
             maatwerkbudget_granted=10,
             to_advice=spread(timedelta(days=d) for d in range(1, 13)),
+        )
+
+    async def onderzoek_rows(self, filters: Filters) -> OnderzoekRows:
+        self.asked.append(filters)
+        if not (filters.from_date or date.min) <= T0.date() <= (filters.to_date or date.max):
+            return OnderzoekRows(0, {}, 0, Spread(0))
+        return OnderzoekRows(
+            started=14,
+            concluded={"overdracht-lokaal-team": 12, "afgesloten": 11},
+            over_norm=11,
+            duration=spread(timedelta(weeks=w) for w in range(1, 24)),
         )
 
     async def position(self) -> int:
@@ -215,6 +227,7 @@ async def test_bad_queries_are_problems() -> None:
         "/v1/hand-overs",
         "/v1/kader-changes",
         "/v1/ret-escalations",
+        "/v1/veilig-thuis-onderzoek",
     }
 
 
@@ -412,3 +425,19 @@ async def test_the_ret_figure_by_kader_not_by_provider() -> None:
     assert body["time_to_advice"]["count"] == {"value": 12, "suppressed": False}
     assert body["non_contracted_share"] is None  # 2 of 12
     assert by_provider.json()["filters"]["provider"] is None  # not a filter of escalations
+
+
+async def test_the_veilig_thuis_onderzoek_figure_by_kader_and_gemeente() -> None:
+    source = FakeFigures()
+    async with client(source) as http:
+        answer = await http.get("/v1/veilig-thuis-onderzoek", params={"gemeente": "GM0153"})
+        by_kader = await http.get("/v1/veilig-thuis-onderzoek", params={"kader": "gedwongen"})
+    assert answer.status_code == 200, answer.text
+    assert by_kader.status_code == 200, by_kader.text
+    assert {Filters(gemeente_code="GM0153"), Filters(kader="gedwongen")} <= set(source.asked)
+    body = answer.json()
+    assert body["started"] == {"value": 14, "suppressed": False}
+    assert body["concluded"] == {"value": 23, "suppressed": False}
+    assert body["outcomes"]["verzoek-rvdk"] == {"value": None, "suppressed": True}  # none
+    assert body["over_norm"] == {"value": 11, "suppressed": False}
+    assert body["duration"]["p50_days"] == 12 * 7

@@ -27,6 +27,7 @@ FIGURES_API = (
     "/v1/thuis-tenzij",
     "/v1/time-in-chain",
     "/v1/turning-eighteen",
+    "/v1/veilig-thuis-onderzoek",
     "/v1/waiting-lists",
 )
 STREAM = "/v1/stream"

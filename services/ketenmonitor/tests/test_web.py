@@ -344,6 +344,23 @@ async def test_the_route_per_quarter_and_the_inflow_per_month_are_line_charts() 
     assert 'data-zorgvorm="3-milieuvoorziening"><span class="km-suppressed"' in march
 
 
+async def test_the_lead_times_page_shows_veilig_thuis_onderzoek_by_outcome() -> None:
+    # March 2026: 14 started; 23 concluded, 12 handed over to the lokaal team and 11 closed,
+    # 11 of them over the norm
+    monitor = Monitor()
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        page = (await http.get("/doorlooptijden", params={"care_form": "gezinshuis"})).text
+    section = page.split('id="onderzoek-veilig-thuis"')[1].split("</section>")[0]
+    assert 'data-cijfer="onderzoeken-gestart">14<' in section  # not filtered by the care form
+    assert 'data-cijfer="onderzoeken-boven-norm">11<' in section
+    outcomes = section.split('id="onderzoek-vt-uitkomsten"')[1].split("</table>")[0]
+    assert ">Overdracht aan het lokale team</th>" in outcomes
+    # none asked the Raad: hidden, and one of the others with it
+    rvdk = outcomes.split('data-uitkomst="verzoek-rvdk">')[1].split("</tr>")[0]
+    assert re.findall(r'cell--numeric"[^>]*>([^<]*)<', rvdk) == [""]
+    assert 'data-cijfer="onderzoek-p50">84,0<' in section
+
+
 async def test_the_eighteen_page_shows_the_plans_by_kind_in_dutch() -> None:
     monitor = Monitor()
     async with monitor.client(**basic(DASHBOARD), **HTML) as http:

@@ -8,11 +8,13 @@ import pytest
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.vocabulary import (
     MeasureEndReason,
+    OnderzoekOutcome,
     ProtectionMeasure,
     RvdkAdvice,
     SafetyOutcome,
 )
 from toegang.protection import (
+    ConclusionBeforeOnderzoekStart,
     InvestigationAlreadyOpen,
     InvestigationNotRequested,
     InvestigationNotStarted,
@@ -23,8 +25,12 @@ from toegang.protection import (
     NoMelding,
     NoOtsToExtend,
     NoProtectionRoute,
+    NoSafetyAssessment,
     NoVoorlopigeOtsToExpire,
     OccurredBeforeRouteOpened,
+    OnderzoekAlreadyStarted,
+    OnderzoekBeforeSafetyAssessment,
+    OnderzoekNotStarted,
     OtsTermPassed,
     ProtectionRoute,
     UnknownYouth,
@@ -85,6 +91,38 @@ def test_veilig_thuis_assesses_safety_once_after_one_melding() -> None:
         "MeldingReceived",
         "SafetyAssessed",
     ]
+
+
+def test_veilig_thuis_investigates_once_after_its_safety_assessment_in_order() -> None:
+    route = a_route()
+    route.receive_melding(OPENED, "melding-1")
+    with pytest.raises(NoSafetyAssessment):
+        route.start_onderzoek(LATER, "start-0")
+    route.assess_safety(SafetyOutcome.ONVEILIG, LATER, "assessment-1")
+    with pytest.raises(OnderzoekNotStarted):
+        route.conclude_onderzoek(OnderzoekOutcome.AFGESLOTEN, LATER, "conclusion-0")
+    with pytest.raises(OnderzoekBeforeSafetyAssessment):
+        route.start_onderzoek(LATER - timedelta(hours=1), "start-1")
+    route.start_onderzoek(LATER + timedelta(days=1), "start-2")
+    with pytest.raises(OnderzoekAlreadyStarted):
+        route.start_onderzoek(LATER + timedelta(days=2), "start-3")
+    with pytest.raises(ConclusionBeforeOnderzoekStart):
+        route.conclude_onderzoek(OnderzoekOutcome.AFGESLOTEN, LATER, "conclusion-1")
+    route.conclude_onderzoek(
+        OnderzoekOutcome.OVERDRACHT_LOKAAL_TEAM, LATER + timedelta(weeks=9), "conclusion-2"
+    )
+    with pytest.raises(OnderzoekNotStarted):
+        route.conclude_onderzoek(OnderzoekOutcome.AFGESLOTEN, LATER + timedelta(weeks=10), "c-3")
+    with pytest.raises(OnderzoekAlreadyStarted):
+        route.start_onderzoek(LATER + timedelta(weeks=10), "start-4")
+    events = route.collect_events()
+    assert [type(e).__name__ for e in events] == [
+        "MeldingReceived",
+        "SafetyAssessed",
+        "OnderzoekStarted",
+        "OnderzoekConcluded",
+    ]
+    assert events[-1].outcome is OnderzoekOutcome.OVERDRACHT_LOKAAL_TEAM  # type: ignore[attr-defined]
 
 
 def test_the_raad_investigates_what_was_requested_in_order() -> None:

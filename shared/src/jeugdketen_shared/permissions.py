@@ -66,6 +66,8 @@ MAY_PUBLISH: Mapping[PartnerKind, frozenset[str]] = MappingProxyType(
             toegang.ReferralWithdrawal,
             toegang.VeiligThuisMeldingReport,
             toegang.SafetyAssessmentReport,
+            toegang.VeiligThuisOnderzoekStartReport,
+            toegang.VeiligThuisOnderzoekConclusionReport,
             toegang.RvdkInvestigationRequest,
         ),
         PartnerKind.RAAD_VOOR_DE_KINDERBESCHERMING: _types(

@@ -124,6 +124,18 @@ class SafetyOutcome(StrEnum):
     ONVEILIG = "onveilig"
 
 
+class OnderzoekOutcome(StrEnum):
+    """How Veilig Thuis concluded its onderzoek after the safety assessment."""
+
+    OVERDRACHT_LOKAAL_TEAM = "overdracht-lokaal-team"
+    """Handed over to the gemeente's lokaal team (wijkteam) for voluntary help."""
+    VERZOEK_RVDK = "verzoek-rvdk"
+    """Veilig Thuis asks the Raad voor de Kinderbescherming to investigate (the request itself
+    is a message of its own: `rvdk-investigation-request-submitted`)."""
+    AFGESLOTEN = "afgesloten"
+    """Closed without further steps."""
+
+
 class RvdkAdvice(StrEnum):
     """The Raad voor de Kinderbescherming's advice after its beschermingsonderzoek."""
 

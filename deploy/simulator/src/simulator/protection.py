@@ -1,6 +1,6 @@
-"""The gedwongen kader route that leads up to a referral: Veilig Thuis's melding and safety
-assessment, the Raad voor de Kinderbescherming's investigation, the rechter's measures and the
-gecertificeerde instelling (GI) that executes them.
+"""The gedwongen kader route that leads up to a referral: Veilig Thuis's melding, safety
+assessment and onderzoek, the Raad voor de Kinderbescherming's investigation, the rechter's
+measures and the gecertificeerde instelling (GI) that executes them.
 
 The partner that refers does so days after its own step: Veilig Thuis after its assessment,
 the Raad once it started, the rechter with the measure, the GI once assigned. So the route is
@@ -11,7 +11,7 @@ before is sent from its first melding or request in the period, which then names
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,16 +21,25 @@ from jeugdketen_shared.permissions import Partner, PartnerKind
 from jeugdketen_shared.vocabulary import (
     Kader,
     MeasureEndReason,
+    OnderzoekOutcome,
     ProtectionMeasure,
     RvdkAdvice,
     Verwijzer,
 )
 from simulator.chain import CaseLog, Chain
-from simulator.rates import choose
+from simulator.rates import Rates, choose
 
 _OPENERS = (toegang.VeiligThuisMeldingReport, toegang.RvdkInvestigationRequest)
 _IMPOSED, _ENDED = toegang.ProtectionMeasureImpositionReport, toegang.ProtectionMeasureEndReportV2
 _EXTENDED = toegang.ProtectionMeasureExtensionReport
+_ONDERZOEK_STARTED = toegang.VeiligThuisOnderzoekStartReport
+_ONDERZOEK_CONCLUDED = toegang.VeiligThuisOnderzoekConclusionReport
+# a step sent only after the step it follows was: a route the platform heard of from a later
+# step (its melding before the period) has no safety assessment to investigate after
+_FOLLOWS = {
+    _ONDERZOEK_STARTED: toegang.SafetyAssessmentReport,
+    _ONDERZOEK_CONCLUDED: _ONDERZOEK_STARTED,
+}
 _KINDERBESCHERMING = {ProtectionMeasure.VOORLOPIGE_OTS, ProtectionMeasure.OTS}
 _A_YEAR = timedelta(days=365)
 # a referral by these comes after a measure was imposed
@@ -105,6 +114,7 @@ def _send_route(chain: Chain, case: CaseLog, steps: list[Step], origin: datetime
     """The route's steps from `origin` on, as the partners send them."""
     youth = case.youth
     log, opened = CaseLog(case.id, youth, origin), False
+    sent: set[type[InboundMessage]] = set()
     in_force: set[ProtectionMeasure] = set()
     for step in sorted(steps, key=lambda s: s.after):
         at = origin + step.after
@@ -123,11 +133,14 @@ def _send_route(chain: Chain, case: CaseLog, steps: list[Step], origin: datetime
             continue  # lapsed, or ended already otherwise: nothing to send
         if step.contract in (toegang.GiAssignmentReport, _EXTENDED) and not in_force:
             continue  # the measure ended before the GI took it on, or before its extension
+        if step.contract in _FOLLOWS and _FOLLOWS[step.contract] not in sent:
+            continue
         fields = dict(step.fields)
         if not opened:
             fields.update(bsn=youth.bsn, gemeente_code=youth.gemeente_code)
             opened = True
         _send(chain, log, case, at, Step(step.after, step.partner, step.contract, fields))
+        sent.add(step.contract)
         if step.contract is _IMPOSED and measure is not None:
             if measure in _KINDERBESCHERMING:
                 in_force -= _KINDERBESCHERMING
@@ -152,6 +165,36 @@ def _ended(
     return Step(after, rechter, _ENDED, {"measure": measure, "reason": reason})
 
 
+@dataclass(frozen=True)
+class _Onderzoek:
+    """Veilig Thuis's onderzoek after its safety assessment, from the route's first step."""
+
+    started: timedelta
+    ends: timedelta
+    """When it would end of itself; the route may conclude it later (with its request)."""
+    outcome: OnderzoekOutcome
+    """How it ends when someone other than Veilig Thuis asks the Raad."""
+
+    def steps(
+        self, veilig_thuis: Partner, outcome: OnderzoekOutcome, concluded: timedelta
+    ) -> list[Step]:
+        return [
+            Step(self.started, veilig_thuis, _ONDERZOEK_STARTED),
+            Step(concluded, veilig_thuis, _ONDERZOEK_CONCLUDED, {"outcome": outcome}),
+        ]
+
+
+def _onderzoek(rates: Rates, assessed: timedelta) -> _Onderzoek | None:
+    """Whether Veilig Thuis investigates, drawn from a stream of its own seeded by the route's
+    shape (when it assessed), so that the rest of the seed's simulation stays as it was."""
+    rng = random.Random(f"onderzoek-{assessed / timedelta(microseconds=1)}")
+    if rng.random() >= rates.onderzoek_share:
+        return None
+    started = assessed + rates.to_onderzoek_start.draw(rng)
+    ends = started + rates.onderzoek_duration.draw(rng)
+    return _Onderzoek(started, ends, choose(rng, rates.onderzoek_outcomes))
+
+
 def _route(
     chain: Chain,
     case: CaseLog,
@@ -169,21 +212,28 @@ def _route(
     steps: list[Step] = []
     milestones: dict[str, timedelta] = {}
     now = timedelta(0)
+    onderzoek: _Onderzoek | None = None
+    veilig_thuis = partner(PartnerKind.VEILIG_THUIS)
     melding = verwijzer is Verwijzer.VEILIG_THUIS or rng.random() < rates.melding_first_share
     if melding:
-        veilig_thuis = partner(PartnerKind.VEILIG_THUIS)
         steps.append(Step(now, veilig_thuis, toegang.VeiligThuisMeldingReport))
         now += rates.to_safety_assessment.draw(rng)
         outcome = choose(rng, rates.safety_outcomes[kader])
         steps.append(Step(now, veilig_thuis, toegang.SafetyAssessmentReport, {"outcome": outcome}))
         milestones["assessed"] = now
+        onderzoek = _onderzoek(rates, now)
         if verwijzer is Verwijzer.VEILIG_THUIS and (
             kader is Kader.VRIJWILLIG
             or rng.random() >= rates.investigation_after_veilig_thuis_referral
         ):
+            if onderzoek is not None:  # Veilig Thuis refers as it hands the case over
+                overdracht = OnderzoekOutcome.OVERDRACHT_LOKAAL_TEAM
+                steps += onderzoek.steps(veilig_thuis, overdracht, onderzoek.ends)
+                now = onderzoek.ends
             return steps, now + rates.to_referral_in_route.draw(rng)
         now += rates.to_rvdk_request.draw(rng)
     requester = choose(rng, rates.rvdk_requesters[melding])
+    requested = now
     asking = (
         chain.twente.gemeente(case.youth.gemeente_code)
         if requester is PartnerKind.GEMEENTE
@@ -254,7 +304,21 @@ def _route(
     if imposed:
         milestones["imposed"] = imposed[0][0]
     milestone = milestones[_REFERS_AFTER.get(verwijzer, "requested")]
-    return steps, milestone + rates.to_referral_in_route.draw(rng)
+    referral_after = milestone + rates.to_referral_in_route.draw(rng)
+    if onderzoek is None:
+        return steps, referral_after
+    if requester is not PartnerKind.VEILIG_THUIS:
+        return [*steps, *onderzoek.steps(veilig_thuis, onderzoek.outcome, onderzoek.ends)], (
+            referral_after
+        )
+    # Veilig Thuis's own request ends its onderzoek, so it waits for it, and what follows the
+    # request with it: moved once laid out, so that the route's draws stay as they were
+    waits = max(timedelta(0), onderzoek.ends - requested)
+    moved = [replace(s, after=s.after + waits) if s.after >= requested else s for s in steps]
+    concluded = requested + waits
+    return [*moved, *onderzoek.steps(veilig_thuis, OnderzoekOutcome.VERZOEK_RVDK, concluded)], (
+        referral_after + waits if milestone >= requested else referral_after
+    )
 
 
 def _rechter(chain: Chain) -> Partner:

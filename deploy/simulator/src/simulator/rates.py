@@ -22,6 +22,7 @@ from jeugdketen_shared.permissions import PartnerKind
 from jeugdketen_shared.vocabulary import (
     CareForm,
     Kader,
+    OnderzoekOutcome,
     RetEscalator,
     RvdkAdvice,
     SafetyOutcome,
@@ -182,6 +183,21 @@ class Rates:
         }
     )
     """Choice: a melding before a measure mostly finds the youth unsafe."""
+    onderzoek_share: float = 0.6
+    """Choice: after the safety assessment of a melding that leads to a referral or to the Raad,
+    Veilig Thuis mostly investigates (DOMAIN.md gives no share; it gives the norm)."""
+    to_onderzoek_start: LeadTime = LeadTime(median_days=5, spread=0.6)
+    """Choice: the onderzoek starts days after the safety assessment."""
+    # DOMAIN.md: Veilig Thuis's onderzoek takes at most 10 weeks (70 days); about a quarter over
+    onderzoek_duration: LeadTime = LeadTime(median_days=55, spread=0.35, minimum_days=7)
+    onderzoek_outcomes: Mapping[OnderzoekOutcome, float] = field(
+        default_factory=lambda: _frozen(
+            {OnderzoekOutcome.OVERDRACHT_LOKAAL_TEAM: 0.6, OnderzoekOutcome.AFGESLOTEN: 0.4}
+        )
+    )
+    """Choice: how an onderzoek ends when someone other than Veilig Thuis asks the Raad (an
+    onderzoek before Veilig Thuis's own request ends in that request, one before its referral
+    in an overdracht to the lokaal team)."""
     investigation_after_veilig_thuis_referral: float = 0.5
     """Choice: Veilig Thuis's gedwongen-kader referrals also followed by a request to the Raad."""
     rvdk_requesters: Mapping[bool, Mapping[PartnerKind, float]] = field(

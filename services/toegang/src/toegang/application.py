@@ -127,6 +127,10 @@ class Toegang(ChainApplication):
                 unit.add(route)
             case contracts.SafetyAssessmentReport():
                 existing_route(route).assess_safety(data.outcome, at, causation_id)
+            case contracts.VeiligThuisOnderzoekStartReport():
+                existing_route(route).start_onderzoek(at, causation_id)
+            case contracts.VeiligThuisOnderzoekConclusionReport():
+                existing_route(route).conclude_onderzoek(data.outcome, at, causation_id)
             case contracts.RvdkInvestigationStartReport():
                 existing_route(route).start_investigation(at, causation_id)
             case contracts.RvdkInvestigationCompletionReport():

@@ -1,6 +1,6 @@
 """toegang's domain, gedwongen kader: a youth's jeugdbeschermingsroute.
 
-Veilig Thuis's melding and safety assessment, the Raad voor de Kinderbescherming's
+Veilig Thuis's melding, safety assessment and onderzoek, the Raad voor de Kinderbescherming's
 investigation, the rechter's measure and the gecertificeerde instelling that executes it. The
 route shares the case id with the voluntary route (a `Case`) but is an aggregate of its own: a
 melding often comes before any referral, and a measure can be imposed without one.
@@ -23,6 +23,7 @@ from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.refusal import Refusal
 from jeugdketen_shared.vocabulary import (
     MeasureEndReason,
+    OnderzoekOutcome,
     ProtectionMeasure,
     RvdkAdvice,
     SafetyOutcome,
@@ -71,6 +72,36 @@ class NoMelding(Refusal):
     """Veilig Thuis assesses safety after a melding, and once."""
 
     reason = "no-melding-to-assess"
+
+
+class NoSafetyAssessment(Refusal):
+    """Veilig Thuis starts an onderzoek after its safety assessment of the melding."""
+
+    reason = "no-safety-assessment"
+
+
+class OnderzoekAlreadyStarted(Refusal):
+    """Veilig Thuis's onderzoek of this melding was started already: one per melding."""
+
+    reason = "onderzoek-already-started"
+
+
+class OnderzoekNotStarted(Refusal):
+    """Veilig Thuis concludes an onderzoek it started, once."""
+
+    reason = "onderzoek-not-started"
+
+
+class OnderzoekBeforeSafetyAssessment(Refusal):
+    """The onderzoek starts at or after the safety assessment."""
+
+    reason = "onderzoek-before-safety-assessment"
+
+
+class ConclusionBeforeOnderzoekStart(Refusal):
+    """The onderzoek concludes at or after its start."""
+
+    reason = "conclusion-before-onderzoek-start"
 
 
 class InvestigationAlreadyOpen(Refusal):
@@ -171,6 +202,17 @@ class ProtectionRoute(Aggregate):
         occurred_at: datetime
         causation_id: str
 
+    class OnderzoekStarted(Aggregate.Event):
+        case_id: UUID
+        occurred_at: datetime
+        causation_id: str
+
+    class OnderzoekConcluded(Aggregate.Event):
+        case_id: UUID
+        outcome: OnderzoekOutcome
+        occurred_at: datetime
+        causation_id: str
+
     class InvestigationRequested(Aggregate.Event):
         case_id: UUID
         youth_pseudonym: str
@@ -241,7 +283,9 @@ class ProtectionRoute(Aggregate):
         self.gemeente_code = gemeente_code
         self.opened_at = occurred_at
         self.melding_at: datetime | None = None
-        self.safety_assessed = False
+        self.safety_assessed_at: datetime | None = None
+        self.onderzoek_started_at: datetime | None = None
+        self.onderzoek_concluded = False
         self.investigation: str | None = None  # "requested" or "started" while open
         self.in_force: dict[ProtectionMeasure, datetime | None] = {}
         """The measures in force, each with the moment its term runs out (None: no term)."""
@@ -264,9 +308,33 @@ class ProtectionRoute(Aggregate):
 
     def assess_safety(self, outcome: SafetyOutcome, occurred_at: datetime, cause: str) -> None:
         self._check_not_before_opening(occurred_at)
-        if self.melding_at is None or self.safety_assessed:
+        if self.melding_at is None or self.safety_assessed_at is not None:
             raise NoMelding
         self._safety_assessed(
+            case_id=self.case_id, outcome=outcome, occurred_at=occurred_at, causation_id=cause
+        )
+
+    def start_onderzoek(self, occurred_at: datetime, causation_id: str) -> None:
+        self._check_not_before_opening(occurred_at)
+        if self.safety_assessed_at is None:
+            raise NoSafetyAssessment
+        if self.onderzoek_started_at is not None:
+            raise OnderzoekAlreadyStarted
+        if occurred_at < self.safety_assessed_at:
+            raise OnderzoekBeforeSafetyAssessment
+        self._onderzoek_started(
+            case_id=self.case_id, occurred_at=occurred_at, causation_id=causation_id
+        )
+
+    def conclude_onderzoek(
+        self, outcome: OnderzoekOutcome, occurred_at: datetime, cause: str
+    ) -> None:
+        self._check_not_before_opening(occurred_at)
+        if self.onderzoek_started_at is None or self.onderzoek_concluded:
+            raise OnderzoekNotStarted
+        if occurred_at < self.onderzoek_started_at:
+            raise ConclusionBeforeOnderzoekStart
+        self._onderzoek_concluded(
             case_id=self.case_id, outcome=outcome, occurred_at=occurred_at, causation_id=cause
         )
 
@@ -423,7 +491,17 @@ class ProtectionRoute(Aggregate):
     def _safety_assessed(
         self, case_id: UUID, outcome: SafetyOutcome, occurred_at: datetime, causation_id: str
     ) -> None:
-        self.safety_assessed = True
+        self.safety_assessed_at = occurred_at
+
+    @event(OnderzoekStarted)
+    def _onderzoek_started(self, case_id: UUID, occurred_at: datetime, causation_id: str) -> None:
+        self.onderzoek_started_at = occurred_at
+
+    @event(OnderzoekConcluded)
+    def _onderzoek_concluded(
+        self, case_id: UUID, outcome: OnderzoekOutcome, occurred_at: datetime, causation_id: str
+    ) -> None:
+        self.onderzoek_concluded = True
 
     @event(InvestigationRequested)
     def _investigation_requested(

@@ -17,6 +17,8 @@ PUBLICATION: Publication = {
     # ProtectionRoute.Opened is not published: the melding or request that opened it is
     ProtectionRoute.MeldingReceived: contracts.VeiligThuisMeldingReceived,
     ProtectionRoute.SafetyAssessed: contracts.SafetyAssessed,
+    ProtectionRoute.OnderzoekStarted: contracts.VeiligThuisOnderzoekStarted,
+    ProtectionRoute.OnderzoekConcluded: contracts.VeiligThuisOnderzoekConcluded,
     ProtectionRoute.InvestigationRequested: contracts.RvdkInvestigationRequested,
     ProtectionRoute.InvestigationStarted: contracts.RvdkInvestigationStarted,
     ProtectionRoute.InvestigationCompleted: contracts.RvdkInvestigationCompleted,

@@ -13,6 +13,7 @@ from jeugdketen_shared.contracts.fields import Bsn, GemeenteCode, ProviderId, Yo
 from jeugdketen_shared.vocabulary import (
     Kader,
     MeasureEndReason,
+    OnderzoekOutcome,
     ProtectionMeasure,
     RvdkAdvice,
     SafetyOutcome,
@@ -67,6 +68,24 @@ class SafetyAssessmentReport(InboundMessage, CaseMessage):
 
     cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.safety-assessment-reported"
     outcome: SafetyOutcome
+
+
+class VeiligThuisOnderzoekStartReport(InboundMessage, CaseMessage):
+    """Veilig Thuis started its onderzoek after the safety assessment (norm: 10 weeks)."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.veilig-thuis-onderzoek-start-reported"
+
+
+class VeiligThuisOnderzoekConclusionReport(InboundMessage, CaseMessage):
+    """Veilig Thuis concluded its onderzoek, with its outcome."""
+
+    cloudevent_type: ClassVar[str] = (
+        "nl.jeugdketen.toegang.veilig-thuis-onderzoek-conclusion-reported"
+    )
+    outcome: OnderzoekOutcome = Field(
+        description="Overdracht to the lokaal team, a request to the Raad voor de "
+        "Kinderbescherming, or closure"
+    )
 
 
 class RvdkInvestigationRequest(InboundMessage, CaseMessage):
@@ -183,6 +202,19 @@ class SafetyAssessed(DomainEventData, CaseMessage):
     outcome: SafetyOutcome
 
 
+class VeiligThuisOnderzoekStarted(DomainEventData, CaseMessage):
+    """Veilig Thuis started its onderzoek."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.veilig-thuis-onderzoek-started"
+
+
+class VeiligThuisOnderzoekConcluded(DomainEventData, CaseMessage):
+    """Veilig Thuis concluded its onderzoek, with its outcome."""
+
+    cloudevent_type: ClassVar[str] = "nl.jeugdketen.toegang.veilig-thuis-onderzoek-concluded"
+    outcome: OnderzoekOutcome
+
+
 class RvdkInvestigationRequested(DomainEventData, CaseMessage):
     """The Raad voor de Kinderbescherming was asked to investigate."""
 
@@ -257,6 +289,8 @@ INBOUND: tuple[type[InboundMessage], ...] = (
     ReferralWithdrawal,
     VeiligThuisMeldingReport,
     SafetyAssessmentReport,
+    VeiligThuisOnderzoekStartReport,
+    VeiligThuisOnderzoekConclusionReport,
     RvdkInvestigationRequest,
     RvdkInvestigationStartReport,
     RvdkInvestigationCompletionReport,
@@ -273,6 +307,8 @@ EVENTS: tuple[type[DomainEventData], ...] = (
     ReferralWithdrawn,
     VeiligThuisMeldingReceived,
     SafetyAssessed,
+    VeiligThuisOnderzoekStarted,
+    VeiligThuisOnderzoekConcluded,
     RvdkInvestigationRequested,
     RvdkInvestigationStarted,
     RvdkInvestigationCompleted,

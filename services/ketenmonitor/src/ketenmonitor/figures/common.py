@@ -260,6 +260,25 @@ def sql_of_case(gemeente: str, kader: str, moment: str) -> str:
     )
 
 
+def timed_from_first_start(name: str, columns: str) -> str:
+    """A durations query for `spread_of`: each end fact (`e`, of type $2) in the period ($3,
+    $4, by its event time) of the case's gemeente ($5) and kader at it ($6), at or after its
+    case's first start fact (of type $1), timed from that start; as rows `name`, `duration`
+    and the end fact's `columns`. An end dated before its case's start cannot be timed, and
+    is left out."""
+    return f"""
+SELECT '{name}'::text AS name, e.occurred_at - s.started_at AS duration, {columns}
+FROM facts e
+JOIN LATERAL (
+    SELECT min(f.occurred_at) AS started_at
+    FROM facts f
+    WHERE f.case_id = e.case_id AND f.type = $1) AS s ON s.started_at <= e.occurred_at
+LEFT JOIN cases c ON c.case_id = e.case_id
+WHERE e.type = $2
+  AND {sql_in_period("e.occurred_at", "$3", "$4")}
+  AND {sql_of_case("$5", "$6", "e.occurred_at")}"""
+
+
 def period_and_case(filters: Filters) -> tuple[object, ...]:
     """The parameters every figure's query takes, in this order: the period, gemeente, kader."""
     return (filters.from_date, filters.to_date, filters.gemeente_code, filters.kader)

@@ -19,6 +19,7 @@ from ketenmonitor.figures import (
     thuis_tenzij,
     time_in_chain,
     turning_eighteen,
+    veilig_thuis_onderzoek,
     waiting_lists,
 )
 from ketenmonitor.figures.figure import Figure
@@ -42,4 +43,5 @@ FIGURES: tuple[Figure, ...] = (
     hand_overs.FIGURE,
     kader_changes.FIGURE,
     ret_escalations.FIGURE,
+    veilig_thuis_onderzoek.FIGURE,
 )

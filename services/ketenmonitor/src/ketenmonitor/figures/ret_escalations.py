@@ -23,6 +23,7 @@ from ketenmonitor.figures.common import (
     spread_of,
     sql_in_period,
     sql_of_case,
+    timed_from_first_start,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
@@ -130,22 +131,12 @@ GROUP BY month, escalated_by
 # $1 escalated-to-ret type, $2 ret-advice-given type, $3 from date, $4 to date (the
 # advice's), $5 gemeente, $6 kader (at the advice): each advice given after its case's
 # (first) escalation, timed from it
-ADVICES = f"""
-SELECT '{TO_ADVICE.name}'::text AS name, a.occurred_at - e.escalated_at AS duration,
-       (a.data->>'non_contracted_care')::boolean AS non_contracted_care,
-       (a.data->>'maatwerkbudget_granted')::boolean AS maatwerkbudget_granted
-FROM facts a
-JOIN LATERAL (
-    SELECT min(f.occurred_at) AS escalated_at
-    FROM facts f
-    WHERE f.case_id = a.case_id AND f.type = $1) AS e ON e.escalated_at <= a.occurred_at
-LEFT JOIN cases c ON c.case_id = a.case_id
-WHERE a.type = $2
-  AND {sql_in_period("a.occurred_at", "$3", "$4")}
-  AND {sql_of_case("$5", "$6", "a.occurred_at")}
-"""
 SELECT_ADVICES = spread_of(
-    ADVICES,
+    timed_from_first_start(
+        TO_ADVICE.name,
+        "(e.data->>'non_contracted_care')::boolean AS non_contracted_care, "
+        "(e.data->>'maatwerkbudget_granted')::boolean AS maatwerkbudget_granted",
+    ),
     ",\n       count(*) FILTER (WHERE non_contracted_care) AS non_contracted_care"
     ",\n       count(*) FILTER (WHERE maatwerkbudget_granted) AS maatwerkbudget_granted",
 )

@@ -25,6 +25,7 @@ from ketenmonitor.figures import (
     thuis_tenzij,
     time_in_chain,
     turning_eighteen,
+    veilig_thuis_onderzoek,
     waiting_lists,
 )
 from ketenmonitor.figures.common import FactRow, Filters, Spread
@@ -49,6 +50,7 @@ class FigureSource(
     placement_durations.Rows,
     linked.ExtentRows,
     ret_escalations.Rows,
+    veilig_thuis_onderzoek.Rows,
     Protocol,
 ):
     """What every figure reads."""
@@ -111,6 +113,9 @@ class TableFigures:
 
     async def ret_rows(self, filters: Filters) -> ret_escalations.RetRows:
         return await ret_escalations.select_ret_rows(self._pool, filters)
+
+    async def onderzoek_rows(self, filters: Filters) -> veilig_thuis_onderzoek.OnderzoekRows:
+        return await veilig_thuis_onderzoek.select_onderzoek_rows(self._pool, filters)
 
     async def position(self) -> int:
         position: int = await self._pool.fetchval(SELECT_POSITION)

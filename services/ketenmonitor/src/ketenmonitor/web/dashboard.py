@@ -1,11 +1,10 @@
 """The dashboard's pages, in Dutch: Overzicht (with thuis, tenzij, the referrals per verwijzer
-and the moves between the kaders), Doorlooptijden (with the Regionaal Expertteam),
-Overdrachten (where partners wait on each other), Tijd in de keten (with re-entry), Stepping
-stones, Waar geplaatst, Capaciteit
-(with the waiting lists and the capacity per month) and 18-/18+. Aggregates only, every count
-small-cell suppressed, for
-every logged-in user; the werkgroep also sees, on 18-/18+, the open alerts behind the figure
-(links to their cases).
+and the moves between the kaders), Doorlooptijden (with the Regionaal Expertteam and Veilig
+Thuis's onderzoek), Overdrachten (where partners wait on each other), Tijd in de keten (with
+re-entry), Stepping stones, Waar geplaatst, Capaciteit (with the waiting lists and the capacity
+per month) and 18-/18+. Aggregates only, every count small-cell suppressed, for every logged-in
+user; the werkgroep also sees, on 18-/18+, the open alerts behind the figure (links to their
+cases).
 
 Filters come from the query string under the JSON API's names (`gemeente`, `kader`,
 `care_form`, `provider`), with the period as `periode`: a year (2026) or a quarter (2026-K2),
@@ -22,7 +21,14 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, ValidationError
 
 from jeugdketen_shared.contracts.plaatsing import ContinuityPlan
-from jeugdketen_shared.vocabulary import CareForm, Kader, RetEscalator, ToegangDecision, Verwijzer
+from jeugdketen_shared.vocabulary import (
+    CareForm,
+    Kader,
+    OnderzoekOutcome,
+    RetEscalator,
+    ToegangDecision,
+    Verwijzer,
+)
 from ketenmonitor.alerts.api import AlertFilters, AlertIndex, find_alerts
 from ketenmonitor.alerts.application import Alerts
 from ketenmonitor.alerts.domain import Status
@@ -46,6 +52,7 @@ from ketenmonitor.figures import (
     thuis_tenzij,
     time_in_chain,
     turning_eighteen,
+    veilig_thuis_onderzoek,
     waiting_lists,
 )
 from ketenmonitor.figures.api import amsterdam_today
@@ -94,6 +101,11 @@ ESCALATOR_LABELS = {
     RetEscalator.TRIAGETAFEL: "Triagetafel",
     RetEscalator.GEMEENTE: "Gemeente",
     RetEscalator.AANBIEDER: "Aanbieder",
+}
+ONDERZOEK_OUTCOME_LABELS = {
+    OnderzoekOutcome.OVERDRACHT_LOKAAL_TEAM: "Overdracht aan het lokale team",
+    OnderzoekOutcome.VERZOEK_RVDK: "Verzoek aan de Raad voor de Kinderbescherming",
+    OnderzoekOutcome.AFGESLOTEN: "Afgesloten",
 }
 
 PLAN_LABELS = {
@@ -324,6 +336,10 @@ def create_dashboard_router(
                 ret_escalations.FIGURE, replace(filters, care_form=None, provider=None)
             ),
             escalator_labels=ESCALATOR_LABELS,
+            onderzoek=await figures.read(
+                veilig_thuis_onderzoek.FIGURE, replace(filters, care_form=None, provider=None)
+            ),
+            onderzoek_outcome_labels=ONDERZOEK_OUTCOME_LABELS,
         )
 
     @router.get("/overdrachten", response_class=HTMLResponse)

@@ -42,6 +42,8 @@ from ketenmonitor.facts import (
     TRIAGE_DECIDED,
     TURNED_EIGHTEEN,
     VEILIG_THUIS_MELDING_RECEIVED,
+    VEILIG_THUIS_ONDERZOEK_CONCLUDED,
+    VEILIG_THUIS_ONDERZOEK_STARTED,
     VERKLARENDE_ANALYSE_COMPLETED,
     VOORLOPIGE_OTS_EXPIRED,
 )
@@ -83,6 +85,8 @@ EVENT_LABELS = {
     REFERRAL_WITHDRAWN: "Aanmelding ingetrokken",
     VEILIG_THUIS_MELDING_RECEIVED: "Melding bij Veilig Thuis",
     SAFETY_ASSESSED: "Veiligheidsbeoordeling Veilig Thuis",
+    VEILIG_THUIS_ONDERZOEK_STARTED: "Onderzoek Veilig Thuis gestart",
+    VEILIG_THUIS_ONDERZOEK_CONCLUDED: "Onderzoek Veilig Thuis afgerond",
     RVDK_INVESTIGATION_REQUESTED: "Verzoek tot onderzoek Raad voor de Kinderbescherming",
     RVDK_INVESTIGATION_STARTED: "Onderzoek Raad voor de Kinderbescherming gestart",
     RVDK_INVESTIGATION_COMPLETED: "Onderzoek Raad voor de Kinderbescherming afgerond",
