@@ -1,7 +1,6 @@
 """The ketenmonitor over real Kafka and PostgreSQL: domain events in as the relays publish them,
 figures out, checked against a simple computation straight from the published events."""
 
-import asyncio
 import math
 import random
 import secrets
@@ -29,6 +28,7 @@ from ketenmonitor.projection import queries, store
 from ketenmonitor.projection.rebuild import rebuild
 from tests.conftest import IsolatedPlatform
 from tests.support import suppressed
+from tests.support.projection import projecting
 from tests.support.services import ServiceProcess
 from tests.support.waiting import wait_until
 
@@ -314,20 +314,6 @@ def reference_transfers(events: Iterable[Published]) -> dict[str, int]:
 
 
 # --- running and reading the ketenmonitor -------------------------------------------------------
-
-
-@asynccontextmanager
-async def projecting(platform: IsolatedPlatform) -> AsyncIterator[None]:
-    stopping = asyncio.Event()
-    task = asyncio.create_task(build_projection(platform.settings()).run(stopping))
-    try:
-        yield
-        if task.done():
-            task.result()
-    finally:
-        stopping.set()
-        async with asyncio.timeout(30):
-            await task
 
 
 def sql(platform: IsolatedPlatform, query: str, schema: str | None = None) -> Any:
