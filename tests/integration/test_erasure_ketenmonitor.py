@@ -32,7 +32,6 @@ from ketenmonitor.projection.rebuild import rebuild
 from ketenmonitor.projection.store import Placed
 from ketenmonitor.web.audit import TABLE as AUDIT_LOG
 from tests.conftest import IsolatedPlatform
-from tests.integration.test_ketenmonitor import projecting
 from tests.integration.test_ketenmonitor_reference import (
     Chain,
     api_figures,
@@ -44,6 +43,7 @@ from tests.integration.test_ketenmonitor_reference import (
     publish_keys,
     wait_caught_up,
 )
+from tests.support.projection import projecting
 from tests.support.side_by_side import Batch, side_by_side
 
 pytestmark = pytest.mark.integration

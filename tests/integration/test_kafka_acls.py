@@ -27,7 +27,8 @@ from jeugdketen_shared.settings import ServiceSettings, ServiceTopics
 from ketenmonitor.main import build_projection
 from ketenmonitor.projection.rebuild import rebuild
 from tests.conftest import IsolatedPlatform
-from tests.integration.test_ketenmonitor import chain_of_cases, publish_events, wait_projected
+from tests.integration.test_ketenmonitor import chain, wait_projected
+from tests.integration.test_ketenmonitor_reference import publish
 from tests.support.infrastructure import REPOSITORY, Infrastructure, SaslListener
 from tests.support.kafka import delete_topics, read_all
 from tests.support.partners import ENSCHEDE, PARTNERS_FILE, referral
@@ -301,7 +302,9 @@ async def test_the_ketenmonitor_projects_and_rebuilds_as_its_own_principal(
     rules = kafka_security.acls(platform.prefix, load_partners(PARTNERS_FILE))
     kafka_security.apply(admin_path, _broker_jars(), {}, rules)
     try:
-        published = await publish_events(platform, chain_of_cases(platform, cases=20))
+        events = chain(platform, cases=20, seed=5)
+        await publish(platform, events)
+        published = len(events)
         settings = ServiceSettings.model_validate(
             {
                 **platform.environment(),

@@ -17,11 +17,11 @@ from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import (
     Published,
     as_published,
-    projecting,
     publish_events,
     wait_projected,
 )
 from tests.integration.test_ketenmonitor_figures import cell, get
+from tests.support.projection import projecting
 
 pytestmark = pytest.mark.integration
 

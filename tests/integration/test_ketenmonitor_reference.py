@@ -31,9 +31,9 @@ from ketenmonitor.figures.api import create_api
 from ketenmonitor.figures.source import TableFigures
 from ketenmonitor.projection import store
 from tests.conftest import IsolatedPlatform
-from tests.integration.test_ketenmonitor import projecting
 from tests.support import suppressed
 from tests.support.chain_cases import chain_cases
+from tests.support.projection import projecting
 from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.integration

@@ -33,7 +33,6 @@ from ketenmonitor.settings import MonitorSettings
 from ketenmonitor.web import audit
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_erasure_ketenmonitor import traces
-from tests.integration.test_ketenmonitor import projecting
 from tests.integration.test_ketenmonitor_reference import (
     Chain,
     api_figures,
@@ -44,6 +43,7 @@ from tests.integration.test_ketenmonitor_reference import (
     wait_caught_up,
 )
 from tests.support.kafka import delete_topics
+from tests.support.projection import projecting
 
 pytestmark = pytest.mark.integration
 

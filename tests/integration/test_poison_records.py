@@ -16,7 +16,8 @@ import pytest
 import toegang.main
 from jeugdketen_shared import kafka_records
 from tests.conftest import IsolatedPlatform
-from tests.integration.test_ketenmonitor import chain_of_cases, publish_events, wait_projected
+from tests.integration.test_ketenmonitor import chain, wait_projected
+from tests.integration.test_ketenmonitor_reference import publish
 from tests.support.kafka import cloudevents, read_until, rejected_topics
 from tests.support.partners import ENSCHEDE, as_kafka, referral
 from tests.support.services import ServiceProcess, running_in_process
@@ -123,12 +124,13 @@ async def test_the_projection_reads_past_a_header_name_that_is_not_utf8(
     platform: IsolatedPlatform,
 ) -> None:
     """In a process of its own, so that nothing else in it installed the reader."""
-    events = chain_of_cases(platform, cases=20, seed=3)
-    poisoned = events[0]
-    topic = platform.topic(poisoned.service, "events")
-    key, value = as_kafka(poisoned.event)
+    events = chain(platform, cases=20, seed=3)
+    service, poisoned = events[0]
+    key, value = as_kafka(poisoned)
+    topic = platform.topic(service, "events")
     kcat(platform, topic, value, b"-k", key or b"", b"-H", NOT_UTF8 + b"=x")
-    published = 1 + await publish_events(platform, events)
+    await publish(platform, events)
+    published = 1 + len(events)
     projection = ServiceProcess(
         "ketenmonitor", "projection", platform.environment(), f"{platform.prefix}-ketenmonitor"
     )

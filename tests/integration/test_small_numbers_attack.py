@@ -30,7 +30,13 @@ from ketenmonitor.figures.source import TableFigures
 from ketenmonitor.figures.suppression import SMALL_CELL, Sum, Table, derivable, protect
 from ketenmonitor.projection import store
 from tests.conftest import IsolatedPlatform
-from tests.integration.test_ketenmonitor_figures import cases_placed, published_in_reverse
+from tests.integration.test_ketenmonitor_reference import (
+    cloud_events,
+    publish,
+    publish_keys,
+    wait_caught_up,
+)
+from tests.support.projection import projecting
 
 # every figure under every allowed filter, protected family by family: a minute and more
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
@@ -99,8 +105,11 @@ def each_alone(truth: Mapping[Slice, Mapping[str, Table]]) -> Hidden:
 async def test_no_hidden_count_is_worked_out_from_every_allowed_answer(
     platform: IsolatedPlatform,
 ) -> None:
-    events = cases_placed(platform, cases=300, seed=1609)
-    await published_in_reverse(platform, events)
+    chain = cloud_events(platform, seed=1609, cases=300)
+    await publish(platform, chain.events)
+    await publish_keys(platform, chain.keys.items())
+    async with projecting(platform):
+        await wait_caught_up(platform)
     settings = platform.settings()
     pool = await store.create_pool(settings.database_url, settings.database_schema)
     try:

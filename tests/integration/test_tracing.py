@@ -20,7 +20,6 @@ import triage.main
 from jeugdketen_shared.cloudevents import CloudEvent, encode
 from jeugdketen_shared.telemetry import as_headers, current_carrier
 from tests.conftest import IsolatedPlatform
-from tests.integration.test_ketenmonitor import projecting
 from tests.support.http import answers, base_url, on_a_free_port
 from tests.support.kafka import at_least, publish, read_until, rejected_topics
 from tests.support.partner_credentials import partner_credentials
@@ -32,6 +31,7 @@ from tests.support.partners import (
     partner_event,
     referral,
 )
+from tests.support.projection import projecting
 from tests.support.services import running_in_process
 from tests.support.tracing import in_memory_spans, of_trace
 from tests.support.waiting import wait_until

@@ -14,6 +14,9 @@ capacity now and then. Timings vary, and a few events name a moment before the o
 Each youth has a data key (`YouthKey.generate()`), its pseudonym derived from it, and the month
 of its 18th birthday sealed under it, as plaatsing publishes it. `chain_cases` returns the
 `(service, data)` in generation order and the youths' keys; publishing both is the caller's.
+
+Not the simulator (deploy/simulator), which plans partners' messages for the services to turn
+into these events at their pace: the ketenmonitor's tests need the events themselves, at once.
 """
 
 import random
@@ -445,7 +448,7 @@ def _placed(
                 to_provider=to_provider,
                 to_care_form=to_care_form,
                 to_location_gemeente_code=_location(rng, named["gemeente_code"]),
-                reason="escalatie",
+                reason=_transfer_reason(named["case_id"], moment),
                 deviation_reason=None,
             ),
         )
@@ -491,6 +494,15 @@ def _placed(
             ),
         )
     return None
+
+
+def _transfer_reason(case: UUID, at: datetime) -> str:
+    """Why the youth moved: the case's own draw per transfer, as the referrer is, so that the
+    chain's other events stay as they were."""
+    reasons = random.Random(f"transfer-{case}-{at}").choices(
+        tuple(plaatsing.TransferReason), weights=(40, 20, 10, 15, 10, 5)
+    )
+    return reasons[0].value
 
 
 def _location(rng: random.Random, own: str) -> str:
