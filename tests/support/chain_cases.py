@@ -212,7 +212,8 @@ def _ended(
 
 def _onderzoek(add: Any, case: UUID, assessed: datetime) -> None:
     """Most assessments lead to Veilig Thuis's onderzoek, most of those concluded, some after
-    more than its 10 weeks (a generator of its own, so the other events stay as they were)."""
+    more than its 10 weeks, a few dated before its start (a generator of its own, so the other
+    events stay as they were)."""
     rng = random.Random(f"onderzoek-{case}")
     if rng.random() >= 0.7:
         return
@@ -223,7 +224,7 @@ def _onderzoek(add: Any, case: UUID, assessed: datetime) -> None:
             "toegang",
             toegang.VeiligThuisOnderzoekConcluded(
                 case_id=case,
-                occurred_at=started + timedelta(days=rng.uniform(10, 110)),
+                occurred_at=started + timedelta(days=rng.uniform(-2, 110)),
                 outcome=rng.choices(
                     ("overdracht-lokaal-team", "verzoek-rvdk", "afgesloten"), weights=(50, 20, 30)
                 )[0],
