@@ -215,6 +215,11 @@ async def test_bad_queries_are_problems() -> None:
         "/v1/hand-overs",
         "/v1/kader-changes",
         "/v1/ret-escalations",
+        "/v1/measures",
+        "/v1/measure-durations",
+        "/v1/voorlopige-ots",
+        "/v1/rvdk-to-measure",
+        "/v1/gedwongen-inflow",
     }
 
 

@@ -17,6 +17,7 @@ from ketenmonitor.figures import (
     kader_changes,
     lead_times,
     linked,
+    measures,
     placement_durations,
     placements,
     referrals_by_verwijzer,
@@ -49,6 +50,7 @@ class FigureSource(
     placement_durations.Rows,
     linked.ExtentRows,
     ret_escalations.Rows,
+    measures.Rows,
     Protocol,
 ):
     """What every figure reads."""

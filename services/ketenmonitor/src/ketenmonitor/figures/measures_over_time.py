@@ -1,0 +1,191 @@
+"""Maatregelen: the measures imposed, ended, in force and running per measure and calendar
+month (in-, uitstroom and stand), and the extensions; from each case's measures as they ran
+(`measures`)."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from pydantic import BaseModel, Field
+
+from ketenmonitor.figures.common import Filters, MonthEnd, day_of, end_of_day, month_ends
+from ketenmonitor.figures.figure import Accepts, Figure
+from ketenmonitor.figures.measures import (
+    MEASURES,
+    CaseMeasures,
+    Rows,
+    counted,
+    read_measures,
+)
+from ketenmonitor.figures.responses import AppliedFilters, answer
+from ketenmonitor.figures.responses import Count as CountAnswer
+from ketenmonitor.figures.suppression import Count, Sum, protect
+
+KINDS = ("imposed", "ended", "in_force", "running", "extended")
+START = "running_at_start"
+
+
+@dataclass(frozen=True)
+class MeasureMonth:
+    month: str
+    """YYYY-MM, Europe/Amsterdam"""
+    measure: str
+    imposed: Count
+    ended: Count
+    in_force: Count
+    """In force at some moment of the month: running at its start or imposed in it."""
+    running: Count
+    """In force at the month's end (the period's end, in its last month)."""
+    extended: Count
+
+
+@dataclass(frozen=True)
+class MeasureTotals:
+    measure: str
+    running_at_start: Count
+    """In force at the start of the period's first month."""
+    imposed: Count
+    ended: Count
+    extended: Count
+    running_at_end: Count
+
+
+@dataclass(frozen=True)
+class MeasuresOverTime:
+    on: date
+    per_month: tuple[MeasureMonth, ...]
+    measures: tuple[MeasureTotals, ...]
+
+
+def measures_over_time(
+    cases: Iterable[CaseMeasures], filters: Filters, on: date
+) -> MeasuresOverTime:
+    """Per calendar month of the period (all time: from the month of the first measure of all
+    cases to `on`) and measure: imposed in the month, ended in it (by any stop: a reported
+    end, an expiry, a follow-up), in force at some moment of it, running at its end, and
+    extended in it; per measure the period's totals. Stock and flows are tied: a month's in
+    force are those running at its start and those imposed in it, and as well those running
+    at its end and those ended in it; so a hidden inflow cannot be worked out from two stocks
+    and an outflow."""
+    cases = list(cases)
+    first = filters.from_date or min(
+        (day_of(run.since) for case in cases for run in case.runs), default=on
+    ).replace(day=1)
+    months = month_ends(first, on)
+    chosen = [case for case in cases if counted(filters, case.gemeente_code)]
+    counts = _counts(chosen, first, months)
+    sums = []
+    for measure in MEASURES:
+        before: tuple[str, ...] = (START, measure)
+        for month in months:
+            in_force = ("in_force", measure, month.month)
+            sums.append(Sum(in_force, (before, ("imposed", measure, month.month))))
+            sums.append(
+                Sum(in_force, (("running", measure, month.month), ("ended", measure, month.month)))
+            )
+            before = ("running", measure, month.month)
+        for kind in ("imposed", "ended", "extended"):
+            sums.append(Sum((kind, measure), tuple((kind, measure, m.month) for m in months)))
+    shown = protect(counts, sums, "measures")
+    return MeasuresOverTime(
+        on=on,
+        per_month=tuple(
+            MeasureMonth(
+                m.month, measure, *(shown.count((kind, measure, m.month)) for kind in KINDS)
+            )
+            for m in months
+            for measure in MEASURES
+        ),
+        measures=tuple(
+            MeasureTotals(
+                measure,
+                running_at_start=shown.count((START, measure)),
+                imposed=shown.count(("imposed", measure)),
+                ended=shown.count(("ended", measure)),
+                extended=shown.count(("extended", measure)),
+                running_at_end=(
+                    shown.count(("running", measure, months[-1].month))
+                    if months
+                    else shown.count((START, measure))
+                ),
+            )
+            for measure in MEASURES
+        ),
+    )
+
+
+def _counts(
+    cases: list[CaseMeasures], first: date, months: list[MonthEnd]
+) -> dict[tuple[str, ...], int]:
+    """Each month runs from the end of the one before (the first: from the start of `first`)
+    to its `at`; a measure that ends exactly at a month's end still runs at it and ends in the
+    next month, as its end's day is there (`MeasureRun.running_at`)."""
+    counts: dict[tuple[str, ...], int] = {}
+    period_start = end_of_day(first - timedelta(days=1))
+    for measure in MEASURES:
+        runs = [run for case in cases for run in case.runs if run.measure == measure]
+        extensions = [at for case in cases for at, m in case.extensions if m == measure]
+        counts[START, measure] = sum(run.running_at(period_start) for run in runs)
+        start = period_start
+        for month in months:
+            at = month.at
+            counts["imposed", measure, month.month] = sum(start <= r.since < at for r in runs)
+            counts["ended", measure, month.month] = sum(
+                r.until is not None and start <= r.until < at for r in runs
+            )
+            counts["running", measure, month.month] = sum(r.running_at(at) for r in runs)
+            counts["in_force", measure, month.month] = sum(
+                r.since < at and (r.until is None or r.until >= start) for r in runs
+            )
+            counts["extended", measure, month.month] = sum(start <= e < at for e in extensions)
+            start = at
+        for kind in ("imposed", "ended", "extended"):
+            counts[kind, measure] = sum(counts[kind, measure, m.month] for m in months)
+    return counts
+
+
+class MeasureMonthAnswer(BaseModel):
+    month: str = Field(description="YYYY-MM, Europe/Amsterdam", examples=["2026-03"])
+    measure: str = Field(examples=["ots"])
+    imposed: CountAnswer = Field(description="Imposed in the month (instroom)")
+    ended: CountAnswer = Field(
+        description="Ended in the month (uitstroom): a reported end, an expiry, a follow-up"
+    )
+    in_force: CountAnswer = Field(description="In force at some moment of the month")
+    running: CountAnswer = Field(description="In force at the month's end (stand)")
+    extended: CountAnswer = Field(description="Extended (verlengd) in the month")
+
+
+class MeasureTotalsAnswer(BaseModel):
+    measure: str = Field(examples=["ots"])
+    running_at_start: CountAnswer = Field(description="In force at the start of the period")
+    imposed: CountAnswer
+    ended: CountAnswer
+    extended: CountAnswer
+    running_at_end: CountAnswer = Field(description="In force at the end of the period")
+
+
+class MeasuresAnswer(BaseModel):
+    filters: AppliedFilters
+    on: date = Field(description="The last day: `to`, or today")
+    per_month: list[MeasureMonthAnswer]
+    measures: list[MeasureTotalsAnswer] = Field(description="The period's totals per measure")
+
+
+async def read(source: Rows, filters: Filters, today: date) -> MeasuresAnswer:
+    cases = await read_measures(source)
+    on = filters.to_date or today
+    return answer(MeasuresAnswer, filters, measures_over_time(cases, filters, on))
+
+
+FIGURE = Figure(
+    name="measures",
+    path="/v1/measures",
+    label="Maatregelen: instroom, uitstroom en stand",
+    summary="Protection measures and jeugdreclassering imposed, ended, in force and extended per "
+    "month",
+    description=measures_over_time.__doc__,
+    accepts=Accepts.CASES,
+    answer=MeasuresAnswer,
+    read=read,
+)
