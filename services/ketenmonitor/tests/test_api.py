@@ -15,6 +15,7 @@ from ketenmonitor.figures.inflow import Entries
 from ketenmonitor.figures.kader_changes import KaderCase
 from ketenmonitor.figures.lead_times import TRANSITIONS
 from ketenmonitor.figures.linked import Extent
+from ketenmonitor.figures.measures import MEASURE_FACTS, CaseMeasures, measures_of_cases
 from ketenmonitor.figures.placement_durations import ENDED, OPEN, StayDurations
 from ketenmonitor.figures.placements import OUTSIDE, OWN, REGION, StaysAway, YouthsAway
 from ketenmonitor.figures.referrals_by_verwijzer import UNDECIDED, Followed
@@ -124,6 +125,9 @@ class FakeFigures:
 
     async def facts_of(self, types: Sequence[str]) -> list[FactRow]:
         return [row for row in self.rows if row.type in types]
+
+    async def case_measures(self) -> list[CaseMeasures]:
+        return measures_of_cases(await self.facts_of(MEASURE_FACTS))
 
 
 def client(source: FakeFigures) -> httpx.AsyncClient:

@@ -1,9 +1,10 @@
 """Instroom in het gedwongen kader per gemeente: the cases that entered the gedwongen kader in
 the period, per gemeente of Twente; from their stretches in it (`gedwongen_stretches`)."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -12,7 +13,7 @@ from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
 from ketenmonitor.facts import PROTECTION_MEASURE_IMPOSED
 from ketenmonitor.figures.common import FactRow, Filters, in_period
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.measures import Rows, counted
+from ketenmonitor.figures.measures import counted
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, Sum, protect
@@ -45,6 +46,10 @@ def gedwongen_inflow(rows: Iterable[FactRow], filters: Filters) -> GedwongenInfl
         entered=shown.count(ALL),
         per_gemeente={code: shown.count(code) for code in TWENTE_GEMEENTEN},
     )
+
+
+class Rows(Protocol):
+    async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
 
 
 class GedwongenInflowAnswer(BaseModel):

@@ -25,7 +25,6 @@ from ketenmonitor.figures.measures import (
     CaseMeasures,
     Rows,
     counted,
-    read_measures,
 )
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
@@ -61,16 +60,19 @@ def measure_durations(
     cases: Iterable[CaseMeasures], filters: Filters, on: date
 ) -> MeasureDurations:
     """Ended: the measures whose stop (a reported end, an expiry, a follow-up) fell in the
-    period, each from its imposition. Running: those in force at the end of `on` (the period's
-    last day, or today), by their age then; each measure's running ones are the sum of its
-    age bands. A duration's percentiles are shown only beside its shown count."""
+    period and by `on`, each from its imposition. Running: those in force at the end of `on`
+    (the period's last day, or today), by their age then; each measure's running ones are the
+    sum of its age bands. A duration's percentiles are shown only beside its shown count."""
     at = end_of_day(on)
     runs = [run for case in cases if counted(filters, case.gemeente_code) for run in case.runs]
     durations = {
         m: [
             r.until - r.since
             for r in runs
-            if r.measure == m and r.until is not None and in_period(r.until, filters)
+            if r.measure == m
+            and r.until is not None
+            and r.until < at
+            and in_period(r.until, filters)
         ]
         for m in MEASURES
     }
@@ -131,7 +133,7 @@ class MeasureDurationsAnswer(BaseModel):
 
 
 async def read(source: Rows, filters: Filters, today: date) -> MeasureDurationsAnswer:
-    cases = await read_measures(source)
+    cases = await source.case_measures()
     figure = measure_durations(cases, filters, filters.to_date or today)
     return answer(MeasureDurationsAnswer, filters, figure)
 

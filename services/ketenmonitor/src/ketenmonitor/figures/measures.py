@@ -7,7 +7,7 @@ followed up) the case's kader is gedwongen, as `kader_at` takes it at the step. 
 gedwongen they count every measure; for vrijwillig none (the cases that left the gedwongen
 kader are `kader_changes`'s)."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -75,12 +75,10 @@ def counted(filters: Filters, gemeente_code: str | None) -> bool:
 
 
 class Rows(Protocol):
-    async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
-
-
-async def read_measures(source: Rows) -> list[CaseMeasures]:
-    """Every case's measures, whatever the filters (a figure applies them step by step)."""
-    return measures_of_cases(await source.facts_of(MEASURE_FACTS))
+    async def case_measures(self) -> list[CaseMeasures]:
+        """Every case's measures (`measures_of_cases` of its `MEASURE_FACTS`), whatever the
+        filters: each figure applies them step by step, and a family of answers reads them
+        once."""
 
 
 LABELS = {

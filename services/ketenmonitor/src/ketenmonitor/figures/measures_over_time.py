@@ -2,9 +2,10 @@
 month (in-, uitstroom and stand), and the extensions; from each case's measures as they ran
 (`measures`)."""
 
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from pydantic import BaseModel, Field
 
@@ -15,7 +16,6 @@ from ketenmonitor.figures.measures import (
     CaseMeasures,
     Rows,
     counted,
-    read_measures,
 )
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
@@ -119,28 +119,42 @@ def _counts(
 ) -> dict[tuple[str, ...], int]:
     """Each month runs from the end of the one before (the first: from the start of `first`)
     to its `at`; a measure that ends exactly at a month's end still runs at it and ends in the
-    next month, as its end's day is there (`MeasureRun.running_at`)."""
+    next month, as its end's day is there (`MeasureRun.running_at`). Each run is placed among
+    the months' bounds once (a family of answers asks this of every gemeente and quarter);
+    a month's in force are those running at its start and those imposed in it."""
+    bounds = [end_of_day(first - timedelta(days=1)), *(month.at for month in months)]
+    names = [month.month for month in months]
+
+    def month_of(moment: datetime) -> int | None:
+        index = bisect_right(bounds, moment) - 1
+        return index if 0 <= index < len(names) else None
+
     counts: dict[tuple[str, ...], int] = {}
-    period_start = end_of_day(first - timedelta(days=1))
     for measure in MEASURES:
-        runs = [run for case in cases for run in case.runs if run.measure == measure]
-        extensions = [at for case in cases for at, m in case.extensions if m == measure]
-        counts[START, measure] = sum(run.running_at(period_start) for run in runs)
-        start = period_start
-        for month in months:
-            at = month.at
-            counts["imposed", measure, month.month] = sum(start <= r.since < at for r in runs)
-            counts["ended", measure, month.month] = sum(
-                r.until is not None and start <= r.until < at for r in runs
-            )
-            counts["running", measure, month.month] = sum(r.running_at(at) for r in runs)
-            counts["in_force", measure, month.month] = sum(
-                r.since < at and (r.until is None or r.until >= start) for r in runs
-            )
-            counts["extended", measure, month.month] = sum(start <= e < at for e in extensions)
-            start = at
-        for kind in ("imposed", "ended", "extended"):
-            counts[kind, measure] = sum(counts[kind, measure, m.month] for m in months)
+        flows = {kind: [0] * len(names) for kind in ("imposed", "ended", "extended")}
+        running = [0] * len(bounds)  # at each bound: the period's start, each month's end
+        for run in (run for case in cases for run in case.runs if run.measure == measure):
+            for kind, moment in (("imposed", run.since), ("ended", run.until)):
+                index = None if moment is None else month_of(moment)
+                if index is not None:
+                    flows[kind][index] += 1
+            # running at a bound: begun before it, not stopped before it
+            last = len(bounds) if run.until is None else bisect_right(bounds, run.until)
+            for index in range(bisect_right(bounds, run.since), last):
+                running[index] += 1
+        for case in cases:
+            for at, extended in case.extensions:
+                index = month_of(at) if extended == measure else None
+                if index is not None:
+                    flows["extended"][index] += 1
+        counts[START, measure] = running[0]
+        for index, name in enumerate(names):
+            for kind, found in flows.items():
+                counts[kind, measure, name] = found[index]
+            counts["running", measure, name] = running[index + 1]
+            counts["in_force", measure, name] = running[index] + flows["imposed"][index]
+        for kind, found in flows.items():
+            counts[kind, measure] = sum(found)
     return counts
 
 
@@ -173,7 +187,7 @@ class MeasuresAnswer(BaseModel):
 
 
 async def read(source: Rows, filters: Filters, today: date) -> MeasuresAnswer:
-    cases = await read_measures(source)
+    cases = await source.case_measures()
     on = filters.to_date or today
     return answer(MeasuresAnswer, filters, measures_over_time(cases, filters, on))
 

@@ -1,9 +1,10 @@
 """Van verzoek tot maatregel: from the Raad voor de Kinderbescherming's investigation request to
 the measure that followed it, per measure imposed; from the facts themselves."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 from uuid import UUID
 
 from pydantic import BaseModel, Field
@@ -19,7 +20,7 @@ from ketenmonitor.figures.common import (
     spread,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.measures import LABELS, MEASURES, Rows, counted
+from ketenmonitor.figures.measures import LABELS, MEASURES, counted
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import LeadTime as LeadTimeAnswer
 from ketenmonitor.figures.suppression import Sum, protect
@@ -73,6 +74,10 @@ def rvdk_to_measure(rows: Iterable[FactRow], filters: Filters) -> RvdkToMeasure:
         all=timed(ALL, every, "Verzoek Raad → maatregel"),
         measures=tuple(timed(m, durations[m], f"Verzoek Raad → {LABELS[m]}") for m in MEASURES),
     )
+
+
+class Rows(Protocol):
+    async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
 
 
 class RvdkToMeasureAnswer(BaseModel):

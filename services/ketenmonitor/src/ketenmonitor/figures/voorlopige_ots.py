@@ -11,7 +11,7 @@ from jeugdketen_shared.vocabulary import ProtectionMeasure
 from ketenmonitor.facts import PROTECTION_MEASURE_ENDED, VOORLOPIGE_OTS_EXPIRED
 from ketenmonitor.figures.common import Filters, in_period
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.measures import CaseMeasures, Rows, counted, read_measures
+from ketenmonitor.figures.measures import CaseMeasures, Rows, counted
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, Sum, protect
@@ -76,7 +76,7 @@ class VoorlopigeOtsAnswer(BaseModel):
 
 async def read(source: Rows, filters: Filters, today: date) -> VoorlopigeOtsAnswer:
     return answer(
-        VoorlopigeOtsAnswer, filters, voorlopige_ots(await read_measures(source), filters)
+        VoorlopigeOtsAnswer, filters, voorlopige_ots(await source.case_measures(), filters)
     )
 
 
