@@ -1,7 +1,9 @@
 """The dashboard's pages, in Dutch: Overzicht (with thuis, tenzij, the referrals per verwijzer
 and the moves between the kaders), Doorlooptijden (with the Regionaal Expertteam), Stepping
 stones, Waar geplaatst, Capaciteit
-(with the waiting lists and the capacity per month) and 18-/18+. Aggregates only, every count
+(with the waiting lists and the capacity per month), 18-/18+ and Gedwongen kader (the
+measures over time, their durations, the voorlopige OTS, the Raad's requests, the inflow per
+gemeente). Aggregates only, every count
 small-cell suppressed, for
 every logged-in user; the werkgroep also sees, on 18-/18+, the open alerts behind the figure
 (links to their cases).
@@ -30,20 +32,26 @@ from ketenmonitor.figures import (
     capacity,
     capacity_history,
     care_form_matrix,
+    gedwongen_inflow,
     home_like_settings,
     inflow,
     kader_changes,
     lead_times,
     linked,
+    measure_durations,
+    measures,
+    measures_over_time,
     moves_away_from_home,
     placement_durations,
     placement_locations,
     referrals_by_verwijzer,
     ret_escalations,
+    rvdk_to_measure,
     stepping_stones,
     thuis_tenzij,
     time_in_chain,
     turning_eighteen,
+    voorlopige_ots,
     waiting_lists,
 )
 from ketenmonitor.figures.api import amsterdam_today
@@ -370,6 +378,22 @@ def create_dashboard_router(
             figure=await figures.read(turning_eighteen.FIGURE, filters),
             plan_labels=PLAN_LABELS,
             detail=detail,
+        )
+
+    @router.get("/gedwongen-kader", response_class=HTMLResponse)
+    async def gedwongen_kader(request: Request, filters: PageFilters) -> HTMLResponse:
+        # every figure here is of the gedwongen kader, and none of a care form or provider
+        of_measures = replace(filters, kader=None, care_form=None, provider=None)
+        return await render(
+            request,
+            "gedwongen_kader.html",
+            of_measures,
+            over_time=await figures.read(measures_over_time.FIGURE, of_measures),
+            durations=await figures.read(measure_durations.FIGURE, of_measures),
+            voorlopig=await figures.read(voorlopige_ots.FIGURE, of_measures),
+            to_measure=await figures.read(rvdk_to_measure.FIGURE, of_measures),
+            inflow=await figures.read(gedwongen_inflow.FIGURE, of_measures),
+            measure_labels=measures.LABELS,
         )
 
     return router
