@@ -2,6 +2,7 @@
 month, the measures' durations, how voorlopige OTS stopped, the time from the Raad's request
 to the measure, and the inflow per gemeente; and what the kader filter means for them."""
 
+from collections.abc import Hashable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -20,10 +21,11 @@ from ketenmonitor.figures.measure_durations import measure_durations
 from ketenmonitor.figures.measures import measures_of_cases
 from ketenmonitor.figures.measures_over_time import measures_over_time
 from ketenmonitor.figures.rvdk_to_measure import rvdk_to_measure
-from ketenmonitor.figures.suppression import Count
+from ketenmonitor.figures.suppression import Count, Linkage, linked
 from ketenmonitor.figures.voorlopige_ots import voorlopige_ots
 
 Q1 = Filters(date(2026, 1, 1), date(2026, 3, 31))
+Q2 = Filters(date(2026, 4, 1), date(2026, 6, 30))
 HIDDEN = Count(None, True)
 
 
@@ -192,3 +194,28 @@ def test_inflow_per_gemeente_counts_each_case_once() -> None:
     # the region's 26 less 12 and 11 would give the 3 away: one of those two is hidden too
     assert HIDDEN in (figure.entered, figure.per_gemeente["GM0164"])
     assert gedwongen_inflow(rows, Filters(kader="vrijwillig")).per_gemeente["GM0153"] == HIDDEN
+
+
+def tables_of(compute: Any, *periods: Filters) -> list[Mapping[Hashable, int]]:
+    """The counts each answer gives the suppression, as a family of answers links them."""
+    found = []
+    for period in periods:
+        with linked(Linkage()) as linkage:
+            compute(period)
+        found.append({k: n for table in linkage.tables.values() for k, n in table.counts.items()})
+    return found
+
+
+def test_a_stock_is_one_count_in_every_answer_of_a_family_that_shows_it() -> None:
+    # the second quarter's start is the year's end of March; the year's end its last quarter's
+    cases = measures_of_cases(chain())
+    year = Filters(date(2026, 1, 1), date(2026, 12, 31))
+    in_year, in_q2 = tables_of(lambda f: measures_over_time(cases, f, f.to_date), year, Q2)
+    start = {key: n for key, n in in_q2.items() if key[0] == "running" and key[2] == "2026-03"}
+    assert start["running", "ots", "2026-03"] == 27
+    assert all(in_year[key] == n for key, n in start.items())
+    q4 = Filters(date(2026, 10, 1), date(2026, 12, 31))
+    in_year, in_q4 = tables_of(lambda f: measure_durations(cases, f, f.to_date), year, q4)
+    running = {key: n for key, n in in_q4.items() if key[0] == "running"}
+    assert running["running", "ots", "2026-12-31"] == 27
+    assert all(in_year[key] == n for key, n in running.items())

@@ -62,8 +62,10 @@ def measure_durations(
     """Ended: the measures whose stop (a reported end, an expiry, a follow-up) fell in the
     period and by `on`, each from its imposition. Running: those in force at the end of `on`
     (the period's last day, or today), by their age then; each measure's running ones are the
-    sum of its age bands. A duration's percentiles are shown only beside its shown count."""
+    sum of its age bands, keyed by `on` (the same stock in two answers of a family is one
+    count to protect). A duration's percentiles are shown only beside its shown count."""
     at = end_of_day(on)
+    day = on.isoformat()  # the stock's key: a year's and its last quarter's are one count
     runs = [run for case in cases if counted(filters, case.gemeente_code) for run in case.runs]
     durations = {
         m: [
@@ -83,10 +85,10 @@ def measure_durations(
     sums = []
     for m in MEASURES:
         counts["ended", m] = len(durations[m])
-        counts["running", m] = len(ages[m])
+        counts["running", m, day] = len(ages[m])
         for band, _ in AGES:
-            counts["running", m, band] = sum(_band(age) == band for age in ages[m])
-        sums.append(Sum(("running", m), tuple(("running", m, band) for band, _ in AGES)))
+            counts["running", m, day, band] = sum(_band(age) == band for age in ages[m])
+        sums.append(Sum(("running", m, day), tuple(("running", m, day, band) for band, _ in AGES)))
     shown = protect(counts, sums, "measure-durations")
     return MeasureDurations(
         on=on,
@@ -101,8 +103,8 @@ def measure_durations(
         running=tuple(
             RunningMeasures(
                 m,
-                shown.count(("running", m)),
-                {band: shown.count(("running", m, band)) for band, _ in AGES},
+                shown.count(("running", m, day)),
+                {band: shown.count(("running", m, day, band)) for band, _ in AGES},
             )
             for m in MEASURES
         ),
