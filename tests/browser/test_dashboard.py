@@ -28,6 +28,7 @@ PAGES = {
     "plaatsingen": ("/plaatsingen", "Waar geplaatst"),
     "capaciteit": ("/capaciteit", "Capaciteit"),
     "achttien": ("/achttien", "18-/18+"),
+    "gedwongen-kader": ("/gedwongen-kader", "Gedwongen kader"),
 }
 
 
@@ -88,6 +89,10 @@ async def test_the_dashboard_loads_with_the_figures_of_the_simulated_twente(
     plans = page.get_by_role("table", name="Continuïteitsplannen naar soort")
     await expect(plans.locator("tbody tr")).to_have_count(7)  # every kind, and none
     await expect(page.locator('[data-cijfer="achttien-zonder-plan"]')).to_have_text(shown_or_hidden)
+    await page.goto("/gedwongen-kader")
+    measures = page.get_by_role("table", name="Maatregelen in de periode")
+    await expect(measures.locator("tbody tr")).to_have_count(4)  # every measure
+    await expect(page.locator('[data-cijfer="instroom"]')).to_have_text(shown_or_hidden)
     menu = page.get_by_role("navigation", name="Hoofdmenu")
     await expect(menu.get_by_role("link", name="Signalen")).to_have_count(0)
     await page.context.close()

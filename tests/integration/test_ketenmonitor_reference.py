@@ -24,6 +24,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from jeugdketen_shared.cloudevents import CloudEvent, encode
 from jeugdketen_shared.contracts.plaatsing import ContinuityPlan
+from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
 from jeugdketen_shared.kafka import create_producer
 from jeugdketen_shared.vocabulary import CareForm, ToegangDecision, Verwijzer
 from jeugdketen_shared.youth_keys import YouthKey, keys_topic
@@ -262,6 +263,12 @@ def moves_by_youth(facts: Iterable[Fact]) -> dict[str, list[Move]]:
 
 def day(moment: datetime) -> date:
     return moment.astimezone(AMSTERDAM).date()
+
+
+def raw(n: int) -> dict[str, Any]:
+    """A count as the reference has it: shown, whatever its size (`suppressed.disagreement`
+    lets the read API hide it)."""
+    return {"value": n, "suppressed": False}
 
 
 def cell(n: int) -> dict[str, Any]:
@@ -1131,6 +1138,230 @@ class Reference:
         hidden, figure = suppressed.veilig_thuis_onderzoek(started, outcomes, over_norm)
         return {**figure, "duration": lead(durations, hidden)}
 
+    # the measures of the gedwongen kader: each measure as it ran
+    def runs(self) -> list[tuple[UUID, str, datetime, datetime | None, str | None]]:
+        """Every measure in force: (case, measure, imposed, stopped or None, how: ended,
+        expired, or the measure that followed it up), from the imposition to the first stop at
+        or after it naming it; one that stopped as it began was never in force."""
+        found = []
+        for case, own in self.by_case.items():
+            stops = [
+                (at, d["measure"], "ended")
+                for k, _, at, d in own
+                if k == "protection-measure-ended"
+            ]
+            stops += [
+                (at, "voorlopige-ots", "expired")
+                for k, _, at, _ in own
+                if k == "voorlopige-ots-expired"
+            ]
+            stops += [
+                (at, d["previous_measure"], d["measure"])
+                for k, _, at, d in own
+                if k == "protection-measure-imposed" and d["previous_measure"]
+            ]
+            for kind, _, began, data in own:
+                if kind != "protection-measure-imposed":
+                    continue
+                later = sorted(
+                    (at, how) for at, m, how in stops if m == data["measure"] and at >= began
+                )
+                stopped, how = later[0] if later else (None, None)
+                if stopped != began:
+                    found.append((case, data["measure"], began, stopped, how))
+        return found
+
+    # /v1/measures
+    def measures(self) -> dict[str, Any]:
+        """Per month and measure, by the moments of each step: imposed and ended in the month,
+        in force at some moment of it, in force at its end, extended in it."""
+        instant = timedelta(microseconds=1)
+        runs = self.runs()
+        first = self.from_ or min(day(began) for _, _, began, _, _ in runs)
+        months = self.months(first)
+        starts = [datetime(first.year, first.month, 1, tzinfo=AMSTERDAM)] + [
+            at for _, at in months[:-1]
+        ]
+        extensions = [
+            (case, d["measure"], at)
+            for k, case, at, d in self.facts
+            if k == "protection-measure-extended"
+        ]
+        per_month, totals = [], []
+        measures = ("voorlopige-ots", "ots", "voogdij", "jeugdreclassering")
+
+        def running(measure: str, moment: datetime) -> int:
+            return sum(
+                m == measure
+                and began < moment
+                and (stopped is None or stopped >= moment)
+                and self.of_case(case, moment - instant)
+                for case, m, began, stopped, _ in runs
+            )
+
+        for (month, at), start in zip(months, starts, strict=True):
+            for measure in measures:
+                own = [r for r in runs if r[1] == measure]
+                per_month.append(
+                    {
+                        "month": month,
+                        "measure": measure,
+                        "imposed": raw(
+                            sum(start <= b < at and self.of_case(c, b) for c, _, b, _, _ in own)
+                        ),
+                        "ended": raw(
+                            sum(
+                                e is not None and start <= e < at and self.of_case(c, e - instant)
+                                for c, _, _, e, _ in own
+                            )
+                        ),
+                        "in_force": raw(
+                            sum(
+                                b < at
+                                and (e is None or e >= start)
+                                and self.of_case(c, max(b, start - instant))
+                                for c, _, b, e, _ in own
+                            )
+                        ),
+                        "running": raw(running(measure, at)),
+                        "extended": raw(
+                            sum(
+                                m == measure and start <= x < at and self.of_case(c, x)
+                                for c, m, x in extensions
+                            )
+                        ),
+                    }
+                )
+        for measure in measures:
+            mine = [m for m in per_month if m["measure"] == measure]
+            totals.append(
+                {
+                    "measure": measure,
+                    "running_at_start": raw(running(measure, starts[0])),
+                    **{
+                        k: raw(sum(m[k]["value"] for m in mine))
+                        for k in ("imposed", "ended", "extended")
+                    },
+                    "running_at_end": mine[-1]["running"],
+                }
+            )
+        return {"on": (self.to or TODAY).isoformat(), "per_month": per_month, "measures": totals}
+
+    # /v1/measure-durations
+    def measure_durations(self) -> dict[str, Any]:
+        """Ended: imposition to stop, by the stop's moment; running: in force at the period's
+        end, by age (under 91 days, under 365, under 730, older)."""
+        instant, end = timedelta(microseconds=1), self.end()
+        runs = self.runs()
+        ended: dict[str, Any] = {}
+        running: dict[str, Any] = {}
+        for measure in ("voorlopige-ots", "ots", "voogdij", "jeugdreclassering"):
+            own = [r for r in runs if r[1] == measure]
+            ended[measure] = lead(
+                [
+                    e - b
+                    for c, _, b, e, _ in own
+                    if e is not None
+                    and e < end
+                    and self.in_period(e)
+                    and self.of_case(c, e - instant)
+                ]
+            )
+            ages = [
+                end - b
+                for c, _, b, e, _ in own
+                if b < end and (e is None or e >= end) and self.of_case(c, end - instant)
+            ]
+            bands = {
+                "under-3-months": 0,
+                "3-to-12-months": 0,
+                "1-to-2-years": 0,
+                "2-years-or-more": 0,
+            }
+            for age in ages:
+                bands[
+                    "under-3-months"
+                    if age.days < 91
+                    else "3-to-12-months"
+                    if age.days < 365
+                    else "1-to-2-years"
+                    if age.days < 730
+                    else "2-years-or-more"
+                ] += 1
+            running[measure] = {
+                "running": raw(len(ages)),
+                "by_age": {k: raw(v) for k, v in bands.items()},
+            }
+        return {"on": (self.to or TODAY).isoformat(), "ended": ended, "running": running}
+
+    # /v1/voorlopige-ots
+    def voorlopige_ots(self) -> dict[str, Any]:
+        instant = timedelta(microseconds=1)
+        how = [
+            h
+            for c, m, _, e, h in self.runs()
+            if m == "voorlopige-ots"
+            and e is not None
+            and self.in_period(e)
+            and self.of_case(c, e - instant)
+        ]
+        stopped, ots = len(how), how.count("ots")
+        return {
+            "stopped": raw(stopped),
+            "became_ots": raw(ots),
+            "became_voogdij": raw(how.count("voogdij")),
+            "expired": raw(how.count("expired")),
+            "ended": raw(how.count("ended")),
+            "became_ots_share": ots / stopped if stopped else None,
+        }
+
+    # /v1/rvdk-to-measure
+    def rvdk_to_measure(self) -> dict[str, Any]:
+        durations: dict[str, list[timedelta]] = {
+            m: [] for m in ("voorlopige-ots", "ots", "voogdij", "jeugdreclassering")
+        }
+        for case in self.by_case:
+            asked = self.first(case, "rvdk-investigation-requested")
+            if asked is None:
+                continue
+            after = sorted(
+                (at, d["measure"])
+                for k, _, at, d in self.by_case[case]
+                if k == "protection-measure-imposed" and at >= asked
+            )
+            if after and self.in_period(after[0][0]) and self.of_case(case, after[0][0]):
+                durations[after[0][1]].append(after[0][0] - asked)
+        return {
+            "all": lead([d for found in durations.values() for d in found]),
+            "measures": {m: lead(found) for m, found in durations.items()},
+        }
+
+    # /v1/gedwongen-inflow
+    def gedwongen_inflow(self) -> dict[str, Any]:
+        """A case enters at an imposition in the period while no measure was in force just
+        before it (its kader then not yet, or no longer, the measure's)."""
+        instant = timedelta(microseconds=1)
+        runs = self.runs()
+        by_case: dict[UUID, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+        for case, _, began, stopped, _ in runs:
+            by_case[case].append((began, stopped))
+
+        def in_force(case: UUID, moment: datetime) -> bool:
+            return any(b <= moment and (e is None or e > moment) for b, e in by_case[case])
+
+        entered: dict[str, int] = dict.fromkeys(TWENTE_GEMEENTEN, 0)
+        for case, own in by_case.items():
+            gemeente = self.attributes.get((case, "gemeente_code"))
+            if gemeente in entered and any(
+                self.in_period(b) and not in_force(case, b - instant) and self.of_case(case, b)
+                for b, _ in own
+            ):
+                entered[gemeente] += 1
+        return {
+            "entered": raw(sum(entered.values())),
+            "per_gemeente": {code: raw(n) for code, n in entered.items()},
+        }
+
 
 # --- the projection's answers through the read API ---------------------------------------------
 
@@ -1256,6 +1487,40 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
             "duration": as_lead(b["duration"]),
         },
         Reference.veilig_thuis_onderzoek,
+    ),
+    "measures": (
+        "/v1/measures",
+        lambda b: {k: v for k, v in b.items() if k != "filters"},
+        Reference.measures,
+    ),
+    "measure-durations": (
+        "/v1/measure-durations",
+        lambda b: {
+            "on": b["on"],
+            "ended": {f["transition"]: as_lead(f) for f in b["ended"]},
+            "running": {
+                r["measure"]: {"running": r["running"], "by_age": r["by_age"]} for r in b["running"]
+            },
+        },
+        Reference.measure_durations,
+    ),
+    "voorlopige-ots": (
+        "/v1/voorlopige-ots",
+        lambda b: {k: v for k, v in b.items() if k != "filters"},
+        Reference.voorlopige_ots,
+    ),
+    "rvdk-to-measure": (
+        "/v1/rvdk-to-measure",
+        lambda b: {
+            "all": as_lead(b["all"]),
+            "measures": {f["transition"]: as_lead(f) for f in b["measures"]},
+        },
+        Reference.rvdk_to_measure,
+    ),
+    "gedwongen-inflow": (
+        "/v1/gedwongen-inflow",
+        lambda b: {k: v for k, v in b.items() if k != "filters"},
+        Reference.gedwongen_inflow,
     ),
 }
 WITH_PROVIDER = (
@@ -1450,6 +1715,22 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
     assert all(count["value"] for count in onderzoek["outcomes"].values())
     assert onderzoek["over_norm_share"]
     assert onderzoek["duration"]["count"]
+    # every measure's steps, and every way a voorlopige OTS stops
+    measures = whole.measures()
+    for kind in ("imposed", "ended", "running_at_end"):
+        assert any(m[kind]["value"] >= 10 for m in measures["measures"]), kind
+    # an OTS is extended after most of a year: the extensions come in the chain's second year
+    extended = Reference(facts, {"from": "2026-01-01", "to": "2026-12-31"}).measures()
+    assert any(m["extended"]["value"] >= 10 for m in extended["measures"])
+    stopped = whole.voorlopige_ots()
+    assert all(
+        stopped[way]["value"] for way in ("became_ots", "became_voogdij", "expired", "ended")
+    )
+    lasted = whole.measure_durations()
+    assert all(lasted["ended"][m]["count"] for m in ("voorlopige-ots", "ots", "jeugdreclassering"))
+    assert all(lasted["running"][m]["running"]["value"] for m in ("ots", "voogdij"))
+    assert whole.rvdk_to_measure()["measures"]["ots"]["count"]
+    assert whole.gedwongen_inflow()["entered"]["value"]
     durations = whole.placement_durations()["care_forms"]
     assert all(
         durations[form][kind]["p50_days"] for form in ALL_FORMS for kind in ("ended", "open")

@@ -168,7 +168,17 @@ def _measure_after_a_voluntary_referral(add: Any, case: UUID, referred: datetime
         ),
     )
     way = rng.random()
-    if way < 0.6:  # followed up by an OTS within the term
+    if way < 0.1:  # followed up by voogdij after a gezagsbeëindigende maatregel, until 18
+        add(
+            "toegang",
+            toegang.ProtectionMeasureImposed(
+                case_id=case,
+                occurred_at=imposed + timedelta(days=rng.uniform(1, 90)),
+                measure="voogdij",
+                previous_measure="voorlopige-ots",
+            ),
+        )
+    elif way < 0.6:  # followed up by an OTS within the term
         followed = imposed + timedelta(days=rng.uniform(1, 90))
         add(
             "toegang",
@@ -180,7 +190,7 @@ def _measure_after_a_voluntary_referral(add: Any, case: UUID, referred: datetime
                 runs_until=followed + timedelta(days=365),
             ),
         )
-        _ended(add, case, "ots", followed)
+        _extended(add, case, followed, _ended(add, case, "ots", followed))
     elif way < 0.85:  # nobody followed it up: the clock ends it
         add("toegang", toegang.VoorlopigeOtsExpired(case_id=case, occurred_at=term))
     else:
@@ -194,20 +204,39 @@ def _ended(
     imposed: datetime,
     within: float = 400,
     chance: float = 0.5,
-) -> None:
-    """With `chance`, the measure ends within `within` days (its own generator's draw)."""
+) -> datetime | None:
+    """With `chance`, the measure ends within `within` days (its own generator's draw); when it
+    ends, or None."""
     rng = random.Random(f"end-{measure}-{case}")
     if rng.random() >= chance:
-        return
+        return None
+    ended = imposed + timedelta(days=rng.uniform(1, within))
     add(
         "toegang",
         toegang.ProtectionMeasureEnded(
             case_id=case,
-            occurred_at=imposed + timedelta(days=rng.uniform(1, within)),
+            occurred_at=ended,
             measure=measure,
             reason=rng.choice(("doel-bereikt", "termijn-verstreken", "overig")),
         ),
     )
+    return ended
+
+
+def _extended(add: Any, case: UUID, imposed: datetime, ended: datetime | None) -> None:
+    """Most OTS still in force a month before their year is up are extended by a year (its own
+    generator's draw)."""
+    extended = imposed + timedelta(days=335)
+    if (ended is None or ended > extended) and random.Random(f"extended-{case}").random() < 0.8:
+        add(
+            "toegang",
+            toegang.ProtectionMeasureExtended(
+                case_id=case,
+                occurred_at=extended,
+                measure="ots",
+                runs_until=imposed + timedelta(days=730),
+            ),
+        )
 
 
 def _onderzoek(add: Any, case: UUID, assessed: datetime) -> None:
@@ -276,7 +305,7 @@ def _case(
                         case_id=case, occurred_at=moment, measure="ots", previous_measure=None
                     ),
                 )
-                _ended(add, case, "ots", moment)
+                _extended(add, case, moment, _ended(add, case, "ots", moment))
                 if rng.random() < 0.8:
                     add(
                         "toegang",

@@ -15,6 +15,7 @@ from ketenmonitor.figures.inflow import Entries
 from ketenmonitor.figures.kader_changes import KaderCase
 from ketenmonitor.figures.lead_times import TRANSITIONS
 from ketenmonitor.figures.linked import Extent
+from ketenmonitor.figures.measures import MEASURE_FACTS, CaseMeasures, measures_of_cases
 from ketenmonitor.figures.placement_durations import ENDED, OPEN, StayDurations
 from ketenmonitor.figures.placements import OUTSIDE, OWN, REGION, StaysAway, YouthsAway
 from ketenmonitor.figures.referrals_by_verwijzer import UNDECIDED, Followed
@@ -137,6 +138,9 @@ class FakeFigures:
     async def facts_of(self, types: Sequence[str]) -> list[FactRow]:
         return [row for row in self.rows if row.type in types]
 
+    async def case_measures(self) -> list[CaseMeasures]:
+        return measures_of_cases(await self.facts_of(MEASURE_FACTS))
+
 
 def client(source: FakeFigures) -> httpx.AsyncClient:
     return httpx.AsyncClient(
@@ -228,6 +232,11 @@ async def test_bad_queries_are_problems() -> None:
         "/v1/kader-changes",
         "/v1/ret-escalations",
         "/v1/veilig-thuis-onderzoek",
+        "/v1/measures",
+        "/v1/measure-durations",
+        "/v1/voorlopige-ots",
+        "/v1/rvdk-to-measure",
+        "/v1/gedwongen-inflow",
     }
 
 

@@ -9,7 +9,19 @@ from uuid import UUID, uuid4
 import pytest
 
 from jeugdketen_shared.cloudevents import CloudEvent
-from ketenmonitor.facts import Fact, Stretch, UnusableEvent, derive, fact_from, gedwongen_stretches
+from ketenmonitor.facts import (
+    PROTECTION_MEASURE_ENDED,
+    PROTECTION_MEASURE_IMPOSED,
+    VOORLOPIGE_OTS_EXPIRED,
+    Fact,
+    MeasureRun,
+    Stretch,
+    UnusableEvent,
+    derive,
+    fact_from,
+    gedwongen_stretches,
+    measure_runs,
+)
 from ketenmonitor.figures.common import kader_at
 
 CASE = UUID("6f1c2b9e-8a51-4a44-9a57-0d2f7c1f4e11")
@@ -175,3 +187,23 @@ def test_the_kader_at_a_moment() -> None:
     assert kader_at("gedwongen", stretches, day(20)) == "vrijwillig"  # ended, not yet again
     assert kader_at("vrijwillig", stretches, day(31)) == "gedwongen"
     assert kader_at("gedwongen", [], day(31)) == "gedwongen"  # no measure: as declared
+
+
+def test_each_measure_runs_until_its_own_stop_and_says_what_stopped_it() -> None:
+    facts = [
+        imposed(day(0), "voorlopige-ots"),
+        imposed(day(60), "voogdij", previous="voorlopige-ots"),
+        imposed(day(100), "voorlopige-ots"),
+        fact("toegang.voorlopige-ots-expired", day(190)),
+        imposed(day(200), "jeugdreclassering"),
+        ended(day(250), "jeugdreclassering"),
+        imposed(day(300), "ots"),
+        ended(day(300), "ots"),  # stopped as it began: never in force
+    ]
+    runs = measure_runs((f.short_type, f.occurred_at, f.data) for f in reversed(facts))
+    assert runs == [
+        MeasureRun("voorlopige-ots", day(0), day(60), PROTECTION_MEASURE_IMPOSED, "voogdij"),
+        MeasureRun("voogdij", day(60), None, None, None),
+        MeasureRun("voorlopige-ots", day(100), day(190), VOORLOPIGE_OTS_EXPIRED, None),
+        MeasureRun("jeugdreclassering", day(200), day(250), PROTECTION_MEASURE_ENDED, None),
+    ]

@@ -37,6 +37,7 @@ from services.ketenmonitor.tests.accounts import (
 )
 from services.ketenmonitor.tests.test_alerts_api import REFERRAL, Werkgroep
 from services.ketenmonitor.tests.test_api import FakeFigures
+from services.ketenmonitor.tests.test_figures_measures import chain
 
 PAGES = (
     "/",
@@ -47,6 +48,7 @@ PAGES = (
     "/plaatsingen",
     "/capaciteit",
     "/achttien",
+    "/gedwongen-kader",
 )
 WERKGROEP_PAGES = ("/werkgroep/signalen", "/werkgroep/signalen/{alert_id}", "/werkgroep/logboek")
 HTML = {"Accept": "text/html"}
@@ -344,12 +346,12 @@ async def test_the_route_per_quarter_and_the_inflow_per_month_are_line_charts() 
     assert 'data-zorgvorm="3-milieuvoorziening"><span class="km-suppressed"' in march
 
 
-async def test_the_lead_times_page_shows_veilig_thuis_onderzoek_by_outcome() -> None:
+async def test_the_gedwongen_kader_page_shows_veilig_thuis_onderzoek_by_outcome() -> None:
     # March 2026: 14 started; 23 concluded, 12 handed over to the lokaal team and 11 closed,
     # 11 of them over the norm
     monitor = Monitor()
     async with monitor.client(**basic(DASHBOARD), **HTML) as http:
-        page = (await http.get("/doorlooptijden", params={"care_form": "gezinshuis"})).text
+        page = (await http.get("/gedwongen-kader", params={"care_form": "gezinshuis"})).text
     section = page.split('id="onderzoek-veilig-thuis"')[1].split("</section>")[0]
     assert 'data-cijfer="onderzoeken-gestart">14<' in section  # not filtered by the care form
     assert 'data-cijfer="onderzoeken-boven-norm">11<' in section
@@ -359,6 +361,35 @@ async def test_the_lead_times_page_shows_veilig_thuis_onderzoek_by_outcome() -> 
     rvdk = outcomes.split('data-uitkomst="verzoek-rvdk">')[1].split("</tr>")[0]
     assert re.findall(r'cell--numeric"[^>]*>([^<]*)<', rvdk) == [""]
     assert 'data-cijfer="onderzoek-p50">84,0<' in section
+
+
+async def test_the_gedwongen_kader_page_shows_the_measures_in_dutch_and_hides_small_ones() -> None:
+    # 15 OTS since December, 12 extended in February; 20 voorlopige OTS from January, 12 followed
+    # up by an OTS in February, 8 running on until they expire in April
+    monitor = Monitor()
+    monitor.figures.rows = chain()
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        page = (await http.get("/gedwongen-kader", params={"periode": "2026-K1"})).text
+        by_kader = await http.get("/gedwongen-kader", params={"kader": "vrijwillig"})
+    assert 'href="/gedwongen-kader" aria-current="page">Gedwongen kader</a>' in page
+    ots = page.split('id="maatregelen-periode"')[1].split('data-maatregel="ots">')[1]
+    ots = ots.split("</tr>")[0]
+    assert 'data-cijfer="opgelegd">12<' in ots
+    assert 'data-cijfer="verlengd">12<' in ots
+    assert 'data-cijfer="stand">27<' in ots
+    voorlopig = page.split('id="maatregelen-periode"')[1].split('data-maatregel="voorlopige-ots">')
+    assert 'data-cijfer="stand"><span class="km-suppressed"' in voorlopig[1].split("</tr>")[0]
+    assert ">Voorlopige OTS</th>" in page
+    # the 12 that stopped all became an OTS: beside the three ways none took, hidden with it
+    assert 'data-cijfer="voorlopig-geeindigd"><span class="km-suppressed"' in page
+    assert 'data-cijfer="aandeel-ots">\N{EN DASH}<' in page
+    assert ">Korter dan 3 maanden</th>" in page
+    assert ">Enschede</span>" in page  # the inflow per gemeente, by name
+    shown = re.findall(r'cell--numeric"[^>]*>([^<]*)<', page)
+    assert all(int(cell) >= 10 for cell in shown if cell.isdigit()), shown
+    # the kader is no filter here: every measure is of the gedwongen kader
+    assert by_kader.status_code == 200
+    assert 'data-cijfer="verlengd">12<' in by_kader.text
 
 
 async def test_the_eighteen_page_shows_the_plans_by_kind_in_dutch() -> None:

@@ -238,36 +238,66 @@ class Stretch:
     until: datetime | None
 
 
-def gedwongen_stretches(measure_facts: Iterable[Fact]) -> list[Stretch]:
-    """A case's stretches in the gedwongen kader, in order, from every fact of `MEASURE_TYPES`
-    of the case (others are ignored), whatever the order of arrival.
+@dataclass(frozen=True)
+class MeasureRun:
+    """One measure in force: from its imposition to its first stop at or after it."""
 
-    A measure runs from its imposition to the first of its ends at or after it: a
+    measure: str
+    since: datetime
+    until: datetime | None
+    """None: it still runs."""
+    stopped_by: str | None
+    """What stopped it: `protection-measure-ended`, `voorlopige-ots-expired`, or
+    `protection-measure-imposed` (followed up by the next measure); None while it runs."""
+    followed_by: str | None
+    """The measure that followed it up (a voorlopige OTS's OTS or voogdij); None: none did."""
+
+    def running_at(self, moment: datetime) -> bool:
+        """Begun before `moment` and not stopped before it: one that stops at a month's end
+        still runs at it (its stop's day is the next month's)."""
+        return self.since < moment and (self.until is None or self.until >= moment)
+
+
+def measure_runs(
+    measure_facts: Iterable[tuple[str, datetime, Mapping[str, Any]]],
+) -> list[MeasureRun]:
+    """A case's measures in force, in order of imposition, from its facts of `MEASURE_TYPES`
+    as (short type, occurred_at, data) (others are ignored), whatever the order of arrival.
+
+    A measure runs from its imposition to the first of its stops at or after it: a
     `protection-measure-ended` naming it, a `voorlopige-ots-expired` (for a voorlopige OTS), or
-    the imposition of a measure that follows it up (`previous_measure`). Measures that overlap
-    or touch are one stretch: a voorlopige OTS followed up by an OTS, jeugdreclassering beside
-    an OTS. An OTS past its term without an extension runs on until its end is reported, as
-    toegang holds it in force."""
+    the imposition of a measure that follows it up (`previous_measure`). One that stopped as it
+    began was never in force and is left out. An OTS past its term without an extension runs
+    on until its end is reported, as toegang holds it in force."""
     imposed: dict[str, list[datetime]] = {}
-    stopped: dict[str, list[datetime]] = {}
-    for fact in measure_facts:
-        kind, at, data = fact.short_type, fact.occurred_at, fact.data
+    stops: dict[str, list[tuple[datetime, str, str]]] = {}  # when, by what, the follow-up or ""
+    for kind, at, data in measure_facts:
         if kind == PROTECTION_MEASURE_IMPOSED:
             _add(imposed, data.get("measure"), at)
-            _add(stopped, data.get("previous_measure"), at)
+            _add(stops, data.get("previous_measure"), (at, kind, str(data.get("measure"))))
         elif kind == PROTECTION_MEASURE_ENDED:
-            _add(stopped, data.get("measure"), at)
+            _add(stops, data.get("measure"), (at, kind, ""))
         elif kind == VOORLOPIGE_OTS_EXPIRED:
-            _add(stopped, ProtectionMeasure.VOORLOPIGE_OTS.value, at)
-    runs = sorted(
-        (start, min((at for at in stopped.get(measure, ()) if at >= start), default=None))
-        for measure, starts in imposed.items()
-        for start in starts
-    )
+            _add(stops, ProtectionMeasure.VOORLOPIGE_OTS.value, (at, kind, ""))
+    runs = []
+    for measure, starts in imposed.items():
+        for start in starts:
+            stop = min((s for s in stops.get(measure, ()) if s[0] >= start), default=None)
+            if stop is None:
+                runs.append(MeasureRun(measure, start, None, None, None))
+            elif stop[0] > start:
+                runs.append(MeasureRun(measure, start, stop[0], stop[1], stop[2] or None))
+    return sorted(runs, key=lambda run: (run.since, run.measure))
+
+
+def gedwongen_stretches(measure_facts: Iterable[Fact]) -> list[Stretch]:
+    """A case's stretches in the gedwongen kader, in order, from every fact of `MEASURE_TYPES`
+    of the case (others are ignored), whatever the order of arrival: its measures' runs
+    (`measure_runs`), where those that overlap or touch are one stretch (a voorlopige OTS
+    followed up by an OTS, jeugdreclassering beside an OTS)."""
     merged: list[Stretch] = []
-    for start, end in runs:
-        if end is not None and end <= start:
-            continue  # ended as it began: never in force
+    for run in measure_runs((f.short_type, f.occurred_at, f.data) for f in measure_facts):
+        start, end = run.since, run.until
         last = merged[-1] if merged else None
         if last is not None and (last.until is None or start <= last.until):
             until = None if last.until is None or end is None else max(last.until, end)
@@ -277,6 +307,6 @@ def gedwongen_stretches(measure_facts: Iterable[Fact]) -> list[Stretch]:
     return merged
 
 
-def _add(held: dict[str, list[datetime]], measure: object, at: datetime) -> None:
+def _add(held: dict[str, list[Any]], measure: object, value: object) -> None:
     if isinstance(measure, str):
-        held.setdefault(measure, []).append(at)
+        held.setdefault(measure, []).append(value)

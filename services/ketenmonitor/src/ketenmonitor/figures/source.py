@@ -12,15 +12,18 @@ from ketenmonitor.figures import (
     capacity,
     capacity_history,
     care_form_matrix,
+    gedwongen_inflow,
     hand_overs,
     inflow,
     kader_changes,
     lead_times,
     linked,
+    measures,
     placement_durations,
     placements,
     referrals_by_verwijzer,
     ret_escalations,
+    rvdk_to_measure,
     stepping_stones,
     thuis_tenzij,
     time_in_chain,
@@ -51,6 +54,9 @@ class FigureSource(
     linked.ExtentRows,
     ret_escalations.Rows,
     veilig_thuis_onderzoek.Rows,
+    measures.Rows,
+    rvdk_to_measure.Rows,
+    gedwongen_inflow.Rows,
     Protocol,
 ):
     """What every figure reads."""
@@ -107,6 +113,9 @@ class TableFigures:
 
     async def stay_durations(self, filters: Filters, on: date) -> placement_durations.StayDurations:
         return await placement_durations.select_stay_durations(self._pool, filters, on)
+
+    async def case_measures(self) -> list[measures.CaseMeasures]:
+        return measures.measures_of_cases(await self.facts_of(measures.MEASURE_FACTS))
 
     async def kader_cases(self, gemeente: str | None) -> list[kader_changes.KaderCase]:
         return await kader_changes.select_kader_cases(self._pool, gemeente)

@@ -1,10 +1,11 @@
 """The dashboard's pages, in Dutch: Overzicht (with thuis, tenzij, the referrals per verwijzer
-and the moves between the kaders), Doorlooptijden (with the Regionaal Expertteam and Veilig
-Thuis's onderzoek), Overdrachten (where partners wait on each other), Tijd in de keten (with
-re-entry), Stepping stones, Waar geplaatst, Capaciteit (with the waiting lists and the capacity
-per month) and 18-/18+. Aggregates only, every count small-cell suppressed, for every logged-in
-user; the werkgroep also sees, on 18-/18+, the open alerts behind the figure (links to their
-cases).
+and the moves between the kaders), Doorlooptijden (with the Regionaal Expertteam), Overdrachten
+(where partners wait on each other), Tijd in de keten (with re-entry), Stepping stones, Waar
+geplaatst, Capaciteit (with the waiting lists and the capacity per month), 18-/18+ and
+Gedwongen kader (Veilig Thuis's onderzoek, the measures over time, their durations, the
+voorlopige OTS, the Raad's requests, the inflow per gemeente). Aggregates only, every count
+small-cell suppressed, for every logged-in user; the werkgroep also sees, on 18-/18+, the open
+alerts behind the figure (links to their cases).
 
 Filters come from the query string under the JSON API's names (`gemeente`, `kader`,
 `care_form`, `provider`), with the period as `periode`: a year (2026) or a quarter (2026-K2),
@@ -37,22 +38,28 @@ from ketenmonitor.figures import (
     capacity,
     capacity_history,
     care_form_matrix,
+    gedwongen_inflow,
     hand_overs,
     home_like_settings,
     inflow,
     kader_changes,
     lead_times,
     linked,
+    measure_durations,
+    measures,
+    measures_over_time,
     moves_away_from_home,
     placement_durations,
     placement_locations,
     referrals_by_verwijzer,
     ret_escalations,
+    rvdk_to_measure,
     stepping_stones,
     thuis_tenzij,
     time_in_chain,
     turning_eighteen,
     veilig_thuis_onderzoek,
+    voorlopige_ots,
     waiting_lists,
 )
 from ketenmonitor.figures.api import amsterdam_today
@@ -336,10 +343,6 @@ def create_dashboard_router(
                 ret_escalations.FIGURE, replace(filters, care_form=None, provider=None)
             ),
             escalator_labels=ESCALATOR_LABELS,
-            onderzoek=await figures.read(
-                veilig_thuis_onderzoek.FIGURE, replace(filters, care_form=None, provider=None)
-            ),
-            onderzoek_outcome_labels=ONDERZOEK_OUTCOME_LABELS,
         )
 
     @router.get("/overdrachten", response_class=HTMLResponse)
@@ -426,6 +429,24 @@ def create_dashboard_router(
             figure=await figures.read(turning_eighteen.FIGURE, filters),
             plan_labels=PLAN_LABELS,
             detail=detail,
+        )
+
+    @router.get("/gedwongen-kader", response_class=HTMLResponse)
+    async def gedwongen_kader(request: Request, filters: PageFilters) -> HTMLResponse:
+        # every figure here is of the gedwongen kader, and none of a care form or provider
+        of_measures = replace(filters, kader=None, care_form=None, provider=None)
+        return await render(
+            request,
+            "gedwongen_kader.html",
+            of_measures,
+            over_time=await figures.read(measures_over_time.FIGURE, of_measures),
+            durations=await figures.read(measure_durations.FIGURE, of_measures),
+            voorlopig=await figures.read(voorlopige_ots.FIGURE, of_measures),
+            to_measure=await figures.read(rvdk_to_measure.FIGURE, of_measures),
+            inflow=await figures.read(gedwongen_inflow.FIGURE, of_measures),
+            measure_labels=measures.LABELS,
+            onderzoek=await figures.read(veilig_thuis_onderzoek.FIGURE, of_measures),
+            onderzoek_outcome_labels=ONDERZOEK_OUTCOME_LABELS,
         )
 
     return router

@@ -67,6 +67,7 @@ NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/plaatsingen", "Waar geplaatst"),
     ("/capaciteit", "Capaciteit"),
     ("/achttien", "18-/18+"),
+    ("/gedwongen-kader", "Gedwongen kader"),
 )
 WERKGROEP_NAVIGATION: tuple[tuple[str, str], ...] = (
     ("/werkgroep/signalen", "Signalen"),
