@@ -39,17 +39,19 @@ SASL_LOGIN = {"KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWOR
 
 
 PARTNER_CREDENTIALS = "JEUGDKETEN_PARTNER_CREDENTIALS_FILE"
+LOAD_PROGRESS = "JEUGDKETEN_LOAD_PROGRESS_FILE"
+"""Written by a bulk load on the same machine (the demo's simulated year): compose runs none."""
 
 
 def settings_read_by(service: str) -> set[str | None]:
     """Every service's settings but the SASL login, and the ketenmonitor's own but those the
-    image sets."""
+    image sets and the load progress file."""
     read = {field.validation_alias for field in ServiceSettings.model_fields.values()}
     read -= SASL_LOGIN
     if service == "ketenmonitor":
         own = {field.validation_alias for field in MonitorSettings.model_fields.values()}
         read |= own - set(image_environment())
-        read -= {PARTNER_CREDENTIALS}  # it takes no partner messages
+        read -= {PARTNER_CREDENTIALS, LOAD_PROGRESS}  # it takes no partner messages
     if service == "plaatsing":  # it uses toegang's key vault
         read |= {field.validation_alias for field in KeyVaultSettings.model_fields.values()}
     return read
