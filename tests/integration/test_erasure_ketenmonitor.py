@@ -133,7 +133,7 @@ async def test_an_erased_youth_leaves_no_row_and_every_figure_as_it_was_also_aft
     platform: IsolatedPlatform,
 ) -> None:
     rng = random.Random(7)
-    chain = cloud_events(platform, seed=77, cases=1_500)
+    chain = cloud_events(platform, seed=77, cases=600)
     erased = chosen_youths(chain, rng)
     erased_cases = cases_of(chain, erased)
     # a few events of the erased cases arrive only after the erasure (no month among them:

@@ -105,7 +105,10 @@ async def test_not_ready_with_the_reason_when_postgresql_or_kafka_cannot_be_reac
 
 def idle_consumer_of(platform: IsolatedPlatform, topic: str) -> KafkaBroker:
     """A broker with the ingress's batch consumer of `topic`, on which nothing is published."""
-    broker = KafkaBroker(platform.infrastructure.kafka_bootstrap_servers)
+    broker = KafkaBroker(
+        platform.infrastructure.kafka_bootstrap_servers,
+        request_timeout_ms=5_000,  # the time a missing topic takes to fail; 40 s by default
+    )
 
     async def receive(arrivals: object) -> None:
         raise AssertionError(f"nothing is published to {topic}")
