@@ -114,6 +114,39 @@ async def test_a_youth_re_enters_through_a_veilig_thuis_melding_or_a_crisis_plac
     assert (expected["left"], expected["re_entered"]) == (cell(33), cell(23))
 
 
+def placement_started(
+    named: dict[str, Any], at: datetime, provider: str, care_form: str
+) -> plaatsing.PlacementStarted:
+    """A placement in GEMEENTEN[0], neither advised nor in crisis."""
+    return plaatsing.PlacementStarted(
+        **named,
+        occurred_at=at,
+        provider=provider,
+        care_form=care_form,
+        location_gemeente_code=GEMEENTEN[0],
+        recommended_care_form=None,
+        advice_binding=False,
+        deviates_from_advice=False,
+        deviation_reason=None,
+        crisis_without_triage=False,
+    )
+
+
+def moved_to_the_gezinshuis(common: dict[str, Any], at: datetime) -> plaatsing.Transferred:
+    """From PROVIDERS[1]'s pleegzorg to PROVIDERS[0]'s gezinshuis, as planned."""
+    return plaatsing.Transferred(
+        **common,
+        occurred_at=at,
+        from_provider=PROVIDERS[1],
+        from_care_form="pleegzorg",
+        to_provider=PROVIDERS[0],
+        to_care_form="gezinshuis",
+        to_location_gemeente_code=GEMEENTEN[0],
+        reason="geplande-afschaling",
+        deviation_reason=None,
+    )
+
+
 def youths_leaving_a_waiting_list(platform: IsolatedPlatform) -> list[Published]:
     """Youths on PROVIDERS[0]'s gezinshuis list: 12 withdrawn; 11 started in pleegzorg in
     another case; 10 moved there from their place; 13 in crisisopvang meanwhile and still
@@ -138,21 +171,7 @@ def youths_leaving_a_waiting_list(platform: IsolatedPlatform) -> list[Published]
         return common, named
 
     def start(named: dict[str, Any], at: datetime, provider: str, care_form: str) -> None:
-        publish(
-            "plaatsing",
-            plaatsing.PlacementStarted(
-                **named,
-                occurred_at=at,
-                provider=provider,
-                care_form=care_form,
-                location_gemeente_code=GEMEENTEN[0],
-                recommended_care_form=None,
-                advice_binding=False,
-                deviates_from_advice=False,
-                deviation_reason=None,
-                crisis_without_triage=False,
-            ),
-        )
+        publish("plaatsing", placement_started(named, at, provider, care_form))
 
     def request(named: dict[str, Any], at: datetime) -> None:
         publish(
@@ -191,20 +210,7 @@ def youths_leaving_a_waiting_list(platform: IsolatedPlatform) -> list[Published]
             elif kind == "crisis":
                 start(named, later, PROVIDERS[1], "crisisopvang")
             elif kind == "moved":
-                publish(
-                    "plaatsing",
-                    plaatsing.Transferred(
-                        **common,
-                        occurred_at=later,
-                        from_provider=PROVIDERS[1],
-                        from_care_form="pleegzorg",
-                        to_provider=PROVIDERS[0],
-                        to_care_form="gezinshuis",
-                        to_location_gemeente_code=GEMEENTEN[0],
-                        reason="geplande-afschaling",
-                        deviation_reason=None,
-                    ),
-                )
+                publish("plaatsing", moved_to_the_gezinshuis(common, later))
     return events
 
 
@@ -244,29 +250,8 @@ async def test_a_transfer_and_the_end_of_care_at_one_moment_end_the_new_stay_at_
         }
         common = {key: named[key] for key in ("case_id", "youth_pseudonym")}
         in_order = [
-            plaatsing.PlacementStarted(
-                **named,
-                occurred_at=START + timedelta(hours=n),
-                provider=PROVIDERS[1],
-                care_form="pleegzorg",
-                location_gemeente_code=GEMEENTEN[0],
-                recommended_care_form=None,
-                advice_binding=False,
-                deviates_from_advice=False,
-                deviation_reason=None,
-                crisis_without_triage=False,
-            ),
-            plaatsing.Transferred(
-                **common,
-                occurred_at=moved_at,
-                from_provider=PROVIDERS[1],
-                from_care_form="pleegzorg",
-                to_provider=PROVIDERS[0],
-                to_care_form="gezinshuis",
-                to_location_gemeente_code=GEMEENTEN[0],
-                reason="geplande-afschaling",
-                deviation_reason=None,
-            ),
+            placement_started(named, START + timedelta(hours=n), PROVIDERS[1], "pleegzorg"),
+            moved_to_the_gezinshuis(common, moved_at),
             plaatsing.PlacementEnded(
                 **common,
                 occurred_at=moved_at,
