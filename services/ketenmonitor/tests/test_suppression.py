@@ -1,12 +1,15 @@
 """The one suppression module: primary suppression below 10, complementary suppression until no
 hidden count can be worked out from what an answer shows and the sums it declares."""
 
+import random
 from collections.abc import Hashable
 
+import flint
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ketenmonitor.figures.suppression import (
+    PRIME,
     SMALL_CELL,
     Count,
     Sum,
@@ -147,3 +150,55 @@ def test_a_table_of_groups_sums_each_group_and_all_of_its_cells() -> None:
         Sum("b", (("b", 1), ("b", 2))),
         Sum("all", (("a", 1), ("a", 2), ("b", 1), ("b", 2))),
     ]
+
+
+def determined_by_dense_elimination(sums: list[Sum], hidden: list[int]) -> list[int]:
+    """`derivable` as FLINT finds it: the null space of the dense matrix of the sums over the
+    hidden counts; a count is determined where every vector of it is zero."""
+    column = {key: index for index, key in enumerate(hidden)}
+    rows = []
+    for relation in sums:
+        row = [0] * len(hidden)
+        for sign, key in [(1, relation.total), *((-1, part) for part in relation.parts)]:
+            if key in column:
+                row[column[key]] += sign
+        if any(row):
+            rows.append(row)
+    if not rows:
+        return []
+    matrix = flint.nmod_mat([[value % PRIME for value in row] for row in rows], PRIME)
+    basis, nullity = matrix.nullspace()
+    weights = random.Random(0)
+    combination = flint.nmod_mat(
+        len(hidden),
+        1,
+        [weights.randrange(1, PRIME) if j < nullity else 0 for j in range(len(hidden))],
+        PRIME,
+    )
+    vector = [int(value) for value in (basis * combination).entries()]
+    return [key for key, value in zip(hidden, vector, strict=True) if not value]
+
+
+@st.composite
+def systems(draw: st.DrawFn) -> tuple[list[Sum], list[int]]:
+    """Sums between up to 30 counts, as many as 40 of them, and which counts are hidden."""
+    keys = list(range(draw(st.integers(2, 30))))
+    sums = []
+    for _ in range(draw(st.integers(0, 40))):
+        total = draw(st.sampled_from(keys))
+        others = [key for key in keys if key != total]
+        parts = draw(st.lists(st.sampled_from(others), min_size=1, max_size=5, unique=True))
+        sums.append(Sum(total, tuple(parts)))
+    hidden = draw(st.lists(st.sampled_from(keys), unique=True))
+    return sums, sorted(hidden)
+
+
+@settings(max_examples=100, deadline=None)
+@given(systems())
+def test_the_sparse_elimination_finds_what_a_dense_one_finds(
+    system: tuple[list[Sum], list[int]],
+) -> None:
+    """The protection eliminates sparse rows (families of answers make thousands); FLINT's
+    dense elimination, an implementation of its own, must determine the same counts."""
+    sums, hidden = system
+    assert sorted(derivable(sums, hidden)) == determined_by_dense_elimination(sums, hidden)

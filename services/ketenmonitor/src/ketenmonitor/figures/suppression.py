@@ -12,20 +12,18 @@ the figure is computed for both at once) and shows only what `protect` returns.
 Protected against: exact recovery of a hidden count from what one answer shows, by any linear
 combination of its shown counts and the sums it declares (a total against its parts, and
 those sums combined), and the hidden parts of a shown total counting fewer than SMALL_CELL
-together. Not protected against, yet: the same figure asked for the region and for each of its
-gemeenten, or for two periods that differ by a little (each answer is protected on its own);
-bounds (a hidden count lies between 0 and a shown total); and what lies outside the counts (a
+together; across the answers of a family of requests, with `linked`. Not protected against:
+bounds (a hidden count lies between 0 and a shown total), and what lies outside the counts (a
 maximum duration is one case's). docs/privacy.md, "Small numbers".
 """
 
+import heapq
 import random
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
-
-import flint
 
 SMALL_CELL = 10
 """Counts of fewer youths or cases than this are never shown: Twente's practice (DOMAIN.md)."""
@@ -40,7 +38,7 @@ class Count:
 
 
 PRIME = 2**61 - 1
-"""The elimination's modulus (`derivable`): a prime that fits FLINT's word-sized arithmetic."""
+"""The elimination's modulus (`derivable`): a Mersenne prime, far above any count's sums."""
 
 
 def suppressed(count: int, table: str) -> Count:
@@ -145,18 +143,22 @@ def complemented(
     sums: Sequence[Sum],
     hidden: set[Hashable],
     frozen: Set[Hashable] = frozenset(),
+    empty_known: bool = True,
 ) -> set[Hashable]:
     """`hidden` and the counts that must be hidden beside them, never one of `frozen` (counts
-    another answer already shows)."""
+    another answer already shows).
+
+    `empty_known`: the reader is taken to know which hidden cells are empty. That nobody is in
+    a cell identifies no one, and a hidden count safe from such a reader is safe from any; but
+    the answers show a hidden zero as they show a hidden 5, so only knowledge from elsewhere
+    tells them apart. Without it, the reader knows what the answers show, and no more."""
     hidden = set(hidden)
     while True:
         _each_sum_covered(counts, sums, hidden, frozen)
-        # a reader is taken to know which cells are empty: that nobody is in a cell identifies
-        # no one, and a hidden count safe from such a reader is safe from any. A count of 10
-        # or more hidden beside a small one may follow from the others: it is not small, and
-        # the elimination finds what it would give away
-        unknown = {key for key in hidden if counts[key]}
-        revealed = [key for key in derivable(sums, unknown) if counts[key] < SMALL_CELL]
+        # a count of 10 or more hidden beside a small one may follow from the others: it is
+        # not small, and the elimination finds what it would give away
+        unknown = {key for key in hidden if counts[key] or not empty_known}
+        revealed = [key for key in derivable(sums, unknown) if 0 < counts[key] < SMALL_CELL]
         if not revealed:
             return hidden
         # one more hidden count beside each, in one round: elimination is the costly step
@@ -273,74 +275,88 @@ def derivable(sums: Sequence[Sum], hidden: Iterable[Hashable]) -> list[Hashable]
     that are zero in every solution of the sums restricted to the hidden counts (the matrix's
     null space).
 
-    The hidden counts fall apart into groups no sum links (a family's lead times, say: one
-    group per transition); each group is eliminated on its own, which is the same null space
-    and far less work than one matrix of them all. The elimination runs in FLINT, modulo the
-    prime PRIME, and reads the null space through one combination of its basis with fixed
-    random weights: a count is determined where that combination is zero. The sums'
-    coefficients are small integers: a rank modulo a 61-bit prime differs from the rank over
-    the rationals only where the prime divides a minor, and a combination is zero by chance
-    with a probability of one in 2**61; either would hide a count more, never show one that is
-    determined."""
-    unknowns = set(hidden)
-    rows: list[dict[Hashable, int]] = []
+    The sums are eliminated as a sparse matrix modulo the prime PRIME (`_echelon`), and the
+    null space read through one of its vectors, drawn with fixed random weights
+    (`_null_vector`): a count is determined where that vector is zero. The sums' coefficients
+    are small integers: a rank modulo a 61-bit prime differs from the rank over the rationals
+    only where the prime divides a minor, and a vector is zero by chance where a count is free
+    with a probability of one in 2**61."""
+    unknowns = sorted(set(hidden), key=repr)  # the same order, and weights, on every run
+    column = {key: index for index, key in enumerate(unknowns)}
+    rows: list[dict[int, int]] = []
     for relation in sums:
-        row: dict[Hashable, int] = {}
+        row: dict[int, int] = {}
         for sign, key in [(1, relation.total), *((-1, part) for part in relation.parts)]:
-            if key in unknowns:
-                row[key] = row.get(key, 0) + sign
-        row = {key: value for key, value in row.items() if value}
+            if key in column:
+                row[column[key]] = row.get(column[key], 0) + sign
+        row = {index: value % PRIME for index, value in row.items() if value % PRIME}
         if row:
             rows.append(row)
-    found: list[Hashable] = []
-    for group, group_rows in _linked_groups(rows):
-        found += _determined(group, group_rows)
-    return found
+    vector = _null_vector(_echelon(rows), len(unknowns))
+    return [unknowns[index] for index, value in enumerate(vector) if value == 0]
 
 
-def _linked_groups(
-    rows: Sequence[Mapping[Hashable, int]],
-) -> list[tuple[list[Hashable], list[Mapping[Hashable, int]]]]:
-    """The unknowns that some row links, in groups no row joins, each with its rows."""
-    parent: dict[Hashable, Hashable] = {}
-
-    def root(key: Hashable) -> Hashable:
-        while parent.setdefault(key, key) != key:
-            parent[key] = parent[parent[key]]
-            key = parent[key]
-        return key
-
-    for row in rows:
-        first, *others = row
-        for other in [first, *others]:
-            parent[root(other)] = root(first)
-    groups: dict[Hashable, tuple[list[Hashable], list[Mapping[Hashable, int]]]] = {}
-    for key in parent:
-        groups.setdefault(root(key), ([], []))[0].append(key)
-    for row in rows:
-        groups[root(next(iter(row)))][1].append(row)
-    return list(groups.values())
+Row = dict[int, int]
+"""A sparse row modulo PRIME: a column's coefficient, by column."""
 
 
-def _determined(
-    group: Sequence[Hashable], rows: Sequence[Mapping[Hashable, int]]
-) -> list[Hashable]:
-    unknowns = sorted(group, key=repr)
-    column = {key: index for index, key in enumerate(unknowns)}
-    matrix = flint.nmod_mat(len(rows), len(unknowns), PRIME)
-    for index, row in enumerate(rows):
-        for key, value in row.items():
-            matrix[index, column[key]] = value % PRIME
-    basis, nullity = matrix.nullspace()
-    weights = random.Random(len(unknowns))
-    combination = flint.nmod_mat(
-        len(unknowns),
-        1,
-        [weights.randrange(1, PRIME) if j < nullity else 0 for j in range(len(unknowns))],
-        PRIME,
-    )
-    found = [int(value) for value in (basis * combination).entries()]
-    return [unknowns[index] for index, value in enumerate(found) if value == 0]
+def _echelon(rows: list[Row]) -> list[tuple[int, Row]]:
+    """Gaussian elimination of sparse rows modulo PRIME, each step on the shortest row left
+    and, within it, the column in the fewest rows (Markowitz's rule: the figures' sums are
+    thousands of short rows, which a dense matrix of them all turns into minutes of work).
+    Returns the pivots in the order taken: each pivot row names, beside its column, only
+    columns pivoted after it or never."""
+    active: dict[int, Row] = dict(enumerate(rows))
+    rows_of: dict[int, set[int]] = {}
+    for number, row in active.items():
+        for index in row:
+            rows_of.setdefault(index, set()).add(number)
+    shortest = [(len(row), number) for number, row in active.items()]
+    heapq.heapify(shortest)
+    pivots: list[tuple[int, Row]] = []
+    while shortest:
+        length, number = heapq.heappop(shortest)
+        if len(active.get(number, ())) != length:  # eliminated, or changed since pushed
+            continue
+        row = active.pop(number)
+        pivot = min(row, key=lambda index: (len(rows_of[index]), index))
+        for index in row:
+            rows_of[index].discard(number)
+        inverse = pow(row[pivot], -1, PRIME)
+        for other in list(rows_of[pivot]):
+            _subtract(active[other], row, active[other][pivot] * inverse % PRIME, other, rows_of)
+            if active[other]:
+                heapq.heappush(shortest, (len(active[other]), other))
+            else:
+                del active[other]
+        pivots.append((pivot, row))
+    return pivots
+
+
+def _subtract(
+    target: Row, row: Row, factor: int, number: int, rows_of: dict[int, set[int]]
+) -> None:
+    """target -= factor * row, keeping `rows_of` (the rows each column is in) up to date."""
+    for index, value in row.items():
+        result = (target.get(index, 0) - factor * value) % PRIME
+        if result:
+            if index not in target:
+                rows_of.setdefault(index, set()).add(number)
+            target[index] = result
+        elif index in target:
+            del target[index]
+            rows_of[index].discard(number)
+
+
+def _null_vector(pivots: list[tuple[int, Row]], width: int) -> list[int]:
+    """A vector of the null space: fixed random weights on the columns no pivot took, and each
+    pivot's column solved from them, the last pivot first."""
+    weights = random.Random(width)
+    vector = [weights.randrange(1, PRIME) for _ in range(width)]
+    for pivot, row in reversed(pivots):
+        rest = sum(value * vector[index] for index, value in row.items() if index != pivot)
+        vector[pivot] = -rest * pow(row[pivot], -1, PRIME) % PRIME
+    return vector
 
 
 def groups_and_all(
