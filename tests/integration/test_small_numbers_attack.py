@@ -26,7 +26,7 @@ from ketenmonitor.figures.linked import (
     Slice,
     tables_of,
 )
-from ketenmonitor.figures.registry import FIGURES
+from ketenmonitor.figures.registry import FIGURES, PROTECTED_TOGETHER
 from ketenmonitor.figures.source import TableFigures
 from ketenmonitor.figures.suppression import SMALL_CELL, Sum, Table, derivable, protect
 from ketenmonitor.projection import store
@@ -127,7 +127,7 @@ async def test_no_hidden_count_is_worked_out_from_every_allowed_answer(
     pool = await store.create_pool(settings.database_url, settings.database_schema)
     try:
         source = TableFigures(pool)
-        figures = LinkedFigures(source, lambda: TODAY)
+        figures = LinkedFigures(source, lambda: TODAY, PROTECTED_TOGETHER)
         extent = await source.extent()
         leaks_alone = 0
         for figure in FIGURES:

@@ -26,7 +26,7 @@ from jeugdketen_shared.vocabulary import CareForm, Kader
 from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.linked import LinkedFigures, OutsideFamily, allowed, combinable
-from ketenmonitor.figures.registry import FIGURES
+from ketenmonitor.figures.registry import FIGURES, PROTECTED_TOGETHER
 from ketenmonitor.figures.source import FigureSource
 
 FromDate = Annotated[
@@ -75,7 +75,7 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
     async def outside_family(request: Request, error: OutsideFamily) -> JSONResponse:
         return problem(400, "no-figures-for-filter", OUTSIDE_FAMILY)
 
-    figures = LinkedFigures(source, today)
+    figures = LinkedFigures(source, today, PROTECTED_TOGETHER)
     app.state.figures = figures  # the dashboard's pages show the same answers
     for figure in FIGURES:
         _add_route(app, figure, figures)

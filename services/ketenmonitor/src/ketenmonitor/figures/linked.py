@@ -19,7 +19,7 @@ two quarters; a count on the day a period ends), no sum is declared for it: a re
 subtract what does not add up."""
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -212,6 +212,7 @@ def protect_family(
     # gemeente are empty would work out counts that only hiding the region's shown counts
     # protects, and those are fixed (docs/privacy.md, "Small numbers")
     every_sum = list({(s.total, s.parts): s for _, sums in numbered for s in sums}.values())
+    every_sum += _same_counts(tables, number, amounts)
     hidden_ids = complemented(amounts, every_sum, hidden_ids, fixed_ids, empty_known=False)
     result: dict[Slice, dict[str, set[Hashable]]] = {place: {} for place in tables}
     for cell_id in hidden_ids:
@@ -221,6 +222,28 @@ def protect_family(
         place: {name: frozenset(keys) for name, keys in answer.items()}
         for place, answer in result.items()
     }
+
+
+def _same_counts(
+    tables: Mapping[Slice, Mapping[str, Table]],
+    number: Mapping[Hashable, int],
+    amounts: Mapping[Hashable, int],
+) -> list[Sum]:
+    """A sum of one part between the counts of an answer that two tables show (`protect`'s
+    `shared`): a reader who sees one sees the other. Where two such counts differ (a fact
+    dated after today, which one figure counts and the other does not), no sum: a reader
+    cannot equate what differs."""
+    named: dict[tuple[Slice, Hashable], list[int]] = {}
+    for place, answer in tables.items():
+        for name, table in answer.items():
+            for key, same in table.shared.items():
+                named.setdefault((place, same), []).append(number[place, name, key])
+    return [
+        Sum(first, (other,))
+        for first, *others in named.values()
+        for other in others
+        if amounts[first] == amounts[other]
+    ]
 
 
 def _cells(place: Slice, name: str, relation: Sum) -> Sum:
@@ -336,12 +359,20 @@ class ExtentRows(Protocol):
 
 class LinkedFigures:
     """The figures as the read API and the dashboard show them: each answer protected with its
-    family. A family's hidden counts are kept until the projection moves on or the day
-    changes; each is protected once, however many requests ask for it at the same time."""
+    family, and with the families of the figures `together` with it (figures that show some
+    of the same counts: `protect`'s `shared`). A family's hidden counts are kept until the
+    projection moves on or the day changes; each is protected once, however many requests
+    ask for it at the same time."""
 
-    def __init__(self, source: "FigureSource", today: Callable[[], date]) -> None:
+    def __init__(
+        self,
+        source: "FigureSource",
+        today: Callable[[], date],
+        together: Sequence[Sequence["Figure"]],
+    ) -> None:
         self._source = source
         self._today = today
+        self._together = together
         self._kept: dict[tuple[str, str | None, tuple[int, ...], tuple[str, ...]], Hidden] = {}
         self._kept_at: tuple[int, date] | None = None
         self._extent = Extent(None, ())
@@ -367,11 +398,15 @@ class LinkedFigures:
     async def _hidden_of(
         self, figure: "Figure", family: Family, today: date, source: "FigureSource"
     ) -> Hidden:
-        async def read(chosen: Filters) -> Any:
-            return await figure.read(source, chosen, today)
+        group = next((tuple(g) for g in self._together if figure in g), (figure,))
 
-        top = await self._hidden(figure.name, Family(None, (), family.years), read)
-        return await self._hidden(figure.name, family, read, top) if family.values else top
+        async def read(chosen: Filters) -> None:
+            for member in group:  # their tables side by side in one answer's linkage
+                await member.read(source, chosen, today)
+
+        name = " and ".join(member.name for member in group)
+        top = await self._hidden(name, Family(None, (), family.years), read)
+        return await self._hidden(name, family, read, top) if family.values else top
 
     async def check(self, filters: Filters) -> None:
         """OutsideFamily, where the read API has no answer under `filters`."""

@@ -25,6 +25,7 @@ from ketenmonitor.figures.measures import (
     CaseMeasures,
     Rows,
     counted,
+    stock_name,
 )
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
@@ -89,7 +90,8 @@ def measure_durations(
         for band, _ in AGES:
             counts["running", m, day, band] = sum(_band(age) == band for age in ages[m])
         sums.append(Sum(("running", m, day), tuple(("running", m, day, band) for band, _ in AGES)))
-    shown = protect(counts, sums, "measure-durations")
+    stocks = {("running", m, day): stock_name(m, on) for m in MEASURES}
+    shown = protect(counts, sums, "measure-durations", stocks)
     return MeasureDurations(
         on=on,
         ended=tuple(

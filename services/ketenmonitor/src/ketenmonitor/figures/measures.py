@@ -9,7 +9,7 @@ kader are `kader_changes`'s)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -72,6 +72,12 @@ def counted(filters: Filters, gemeente_code: str | None) -> bool:
         None,
         gemeente_code,
     )
+
+
+def stock_name(measure: str, day: date) -> tuple[str, str, str]:
+    """The name of the count of a measure in force at the end of `day`, which the measures
+    over time and the measures' durations both show (`suppression.protect`'s `shared`)."""
+    return ("in force at the end of", measure, day.isoformat())
 
 
 class Rows(Protocol):

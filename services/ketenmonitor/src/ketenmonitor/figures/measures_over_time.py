@@ -16,6 +16,7 @@ from ketenmonitor.figures.measures import (
     CaseMeasures,
     Rows,
     counted,
+    stock_name,
 )
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
@@ -100,6 +101,7 @@ def measures_over_time(
                 },
                 [s for s in sums if _extension(s.total) == extensions],
                 f"{'extensions' if extensions else 'measures'}-{measure}",
+                {} if extensions else _stocks(measure, first, previous, months),
             )
 
     def count(key: tuple[str, ...]) -> Count:
@@ -126,6 +128,20 @@ def measures_over_time(
             for measure in MEASURES
         ),
     )
+
+
+def _stocks(
+    measure: str, first: date, previous: str, months: list[MonthEnd]
+) -> dict[Hashable, Hashable]:
+    """The stocks, each by the day it is taken: `measure_durations` shows the stock at the
+    period's end too (`suppression.protect`'s `shared`)."""
+    stocks: dict[Hashable, Hashable] = {
+        ("running", measure, previous): stock_name(measure, first - timedelta(days=1))
+    }
+    for month in months:
+        day = day_of(month.at) - timedelta(days=1)  # `at` is the first moment after it
+        stocks["running", measure, month.month] = stock_name(measure, day)
+    return stocks
 
 
 def _extension(key: Hashable) -> bool:

@@ -55,3 +55,9 @@ FIGURES: tuple[Figure, ...] = (
     rvdk_to_measure.FIGURE,
     gedwongen_inflow.FIGURE,
 )
+
+PROTECTED_TOGETHER: tuple[tuple[Figure, ...], ...] = (
+    (measures_over_time.FIGURE, measure_durations.FIGURE),
+)
+"""Figures that show some of the same counts (`suppression.protect`'s `shared`): each group's
+answers are protected as one, so that no count one of them hides another shows."""

@@ -22,7 +22,7 @@ import random
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence, Set
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 SMALL_CELL = 10
@@ -77,10 +77,12 @@ class Protected:
 
 @dataclass(frozen=True)
 class Table:
-    """The counts one `protect` of an answer was given, and their sums (flattened)."""
+    """The counts one `protect` of an answer was given, their sums (flattened), and the names
+    of those that another figure shows too (`protect`'s `shared`)."""
 
     counts: Mapping[Hashable, int]
     sums: tuple[Sum, ...]
+    shared: Mapping[Hashable, Hashable] = field(default_factory=dict)
 
 
 class Linkage:
@@ -92,11 +94,15 @@ class Linkage:
         self._hidden = hidden or {}
 
     def met(
-        self, table: str, counts: Mapping[Hashable, int], sums: tuple[Sum, ...]
+        self,
+        table: str,
+        counts: Mapping[Hashable, int],
+        sums: tuple[Sum, ...],
+        shared: Mapping[Hashable, Hashable],
     ) -> Set[Hashable]:
         if table in self.tables:
             raise ValueError(f"two tables of one answer are both named {table!r}")
-        self.tables[table] = Table(dict(counts), sums)
+        self.tables[table] = Table(dict(counts), sums, dict(shared))
         return self._hidden.get(table, frozenset())
 
 
@@ -117,6 +123,7 @@ def protect(
     counts: Mapping[Any, int],  # keys of any type (Mapping's are invariant): Hashable ones
     sums: Iterable[Sum],
     table: str,
+    shared: Mapping[Any, Hashable] | None = None,
 ) -> Protected:
     """Primary suppression below SMALL_CELL (zero included), then complementary suppression:
     until no sum gives a hidden member away (`_each_sum_covered`), and no hidden count follows
@@ -125,14 +132,17 @@ def protect(
     no one, and protecting it would hide the many cells beside the many empty ones.
 
     `table` names these counts within the figure's answer: where the answer is read for a
-    family of requests (`linked`), the counts its relatives hide are hidden here too."""
+    family of requests (`linked`), the counts its relatives hide are hidden here too.
+    `shared`: the counts another figure shows too, by a name both figures give them; where
+    the figures are protected together (`LinkedFigures`), counts of one answer with the same
+    name are one count, hidden in both or in neither."""
     sums = _flattened(tuple(sums))
     for relation in sums:
         missing = [key for key in relation.members if key not in counts]
         if missing:
             raise ValueError(f"a sum names counts that are not there: {missing}")
     linkage = _LINKAGE.get()
-    also = linkage.met(table, counts, sums) if linkage else frozenset()
+    also = linkage.met(table, counts, sums, shared or {}) if linkage else frozenset()
     hidden = {key for key, count in counts.items() if count < SMALL_CELL}
     hidden |= also & counts.keys()
     return Protected(counts, frozenset(complemented(counts, sums, hidden)))
