@@ -15,7 +15,7 @@ from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, protect
-from ketenmonitor.figures.waiting_lists import Entry, lists_of
+from ketenmonitor.figures.waiting_lists import Entry, lists_of, waiting_at_the_end_of
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class ListAgainstCapacity:
 
 
 def waiting_against_capacity(
-    entries: Sequence[Entry], reports: Sequence[CapacityReport], filters: Filters
+    entries: Sequence[Entry], reports: Sequence[CapacityReport], filters: Filters, on: date
 ) -> list[ListAgainstCapacity]:
     """The waiting lists at the end of `filters.to_date` (no `to`: everything known): the
     entries on them at that moment, whenever they were requested (`waiting_lists` says when an
@@ -54,7 +54,9 @@ def waiting_against_capacity(
         key: sum(e.left_at is None if end is None else e.open_at(end) for e in by_list.get(key, ()))
         for key in keys
     }
-    shown = protect(waiting, (), "waiting")
+    # the waiting lists show the same counts, at the end of `on` (`to`, or today)
+    names = {key: waiting_at_the_end_of(*key, on) for key in keys}
+    shown = protect(waiting, (), "waiting", names)
     for care_form, provider in keys:
         count = shown.count((care_form, provider))
         report = latest.get((care_form, provider))
@@ -104,6 +106,7 @@ async def read(source: Rows, filters: Filters, today: date) -> Capacity:
         await source.waiting_entries(filters.without_period()),
         await source.capacity_reports(filters.without_period()),
         filters,
+        filters.to_date or today,
     )
     return answer(Capacity, filters, waiting_lists=lists)
 

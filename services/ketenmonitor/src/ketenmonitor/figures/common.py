@@ -158,6 +158,15 @@ class MonthEnd:
     at: datetime
     """The first moment after the month, or after the period's last day within it."""
 
+    @property
+    def day(self) -> date:
+        return stock_day(self.at)
+
+
+def stock_day(at: datetime) -> date:
+    """The day at whose end a stock taken at `at` (the first moment after it) stands."""
+    return day_of(at) - timedelta(days=1)
+
 
 def month_ends(first: date, last: date) -> list[MonthEnd]:
     """Every calendar month from `first`'s to `last`'s, each taken at its end; `last`'s month

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from jeugdketen_shared.vocabulary import CareForm
 from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.placements import Rows, StaysAway
+from ketenmonitor.figures.placements import ALL_STAYS_AWAY, Rows, StaysAway
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, Sum, protect
@@ -61,6 +61,7 @@ def home_like(found: StaysAway) -> HomeLike:
             Sum("other", OTHER_AWAY),
         ],
         "home-like-settings",
+        {"stays": ALL_STAYS_AWAY},
     )
     return HomeLike(
         stays=shown.count("stays"),

@@ -2,7 +2,7 @@
 p90), and how old those still running at the period's end are; from each case's measures as
 they ran (`measures`)."""
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -25,7 +25,8 @@ from ketenmonitor.figures.measures import (
     CaseMeasures,
     Rows,
     counted,
-    stock_name,
+    ended_in_the_period,
+    in_force_at_the_end_of,
 )
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
@@ -90,8 +91,11 @@ def measure_durations(
         for band, _ in AGES:
             counts["running", m, day, band] = sum(_band(age) == band for age in ages[m])
         sums.append(Sum(("running", m, day), tuple(("running", m, day, band) for band, _ in AGES)))
-    stocks = {("running", m, day): stock_name(m, on) for m in MEASURES}
-    shown = protect(counts, sums, "measure-durations", stocks)
+    shared: dict[Hashable, Hashable] = {
+        ("running", m, day): in_force_at_the_end_of(m, on) for m in MEASURES
+    }
+    shared |= {("ended", m): ended_in_the_period(m) for m in MEASURES}
+    shown = protect(counts, sums, "measure-durations", shared)
     return MeasureDurations(
         on=on,
         ended=tuple(

@@ -74,10 +74,16 @@ def counted(filters: Filters, gemeente_code: str | None) -> bool:
     )
 
 
-def stock_name(measure: str, day: date) -> tuple[str, str, str]:
+def in_force_at_the_end_of(measure: str, day: date) -> tuple[str, str, str]:
     """The name of the count of a measure in force at the end of `day`, which the measures
     over time and the measures' durations both show (`suppression.protect`'s `shared`)."""
     return ("in force at the end of", measure, day.isoformat())
+
+
+def ended_in_the_period(measure: str) -> tuple[str, str]:
+    """The name of the count of a measure's runs that stopped in the period, which the
+    measures over time and the measures' durations both show."""
+    return ("ended in the period", measure)
 
 
 class Rows(Protocol):

@@ -16,7 +16,8 @@ from ketenmonitor.figures.measures import (
     CaseMeasures,
     Rows,
     counted,
-    stock_name,
+    ended_in_the_period,
+    in_force_at_the_end_of,
 )
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
@@ -101,7 +102,7 @@ def measures_over_time(
                 },
                 [s for s in sums if _extension(s.total) == extensions],
                 f"{'extensions' if extensions else 'measures'}-{measure}",
-                {} if extensions else _stocks(measure, first, previous, months),
+                {} if extensions else _shared(measure, first, previous, months),
             )
 
     def count(key: tuple[str, ...]) -> Count:
@@ -130,18 +131,18 @@ def measures_over_time(
     )
 
 
-def _stocks(
+def _shared(
     measure: str, first: date, previous: str, months: list[MonthEnd]
 ) -> dict[Hashable, Hashable]:
-    """The stocks, each by the day it is taken: `measure_durations` shows the stock at the
-    period's end too (`suppression.protect`'s `shared`)."""
-    stocks: dict[Hashable, Hashable] = {
-        ("running", measure, previous): stock_name(measure, first - timedelta(days=1))
+    """The counts `measure_durations` shows too (`suppression.protect`'s `shared`): the
+    stocks, each by the day it is taken, and the ended ones."""
+    names: dict[Hashable, Hashable] = {
+        ("running", measure, previous): in_force_at_the_end_of(measure, first - timedelta(days=1)),
+        ("ended", measure): ended_in_the_period(measure),
     }
     for month in months:
-        day = day_of(month.at) - timedelta(days=1)  # `at` is the first moment after it
-        stocks["running", measure, month.month] = stock_name(measure, day)
-    return stocks
+        names["running", measure, month.month] = in_force_at_the_end_of(measure, month.day)
+    return names
 
 
 def _extension(key: Hashable) -> bool:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.placements import WHERE_PLACED, Rows, StaysAway
+from ketenmonitor.figures.placements import ALL_STAYS_AWAY, WHERE_PLACED, Rows, StaysAway
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, Sum, protect
@@ -39,7 +39,9 @@ def locations(found: StaysAway) -> Locations:
         placed: sum(n for (_, p), n in found.items() if p == placed) for placed in WHERE_PLACED
     }
     cells["stays"] = sum(cells.values())
-    shown = protect(cells, [Sum("stays", WHERE_PLACED)], "placement-locations")
+    shown = protect(
+        cells, [Sum("stays", WHERE_PLACED)], "placement-locations", {"stays": ALL_STAYS_AWAY}
+    )
     return Locations(
         stays=shown.count("stays"),
         where=tuple(Where(p, shown.count(p), shown.share(p, "stays")) for p in WHERE_PLACED),

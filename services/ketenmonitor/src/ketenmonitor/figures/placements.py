@@ -106,6 +106,10 @@ region, or outside the region (bovenregionaal)."""
 StaysAway = dict[tuple[str, str], int]
 """Stays away from home in the period per (care form, `WHERE_PLACED`); none: absent."""
 
+ALL_STAYS_AWAY = ("stays away from home in the period",)
+"""The name of the count of all `StaysAway`, which the placement locations and the home-like
+settings both show (`suppression.protect`'s `shared`)."""
+
 # $1 from, $2 to, $3 gemeente, $4 kader (of the stay's case), $5 care form and $6 provider of
 # the stay, $7-$9 the event types, $10 Twente's gemeenten
 SELECT_STAYS_AWAY = f"""

@@ -57,7 +57,9 @@ FIGURES: tuple[Figure, ...] = (
 )
 
 PROTECTED_TOGETHER: tuple[tuple[Figure, ...], ...] = (
-    (measures_over_time.FIGURE, measure_durations.FIGURE),
+    (measures_over_time.FIGURE, measure_durations.FIGURE, voorlopige_ots.FIGURE),
+    (placement_locations.FIGURE, home_like_settings.FIGURE),
+    (waiting_lists.FIGURE, capacity.FIGURE),
 )
 """Figures that show some of the same counts (`suppression.protect`'s `shared`): each group's
 answers are protected as one, so that no count one of them hides another shows."""

@@ -11,7 +11,7 @@ from jeugdketen_shared.vocabulary import ProtectionMeasure
 from ketenmonitor.facts import PROTECTION_MEASURE_ENDED, VOORLOPIGE_OTS_EXPIRED
 from ketenmonitor.figures.common import Filters, in_period
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.measures import CaseMeasures, Rows, counted
+from ketenmonitor.figures.measures import CaseMeasures, Rows, counted, ended_in_the_period
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, Sum, protect
@@ -52,7 +52,10 @@ def voorlopige_ots(cases: Iterable[CaseMeasures], filters: Filters) -> Voorlopig
         "ended": sum(by == PROTECTION_MEASURE_ENDED for by, _ in stops),
     }
     shown = protect(
-        counts, [Sum("stopped", ("ots", "voogdij", "expired", "ended"))], "voorlopige-ots"
+        counts,
+        [Sum("stopped", ("ots", "voogdij", "expired", "ended"))],
+        "voorlopige-ots",
+        {"stopped": ended_in_the_period(VOORLOPIGE_OTS)},  # the measures show it too
     )
     return VoorlopigeOts(
         stopped=shown.count("stopped"),

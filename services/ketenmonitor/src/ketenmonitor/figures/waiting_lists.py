@@ -37,6 +37,7 @@ from ketenmonitor.figures.common import (
     month_ends,
     spread,
     sql_of_case,
+    stock_day,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
@@ -72,6 +73,13 @@ class Entry:
 
 ListKey = tuple[str, str]
 """A waiting list: (care form, provider)."""
+
+
+def waiting_at_the_end_of(care_form: str, provider: str, day: date) -> tuple[str, ...]:
+    """The name of the count of a list's entries open at the end of `day`, which the waiting
+    lists (per list, and per month) and the capacity figure show (`suppression.protect`'s
+    `shared`)."""
+    return ("waiting at the end of", care_form, provider, day.isoformat())
 
 
 def lists_of(entries: Iterable[Entry]) -> dict[ListKey, list[Entry]]:
@@ -159,6 +167,7 @@ def waiting_list(
         {"left": len(left), "still": len(still), **{w: len(found) for w, found in by_way.items()}},
         [Sum("left", tuple(Leaving))],
         f"waiting-list {care_form} {provider}",
+        {"still": waiting_at_the_end_of(care_form, provider, stock_day(end))},
     )
     there = shown.count(Leaving.STARTED_THERE)
     return WaitingList(
@@ -196,7 +205,12 @@ def waiting_lists(entries: Sequence[Entry], filters: Filters, today: date) -> Wa
         for month in month_ends(first, on)
         for (care_form, provider) in by_list
     }
-    shown = protect(stock, (), "waiting-per-month")
+    names = {
+        (month.month, care_form, provider): waiting_at_the_end_of(care_form, provider, month.day)
+        for month in month_ends(first, on)
+        for (care_form, provider) in by_list
+    }
+    shown = protect(stock, (), "waiting-per-month", names)
     per_month = tuple(MonthlyStock(*key, shown.count(key)) for key in stock)
     return WaitingListsFigure(
         on=on,
