@@ -160,7 +160,6 @@ async def read(source: Rows, filters: Filters, today: date) -> CareFormMatrix:
 
 FIGURE = Figure(
     name="care_form_matrix",
-    path="/v1/care-form-matrix",
     label="Geadviseerde en ingezette zorgvorm",
     summary="Recommended (triage, RET) versus deployed care form, per placement start",
     description=care_form_matrix.__doc__,

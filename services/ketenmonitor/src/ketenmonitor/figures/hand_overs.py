@@ -163,7 +163,6 @@ async def read(source: Rows, filters: Filters, today: date) -> HandOvers:
 
 FIGURE = Figure(
     name="hand_overs",
-    path="/v1/hand-overs",
     label="Overdrachten",
     summary="Where partners wait on each other: hand-over to the next partner's first action",
     description=__doc__,

@@ -129,7 +129,6 @@ async def read(source: Rows, filters: Filters, today: date) -> Inflow:
 
 FIGURE = Figure(
     name="inflow",
-    path="/v1/inflow",
     label="Instroom",
     summary="Inflow into jeugdzorg plus and 3-milieu per month",
     description=Entries.__doc__,

@@ -128,7 +128,6 @@ async def read(source: Rows, filters: Filters, today: date) -> LeadTimes:
 
 FIGURE = Figure(
     name="lead_times",
-    path="/v1/lead-times",
     label="Doorlooptijden",
     summary="Lead times per stage transition, by event time",
     description="Per case, from its first start milestone to its first end milestone; "

@@ -143,7 +143,6 @@ async def read(source: Rows, filters: Filters, today: date) -> MovesAwayFromHome
 
 FIGURE = Figure(
     name="moves_away_from_home",
-    path="/v1/moves-away-from-home",
     label="Stepping stones van uithuisgeplaatste jongeren",
     summary="Youths placed away from home: the share placed away before, and their moves "
     "between places (as the national stepping-stone figure), by direction",

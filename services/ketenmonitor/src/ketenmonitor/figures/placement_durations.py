@@ -156,7 +156,6 @@ async def read(source: Rows, filters: Filters, today: date) -> PlacementDuration
 
 FIGURE = Figure(
     name="placement_durations",
-    path="/v1/placement-durations",
     label="Verblijfsduur per zorgvorm",
     summary="How long stays last per care form: those that ended in the period, and the age of "
     "those still open at its end",

@@ -133,7 +133,6 @@ async def read(source: Rows, filters: Filters, today: date) -> ReferralsByVerwij
 
 FIGURE = Figure(
     name="referrals_by_verwijzer",
-    path="/v1/referrals-by-verwijzer",
     label="Aanmeldingen per verwijzer",
     summary="Referrals per kind of verwijzer and what followed: toegang's decision, a "
     "withdrawal, or none yet",

@@ -198,7 +198,6 @@ async def read(source: Rows, filters: Filters, today: date) -> RetEscalations:
 
 FIGURE = Figure(
     name="ret_escalations",
-    path="/v1/ret-escalations",
     label="Regionaal Expertteam",
     summary="Escalations to the RET per month and by who escalated; time to the RET's advice, "
     "and the share of advices with non-contracted care and with a maatwerkbudget",

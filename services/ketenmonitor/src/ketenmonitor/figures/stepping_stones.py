@@ -260,7 +260,6 @@ async def read(source: Rows, filters: Filters, today: date) -> SteppingStones:
 
 FIGURE = Figure(
     name="stepping_stones",
-    path="/v1/stepping-stones",
     label="Overplaatsingen van alle geplaatste jongeren (ook ambulant)",
     summary="Transfers per placed youth, ambulant care included (all, and within 12 "
     "months), their reasons, and the share placed right the first time",

@@ -212,7 +212,6 @@ async def read(source: Rows, filters: Filters, today: date) -> TimeInChain:
 
 FIGURE = Figure(
     name="time_in_chain",
-    path="/v1/time-in-chain",
     label="Tijd in de keten",
     summary="Doorlooptijd of the whole route, time in the chain, re-entry within 12 months",
     description=route.__doc__,

@@ -171,7 +171,6 @@ async def read(source: Rows, filters: Filters, today: date) -> VeiligThuisOnderz
 
 FIGURE = Figure(
     name="veilig_thuis_onderzoek",
-    path="/v1/veilig-thuis-onderzoek",
     label="Onderzoek Veilig Thuis",
     summary="Veilig Thuis's onderzoeken started and concluded, their duration against the "
     "norm of 10 weeks, and their outcomes",
