@@ -5,10 +5,10 @@ Every count a dashboard sees passes the one suppression module (`suppression`); 
 figure that would reveal a hidden count (the percentiles of that cell, a share of a hidden part).
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -19,6 +19,8 @@ from ketenmonitor.facts import Stretch
 from ketenmonitor.figures.suppression import Count, protect, suppressed
 
 SECONDS_PER_DAY = 86_400
+
+Key = TypeVar("Key", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -113,11 +115,22 @@ def lead_time(transition: Transition, durations: Iterable[timedelta]) -> LeadTim
 def lead_times_of(
     transitions: Iterable[Transition], found: Mapping[str, Spread], table: str
 ) -> list[LeadTime]:
-    """Each transition's lead time, its count protected in one table with the others' (none
-    sums with another, but a family of requests links each to itself elsewhere)."""
-    spreads = {t.name: found.get(t.name, Spread(0)) for t in transitions}
-    shown = protect({name: s.count for name, s in spreads.items()}, (), table)
-    return [lead_time_of(t, spreads[t.name], shown.count(t.name)) for t in transitions]
+    """Each transition's lead time, by its name (`keyed_lead_times`)."""
+    return list(keyed_lead_times({t.name: t for t in transitions}, found, table).values())
+
+
+def keyed_lead_times(
+    transitions: Mapping[Key, Transition], found: Mapping[Key, Spread], table: str
+) -> dict[Key, LeadTime]:
+    """Per key, its transition's lead time over the spread found under that key (none: no
+    durations), its count protected in one table with the others' (none sums with another,
+    but a family of requests links each to itself elsewhere)."""
+    spreads = {key: found.get(key, Spread(0)) for key in transitions}
+    shown = protect({key: s.count for key, s in spreads.items()}, (), table)
+    return {
+        key: lead_time_of(transition, spreads[key], shown.count(key))
+        for key, transition in transitions.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -284,7 +297,10 @@ def period_and_case(filters: Filters) -> tuple[object, ...]:
     return (filters.from_date, filters.to_date, filters.gemeente_code, filters.kader)
 
 
-def spread_from(row: asyncpg.Record) -> Spread:
+def spread_from(row: asyncpg.Record | None) -> Spread:
+    """A `spread_of` row; none: no durations (an aggregate over no rows has no row)."""
+    if row is None:
+        return Spread(0)
     return Spread(row["n"], row["p50"], row["p90"], row["max"])
 
 

@@ -157,7 +157,7 @@ async def select_ret_rows(connection: Database, filters: Filters) -> RetRows:
         advices=advices["n"] if advices else 0,
         non_contracted_care=advices["non_contracted_care"] if advices else 0,
         maatwerkbudget_granted=advices["maatwerkbudget_granted"] if advices else 0,
-        to_advice=spread_from(advices) if advices else Spread(0),
+        to_advice=spread_from(advices),
     )
 
 

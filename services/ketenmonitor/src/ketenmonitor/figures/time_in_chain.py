@@ -185,7 +185,7 @@ async def select_time_in_chain(connection: Database, filters: Filters) -> RouteS
     )
     return RouteSpreads(
         route=route.get(ROUTE.name, Spread(0)),
-        time_in_chain=spread_from(left) if left else Spread(0),
+        time_in_chain=spread_from(left),
         re_entered=left["re_entered"] if left else 0,
     )
 
