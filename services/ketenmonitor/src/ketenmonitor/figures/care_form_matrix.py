@@ -14,8 +14,7 @@ from ketenmonitor.figures.common import (
     Database,
     Filters,
     period_and_case,
-    sql_in_period,
-    sql_of_case,
+    sql_period_and_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
@@ -111,8 +110,7 @@ FROM facts s
 LEFT JOIN cases c ON c.case_id = s.case_id
 WHERE s.type = $1
   AND s.case_id IS NOT NULL
-  AND {sql_in_period("s.occurred_at", "$4", "$5")}
-  AND {sql_of_case("$6", "$7", "s.occurred_at")}
+  AND {sql_period_and_case("s.occurred_at", 4)}
   AND ($8::text IS NULL OR s.data->>'care_form' = $8)
   AND ($9::text IS NULL OR s.data->>'provider' = $9)
 GROUP BY recommended, deployed

@@ -273,6 +273,15 @@ def sql_of_case(gemeente: str, kader: str, moment: str) -> str:
     )
 
 
+def sql_period_and_case(moment: str, first: int) -> str:
+    """The query's side of `period_and_case`, its parameters from `$first` on: `moment` in
+    the period, and the case's row `c` of the gemeente and of the kader at `moment`."""
+    return (
+        f"{sql_in_period(moment, f'${first}', f'${first + 1}')} "
+        f"AND {sql_of_case(f'${first + 2}', f'${first + 3}', moment)}"
+    )
+
+
 def timed_from_first_start(name: str, columns: str) -> str:
     """A durations query for `spread_of`: each end fact (`e`, of type $2) in the period ($3,
     $4, by its event time) of the case's gemeente ($5) and kader at it ($6), at or after its
@@ -288,8 +297,7 @@ JOIN LATERAL (
     WHERE f.case_id = e.case_id AND f.type = $1) AS s ON s.started_at <= e.occurred_at
 LEFT JOIN cases c ON c.case_id = e.case_id
 WHERE e.type = $2
-  AND {sql_in_period("e.occurred_at", "$3", "$4")}
-  AND {sql_of_case("$5", "$6", "e.occurred_at")}"""
+  AND {sql_period_and_case("e.occurred_at", 3)}"""
 
 
 def period_and_case(filters: Filters) -> tuple[object, ...]:

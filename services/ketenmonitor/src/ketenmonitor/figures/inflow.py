@@ -14,8 +14,7 @@ from ketenmonitor.figures.common import (
     Database,
     Filters,
     period_and_case,
-    sql_in_period,
-    sql_of_case,
+    sql_period_and_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
@@ -85,8 +84,7 @@ WITH entries AS (
         WHERE (f.type = $1
                OR (f.type = $2
                    AND f.data->'to_care_form' IS DISTINCT FROM f.data->'from_care_form'))
-          AND {sql_in_period("f.occurred_at", "$3", "$4")}
-          AND {sql_of_case("$5", "$6", "f.occurred_at")}) AS entry
+          AND {sql_period_and_case("f.occurred_at", 3)}) AS entry
     WHERE care_form = ANY($8::text[]) AND ($7::text IS NULL OR provider = $7))
 SELECT to_char(occurred_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM') AS month, care_form,
        count(*) AS n

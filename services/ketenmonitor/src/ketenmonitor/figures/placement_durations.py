@@ -22,8 +22,8 @@ from ketenmonitor.figures.common import (
     period_and_case,
     spread_from,
     spread_of,
-    sql_in_period,
     sql_of_case,
+    sql_period_and_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.placements import MOVE_TYPES, sql_stays
@@ -98,8 +98,7 @@ chosen AS (
       AND ($6::text IS NULL OR s.provider = $6))
 SELECT ARRAY['{ENDED.name}', care_form] AS name, ended_at - occurred_at AS duration
 FROM chosen c
-WHERE ended_at IS NOT NULL AND {sql_in_period("ended_at", "$1", "$2")}
-  AND {sql_of_case("$3", "$4", "c.ended_at")}
+WHERE ended_at IS NOT NULL AND {sql_period_and_case("c.ended_at", 1)}
 UNION ALL
 SELECT ARRAY['{OPEN.name}', care_form], $10::timestamptz - occurred_at
 FROM chosen c

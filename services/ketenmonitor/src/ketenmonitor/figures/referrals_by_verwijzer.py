@@ -14,8 +14,7 @@ from ketenmonitor.figures.common import (
     Database,
     Filters,
     period_and_case,
-    sql_in_period,
-    sql_of_case,
+    sql_period_and_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
@@ -88,8 +87,7 @@ LEFT JOIN LATERAL (
     ORDER BY f.occurred_at, f.type, f.data->>'decision'
     LIMIT 1) AS followed ON true
 WHERE r.type = $1
-  AND {sql_in_period("r.occurred_at", "$4", "$5")}
-  AND {sql_of_case("$6", "$7", "r.occurred_at")}
+  AND {sql_period_and_case("r.occurred_at", 4)}
 GROUP BY verwijzer, outcome
 """
 

@@ -21,8 +21,7 @@ from ketenmonitor.figures.common import (
     period_and_case,
     spread_from,
     spread_of,
-    sql_in_period,
-    sql_of_case,
+    sql_period_and_case,
     timed_from_first_start,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
@@ -123,8 +122,7 @@ SELECT to_char(f.occurred_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM') AS mont
 FROM facts f
 LEFT JOIN cases c ON c.case_id = f.case_id
 WHERE f.type = $1
-  AND {sql_in_period("f.occurred_at", "$2", "$3")}
-  AND {sql_of_case("$4", "$5", "f.occurred_at")}
+  AND {sql_period_and_case("f.occurred_at", 2)}
 GROUP BY month, escalated_by
 """
 

@@ -19,6 +19,7 @@ from ketenmonitor.figures.common import (
     period_and_case,
     sql_in_period,
     sql_of_case,
+    sql_period_and_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
@@ -144,8 +145,7 @@ WITH placed AS MATERIALIZED (
     SELECT y.youth_pseudonym AS youth
     FROM youth_placements y
     LEFT JOIN cases c ON c.case_id = y.case_id
-    WHERE {sql_in_period("y.first_started_at", "$1", "$2")}
-      AND {sql_of_case("$3", "$4", "y.first_started_at")}),
+    WHERE {sql_period_and_case("y.first_started_at", 1)}),
 moves AS MATERIALIZED (
     SELECT f.data->>'youth_pseudonym' AS youth, f.occurred_at,
            coalesce(f.data->>'reason', 'None') AS reason

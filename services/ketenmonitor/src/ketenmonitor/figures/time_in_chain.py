@@ -30,8 +30,7 @@ from ketenmonitor.figures.common import (
     period_and_case,
     spread_from,
     spread_of,
-    sql_in_period,
-    sql_of_case,
+    sql_period_and_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.lead_times import select_lead_times
@@ -143,8 +142,7 @@ gone AS (
     JOIN leaving l ON l.case_id = r.case_id
     LEFT JOIN cases c ON c.case_id = r.case_id
     WHERE l.at >= r.at
-      AND {sql_in_period("l.at", "$5", "$6")}
-      AND {sql_of_case("$7", "$8", "l.at")}),
+      AND {sql_period_and_case("l.at", 5)}),
 entries AS (
     SELECT f.occurred_at, f.data->>'youth_pseudonym' COLLATE "C" AS youth
     FROM facts f

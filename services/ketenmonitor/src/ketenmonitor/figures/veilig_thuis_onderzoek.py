@@ -25,8 +25,7 @@ from ketenmonitor.figures.common import (
     period_and_case,
     spread_from,
     spread_of,
-    sql_in_period,
-    sql_of_case,
+    sql_period_and_case,
     timed_from_first_start,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
@@ -104,8 +103,7 @@ SELECT count(*)
 FROM facts f
 LEFT JOIN cases c ON c.case_id = f.case_id
 WHERE f.type = $1
-  AND {sql_in_period("f.occurred_at", "$2", "$3")}
-  AND {sql_of_case("$4", "$5", "f.occurred_at")}
+  AND {sql_period_and_case("f.occurred_at", 2)}
 """
 
 # $1 started type, $2 concluded type, $3 from date, $4 to date (the conclusion's), $5 gemeente,
