@@ -13,6 +13,7 @@ from ketenmonitor.facts import PLACEMENT_STARTED, PREFIX, RET_ADVICE_GIVEN, TRIA
 from ketenmonitor.figures.common import (
     Database,
     Filters,
+    counts_per,
     period_and_case,
     sql_period_and_case,
 )
@@ -127,7 +128,7 @@ async def select_care_form_pairs(connection: Database, filters: Filters) -> Pair
         filters.care_form,
         filters.provider,
     )
-    return {(row["recommended"], row["deployed"]): row["n"] for row in rows}
+    return counts_per(rows, "recommended", "deployed")
 
 
 class Rows(Protocol):

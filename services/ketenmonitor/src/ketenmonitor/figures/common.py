@@ -312,5 +312,10 @@ def spread_from(row: asyncpg.Record | None) -> Spread:
     return Spread(row["n"], row["p50"], row["p90"], row["max"])
 
 
+def counts_per(rows: Iterable[asyncpg.Record], *columns: str) -> dict[tuple[Any, ...], int]:
+    """A grouped count's rows: each row's count (`n`) by its values of `columns`."""
+    return {tuple(row[column] for column in columns): row["n"] for row in rows}
+
+
 def spreads_from(rows: Iterable[asyncpg.Record]) -> dict[str, Spread]:
     return {row["name"]: spread_from(row) for row in rows}

@@ -13,6 +13,7 @@ from ketenmonitor.facts import PLACEMENT_STARTED, PREFIX, TRANSFERRED
 from ketenmonitor.figures.common import (
     Database,
     Filters,
+    counts_per,
     period_and_case,
     sql_period_and_case,
 )
@@ -102,7 +103,7 @@ async def select_entries(connection: Database, filters: Filters) -> Entries:
         filters.provider,
         list(INFLOW_CARE_FORMS),
     )
-    return Entries(per_month={(r["month"], r["care_form"]): r["n"] for r in rows})
+    return Entries(per_month=counts_per(rows, "month", "care_form"))
 
 
 class Rows(Protocol):

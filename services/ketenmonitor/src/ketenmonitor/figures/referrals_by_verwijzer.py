@@ -13,6 +13,7 @@ from ketenmonitor.facts import PREFIX, REFERRAL_RECEIVED, REFERRAL_WITHDRAWN, TO
 from ketenmonitor.figures.common import (
     Database,
     Filters,
+    counts_per,
     period_and_case,
     sql_period_and_case,
 )
@@ -100,7 +101,7 @@ async def select_referral_outcomes(connection: Database, filters: Filters) -> Fo
         PREFIX + REFERRAL_WITHDRAWN,
         *period_and_case(filters),
     )
-    return {(row["verwijzer"], row["outcome"]): row["n"] for row in rows}
+    return counts_per(rows, "verwijzer", "outcome")
 
 
 class Rows(Protocol):

@@ -17,6 +17,7 @@ from ketenmonitor.figures.common import (
     LeadTime,
     Spread,
     Transition,
+    counts_per,
     lead_time_of,
     period_and_case,
     spread_from,
@@ -151,7 +152,7 @@ async def select_ret_rows(connection: Database, filters: Filters) -> RetRows:
         *period_and_case(filters),
     )
     return RetRows(
-        escalations={(r["escalated_by"], r["month"]): r["n"] for r in escalations},
+        escalations=counts_per(escalations, "escalated_by", "month"),
         advices=advices["n"] if advices else 0,
         non_contracted_care=advices["non_contracted_care"] if advices else 0,
         maatwerkbudget_granted=advices["maatwerkbudget_granted"] if advices else 0,
