@@ -8,14 +8,14 @@ figure that would reveal a hidden count (the percentiles of that cell, a share o
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeAlias, TypeVar
 from uuid import UUID
 
 import asyncpg
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.vocabulary import Kader
-from ketenmonitor.facts import Stretch
+from ketenmonitor.facts import PREFIX, Stretch
 from ketenmonitor.figures.suppression import Count, protect, suppressed
 
 SECONDS_PER_DAY = 86_400
@@ -214,7 +214,7 @@ def of_case(row: FactRow, filters: Filters, moment: datetime) -> bool:
 
 # --- SQL: every figure's query is built of these -------------------------------------------
 
-Database = asyncpg.Connection | asyncpg.Pool
+Database: TypeAlias = asyncpg.Connection | asyncpg.Pool
 """What a figure's rows are read from: the read API's pool, or one connection."""
 
 
@@ -282,14 +282,15 @@ def sql_period_and_case(moment: str, first: int) -> str:
     )
 
 
-def timed_from_first_start(name: str, columns: str) -> str:
-    """A durations query for `spread_of`: each end fact (`e`, of type $2) in the period ($3,
-    $4, by its event time) of the case's gemeente ($5) and kader at it ($6), at or after its
-    case's first start fact (of type $1), timed from that start; as rows `name`, `duration`
-    and the end fact's `columns`. An end dated before its case's start cannot be timed, and
-    is left out."""
-    return f"""
-SELECT '{name}'::text AS name, e.occurred_at - s.started_at AS duration, {columns}
+def timed_from_first_start(transition: Transition, columns: str, also: str) -> str:
+    """The spread (`spread_of`, with `also`'s aggregates over the end facts' `columns`) of
+    the transition's durations: each end fact (`e`, of type $2) in the period ($3, $4, by its
+    event time) of the case's gemeente ($5) and kader at it ($6), at or after its case's
+    first start fact (of type $1), timed from that start (`fetch_timed` passes these). An end
+    dated before its case's start cannot be timed, and is left out."""
+    return spread_of(
+        f"""
+SELECT '{transition.name}'::text AS name, e.occurred_at - s.started_at AS duration, {columns}
 FROM facts e
 JOIN LATERAL (
     SELECT min(f.occurred_at) AS started_at
@@ -297,7 +298,19 @@ JOIN LATERAL (
     WHERE f.case_id = e.case_id AND f.type = $1) AS s ON s.started_at <= e.occurred_at
 LEFT JOIN cases c ON c.case_id = e.case_id
 WHERE e.type = $2
-  AND {sql_period_and_case("e.occurred_at", 3)}"""
+  AND {sql_period_and_case("e.occurred_at", 3)}""",
+        also,
+    )
+
+
+async def fetch_timed(
+    connection: Database, query: str, transition: Transition, filters: Filters, *more: object
+) -> asyncpg.Record | None:
+    """The row of a `timed_from_first_start` query for `transition` under `filters`; `more`:
+    the query's parameters after those (none: no end fact was timed)."""
+    return await connection.fetchrow(
+        query, PREFIX + transition.start, PREFIX + transition.end, *period_and_case(filters), *more
+    )
 
 
 def period_and_case(filters: Filters) -> tuple[object, ...]:

@@ -18,10 +18,10 @@ from ketenmonitor.figures.common import (
     Spread,
     Transition,
     counts_per,
+    fetch_timed,
     lead_time_of,
     period_and_case,
     spread_from,
-    spread_of,
     sql_period_and_case,
     timed_from_first_start,
 )
@@ -130,12 +130,10 @@ GROUP BY month, escalated_by
 # $1 escalated-to-ret type, $2 ret-advice-given type, $3 from date, $4 to date (the
 # advice's), $5 gemeente, $6 kader (at the advice): each advice given after its case's
 # (first) escalation, timed from it
-SELECT_ADVICES = spread_of(
-    timed_from_first_start(
-        TO_ADVICE.name,
-        "(e.data->>'non_contracted_care')::boolean AS non_contracted_care, "
-        "(e.data->>'maatwerkbudget_granted')::boolean AS maatwerkbudget_granted",
-    ),
+SELECT_ADVICES = timed_from_first_start(
+    TO_ADVICE,
+    "(e.data->>'non_contracted_care')::boolean AS non_contracted_care, "
+    "(e.data->>'maatwerkbudget_granted')::boolean AS maatwerkbudget_granted",
     ",\n       count(*) FILTER (WHERE non_contracted_care) AS non_contracted_care"
     ",\n       count(*) FILTER (WHERE maatwerkbudget_granted) AS maatwerkbudget_granted",
 )
@@ -145,12 +143,7 @@ async def select_ret_rows(connection: Database, filters: Filters) -> RetRows:
     escalations = await connection.fetch(
         SELECT_ESCALATIONS, PREFIX + ESCALATED_TO_RET, *period_and_case(filters)
     )
-    advices = await connection.fetchrow(
-        SELECT_ADVICES,
-        PREFIX + ESCALATED_TO_RET,
-        PREFIX + RET_ADVICE_GIVEN,
-        *period_and_case(filters),
-    )
+    advices = await fetch_timed(connection, SELECT_ADVICES, TO_ADVICE, filters)
     return RetRows(
         escalations=counts_per(escalations, "escalated_by", "month"),
         advices=advices["n"] if advices else 0,
