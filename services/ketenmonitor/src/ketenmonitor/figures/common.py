@@ -134,6 +134,36 @@ def keyed_lead_times(
 
 
 @dataclass(frozen=True)
+class Bucket:
+    """A group of youths by a number of theirs (transfers, moves), from `low` to `high`
+    (None: no upper end), both included."""
+
+    name: str
+    low: int
+    high: int | None
+
+    def holds(self, number: int) -> bool:
+        return self.low <= number and (self.high is None or number <= self.high)
+
+
+def numbered_buckets(each_below: int, up_to: int) -> tuple[Bucket, ...]:
+    """A group for each number below `each_below`, one from it up to `up_to`, and one above:
+    "0" to "4", "5-10" and "11+" for 5 and 10."""
+    return (
+        *(Bucket(str(number), number, number) for number in range(each_below)),
+        Bucket(f"{each_below}-{up_to}", each_below, up_to),
+        Bucket(f"{up_to + 1}+", up_to + 1, None),
+    )
+
+
+def per_bucket(groups: Iterable[Bucket], numbers: Iterable[tuple[int, int]]) -> dict[str, int]:
+    """Per group, by name: how many there are with a number it holds, of `numbers`' pairs of
+    a number and how many have it."""
+    counted = list(numbers)
+    return {group.name: sum(n for number, n in counted if group.holds(number)) for group in groups}
+
+
+@dataclass(frozen=True)
 class FactRow:
     """A fact as the figures read it: its short type, event time, data, and its case's
     gemeente, the kader its first event declared (`cases`; None for a fact about a provider)

@@ -16,6 +16,8 @@ from ketenmonitor.facts import PREFIX, TRANSFERRED
 from ketenmonitor.figures.common import (
     Database,
     Filters,
+    numbered_buckets,
+    per_bucket,
     period_and_case,
     sql_in_period,
     sql_of_case,
@@ -26,16 +28,9 @@ from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, Sum, protect
 
-TRANSFER_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
-    ("0", 0, 0),
-    ("1", 1, 1),
-    ("2", 2, 2),
-    ("3", 3, 3),
-    ("4", 4, 4),
-    ("5-9", 5, 9),
-    ("10+", 10, None),
-)
-"""Transfers per youth, grouped: DOMAIN.md reports youths moved more than 10 times."""
+TRANSFER_BUCKETS = numbered_buckets(5, 9)
+"""Transfers per youth, grouped ("0" to "4", "5-9", "10+"): DOMAIN.md reports youths moved
+more than 10 times."""
 
 
 @dataclass(frozen=True)
@@ -54,20 +49,12 @@ class Distribution:
     """Their share of the placed youths; only where both are shown."""
 
 
-def in_bucket(number: int, low: int, high: int | None) -> bool:
-    """`number` lies in the group from `low` to `high` (None: no upper end), both included."""
-    return low <= number and (high is None or number <= high)
-
-
 def stepping_stones(transfers_per_youth: Iterable[int], table: str) -> Distribution:
     """From the number of transfers of each placed youth. The placed youths are the sum of the
     buckets, and those placed right the first time are the first bucket: suppressed together,
     so that 68 placed youths of whom 62 never moved cannot tell that 6 did."""
     counts = list(transfers_per_youth)
-    buckets = {
-        name: sum(1 for n in counts if in_bucket(n, low, high))
-        for name, low, high in TRANSFER_BUCKETS
-    }
+    buckets = per_bucket(TRANSFER_BUCKETS, ((n, 1) for n in counts))
     cells: dict[Hashable, int] = {"placed": len(counts), "right": buckets["0"]}
     cells.update(buckets)
     shown = protect(
