@@ -113,7 +113,6 @@ async def read(source: Rows, filters: Filters, today: date) -> Capacity:
 
 FIGURE = Figure(
     name="capacity",
-    path="/v1/capacity",
     label="Capaciteit",
     summary="Waiting lists against capacity per care form and provider; brandhaarden",
     description=waiting_against_capacity.__doc__,

@@ -146,7 +146,6 @@ async def read(source: Rows, filters: Filters, today: date) -> CapacityHistory:
 
 FIGURE = Figure(
     name="capacity_history",
-    path="/v1/capacity-history",
     label="Capaciteit per maand",
     summary="Places, occupied and free places per month, care form and provider",
     description=capacity_history.__doc__,

@@ -13,9 +13,9 @@ from ketenmonitor.facts import PLACEMENT_STARTED, PREFIX, RET_ADVICE_GIVEN, TRIA
 from ketenmonitor.figures.common import (
     Database,
     Filters,
+    counts_per,
     period_and_case,
-    sql_in_period,
-    sql_of_case,
+    sql_period_and_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
@@ -111,8 +111,7 @@ FROM facts s
 LEFT JOIN cases c ON c.case_id = s.case_id
 WHERE s.type = $1
   AND s.case_id IS NOT NULL
-  AND {sql_in_period("s.occurred_at", "$4", "$5")}
-  AND {sql_of_case("$6", "$7", "s.occurred_at")}
+  AND {sql_period_and_case("s.occurred_at", 4)}
   AND ($8::text IS NULL OR s.data->>'care_form' = $8)
   AND ($9::text IS NULL OR s.data->>'provider' = $9)
 GROUP BY recommended, deployed
@@ -129,7 +128,7 @@ async def select_care_form_pairs(connection: Database, filters: Filters) -> Pair
         filters.care_form,
         filters.provider,
     )
-    return {(row["recommended"], row["deployed"]): row["n"] for row in rows}
+    return counts_per(rows, "recommended", "deployed")
 
 
 class Rows(Protocol):
@@ -160,7 +159,6 @@ async def read(source: Rows, filters: Filters, today: date) -> CareFormMatrix:
 
 FIGURE = Figure(
     name="care_form_matrix",
-    path="/v1/care-form-matrix",
     label="Geadviseerde en ingezette zorgvorm",
     summary="Recommended (triage, RET) versus deployed care form, per placement start",
     description=care_form_matrix.__doc__,

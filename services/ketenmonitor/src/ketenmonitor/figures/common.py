@@ -5,20 +5,22 @@ Every count a dashboard sees passes the one suppression module (`suppression`); 
 figure that would reveal a hidden count (the percentiles of that cell, a share of a hidden part).
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 from uuid import UUID
 
 import asyncpg
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.vocabulary import Kader
-from ketenmonitor.facts import Stretch
+from ketenmonitor.facts import PREFIX, Stretch
 from ketenmonitor.figures.suppression import Count, protect, suppressed
 
 SECONDS_PER_DAY = 86_400
+
+Key = TypeVar("Key", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -113,11 +115,52 @@ def lead_time(transition: Transition, durations: Iterable[timedelta]) -> LeadTim
 def lead_times_of(
     transitions: Iterable[Transition], found: Mapping[str, Spread], table: str
 ) -> list[LeadTime]:
-    """Each transition's lead time, its count protected in one table with the others' (none
-    sums with another, but a family of requests links each to itself elsewhere)."""
-    spreads = {t.name: found.get(t.name, Spread(0)) for t in transitions}
-    shown = protect({name: s.count for name, s in spreads.items()}, (), table)
-    return [lead_time_of(t, spreads[t.name], shown.count(t.name)) for t in transitions]
+    """Each transition's lead time, by its name (`keyed_lead_times`)."""
+    return list(keyed_lead_times({t.name: t for t in transitions}, found, table).values())
+
+
+def keyed_lead_times(
+    transitions: Mapping[Key, Transition], found: Mapping[Key, Spread], table: str
+) -> dict[Key, LeadTime]:
+    """Per key, its transition's lead time over the spread found under that key (none: no
+    durations), its count protected in one table with the others' (none sums with another,
+    but a family of requests links each to itself elsewhere)."""
+    spreads = {key: found.get(key, Spread(0)) for key in transitions}
+    shown = protect({key: s.count for key, s in spreads.items()}, (), table)
+    return {
+        key: lead_time_of(transition, spreads[key], shown.count(key))
+        for key, transition in transitions.items()
+    }
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A group of youths by a number of theirs (transfers, moves), from `low` to `high`
+    (None: no upper end), both included."""
+
+    name: str
+    low: int
+    high: int | None
+
+    def holds(self, number: int) -> bool:
+        return self.low <= number and (self.high is None or number <= self.high)
+
+
+def numbered_buckets(each_below: int, up_to: int) -> tuple[Bucket, ...]:
+    """A group for each number below `each_below`, one from it up to `up_to`, and one above:
+    "0" to "4", "5-10" and "11+" for 5 and 10."""
+    return (
+        *(Bucket(str(number), number, number) for number in range(each_below)),
+        Bucket(f"{each_below}-{up_to}", each_below, up_to),
+        Bucket(f"{up_to + 1}+", up_to + 1, None),
+    )
+
+
+def per_bucket(groups: Iterable[Bucket], numbers: Iterable[tuple[int, int]]) -> dict[str, int]:
+    """Per group, by name: how many there are with a number it holds, of `numbers`' pairs of
+    a number and how many have it."""
+    counted = list(numbers)
+    return {group.name: sum(n for number, n in counted if group.holds(number)) for group in groups}
 
 
 @dataclass(frozen=True)
@@ -210,7 +253,7 @@ def of_case(row: FactRow, filters: Filters, moment: datetime) -> bool:
 
 # --- SQL: every figure's query is built of these -------------------------------------------
 
-Database = asyncpg.Connection | asyncpg.Pool
+Database: TypeAlias = asyncpg.Connection | asyncpg.Pool
 """What a figure's rows are read from: the read API's pool, or one connection."""
 
 
@@ -269,14 +312,24 @@ def sql_of_case(gemeente: str, kader: str, moment: str) -> str:
     )
 
 
-def timed_from_first_start(name: str, columns: str) -> str:
-    """A durations query for `spread_of`: each end fact (`e`, of type $2) in the period ($3,
-    $4, by its event time) of the case's gemeente ($5) and kader at it ($6), at or after its
-    case's first start fact (of type $1), timed from that start; as rows `name`, `duration`
-    and the end fact's `columns`. An end dated before its case's start cannot be timed, and
-    is left out."""
-    return f"""
-SELECT '{name}'::text AS name, e.occurred_at - s.started_at AS duration, {columns}
+def sql_period_and_case(moment: str, first: int) -> str:
+    """The query's side of `period_and_case`, its parameters from `$first` on: `moment` in
+    the period, and the case's row `c` of the gemeente and of the kader at `moment`."""
+    return (
+        f"{sql_in_period(moment, f'${first}', f'${first + 1}')} "
+        f"AND {sql_of_case(f'${first + 2}', f'${first + 3}', moment)}"
+    )
+
+
+def timed_from_first_start(transition: Transition, columns: str, also: str) -> str:
+    """The spread (`spread_of`, with `also`'s aggregates over the end facts' `columns`) of
+    the transition's durations: each end fact (`e`, of type $2) in the period ($3, $4, by its
+    event time) of the case's gemeente ($5) and kader at it ($6), at or after its case's
+    first start fact (of type $1), timed from that start (`fetch_timed` passes these). An end
+    dated before its case's start cannot be timed, and is left out."""
+    return spread_of(
+        f"""
+SELECT '{transition.name}'::text AS name, e.occurred_at - s.started_at AS duration, {columns}
 FROM facts e
 JOIN LATERAL (
     SELECT min(f.occurred_at) AS started_at
@@ -284,8 +337,19 @@ JOIN LATERAL (
     WHERE f.case_id = e.case_id AND f.type = $1) AS s ON s.started_at <= e.occurred_at
 LEFT JOIN cases c ON c.case_id = e.case_id
 WHERE e.type = $2
-  AND {sql_in_period("e.occurred_at", "$3", "$4")}
-  AND {sql_of_case("$5", "$6", "e.occurred_at")}"""
+  AND {sql_period_and_case("e.occurred_at", 3)}""",
+        also,
+    )
+
+
+async def fetch_timed(
+    connection: Database, query: str, transition: Transition, filters: Filters, *more: object
+) -> asyncpg.Record | None:
+    """The row of a `timed_from_first_start` query for `transition` under `filters`; `more`:
+    the query's parameters after those (none: no end fact was timed)."""
+    return await connection.fetchrow(
+        query, PREFIX + transition.start, PREFIX + transition.end, *period_and_case(filters), *more
+    )
 
 
 def period_and_case(filters: Filters) -> tuple[object, ...]:
@@ -293,8 +357,16 @@ def period_and_case(filters: Filters) -> tuple[object, ...]:
     return (filters.from_date, filters.to_date, filters.gemeente_code, filters.kader)
 
 
-def spread_from(row: asyncpg.Record) -> Spread:
+def spread_from(row: asyncpg.Record | None) -> Spread:
+    """A `spread_of` row; none: no durations (an aggregate over no rows has no row)."""
+    if row is None:
+        return Spread(0)
     return Spread(row["n"], row["p50"], row["p90"], row["max"])
+
+
+def counts_per(rows: Iterable[asyncpg.Record], *columns: str) -> dict[tuple[Any, ...], int]:
+    """A grouped count's rows: each row's count (`n`) by its values of `columns`."""
+    return {tuple(row[column] for column in columns): row["n"] for row in rows}
 
 
 def spreads_from(rows: Iterable[asyncpg.Record]) -> dict[str, Spread]:

@@ -29,8 +29,8 @@ class Accepts(Enum):
 @dataclass(frozen=True)
 class Figure:
     name: str
-    """The route's operation (its function name in the OpenAPI document)."""
-    path: str
+    """The route's operation (its function name in the OpenAPI document); its path is the
+    name's (`path`)."""
     label: str
     """Its name in Dutch, for a person in Twente."""
     summary: str
@@ -39,3 +39,7 @@ class Figure:
     answer: type[BaseModel]
     read: Callable[["FigureSource", Filters, date], Awaitable[BaseModel]]
     """Its answer under the filters, on a day (today, when `to` is not given)."""
+
+    @property
+    def path(self) -> str:
+        return "/v1/" + self.name.replace("_", "-")

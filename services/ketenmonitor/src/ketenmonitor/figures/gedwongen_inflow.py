@@ -67,7 +67,6 @@ async def read(source: Rows, filters: Filters, today: date) -> GedwongenInflowAn
 
 FIGURE = Figure(
     name="gedwongen_inflow",
-    path="/v1/gedwongen-inflow",
     label="Instroom in het gedwongen kader per gemeente",
     summary="Cases that entered the gedwongen kader, per gemeente",
     description=gedwongen_inflow.__doc__,

@@ -33,8 +33,7 @@ from ketenmonitor.figures.common import (
     period_and_case,
     spread_of,
     spreads_from,
-    sql_in_period,
-    sql_of_case,
+    sql_period_and_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, LeadTime, answer
@@ -121,8 +120,7 @@ acted AS (
 SELECT acted.name, acted.acted_at - acted.at AS duration
 FROM acted
 LEFT JOIN cases c ON c.case_id = acted.case_id
-WHERE {sql_in_period("acted.acted_at", "$6", "$7")}
-  AND {sql_of_case("$8", "$9", "acted.acted_at")}"""
+WHERE {sql_period_and_case("acted.acted_at", 6)}"""
 )
 
 
@@ -163,7 +161,6 @@ async def read(source: Rows, filters: Filters, today: date) -> HandOvers:
 
 FIGURE = Figure(
     name="hand_overs",
-    path="/v1/hand-overs",
     label="Overdrachten",
     summary="Where partners wait on each other: hand-over to the next partner's first action",
     description=__doc__,

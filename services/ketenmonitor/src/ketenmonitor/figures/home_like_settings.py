@@ -96,7 +96,6 @@ async def read(source: Rows, filters: Filters, today: date) -> HomeLikeSettings:
 
 FIGURE = Figure(
     name="home_like_settings",
-    path="/v1/home-like-settings",
     label="Huiselijke setting",
     summary="Stays away from home in pleegzorg, gezinshuis or kleinschalig wonen, and their share",
     description=home_like.__doc__,

@@ -13,9 +13,9 @@ from ketenmonitor.facts import PLACEMENT_STARTED, PREFIX, TRANSFERRED
 from ketenmonitor.figures.common import (
     Database,
     Filters,
+    counts_per,
     period_and_case,
-    sql_in_period,
-    sql_of_case,
+    sql_period_and_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
@@ -85,8 +85,7 @@ WITH entries AS (
         WHERE (f.type = $1
                OR (f.type = $2
                    AND f.data->'to_care_form' IS DISTINCT FROM f.data->'from_care_form'))
-          AND {sql_in_period("f.occurred_at", "$3", "$4")}
-          AND {sql_of_case("$5", "$6", "f.occurred_at")}) AS entry
+          AND {sql_period_and_case("f.occurred_at", 3)}) AS entry
     WHERE care_form = ANY($8::text[]) AND ($7::text IS NULL OR provider = $7))
 SELECT to_char(occurred_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM') AS month, care_form,
        count(*) AS n
@@ -104,7 +103,7 @@ async def select_entries(connection: Database, filters: Filters) -> Entries:
         filters.provider,
         list(INFLOW_CARE_FORMS),
     )
-    return Entries(per_month={(r["month"], r["care_form"]): r["n"] for r in rows})
+    return Entries(per_month=counts_per(rows, "month", "care_form"))
 
 
 class Rows(Protocol):
@@ -129,7 +128,6 @@ async def read(source: Rows, filters: Filters, today: date) -> Inflow:
 
 FIGURE = Figure(
     name="inflow",
-    path="/v1/inflow",
     label="Instroom",
     summary="Inflow into jeugdzorg plus and 3-milieu per month",
     description=Entries.__doc__,

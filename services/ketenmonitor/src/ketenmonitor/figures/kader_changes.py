@@ -134,7 +134,6 @@ async def read(source: Rows, filters: Filters, today: date) -> KaderChangesAnswe
 
 FIGURE = Figure(
     name="kader_changes",
-    path="/v1/kader-changes",
     label="Van vrijwillig naar gedwongen en terug",
     summary="Cases that moved from the vrijwillig into the gedwongen kader, and back",
     description=kader_changes.__doc__,

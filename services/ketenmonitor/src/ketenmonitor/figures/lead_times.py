@@ -27,8 +27,7 @@ from ketenmonitor.figures.common import (
     period_and_case,
     spread_of,
     spreads_from,
-    sql_in_period,
-    sql_of_case,
+    sql_period_and_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, LeadTime, answer
@@ -85,8 +84,7 @@ JOIN milestones e ON e.case_id = s.case_id AND e.milestone = t.finish
 LEFT JOIN cases c ON c.case_id = s.case_id
 LEFT JOIN first_placements p ON p.case_id = s.case_id
 WHERE e.occurred_at >= s.occurred_at
-  AND {sql_in_period("e.occurred_at", "$4", "$5")}
-  AND {sql_of_case("$6", "$7", "e.occurred_at")}
+  AND {sql_period_and_case("e.occurred_at", 4)}
   AND ($8::text IS NULL OR p.care_form = $8)
   AND ($9::text IS NULL OR p.provider = $9)"""
 )
@@ -128,7 +126,6 @@ async def read(source: Rows, filters: Filters, today: date) -> LeadTimes:
 
 FIGURE = Figure(
     name="lead_times",
-    path="/v1/lead-times",
     label="Doorlooptijden",
     summary="Lead times per stage transition, by event time",
     description="Per case, from its first start milestone to its first end milestone; "

@@ -148,7 +148,6 @@ async def read(source: Rows, filters: Filters, today: date) -> MeasureDurationsA
 
 FIGURE = Figure(
     name="measure_durations",
-    path="/v1/measure-durations",
     label="Duur van maatregelen",
     summary="How long the measures that ended ran, per measure, and the age of those running",
     description=measure_durations.__doc__,

@@ -229,7 +229,6 @@ async def read(source: Rows, filters: Filters, today: date) -> MeasuresAnswer:
 
 FIGURE = Figure(
     name="measures",
-    path="/v1/measures",
     label="Maatregelen: instroom, uitstroom en stand",
     summary="Protection measures and jeugdreclassering imposed, ended, in force and extended per "
     "month",

@@ -10,27 +10,18 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from jeugdketen_shared.vocabulary import CareForm, MoveDirection, direction_of_move
-from ketenmonitor.figures.common import Filters
+from ketenmonitor.figures.common import Filters, numbered_buckets, per_bucket
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.placements import Rows, YouthsAway
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
-from ketenmonitor.figures.stepping_stones import in_bucket
 from ketenmonitor.figures.suppression import Count, Sum, protect
 
-MOVE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
-    ("0", 0, 0),
-    ("1", 1, 1),
-    ("2", 2, 2),
-    ("3", 3, 3),
-    ("4", 4, 4),
-    ("5-10", 5, 10),
-    ("11+", 11, None),
-)
-"""Moves per youth, grouped so that the national figure's "one in eight moved more than 10
-times" (DOMAIN.md) is the last group."""
+MOVE_BUCKETS = numbered_buckets(5, 10)
+"""Moves per youth ("0" to "4", "5-10", "11+"), grouped so that the national figure's "one
+in eight moved more than 10 times" (DOMAIN.md) is the last group."""
 
-EXACT_BUCKETS = tuple(name for name, low, high in MOVE_BUCKETS if low == high and low > 0)
+EXACT_BUCKETS = tuple(b.name for b in MOVE_BUCKETS if b.low == b.high and b.low > 0)
 """The groups of one number of moves other than none: with the moves' total shown, a reader has
 one more equation over these (moves = 1 x "1" + 2 x "2" + ...), which `protect`'s sums do not
 state, so the total is shown only where all of them are (the wider groups leave bounds only)."""
@@ -71,10 +62,7 @@ def moves_away(found: YouthsAway) -> MovesAway:
     are the sum of their directions, shown only where every group of `EXACT_BUCKETS` is. The
     kader of a youth's stay is its case's at the stay's last moment in the period (its end, or
     the period's)."""
-    buckets = {
-        name: sum(n for (moves, _), n in found.youths.items() if in_bucket(moves, low, high))
-        for name, low, high in MOVE_BUCKETS
-    }
+    buckets = per_bucket(MOVE_BUCKETS, ((moves, n) for (moves, _), n in found.youths.items()))
     before = sum(n for (_, earlier), n in found.youths.items() if earlier)
     youths = sum(buckets.values())
     cells: dict[Hashable, int] = {"youths": youths, "before": before, "first": youths - before}
@@ -143,7 +131,6 @@ async def read(source: Rows, filters: Filters, today: date) -> MovesAwayFromHome
 
 FIGURE = Figure(
     name="moves_away_from_home",
-    path="/v1/moves-away-from-home",
     label="Stepping stones van uithuisgeplaatste jongeren",
     summary="Youths placed away from home: the share placed away before, and their moves "
     "between places (as the national stepping-stone figure), by direction",

@@ -18,18 +18,17 @@ from ketenmonitor.figures.common import (
     Spread,
     Transition,
     end_of_day,
-    lead_time_of,
+    keyed_lead_times,
     period_and_case,
     spread_from,
     spread_of,
-    sql_in_period,
     sql_of_case,
+    sql_period_and_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.placements import MOVE_TYPES, sql_stays
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import LeadTime as LeadTimeAnswer
-from ketenmonitor.figures.suppression import protect
 
 # shown as lead times (`lead_time_of`), from a stay's beginning to its end or to the period's
 ENDED = Transition(
@@ -71,19 +70,13 @@ def durations(found: StayDurations, on: date) -> Durations:
     stays' cases (the kader at an ended stay's end, at the period's end for an open one), care
     form and provider the stays."""
     forms = [form.value for form in CareForm]
-    kinds = (ENDED, OPEN)
-    spreads = {
-        (k.name, form): found.get((k.name, form), Spread(0)) for k in kinds for form in forms
-    }
-    shown = protect({key: s.count for key, s in spreads.items()}, (), "placement-durations")
-
-    def of(kind: Transition, form: str) -> LeadTime:
-        return lead_time_of(kind, spreads[kind.name, form], shown.count((kind.name, form)))
-
+    kinds = {(kind.name, form): kind for kind in (ENDED, OPEN) for form in forms}
+    shown = keyed_lead_times(kinds, found, "placement-durations")
     return Durations(
         on=on,
         care_forms=tuple(
-            CareFormDurations(form, of(ENDED, form), of(OPEN, form)) for form in forms
+            CareFormDurations(form, shown[ENDED.name, form], shown[OPEN.name, form])
+            for form in forms
         ),
     )
 
@@ -105,8 +98,7 @@ chosen AS (
       AND ($6::text IS NULL OR s.provider = $6))
 SELECT ARRAY['{ENDED.name}', care_form] AS name, ended_at - occurred_at AS duration
 FROM chosen c
-WHERE ended_at IS NOT NULL AND {sql_in_period("ended_at", "$1", "$2")}
-  AND {sql_of_case("$3", "$4", "c.ended_at")}
+WHERE ended_at IS NOT NULL AND {sql_period_and_case("c.ended_at", 1)}
 UNION ALL
 SELECT ARRAY['{OPEN.name}', care_form], $10::timestamptz - occurred_at
 FROM chosen c
@@ -156,7 +148,6 @@ async def read(source: Rows, filters: Filters, today: date) -> PlacementDuration
 
 FIGURE = Figure(
     name="placement_durations",
-    path="/v1/placement-durations",
     label="Verblijfsduur per zorgvorm",
     summary="How long stays last per care form: those that ended in the period, and the age of "
     "those still open at its end",

@@ -69,7 +69,6 @@ async def read(source: Rows, filters: Filters, today: date) -> PlacementLocation
 
 FIGURE = Figure(
     name="placement_locations",
-    path="/v1/placement-locations",
     label="Zo dicht mogelijk bij huis",
     summary="Stays away from home by where the place lies: the youth's own gemeente, elsewhere "
     "in Twente, outside the region",

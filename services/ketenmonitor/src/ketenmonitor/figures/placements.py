@@ -18,7 +18,7 @@ from uuid import UUID
 from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
 from jeugdketen_shared.vocabulary import CareForm
 from ketenmonitor.facts import PLACEMENT_ENDED, PLACEMENT_STARTED, PREFIX, TRANSFERRED
-from ketenmonitor.figures.common import Database, Filters, period_and_case, sql_of_case
+from ketenmonitor.figures.common import Database, Filters, counts_per, period_and_case, sql_of_case
 
 AMBULANT = CareForm.AMBULANT.value
 
@@ -139,7 +139,7 @@ async def select_stays_away(connection: Database, filters: Filters) -> StaysAway
         *MOVE_TYPES,
         list(TWENTE_GEMEENTEN),
     )
-    return {(row["care_form"], row["placed"]): row["n"] for row in rows}
+    return counts_per(rows, "care_form", "placed")
 
 
 # --- the youths away from home in the period, their earlier stays and their moves -----------

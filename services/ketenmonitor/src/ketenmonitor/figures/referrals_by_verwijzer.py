@@ -13,9 +13,9 @@ from ketenmonitor.facts import PREFIX, REFERRAL_RECEIVED, REFERRAL_WITHDRAWN, TO
 from ketenmonitor.figures.common import (
     Database,
     Filters,
+    counts_per,
     period_and_case,
-    sql_in_period,
-    sql_of_case,
+    sql_period_and_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
@@ -88,8 +88,7 @@ LEFT JOIN LATERAL (
     ORDER BY f.occurred_at, f.type, f.data->>'decision'
     LIMIT 1) AS followed ON true
 WHERE r.type = $1
-  AND {sql_in_period("r.occurred_at", "$4", "$5")}
-  AND {sql_of_case("$6", "$7", "r.occurred_at")}
+  AND {sql_period_and_case("r.occurred_at", 4)}
 GROUP BY verwijzer, outcome
 """
 
@@ -102,7 +101,7 @@ async def select_referral_outcomes(connection: Database, filters: Filters) -> Fo
         PREFIX + REFERRAL_WITHDRAWN,
         *period_and_case(filters),
     )
-    return {(row["verwijzer"], row["outcome"]): row["n"] for row in rows}
+    return counts_per(rows, "verwijzer", "outcome")
 
 
 class Rows(Protocol):
@@ -133,7 +132,6 @@ async def read(source: Rows, filters: Filters, today: date) -> ReferralsByVerwij
 
 FIGURE = Figure(
     name="referrals_by_verwijzer",
-    path="/v1/referrals-by-verwijzer",
     label="Aanmeldingen per verwijzer",
     summary="Referrals per kind of verwijzer and what followed: toegang's decision, a "
     "withdrawal, or none yet",

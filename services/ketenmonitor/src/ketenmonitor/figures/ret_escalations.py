@@ -17,12 +17,12 @@ from ketenmonitor.figures.common import (
     LeadTime,
     Spread,
     Transition,
+    counts_per,
+    fetch_timed,
     lead_time_of,
     period_and_case,
     spread_from,
-    spread_of,
-    sql_in_period,
-    sql_of_case,
+    sql_period_and_case,
     timed_from_first_start,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
@@ -123,20 +123,17 @@ SELECT to_char(f.occurred_at AT TIME ZONE 'Europe/Amsterdam', 'YYYY-MM') AS mont
 FROM facts f
 LEFT JOIN cases c ON c.case_id = f.case_id
 WHERE f.type = $1
-  AND {sql_in_period("f.occurred_at", "$2", "$3")}
-  AND {sql_of_case("$4", "$5", "f.occurred_at")}
+  AND {sql_period_and_case("f.occurred_at", 2)}
 GROUP BY month, escalated_by
 """
 
 # $1 escalated-to-ret type, $2 ret-advice-given type, $3 from date, $4 to date (the
 # advice's), $5 gemeente, $6 kader (at the advice): each advice given after its case's
 # (first) escalation, timed from it
-SELECT_ADVICES = spread_of(
-    timed_from_first_start(
-        TO_ADVICE.name,
-        "(e.data->>'non_contracted_care')::boolean AS non_contracted_care, "
-        "(e.data->>'maatwerkbudget_granted')::boolean AS maatwerkbudget_granted",
-    ),
+SELECT_ADVICES = timed_from_first_start(
+    TO_ADVICE,
+    "(e.data->>'non_contracted_care')::boolean AS non_contracted_care, "
+    "(e.data->>'maatwerkbudget_granted')::boolean AS maatwerkbudget_granted",
     ",\n       count(*) FILTER (WHERE non_contracted_care) AS non_contracted_care"
     ",\n       count(*) FILTER (WHERE maatwerkbudget_granted) AS maatwerkbudget_granted",
 )
@@ -146,18 +143,13 @@ async def select_ret_rows(connection: Database, filters: Filters) -> RetRows:
     escalations = await connection.fetch(
         SELECT_ESCALATIONS, PREFIX + ESCALATED_TO_RET, *period_and_case(filters)
     )
-    advices = await connection.fetchrow(
-        SELECT_ADVICES,
-        PREFIX + ESCALATED_TO_RET,
-        PREFIX + RET_ADVICE_GIVEN,
-        *period_and_case(filters),
-    )
+    advices = await fetch_timed(connection, SELECT_ADVICES, TO_ADVICE, filters)
     return RetRows(
-        escalations={(r["escalated_by"], r["month"]): r["n"] for r in escalations},
+        escalations=counts_per(escalations, "escalated_by", "month"),
         advices=advices["n"] if advices else 0,
         non_contracted_care=advices["non_contracted_care"] if advices else 0,
         maatwerkbudget_granted=advices["maatwerkbudget_granted"] if advices else 0,
-        to_advice=spread_from(advices) if advices else Spread(0),
+        to_advice=spread_from(advices),
     )
 
 
@@ -198,7 +190,6 @@ async def read(source: Rows, filters: Filters, today: date) -> RetEscalations:
 
 FIGURE = Figure(
     name="ret_escalations",
-    path="/v1/ret-escalations",
     label="Regionaal Expertteam",
     summary="Escalations to the RET per month and by who escalated; time to the RET's advice, "
     "and the share of advices with non-contracted care and with a maatwerkbudget",

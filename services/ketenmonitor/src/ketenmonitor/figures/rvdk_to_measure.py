@@ -95,7 +95,6 @@ async def read(source: Rows, filters: Filters, today: date) -> RvdkToMeasureAnsw
 
 FIGURE = Figure(
     name="rvdk_to_measure",
-    path="/v1/rvdk-to-measure",
     label="Van verzoek Raad tot maatregel",
     summary="From the RvdK's investigation request to the measure, per measure imposed",
     description=rvdk_to_measure.__doc__,

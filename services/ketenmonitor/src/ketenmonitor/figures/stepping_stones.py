@@ -16,25 +16,21 @@ from ketenmonitor.facts import PREFIX, TRANSFERRED
 from ketenmonitor.figures.common import (
     Database,
     Filters,
+    numbered_buckets,
+    per_bucket,
     period_and_case,
     sql_in_period,
     sql_of_case,
+    sql_period_and_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, Sum, protect
 
-TRANSFER_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
-    ("0", 0, 0),
-    ("1", 1, 1),
-    ("2", 2, 2),
-    ("3", 3, 3),
-    ("4", 4, 4),
-    ("5-9", 5, 9),
-    ("10+", 10, None),
-)
-"""Transfers per youth, grouped: DOMAIN.md reports youths moved more than 10 times."""
+TRANSFER_BUCKETS = numbered_buckets(5, 9)
+"""Transfers per youth, grouped ("0" to "4", "5-9", "10+"): DOMAIN.md reports youths moved
+more than 10 times."""
 
 
 @dataclass(frozen=True)
@@ -53,20 +49,12 @@ class Distribution:
     """Their share of the placed youths; only where both are shown."""
 
 
-def in_bucket(number: int, low: int, high: int | None) -> bool:
-    """`number` lies in the group from `low` to `high` (None: no upper end), both included."""
-    return low <= number and (high is None or number <= high)
-
-
 def stepping_stones(transfers_per_youth: Iterable[int], table: str) -> Distribution:
     """From the number of transfers of each placed youth. The placed youths are the sum of the
     buckets, and those placed right the first time are the first bucket: suppressed together,
     so that 68 placed youths of whom 62 never moved cannot tell that 6 did."""
     counts = list(transfers_per_youth)
-    buckets = {
-        name: sum(1 for n in counts if in_bucket(n, low, high))
-        for name, low, high in TRANSFER_BUCKETS
-    }
+    buckets = per_bucket(TRANSFER_BUCKETS, ((n, 1) for n in counts))
     cells: dict[Hashable, int] = {"placed": len(counts), "right": buckets["0"]}
     cells.update(buckets)
     shown = protect(
@@ -144,8 +132,7 @@ WITH placed AS MATERIALIZED (
     SELECT y.youth_pseudonym AS youth
     FROM youth_placements y
     LEFT JOIN cases c ON c.case_id = y.case_id
-    WHERE {sql_in_period("y.first_started_at", "$1", "$2")}
-      AND {sql_of_case("$3", "$4", "y.first_started_at")}),
+    WHERE {sql_period_and_case("y.first_started_at", 1)}),
 moves AS MATERIALIZED (
     SELECT f.data->>'youth_pseudonym' AS youth, f.occurred_at,
            coalesce(f.data->>'reason', 'None') AS reason
@@ -260,7 +247,6 @@ async def read(source: Rows, filters: Filters, today: date) -> SteppingStones:
 
 FIGURE = Figure(
     name="stepping_stones",
-    path="/v1/stepping-stones",
     label="Overplaatsingen van alle geplaatste jongeren (ook ambulant)",
     summary="Transfers per placed youth, ambulant care included (all, and within 12 "
     "months), their reasons, and the share placed right the first time",

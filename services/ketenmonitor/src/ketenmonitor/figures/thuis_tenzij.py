@@ -200,7 +200,6 @@ async def read(source: Rows, filters: Filters, today: date) -> ThuisTenzij:
 
 FIGURE = Figure(
     name="thuis_tenzij",
-    path="/v1/thuis-tenzij",
     label="Thuis, tenzij: jeugdhulp met en zonder verblijf",
     summary="Youths in jeugdhulp with and without verblijf, as CBS counts them, per month",
     description=thuis_tenzij.__doc__,

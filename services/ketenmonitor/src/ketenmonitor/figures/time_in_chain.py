@@ -30,8 +30,7 @@ from ketenmonitor.figures.common import (
     period_and_case,
     spread_from,
     spread_of,
-    sql_in_period,
-    sql_of_case,
+    sql_period_and_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.lead_times import select_lead_times
@@ -143,8 +142,7 @@ gone AS (
     JOIN leaving l ON l.case_id = r.case_id
     LEFT JOIN cases c ON c.case_id = r.case_id
     WHERE l.at >= r.at
-      AND {sql_in_period("l.at", "$5", "$6")}
-      AND {sql_of_case("$7", "$8", "l.at")}),
+      AND {sql_period_and_case("l.at", 5)}),
 entries AS (
     SELECT f.occurred_at, f.data->>'youth_pseudonym' COLLATE "C" AS youth
     FROM facts f
@@ -185,7 +183,7 @@ async def select_time_in_chain(connection: Database, filters: Filters) -> RouteS
     )
     return RouteSpreads(
         route=route.get(ROUTE.name, Spread(0)),
-        time_in_chain=spread_from(left) if left else Spread(0),
+        time_in_chain=spread_from(left),
         re_entered=left["re_entered"] if left else 0,
     )
 
@@ -212,7 +210,6 @@ async def read(source: Rows, filters: Filters, today: date) -> TimeInChain:
 
 FIGURE = Figure(
     name="time_in_chain",
-    path="/v1/time-in-chain",
     label="Tijd in de keten",
     summary="Doorlooptijd of the whole route, time in the chain, re-entry within 12 months",
     description=route.__doc__,

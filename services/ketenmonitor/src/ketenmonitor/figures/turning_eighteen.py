@@ -255,7 +255,6 @@ async def read(source: Rows, filters: Filters, today: date) -> TurningEighteen:
 
 FIGURE = Figure(
     name="turning_eighteen",
-    path="/v1/turning-eighteen",
     label="18-/18+",
     summary="18-/18+: youths in care turning 18 within six months without a continuity plan",
     description=turning_eighteen.__doc__,

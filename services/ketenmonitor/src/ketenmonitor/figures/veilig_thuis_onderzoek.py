@@ -21,12 +21,11 @@ from ketenmonitor.figures.common import (
     LeadTime,
     Spread,
     Transition,
+    fetch_timed,
     lead_time_of,
     period_and_case,
     spread_from,
-    spread_of,
-    sql_in_period,
-    sql_of_case,
+    sql_period_and_case,
     timed_from_first_start,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
@@ -104,15 +103,15 @@ SELECT count(*)
 FROM facts f
 LEFT JOIN cases c ON c.case_id = f.case_id
 WHERE f.type = $1
-  AND {sql_in_period("f.occurred_at", "$2", "$3")}
-  AND {sql_of_case("$4", "$5", "f.occurred_at")}
+  AND {sql_period_and_case("f.occurred_at", 2)}
 """
 
 # $1 started type, $2 concluded type, $3 from date, $4 to date (the conclusion's), $5 gemeente,
 # $6 kader (at the conclusion), $7 the norm: each conclusion at or after its case's (first)
 # start, timed from it
-SELECT_CONCLUDED = spread_of(
-    timed_from_first_start(DURATION.name, "e.data->>'outcome' AS outcome"),
+SELECT_CONCLUDED = timed_from_first_start(
+    DURATION,
+    "e.data->>'outcome' AS outcome",
     ",\n       count(*) FILTER (WHERE duration > $7::interval) AS over_norm"
     + "".join(
         f",\n       count(*) FILTER (WHERE outcome = '{outcome}') AS \"{outcome}\""
@@ -125,13 +124,7 @@ async def select_onderzoek_rows(connection: Database, filters: Filters) -> Onder
     started = await connection.fetchval(
         SELECT_STARTED, PREFIX + VEILIG_THUIS_ONDERZOEK_STARTED, *period_and_case(filters)
     )
-    concluded = await connection.fetchrow(
-        SELECT_CONCLUDED,
-        PREFIX + VEILIG_THUIS_ONDERZOEK_STARTED,
-        PREFIX + VEILIG_THUIS_ONDERZOEK_CONCLUDED,
-        *period_and_case(filters),
-        NORM,
-    )
+    concluded = await fetch_timed(connection, SELECT_CONCLUDED, DURATION, filters, NORM)
     if concluded is None:
         return OnderzoekRows(started, {}, 0, Spread(0))
     return OnderzoekRows(
@@ -171,7 +164,6 @@ async def read(source: Rows, filters: Filters, today: date) -> VeiligThuisOnderz
 
 FIGURE = Figure(
     name="veilig_thuis_onderzoek",
-    path="/v1/veilig-thuis-onderzoek",
     label="Onderzoek Veilig Thuis",
     summary="Veilig Thuis's onderzoeken started and concluded, their duration against the "
     "norm of 10 weeks, and their outcomes",

@@ -85,7 +85,6 @@ async def read(source: Rows, filters: Filters, today: date) -> VoorlopigeOtsAnsw
 
 FIGURE = Figure(
     name="voorlopige_ots",
-    path="/v1/voorlopige-ots",
     label="Van voorlopige OTS naar OTS",
     summary="How the voorlopige OTS stopped: followed up by an OTS or voogdij, expired, ended",
     description=voorlopige_ots.__doc__,

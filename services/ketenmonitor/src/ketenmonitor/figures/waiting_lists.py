@@ -356,7 +356,6 @@ async def read(source: Rows, filters: Filters, today: date) -> WaitingLists:
 
 FIGURE = Figure(
     name="waiting_lists",
-    path="/v1/waiting-lists",
     label="Wachtlijsten",
     summary="Waiting lists: how entries leave, waiting times, open entries, the list per month",
     description=waiting_lists.__doc__,
