@@ -750,18 +750,13 @@ class Reference:
 
     # /v1/capacity
     def capacity(self) -> list[dict[str, Any]]:
-        end = self.end() if self.to else None
+        end = self.end()
         entries = self.entries()
         latest = self.latest_capacity(end)
         rows = []
-        lists = {(e.care_form, e.provider) for e in entries if end is None or e.requested_at < end}
+        lists = {(e.care_form, e.provider) for e in entries if e.requested_at < end}
         for key in sorted(lists | set(latest)):
-            n = sum(
-                1
-                for e in entries
-                if (e.care_form, e.provider) == key
-                and (e.left_at is None if end is None else e.open_at(end))
-            )
+            n = sum(1 for e in entries if (e.care_form, e.provider) == key and e.open_at(end))
             places = latest[key][1] if key in latest else None
             occupied = latest[key][2] if key in latest else None
             free = None if places is None or occupied is None else max(places - occupied, 0)

@@ -69,7 +69,7 @@ def test_waiting_lists_against_the_latest_capacity_flag_brandhaarden() -> None:
             CapacityReport("gezinshuis", PROVIDER, T0 + timedelta(days=1), 20, 12),
         ],
         Filters(),
-        T0.date(),
+        (T0 + timedelta(days=3)).date(),
     )
     assert (gezinshuis.care_form, gezinshuis.provider) == ("gezinshuis", PROVIDER)
     assert gezinshuis.waiting == Count(14, False)

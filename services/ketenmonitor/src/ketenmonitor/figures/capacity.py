@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from ketenmonitor.figures import capacity_history, waiting_lists
 from ketenmonitor.figures.capacity_history import CapacityReport, latest_before
-from ketenmonitor.figures.common import Filters, end_of
+from ketenmonitor.figures.common import Filters, end_of_day
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
@@ -36,25 +36,22 @@ class ListAgainstCapacity:
 def waiting_against_capacity(
     entries: Sequence[Entry], reports: Sequence[CapacityReport], filters: Filters, on: date
 ) -> list[ListAgainstCapacity]:
-    """The waiting lists at the end of `filters.to_date` (no `to`: everything known): the
-    entries on them at that moment, whenever they were requested (`waiting_lists` says when an
-    entry leaves its list); against each provider's latest capacity-recorded for the care form
-    before that moment. Gemeente and kader filter the entries' cases; care form and provider
-    both. A list with no entry on it is shown when it had entries or capacity before."""
-    end = end_of(filters.to_date)
+    """The waiting lists at the end of `on` (`to`, or today), as `waiting_lists` shows them:
+    the entries on them at that moment, whenever they were requested (`waiting_lists` says
+    when an entry leaves its list); against each provider's latest capacity-recorded for the
+    care form before that moment. Gemeente and kader filter the entries' cases; care form and
+    provider both. A list with no entry on it is shown when it had entries or capacity
+    before."""
+    end = end_of_day(on)
     latest = latest_before(reports, end)
     by_list = {
         key: found
         for key, found in lists_of(entries).items()
-        if end is None or any(e.requested_at < end for e in found)
+        if any(e.requested_at < end for e in found)
     }
     figures = []
     keys = sorted(set(by_list) | set(latest))
-    waiting = {
-        key: sum(e.left_at is None if end is None else e.open_at(end) for e in by_list.get(key, ()))
-        for key in keys
-    }
-    # the waiting lists show the same counts, at the end of `on` (`to`, or today)
+    waiting = {key: sum(e.open_at(end) for e in by_list.get(key, ())) for key in keys}
     names = {key: waiting_at_the_end_of(*key, on) for key in keys}
     shown = protect(waiting, (), "waiting", names)
     for care_form, provider in keys:
