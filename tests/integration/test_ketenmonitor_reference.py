@@ -1291,12 +1291,13 @@ class Reference:
 
     # /v1/voorlopige-ots
     def voorlopige_ots(self) -> dict[str, Any]:
-        instant = timedelta(microseconds=1)
+        instant, end = timedelta(microseconds=1), self.end()
         how = [
             h
             for c, m, _, e, h in self.runs()
             if m == "voorlopige-ots"
             and e is not None
+            and e < end
             and self.in_period(e)
             and self.of_case(c, e - instant)
         ]

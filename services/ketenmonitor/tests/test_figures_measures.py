@@ -132,7 +132,7 @@ def test_how_voorlopige_ots_stopped_and_the_share_that_became_an_ots() -> None:
         case = uuid4()
         rows.append(imposed(at(1, 5), case, "voorlopige-ots"))
         rows.append(imposed(at(3, 2), case, "voogdij", previous="voorlopige-ots"))
-    figure = voorlopige_ots(measures_of_cases(rows), Q1)
+    figure = voorlopige_ots(measures_of_cases(rows), Q1, date(2026, 3, 31))
     assert (figure.stopped, figure.became_ots, figure.became_voogdij, figure.ended) == (
         shown(32),
         shown(12),
@@ -142,7 +142,7 @@ def test_how_voorlopige_ots_stopped_and_the_share_that_became_an_ots() -> None:
     assert figure.expired == HIDDEN  # the 8 expire in April, after the quarter: none in it
     assert figure.became_ots_share == 12 / 32
     # in the second quarter only the 8 expired ones stopped: hidden, and their share with them
-    later = voorlopige_ots(measures_of_cases(rows), Filters(date(2026, 4, 1), date(2026, 6, 30)))
+    later = voorlopige_ots(measures_of_cases(rows), Q2, date(2026, 6, 30))
     assert later.stopped == HIDDEN
     assert later.became_ots_share is None
 

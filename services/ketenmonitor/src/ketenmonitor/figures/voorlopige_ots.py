@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from jeugdketen_shared.vocabulary import ProtectionMeasure
 from ketenmonitor.facts import PROTECTION_MEASURE_ENDED, VOORLOPIGE_OTS_EXPIRED
-from ketenmonitor.figures.common import Filters, in_period
+from ketenmonitor.figures.common import Filters, end_of_day, in_period
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.measures import CaseMeasures, Rows, counted, ended_in_the_period
 from ketenmonitor.figures.responses import AppliedFilters, answer
@@ -33,16 +33,21 @@ class VoorlopigeOts:
     became_ots_share: float | None
 
 
-def voorlopige_ots(cases: Iterable[CaseMeasures], filters: Filters) -> VoorlopigeOts:
-    """The voorlopige OTS whose stop fell in the period, by how it stopped: followed up by an
-    OTS, by voogdij, expired, or ended; those four sum to the stopped ones, and the share that
-    became an OTS is shown only beside both its counts."""
+def voorlopige_ots(cases: Iterable[CaseMeasures], filters: Filters, on: date) -> VoorlopigeOts:
+    """The voorlopige OTS whose stop fell in the period, and by the end of `on` (`to`, or
+    today), by how it stopped: followed up by an OTS, by voogdij, expired, or ended; those four
+    sum to the stopped ones, and the share that became an OTS is shown only beside both its
+    counts. The stopped ones are the measures' ended voorlopige OTS (`measure_durations`)."""
+    at = end_of_day(on)
     stops = [
         (run.stopped_by, run.followed_by)
         for case in cases
         if counted(filters, case.gemeente_code)
         for run in case.runs
-        if run.measure == VOORLOPIGE_OTS and run.until is not None and in_period(run.until, filters)
+        if run.measure == VOORLOPIGE_OTS
+        and run.until is not None
+        and run.until < at
+        and in_period(run.until, filters)
     ]
     counts = {
         "stopped": len(stops),
@@ -79,7 +84,9 @@ class VoorlopigeOtsAnswer(BaseModel):
 
 async def read(source: Rows, filters: Filters, today: date) -> VoorlopigeOtsAnswer:
     return answer(
-        VoorlopigeOtsAnswer, filters, voorlopige_ots(await source.case_measures(), filters)
+        VoorlopigeOtsAnswer,
+        filters,
+        voorlopige_ots(await source.case_measures(), filters, filters.to_date or today),
     )
 
 
