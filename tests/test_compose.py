@@ -4,13 +4,16 @@ import os
 import re
 import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import yaml
 from pydantic import TypeAdapter
 
+import toegang.main
 from jeugdketen_shared.key_vault import KeyVaultSettings
+from jeugdketen_shared.service import build_broker
 from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor.settings import MonitorSettings
 from ketenmonitor.web.pages import VENDOR_ASSETS
@@ -146,6 +149,22 @@ def test_the_local_cluster_runs_the_settings_of_composes_brokers(
 
 def _voter_ids(voters: str) -> list[str]:
     return [voter.split("@")[0] for voter in voters.split(",")]
+
+
+def test_every_ingress_reaches_each_of_composes_brokers(compose: dict[str, Any]) -> None:
+    """The three-broker chaos run found the ingresses taking the list for one host name."""
+    servers = compose["x-service-environment"]["KAFKA_BOOTSTRAP_SERVERS"]
+    settings = ServiceSettings.model_validate(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": servers,
+            "DATABASE_URL": "postgresql://unused/",
+            "JEUGDKETEN_PSEUDONYM_KEY": "unused" * 6,
+        }
+    )
+    unused: Any = SimpleNamespace(receive=None, record=None)
+    broker = build_broker(toegang.main.WIRING, settings, unused, unused)
+    # what FastStream hands aiokafka's clients when it connects
+    assert broker._connection_kwargs["bootstrap_servers"] == servers.split(",")
 
 
 def test_compose_runs_the_kafka_version_deploy_pins(compose: dict[str, Any]) -> None:
