@@ -1,14 +1,19 @@
 """docker-compose.yml describes the same platform as deploy/ and the services' settings."""
 
+import os
 import re
+import subprocess
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import yaml
 from pydantic import TypeAdapter
 
+import toegang.main
 from jeugdketen_shared.key_vault import KeyVaultSettings
+from jeugdketen_shared.service import build_broker
 from jeugdketen_shared.settings import ServiceSettings
 from ketenmonitor.settings import MonitorSettings
 from ketenmonitor.web.pages import VENDOR_ASSETS
@@ -99,6 +104,67 @@ def test_compose_creates_the_topics_of_the_topic_file_with_production_settings(
         )
         assert environment["KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE"] == "false"
         assert environment["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
+
+
+CLUSTER_SETTINGS = (
+    "process.roles",
+    "node.id",
+    "default.replication.factor",
+    "min.insync.replicas",
+    "unclean.leader.election.enable",
+    "offsets.topic.replication.factor",
+    "transaction.state.log.replication.factor",
+    "transaction.state.log.min.isr",
+    "auto.create.topics.enable",
+)
+"""What makes compose's three brokers one cluster with three copies; their addresses and
+listeners differ on one machine."""
+
+
+def test_the_local_cluster_runs_the_settings_of_composes_brokers(
+    compose: dict[str, Any], tmp_path: Path
+) -> None:
+    subprocess.run(
+        [REPOSITORY / "deploy/local/cluster", "configure"],
+        env={**os.environ, "JEUGDKETEN_CLUSTER_DIR": str(tmp_path)},
+        check=True,
+        timeout=60,
+    )
+    brokers = sorted(name for name in compose["services"] if name.startswith("kafka-"))
+    nodes = sorted(tmp_path.glob("node-*/kafka/server.properties"))
+    assert len(nodes) == len(brokers)
+    for broker, node in zip(brokers, nodes, strict=True):
+        environment = compose["services"][broker]["environment"]
+        properties = dict(
+            line.split("=", 1)
+            for line in node.read_text().splitlines()
+            if line and not line.startswith("#")
+        )
+        for setting in CLUSTER_SETTINGS:
+            composed = environment["KAFKA_" + setting.upper().replace(".", "_")]
+            assert properties[setting] == str(composed), (broker, setting)
+        voters = environment["KAFKA_CONTROLLER_QUORUM_VOTERS"]
+        assert _voter_ids(properties["controller.quorum.voters"]) == _voter_ids(voters)
+
+
+def _voter_ids(voters: str) -> list[str]:
+    return [voter.split("@")[0] for voter in voters.split(",")]
+
+
+def test_every_ingress_reaches_each_of_composes_brokers(compose: dict[str, Any]) -> None:
+    """The three-broker chaos run found the ingresses taking the list for one host name."""
+    servers = compose["x-service-environment"]["KAFKA_BOOTSTRAP_SERVERS"]
+    settings = ServiceSettings.model_validate(
+        {
+            "KAFKA_BOOTSTRAP_SERVERS": servers,
+            "DATABASE_URL": "postgresql://unused/",
+            "JEUGDKETEN_PSEUDONYM_KEY": "unused" * 6,
+        }
+    )
+    unused: Any = SimpleNamespace(receive=None, record=None)
+    broker = build_broker(toegang.main.WIRING, settings, unused, unused)
+    # what FastStream hands aiokafka's clients when it connects
+    assert broker._connection_kwargs["bootstrap_servers"] == servers.split(",")
 
 
 def test_compose_runs_the_kafka_version_deploy_pins(compose: dict[str, Any]) -> None:

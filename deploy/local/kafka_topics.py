@@ -5,6 +5,7 @@ Run from the repository root (deploy/local/up does this after the broker is read
     uv run --frozen python deploy/local/kafka_topics.py           # create the missing topics
     uv run --frozen python deploy/local/kafka_topics.py --check   # report; 1 if one is missing
     uv run --frozen python deploy/local/kafka_topics.py --ping    # 0 once the broker answers
+    uv run --frozen python deploy/local/kafka_topics.py --ping --brokers 3  # ... all 3, in sync
     uv run --frozen python deploy/local/kafka_topics.py --print --profile production
 
 Creating is idempotent: topics that already exist are left exactly as they are (a changed
@@ -135,14 +136,48 @@ async def _admin(bootstrap: str, timeout_s: float) -> Any:
     return admin
 
 
-async def ping(bootstrap: str, timeout_s: float) -> list[str]:
-    """List the topics once; raises when the broker does not answer within timeout_s."""
+@dataclass(frozen=True)
+class ClusterState:
+    """What the cluster's metadata says at one moment."""
+
+    topics: list[str]
+    """Every topic, the internal ones too."""
+    brokers: int
+    """Live brokers: one killed, or restarted but not yet caught up with the metadata, is not."""
+    under_replicated: list[str]
+    """Partitions (`topic-partition`) with fewer replicas in sync than they have."""
+
+
+async def ping(bootstrap: str, timeout_s: float) -> ClusterState:
+    """Ask the metadata once; raises when the broker does not answer within timeout_s."""
     async with asyncio.timeout(timeout_s):
         admin = await _admin(bootstrap, timeout_s)
         try:
-            return list(await admin.list_topics())
+            cluster = await admin.describe_cluster()
+            topics = await admin.describe_topics()
         finally:
             await admin.close()
+    return ClusterState(
+        topics=[topic["topic"] for topic in topics],
+        brokers=len(cluster["brokers"]),
+        under_replicated=[
+            f"{topic['topic']}-{partition['partition']}"
+            for topic in topics
+            for partition in topic["partitions"]
+            if len(partition["isr"]) < len(partition["replicas"])
+        ],
+    )
+
+
+def whole(state: ClusterState, brokers: int) -> str:
+    """Why the cluster is not whole yet (empty when it is): fewer live brokers than it has, or
+    a partition whose replica on a restarted broker has not caught up."""
+    if state.brokers < brokers:
+        return f"{state.brokers} of {brokers} brokers live"
+    if state.under_replicated:
+        shown = ", ".join(state.under_replicated[:3])
+        return f"{len(state.under_replicated)} partitions under-replicated ({shown}, ...)"
+    return ""
 
 
 async def ensure(bootstrap: str, specs: list[TopicSpec], timeout_s: float) -> None:
@@ -278,6 +313,13 @@ def main(argv: list[str] | None = None) -> int:
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--check", action="store_true", help="report; exit 1 if one is missing")
     action.add_argument("--ping", action="store_true", help="exit 0 when the broker answers")
+    parser.add_argument(
+        "--brokers",
+        type=int,
+        default=1,
+        help="with --ping: exit 0 only once this many brokers are live and no partition is "
+        "under-replicated (deploy/local/cluster)",
+    )
     action.add_argument("--print", action="store_true", help="print the topics, connect nowhere")
     args = parser.parse_args(argv)
 
@@ -285,11 +327,17 @@ def main(argv: list[str] | None = None) -> int:
         # A refused connection while the broker starts is expected: keep aiokafka quiet.
         logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
         try:
-            topics = asyncio.run(ping(args.bootstrap_servers, args.timeout))
+            state = asyncio.run(ping(args.bootstrap_servers, args.timeout))
         except Exception as exc:  # any failure means "not ready", which is the answer
             print(f"not ready: {type(exc).__name__}: {exc}", file=sys.stderr)
             return 1
-        print(f"kafka at {args.bootstrap_servers} answers ({len(topics)} topics)")
+        if args.brokers > 1 and (missing := whole(state, args.brokers)):
+            print(f"not ready: {missing}", file=sys.stderr)
+            return 1
+        print(
+            f"kafka at {args.bootstrap_servers} answers "
+            f"({len(state.topics)} topics, live brokers: {state.brokers})"
+        )
         return 0
 
     specs = load_topics(args.profile, args.file)

@@ -1,7 +1,8 @@
 """A Kafka broker and PostgreSQL server of a test's own, started with deploy/local/up under a
 temporary JEUGDKETEN_LOCAL_DIR on other ports: the chaos test's (19092 to 19094, 15432) kills
 them, tests/demo runs `./run demo` on its own, and the shared ones on 9092 to 9094 and 5432
-serve other tests at the same time."""
+serve other tests at the same time. In place of the one broker, three (deploy/local/cluster,
+compose's replication; the chaos test's on 19192 to 19214 and 15433), which `up` then uses."""
 
 import os
 import signal
@@ -15,6 +16,11 @@ from pathlib import Path
 from tests.support.infrastructure import REPOSITORY, Infrastructure
 
 UP, DOWN = REPOSITORY / "deploy/local/up", REPOSITORY / "deploy/local/down"
+CLUSTER = REPOSITORY / "deploy/local/cluster"
+CLUSTER_BROKERS = 3
+"""deploy/local/cluster's nodes."""
+NODE_PORT_STEP = 10
+"""deploy/local/cluster's node n listens 10 (n - 1) ports above the first node's ports."""
 SHARED_JARS = REPOSITORY / ".local/kafka/libs"
 READY_SECONDS = 180
 """How long `up` waits for each: a broker recovering its logs after a SIGKILL on a busy
@@ -32,28 +38,47 @@ class Ports:
 
 
 CHAOS_PORTS = Ports(kafka=19092, controller=19093, sasl=19094, postgres=15432)
+CHAOS_CLUSTER_PORTS = Ports(kafka=19192, controller=19193, sasl=19194, postgres=15433)
+"""The first node's; a PostgreSQL port of its own, so that both modes may run at once."""
 
 
 @dataclass(frozen=True)
 class OwnInfrastructure:
     local_dir: Path
     ports: Ports = CHAOS_PORTS
+    brokers: int = 1
+    """1: deploy/local/up's broker; CLUSTER_BROKERS: deploy/local/cluster's, on `ports` on."""
 
     @classmethod
-    def create(cls, ports: Ports = CHAOS_PORTS) -> "OwnInfrastructure":
+    def create(cls, ports: Ports = CHAOS_PORTS, brokers: int = 1) -> "OwnInfrastructure":
         """One in a new folder, not started yet."""
+        if brokers not in (1, CLUSTER_BROKERS):
+            raise ValueError(f"1 broker or deploy/local/cluster's {CLUSTER_BROKERS}, not {brokers}")
         # directly under /tmp (world-traversable): the postgres OS user must reach the cluster
-        return cls(Path(tempfile.mkdtemp(prefix="jeugdketen-own-")), ports)
+        return cls(Path(tempfile.mkdtemp(prefix="jeugdketen-own-")), ports, brokers)
 
     @classmethod
-    def start(cls) -> "OwnInfrastructure":
-        own = cls.create()
+    def start(cls, brokers: int = 1) -> "OwnInfrastructure":
+        own = cls.create(CHAOS_PORTS if brokers == 1 else CHAOS_CLUSTER_PORTS, brokers)
         own.up()
         return own
 
     @property
+    def nodes(self) -> range:
+        return range(1, self.brokers + 1)
+
+    def node_ports(self, node: int) -> Ports:
+        step = NODE_PORT_STEP * (node - 1)
+        return Ports(
+            self.ports.kafka + step,
+            self.ports.controller + step,
+            self.ports.sasl + step,
+            self.ports.postgres,
+        )
+
+    @property
     def kafka_bootstrap_servers(self) -> str:
-        return f"127.0.0.1:{self.ports.kafka}"
+        return ",".join(f"127.0.0.1:{self.node_ports(node).kafka}" for node in self.nodes)
 
     def database_url(self, database: str = "postgres") -> str:
         return f"postgresql://jeugdketen:jeugdketen@127.0.0.1:{self.ports.postgres}/{database}"
@@ -62,18 +87,31 @@ class OwnInfrastructure:
         return Infrastructure(self.kafka_bootstrap_servers, self.database_url())
 
     def up(self) -> None:
-        """Start whatever of the two is not running (deploy/local/up is idempotent)."""
+        """Start whatever is not running (deploy/local/up and cluster are idempotent). The
+        cluster's `up` returns once every broker is live and every partition in sync again; the
+        first node is then a broker `up` finds answering, and uses."""
+        if self.brokers > 1:
+            self._run(CLUSTER, "up")
         self._run(UP)
 
-    def kill_broker(self) -> None:
-        """SIGKILL the broker JVM: no controlled shutdown, unflushed pages stay unflushed."""
-        pid = int((self.local_dir / "run/kafka.pid").read_text())
+    def kill_broker(self, node: int = 1) -> None:
+        """SIGKILL a broker JVM: no controlled shutdown, unflushed pages stay unflushed."""
+        pid = int((self._node_dir(node) / "run/kafka.pid").read_text())
         os.kill(pid, signal.SIGKILL)
         _wait_gone(pid)
         # the leader thread is a zombie before the last of the JVM's threads has exited, and
         # the sockets close only with that one: `up` would take a listening port for a stranger
-        for port in (self.ports.kafka, self.ports.controller, self.ports.sasl):
+        ports = self.node_ports(node)
+        for port in (ports.kafka, ports.controller, ports.sasl):
             _wait_closed(port)
+
+    def log_dirs(self) -> dict[str, Path]:
+        """Every broker's and the server's logs, by a name for each folder."""
+        nodes = {f"kafka-{node}": self._node_dir(node) / "logs" for node in self.nodes}
+        return {"logs": self.local_dir / "logs", **(nodes if self.brokers > 1 else {})}
+
+    def _node_dir(self, node: int) -> Path:
+        return self.local_dir if self.brokers == 1 else self.local_dir / f"cluster/node-{node}"
 
     def crash_postgres(self) -> None:
         """Immediate shutdown: every backend is killed without a checkpoint, so the next start
@@ -88,6 +126,8 @@ class OwnInfrastructure:
 
     def down(self) -> None:
         self._run(DOWN, "--purge")
+        if self.brokers > 1:
+            self._run(CLUSTER, "down", "--purge")
 
     def _run(self, script: Path, *arguments: str) -> None:
         """Run a deploy/local script; its output goes to up.log, the part of this run into the
@@ -118,6 +158,8 @@ class OwnInfrastructure:
             "JEUGDKETEN_PG_PORT": str(self.ports.postgres),
             "JEUGDKETEN_KAFKA_READY_TIMEOUT": str(READY_SECONDS),
             "JEUGDKETEN_PG_READY_TIMEOUT": str(READY_SECONDS),
+            "JEUGDKETEN_CLUSTER_DIR": str(self.local_dir / "cluster"),
+            "JEUGDKETEN_CLUSTER_PORT": str(self.ports.kafka),
         }
         if (SHARED_JARS / ".fetched").exists():
             environment["JEUGDKETEN_KAFKA_LIBS"] = str(SHARED_JARS)

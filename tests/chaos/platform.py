@@ -123,7 +123,7 @@ class Chaos:
     async def run(self, done: Callable[[], bool]) -> None:
         began = time.monotonic()
         round_ = 0
-        while not (done() and all(self.kills[kind] for kind in KINDS)):
+        while not (done() and self._each_killed()):
             kind = KINDS[round_ % len(KINDS)]
             round_ += 1
             await asyncio.sleep(self.rng.uniform(*self.pause_seconds))
@@ -134,11 +134,21 @@ class Chaos:
                 f"{at - began:7.1f}s killed {what} ({time.monotonic() - at:.1f}s to start it again)"
             )
 
+    def _each_killed(self) -> bool:
+        """Every kind at least once, and of several brokers each one."""
+        return all(self.kills[kind] for kind in KINDS) and self.kills["broker"] >= self.own.brokers
+
     async def _kill(self, kind: str) -> str:
         if kind == "broker":
-            self.own.kill_broker()
+            if self.own.brokers == 1:
+                self.own.kill_broker()
+                await asyncio.to_thread(self.own.up)
+                return "the Kafka broker (SIGKILL), started again"
+            # one at a time, in turn; the next kill comes only once its partitions are in sync
+            node = self.kills["broker"] % self.own.brokers + 1
+            self.own.kill_broker(node)
             await asyncio.to_thread(self.own.up)
-            return "the Kafka broker (SIGKILL), started again"
+            return f"Kafka broker {node} of {self.own.brokers} (SIGKILL), started again, in sync"
         if kind == "postgresql":
             self.own.crash_postgres()
             await asyncio.to_thread(self.own.up)

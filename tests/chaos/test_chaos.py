@@ -15,7 +15,9 @@ PostgreSQL; each is started again at once. Once all has settled:
 
 It runs on its own broker and PostgreSQL (tests/chaos/infrastructure.py), never on the shared
 ones. `JEUGDKETEN_CHAOS_EVENTS` sets the size (partner messages plus the domain events they
-cause; default 100,000), `JEUGDKETEN_CHAOS_SEED` the seed (default: random, printed).
+cause; default 100,000), `JEUGDKETEN_CHAOS_SEED` the seed (default: random, printed), and
+`JEUGDKETEN_CHAOS_BROKERS=3` runs it on three brokers with compose's replication
+(deploy/local/cluster), killing one at a time, each in turn, instead of the one.
 """
 
 import asyncio
@@ -55,6 +57,7 @@ pytestmark = pytest.mark.chaos
 
 EVENTS = int(os.environ.get("JEUGDKETEN_CHAOS_EVENTS", "100000"))
 SEED = int(os.environ.get("JEUGDKETEN_CHAOS_SEED", str(random.randrange(10**6))))
+BROKERS = int(os.environ.get("JEUGDKETEN_CHAOS_BROKERS", "1"))
 EVENTS_PER_CASE = 9
 """A simulated case makes about five partner messages and as many domain events (9.9 over 1,000
 cases); a little less here, so that the run reaches its target."""
@@ -79,14 +82,15 @@ def youth_keys(records: Records) -> dict[str, YouthKey | None]:
 
 @pytest.fixture(scope="module")
 def own() -> Iterator[OwnInfrastructure]:
-    infrastructure = OwnInfrastructure.start()
+    infrastructure = OwnInfrastructure.start(BROKERS)
     try:
         yield infrastructure
     finally:
-        # the broker's and the server's logs outlive the run, beside the services' logs
+        # the brokers' and the server's logs outlive the run, beside the services' logs
         kept = ARTIFACTS / "chaos-infrastructure"
         shutil.rmtree(kept, ignore_errors=True)
-        shutil.copytree(infrastructure.local_dir / "logs", kept)
+        for name, logs in infrastructure.log_dirs().items():
+            shutil.copytree(logs, kept if name == "logs" else kept / name)
         shutil.copy(infrastructure.local_dir / "up.log", kept)
         infrastructure.down()
         shutil.rmtree(infrastructure.local_dir, ignore_errors=True)
@@ -112,7 +116,7 @@ async def test_nothing_lost_nothing_doubled_while_things_get_killed(
     own: OwnInfrastructure, pseudonym_key: str, relayed: list[Relayed], tmp_path: Path
 ) -> None:
     began = time.monotonic()
-    print(f"\nchaos: seed {SEED}, target {EVENTS} events")
+    print(f"\nchaos: seed {SEED}, target {EVENTS} events, {own.brokers} Kafka broker(s)")
     rng = random.Random(SEED)
     processes = Processes(own, pseudonym_key, run=f"chaos-{SEED}")
     chaos = Chaos(own, processes, rng, PAUSE_SECONDS)

@@ -109,7 +109,8 @@ def build_broker(
 ) -> KafkaBroker:
     topics = settings.topics(wiring.name)
     broker = KafkaBroker(
-        settings.kafka_bootstrap_servers,
+        # FastStream takes a str as one server: compose's three would be one host with commas
+        settings.kafka_bootstrap_servers.split(","),
         security=settings.kafka_security().faststream(),
         client_id=f"{wiring.name}-ingress",
         # FastStream's per-batch "Received"/"Processed" lines at debug: outcomes are logged by
