@@ -8,17 +8,16 @@
 // It reads lines from stdin (the Python module generates them from deploy/partners.toml and the
 // services' wiring; a password never appears on a command line, where `ps` would show it):
 //
-//   login PLAIN <name> <password>   (optional, first: log in over SASL_PLAINTEXT with SASL/PLAIN)
+//   login <PLAIN or SCRAM-SHA-512> <name> <password>   (first: who to log in as)
 //   user <name> <password>
 //   acl <principal> <operation> <resource type> <pattern type> <resource name>
 //   unacl <principal> <operation> <resource type> <pattern type> <resource name>   (removes it)
 //
 // Python's aiokafka cannot do this: it has no AlterUserScramCredentials request. Both calls are
 // idempotent (an existing ACL is not added twice, a credential is replaced by an equal one), so
-// deploy/local/up may run this again at any time. Without a login line the client connects
-// without credentials: the loopback PLAINTEXT listener, whose principal User:ANONYMOUS is a super
-// user. With one it logs in as the brokers' own principal, a super user too: docker-compose's
-// brokers have no unauthenticated listener, and no SCRAM credential exists yet (docs/security.md).
+// deploy/local/up may run this again at any time. No listener takes an anonymous client: it logs
+// in as the brokers' own principal (PLAIN, on their listener: before the first run no SCRAM
+// credential exists) or as the admin (SCRAM), both super users (docs/security.md).
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -62,10 +61,10 @@ public class KafkaSecurity {
                 new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
         for (String line = in.readLine(); line != null; line = in.readLine()) {
             String[] f = line.trim().split(" ");
-            if (f[0].equals("login") && f.length == 4 && f[1].equals("PLAIN")) {
+            if (f[0].equals("login") && f.length == 4) {
                 config.put(AdminClientConfig.SECURITY_PROTOCOL_CONFIG, "SASL_PLAINTEXT");
-                config.put(SaslConfigs.SASL_MECHANISM, "PLAIN");
-                config.put(SaslConfigs.SASL_JAAS_CONFIG, plainLogin(f[2], f[3]));
+                config.put(SaslConfigs.SASL_MECHANISM, f[1]);
+                config.put(SaslConfigs.SASL_JAAS_CONFIG, login(f[1], f[2], f[3]));
             } else if (f[0].equals("user") && f.length == 3) {
                 ScramCredentialInfo info =
                         new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, ITERATIONS);
@@ -104,8 +103,13 @@ public class KafkaSecurity {
     }
 
     // Generated passwords are URL-safe base64 (no quote, no backslash): nothing to escape.
-    private static String plainLogin(String name, String password) {
-        return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
-                + name + "\" password=\"" + password + "\";";
+    private static String login(String mechanism, String name, String password) {
+        String module =
+                switch (mechanism) {
+                    case "PLAIN" -> "org.apache.kafka.common.security.plain.PlainLoginModule";
+                    case "SCRAM-SHA-512" -> "org.apache.kafka.common.security.scram.ScramLoginModule";
+                    default -> throw new IllegalArgumentException("no login with " + mechanism);
+                };
+        return module + " required username=\"" + name + "\" password=\"" + password + "\";";
     }
 }

@@ -16,10 +16,10 @@ its ACLs without anyone writing them by hand. The table it makes is in docs/secu
 Applying creates a random password for every principal that has none yet in the credentials
 file (mode 600, under .local/, never committed), then gives the broker every SCRAM credential
 and ACL in one run of KafkaSecurity.java (Kafka's Java Admin API: aiokafka cannot create SCRAM
-credentials). It connects over the loopback PLAINTEXT listener, the admin path, or, with
---as-broker (docker-compose's brokers, which have no unauthenticated listener), logs in as the
-brokers' own principal with SASL/PLAIN. Applying is idempotent; a stamp file makes a repeat
-with nothing changed cost no JVM start.
+credentials). It logs in as the admin over SCRAM or, with --as-broker (what deploy/local/up
+and docker-compose do: before the first run no SCRAM credential exists), as the brokers' own
+principal with SASL/PLAIN on their listener; no listener takes an anonymous client. Applying is
+idempotent; a stamp file makes a repeat with nothing changed cost no JVM start.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -82,6 +82,19 @@ class Acl:
         """The rule as KafkaSecurity.java reads it: to add (acl) or to remove (unacl)."""
         rule = f"User:{self.principal} {self.operation} {self.resource} {self.pattern} {self.name}"
         return f"{verb} {rule}"
+
+
+@dataclass(frozen=True)
+class Login:
+    """Who KafkaSecurity.java logs in as: the brokers' principal with PLAIN on their own listener
+    (the only login before any SCRAM credential exists), or the admin with SCRAM."""
+
+    mechanism: Literal["PLAIN", "SCRAM-SHA-512"]
+    principal: str
+    password: str = field(repr=False)
+
+    def line(self) -> str:
+        return f"login {self.mechanism} {self.principal} {self.password}"
 
 
 def _topic(
@@ -205,25 +218,24 @@ def ensure_credentials(path: Path, names: Iterable[str]) -> dict[str, str]:
 def apply(
     bootstrap_servers: str,
     libs: Path,
+    login: Login,
     credentials: Mapping[str, str],
     rules: Iterable[Acl],
     stamp: Path | None = None,
-    as_broker: bool = False,
 ) -> str:
     """Give the broker these credentials (SCRAM, every principal's but the brokers' own) and
-    ACLs; returns what the tool reported. `as_broker`: log in as the brokers' principal."""
-    lines = [f"login PLAIN {BROKER} {credentials[BROKER]}"] if as_broker else []
-    lines += [
+    ACLs; returns what the tool reported."""
+    users = [
         f"user {name} {password}"
         for name, password in sorted(credentials.items())
         if name != BROKER
     ]
-    return _run(bootstrap_servers, libs, lines + [rule.line() for rule in rules], stamp)
+    return _run(bootstrap_servers, libs, [login.line(), *users, *(r.line() for r in rules)], stamp)
 
 
-def remove(bootstrap_servers: str, libs: Path, rules: Iterable[Acl]) -> str:
+def remove(bootstrap_servers: str, libs: Path, login: Login, rules: Iterable[Acl]) -> str:
     """Take these ACLs from the broker (a test's, when it ends)."""
-    return _run(bootstrap_servers, libs, [rule.line("unacl") for rule in rules])
+    return _run(bootstrap_servers, libs, [login.line(), *(rule.line("unacl") for rule in rules)])
 
 
 def _run(bootstrap_servers: str, libs: Path, lines: list[str], stamp: Path | None = None) -> str:
@@ -250,8 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--bootstrap-servers",
-        default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-        help="the admin path: the loopback PLAINTEXT listener",
+        default="127.0.0.1:9092",
+        help="the brokers' own listener (with --as-broker)",
     )
     parser.add_argument("--prefix", default="jeugdketen", help="first part of every topic name")
     parser.add_argument("--partners", type=Path, default=PARTNERS_FILE)
@@ -267,11 +279,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--as-broker",
         action="store_true",
-        help="log in as the brokers' principal (SASL/PLAIN) instead of over PLAINTEXT",
+        help="log in as the brokers' principal (SASL/PLAIN on their listener), not as the admin",
     )
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--print", action="store_true", help="print the ACLs, connect nowhere")
-    action.add_argument("--password", metavar="PRINCIPAL", help="print a principal's password")
+    action.add_argument(
+        "--password", metavar="PRINCIPAL", help="print a principal's password (made if missing)"
+    )
     action.add_argument(
         "--compose-env",
         action="store_true",
@@ -288,14 +302,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.credentials is None:
         parser.error("--credentials is needed to apply or to print a password")
+    credentials = ensure_credentials(args.credentials, principals(partners, args.profile))
     if args.password:
-        password = load_credentials(args.credentials).get(args.password)
+        password = credentials.get(args.password)
         if password is None:
             print(f"no password for {args.password} in {args.credentials}", file=sys.stderr)
             return 1
         print(password)
         return 0
-    credentials = ensure_credentials(args.credentials, principals(partners, args.profile))
     if args.compose_env:
         for name in platform_principals(args.profile):
             print(f"{compose_variable(name)}={credentials[name]}")
@@ -303,7 +317,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.libs is None:
         parser.error("--libs is needed to apply")
     scram = {name: credentials[name] for name in principals(partners, args.profile)}
-    print(apply(args.bootstrap_servers, args.libs, scram, rules, args.stamp, args.as_broker))
+    if args.as_broker:
+        login = Login("PLAIN", BROKER, credentials[BROKER])
+    else:
+        login = Login("SCRAM-SHA-512", ADMIN, credentials[ADMIN])
+    print(apply(args.bootstrap_servers, args.libs, login, scram, rules, args.stamp))
     return 0
 
 

@@ -12,7 +12,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.infrastructure import REPOSITORY, Infrastructure
+from tests.support.infrastructure import (
+    KAFKA_LOGIN,
+    REPOSITORY,
+    Infrastructure,
+    settings_written_by_up,
+)
 
 UP, DOWN = REPOSITORY / "deploy/local/up", REPOSITORY / "deploy/local/down"
 SHARED_JARS = REPOSITORY / ".local/kafka/libs"
@@ -53,7 +58,13 @@ class OwnInfrastructure:
 
     @property
     def kafka_bootstrap_servers(self) -> str:
-        return f"127.0.0.1:{self.ports.kafka}"
+        """The listener of every client (the broker's own, on ports.kafka, takes only it)."""
+        return f"127.0.0.1:{self.ports.sasl}"
+
+    def kafka_login(self) -> dict[str, str]:
+        """The admin's login to this broker, from the settings its `up` wrote."""
+        settings = settings_written_by_up(self.local_dir)
+        return {name: settings[name] for name in KAFKA_LOGIN}
 
     def database_url(self, database: str = "postgres") -> str:
         return f"postgresql://jeugdketen:jeugdketen@127.0.0.1:{self.ports.postgres}/{database}"

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from aiokafka import AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.helpers import create_ssl_context
-from faststream.security import BaseSecurity, SASLScram512
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram512
 
 from jeugdketen_shared.cloudevents import KafkaRecord
 
@@ -25,7 +25,8 @@ class ClientSecurity:
     (docs/security.md)."""
 
     protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
-    mechanism: Literal["SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    mechanism: Literal["SCRAM-SHA-512", "PLAIN"] = "SCRAM-SHA-512"
+    """PLAIN is the brokers' own principal's, on their listener (deploy/local/up)."""
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     ca_file: Path | None = None
@@ -63,15 +64,11 @@ class ClientSecurity:
         if self.protocol == "PLAINTEXT":
             return None
         tls = self._tls()
-        return SASLScram512(*self._login(), ssl_context=tls, use_ssl=tls is not None)
+        kind = SASLPlaintext if self.mechanism == "PLAIN" else SASLScram512
+        return kind(*self._login(), ssl_context=tls, use_ssl=tls is not None)
 
 
-PLAINTEXT = ClientSecurity()
-
-
-def create_producer(
-    bootstrap_servers: str, security: ClientSecurity = PLAINTEXT
-) -> AIOKafkaProducer:
+def create_producer(bootstrap_servers: str, security: ClientSecurity) -> AIOKafkaProducer:
     # idempotence keeps retries from writing a record twice or out of order on a partition;
     # acks=all waits until every in-sync replica has it (min.insync.replicas=2 in production)
     return AIOKafkaProducer(
@@ -101,7 +98,7 @@ def as_kafka_record(record: ConsumerRecord[bytes, bytes]) -> KafkaRecord:
 
 
 async def partitions_of(
-    bootstrap_servers: str, topics: Sequence[str], security: ClientSecurity = PLAINTEXT
+    bootstrap_servers: str, topics: Sequence[str], security: ClientSecurity
 ) -> list[TopicPartition]:
     """Every partition of the topics (a topic created a moment ago may not show them at once)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **security.options())

@@ -24,8 +24,10 @@ class KafkaClientSettings(BaseSettings):
         description="SASL_PLAINTEXT: authenticate as KAFKA_SASL_USERNAME; SASL_SSL: the same "
         "inside TLS (docs/security.md)",
     )
-    kafka_sasl_mechanism: Literal["SCRAM-SHA-512"] = Field(
-        default="SCRAM-SHA-512", validation_alias="KAFKA_SASL_MECHANISM"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "PLAIN"] = Field(
+        default="SCRAM-SHA-512",
+        validation_alias="KAFKA_SASL_MECHANISM",
+        description="PLAIN: the brokers' own principal only (docs/security.md)",
     )
     kafka_sasl_username: str | None = Field(
         default=None,
@@ -53,10 +55,15 @@ class KafkaClientSettings(BaseSettings):
         )
 
 
-def kafka_client_options() -> dict[str, Any]:
-    """How an aiokafka client of a tool or test logs in, from this process's environment (the
+def kafka_client_security() -> ClientSecurity:
+    """How a Kafka client of a tool or test logs in, from this process's environment (the
     settings above): the one place that knows, so no client copies the options."""
-    return KafkaClientSettings().kafka_security().options()
+    return KafkaClientSettings().kafka_security()
+
+
+def kafka_client_options() -> dict[str, Any]:
+    """The same, as the keyword arguments of aiokafka's clients."""
+    return kafka_client_security().options()
 
 
 class ServiceSettings(KafkaClientSettings):
