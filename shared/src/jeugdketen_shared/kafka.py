@@ -20,9 +20,9 @@ from jeugdketen_shared.cloudevents import KafkaRecord
 @dataclass(frozen=True)
 class ClientSecurity:
     """How a client authenticates to the brokers: the same for its producers, consumers, admin
-    clients and FastStream broker. PLAINTEXT is the local admin path only; SASL_SSL is the
-    same login inside TLS, checked against `ca_file` or else the system's trusted CAs
-    (docs/security.md)."""
+    clients and FastStream broker. PLAINTEXT logs in as no one, for a broker that asks no
+    login (a test's testcontainers broker; deploy/ has none); SASL_SSL is the same login
+    inside TLS, checked against `ca_file` or else the system's trusted CAs (docs/security.md)."""
 
     protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     mechanism: Literal["SCRAM-SHA-512", "PLAIN"] = "SCRAM-SHA-512"
