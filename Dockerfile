@@ -7,7 +7,7 @@ WORKDIR /frontend
 COPY services/ketenmonitor/frontend/package.json services/ketenmonitor/frontend/package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 
-FROM python:3.11-slim
+FROM python:3.11-slim AS platform
 RUN pip install --no-cache-dir 'uv>=0.5,<1'
 WORKDIR /app
 COPY . .
@@ -23,3 +23,14 @@ COPY --from=frontend /frontend/node_modules/uplot/dist ${JEUGDKETEN_FRONTEND_ASS
 COPY --from=frontend /frontend/node_modules/uplot/LICENSE ${JEUGDKETEN_FRONTEND_ASSETS}/uplot/
 ENV PATH=/app/.venv/bin:$PATH
 USER nobody
+
+# docker-compose's kafka-security job: the platform's image with a JDK (Java's source launcher
+# compiles deploy/local/KafkaSecurity.java) and the brokers' own jars (Kafka's Admin API).
+# Both are copied from their projects' images, whatever Debian the Python image is based on.
+FROM platform AS kafka-security
+COPY --from=eclipse-temurin:21-jdk /opt/java/openjdk /opt/java/openjdk
+COPY --from=apache/kafka:4.4.0 /opt/kafka/libs /opt/kafka/libs
+ENV PATH=/opt/java/openjdk/bin:$PATH
+
+# The services' image: the platform's, without the JDK.
+FROM platform

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaProducer
 
 from jeugdketen_shared.cloudevents import encode
+from jeugdketen_shared.settings import kafka_client_options
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor_reference import cloud_events
 
@@ -87,6 +88,7 @@ async def produce(
         acks="all",
         linger_ms=20,
         max_batch_size=1_048_576,
+        **kafka_client_options(),
     )
     await producer.start()
     try:

@@ -21,6 +21,7 @@ from bench.report import Figure, percentile, report
 from jeugdketen_shared.cloudevents import CloudEvent, encode
 from jeugdketen_shared.contracts import plaatsing
 from jeugdketen_shared.kafka import create_producer, send_all
+from jeugdketen_shared.settings import kafka_client_options, kafka_client_security
 from tests.conftest import IsolatedPlatform
 
 pytestmark = [pytest.mark.bench, pytest.mark.timeout(600)]
@@ -69,6 +70,7 @@ async def test_alert_timeliness(platform: IsolatedPlatform) -> None:
         bootstrap_servers=bootstrap,
         group_id=None,
         auto_offset_reset="earliest",
+        **kafka_client_options(),
     )
     await consumer.start()
     delays: list[float] = []
@@ -77,7 +79,7 @@ async def test_alert_timeliness(platform: IsolatedPlatform) -> None:
             first = datetime.now(UTC) + timedelta(seconds=LEAD_SECONDS)
             # deadlines spread over the sweeper's interval and beyond
             deadlines = [first + timedelta(seconds=index * 0.137) for index in range(count)]
-            producer = create_producer(bootstrap)
+            producer = create_producer(bootstrap, kafka_client_security())
             await producer.start()
             try:
                 await send_all(
@@ -117,8 +119,10 @@ async def _timer_then_kafka(platform: IsolatedPlatform, count: int) -> list[floa
     """The floor: sleep until each deadline, produce, and consume it; ms after the deadline."""
     bootstrap = platform.infrastructure.kafka_bootstrap_servers
     topic = platform.topic("ketenmonitor", "alerts")
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None)
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, group_id=None, **kafka_client_options()
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", **kafka_client_options())
     await consumer.start()
     await consumer.seek_to_end()
     await producer.start()

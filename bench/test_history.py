@@ -18,6 +18,7 @@ from bench.processes import peak_rss_mb, require_alive, rss_mb, running
 from bench.profiling import profiled
 from bench.report import Figure, percentile, report
 from jeugdketen_shared.kafka import partitions_of
+from jeugdketen_shared.settings import kafka_client_options, kafka_client_security
 from ketenmonitor.figures.api import create_api
 from ketenmonitor.figures.source import TableFigures
 from ketenmonitor.main import build_projection
@@ -167,10 +168,14 @@ async def test_memory_of_a_live_ketenmonitor(history: History) -> None:
 
 async def _end_offsets(history: History) -> dict[tuple[str, int], int]:
     bootstrap = history.platform.infrastructure.kafka_bootstrap_servers
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=None, **kafka_client_options()
+    )
     await consumer.start()
     try:
-        ends = await consumer.end_offsets(await partitions_of(bootstrap, history.topics()))
+        ends = await consumer.end_offsets(
+            await partitions_of(bootstrap, history.topics(), kafka_client_security())
+        )
     finally:
         await consumer.stop()
     return {(tp.topic, tp.partition): offset for tp, offset in ends.items()}
@@ -201,10 +206,11 @@ async def _raw_consume(history: History) -> float:
         group_id=None,
         enable_auto_commit=False,
         isolation_level="read_committed",
+        **kafka_client_options(),
     )
     await consumer.start()
     try:
-        partitions = await partitions_of(bootstrap, history.topics())
+        partitions = await partitions_of(bootstrap, history.topics(), kafka_client_security())
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         read = 0

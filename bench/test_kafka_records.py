@@ -18,6 +18,7 @@ from aiokafka.record.memory_records import MemoryRecords
 from bench.partners import referrals
 from bench.report import Figure, report
 from jeugdketen_shared import kafka_records
+from jeugdketen_shared.settings import kafka_client_options
 from tests.conftest import IsolatedPlatform
 from tests.support.kafka import delete_topics
 
@@ -34,7 +35,7 @@ async def test_reading_through_kafka_records(platform: IsolatedPlatform) -> None
     bootstrap = platform.infrastructure.kafka_bootstrap_servers
     topic = f"{platform.prefix}.bench.records-{uuid4().hex[:6]}"
     count = record_count()
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_client_options())
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
@@ -43,7 +44,9 @@ async def test_reading_through_kafka_records(platform: IsolatedPlatform) -> None
     # referrals as a partner publishes them, each with a traceparent header
     traceparent = b"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
     messages = [m for _, m in referrals(min(count, 10_000))]
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, **kafka_client_options()
+    )
     await producer.start()
     try:
         for index in range(count):
@@ -81,7 +84,11 @@ async def test_reading_through_kafka_records(platform: IsolatedPlatform) -> None
 
 async def _consume_all(bootstrap: str, topic: str, count: int) -> float:
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        **kafka_client_options(),
     )
     await consumer.start()
     try:

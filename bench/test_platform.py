@@ -23,6 +23,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from bench.partners import PARTNER, Message, referrals
 from bench.processes import cpu_seconds, pss_mb, require_alive, rss_mb, running
 from bench.report import Figure, percentile, report
+from jeugdketen_shared.settings import kafka_client_options
 from ketenmonitor.projection.live import channel
 from tests.conftest import IsolatedPlatform
 from tests.support.infrastructure import REPOSITORY
@@ -195,7 +196,7 @@ async def _latency(platform: Platform) -> None:
     listener = await asyncpg.connect(platform.isolated.infrastructure.database_url)
     await listener.add_listener(channel(platform.ketenmonitor_schema), lambda *_: committed.set())
     bootstrap = platform.isolated.infrastructure.kafka_bootstrap_servers
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", **kafka_client_options())
     await producer.start()
     watching = asyncio.create_task(_watch(platform, committed, sent, seen, count))
     try:
@@ -257,7 +258,9 @@ async def _watch(
 
 
 async def _publish(bootstrap: str, topic: str, messages: list[Message]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, acks="all", linger_ms=5, **kafka_client_options()
+    )
     await producer.start()
     try:
         deliveries = [
@@ -270,7 +273,7 @@ async def _publish(bootstrap: str, topic: str, messages: list[Message]) -> None:
 
 
 async def _scratch_topic(bootstrap: str, name: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_client_options())
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name, num_partitions=3, replication_factor=1)])
@@ -283,7 +286,11 @@ async def _raw_produce_and_consume(bootstrap: str, prefix: str, messages: list[M
     topic = f"{prefix}.bench.raw"
     await _scratch_topic(bootstrap, topic)
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        **kafka_client_options(),
     )
     try:
         await consumer.start()
@@ -311,9 +318,13 @@ async def _raw_round_trip(
     topic = f"{prefix}.bench.latency"
     await _scratch_topic(bootstrap, topic)
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest"
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        **kafka_client_options(),
     )
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", **kafka_client_options())
     sent: dict[bytes, float] = {}
     delays: list[float] = []
     try:

@@ -46,10 +46,15 @@ their methods, and describing it calls none."""
 
 
 def settings() -> ServiceSettings:
-    """The platform's defaults (broker, topic prefix), whatever this process's environment says."""
+    """The platform's defaults (topic prefix) and the local broker's client listener, where every
+    client logs in with SCRAM, whatever this process's environment says."""
     return ServiceSettings.model_validate(
         {
-            "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
+            "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9094",
+            "KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+            "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+            "KAFKA_SASL_USERNAME": "described-only",
+            "KAFKA_SASL_PASSWORD": "described-only",
             "JEUGDKETEN_TOPIC_PREFIX": "jeugdketen",
             "DATABASE_URL": "postgresql://described-only/",
             "JEUGDKETEN_PSEUDONYM_KEY": "described-only" * 3,
@@ -62,7 +67,9 @@ def ketenmonitor_broker(settings: ServiceSettings) -> KafkaBroker:
     positions it stores with its rows, with no consumer group), so its broker is declared here
     for the document only, from the topics of its composition root and the contracts of the
     services it reads."""
-    broker = KafkaBroker(settings.kafka_bootstrap_servers)
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers, security=settings.kafka_security().faststream()
+    )
     projection = build_projection(settings)
     for service, topic in zip(SOURCE_SERVICES, projection.topics, strict=True):
         _declare_reader(

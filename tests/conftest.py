@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from jeugdketen_shared.settings import ServiceSettings
-from tests.support.infrastructure import Infrastructure, provide_infrastructure
+from tests.support.infrastructure import Infrastructure, kafka_login, provide_infrastructure
 from tests.support.kafka import create_platform_topics, delete_topics, platform_topic_names
 from tests.support.partner_credentials import partner_credentials
 from tests.support.partners import PARTNERS_FILE
@@ -36,6 +36,7 @@ class IsolatedPlatform:
 
     def environment(self) -> dict[str, str]:
         return {
+            **kafka_login(),
             "KAFKA_BOOTSTRAP_SERVERS": self.infrastructure.kafka_bootstrap_servers,
             "DATABASE_URL": self.infrastructure.database_url,
             "DATABASE_SCHEMA": self.schema,

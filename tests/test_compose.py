@@ -3,6 +3,7 @@
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -21,6 +22,8 @@ from tests.support.infrastructure import pinned_kafka_version
 from tests.support.kafka import load_topics
 
 REPOSITORY = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPOSITORY / "deploy/local"))
+import kafka_security  # noqa: E402  (deploy/local is no package)
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +42,8 @@ def test_every_runnable_service_is_in_compose(compose: dict[str, Any]) -> None:
         assert compose["services"][service]["command"] == ["python", "-m", service]
 
 
-# read only to log in over SASL, which compose's brokers do not offer yet (docs/security.md)
-SASL_LOGIN = {"KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME", "KAFKA_SASL_PASSWORD"}
+TLS_ONLY = {"KAFKA_SSL_CAFILE"}
+"""Read only with SASL_SSL, which compose's brokers do not offer (docs/security.md says how)."""
 
 
 PARTNER_CREDENTIALS = "JEUGDKETEN_PARTNER_CREDENTIALS_FILE"
@@ -49,10 +52,10 @@ LOAD_PROGRESS = "JEUGDKETEN_LOAD_PROGRESS_FILE"
 
 
 def settings_read_by(service: str) -> set[str | None]:
-    """Every service's settings but the SASL login, and the ketenmonitor's own but those the
+    """Every service's settings but the TLS ones, and the ketenmonitor's own but those the
     image sets and the load progress file."""
     read = {field.validation_alias for field in ServiceSettings.model_fields.values()}
-    read -= SASL_LOGIN
+    read -= TLS_ONLY
     if service == "ketenmonitor":
         own = {field.validation_alias for field in MonitorSettings.model_fields.values()}
         read |= own - set(image_environment())
@@ -95,10 +98,9 @@ def test_compose_creates_the_topics_of_the_topic_file_with_production_settings(
     assert "deploy/local/kafka_topics.py" in command
     assert command[command.index("--profile") + 1] == "production"
     production = load_topics("production")
-    brokers = [name for name in compose["services"] if name.startswith("kafka-")]
-    assert len(brokers) >= max(topic.replication_factor for topic in production)
-    for broker in brokers:
-        environment = compose["services"][broker]["environment"]
+    assert len(brokers(compose)) >= max(topic.replication_factor for topic in production)
+    for broker in brokers(compose).values():
+        environment = broker["environment"]
         assert environment["KAFKA_MIN_INSYNC_REPLICAS"] == int(
             production[0].config["min.insync.replicas"]
         )
@@ -130,7 +132,7 @@ def test_the_local_cluster_runs_the_settings_of_composes_brokers(
         check=True,
         timeout=60,
     )
-    brokers = sorted(name for name in compose["services"] if name.startswith("kafka-"))
+    brokers = sorted(name for name in compose["services"] if re.fullmatch(r"kafka-\d+", name))
     nodes = sorted(tmp_path.glob("node-*/kafka/server.properties"))
     assert len(nodes) == len(brokers)
     for broker, node in zip(brokers, nodes, strict=True):
@@ -169,6 +171,121 @@ def test_every_ingress_reaches_each_of_composes_brokers(compose: dict[str, Any])
 
 def test_compose_runs_the_kafka_version_deploy_pins(compose: dict[str, Any]) -> None:
     assert compose["services"]["kafka-1"]["image"] == f"apache/kafka:{pinned_kafka_version()}"
+    # the kafka-security job's Admin API comes from the same brokers' jars
+    assert f"COPY --from=apache/kafka:{pinned_kafka_version()} /opt/kafka/libs /opt/kafka/libs" in (
+        dockerfile()
+    )
+
+
+def brokers(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        name: service
+        for name, service in compose["services"].items()
+        if service.get("image", "").startswith("apache/kafka:")
+    }
+
+
+def listeners(environment: dict[str, Any]) -> dict[str, str]:
+    """listener name -> port, of a broker's KAFKA_LISTENERS."""
+    return dict(
+        re.fullmatch(r"(\w+)://:(\d+)", listener).groups()  # type: ignore[union-attr]
+        for listener in environment["KAFKA_LISTENERS"].split(",")
+    )
+
+
+def test_no_listener_of_a_broker_takes_a_client_without_a_login(compose: dict[str, Any]) -> None:
+    assert len(brokers(compose)) == 3
+    for broker in brokers(compose).values():
+        environment = broker["environment"]
+        protocols = dict(
+            pair.split(":")
+            for pair in environment["KAFKA_LISTENER_SECURITY_PROTOCOL_MAP"].split(",")
+        )
+        assert set(protocols) == set(listeners(environment))
+        assert set(protocols.values()) == {"SASL_PLAINTEXT"}
+        assert environment["KAFKA_AUTHORIZER_CLASS_NAME"].endswith(".StandardAuthorizer")
+        assert environment["KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND"] == "false"
+        # no User:ANONYMOUS among them: the brokers themselves log in as User:broker
+        assert environment["KAFKA_SUPER_USERS"].split(";") == [
+            f"User:{kafka_security.BROKER}",
+            f"User:{kafka_security.ADMIN}",
+        ]
+        for listener in ("BROKER", "CONTROLLER"):
+            assert environment[f"KAFKA_LISTENER_NAME_{listener}_SASL_ENABLED_MECHANISMS"] == "PLAIN"
+            login = environment[f"KAFKA_LISTENER_NAME_{listener}_PLAIN_SASL_JAAS_CONFIG"]
+            password = "${JEUGDKETEN_KAFKA_PASSWORD_BROKER:?see the top of this file}"
+            assert f'username="broker" password="{password}" user_broker="{password}";' in login
+        assert environment["KAFKA_LISTENER_NAME_CLIENT_SASL_ENABLED_MECHANISMS"] == "SCRAM-SHA-512"
+
+
+def kafka_clients(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every container with Kafka settings: the services and the topics job."""
+    return {
+        name: service["environment"]
+        for name, service in compose["services"].items()
+        if "KAFKA_BOOTSTRAP_SERVERS" in service.get("environment", {})
+    }
+
+
+def test_every_kafka_client_logs_in_with_scram_as_its_own_principal(
+    compose: dict[str, Any],
+) -> None:
+    clients = kafka_clients(compose)
+    assert set(clients) == {*runnable_services(), "topics"}
+    client_port = listeners(compose["services"]["kafka-1"]["environment"])["CLIENT"]
+    for name, environment in clients.items():
+        principal = kafka_security.ADMIN if name == "topics" else name
+        assert environment["KAFKA_BOOTSTRAP_SERVERS"] == ",".join(
+            f"{broker}:{client_port}" for broker in brokers(compose)
+        )
+        assert environment["KAFKA_SECURITY_PROTOCOL"] == "SASL_PLAINTEXT"
+        assert environment["KAFKA_SASL_MECHANISM"] == "SCRAM-SHA-512"
+        assert environment["KAFKA_SASL_USERNAME"] == principal
+        variable = kafka_security.compose_variable(principal)
+        assert environment["KAFKA_SASL_PASSWORD"] == f"${{{variable}:?see the top of this file}}"
+
+
+def test_the_kafka_security_job_gives_the_generated_credentials_and_acls_first(
+    compose: dict[str, Any],
+) -> None:
+    job = compose["services"]["kafka-security"]
+    command = job["command"]
+    assert command[:2] == ["python", "deploy/local/kafka_security.py"]
+    assert command[command.index("--profile") + 1] == "production"
+    assert "--as-broker" in command  # the brokers' own login: there is no anonymous one
+    broker_port = listeners(compose["services"]["kafka-1"]["environment"])["BROKER"]
+    assert command[command.index("--bootstrap-servers") + 1] == ",".join(
+        f"{broker}:{broker_port}" for broker in brokers(compose)
+    )
+    [secret] = job["secrets"]
+    assert command[command.index("--credentials") + 1] == f"/run/secrets/{secret}"
+    assert compose["secrets"][secret]["file"] == ".local/kafka/credentials.toml"
+    assert command[command.index("--libs") + 1] == "/opt/kafka/libs"
+    assert job["build"]["target"] == "kafka-security"
+    assert "FROM platform AS kafka-security" in dockerfile()
+    done = {"condition": "service_completed_successfully"}
+    assert compose["services"]["topics"]["depends_on"]["kafka-security"] == done
+    for service in runnable_services():
+        assert compose["services"][service]["depends_on"]["kafka-security"] == done
+
+
+def test_the_password_variables_compose_reads_are_those_the_tool_writes(
+    compose: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    credentials = tmp_path / "credentials.toml"
+    arguments = ["--profile", "production", "--credentials", str(credentials), "--compose-env"]
+    assert kafka_security.main(arguments) == 0
+    written = dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines())
+    text = (REPOSITORY / "docker-compose.yml").read_text()
+    read = set(re.findall(r"\$\{(JEUGDKETEN_KAFKA_PASSWORD_\w+):\?", text))
+    assert read == set(written)
+    stored = kafka_security.load_credentials(credentials)
+    assert written == {
+        kafka_security.compose_variable(name): stored[name]
+        for name in kafka_security.platform_principals("production")
+    }
+    assert kafka_security.SIMULATOR not in stored  # the demo's only
+    assert credentials.stat().st_mode & 0o777 == 0o600
 
 
 def test_compose_creates_the_databases_deploy_creates() -> None:

@@ -10,11 +10,15 @@ its ACLs without anyone writing them by hand. The table it makes is in docs/secu
         --bootstrap-servers 127.0.0.1:9092 --credentials .local/kafka/credentials.toml \\
         --libs .local/kafka/libs                                         # what deploy/local/up runs
     uv run --frozen python deploy/local/kafka_security.py --password toegang --credentials ...
+    uv run --frozen python deploy/local/kafka_security.py --profile production \
+        --credentials .local/kafka/credentials.toml --compose-env    # docker-compose's passwords
 
 Applying creates a random password for every principal that has none yet in the credentials
 file (mode 600, under .local/, never committed), then gives the broker every SCRAM credential
 and ACL in one run of KafkaSecurity.java (Kafka's Java Admin API: aiokafka cannot create SCRAM
-credentials). It connects over the loopback PLAINTEXT listener, the admin path. Applying is
+credentials). It logs in as the admin over SCRAM or, with --as-broker (what deploy/local/up
+and docker-compose do: before the first run no SCRAM credential exists), as the brokers' own
+principal with SASL/PLAIN on their listener; no listener takes an anonymous client. Applying is
 idempotent; a stamp file makes a repeat with nothing changed cost no JVM start.
 """
 
@@ -27,7 +31,7 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -50,6 +54,14 @@ ADMIN = "admin"
 SIMULATOR = "simulator"
 """The demo's simulated Twente: it speaks for every partner, so it is no partner itself. A
 production deployment has no such principal (docs/security.md)."""
+BROKER = "broker"
+"""The brokers' and controllers' own principal among themselves, a super user. It logs in with
+SASL/PLAIN against the password in the brokers' configuration, not with SCRAM: a KRaft
+controller cannot take SCRAM logins (its credentials live in the metadata it serves), and the
+first SCRAM credential can only be created by someone who logged in without one."""
+
+Profile = Literal["local", "production"]
+"""local: the demo's, with the simulator; production (docker-compose): without it."""
 
 Operation = Literal["READ", "WRITE", "DESCRIBE"]
 Resource = Literal["TOPIC", "GROUP"]
@@ -70,6 +82,19 @@ class Acl:
         """The rule as KafkaSecurity.java reads it: to add (acl) or to remove (unacl)."""
         rule = f"User:{self.principal} {self.operation} {self.resource} {self.pattern} {self.name}"
         return f"{verb} {rule}"
+
+
+@dataclass(frozen=True)
+class Login:
+    """Who KafkaSecurity.java logs in as: the brokers' principal with PLAIN on their own listener
+    (the only login before any SCRAM credential exists), or the admin with SCRAM."""
+
+    mechanism: Literal["PLAIN", "SCRAM-SHA-512"]
+    principal: str
+    password: str = field(repr=False)
+
+    def line(self) -> str:
+        return f"login {self.mechanism} {self.principal} {self.password}"
 
 
 def _topic(
@@ -126,17 +151,30 @@ def simulator_acls(prefix: str) -> list[Acl]:
     return acls
 
 
-def acls(prefix: str, partners: Sequence[Partner]) -> list[Acl]:
+def acls(prefix: str, partners: Sequence[Partner], profile: Profile = "local") -> list[Acl]:
     """Every ACL of the platform whose topics start with `prefix` (tests use their own)."""
-    everything = service_acls(prefix) + simulator_acls(prefix)
+    everything = service_acls(prefix)
+    if profile == "local":
+        everything += simulator_acls(prefix)
     for partner in partners:
         everything += partner_acls(prefix, partner)
     return sorted(set(everything))
 
 
-def principals(partners: Sequence[Partner]) -> list[str]:
+def platform_principals(profile: Profile = "local") -> list[str]:
+    """The principals that are no partner: the brokers', the admin, the services'."""
     services = [wiring.name for wiring in WIRINGS]
-    return [ADMIN, *services, MONITOR, SIMULATOR, *(partner.id for partner in partners)]
+    simulator = [SIMULATOR] if profile == "local" else []
+    return [BROKER, ADMIN, *services, MONITOR, *simulator]
+
+
+def principals(partners: Sequence[Partner], profile: Profile = "local") -> list[str]:
+    return [*platform_principals(profile), *(partner.id for partner in partners)]
+
+
+def compose_variable(principal: str) -> str:
+    """The variable docker-compose.yml takes a principal's password from."""
+    return "JEUGDKETEN_KAFKA_PASSWORD_" + principal.upper().replace("-", "_")
 
 
 # ----------------------------------------------------------------------------- credentials
@@ -180,18 +218,24 @@ def ensure_credentials(path: Path, names: Iterable[str]) -> dict[str, str]:
 def apply(
     bootstrap_servers: str,
     libs: Path,
+    login: Login,
     credentials: Mapping[str, str],
     rules: Iterable[Acl],
     stamp: Path | None = None,
 ) -> str:
-    """Give the broker these credentials and ACLs; returns what the tool reported."""
-    lines = [f"user {name} {password}" for name, password in sorted(credentials.items())]
-    return _run(bootstrap_servers, libs, lines + [rule.line() for rule in rules], stamp)
+    """Give the broker these credentials (SCRAM, every principal's but the brokers' own) and
+    ACLs; returns what the tool reported."""
+    users = [
+        f"user {name} {password}"
+        for name, password in sorted(credentials.items())
+        if name != BROKER
+    ]
+    return _run(bootstrap_servers, libs, [login.line(), *users, *(r.line() for r in rules)], stamp)
 
 
-def remove(bootstrap_servers: str, libs: Path, rules: Iterable[Acl]) -> str:
+def remove(bootstrap_servers: str, libs: Path, login: Login, rules: Iterable[Acl]) -> str:
     """Take these ACLs from the broker (a test's, when it ends)."""
-    return _run(bootstrap_servers, libs, [rule.line("unacl") for rule in rules])
+    return _run(bootstrap_servers, libs, [login.line(), *(rule.line("unacl") for rule in rules)])
 
 
 def _run(bootstrap_servers: str, libs: Path, lines: list[str], stamp: Path | None = None) -> str:
@@ -218,21 +262,39 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--bootstrap-servers",
-        default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-        help="the admin path: the loopback PLAINTEXT listener",
+        default="127.0.0.1:9092",
+        help="the brokers' own listener (with --as-broker)",
     )
     parser.add_argument("--prefix", default="jeugdketen", help="first part of every topic name")
     parser.add_argument("--partners", type=Path, default=PARTNERS_FILE)
     parser.add_argument("--credentials", type=Path, help="the passwords file (mode 600)")
     parser.add_argument("--libs", type=Path, help="the broker's jars (for the Java Admin API)")
     parser.add_argument("--stamp", type=Path, help="skip when this file says nothing changed")
+    parser.add_argument(
+        "--profile",
+        choices=["local", "production"],
+        default="local",
+        help="production (docker-compose): no simulator principal and no ACLs of its",
+    )
+    parser.add_argument(
+        "--as-broker",
+        action="store_true",
+        help="log in as the brokers' principal (SASL/PLAIN on their listener), not as the admin",
+    )
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--print", action="store_true", help="print the ACLs, connect nowhere")
-    action.add_argument("--password", metavar="PRINCIPAL", help="print a principal's password")
+    action.add_argument(
+        "--password", metavar="PRINCIPAL", help="print a principal's password (made if missing)"
+    )
+    action.add_argument(
+        "--compose-env",
+        action="store_true",
+        help="print docker-compose's password variables (an --env-file), connect nowhere",
+    )
     args = parser.parse_args(argv)
 
     partners = load_partners(args.partners)
-    rules = acls(args.prefix, partners)
+    rules = acls(args.prefix, partners, args.profile)
     if args.print:
         for rule in rules:
             where = f"{rule.resource:<5} {rule.pattern:<8} {rule.name}"
@@ -240,17 +302,26 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.credentials is None:
         parser.error("--credentials is needed to apply or to print a password")
+    credentials = ensure_credentials(args.credentials, principals(partners, args.profile))
     if args.password:
-        password = load_credentials(args.credentials).get(args.password)
+        password = credentials.get(args.password)
         if password is None:
             print(f"no password for {args.password} in {args.credentials}", file=sys.stderr)
             return 1
         print(password)
         return 0
+    if args.compose_env:
+        for name in platform_principals(args.profile):
+            print(f"{compose_variable(name)}={credentials[name]}")
+        return 0
     if args.libs is None:
         parser.error("--libs is needed to apply")
-    credentials = ensure_credentials(args.credentials, principals(partners))
-    print(apply(args.bootstrap_servers, args.libs, credentials, rules, args.stamp))
+    scram = {name: credentials[name] for name in principals(partners, args.profile)}
+    if args.as_broker:
+        login = Login("PLAIN", BROKER, credentials[BROKER])
+    else:
+        login = Login("SCRAM-SHA-512", ADMIN, credentials[ADMIN])
+    print(apply(args.bootstrap_servers, args.libs, login, scram, rules, args.stamp))
     return 0
 
 

@@ -11,7 +11,9 @@ Run from the repository root (deploy/local/up does this after the broker is read
 Creating is idempotent: topics that already exist are left exactly as they are (a changed
 partition count or retention is reported by --check, never applied behind anyone's back).
 The broker address comes from --bootstrap-servers, else KAFKA_BOOTSTRAP_SERVERS, else
-127.0.0.1:9092. Tests import load_topics() to read the same file.
+127.0.0.1:9092; the login from the same settings as every client's (KAFKA_SECURITY_PROTOCOL,
+KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD: the admin in docker-compose). Tests import
+load_topics() to read the same file.
 """
 
 from __future__ import annotations
@@ -125,8 +127,12 @@ def _publishers_to(topic: str, partners_file: Path) -> list[str]:
 async def _admin(bootstrap: str, timeout_s: float) -> Any:
     from aiokafka.admin import AIOKafkaAdminClient
 
+    from jeugdketen_shared.settings import kafka_client_options
+
     admin = AIOKafkaAdminClient(
-        bootstrap_servers=bootstrap, request_timeout_ms=max(1000, int(timeout_s * 1000))
+        bootstrap_servers=bootstrap,
+        **kafka_client_options(),
+        request_timeout_ms=max(1000, int(timeout_s * 1000)),
     )
     try:
         await admin.start()

@@ -1,6 +1,7 @@
 """Publish one sample referral as a huisarts practice would, and print what toegang made of it.
 
-Run by `./run demo`; needs KAFKA_BOOTSTRAP_SERVERS and a running toegang.
+Run by `./run demo`; needs a running toegang, and the Kafka settings of deploy/local/up's
+(.local/env): it logs in as the admin, which reads toegang's events too.
 """
 
 import asyncio
@@ -12,6 +13,7 @@ from uuid import uuid4
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from jeugdketen_shared.cloudevents import CloudEvent, encode
+from jeugdketen_shared.settings import kafka_client_options
 
 HUISARTSENPRAKTIJK = "urn:nld:kvk:12345678:systeem:his"
 TOPIC = "jeugdketen.toegang.inbound.huisartsenpraktijk-de-linde"
@@ -37,11 +39,16 @@ async def main() -> None:
         },
     )
     consumer = AIOKafkaConsumer(
-        "jeugdketen.toegang.events", bootstrap_servers=bootstrap, auto_offset_reset="earliest"
+        "jeugdketen.toegang.events",
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        **kafka_client_options(),
     )
     await consumer.start()
     try:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, acks="all", **kafka_client_options()
+        )
         await producer.start()
         record = encode(referral)
         # who publishes: the practice as registered in deploy/partners.toml, on its own topic

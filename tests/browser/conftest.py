@@ -21,6 +21,7 @@ import ketenmonitor.main
 import plaatsing.main
 import toegang.main
 import triage.main
+from jeugdketen_shared.settings import kafka_client_security
 from ketenmonitor.settings import MonitorSettings
 from ketenmonitor.web.auth import User
 from services.ketenmonitor.tests.accounts import PASSWORD, WERKGROEP, basic, users_file
@@ -70,6 +71,7 @@ class Twente:
             prefix=self.platform.prefix,
             journal_path=journal,
             speed=None,
+            security=kafka_client_security(),
         )
         topics = [self.platform.topic(service, "events") for service in SERVICES]
         return sum([len(await read_all(kafka, topic)) for topic in topics])

@@ -13,7 +13,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.infrastructure import REPOSITORY, Infrastructure
+from tests.support.infrastructure import (
+    KAFKA_LOGIN,
+    REPOSITORY,
+    Infrastructure,
+    settings_written_by_up,
+)
 
 UP, DOWN = REPOSITORY / "deploy/local/up", REPOSITORY / "deploy/local/down"
 CLUSTER = REPOSITORY / "deploy/local/cluster"
@@ -78,7 +83,14 @@ class OwnInfrastructure:
 
     @property
     def kafka_bootstrap_servers(self) -> str:
-        return ",".join(f"127.0.0.1:{self.node_ports(node).kafka}" for node in self.nodes)
+        """The listener of every client on every node (the broker's own, on its `kafka` port,
+        takes only the broker)."""
+        return ",".join(f"127.0.0.1:{self.node_ports(node).sasl}" for node in self.nodes)
+
+    def kafka_login(self) -> dict[str, str]:
+        """The admin's login to this broker, from the settings its `up` wrote."""
+        settings = settings_written_by_up(self.local_dir)
+        return {name: settings[name] for name in KAFKA_LOGIN}
 
     def database_url(self, database: str = "postgres") -> str:
         return f"postgresql://jeugdketen:jeugdketen@127.0.0.1:{self.ports.postgres}/{database}"

@@ -21,7 +21,7 @@ import toegang.main
 import triage.main
 from jeugdketen_shared.kafka import partitions_of
 from jeugdketen_shared.permissions import PartnerRegistry
-from jeugdketen_shared.settings import ServiceSettings
+from jeugdketen_shared.settings import ServiceSettings, kafka_client_options, kafka_client_security
 from ketenmonitor.alerts.publication import PUBLISHED_EVENT_CLASSES
 from ketenmonitor.main import alerts_topic, build_alerts
 from tests.chaos.infrastructure import OwnInfrastructure
@@ -42,6 +42,7 @@ SUPERVISOR_PERIOD_SECONDS = 2.0
 def environment(own: OwnInfrastructure, service: str, pseudonym_key: str) -> dict[str, str]:
     """A service's settings: its own database, as in production."""
     return {
+        **own.kafka_login(),
         "KAFKA_BOOTSTRAP_SERVERS": own.kafka_bootstrap_servers,
         "DATABASE_URL": own.database_url(service),
         "DATABASE_SCHEMA": "public",
@@ -230,11 +231,13 @@ def consumer_groups(own: OwnInfrastructure, pseudonym_key: str) -> dict[str, lis
 
 
 async def end_offsets(bootstrap_servers: str, topics: Sequence[str]) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, group_id=None, **kafka_client_options()
+    )
     await consumer.start()
     try:
         ends: dict[TopicPartition, int] = await consumer.end_offsets(
-            await partitions_of(bootstrap_servers, topics)
+            await partitions_of(bootstrap_servers, topics, kafka_client_security())
         )
         return ends
     finally:
@@ -250,7 +253,9 @@ async def behind(own: OwnInfrastructure, pseudonym_key: str, relayed: Sequence[R
     events = [f"jeugdketen.{service}.events" for service in DOMAIN_SERVICES]
     read = [topic for topics in groups.values() for topic in topics]
     ends = await end_offsets(own.kafka_bootstrap_servers, [*read, *events])
-    admin = AIOKafkaAdminClient(bootstrap_servers=own.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=own.kafka_bootstrap_servers, **kafka_client_options()
+    )
     await admin.start()
     try:
         for group, topics in groups.items():

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+from jeugdketen_shared.settings import kafka_client_security
 from jeugdketen_shared.youth_keys import YouthKey
 from simulator.journal import read_journal
 from simulator.model import Scenario
@@ -84,7 +85,11 @@ def youth_keys(records: Records) -> dict[str, YouthKey | None]:
 def own() -> Iterator[OwnInfrastructure]:
     infrastructure = OwnInfrastructure.start(BROKERS)
     try:
-        yield infrastructure
+        # this process's Kafka clients log in to this broker, as its admin
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in infrastructure.kafka_login().items():
+                patch.setenv(name, value)
+            yield infrastructure
     finally:
         # the brokers' and the server's logs outlive the run, beside the services' logs
         kept = ARTIFACTS / "chaos-infrastructure"
@@ -140,6 +145,7 @@ async def test_nothing_lost_nothing_doubled_while_things_get_killed(
                 speed=None,
                 on_progress=lambda _: publishing.set(),
                 patience_seconds=PATIENCE_SECONDS,
+                security=kafka_client_security(),
             )
         )
         # the chaos starts with the stream: a partner's client that cannot reach the broker at

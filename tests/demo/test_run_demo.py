@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.chaos.infrastructure import OwnInfrastructure, Ports
-from tests.support.infrastructure import REPOSITORY
+from tests.support.infrastructure import KAFKA_LOGIN, REPOSITORY
 from tests.support.services import ARTIFACTS
 from tests.support.waiting import wait_until
 
@@ -31,6 +31,8 @@ SHARED_SETTINGS = {
     "DATABASE_URL",
     "KAFKA_SASL_BOOTSTRAP_SERVERS",
     "JEUGDKETEN_KAFKA_CREDENTIALS",
+    "JEUGDKETEN_KAFKA_LISTENERS",
+    *KAFKA_LOGIN,
 }
 """The shared infrastructure's, which this process may have: the demo gets its own from up."""
 PROCESSES = ("supervisord", "-m toegang", "-m triage", "-m plaatsing", "-m ketenmonitor")

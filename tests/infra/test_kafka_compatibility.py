@@ -18,6 +18,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from jeugdketen_shared.settings import kafka_client_options
 from tests.support.infrastructure import Infrastructure
 
 DEADLINE_S = 30.0
@@ -40,7 +41,7 @@ def unique(prefix: str) -> str:
 @pytest.fixture
 async def new_topic(bootstrap: str) -> AsyncIterator[NewTopicFactory]:
     """Create topics with a unique name (the broker does not auto-create); delete them after."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **kafka_client_options())
     await admin.start()
     created: list[str] = []
 
@@ -84,7 +85,10 @@ async def test_idempotent_producer_with_acks_all_produces(
     topic = await new_topic(1)
     async with AsyncExitStack() as stack:
         producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, enable_idempotence=True, acks="all"
+            bootstrap_servers=bootstrap,
+            enable_idempotence=True,
+            acks="all",
+            **kafka_client_options(),
         )
         await producer.start()
         stack.push_async_callback(producer.stop)
@@ -93,7 +97,10 @@ async def test_idempotent_producer_with_acks_all_produces(
         assert offsets == list(range(20))
 
         consumer = AIOKafkaConsumer(
-            topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest"
+            topic,
+            bootstrap_servers=bootstrap,
+            auto_offset_reset="earliest",
+            **kafka_client_options(),
         )
         await consumer.start()
         stack.push_async_callback(consumer.stop)
@@ -115,6 +122,7 @@ async def test_two_consumers_in_one_group_split_the_partitions(
                 bootstrap_servers=bootstrap,
                 group_id=group,
                 auto_offset_reset="earliest",
+                **kafka_client_options(),
                 heartbeat_interval_ms=300,  # the first member learns of the rebalance sooner
             )
             await consumer.start()
@@ -134,7 +142,9 @@ async def test_two_consumers_in_one_group_split_the_partitions(
             TopicPartition(topic, 1),
         }
 
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, acks="all", **kafka_client_options()
+        )
         await producer.start()
         stack.push_async_callback(producer.stop)
         for i in range(10):
@@ -157,7 +167,9 @@ async def test_manual_commit_is_where_the_next_consumer_resumes(
     group = unique("group")
     tp = TopicPartition(topic, 0)
     async with AsyncExitStack() as stack:
-        producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+        producer = AIOKafkaProducer(
+            bootstrap_servers=bootstrap, acks="all", **kafka_client_options()
+        )
         await producer.start()
         stack.push_async_callback(producer.stop)
         for i in range(10):
@@ -170,6 +182,7 @@ async def test_manual_commit_is_where_the_next_consumer_resumes(
             group_id=group,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
+            **kafka_client_options(),
         )
 
     first = consumer()
@@ -206,7 +219,10 @@ async def test_read_committed_sees_only_committed_transactions(
     tp = TopicPartition(topic, 0)
     async with AsyncExitStack() as stack:
         producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, transactional_id=unique("txn"), acks="all"
+            bootstrap_servers=bootstrap,
+            transactional_id=unique("txn"),
+            acks="all",
+            **kafka_client_options(),
         )
         await producer.start()
         stack.push_async_callback(producer.stop)
@@ -227,6 +243,7 @@ async def test_read_committed_sees_only_committed_transactions(
             bootstrap_servers=bootstrap,
             isolation_level="read_committed",
             auto_offset_reset="earliest",
+            **kafka_client_options(),
         )
         await committed_reader.start()
         stack.push_async_callback(committed_reader.stop)
@@ -239,6 +256,7 @@ async def test_read_committed_sees_only_committed_transactions(
             bootstrap_servers=bootstrap,
             isolation_level="read_uncommitted",
             auto_offset_reset="earliest",
+            **kafka_client_options(),
         )
         await uncommitted_reader.start()
         stack.push_async_callback(uncommitted_reader.stop)

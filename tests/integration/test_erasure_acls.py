@@ -10,6 +10,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAuthorizationFailedError
 
+from jeugdketen_shared.settings import kafka_client_options
 from jeugdketen_shared.youth_keys import keys_topic
 from tests.integration.test_kafka_acls import (
     ENSCHEDE,
@@ -32,7 +33,7 @@ __all__ = ["secured"]  # the fixture, shared with test_kafka_acls
 async def keys(secured: Secured, infrastructure: Infrastructure) -> AsyncIterator[str]:
     """The keys topic under the secured prefix (whose ACLs name it already)."""
     name, admin_path = keys_topic(secured.prefix), infrastructure.kafka_bootstrap_servers
-    admin = AIOKafkaAdminClient(bootstrap_servers=admin_path)
+    admin = AIOKafkaAdminClient(bootstrap_servers=admin_path, **kafka_client_options())
     await admin.start()
     try:
         await admin.create_topics(

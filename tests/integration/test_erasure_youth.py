@@ -22,6 +22,7 @@ import plaatsing.main
 import toegang.main
 from jeugdketen_shared.kafka import partitions_of
 from jeugdketen_shared.key_vault import TABLE, TOMBSTONES_TABLE
+from jeugdketen_shared.settings import kafka_client_options, kafka_client_security
 from jeugdketen_shared.youth_keys import (
     SEALED_PATTERN,
     UnreadableSealedValue,
@@ -101,11 +102,13 @@ async def all_of(platform: IsolatedPlatform, topic: str) -> Records:
     """Every record the topic holds now, read to each partition's end (a compacted topic has
     gaps in its offsets, so the records are not counted)."""
     kafka = platform.infrastructure.kafka_bootstrap_servers
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False, group_id=None)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=kafka, enable_auto_commit=False, group_id=None, **kafka_client_options()
+    )
     await consumer.start()
     records: Records = []
     try:
-        partitions = await partitions_of(kafka, [topic])
+        partitions = await partitions_of(kafka, [topic], kafka_client_security())
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
@@ -121,7 +124,9 @@ async def all_of(platform: IsolatedPlatform, topic: str) -> Records:
 async def compaction_made_quick(platform: IsolatedPlatform) -> None:
     """Have the broker compact the test's keys topic now rather than within the day: a segment
     rolls with the next record after 100 ms, and any dirt is worth cleaning."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=platform.infrastructure.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=platform.infrastructure.kafka_bootstrap_servers, **kafka_client_options()
+    )
     await admin.start()
     try:
         quick = {
@@ -144,7 +149,9 @@ async def wait_until_compacted_away(platform: IsolatedPlatform, pseudonym: str) 
     partition = next(
         r.partition for r in await all_of(platform, topic) if r.key == pseudonym.encode()
     )
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, enable_idempotence=True, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka, enable_idempotence=True, acks="all", **kafka_client_options()
+    )
     await producer.start()
     try:
         async with asyncio.timeout(90):

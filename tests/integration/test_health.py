@@ -24,7 +24,7 @@ from jeugdketen_shared.health import (
 )
 from jeugdketen_shared.ingress import subscribe_batches
 from jeugdketen_shared.service import serve
-from jeugdketen_shared.settings import ServiceSettings
+from jeugdketen_shared.settings import ServiceSettings, kafka_client_options, kafka_client_security
 from tests.conftest import IsolatedPlatform
 from tests.support.http import answers, base_url, on_a_free_port
 from tests.support.services import running_in_process
@@ -80,11 +80,15 @@ async def test_not_ready_with_the_reason_when_postgresql_or_kafka_cannot_be_reac
     app.include_router(
         create_health_router(
             {
-                "kafka": kafka_reachable(infrastructure.kafka_bootstrap_servers),
+                "kafka": kafka_reachable(
+                    infrastructure.kafka_bootstrap_servers, kafka_client_security()
+                ),
                 "postgresql": postgres_reachable(
                     on_port(infrastructure.database_url, closed_port())
                 ),
-                "other-kafka": kafka_reachable(f"127.0.0.1:{closed_port()}"),
+                "other-kafka": kafka_reachable(
+                    f"127.0.0.1:{closed_port()}", kafka_client_security()
+                ),
             }
         )
     )
@@ -107,6 +111,7 @@ def idle_consumer_of(platform: IsolatedPlatform, topic: str) -> KafkaBroker:
     """A broker with the ingress's batch consumer of `topic`, on which nothing is published."""
     broker = KafkaBroker(
         platform.infrastructure.kafka_bootstrap_servers,
+        security=kafka_client_security().faststream(),
         request_timeout_ms=5_000,  # the time a missing topic takes to fail; 40 s by default
     )
 
@@ -152,7 +157,9 @@ async def test_a_consumer_of_a_missing_topic_fails_to_start_and_creates_nothing(
             await broker.start()
     finally:
         await broker.stop()
-    admin = AIOKafkaAdminClient(bootstrap_servers=platform.infrastructure.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=platform.infrastructure.kafka_bootstrap_servers, **kafka_client_options()
+    )
     await admin.start()
     try:
         assert missing not in await admin.list_topics()

@@ -24,6 +24,7 @@ from jeugdketen_shared.batch import ChainApplication
 from jeugdketen_shared.cloudevents import CloudEvent, KafkaRecord, decode, encode
 from jeugdketen_shared.inbound import Contracts
 from jeugdketen_shared.receipts import MessageReceipt
+from jeugdketen_shared.settings import kafka_client_options
 from tests.conftest import IsolatedPlatform
 from tests.fuzz.hostile import AANBIEDER, PROVIDER, SERVICES, TRIAGETAFEL, Sent, hostile, valid
 from tests.support.kafka import Records, cloudevents, read_all, read_until, rejected_topics
@@ -146,7 +147,9 @@ async def test_hostile_messages_are_refused_and_valid_ones_recorded_once(
 ) -> None:
     kafka = platform.infrastructure.kafka_bootstrap_servers
     hostile_groups, valid_messages = generated(datetime.now(UTC))
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", enable_idempotence=True)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=kafka, acks="all", enable_idempotence=True, **kafka_client_options()
+    )
     await producer.start()
     publisher = Publisher(platform, producer)
     try:

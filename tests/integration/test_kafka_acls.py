@@ -11,6 +11,7 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,14 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.conn import create_conn
 from aiokafka.errors import KafkaConnectionError, TopicAuthorizationFailedError
+from aiokafka.protocol.admin import CreateTopicsRequest
 
 from jeugdketen_shared.cloudevents import encode
 from jeugdketen_shared.kafka import ClientSecurity
 from jeugdketen_shared.permissions import load_partners
-from jeugdketen_shared.settings import ServiceSettings, ServiceTopics
+from jeugdketen_shared.settings import ServiceSettings, ServiceTopics, kafka_client_options
 from ketenmonitor.main import build_projection
 from ketenmonitor.projection.rebuild import rebuild
 from tests.conftest import IsolatedPlatform
@@ -80,7 +83,7 @@ def _topic_names(prefix: str) -> list[str]:
 
 
 async def _create_topics(admin_path: str, names: list[str]) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=admin_path)
+    admin = AIOKafkaAdminClient(bootstrap_servers=admin_path, **kafka_client_options())
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name, 1, 1) for name in names])
@@ -90,6 +93,22 @@ async def _create_topics(admin_path: str, names: list[str]) -> None:
 
 def _broker_jars() -> Path:
     return Path(os.environ.get("JEUGDKETEN_KAFKA_LIBS", REPOSITORY / ".local/kafka/libs"))
+
+
+@contextmanager
+def granted(infrastructure: Infrastructure, prefix: str) -> Iterator[None]:
+    """The platform's ACLs for `prefix`, given as the admin by the code up runs, taken away at
+    the end."""
+    assert infrastructure.kafka_sasl is not None
+    passwords = kafka_security.load_credentials(infrastructure.kafka_sasl.credentials)
+    admin = kafka_security.Login("SCRAM-SHA-512", kafka_security.ADMIN, passwords["admin"])
+    bootstrap = infrastructure.kafka_sasl.bootstrap_servers
+    rules = kafka_security.acls(prefix, load_partners(PARTNERS_FILE))
+    kafka_security.apply(bootstrap, _broker_jars(), admin, {}, rules)
+    try:
+        yield
+    finally:
+        kafka_security.remove(bootstrap, _broker_jars(), admin, rules)
 
 
 @pytest.fixture(scope="module")
@@ -103,13 +122,11 @@ def secured(infrastructure: Infrastructure) -> Iterator[Secured]:
     admin_path = infrastructure.kafka_bootstrap_servers
     prefix = f"test-acl-{uuid.uuid4().hex[:10]}"
     names = _topic_names(prefix)
-    rules = kafka_security.acls(prefix, load_partners(PARTNERS_FILE))
     asyncio.run(_create_topics(admin_path, names))
     try:
-        kafka_security.apply(admin_path, _broker_jars(), {}, rules)
-        yield Secured(sasl, prefix, kafka_security.load_credentials(sasl.credentials))
+        with granted(infrastructure, prefix):
+            yield Secured(sasl, prefix, kafka_security.load_credentials(sasl.credentials))
     finally:
-        kafka_security.remove(admin_path, _broker_jars(), rules)
         asyncio.run(delete_topics(admin_path, names))
 
 
@@ -191,7 +208,8 @@ async def test_a_partner_cannot_write_what_is_not_its_own_inbound_topic(
 
 
 async def _refused_read(options: dict[str, Any], topic: str, admin_path: str) -> None:
-    assert await _read_one({"bootstrap_servers": admin_path}, topic), "the topic holds a record"
+    admin = {"bootstrap_servers": admin_path, **kafka_client_options()}
+    assert await _read_one(admin, topic), "the topic holds a record"
     with pytest.raises((TopicAuthorizationFailedError, TimeoutError)):
         await _read_one(options, topic, within_seconds=REFUSED_READ_SECONDS)
 
@@ -211,6 +229,41 @@ async def test_a_partner_reads_its_own_rejections_and_no_one_elses(
         await _refused_read(
             secured.login(ENSCHEDE), forbidden, infrastructure.kafka_bootstrap_servers
         )
+
+
+async def _may_create_a_topic(host: str, port: int, **login: str) -> bool:
+    """Whether the listener takes the request to create a topic (validate only: nothing is
+    created) and answers that it could; raises when it closes the connection instead."""
+    connection = await create_conn(host, port, request_timeout_ms=10_000, **login)
+    try:
+        request = CreateTopicsRequest([(f"probe-{uuid.uuid4().hex}", 1, 1, [], [])], 10_000, True)
+        answer = await connection.send(request)
+    finally:
+        connection.close()
+    return all(error_code == 0 for _, error_code, *_ in answer.topic_errors)
+
+
+async def test_an_anonymous_client_is_refused_on_every_listener(secured: Secured) -> None:
+    """No listener (the clients', the broker's own, the controller's) takes a client without a
+    login, where the same request with one is answered: no User:ANONYMOUS super user."""
+    listeners = dict(
+        listener.split("://") for listener in secured.sasl.listeners.split(",") if listener
+    )
+    assert set(listeners) == {"BROKER", "CLIENT", "CONTROLLER"}, "deploy/local/up names them"
+    for name, address in listeners.items():
+        host, port = address.rsplit(":", 1)
+        with pytest.raises(KafkaConnectionError, match="closed"):
+            await _may_create_a_topic(host, int(port))
+        principal, mechanism = (
+            ("admin", "SCRAM-SHA-512") if name == "CLIENT" else ("broker", "PLAIN")
+        )
+        login = {
+            "security_protocol": "SASL_PLAINTEXT",
+            "sasl_mechanism": mechanism,
+            "sasl_plain_username": principal,
+            "sasl_plain_password": secured.passwords[principal],
+        }
+        assert await _may_create_a_topic(host, int(port), **login), f"{name} as {principal}"
 
 
 async def test_a_wrong_password_does_not_log_in(secured: Secured) -> None:
@@ -252,9 +305,7 @@ async def test_a_message_is_its_writers_whatever_it_claims(
     Enschede: toegang (logged in as itself) attributes it to Hengelo and refuses it, and the
     refusal comes back on Hengelo's rejected topic, which Hengelo reads."""
     admin_path = platform.infrastructure.kafka_bootstrap_servers
-    rules = kafka_security.acls(platform.prefix, load_partners(PARTNERS_FILE))
-    kafka_security.apply(admin_path, _broker_jars(), {}, rules)
-    try:
+    with granted(platform.infrastructure, platform.prefix):
         toegang = platform.settings().topics("toegang")
         claim = referral()  # Enschede's lokaal team is its source
         record = encode(claim)
@@ -283,8 +334,6 @@ async def test_a_message_is_its_writers_whatever_it_claims(
             # the service joins its group and reads first: more time than the ACLs take
             refused = await _read_one(hengelo, toegang.rejected_of(HENGELO), within_seconds=60)
             rejection = json.loads(refused)
-    finally:
-        kafka_security.remove(admin_path, _broker_jars(), rules)
 
     assert rejection["causationid"] == claim.id
     assert rejection["data"]["reason"] == "source-not-of-partner"
@@ -298,10 +347,7 @@ async def test_the_ketenmonitor_projects_and_rebuilds_as_its_own_principal(
 ) -> None:
     """Logged in over SASL as `ketenmonitor`, with the ACLs it has and no more, the projection
     reads every events topic and a rebuild replays them."""
-    admin_path = platform.infrastructure.kafka_bootstrap_servers
-    rules = kafka_security.acls(platform.prefix, load_partners(PARTNERS_FILE))
-    kafka_security.apply(admin_path, _broker_jars(), {}, rules)
-    try:
+    with granted(platform.infrastructure, platform.prefix):
         events = chain(platform, cases=20, seed=5)
         await publish(platform, events)
         published = len(events)
@@ -323,7 +369,5 @@ async def test_the_ketenmonitor_projects_and_rebuilds_as_its_own_principal(
             stopping.set()
             await projecting
         replayed = await rebuild(projection, show_progress=False)
-    finally:
-        kafka_security.remove(admin_path, _broker_jars(), rules)
 
     assert replayed == published

@@ -17,6 +17,7 @@ import pytest
 from jeugdketen_shared.cloudevents import CloudEvent, encode
 from jeugdketen_shared.contracts.base import DomainEventData
 from jeugdketen_shared.kafka import create_producer, send_all
+from jeugdketen_shared.settings import kafka_client_security
 from ketenmonitor.figures.api import create_api
 from ketenmonitor.figures.linked import quarters
 from ketenmonitor.figures.source import TableFigures
@@ -73,7 +74,9 @@ async def publish_events(platform: IsolatedPlatform, events: Iterable[Published]
     for published in events:
         topic = platform.topic(published.service, "events")
         by_topic.setdefault(topic, []).append(encode(published.event))
-    producer = create_producer(platform.infrastructure.kafka_bootstrap_servers)
+    producer = create_producer(
+        platform.infrastructure.kafka_bootstrap_servers, kafka_client_security()
+    )
     await producer.start()
     try:
         for topic, records in by_topic.items():

@@ -18,7 +18,7 @@ from jeugdketen_shared.clock import ControllableClock
 from jeugdketen_shared.cloudevents import decode
 from jeugdketen_shared.contracts import toegang
 from jeugdketen_shared.kafka import as_kafka_record
-from jeugdketen_shared.settings import ServiceSettings
+from jeugdketen_shared.settings import ServiceSettings, kafka_client_options
 from ketenmonitor.alerts import store as alert_store
 from ketenmonitor.alerts.rules import alert_id
 from ketenmonitor.alerts.sweeper import Sweeper
@@ -116,6 +116,7 @@ async def alert_events(platform: IsolatedPlatform, expected: int) -> list[dict[s
         group_id=None,
         auto_offset_reset="earliest",
         isolation_level="read_committed",
+        **kafka_client_options(),
     )
     await consumer.start()
     found: list[dict[str, Any]] = []

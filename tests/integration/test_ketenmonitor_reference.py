@@ -26,6 +26,7 @@ from jeugdketen_shared.cloudevents import CloudEvent, encode
 from jeugdketen_shared.contracts.plaatsing import ContinuityPlan
 from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
 from jeugdketen_shared.kafka import create_producer
+from jeugdketen_shared.settings import kafka_client_options, kafka_client_security
 from jeugdketen_shared.vocabulary import CareForm, ToegangDecision, Verwijzer
 from jeugdketen_shared.youth_keys import YouthKey, keys_topic
 from ketenmonitor.figures.api import create_api
@@ -114,7 +115,9 @@ def cloud_events(platform: IsolatedPlatform, seed: int, cases: int) -> Chain:
 
 async def publish(platform: IsolatedPlatform, events: list[tuple[str, CloudEvent]]) -> None:
     """One producer, in the given order, whatever the topic."""
-    producer = create_producer(platform.infrastructure.kafka_bootstrap_servers)
+    producer = create_producer(
+        platform.infrastructure.kafka_bootstrap_servers, kafka_client_security()
+    )
     await producer.start()
     try:
         deliveries = []
@@ -138,7 +141,9 @@ async def publish_keys(
 ) -> None:
     """Youths' keys onto the keys topic, keyed by pseudonym, as toegang would; None: the
     tombstone of an erased youth."""
-    producer = create_producer(platform.infrastructure.kafka_bootstrap_servers)
+    producer = create_producer(
+        platform.infrastructure.kafka_bootstrap_servers, kafka_client_security()
+    )
     await producer.start()
     try:
         deliveries = [
@@ -161,6 +166,7 @@ async def end_offsets(platform: IsolatedPlatform) -> dict[tuple[str, int], int]:
         *topics,  # no group: started, it knows the topics' partitions
         bootstrap_servers=platform.infrastructure.kafka_bootstrap_servers,
         isolation_level="read_committed",
+        **kafka_client_options(),
     )
     await consumer.start()
     try:

@@ -21,6 +21,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 
 from jeugdketen_shared.cloudevents import CloudEvent
+from jeugdketen_shared.settings import kafka_client_options
 from jeugdketen_shared.youth_keys import YouthKey
 from ketenmonitor.alerts import store as alert_store
 from ketenmonitor.alerts.rules import CaseEvent, load_rules, stages_of, stepping_stones_of
@@ -99,7 +100,7 @@ def expected_stages(
 
 async def settled_members(bootstrap_servers: str, group: str) -> int:
     """The members of the group once it is stable (no rebalance going on), else 0."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **kafka_client_options())
     await admin.start()
     try:
         (response,) = await admin.describe_consumer_groups([group])

@@ -30,6 +30,7 @@ import toegang.main
 import triage.main
 from jeugdketen_shared.kafka import partitions_of
 from jeugdketen_shared.privacy import is_valid_bsn
+from jeugdketen_shared.settings import kafka_client_options, kafka_client_security
 from simulator.model import Scenario
 from simulator.plan import SERVICES, Outcome
 from simulator.runner import simulate
@@ -97,7 +98,9 @@ async def the_platform(platform: IsolatedPlatform) -> AsyncIterator[None]:
 
 
 async def prefixed_topics(platform: IsolatedPlatform) -> list[str]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=platform.infrastructure.kafka_bootstrap_servers)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=platform.infrastructure.kafka_bootstrap_servers, **kafka_client_options()
+    )
     await admin.start()
     try:
         return sorted(t for t in await admin.list_topics() if t.startswith(platform.prefix + "."))
@@ -160,10 +163,16 @@ async def projected_everything(platform: IsolatedPlatform) -> None:
 
 
 async def end_offsets(kafka: str, topics: list[str]) -> int:
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=None)
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=None, **kafka_client_options())
     await consumer.start()
     try:
-        return sum((await consumer.end_offsets(await partitions_of(kafka, topics))).values())
+        return sum(
+            (
+                await consumer.end_offsets(
+                    await partitions_of(kafka, topics, kafka_client_security())
+                )
+            ).values()
+        )
     finally:
         await consumer.stop()
 
@@ -186,6 +195,7 @@ async def test_no_bsn_on_any_topic_in_any_table_or_log_after_a_simulated_year(
             prefix=platform.prefix,
             journal_path=tmp_path / "sent.jsonl",
             speed=None,
+            security=kafka_client_security(),
         )
         for service in SERVICES:
             accepted = {
@@ -246,7 +256,7 @@ async def test_no_bsn_on_any_topic_in_any_table_or_log_after_a_simulated_year(
 
 
 async def plant_on_topic(kafka: str, topic: str) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all")
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", **kafka_client_options())
     await producer.start()
     try:
         original = base64.b64encode(json.dumps({"bsn": PLANTED}).encode()).decode()

@@ -15,6 +15,7 @@ import plaatsing.main
 import toegang.main
 import triage.main
 from jeugdketen_shared.contracts import toegang as toegang_contracts
+from jeugdketen_shared.settings import kafka_client_security
 from simulator.model import Scenario
 from simulator.plan import SERVICES, Outcome, PlannedMessage
 from simulator.runner import simulate
@@ -74,6 +75,7 @@ async def test_simulated_cases_pass_the_chain_with_only_the_intended_rejections(
             prefix=platform.prefix,
             journal_path=tmp_path / "sent.jsonl",
             speed=None,
+            security=kafka_client_security(),
         )
         # the gedwongen kader route is part of the run, from Veilig Thuis to the GI
         assert {contract.cloudevent_type for contract in GEDWONGEN_KADER} <= {m.type for m in plan}

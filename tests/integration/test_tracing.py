@@ -18,6 +18,7 @@ import plaatsing.main
 import toegang.main
 import triage.main
 from jeugdketen_shared.cloudevents import CloudEvent, encode
+from jeugdketen_shared.settings import kafka_client_options
 from jeugdketen_shared.telemetry import as_headers, current_carrier
 from tests.conftest import IsolatedPlatform
 from tests.support.http import answers, base_url, on_a_free_port
@@ -56,7 +57,7 @@ async def publish_traced(kafka: str, inbound: str, event: CloudEvent) -> int:
     record = encode(event)
     with partner.start_as_current_span("partner publish", kind=SpanKind.PRODUCER) as span:
         headers = list(as_headers(current_carrier()))
-        producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all")
+        producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", **kafka_client_options())
         await producer.start()
         try:
             topic = inbound_topic(inbound, record.value)

@@ -3,10 +3,12 @@
 In this order: the environment (`KAFKA_BOOTSTRAP_SERVERS` and `DATABASE_URL`), else
 testcontainers when a Docker engine answers, else the project's own deploy/local/up.
 
-`KAFKA_BOOTSTRAP_SERVERS` is the broker's admin path: the local broker's loopback PLAINTEXT
-listener, whose principal is a super user. The same broker's SASL/SCRAM listener, with its ACLs,
-is `KAFKA_SASL_BOOTSTRAP_SERVERS`, and its principals' passwords are in
-`JEUGDKETEN_KAFKA_CREDENTIALS` (both written by deploy/local/up into .local/env).
+The harness logs in to the local broker as its admin, a super user, with the settings
+deploy/local/up writes into .local/env (`KAFKA_SECURITY_PROTOCOL`, `KAFKA_SASL_USERNAME`,
+`KAFKA_SASL_PASSWORD`): they are this process's environment, where every Kafka client of the
+tests takes its login (`jeugdketen_shared.settings.kafka_client_options`), and the services it
+starts run with them. The same listener's principals' passwords are in
+`JEUGDKETEN_KAFKA_CREDENTIALS`; `JEUGDKETEN_KAFKA_LISTENERS` names every listener of the broker.
 """
 
 import os
@@ -31,12 +33,27 @@ def pinned_kafka_version() -> str:
     return pinned.group(1)
 
 
+KAFKA_LOGIN = (
+    "KAFKA_SECURITY_PROTOCOL",
+    "KAFKA_SASL_MECHANISM",
+    "KAFKA_SASL_USERNAME",
+    "KAFKA_SASL_PASSWORD",
+)
+
+
+def kafka_login() -> dict[str, str]:
+    """The harness's own Kafka login (the admin's), as settings of a service it runs."""
+    return {name: os.environ[name] for name in KAFKA_LOGIN if name in os.environ}
+
+
 @dataclass(frozen=True)
 class SaslListener:
-    """Where the broker takes SCRAM logins, and the passwords of its principals."""
+    """Where the broker takes SCRAM logins, the passwords of its principals, and every
+    listener of the broker (`NAME://host:port,...`)."""
 
     bootstrap_servers: str
     credentials: Path
+    listeners: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,7 +70,9 @@ def _sasl(settings: Mapping[str, str]) -> SaslListener | None:
     credentials = settings.get("JEUGDKETEN_KAFKA_CREDENTIALS")
     if not bootstrap or not credentials:
         return None
-    return SaslListener(bootstrap, Path(credentials))
+    return SaslListener(
+        bootstrap, Path(credentials), settings.get("JEUGDKETEN_KAFKA_LISTENERS", "")
+    )
 
 
 @contextmanager
@@ -91,14 +110,21 @@ def _containers() -> Iterator[Infrastructure]:
         yield Infrastructure(kafka.get_bootstrap_server(), postgres.get_connection_url())
 
 
-def _deploy_local() -> Infrastructure:
-    """Start (or find running) the local broker and server; they stay up for the next run."""
-    subprocess.run([str(REPOSITORY / "deploy/local/up")], check=True, cwd=REPOSITORY)
-    settings = dict(
+def settings_written_by_up(local_dir: Path) -> dict[str, str]:
+    """The export lines of the settings file deploy/local/up wrote into its folder."""
+    return dict(
         line.removeprefix("export ").split("=", 1)
-        for line in (REPOSITORY / ".local/env").read_text().splitlines()
+        for line in (local_dir / "env").read_text().splitlines()
         if line.startswith("export ")
     )
+
+
+def _deploy_local() -> Infrastructure:
+    """Start (or find running) the local broker and server; they stay up for the next run. Their
+    settings become this process's, as `. .local/env` would make them."""
+    subprocess.run([str(REPOSITORY / "deploy/local/up")], check=True, cwd=REPOSITORY)
+    settings = settings_written_by_up(REPOSITORY / ".local")
+    os.environ.update(settings)
     return Infrastructure(
         settings["KAFKA_BOOTSTRAP_SERVERS"], settings["DATABASE_URL"], _sasl(settings)
     )

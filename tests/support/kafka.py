@@ -11,6 +11,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from jeugdketen_shared.cloudevents import CloudEvent
 from jeugdketen_shared.kafka import partitions_of
+from jeugdketen_shared.settings import kafka_client_options, kafka_client_security
 from tests.support.infrastructure import REPOSITORY
 from tests.support.partners import as_kafka, inbound_topic
 
@@ -43,7 +44,7 @@ async def create_platform_topics(bootstrap_servers: str, prefix: str) -> None:
         )
         for spec in load_topics("local")
     ]
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **kafka_client_options())
     await admin.start()
     try:
         await admin.create_topics(topics)
@@ -53,7 +54,7 @@ async def create_platform_topics(bootstrap_servers: str, prefix: str) -> None:
 
 async def delete_topics(bootstrap_servers: str, topics: list[str]) -> None:
     """A test's topics go when it ends: thousands left behind slow every broker start."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers, **kafka_client_options())
     await admin.start()
     try:
         await admin.delete_topics(topics)
@@ -70,7 +71,9 @@ async def publish(
     """Publish (key, value) pairs in order onto `topic`; onto a service's inbound topic as
     `partner`, else as the registered partner of each value's source, would: onto its own
     `<inbound>.<partner-id>`."""
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers, acks="all", **kafka_client_options()
+    )
     await producer.start()
     try:
         for key, value in messages:
@@ -107,12 +110,15 @@ async def read_until(
     """Read the topic(s) from the start until `done` holds for what was read, or fail."""
     topics = [topic] if isinstance(topic, str) else list(topic)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap_servers, enable_auto_commit=False, group_id=None
+        bootstrap_servers=bootstrap_servers,
+        enable_auto_commit=False,
+        group_id=None,
+        **kafka_client_options(),
     )
     await consumer.start()
     seen: Records = []
     try:
-        partitions = await partitions_of(bootstrap_servers, topics)
+        partitions = await partitions_of(bootstrap_servers, topics, kafka_client_security())
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         async with asyncio.timeout(within_seconds):
@@ -132,10 +138,14 @@ async def read_all(
 ) -> Records:
     """Everything on the topic(s) now: read until every partition's end offset."""
     topics = [topic] if isinstance(topic, str) else list(topic)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, group_id=None)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers, group_id=None, **kafka_client_options()
+    )
     await consumer.start()
     try:
-        ends = await consumer.end_offsets(await partitions_of(bootstrap_servers, topics))
+        ends = await consumer.end_offsets(
+            await partitions_of(bootstrap_servers, topics, kafka_client_security())
+        )
     finally:
         await consumer.stop()
     expected = sum(ends.values())  # no transactions on these topics: offsets count records

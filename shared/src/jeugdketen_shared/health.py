@@ -18,7 +18,7 @@ from faststream.kafka import KafkaBroker
 from faststream.kafka.subscriber.usecase import LogicSubscriber
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from jeugdketen_shared.kafka import PLAINTEXT, ClientSecurity
+from jeugdketen_shared.kafka import ClientSecurity
 from jeugdketen_shared.metrics import exposition
 
 CHECK_TIMEOUT_SECONDS = 2.0
@@ -42,7 +42,7 @@ def postgres_reachable(database_url: str) -> Check:
     return check
 
 
-def kafka_reachable(bootstrap_servers: str, security: ClientSecurity = PLAINTEXT) -> Check:
+def kafka_reachable(bootstrap_servers: str, security: ClientSecurity) -> Check:
     async def check() -> str | None:
         client = AIOKafkaClient(
             bootstrap_servers=bootstrap_servers,

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,13 +18,16 @@ class KafkaClientSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092", validation_alias="KAFKA_BOOTSTRAP_SERVERS"
     )
-    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT"] = Field(
+    kafka_security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         default="PLAINTEXT",
         validation_alias="KAFKA_SECURITY_PROTOCOL",
-        description="SASL_PLAINTEXT: authenticate as KAFKA_SASL_USERNAME (docs/security.md)",
+        description="SASL_PLAINTEXT: authenticate as KAFKA_SASL_USERNAME; SASL_SSL: the same "
+        "inside TLS (docs/security.md)",
     )
-    kafka_sasl_mechanism: Literal["SCRAM-SHA-512"] = Field(
-        default="SCRAM-SHA-512", validation_alias="KAFKA_SASL_MECHANISM"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "PLAIN"] = Field(
+        default="SCRAM-SHA-512",
+        validation_alias="KAFKA_SASL_MECHANISM",
+        description="PLAIN: the brokers' own principal only (docs/security.md)",
     )
     kafka_sasl_username: str | None = Field(
         default=None,
@@ -33,6 +36,11 @@ class KafkaClientSettings(BaseSettings):
     )
     kafka_sasl_password: SecretStr | None = Field(
         default=None, validation_alias="KAFKA_SASL_PASSWORD", description="Never commit it"
+    )
+    kafka_ssl_ca_file: Path | None = Field(
+        default=None,
+        validation_alias="KAFKA_SSL_CAFILE",
+        description="SASL_SSL: the CA that signed the brokers' certificates (unset: the system's)",
     )
 
     def kafka_security(self) -> ClientSecurity:
@@ -43,7 +51,19 @@ class KafkaClientSettings(BaseSettings):
             mechanism=self.kafka_sasl_mechanism,
             username=self.kafka_sasl_username,
             password=None if password is None else password.get_secret_value(),
+            ca_file=self.kafka_ssl_ca_file,
         )
+
+
+def kafka_client_security() -> ClientSecurity:
+    """How a Kafka client of a tool or test logs in, from this process's environment (the
+    settings above): the one place that knows, so no client copies the options."""
+    return KafkaClientSettings().kafka_security()
+
+
+def kafka_client_options() -> dict[str, Any]:
+    """The same, as the keyword arguments of aiokafka's clients."""
+    return kafka_client_security().options()
 
 
 class ServiceSettings(KafkaClientSettings):

@@ -12,7 +12,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
 
 from jeugdketen_shared.cloudevents import KafkaRecord
-from jeugdketen_shared.kafka import PLAINTEXT, ClientSecurity
+from jeugdketen_shared.kafka import ClientSecurity
 from jeugdketen_shared.settings import ServiceTopics
 from simulator.plan import Dependency, PlannedMessage
 
@@ -157,7 +157,7 @@ async def connected(
     bootstrap_servers: str,
     prefix: str,
     dependencies: Iterable[Dependency],
-    security: ClientSecurity = PLAINTEXT,
+    security: ClientSecurity,
 ) -> AsyncIterator[tuple[KafkaTransport, KafkaPlatformRecord]]:
     """Producer, events reader and group follower, for as long as the simulation runs."""
     pairs = {(d.upstream, d.consumer) for d in dependencies}

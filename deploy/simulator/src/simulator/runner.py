@@ -3,7 +3,7 @@
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from jeugdketen_shared.kafka import PLAINTEXT, ClientSecurity
+from jeugdketen_shared.kafka import ClientSecurity
 from simulator.journal import JsonLinesJournal
 from simulator.kafka import connected
 from simulator.model import Scenario, plan_messages
@@ -23,7 +23,7 @@ async def simulate(
     on_plan: Callable[[Sequence[PlannedMessage]], None] = lambda _: None,
     on_progress: Callable[[Progress], None] = lambda _: None,
     patience_seconds: float = DEFAULT_PATIENCE_SECONDS,
-    security: ClientSecurity = PLAINTEXT,
+    security: ClientSecurity,
 ) -> list[PlannedMessage]:
     """Publish the scenario's messages; returns them, as the journal records them."""
     plan = plan_messages(scenario, twente or Twente.load())

@@ -289,7 +289,9 @@ async def serving_api(
         app.include_router(
             create_health_router(
                 {
-                    "kafka": kafka_reachable(settings.kafka_bootstrap_servers),
+                    "kafka": kafka_reachable(
+                        settings.kafka_bootstrap_servers, settings.kafka_security()
+                    ),
                     "postgresql": postgres_reachable(settings.database_url),
                 }
             )
