@@ -5,8 +5,8 @@ provider), and each hidden count of 1 to 9 is sought (a) by subtraction within o
 as the region minus its other gemeenten (or kaders, care forms, providers), (c) as a year minus
 its other quarters, or all time minus its other years, by exact elimination over the sums of
 each sub-table that hold between the true counts; and where a shown total's hidden parts add
-up to fewer than 10; and (d) by elimination over the sums of all the family's sub-tables at
-once, as a reader who knows what the answers show (a hidden zero looks like any hidden count).
+up to fewer than 10; and (d) where two figures show one count (`protect`'s `shared`), by
+reading it in the one that shows it.
 
 The same attack on the answers protected each on its own (the read API before its families)
 finds small numbers: so the attack would catch a protection that missed them."""
@@ -57,13 +57,10 @@ def worked_out(
 ) -> list[tuple[Any, ...]]:
     """Every hidden count of 1 to 9 the attack recovers, and every group of hidden parts of a
     shown total that counts 1 to 9: per table, within each answer (a) and across each total answer
-    and its parts (b, c), with the sums that hold between the true counts; and with the sums of
-    all of them combined (d)."""
+    and its parts (b, c), with the sums that hold between the true counts; and each count that
+    one table hides and another shows (d)."""
     found: list[tuple[Any, ...]] = []
     names = {name for answer in truth.values() for name in answer}
-    every_sum: list[Sum] = []  # the family's sums, of every sub-table: combined (d)
-    every_unknown: set[Hashable] = set()
-    every_count: dict[Hashable, int] = {}
     for total, parts in family.relations():
         places = (total, *parts)
         for name in names:
@@ -89,9 +86,6 @@ def worked_out(
             found += [
                 (name, cell) for cell in derivable(sums, unknown) if counts[cell] < SMALL_CELL
             ]
-            every_sum += [Sum((name, s.total), tuple((name, p) for p in s.parts)) for s in sums]
-            every_unknown |= {(name, cell) for cell in hid}
-            every_count |= {(name, cell): n for cell, n in counts.items()}
             for relation in sums:
                 if relation.total in hid:
                     continue
@@ -99,19 +93,16 @@ def worked_out(
                 if 0 < group < SMALL_CELL:
                     found.append((name, relation.total, "minus its shown parts", group))
     for place, answer in truth.items():  # a count two tables show, seen in one, is seen
-        named: dict[Hashable, list[Hashable]] = {}
+        named: dict[Hashable, set[bool]] = {}
         for name, table in answer.items():
+            kept = hidden.get(place, {}).get(name, ())
             for key, same in table.shared.items():
-                named.setdefault(same, []).append((name, (place, key)))
-        for first, *others in named.values():
-            every_sum += [
-                Sum(first, (other,)) for other in others if every_count[first] == every_count[other]
-            ]
-    found += [
-        ("combined", cell)
-        for cell in derivable(every_sum, every_unknown)
-        if 0 < every_count[cell] < SMALL_CELL
-    ]
+                named.setdefault(same, set()).add(key in kept)
+        found += [
+            (place, same, "hidden in one, shown in another")
+            for same, how in named.items()
+            if len(how) > 1
+        ]
     return found
 
 

@@ -179,7 +179,7 @@ def protect_family(
     # by number from here: the elimination hashes each cell many times
     cells_by_id = sorted(counts, key=repr)
     number = {cell: index for index, cell in enumerate(cells_by_id)}
-    numbered = [
+    numbered: list[tuple[set[Hashable], list[Sum]]] = [
         (
             {number[cell] for cell in cells},
             [Sum(number[s.total], tuple(number[p] for p in s.parts)) for s in sums],
@@ -187,6 +187,11 @@ def protect_family(
         for cells, sums in sub_tables
     ]
     amounts: dict[Hashable, int] = {number[cell]: n for cell, n in counts.items()}
+    # a count two tables of one answer show, each count of it a sub-table of its own
+    numbered += [
+        ({relation.total, *relation.parts}, [relation])
+        for relation in _same_counts(tables, number, amounts)
+    ]
     hidden_ids: set[Hashable] = {number[cell] for cell in hidden}
     fixed_ids: set[Hashable] = {number[cell] for cell in fixed}
     containing: dict[Hashable, list[int]] = {}
@@ -205,15 +210,6 @@ def protect_family(
         for other in sorted({o for cell in added for o in containing[cell]} - {index}):
             if other not in waiting:
                 waiting.append(other)
-    # each sub-table is safe with the others' hidden counts; a reader may still combine the
-    # sums of several (a count of 10 or more that follows from one sub-table's sums, used in
-    # another's): the family as one table, once the sub-tables have done the most of it. Its
-    # reader knows what the answers show: one who also knew which hidden cells of every
-    # gemeente are empty would work out counts that only hiding the region's shown counts
-    # protects, and those are fixed (docs/privacy.md, "Small numbers")
-    every_sum = list({(s.total, s.parts): s for _, sums in numbered for s in sums}.values())
-    every_sum += _same_counts(tables, number, amounts)
-    hidden_ids = complemented(amounts, every_sum, hidden_ids, fixed_ids, empty_known=False)
     result: dict[Slice, dict[str, set[Hashable]]] = {place: {} for place in tables}
     for cell_id in hidden_ids:
         place, name, key = cast(Cell, cells_by_id[cast(int, cell_id)])

@@ -153,22 +153,18 @@ def complemented(
     sums: Sequence[Sum],
     hidden: set[Hashable],
     frozen: Set[Hashable] = frozenset(),
-    empty_known: bool = True,
 ) -> set[Hashable]:
     """`hidden` and the counts that must be hidden beside them, never one of `frozen` (counts
-    another answer already shows).
-
-    `empty_known`: the reader is taken to know which hidden cells are empty. That nobody is in
-    a cell identifies no one, and a hidden count safe from such a reader is safe from any; but
-    the answers show a hidden zero as they show a hidden 5, so only knowledge from elsewhere
-    tells them apart. Without it, the reader knows what the answers show, and no more."""
+    another answer already shows)."""
     hidden = set(hidden)
     while True:
         _each_sum_covered(counts, sums, hidden, frozen)
-        # a count of 10 or more hidden beside a small one may follow from the others: it is
-        # not small, and the elimination finds what it would give away
-        unknown = {key for key in hidden if counts[key] or not empty_known}
-        revealed = [key for key in derivable(sums, unknown) if 0 < counts[key] < SMALL_CELL]
+        # a reader is taken to know which cells are empty: that nobody is in a cell identifies
+        # no one, and a hidden count safe from such a reader is safe from any. A count of 10
+        # or more hidden beside a small one may follow from the others: it is not small, and
+        # the elimination finds what it would give away
+        unknown = {key for key in hidden if counts[key]}
+        revealed = [key for key in derivable(sums, unknown) if counts[key] < SMALL_CELL]
         if not revealed:
             return hidden
         # one more hidden count beside each, in one round: elimination is the costly step
