@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # (variables here are used by the scripts sourcing it)
-# Shared helpers for deploy/local/{up,down,status}. Sourced, never run.
+# Shared helpers for deploy/local/{up,down,status,cluster}. Sourced, never run.
 #
 # Everything lives under <repo>/.local (git-ignored; JEUGDKETEN_LOCAL_DIR moves it, e.g. to
 # run a second, separate broker on other ports):
