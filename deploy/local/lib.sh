@@ -1,5 +1,5 @@
 # shellcheck shell=bash disable=SC2034  # (variables here are used by the scripts sourcing it)
-# Shared helpers for deploy/local/{up,down,status}. Sourced, never run.
+# Shared helpers for deploy/local/{up,down,status,cluster}. Sourced, never run.
 #
 # Everything lives under <repo>/.local (git-ignored; JEUGDKETEN_LOCAL_DIR moves it, e.g. to
 # run a second, separate broker on other ports):
@@ -385,9 +385,30 @@ postgres_can_reach() {
     runuser -u postgres -- test -x "$1" 2>/dev/null
 }
 
+# Every principal's SCRAM credentials (a random password, once, in $KAFKA_CREDENTIALS) and the
+# ACLs of deploy/local/kafka_security.py, given to the broker(s) on $KAFKA_BROKER_BOOTSTRAP as
+# their own principal: before this ran on a new broker, no SCRAM login exists, the admin's
+# neither. The stamp makes a repeat with nothing changed cost no JVM start.
+apply_security() {
+    say "Kafka: SCRAM credentials and ACLs (deploy/local/kafka_security.py)"
+    run_py deploy/local/kafka_security.py --as-broker --bootstrap-servers "$KAFKA_BROKER_BOOTSTRAP" \
+        --credentials "$KAFKA_CREDENTIALS" --libs "$KAFKA_LIBS" --stamp "$KAFKA_SECURITY_STAMP" >&2 ||
+        die "giving the broker its credentials and ACLs failed"
+}
+
+# The topics of deploy/topics.toml (arguments go to kafka_topics.py, e.g. --profile), created
+# as the admin over SCRAM: the way every deploy tool logs in (.local/env).
+create_topics() {
+    say "Kafka: topics from deploy/topics.toml $*"
+    (
+        eval "$(kafka_env_exports)"
+        run_py deploy/local/kafka_topics.py --timeout 30 "$@" >&2
+    ) || die "creating the topics failed"
+}
+
 # The settings of the deploy tools and the test harness: the broker, logged in as the admin (a
 # super user), and the database. Mode 600: it holds the admin's password.
-env_exports() {
+kafka_env_exports() {
     cat <<EOF
 export KAFKA_BOOTSTRAP_SERVERS=$KAFKA_SASL_BOOTSTRAP
 export KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT
@@ -397,16 +418,26 @@ export KAFKA_SASL_PASSWORD=${KAFKA_ADMIN_PASSWORD:-$(kafka_password admin)}
 export KAFKA_SASL_BOOTSTRAP_SERVERS=$KAFKA_SASL_BOOTSTRAP
 export JEUGDKETEN_KAFKA_CREDENTIALS=$KAFKA_CREDENTIALS
 export JEUGDKETEN_KAFKA_LISTENERS=$KAFKA_LISTENERS
-export DATABASE_URL=$DATABASE_URL_VALUE
 EOF
 }
 
+postgres_env_exports() {
+    echo "export DATABASE_URL=$DATABASE_URL_VALUE"
+}
+
+env_exports() {
+    kafka_env_exports
+    postgres_env_exports
+}
+
+# The export lines of the given function (default: env_exports) into $ENV_FILE.
 write_env_file() {
+    local exports=${1:-env_exports}
     (
         umask 077
         {
-            echo "# Written by deploy/local/up; source it: . .local/env"
-            env_exports
+            echo "# Written by deploy/local/${0##*/}; source it: . $ENV_FILE"
+            "$exports"
         } >"$ENV_FILE"
     )
 }

@@ -2,7 +2,8 @@
 temporary JEUGDKETEN_LOCAL_DIR on other ports: the chaos test's (19092 to 19094, 15432) kills
 them, tests/demo runs `./run demo` on its own, and the shared ones on 9092 to 9094 and 5432
 serve other tests at the same time. In place of the one broker, three (deploy/local/cluster,
-compose's replication; the chaos test's on 19192 to 19214 and 15433), which `up` then uses."""
+compose's replication; the chaos test's on 19192 to 19214 and 15433), beside which `up` starts
+only PostgreSQL."""
 
 import os
 import signal
@@ -88,8 +89,11 @@ class OwnInfrastructure:
         return ",".join(f"127.0.0.1:{self.node_ports(node).sasl}" for node in self.nodes)
 
     def kafka_login(self) -> dict[str, str]:
-        """The admin's login to this broker, from the settings its `up` wrote."""
-        settings = settings_written_by_up(self.local_dir)
+        """The admin's login to the broker(s), from the settings `up` (or, for three,
+        deploy/local/cluster's `up`) wrote."""
+        settings = settings_written_by_up(
+            self.local_dir if self.brokers == 1 else self.local_dir / "cluster"
+        )
         return {name: settings[name] for name in KAFKA_LOGIN}
 
     def database_url(self, database: str = "postgres") -> str:
@@ -100,11 +104,12 @@ class OwnInfrastructure:
 
     def up(self) -> None:
         """Start whatever is not running (deploy/local/up and cluster are idempotent). The
-        cluster's `up` returns once every broker is live and every partition in sync again; the
-        first node is then a broker `up` finds answering, and uses."""
-        if self.brokers > 1:
+        cluster's `up` returns once every broker is live and every partition in sync again."""
+        if self.brokers == 1:
+            self._run(UP)
+        else:
             self._run(CLUSTER, "up")
-        self._run(UP)
+            self._run(UP, "--postgres-only")
 
     def kill_broker(self, node: int = 1) -> None:
         """SIGKILL a broker JVM: no controlled shutdown, unflushed pages stay unflushed."""
