@@ -132,7 +132,7 @@ async def test_a_stream_client_hears_of_changed_figures_and_of_alerts_raised_and
         [changed] = figures_changed(stream.events)
         assert changed == {
             "types": ["toegang.veilig-thuis-melding-received"],
-            "gemeenten": ["GM0153"],
+            "municipalities": ["GM0153"],
         }
 
         await wait_until(lambda: stage(platform, case) is not None, "the case's stage")
