@@ -29,17 +29,17 @@ pytestmark = [pytest.mark.bench, pytest.mark.timeout(7200)]
 
 READ_QUERIES = [
     "/v1/lead-times",
-    "/v1/lead-times?gemeente=GM0153",
-    "/v1/lead-times?kader=gedwongen",
+    "/v1/lead-times?municipality=GM0153",
+    "/v1/lead-times?legal_framework=gedwongen",
     "/v1/lead-times?from=2025-07-01&to=2025-09-30&care_form=gezinshuis",
     "/v1/stepping-stones",
-    "/v1/stepping-stones?gemeente=GM0164",
+    "/v1/stepping-stones?municipality=GM0164",
     "/v1/capacity",
     "/v1/inflow?from=2025-01-01&to=2025-12-31",
     "/v1/care-form-matrix",
-    "/v1/care-form-matrix?gemeente=GM0153",
+    "/v1/care-form-matrix?municipality=GM0153",
     "/v1/turning-eighteen",
-    "/v1/time-in-chain?gemeente=GM0141",
+    "/v1/time-in-chain?municipality=GM0141",
     "/v1/hand-overs",
 ]
 """The dashboard's queries: every figure, some with filters."""

@@ -1,10 +1,14 @@
 """The committed OpenAPI and AsyncAPI documents are what the code serves and declares."""
 
+import json
 import sys
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import yaml
 
+from ketenmonitor.api_names import english
 from tests.support.infrastructure import REPOSITORY
 from tests.support.kafka import load_topics
 
@@ -22,6 +26,47 @@ def test_every_committed_openapi_document_is_what_the_code_generates(
     assert committed.read_text(encoding="utf-8") == openapi.rendered(document), (
         f"docs/openapi/{name} is stale: run `uv run python docs/openapi.py`"
     )
+
+
+DUTCH_BEYOND_THE_GLOSSARY = ("ouder_dan", "zorgvorm", "aanbieder", "wachtlijst", "plaatsing")
+"""Dutch words no JSON API uses yet, so that one used later is caught even before it is put
+in `api_names.ENGLISH`."""
+
+
+@pytest.mark.parametrize("name", sorted(openapi.documents()))
+def test_every_name_in_a_committed_openapi_document_is_english(name: str) -> None:
+    # the chain's codes are values (GM0153, vrijwillig, gezinshuis), never names: see
+    # docs/figures.md, "Names in the JSON API"
+    document = json.loads((openapi.FOLDER / name).read_text(encoding="utf-8"))
+    dutch = sorted(
+        {
+            found
+            for found in _api_names(document)
+            if english(found) != found or any(word in found for word in DUTCH_BEYOND_THE_GLOSSARY)
+        }
+    )
+    assert dutch == []
+
+
+def _api_names(document: dict[str, Any]) -> Iterator[str]:
+    """Every route path's segment, query parameter and JSON property name, in snake_case."""
+    for path, operations in document["paths"].items():
+        yield from (part.replace("-", "_") for part in path.split("/") if "{" not in part)
+        for operation in operations.values():
+            yield from (parameter["name"] for parameter in operation.get("parameters", []))
+    yield from _property_names(document.get("components", {}))
+
+
+def _property_names(node: object) -> Iterator[str]:
+    if isinstance(node, dict):
+        properties = node.get("properties")
+        if isinstance(properties, dict):
+            yield from properties
+        for value in node.values():
+            yield from _property_names(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _property_names(value)
 
 
 ASYNCAPI_DOCUMENTS = asyncapi.documents()

@@ -176,8 +176,8 @@ async def test_events_in_figures_out_exactly_with_filters(platform: IsolatedPlat
     facts = distinct(events)
     await assert_figures_exact(platform, facts)
     filters = [
-        {"gemeente": "GM0164"},
-        {"kader": "gedwongen"},
+        {"municipality": "GM0164"},
+        {"legal_framework": "gedwongen"},
         {"from": "2025-04-01", "to": "2025-06-30"},
     ]
     await assert_figures_exact(platform, facts, ["lead-times"], filters)
@@ -186,7 +186,7 @@ async def test_events_in_figures_out_exactly_with_filters(platform: IsolatedPlat
         assert any(f["count"] for f in figures.values()), "the filter leaves something to show"
     # small cells are suppressed: one gemeente, one quarter with a small cell
     narrowest = [
-        {"gemeente": gemeente, "from": q.first.isoformat(), "to": q.last.isoformat()}
+        {"municipality": gemeente, "from": q.first.isoformat(), "to": q.last.isoformat()}
         for gemeente in GEMEENTEN
         for q in quarters(2025)
     ]

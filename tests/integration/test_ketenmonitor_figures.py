@@ -288,7 +288,7 @@ async def test_escalations_to_the_ret_by_who_escalated_and_the_rets_advices(
         await wait_projected(platform, len(events))
 
     facts = distinct(events)
-    filters = [{}, {"from": "2025-01-01", "to": "2025-12-31", "gemeente": "GM0164"}]
+    filters = [{}, {"from": "2025-01-01", "to": "2025-12-31", "municipality": "GM0164"}]
     await assert_figures_exact(platform, facts, ["ret-escalations"], filters)
     for query in filters:
         expected = Reference(facts, query).ret_escalations()
@@ -296,7 +296,7 @@ async def test_escalations_to_the_ret_by_who_escalated_and_the_rets_advices(
     whole = await get(platform, "/v1/ret-escalations")
     assert all(not count["suppressed"] for count in whole["per_escalator"].values())
     assert whole["non_contracted_share"]
-    assert whole["maatwerkbudget_share"]
+    assert whole["custom_budget_share"]
 
 
 async def test_veilig_thuis_onderzoek_started_concluded_by_outcome_and_against_its_norm(
@@ -312,13 +312,13 @@ async def test_veilig_thuis_onderzoek_started_concluded_by_outcome_and_against_i
     facts = distinct(events)
     filters = [
         {},
-        {"from": "2025-01-01", "to": "2025-12-31", "gemeente": "GM0164"},
-        {"kader": "gedwongen"},
+        {"from": "2025-01-01", "to": "2025-12-31", "municipality": "GM0164"},
+        {"legal_framework": "gedwongen"},
     ]
     await assert_figures_exact(platform, facts, ["veilig-thuis-onderzoek"], filters)
     for query in filters:
         expected = Reference(facts, query).veilig_thuis_onderzoek()
         assert expected["duration"]["count"], query
-    whole = await get(platform, "/v1/veilig-thuis-onderzoek")
+    whole = await get(platform, "/v1/veilig-thuis-investigation")
     assert all(not count["suppressed"] for count in whole["outcomes"].values())
     assert 0 < whole["over_norm_share"] < 1

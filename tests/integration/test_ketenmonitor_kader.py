@@ -111,13 +111,13 @@ async def counted_by_kader(platform: IsolatedPlatform) -> dict[str, dict[str, An
     """Per kader, the lead times' counts of the three steps, and the moves between kaders."""
     found = {}
     for kader in ("vrijwillig", "gedwongen"):
-        lead_times = await get(platform, "/v1/lead-times", **YEAR, kader=kader)
-        moves = await get(platform, "/v1/kader-changes", **YEAR, kader=kader)
+        lead_times = await get(platform, "/v1/lead-times", **YEAR, legal_framework=kader)
+        moves = await get(platform, "/v1/legal-framework-changes", **YEAR, legal_framework=kader)
         found[kader] = {
             **{f["transition"]: f["count"] for f in lead_times["lead_times"]},
             **{k: v for k, v in moves.items() if k != "filters"},
         }
-    moves = await get(platform, "/v1/kader-changes", **YEAR)
+    moves = await get(platform, "/v1/legal-framework-changes", **YEAR)
     found["all"] = {k: v for k, v in moves.items() if k != "filters"}
     return found
 
@@ -145,13 +145,13 @@ async def test_a_voluntary_case_under_a_measure_is_gedwongen_for_the_steps_it_ta
     assert found["vrijwillig"]["toegang-decision-to-triage-decision"] == hidden
     # into the gedwongen kader and back, once each: the follow-up is no move
     assert found["all"] == {
-        "into_gedwongen": cell(CASES),
-        "still_gedwongen": hidden,
-        "back_to_vrijwillig": cell(CASES),
-        "to_vrijwillig": cell(CASES),
+        "into_compulsory": cell(CASES),
+        "still_compulsory": hidden,
+        "back_to_voluntary": cell(CASES),
+        "to_voluntary": cell(CASES),
     }
-    assert found["gedwongen"]["into_gedwongen"] == cell(CASES)
-    assert found["vrijwillig"]["to_vrijwillig"] == cell(CASES)
+    assert found["gedwongen"]["into_compulsory"] == cell(CASES)
+    assert found["vrijwillig"]["to_voluntary"] == cell(CASES)
 
     await rebuild(build_projection(platform.settings()), show_progress=False)
     assert await counted_by_kader(platform) == found

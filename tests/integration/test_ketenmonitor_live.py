@@ -132,7 +132,7 @@ async def test_a_stream_client_hears_of_changed_figures_and_of_alerts_raised_and
         [changed] = figures_changed(stream.events)
         assert changed == {
             "types": ["toegang.veilig-thuis-melding-received"],
-            "gemeenten": ["GM0153"],
+            "municipalities": ["GM0153"],
         }
 
         await wait_until(lambda: stage(platform, case) is not None, "the case's stage")
@@ -142,7 +142,7 @@ async def test_a_stream_client_hears_of_changed_figures_and_of_alerts_raised_and
         )
         raised = next(e["data"] for e in stream.events if e["event"] == "alert-raised")
         assert raised["id"] == the_id
-        assert (raised["rule"], raised["gemeente"]) == (RULE, "GM0153")
+        assert (raised["rule"], raised["municipality_code"]) == (RULE, "GM0153")
         assert raised["severity"]
         assert raised["title"]
 

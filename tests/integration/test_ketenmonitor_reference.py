@@ -51,11 +51,11 @@ ALL_FORMS = [f.value for f in CareForm]
 
 FILTERS: list[dict[str, str]] = [
     {},
-    {"gemeente": "GM0164"},
-    {"kader": "gedwongen"},
+    {"municipality": "GM0164"},
+    {"legal_framework": "gedwongen"},
     {"from": "2025-07-01", "to": "2025-09-30"},
-    {"from": "2026-01-01", "to": "2026-03-31", "gemeente": "GM0153"},
-    {"from": "2025-01-01", "to": "2025-12-31", "kader": "vrijwillig"},
+    {"from": "2026-01-01", "to": "2026-03-31", "municipality": "GM0153"},
+    {"from": "2025-01-01", "to": "2025-12-31", "legal_framework": "vrijwillig"},
 ]
 """Every figure under each; lead times, capacity, inflow and the matrix also by provider and
 care form."""
@@ -332,8 +332,8 @@ class Reference:
         self.facts = facts
         self.from_ = date.fromisoformat(query["from"]) if "from" in query else None
         self.to = date.fromisoformat(query["to"]) if "to" in query else None
-        self.gemeente = query.get("gemeente")
-        self.kader = query.get("kader")
+        self.gemeente = query.get("municipality")
+        self.kader = query.get("legal_framework")
         self.provider = query.get("provider")
         self.care_form = query.get("care_form")
         named: dict[tuple[UUID, str], tuple[datetime, str]] = {}
@@ -433,7 +433,7 @@ class Reference:
             figures[name] = lead(durations)
         return figures
 
-    # /v1/referrals-by-verwijzer
+    # /v1/referrals-by-referrer
     def referrals_by_verwijzer(self) -> dict[str, Any]:
         """Each referral in the period by its verwijzer and what first followed it in its
         case, whenever it did (ties: a withdrawal before a decision)."""
@@ -774,7 +774,7 @@ class Reference:
                     "places": places,
                     "occupied": occupied,
                     "free_places": free,
-                    "brandhaard": (n > free) if n >= SMALL and free is not None else None,
+                    "hotspot": (n > free) if n >= SMALL and free is not None else None,
                 }
             )
         return rows
@@ -870,7 +870,7 @@ class Reference:
         }
         return suppressed.inflow(entries, forms)
 
-    # /v1/thuis-tenzij
+    # /v1/at-home-unless
     def thuis_tenzij(self) -> dict[str, Any]:
         """Youths in jeugdhulp, with verblijf (away from home) and without (lokale basishulp
         on the day of the decision, ambulant care while it lasts), in the period (up to TODAY
@@ -1058,7 +1058,7 @@ class Reference:
             figures[name] = lead(waits)
         return figures
 
-    # /v1/kader-changes
+    # /v1/legal-framework-changes
     def kader_changes(self) -> dict[str, Any]:
         """Per case with a measure, its kader just before and at each imposition and each stop
         of a measure: a move into the gedwongen kader from vrijwillig, or out of it, in the
@@ -1117,7 +1117,7 @@ class Reference:
         )
         return {**figure, "time_to_advice": lead(to_advice, hidden)}
 
-    # /v1/veilig-thuis-onderzoek
+    # /v1/veilig-thuis-investigation
     def veilig_thuis_onderzoek(self) -> dict[str, Any]:
         """Starts by their own moment; conclusions by theirs, each timed from its case's first
         start (one dated before it is left out); over the norm: longer than 10 weeks."""
@@ -1180,9 +1180,11 @@ class Reference:
         runs = self.runs()
         first = self.from_ or min(day(began) for _, _, began, _, _ in runs)
         months = self.months(first)
+        # each month's start: the first's, then each month's end before it (none: no month)
         starts = [datetime(first.year, first.month, 1, tzinfo=AMSTERDAM)] + [
             at for _, at in months[:-1]
         ]
+        starts = starts[: len(months)]
         extensions = [
             (case, d["measure"], at)
             for k, case, at, d in self.facts
@@ -1295,7 +1297,7 @@ class Reference:
             }
         return {"on": (self.to or TODAY).isoformat(), "ended": ended, "running": running}
 
-    # /v1/voorlopige-ots
+    # /v1/provisional-ots
     def voorlopige_ots(self) -> dict[str, Any]:
         instant, end = timedelta(microseconds=1), self.end()
         how = [
@@ -1311,7 +1313,7 @@ class Reference:
         return {
             "stopped": raw(stopped),
             "became_ots": raw(ots),
-            "became_voogdij": raw(how.count("voogdij")),
+            "became_guardianship": raw(how.count("voogdij")),
             "expired": raw(how.count("expired")),
             "ended": raw(how.count("ended")),
             "became_ots_share": ots / stopped if stopped else None,
@@ -1338,7 +1340,7 @@ class Reference:
             "measures": {m: lead(found) for m, found in durations.items()},
         }
 
-    # /v1/gedwongen-inflow
+    # /v1/compulsory-inflow
     def gedwongen_inflow(self) -> dict[str, Any]:
         """A case enters at an imposition in the period while no measure was in force just
         before it (its kader then not yet, or no longer, the measure's)."""
@@ -1361,7 +1363,7 @@ class Reference:
                 entered[gemeente] += 1
         return {
             "entered": raw(sum(entered.values())),
-            "per_gemeente": {code: raw(n) for code, n in entered.items()},
+            "per_municipality": {code: raw(n) for code, n in entered.items()},
         }
 
 
@@ -1384,7 +1386,7 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
         Reference.lead_times,
     ),
     "referrals-by-verwijzer": (
-        "/v1/referrals-by-verwijzer",
+        "/v1/referrals-by-referrer",
         lambda b: {k: v for k, v in b.items() if k != "filters"},
         Reference.referrals_by_verwijzer,
     ),
@@ -1439,7 +1441,7 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
         Reference.inflow,
     ),
     "thuis-tenzij": (
-        "/v1/thuis-tenzij",
+        "/v1/at-home-unless",
         lambda b: {k: v for k, v in b.items() if k != "filters"},
         Reference.thuis_tenzij,
     ),
@@ -1470,7 +1472,7 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
         Reference.hand_overs,
     ),
     "kader-changes": (
-        "/v1/kader-changes",
+        "/v1/legal-framework-changes",
         lambda b: {k: v for k, v in b.items() if k != "filters"},
         Reference.kader_changes,
     ),
@@ -1483,7 +1485,7 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
         Reference.ret_escalations,
     ),
     "veilig-thuis-onderzoek": (
-        "/v1/veilig-thuis-onderzoek",
+        "/v1/veilig-thuis-investigation",
         lambda b: {
             **{k: v for k, v in b.items() if k not in ("filters", "duration")},
             "duration": as_lead(b["duration"]),
@@ -1507,7 +1509,7 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
         Reference.measure_durations,
     ),
     "voorlopige-ots": (
-        "/v1/voorlopige-ots",
+        "/v1/provisional-ots",
         lambda b: {k: v for k, v in b.items() if k != "filters"},
         Reference.voorlopige_ots,
     ),
@@ -1520,7 +1522,7 @@ ANSWERS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], Callable[[Referen
         Reference.rvdk_to_measure,
     ),
     "gedwongen-inflow": (
-        "/v1/gedwongen-inflow",
+        "/v1/compulsory-inflow",
         lambda b: {k: v for k, v in b.items() if k != "filters"},
         Reference.gedwongen_inflow,
     ),
@@ -1677,15 +1679,15 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
     # and the agreement is about something: the events show every kind of figure
     whole = Reference(facts, {})
     assert all(figure["count"] for figure in whole.lead_times().values())
-    assert {w["brandhaard"] for w in whole.capacity()} >= {True, False}
+    assert {w["hotspot"] for w in whole.capacity()} >= {True, False}
     ways = ("started_there", "started_elsewhere", "withdrawn", "care_ended", "still_waiting")
     assert all(any(w[way]["value"] for w in whole.waiting_lists()["waiting_lists"]) for way in ways)
     assert len({m["month"] for m in whole.capacity_history()}) >= 12
     assert whole.stepping_stones()["first_time_right_share"] is not None
     at_home = whole.thuis_tenzij()
-    assert at_home["with_verblijf_share"] is not None
-    assert at_home["with_and_without_verblijf"]["value"]
-    months_shown = [m for m in at_home["per_month"] if m["with_verblijf_share"] is not None]
+    assert at_home["with_residential_care_share"] is not None
+    assert at_home["with_and_without_residential_care"]["value"]
+    months_shown = [m for m in at_home["per_month"] if m["with_residential_care_share"] is not None]
     assert len(months_shown) >= 10  # of 13: a month's few in both may hide its counts
     assert whole.care_form_matrix()["without_advice"]["value"]
     eighteen = whole.turning_eighteen()
@@ -1701,7 +1703,7 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
     assert all(d["moves"]["value"] for d in away["directions"])
     assert all(w["share"] for w in whole.placement_locations()["where"])
     assert whole.home_like_settings()["home_like_share"]
-    referrals = whole.referrals_by_verwijzer()["verwijzers"]
+    referrals = whole.referrals_by_verwijzer()["referrers"]
     assert all(v["referrals"]["value"] for v in referrals)
     for decision in ToegangDecision:
         assert any(v["decisions"][decision.value]["value"] for v in referrals), decision
@@ -1710,7 +1712,7 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
     ret = whole.ret_escalations()
     assert all(count["value"] for count in ret["per_escalator"].values())
     assert ret["non_contracted_share"]
-    assert ret["maatwerkbudget_share"]
+    assert ret["custom_budget_share"]
     assert ret["time_to_advice"]["count"]
     onderzoek = whole.veilig_thuis_onderzoek()
     assert onderzoek["started"]["value"]
@@ -1726,7 +1728,7 @@ async def test_every_figure_equals_an_independent_reference_over_ten_thousand_ca
     assert any(m["extended"]["value"] >= 10 for m in extended["measures"])
     stopped = whole.voorlopige_ots()
     assert all(
-        stopped[way]["value"] for way in ("became_ots", "became_voogdij", "expired", "ended")
+        stopped[way]["value"] for way in ("became_ots", "became_guardianship", "expired", "ended")
     )
     lasted = whole.measure_durations()
     assert all(lasted["ended"][m]["count"] for m in ("voorlopige-ots", "ots", "jeugdreclassering"))

@@ -114,7 +114,7 @@ async def test_the_werkgroep_works_an_alert_and_the_audit_and_the_topic_show_it(
         )
 
         # the werkgroep lists the open alerts of Enschede, and opens the one
-        listed = await http.get("/v1/alerts", params={"status": "open", "gemeente": "GM0153"})
+        listed = await http.get("/v1/alerts", params={"status": "open", "municipality": "GM0153"})
         assert listed.status_code == 200, listed.text
         assert [item["id"] for item in listed.json()["items"]] == [str(the_id)]
         assert listed.json()["total"] == 1
@@ -126,7 +126,7 @@ async def test_the_werkgroep_works_an_alert_and_the_audit_and_the_topic_show_it(
                 "type": "toegang.veilig-thuis-melding-received",
                 "occurred_at": reported.isoformat().replace("+00:00", "Z"),
                 "youth_pseudonym": youth,
-                "gemeente_code": "GM0153",
+                "municipality_code": "GM0153",
                 "care_form": None,
             }
         ]

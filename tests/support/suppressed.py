@@ -160,10 +160,10 @@ def thuis_tenzij(
     def of(group: str) -> dict[str, Any]:
         return {
             "youths": shown.cell((group, "all")),
-            "without_verblijf": shown.cell((group, "without")),
-            "with_verblijf": shown.cell((group, "with")),
-            "with_and_without_verblijf": shown.cell((group, "both")),
-            "with_verblijf_share": shown.share((group, "with"), (group, "all")),
+            "without_residential_care": shown.cell((group, "without")),
+            "with_residential_care": shown.cell((group, "with")),
+            "with_and_without_residential_care": shown.cell((group, "both")),
+            "with_residential_care_share": shown.share((group, "with"), (group, "all")),
         }
 
     return {**of("period"), "per_month": [{**of(m), "month": m} for m, _ in months]}
@@ -276,10 +276,10 @@ def kader_changes(into: int, still: int, out: int) -> dict[str, Any]:
         [Sum("into", ("still", "back"))],
     )
     return {
-        "into_gedwongen": shown.cell("into"),
-        "still_gedwongen": shown.cell("still"),
-        "back_to_vrijwillig": shown.cell("back"),
-        "to_vrijwillig": shown.cell("out"),
+        "into_compulsory": shown.cell("into"),
+        "still_compulsory": shown.cell("still"),
+        "back_to_voluntary": shown.cell("back"),
+        "to_voluntary": shown.cell("out"),
     }
 
 
@@ -367,9 +367,9 @@ def referrals_by_verwijzer(
     )
     return {
         "referrals": shown.cell("all"),
-        "verwijzers": [
+        "referrers": [
             {
-                "verwijzer": v,
+                "referrer": v,
                 "referrals": shown.cell(v),
                 "decisions": {d: shown.cell((v, d)) for d in decisions},
                 "withdrawn": shown.cell((v, "withdrawn")),
@@ -437,8 +437,8 @@ def ret_escalations(
         "advices": advised.cell("advices"),
         "non_contracted_care": advised.cell("non_contracted"),
         "non_contracted_share": advised.share("non_contracted", "advices"),
-        "maatwerkbudget_granted": advised.cell("maatwerkbudget"),
-        "maatwerkbudget_share": advised.share("maatwerkbudget", "advices"),
+        "custom_budget_granted": advised.cell("maatwerkbudget"),
+        "custom_budget_share": advised.share("maatwerkbudget", "advices"),
     }
 
 

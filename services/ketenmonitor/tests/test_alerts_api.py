@@ -126,14 +126,14 @@ async def ids(werkgroep: Werkgroep, **params: Any) -> list[str]:
     return [item["id"] for item in response.json()["items"]]
 
 
-async def test_listing_filters_by_rule_gemeente_severity_and_age() -> None:
+async def test_listing_filters_by_rule_municipality_severity_and_age() -> None:
     werkgroep = Werkgroep()
     old = werkgroep.raise_alert(days_ago=10)
     borne = werkgroep.raise_alert(gemeente="GM0147", days_ago=5)
     referral = werkgroep.raise_alert(rule=REFERRAL, days_ago=1)
     assert await ids(werkgroep) == [str(referral), str(borne), str(old)]  # newest first
     assert await ids(werkgroep, rule=MELDING.name) == [str(borne), str(old)]
-    assert await ids(werkgroep, gemeente="GM0147") == [str(borne)]
+    assert await ids(werkgroep, municipality="GM0147") == [str(borne)]
     before = (T0 - timedelta(days=3)).isoformat()
     assert await ids(werkgroep, raised_before=before) == [str(borne), str(old)]
     assert await ids(werkgroep, raised_after=before) == [str(referral)]
@@ -174,7 +174,7 @@ async def test_listing_filters_by_status_and_paginates() -> None:
     assert (default["limit"], default["offset"]) == (50, 0)
     item = default["items"][0]
     assert item["status"] == "open"
-    assert item["gemeente_code"] == "GM0153"
+    assert item["municipality_code"] == "GM0153"
     assert "Veilig Thuis" in item["text"]
 
 
@@ -222,14 +222,14 @@ async def test_an_alert_opens_with_its_history_and_its_cases_pseudonymised_timel
             "type": "toegang.veilig-thuis-melding-received",
             "occurred_at": "2026-02-20T09:00:00Z",
             "youth_pseudonym": "ab" * 32,
-            "gemeente_code": "GM0153",
+            "municipality_code": "GM0153",
             "care_form": None,
         },
         {
             "type": "triage.triage-decided",
             "occurred_at": "2026-02-28T09:00:00Z",
             "youth_pseudonym": None,
-            "gemeente_code": None,
+            "municipality_code": None,
             "care_form": "jeugdzorg-plus",
         },
     ]

@@ -156,7 +156,7 @@ async def test_lead_times_with_filters() -> None:
             params={
                 "from": "2026-01-01",
                 "to": "2026-03-31",
-                "gemeente": "GM0153",
+                "municipality": "GM0153",
             },
         )
     assert answer.status_code == 200
@@ -167,8 +167,8 @@ async def test_lead_times_with_filters() -> None:
     assert body["filters"] == {
         "from": "2026-01-01",
         "to": "2026-03-31",
-        "gemeente": "GM0153",
-        "kader": None,
+        "municipality": "GM0153",
+        "legal_framework": None,
         "care_form": None,
         "provider": None,
     }
@@ -180,7 +180,7 @@ async def test_lead_times_with_filters() -> None:
 async def test_a_family_reads_the_rows_of_every_period_once_per_breakdown_value() -> None:
     source = FakeFigures()
     async with client(source) as http:
-        answer = await http.get("/v1/waiting-lists", params={"gemeente": "GM0153"})
+        answer = await http.get("/v1/waiting-lists", params={"municipality": "GM0153"})
     assert answer.status_code == 200
     # the waiting lists' entries are of every period: one read for the region and one for each
     # gemeente, where the family has 11 periods for each
@@ -202,7 +202,7 @@ async def test_stepping_stones() -> None:
 
 async def test_bad_queries_are_problems() -> None:
     async with client(FakeFigures()) as http:
-        wrong_gemeente = await http.get("/v1/lead-times", params={"gemeente": "Enschede"})
+        wrong_gemeente = await http.get("/v1/lead-times", params={"municipality": "Enschede"})
         backwards = await http.get(
             "/v1/stepping-stones", params={"from": "2026-02-01", "to": "2026-01-01"}
         )
@@ -214,7 +214,7 @@ async def test_bad_queries_are_problems() -> None:
 
     assert set(openapi.json()["paths"]) == {
         "/v1/lead-times",
-        "/v1/referrals-by-verwijzer",
+        "/v1/referrals-by-referrer",
         "/v1/stepping-stones",
         "/v1/moves-away-from-home",
         "/v1/placement-locations",
@@ -224,19 +224,19 @@ async def test_bad_queries_are_problems() -> None:
         "/v1/waiting-lists",
         "/v1/capacity-history",
         "/v1/inflow",
-        "/v1/thuis-tenzij",
+        "/v1/at-home-unless",
         "/v1/care-form-matrix",
         "/v1/turning-eighteen",
         "/v1/time-in-chain",
         "/v1/hand-overs",
-        "/v1/kader-changes",
+        "/v1/legal-framework-changes",
         "/v1/ret-escalations",
-        "/v1/veilig-thuis-onderzoek",
+        "/v1/veilig-thuis-investigation",
         "/v1/measures",
         "/v1/measure-durations",
-        "/v1/voorlopige-ots",
+        "/v1/provisional-ots",
         "/v1/rvdk-to-measure",
-        "/v1/gedwongen-inflow",
+        "/v1/compulsory-inflow",
     }
 
 
@@ -252,11 +252,11 @@ async def test_only_whole_quarters_and_years_one_breakdown_and_known_values_are_
             {"to": "2026-12-31"},
         ],
         "filters-not-combinable": [
-            {"gemeente": "GM0153", "kader": "gedwongen"},
+            {"municipality": "GM0153", "legal_framework": "gedwongen"},
             {"care_form": "gezinshuis", "provider": "12345678"},
         ],
         "no-figures-for-filter": [
-            {"gemeente": "GM0363"},  # Amsterdam: not of the region
+            {"municipality": "GM0363"},  # Amsterdam: not of the region
             {"from": "2027-01-01", "to": "2027-12-31"},  # a year still to come
         ],
     }
@@ -265,8 +265,8 @@ async def test_only_whole_quarters_and_years_one_breakdown_and_known_values_are_
         {"from": "2019-01-01", "to": "2019-12-31"},  # before the first facts: none, hidden
         {"provider": "87654321"},  # no facts name it: none, hidden
         {"from": "2026-04-01", "to": "2026-06-30"},
-        {"from": "2026-01-01", "to": "2026-12-31", "gemeente": "GM0153"},
-        {"kader": "gedwongen"},
+        {"from": "2026-01-01", "to": "2026-12-31", "municipality": "GM0153"},
+        {"legal_framework": "gedwongen"},
         {"provider": "12345678"},
     ]
     async with client(FakeFigures()) as http:
@@ -313,7 +313,7 @@ async def test_capacity_by_care_form_or_by_provider() -> None:
             "places": 4,
             "occupied": 1,
             "free_places": 3,
-            "brandhaard": True,
+            "hotspot": True,
         }
     ]
     assert wrong.status_code == 400
@@ -335,7 +335,7 @@ async def test_lead_times_by_the_care_form_of_the_first_placement() -> None:
 async def test_hand_overs() -> None:
     source = FakeFigures()
     async with client(source) as http:
-        body = (await http.get("/v1/hand-overs", params={"gemeente": "GM0153"})).json()
+        body = (await http.get("/v1/hand-overs", params={"municipality": "GM0153"})).json()
         wrong = await http.get("/v1/hand-overs", params={"from": "2026-02-01", "to": "2026-01-01"})
     assert Filters(gemeente_code="GM0153") in source.asked
     by = {f["transition"]: f for f in body["hand_overs"]}
@@ -348,7 +348,9 @@ async def test_hand_overs() -> None:
 async def test_time_in_chain_and_the_re_entry_share() -> None:
     source = FakeFigures()
     async with client(source) as http:
-        body = (await http.get("/v1/time-in-chain", params={"kader": "vrijwillig"})).json()
+        body = (
+            await http.get("/v1/time-in-chain", params={"legal_framework": "vrijwillig"})
+        ).json()
     assert Filters(kader="vrijwillig") in source.asked
     assert body["route"]["p50_days"] == 10.0
     assert body["time_in_chain"]["count"] == {"value": 34, "suppressed": False}
@@ -361,15 +363,17 @@ async def test_time_in_chain_and_the_re_entry_share() -> None:
 async def test_referrals_by_verwijzer_by_gemeente_and_kader_only() -> None:
     source = FakeFigures()
     async with client(source) as http:
-        answer = await http.get("/v1/referrals-by-verwijzer", params={"kader": "gedwongen"})
+        answer = await http.get(
+            "/v1/referrals-by-referrer", params={"legal_framework": "gedwongen"}
+        )
         by_care_form = await http.get(
-            "/v1/referrals-by-verwijzer", params={"care_form": "gezinshuis"}
+            "/v1/referrals-by-referrer", params={"care_form": "gezinshuis"}
         )
     assert answer.status_code == 200, answer.text
     assert Filters(kader="gedwongen") in source.asked
     body = answer.json()
     assert body["referrals"] == {"value": 42, "suppressed": False}
-    huisarts = next(v for v in body["verwijzers"] if v["verwijzer"] == "huisarts")
+    huisarts = next(v for v in body["referrers"] if v["referrer"] == "huisarts")
     assert huisarts["referrals"] == {"value": 42, "suppressed": False}
     assert huisarts["decisions"]["gezamenlijke-triage"] == {"value": 30, "suppressed": False}
     assert huisarts["undecided"] == {"value": 12, "suppressed": False}
@@ -379,7 +383,9 @@ async def test_referrals_by_verwijzer_by_gemeente_and_kader_only() -> None:
 async def test_the_figures_of_placements_away_from_home() -> None:
     source = FakeFigures()
     async with client(source) as http:
-        moves = (await http.get("/v1/moves-away-from-home", params={"gemeente": "GM0153"})).json()
+        moves = (
+            await http.get("/v1/moves-away-from-home", params={"municipality": "GM0153"})
+        ).json()
         where = await http.get("/v1/placement-locations", params={"care_form": "pleegzorg"})
         homely = (await http.get("/v1/home-like-settings", params={"provider": "12345678"})).json()
     for asked in (
@@ -422,7 +428,7 @@ async def test_the_ret_figure_by_kader_not_by_provider() -> None:
     source = FakeFigures()
     async with client(source) as http:
         answer = await http.get("/v1/ret-escalations")
-        by_kader = await http.get("/v1/ret-escalations", params={"kader": "gedwongen"})
+        by_kader = await http.get("/v1/ret-escalations", params={"legal_framework": "gedwongen"})
         by_provider = await http.get("/v1/ret-escalations", params={"provider": "12345678"})
     assert answer.status_code == 200, answer.text
     assert by_kader.status_code == 200, by_kader.text
@@ -439,8 +445,10 @@ async def test_the_ret_figure_by_kader_not_by_provider() -> None:
 async def test_the_veilig_thuis_onderzoek_figure_by_kader_and_gemeente() -> None:
     source = FakeFigures()
     async with client(source) as http:
-        answer = await http.get("/v1/veilig-thuis-onderzoek", params={"gemeente": "GM0153"})
-        by_kader = await http.get("/v1/veilig-thuis-onderzoek", params={"kader": "gedwongen"})
+        answer = await http.get("/v1/veilig-thuis-investigation", params={"municipality": "GM0153"})
+        by_kader = await http.get(
+            "/v1/veilig-thuis-investigation", params={"legal_framework": "gedwongen"}
+        )
     assert answer.status_code == 200, answer.text
     assert by_kader.status_code == 200, by_kader.text
     assert {Filters(gemeente_code="GM0153"), Filters(kader="gedwongen")} <= set(source.asked)

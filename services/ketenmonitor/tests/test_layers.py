@@ -11,13 +11,13 @@ import ketenmonitor
 PACKAGE = Path(ketenmonitor.__file__).resolve().parent
 
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"facts", "settings"}),
+    frozenset({"facts", "settings", "api_names"}),
     frozenset({"projection", "figures"}),
     frozenset({"alerts", "privacy"}),
     frozenset({"web"}),
 )
-"""Bottom first: the shared fact model and the settings; the projection and the figures on
-them; the alerts and privacy above; the web on top."""
+"""Bottom first: the shared fact model, the settings and the JSON APIs' English names; the
+projection and the figures on them; the alerts and privacy above; the web on top."""
 
 COMPOSITION_ROOT = frozenset({"__init__", "__main__", "main"})
 

@@ -74,14 +74,14 @@ def test_figures_changed_names_types_and_gemeenten_without_counts() -> None:
     assert changed.event == "figures-changed"
     assert changed.data == {
         "types": ["placement-started", "referral-received", "safety-assessed"],
-        "gemeenten": ["GM0141", "GM0153"],
+        "municipalities": ["GM0141", "GM0153"],
     }
 
 
 def test_too_many_gemeenten_for_one_notification_are_not_named() -> None:
     rows = [{"type": "x", "gemeente_code": f"GM{n:04d}"} for n in range(2_000)]
     changed = live.figures_changed(rows)
-    assert changed.data["gemeenten"] is None
+    assert changed.data["municipalities"] is None
     assert changed.data["types"] == ["x"]
     assert len(json.dumps({"event": changed.event, "data": changed.data})) < live.MAX_PAYLOAD
 
@@ -132,6 +132,6 @@ async def test_the_endpoint_sends_named_events_with_json_data() -> None:
         "id": str(the_id),
         "rule": "veilig-thuis-safety-assessment",
         "severity": "hoog",
-        "gemeente": "GM0153",
+        "municipality_code": "GM0153",
         "title": "Veiligheidsbeoordeling te laat",
     }

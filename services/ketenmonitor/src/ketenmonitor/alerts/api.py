@@ -1,7 +1,7 @@
 """The werkgroep's HTTP API over the stagnation alerts, following the API Design Rules: `/v1`,
 plural nouns, errors as `application/problem+json` (RFC 9457) with a machine-readable `reason`.
 
-- `GET /v1/alerts`: the alerts, filtered by rule, gemeente, severity, status and when raised,
+- `GET /v1/alerts`: the alerts, filtered by rule, municipality, severity, status and when raised,
   newest first, paginated (`limit`, `offset`).
 - `GET /v1/alerts/{id}`: one alert, its audit history (who did what when: the aggregate's
   events) and its case's timeline from the projection's facts (pseudonymised fields only).
@@ -38,6 +38,7 @@ from ketenmonitor.alerts import domain
 from ketenmonitor.alerts.application import Alerts, UnknownAlert
 from ketenmonitor.alerts.domain import MAX_COMMENT_LENGTH, Alert, ResolutionReason, Status
 from ketenmonitor.alerts.rules import Severity
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import PREFIX
 
 DEFAULT_LIMIT = 50
@@ -156,7 +157,7 @@ def _json(value: object) -> dict[str, Any]:
 # --- the representations -----------------------------------------------------------------------
 
 
-class AlertSummary(BaseModel):
+class AlertSummary(ApiModel):
     id: UUID
     case_id: UUID
     rule: str
@@ -171,14 +172,14 @@ class AlertSummary(BaseModel):
     raised_at: datetime
 
 
-class AlertPage(BaseModel):
+class AlertPage(ApiModel):
     items: list[AlertSummary]
     total: int = Field(description="Alerts matching the filters, over all pages")
     limit: int
     offset: int
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(ApiModel):
     """One event of the alert: who did what when."""
 
     action: Literal["raised", "acknowledged", "commented", "assigned", "resolved", "auto-resolved"]
@@ -191,7 +192,7 @@ class HistoryEntry(BaseModel):
     stage_closed_at: datetime | None = None
 
 
-class TimelineEntry(BaseModel):
+class TimelineEntry(ApiModel):
     """One event of the case, pseudonymised: no name, no BSN, only these fields."""
 
     type: str = Field(description="The event type, without `nl.jeugdketen.`")
@@ -351,7 +352,9 @@ def create_alerts_router(
         request: Request,
         by: Annotated[Member, Depends(werkgroep_member)],
         rule: str | None = None,
-        gemeente: Annotated[str | None, Query(description="CBS code, e.g. GM0153")] = None,
+        gemeente: Annotated[
+            str | None, Query(alias="municipality", description="CBS code, e.g. GM0153")
+        ] = None,
         severity: Severity | None = None,
         status: Annotated[list[Status] | None, Query(description="One or more")] = None,
         raised_after: Annotated[datetime | None, Query(description="Raised at or after")] = None,

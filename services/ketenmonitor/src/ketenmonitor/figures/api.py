@@ -3,8 +3,10 @@ kebab-case, errors as `application/problem+json` (RFC 9457), OpenAPI at `/v1/ope
 
 Every count is suppressed as `figures.suppression` says: below 10, and what would reveal one,
 in this answer or subtracted from another (`figures.linked`). So a period is a whole calendar
-quarter or year, or all time; and a request filters on at most one of the gemeente, the kader,
-the care form and the provider. Other requests are refused (400).
+quarter or year, or all time; and a request filters on at most one of the municipality
+(gemeente), the legal framework (kader: vrijwillig or gedwongen), the care form and the
+provider. Other requests are refused (400). Names are English, values the chain's codes
+(docs/figures.md, "Names in the JSON API").
 Every route needs an authenticated user: HTTP Basic, or the session cookie of the login page
 (`/inloggen`); without one 401. The figures and the live stream (`/v1/stream`) are for every
 role; the alerts (`/v1/alerts`) and the audit trail (`/v1/audit`) for the `werkgroep` role
@@ -35,9 +37,21 @@ FromDate = Annotated[
 ]
 ToDate = Annotated[date | None, Query(description="Last day of the same quarter or year, included")]
 Gemeente = Annotated[
-    str | None, Query(pattern=r"^GM\d{4}$", description="CBS code of the gemeente")
+    str | None,
+    Query(
+        alias="municipality",
+        pattern=r"^GM\d{4}$",
+        description="CBS code of the municipality (gemeente), e.g. GM0153",
+    ),
 ]
-KaderFilter = Annotated[Kader | None, Query(description="vrijwillig or gedwongen")]
+KaderFilter = Annotated[
+    Kader | None,
+    Query(
+        alias="legal_framework",
+        description="The kader: vrijwillig (voluntary care) or gedwongen (under a measure of "
+        "child protection or youth justice)",
+    ),
+]
 CareFormFilter = Annotated[CareForm | None, Query(description="A care form (zorgvorm)")]
 Provider = Annotated[
     str | None, Query(pattern=r"^\d{8}$", description="KvK number of the provider")
@@ -132,11 +146,12 @@ INVALID_PERIOD = (
     "Periods that differ by a day or a month would give away small numbers."
 )
 NOT_COMBINABLE = (
-    "At most one of `gemeente`, `kader`, `care_form` and `provider` per request: the figures "
-    "of each are protected against subtraction with those of the region, not of each other."
+    "At most one of `municipality`, `legal_framework`, `care_form` and `provider` per "
+    "request: the figures of each are protected against subtraction with those of the region, "
+    "not of each other."
 )
 OUTSIDE_FAMILY = (
-    "No figures for this period or value: years up to this one; the gemeenten of Twente."
+    "No figures for this period or value: years up to this one; the municipalities of Twente."
 )
 
 

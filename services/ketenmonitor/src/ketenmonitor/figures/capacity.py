@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.figures import capacity_history, waiting_lists
 from ketenmonitor.figures.capacity_history import CapacityReport, latest_before
 from ketenmonitor.figures.common import Filters, end_of_day
@@ -78,7 +79,7 @@ class Rows(waiting_lists.Rows, capacity_history.Rows, Protocol):
     """The waiting lists' entries and the capacity reports."""
 
 
-class WaitingAgainstCapacity(BaseModel):
+class WaitingAgainstCapacity(ApiModel):
     care_form: str = Field(examples=["gezinshuis"])
     provider: str = Field(description="KvK number of the provider", examples=["12345678"])
     waiting: CountAnswer = Field(
@@ -93,7 +94,7 @@ class WaitingAgainstCapacity(BaseModel):
     )
 
 
-class Capacity(BaseModel):
+class Capacity(ApiModel):
     filters: AppliedFilters
     waiting_lists: list[WaitingAgainstCapacity]
 

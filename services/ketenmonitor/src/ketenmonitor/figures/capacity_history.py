@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import CAPACITY_RECORDED, PREFIX
 from ketenmonitor.figures.common import Database, Filters, day_of, month_ends
 from ketenmonitor.figures.figure import Accepts, Figure
@@ -122,7 +123,7 @@ class Rows(Protocol):
         is the figure's to apply."""
 
 
-class MonthlyCapacityAnswer(BaseModel):
+class MonthlyCapacityAnswer(ApiModel):
     month: str = Field(examples=["2026-03"])
     care_form: str = Field(examples=["gezinshuis"])
     provider: str = Field(description="KvK number of the provider", examples=["12345678"])
@@ -132,7 +133,7 @@ class MonthlyCapacityAnswer(BaseModel):
     reported_on: date = Field(description="The day of the report these come from")
 
 
-class CapacityHistory(BaseModel):
+class CapacityHistory(ApiModel):
     filters: AppliedFilters
     per_month: list[MonthlyCapacityAnswer]
 

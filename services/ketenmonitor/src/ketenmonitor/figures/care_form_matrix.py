@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from jeugdketen_shared.vocabulary import CareForm
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import PLACEMENT_STARTED, PREFIX, RET_ADVICE_GIVEN, TRIAGE_DECIDED
 from ketenmonitor.figures.common import (
     Database,
@@ -135,7 +136,7 @@ class Rows(Protocol):
     async def care_form_pairs(self, filters: Filters) -> Pairs: ...
 
 
-class MatrixCell(BaseModel):
+class MatrixCell(ApiModel):
     recommended: str | None = Field(
         description="The advice in force at the start (RET, else triage); null: none"
     )
@@ -143,7 +144,7 @@ class MatrixCell(BaseModel):
     placements: CountAnswer
 
 
-class CareFormMatrix(BaseModel):
+class CareFormMatrix(ApiModel):
     filters: AppliedFilters
     placements: CountAnswer
     as_advised: CountAnswer

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
+from ketenmonitor.api_names import english
 from ketenmonitor.figures.common import Filters
 
 if TYPE_CHECKING:  # the source names every figure's rows, the figures name this module
@@ -30,7 +31,7 @@ class Accepts(Enum):
 class Figure:
     name: str
     """The route's operation (its function name in the OpenAPI document); its path is the
-    name's (`path`)."""
+    name's, in English (`path`)."""
     label: str
     """Its name in Dutch, for a person in Twente."""
     summary: str
@@ -42,4 +43,6 @@ class Figure:
 
     @property
     def path(self) -> str:
-        return "/v1/" + self.name.replace("_", "-")
+        """The name in English (`api_names`), in kebab-case: `thuis_tenzij` answers at
+        `/v1/at-home-unless`."""
+        return "/v1/" + english(self.name).replace("_", "-")

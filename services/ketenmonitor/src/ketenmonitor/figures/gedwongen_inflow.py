@@ -7,9 +7,10 @@ from datetime import date
 from typing import Protocol
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import PROTECTION_MEASURE_IMPOSED
 from ketenmonitor.figures.common import FactRow, Filters, in_period
 from ketenmonitor.figures.figure import Accepts, Figure
@@ -52,7 +53,7 @@ class Rows(Protocol):
     async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
 
 
-class GedwongenInflowAnswer(BaseModel):
+class GedwongenInflowAnswer(ApiModel):
     filters: AppliedFilters
     entered: CountAnswer = Field(description="Cases that entered the gedwongen kader in the period")
     per_gemeente: dict[str, CountAnswer] = Field(

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import (
     ESCALATED_TO_RET,
     GI_ASSIGNED,
@@ -145,7 +146,7 @@ class Rows(Protocol):
         """Per hand-over's name (`HAND_OVERS`); one without waits may be missing."""
 
 
-class HandOvers(BaseModel):
+class HandOvers(ApiModel):
     filters: AppliedFilters
     hand_overs: list[LeadTime] = Field(
         description="Per hand-over: from one partner's hand-over to the next partner's first "

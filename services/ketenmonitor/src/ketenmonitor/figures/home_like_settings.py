@@ -6,9 +6,10 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from jeugdketen_shared.vocabulary import CareForm
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.placements import ALL_STAYS_AWAY, Rows, StaysAway
@@ -75,13 +76,13 @@ def home_like(found: StaysAway) -> HomeLike:
     )
 
 
-class FormStays(BaseModel):
+class FormStays(ApiModel):
     care_form: str
     home_like: bool = Field(description="Pleegzorg, gezinshuis or kleinschalig wonen")
     stays: CountAnswer
 
 
-class HomeLikeSettings(BaseModel):
+class HomeLikeSettings(ApiModel):
     filters: AppliedFilters
     stays: CountAnswer = Field(description="Stays away from home in the period")
     home_like: CountAnswer = Field(description="In pleegzorg, gezinshuis or kleinschalig wonen")

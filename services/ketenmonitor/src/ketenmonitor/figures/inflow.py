@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import PLACEMENT_STARTED, PREFIX, TRANSFERRED
 from ketenmonitor.figures.common import (
     Database,
@@ -110,13 +111,13 @@ class Rows(Protocol):
     async def entries(self, filters: Filters) -> Entries: ...
 
 
-class MonthlyInflow(BaseModel):
+class MonthlyInflow(ApiModel):
     month: str = Field(description="YYYY-MM, Europe/Amsterdam", examples=["2026-03"])
     care_form: str = Field(examples=["jeugdzorg-plus"])
     entries: CountAnswer = Field(description="Placement starts and transfers into the care form")
 
 
-class Inflow(BaseModel):
+class Inflow(ApiModel):
     filters: AppliedFilters
     per_month: list[MonthlyInflow]
     totals: dict[str, CountAnswer] = Field(description="Entries per care form in the whole period")

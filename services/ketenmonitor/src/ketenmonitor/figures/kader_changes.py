@@ -8,9 +8,10 @@ from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from jeugdketen_shared.vocabulary import Kader
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import Stretch
 from ketenmonitor.figures.common import (
     Database,
@@ -111,7 +112,7 @@ class Rows(Protocol):
         """The cases of the gemeente (None: all) with a measure, whatever the period."""
 
 
-class KaderChangesAnswer(BaseModel):
+class KaderChangesAnswer(ApiModel):
     filters: AppliedFilters
     into_gedwongen: CountAnswer = Field(
         description="Cases that moved from the vrijwillig into the gedwongen kader in the period"

@@ -5,8 +5,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Protocol
 
-from pydantic import BaseModel
-
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import (
     PLACEMENT_STARTED,
     PROTECTION_MEASURE_IMPOSED,
@@ -114,7 +113,7 @@ class Rows(Protocol):
         """Per transition's name; a transition without durations may be missing."""
 
 
-class LeadTimes(BaseModel):
+class LeadTimes(ApiModel):
     filters: AppliedFilters
     lead_times: list[LeadTime]
 

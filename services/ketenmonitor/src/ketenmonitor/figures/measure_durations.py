@@ -6,8 +6,9 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import PROTECTION_MEASURE_IMPOSED
 from ketenmonitor.figures.common import (
     Filters,
@@ -121,7 +122,7 @@ def _band(age: timedelta) -> str:
     return next(band for band, lower in reversed(AGES) if age >= lower)
 
 
-class RunningMeasuresAnswer(BaseModel):
+class RunningMeasuresAnswer(ApiModel):
     measure: str = Field(examples=["ots"])
     running: CountAnswer = Field(description="In force at the end of `on`")
     by_age: dict[str, CountAnswer] = Field(
@@ -130,7 +131,7 @@ class RunningMeasuresAnswer(BaseModel):
     )
 
 
-class MeasureDurationsAnswer(BaseModel):
+class MeasureDurationsAnswer(ApiModel):
     filters: AppliedFilters
     on: date = Field(description="The day the running ones are taken: `to`, or today")
     ended: list[LeadTimeAnswer] = Field(

@@ -7,8 +7,9 @@ from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.figures.common import Filters, MonthEnd, day_of, end_of_day, month_ends
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.measures import (
@@ -193,7 +194,7 @@ def _counts(
     return counts
 
 
-class MeasureMonthAnswer(BaseModel):
+class MeasureMonthAnswer(ApiModel):
     month: str = Field(description="YYYY-MM, Europe/Amsterdam", examples=["2026-03"])
     measure: str = Field(examples=["ots"])
     imposed: CountAnswer = Field(description="Imposed in the month (instroom)")
@@ -205,7 +206,7 @@ class MeasureMonthAnswer(BaseModel):
     extended: CountAnswer = Field(description="Extended (verlengd) in the month")
 
 
-class MeasureTotalsAnswer(BaseModel):
+class MeasureTotalsAnswer(ApiModel):
     measure: str = Field(examples=["ots"])
     running_at_start: CountAnswer = Field(description="In force at the start of the period")
     imposed: CountAnswer
@@ -214,7 +215,7 @@ class MeasureTotalsAnswer(BaseModel):
     running_at_end: CountAnswer = Field(description="In force at the end of the period")
 
 
-class MeasuresAnswer(BaseModel):
+class MeasuresAnswer(ApiModel):
     filters: AppliedFilters
     on: date = Field(description="The last day: `to`, or today")
     per_month: list[MeasureMonthAnswer]

@@ -7,9 +7,10 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from jeugdketen_shared.vocabulary import CareForm, MoveDirection, direction_of_move
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.figures.common import Filters, numbered_buckets, per_bucket
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.placements import Rows, YouthsAway
@@ -99,12 +100,12 @@ def moves_away(found: YouthsAway) -> MovesAway:
     )
 
 
-class Bucket(BaseModel):
+class Bucket(ApiModel):
     moves: str = Field(description="Moves per youth: 0, 1, 2, 3, 4, 5-10 or 11+")
     youths: CountAnswer
 
 
-class Direction(BaseModel):
+class Direction(ApiModel):
     direction: str = Field(
         description="escalatie (to a heavier care form), afschaling (to a lighter one), "
         "zijwaarts (the same care form), crisis (into or out of crisisopvang)"
@@ -112,7 +113,7 @@ class Direction(BaseModel):
     moves: CountAnswer
 
 
-class MovesAwayFromHome(BaseModel):
+class MovesAwayFromHome(ApiModel):
     filters: AppliedFilters
     youths: CountAnswer = Field(description="Youths with a stay away from home in the period")
     placed_before: CountAnswer = Field(

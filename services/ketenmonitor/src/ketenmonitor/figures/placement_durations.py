@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from jeugdketen_shared.vocabulary import CareForm
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.figures.common import (
     Database,
     Filters,
@@ -127,13 +128,13 @@ class Rows(Protocol):
 # --- the answer --------------------------------------------------------------------------------
 
 
-class CareFormAnswer(BaseModel):
+class CareFormAnswer(ApiModel):
     care_form: str = Field(examples=["gezinshuis"])
     ended: LeadTimeAnswer = Field(description="Stays that ended in the period: their duration")
     open: LeadTimeAnswer = Field(description="Stays open at the end of the period: their age")
 
 
-class PlacementDurations(BaseModel):
+class PlacementDurations(ApiModel):
     filters: AppliedFilters
     on: date = Field(description="The end of the period: `to`, or today")
     care_forms: list[CareFormAnswer]

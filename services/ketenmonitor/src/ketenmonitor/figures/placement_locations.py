@@ -6,8 +6,9 @@ from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.placements import ALL_STAYS_AWAY, WHERE_PLACED, Rows, StaysAway
@@ -48,7 +49,7 @@ def locations(found: StaysAway) -> Locations:
     )
 
 
-class Placed(BaseModel):
+class Placed(ApiModel):
     placed: str = Field(
         description="eigen-gemeente (the youth's own), elders-in-twente, buiten-twente "
         "(bovenregionaal)"
@@ -57,7 +58,7 @@ class Placed(BaseModel):
     share: float | None
 
 
-class PlacementLocations(BaseModel):
+class PlacementLocations(ApiModel):
     filters: AppliedFilters
     stays: CountAnswer = Field(description="Stays away from home in the period")
     where: list[Placed]

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from jeugdketen_shared.vocabulary import ToegangDecision, Verwijzer
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import PREFIX, REFERRAL_RECEIVED, REFERRAL_WITHDRAWN, TOEGANG_DECIDED
 from ketenmonitor.figures.common import (
     Database,
@@ -108,7 +109,7 @@ class Rows(Protocol):
     async def referral_outcomes(self, filters: Filters) -> Followed: ...
 
 
-class VerwijzerAnswer(BaseModel):
+class VerwijzerAnswer(ApiModel):
     verwijzer: str = Field(examples=["huisarts"])
     referrals: CountAnswer = Field(description="Referrals received in the period")
     decisions: dict[str, CountAnswer] = Field(
@@ -119,7 +120,7 @@ class VerwijzerAnswer(BaseModel):
     undecided: CountAnswer = Field(description="Neither decided on nor withdrawn yet")
 
 
-class ReferralsByVerwijzer(BaseModel):
+class ReferralsByVerwijzer(ApiModel):
     filters: AppliedFilters
     referrals: CountAnswer = Field(description="Referrals received in the period")
     verwijzers: list[VerwijzerAnswer]

@@ -5,15 +5,16 @@ from dataclasses import fields, is_dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.suppression import SMALL_CELL
 
-Answer = TypeVar("Answer", bound=BaseModel)
+Answer = TypeVar("Answer", bound=ApiModel)
 
 
-class Count(BaseModel):
+class Count(ApiModel):
     value: int | None = Field(description="The count; null when suppressed")
     suppressed: bool = Field(
         description=f"True for a count below {SMALL_CELL}, and for one that would reveal such a "
@@ -21,7 +22,7 @@ class Count(BaseModel):
     )
 
 
-class LeadTime(BaseModel):
+class LeadTime(ApiModel):
     transition: str = Field(examples=["triage-decision-to-placement-start"])
     description: str
     count: Count
@@ -30,7 +31,7 @@ class LeadTime(BaseModel):
     max_days: float | None
 
 
-class AppliedFilters(BaseModel):
+class AppliedFilters(ApiModel):
     from_: date | None = Field(serialization_alias="from")
     to: date | None
     gemeente: str | None

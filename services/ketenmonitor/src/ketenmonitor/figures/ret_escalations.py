@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from jeugdketen_shared.vocabulary import RetEscalator
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import ESCALATED_TO_RET, PREFIX, RET_ADVICE_GIVEN
 from ketenmonitor.figures.common import (
     Database,
@@ -157,13 +158,13 @@ class Rows(Protocol):
     async def ret_rows(self, filters: Filters) -> RetRows: ...
 
 
-class MonthlyEscalationsAnswer(BaseModel):
+class MonthlyEscalationsAnswer(ApiModel):
     month: str = Field(description="YYYY-MM, Europe/Amsterdam", examples=["2026-03"])
     escalated_by: str = Field(examples=["gemeente"])
     escalations: CountAnswer
 
 
-class RetEscalations(BaseModel):
+class RetEscalations(ApiModel):
     filters: AppliedFilters
     escalations: CountAnswer = Field(description="Escalations to the RET in the period")
     per_escalator: dict[str, CountAnswer] = Field(

@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import PROTECTION_MEASURE_IMPOSED, RVDK_INVESTIGATION_REQUESTED
 from ketenmonitor.figures.common import (
     FactRow,
@@ -80,7 +81,7 @@ class Rows(Protocol):
     async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
 
 
-class RvdkToMeasureAnswer(BaseModel):
+class RvdkToMeasureAnswer(ApiModel):
     filters: AppliedFilters
     all: LeadTimeAnswer = Field(description="From the request to the first measure after it")
     measures: list[LeadTimeAnswer] = Field(

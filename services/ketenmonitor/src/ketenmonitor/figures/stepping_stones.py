@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import PREFIX, TRANSFERRED
 from ketenmonitor.figures.common import (
     Database,
@@ -194,12 +195,12 @@ class Rows(Protocol):
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]: ...
 
 
-class Bucket(BaseModel):
+class Bucket(ApiModel):
     transfers: str = Field(description="Transfers per youth: 0, 1, 2, 3, 4, 5-9 or 10+")
     youths: CountAnswer
 
 
-class RollingTwelveMonths(BaseModel):
+class RollingTwelveMonths(ApiModel):
     on: date = Field(description="The window's last day: `to`, or today")
     window_from: date = Field(description="The window's first day, 12 months before")
     distribution: list[Bucket] = Field(
@@ -207,12 +208,12 @@ class RollingTwelveMonths(BaseModel):
     )
 
 
-class TransferReason(BaseModel):
+class TransferReason(ApiModel):
     reason: str = Field(examples=["escalatie"])
     transfers: CountAnswer
 
 
-class SteppingStones(BaseModel):
+class SteppingStones(ApiModel):
     filters: AppliedFilters
     placed_youths: CountAnswer = Field(
         description="Youths whose first placement started in the period"

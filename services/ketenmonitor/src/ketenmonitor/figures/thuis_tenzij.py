@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from jeugdketen_shared.vocabulary import CareForm, ToegangDecision
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import PREFIX, TOEGANG_DECIDED
 from ketenmonitor.figures.common import Database, Filters, day_of, sql_of_case
 from ketenmonitor.figures.figure import Accepts, Figure
@@ -170,7 +171,7 @@ class Rows(Protocol):
         """Of every period: asked `Filters.without_period`."""
 
 
-class YouthsInJeugdhulp(BaseModel):
+class YouthsInJeugdhulp(ApiModel):
     youths: CountAnswer = Field(
         description="Youths in jeugdhulp: lokale basishulp, ambulant or away from home; once each"
     )

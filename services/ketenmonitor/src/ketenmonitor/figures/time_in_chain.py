@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from jeugdketen_shared.vocabulary import CareForm
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import (
     PLACEMENT_ENDED,
     PLACEMENT_STARTED,
@@ -192,7 +193,7 @@ class Rows(Protocol):
     async def time_in_chain(self, filters: Filters) -> RouteSpreads: ...
 
 
-class TimeInChain(BaseModel):
+class TimeInChain(ApiModel):
     filters: AppliedFilters
     route: LeadTimeAnswer = Field(description="First referral to first placement start, per case")
     time_in_chain: LeadTimeAnswer = Field(description="First referral to leaving, per case")

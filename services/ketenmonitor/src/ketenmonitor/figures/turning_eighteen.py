@@ -9,10 +9,11 @@ from typing import Protocol
 from uuid import UUID
 
 import orjson
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.contracts.plaatsing import ContinuityPlan
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import (
     CONTINUITY_PLAN_RECORDED,
     PLACEMENT_ENDED,
@@ -222,7 +223,7 @@ class Rows(Protocol):
     async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
 
 
-class PlanKind(BaseModel):
+class PlanKind(ApiModel):
     plan: str = Field(description="The kind of continuity plan", examples=["participatie"])
     turning_eighteen_soon: CountAnswer = Field(
         description="Of those turning 18 soon, whose latest plan is of this kind"
@@ -232,7 +233,7 @@ class PlanKind(BaseModel):
     )
 
 
-class TurningEighteen(BaseModel):
+class TurningEighteen(ApiModel):
     filters: AppliedFilters
     on: date = Field(description="The snapshot's day: `to`, or today")
     in_care: CountAnswer

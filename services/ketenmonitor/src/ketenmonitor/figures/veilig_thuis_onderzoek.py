@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from jeugdketen_shared.vocabulary import OnderzoekOutcome
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import (
     PREFIX,
     VEILIG_THUIS_ONDERZOEK_CONCLUDED,
@@ -139,7 +140,7 @@ class Rows(Protocol):
     async def onderzoek_rows(self, filters: Filters) -> OnderzoekRows: ...
 
 
-class VeiligThuisOnderzoek(BaseModel):
+class VeiligThuisOnderzoek(ApiModel):
     filters: AppliedFilters
     started: CountAnswer = Field(description="Onderzoeken started in the period")
     concluded: CountAnswer = Field(

@@ -5,9 +5,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from jeugdketen_shared.vocabulary import ProtectionMeasure
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import PROTECTION_MEASURE_ENDED, VOORLOPIGE_OTS_EXPIRED
 from ketenmonitor.figures.common import Filters, end_of_day, in_period
 from ketenmonitor.figures.figure import Accepts, Figure
@@ -72,7 +73,7 @@ def voorlopige_ots(cases: Iterable[CaseMeasures], filters: Filters, on: date) ->
     )
 
 
-class VoorlopigeOtsAnswer(BaseModel):
+class VoorlopigeOtsAnswer(ApiModel):
     filters: AppliedFilters
     stopped: CountAnswer = Field(description="Voorlopige OTS that stopped in the period")
     became_ots: CountAnswer = Field(description="Of them, followed up by an OTS")

@@ -16,9 +16,10 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from jeugdketen_shared.vocabulary import CareForm
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import (
     PLACEMENT_ENDED,
     PLACEMENT_REQUEST_WITHDRAWN,
@@ -314,13 +315,13 @@ class Rows(Protocol):
 # --- the answer --------------------------------------------------------------------------------
 
 
-class Days(BaseModel):
+class Days(ApiModel):
     p50_days: float | None = Field(description="Median, nearest rank; null when suppressed")
     p90_days: float | None = Field(description="90th percentile, nearest rank")
     max_days: float | None
 
 
-class WaitingListAnswer(BaseModel):
+class WaitingListAnswer(ApiModel):
     care_form: str = Field(examples=["gezinshuis"])
     provider: str = Field(description="KvK number of the provider", examples=["12345678"])
     left: CountAnswer = Field(description="Entries that left the list in the period")
@@ -335,14 +336,14 @@ class WaitingListAnswer(BaseModel):
     age_of_open: Days = Field(description="Their time on the list so far, at the end")
 
 
-class MonthlyStockAnswer(BaseModel):
+class MonthlyStockAnswer(ApiModel):
     month: str = Field(examples=["2026-03"])
     care_form: str
     provider: str
     waiting: CountAnswer = Field(description="On the list at the end of the month")
 
 
-class WaitingLists(BaseModel):
+class WaitingLists(ApiModel):
     filters: AppliedFilters
     on: date = Field(description="The end of the period: `to`, or today")
     waiting_lists: list[WaitingListAnswer]

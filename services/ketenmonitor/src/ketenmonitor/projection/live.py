@@ -96,9 +96,9 @@ def figures_changed(rows: Iterable[Mapping[str, Any]]) -> Message:
         types.add(str(row["type"]).removeprefix(PREFIX))
         if row["gemeente_code"] is not None:
             gemeenten.add(row["gemeente_code"])
-    data: dict[str, Any] = {"types": sorted(types), "gemeenten": sorted(gemeenten)}
+    data: dict[str, Any] = {"types": sorted(types), "municipalities": sorted(gemeenten)}
     if len(json.dumps(data)) > MAX_PAYLOAD - 200:
-        data["gemeenten"] = None  # too many to name in one notification: "any"
+        data["municipalities"] = None  # too many to name in one notification: "any"
     return Message(FIGURES_CHANGED, data)
 
 
@@ -111,7 +111,7 @@ def alert_message(
             "id": str(alert_id),
             "rule": rule,
             "severity": severity,
-            "gemeente": gemeente_code,
+            "municipality_code": gemeente_code,
             "title": title,
         },
     )
