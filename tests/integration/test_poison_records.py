@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import subprocess
+import sys
 
 import pytest
 
@@ -18,9 +19,13 @@ from jeugdketen_shared import kafka_records
 from tests.conftest import IsolatedPlatform
 from tests.integration.test_ketenmonitor import chain, wait_projected
 from tests.integration.test_ketenmonitor_reference import publish
+from tests.support.infrastructure import REPOSITORY
 from tests.support.kafka import cloudevents, read_until, rejected_topics
 from tests.support.partners import ENSCHEDE, as_kafka, referral
 from tests.support.services import ServiceProcess, running_in_process
+
+sys.path.insert(0, str(REPOSITORY / "deploy/local"))
+import kafka_security
 
 pytestmark = pytest.mark.integration
 
@@ -29,13 +34,32 @@ NOT_UTF8 = b"\xff\xfe"
 
 def kcat(platform: IsolatedPlatform, topic: str, value: bytes, *options: bytes | str) -> None:
     """One record, with the header names' bytes exactly as given (aiokafka's producer encodes
-    every name as UTF-8, so it cannot write these)."""
+    every name as UTF-8, so it cannot write these). kcat logs in as the broker on the broker's
+    own listener, with SASL/PLAIN: this machine's librdkafka (2.0) has no SCRAM login that
+    Kafka 4 takes (docs/onboarding.md), and the broker may write any topic."""
+    sasl = platform.infrastructure.kafka_sasl
+    if sasl is None or "BROKER://" not in sasl.listeners:
+        pytest.skip("the broker has no listener of its own to log in to as the broker")
+    listener = next(
+        address.removeprefix("BROKER://")
+        for address in sasl.listeners.split(",")
+        if address.startswith("BROKER://")
+    )
+    password = kafka_security.load_credentials(sasl.credentials)["broker"]
     subprocess.run(
         [
             "kcat",
             "-P",
             "-b",
-            platform.infrastructure.kafka_bootstrap_servers,
+            listener,
+            "-X",
+            "security.protocol=SASL_PLAINTEXT",
+            "-X",
+            "sasl.mechanisms=PLAIN",
+            "-X",
+            "sasl.username=broker",
+            "-X",
+            f"sasl.password={password}",
             "-t",
             topic,
             "-p",
