@@ -187,11 +187,6 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(), tzinfo=AMSTERDAM)
 
 
-def end_of(day: date | None) -> datetime | None:
-    """`end_of_day`; None: no end."""
-    return None if day is None else end_of_day(day)
-
-
 @dataclass(frozen=True)
 class MonthEnd:
     """A calendar month (Europe/Amsterdam) and the moment a stock is taken for it."""

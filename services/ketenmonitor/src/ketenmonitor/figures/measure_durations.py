@@ -15,7 +15,6 @@ from ketenmonitor.figures.common import (
     LeadTime,
     Transition,
     end_of_day,
-    in_period,
     lead_time_of,
     spread,
 )
@@ -28,6 +27,7 @@ from ketenmonitor.figures.measures import (
     counted,
     ended_in_the_period,
     in_force_at_the_end_of,
+    stop_in_period,
 )
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
@@ -72,12 +72,9 @@ def measure_durations(
     runs = [run for case in cases if counted(filters, case.gemeente_code) for run in case.runs]
     durations = {
         m: [
-            r.until - r.since
+            stop - r.since
             for r in runs
-            if r.measure == m
-            and r.until is not None
-            and r.until < at
-            and in_period(r.until, filters)
+            if r.measure == m and (stop := stop_in_period(r, filters, at)) is not None
         ]
         for m in MEASURES
     }

@@ -22,7 +22,7 @@ from ketenmonitor.facts import (
     MeasureRun,
     measure_runs,
 )
-from ketenmonitor.figures.common import FactRow, Filters
+from ketenmonitor.figures.common import FactRow, Filters, in_period
 
 MEASURES = tuple(measure.value for measure in ProtectionMeasure)
 MEASURE_FACTS = (
@@ -78,6 +78,14 @@ def in_force_at_the_end_of(measure: str, day: date) -> tuple[str, str, str]:
     """The name of the count of a measure in force at the end of `day`, which the measures
     over time and the measures' durations both show (`suppression.protect`'s `shared`)."""
     return ("in force at the end of", measure, day.isoformat())
+
+
+def stop_in_period(run: MeasureRun, filters: Filters, at: datetime) -> datetime | None:
+    """The moment `run` stopped, where it fell in the period and before `at` (the end of
+    `on`): the runs `ended_in_the_period` counts, in every figure that shows them."""
+    if run.until is not None and run.until < at and in_period(run.until, filters):
+        return run.until
+    return None
 
 
 def ended_in_the_period(measure: str) -> tuple[str, str]:

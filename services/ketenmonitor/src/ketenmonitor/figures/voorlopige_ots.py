@@ -10,9 +10,15 @@ from pydantic import Field
 from jeugdketen_shared.vocabulary import ProtectionMeasure
 from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import PROTECTION_MEASURE_ENDED, VOORLOPIGE_OTS_EXPIRED
-from ketenmonitor.figures.common import Filters, end_of_day, in_period
+from ketenmonitor.figures.common import Filters, end_of_day
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.measures import CaseMeasures, Rows, counted, ended_in_the_period
+from ketenmonitor.figures.measures import (
+    CaseMeasures,
+    Rows,
+    counted,
+    ended_in_the_period,
+    stop_in_period,
+)
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, Sum, protect
@@ -45,10 +51,7 @@ def voorlopige_ots(cases: Iterable[CaseMeasures], filters: Filters, on: date) ->
         for case in cases
         if counted(filters, case.gemeente_code)
         for run in case.runs
-        if run.measure == VOORLOPIGE_OTS
-        and run.until is not None
-        and run.until < at
-        and in_period(run.until, filters)
+        if run.measure == VOORLOPIGE_OTS and stop_in_period(run, filters, at) is not None
     ]
     counts = {
         "stopped": len(stops),
