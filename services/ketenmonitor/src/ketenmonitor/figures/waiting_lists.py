@@ -10,7 +10,7 @@ any of the youth's cases, but for crisisopvang, an emergency after which the you
 new entry. plaatsing keeps its lists by the same rule (`PlacementCase`)."""
 
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -201,16 +201,13 @@ def waiting_lists(entries: Sequence[Entry], filters: Filters, today: date) -> Wa
     requested = [e.requested_at for e in entries]
     first = filters.from_date or (day_of(min(requested)) if requested else on)
     open_entries = {key: OpenEntries(found) for key, found in by_list.items()}
-    stock = {
-        (month.month, care_form, provider): open_entries[care_form, provider].at(month.at)
-        for month in month_ends(first, on)
-        for (care_form, provider) in by_list
-    }
-    names = {
-        (month.month, care_form, provider): waiting_at_the_end_of(care_form, provider, month.day)
-        for month in month_ends(first, on)
-        for (care_form, provider) in by_list
-    }
+    stock: dict[tuple[str, str, str], int] = {}
+    names: dict[Hashable, Hashable] = {}  # `capacity` and each list's `still` show them too
+    for month in month_ends(first, on):
+        for care_form, provider in by_list:
+            key = (month.month, care_form, provider)
+            stock[key] = open_entries[care_form, provider].at(month.at)
+            names[key] = waiting_at_the_end_of(care_form, provider, month.day)
     shown = protect(stock, (), "waiting-per-month", names)
     per_month = tuple(MonthlyStock(*key, shown.count(key)) for key in stock)
     return WaitingListsFigure(
