@@ -93,17 +93,23 @@ def worked_out(
                 if 0 < group < SMALL_CELL:
                     found.append((name, relation.total, "minus its shown parts", group))
     for place, answer in truth.items():  # a count two tables show, seen in one, is seen
-        named: dict[Hashable, set[bool]] = {}
-        for name, table in answer.items():
-            kept = hidden.get(place, {}).get(name, ())
-            for key, same in table.shared.items():
-                named.setdefault(same, set()).add(key in kept)
+        kept = hidden.get(place, {})
         found += [
             (place, same, "hidden in one, shown in another")
-            for same, how in named.items()
-            if len(how) > 1
+            for same, cells in same_named(answer).items()
+            if len({key in kept.get(name, ()) for name, key in cells}) > 1
         ]
     return found
+
+
+def same_named(answer: Mapping[str, Table]) -> dict[Hashable, list[tuple[str, Hashable]]]:
+    """Per name an answer's tables give their counts (`protect`'s `shared`), the table and
+    key of each count that has it."""
+    named: dict[Hashable, list[tuple[str, Hashable]]] = {}
+    for name, table in answer.items():
+        for key, same in table.shared.items():
+            named.setdefault(same, []).append((name, key))
+    return named
 
 
 def readers(
@@ -121,11 +127,10 @@ def named_apart(truth: Mapping[Slice, Mapping[str, Table]]) -> list[tuple[Any, .
     that two figures give counts of different things is a wrong name, and protects nothing."""
     found = []
     for place, answer in truth.items():
-        named: dict[Hashable, set[int]] = {}
-        for table in answer.values():
-            for key, same in table.shared.items():
-                named.setdefault(same, set()).add(table.counts[key])
-        found += [(place, same, counts) for same, counts in named.items() if len(counts) > 1]
+        for same, cells in same_named(answer).items():
+            counts = {answer[name].counts[key] for name, key in cells}
+            if len(counts) > 1:
+                found.append((place, same, counts))
     return found
 
 
