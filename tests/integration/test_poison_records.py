@@ -10,22 +10,18 @@ import asyncio
 import json
 import logging
 import subprocess
-import sys
 
 import pytest
 
 import toegang.main
 from jeugdketen_shared import kafka_records
 from tests.conftest import IsolatedPlatform
+from tests.integration.test_kafka_acls import kafka_security
 from tests.integration.test_ketenmonitor import chain, wait_projected
 from tests.integration.test_ketenmonitor_reference import publish
-from tests.support.infrastructure import REPOSITORY
 from tests.support.kafka import cloudevents, read_until, rejected_topics
 from tests.support.partners import ENSCHEDE, as_kafka, referral
 from tests.support.services import ServiceProcess, running_in_process
-
-sys.path.insert(0, str(REPOSITORY / "deploy/local"))
-import kafka_security
 
 pytestmark = pytest.mark.integration
 
