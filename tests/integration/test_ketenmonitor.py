@@ -328,3 +328,33 @@ async def test_a_live_projection_carries_on_from_the_rebuilt_positions(
         more += last
     assert sql(platform, "SELECT count(*) FROM facts") == len(events) + len(more)
     await assert_figures_exact(platform, distinct(events + more))
+
+
+async def test_a_moment_of_the_figures_sees_no_batch_committed_after_it_began(
+    platform: IsolatedPlatform,
+) -> None:
+    """A family's answers are read at one moment: a batch the projection commits while they
+    are read is in none of them, or their sums would not hold."""
+    settings = platform.settings()
+    writer = await store.connect(settings.database_url, settings.database_schema)
+    pool = await store.create_pool(settings.database_url, settings.database_schema)
+    try:
+        await store.create_schema(writer, settings.database_schema)
+        source = TableFigures(pool)
+        async with source.at_one_moment() as moment:
+            before = (await moment.position(), await moment.extent())
+            async with writer.transaction():  # a batch: its facts and the positions it reached
+                await writer.execute(
+                    """INSERT INTO facts (source, id, type, case_id, occurred_at, recorded_at,
+                                          topic, partition, "offset", data)
+                       VALUES ('test', '1', 'placement-started', $1, $2, $2, 't', 0, 0,
+                               '{"provider": "12345678"}')""",
+                    uuid4(),
+                    datetime(2026, 3, 2, tzinfo=UTC),
+                )
+                await writer.execute("INSERT INTO positions VALUES ('t', 0, 1)")
+            assert (await moment.position(), await moment.extent()) == before
+        assert (await source.position(), (await source.extent()).providers) == (1, ("12345678",))
+    finally:
+        await pool.close()
+        await writer.close()

@@ -414,6 +414,8 @@ class NoFigures:
 
     async def extent(self) -> Any: ...
 
+    def at_one_moment(self) -> Any: ...
+
 
 async def test_the_ketenmonitors_openapi_document_includes_the_alerts() -> None:
     app = create_api(NoFigures())  # type: ignore[arg-type]

@@ -1,6 +1,7 @@
 """The read API over a fake source: filters pass through, problems are problem+json."""
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
@@ -128,6 +129,10 @@ class FakeFigures:
             over_norm=11,
             duration=spread(timedelta(weeks=w) for w in range(1, 24)),
         )
+
+    @asynccontextmanager
+    async def at_one_moment(self) -> AsyncIterator["FakeFigures"]:
+        yield self  # its rows stay as they are while a request reads them
 
     async def position(self) -> int:
         return 0

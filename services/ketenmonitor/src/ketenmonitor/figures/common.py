@@ -5,10 +5,11 @@ Every count a dashboard sees passes the one suppression module (`suppression`); 
 figure that would reveal a hidden count (the percentiles of that cell, a share of a hidden part).
 """
 
+import asyncio
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -248,8 +249,37 @@ def of_case(row: FactRow, filters: Filters, moment: datetime) -> bool:
 
 # --- SQL: every figure's query is built of these -------------------------------------------
 
-Database: TypeAlias = asyncpg.Connection | asyncpg.Pool
-"""What a figure's rows are read from: the read API's pool, or one connection."""
+
+class Database(Protocol):
+    """What a figure's rows are read from: the read API's pool, one connection, or one
+    transaction's connection read in turn (`InTurn`)."""
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]: ...
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None: ...
+
+    async def fetchval(self, query: str, *args: Any) -> Any: ...
+
+
+class InTurn:
+    """One connection's reads one after another: a connection runs one query at a time, and
+    the answers of a family are read side by side (`linked.tables_of`)."""
+
+    def __init__(self, connection: asyncpg.Connection) -> None:
+        self._connection = connection
+        self._turn = asyncio.Lock()
+
+    async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        async with self._turn:
+            return await self._connection.fetch(query, *args)  # type: ignore[no-any-return]
+
+    async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
+        async with self._turn:
+            return await self._connection.fetchrow(query, *args)
+
+    async def fetchval(self, query: str, *args: Any) -> Any:
+        async with self._turn:
+            return await self._connection.fetchval(query, *args)
 
 
 def spread_of(durations: str, also: str = "") -> str:

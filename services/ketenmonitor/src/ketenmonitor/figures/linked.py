@@ -20,7 +20,7 @@ subtract what does not add up."""
 
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -353,12 +353,26 @@ class ExtentRows(Protocol):
     async def extent(self) -> Extent: ...
 
 
+FamilyKey = tuple[str, str | None, tuple[int, ...], tuple[str, ...]]
+
+
+@dataclass
+class Kept:
+    """What is kept for one position of the projection on one day: the extent of the facts,
+    and each family's hidden counts, protected once however many requests ask at a time."""
+
+    at: tuple[int, date]
+    extent: Extent
+    families: dict[FamilyKey, Hidden] = field(default_factory=dict)
+    locks: dict[FamilyKey, asyncio.Lock] = field(default_factory=dict)
+
+
 class LinkedFigures:
     """The figures as the read API and the dashboard show them: each answer protected with its
     family, and with the families of the figures `together` with it (figures that show some
-    of the same counts: `protect`'s `shared`). A family's hidden counts are kept until the
-    projection moves on or the day changes; each is protected once, however many requests
-    ask for it at the same time."""
+    of the same counts: `protect`'s `shared`). Each request reads its answer and its
+    families at one moment of the projection (`FigureSource.at_one_moment`); the families'
+    hidden counts are kept until the projection moves on or the day changes."""
 
     def __init__(
         self,
@@ -369,71 +383,74 @@ class LinkedFigures:
         self._source = source
         self._today = today
         self._together = together
-        self._kept: dict[tuple[str, str | None, tuple[int, ...], tuple[str, ...]], Hidden] = {}
-        self._kept_at: tuple[int, date] | None = None
-        self._extent = Extent(None, ())
-        self._locks: dict[
-            tuple[str, str | None, tuple[int, ...], tuple[str, ...]], asyncio.Lock
-        ] = {}
+        self._kept: Kept | None = None
 
     async def read(self, figure: "Figure", filters: Filters) -> Any:
         """The answer under `filters`, hiding what its family hides."""
-        today = await self._moved_on()
-        family = self.family_of(filters, self._extent, today)
-        place = place_of(filters, family)  # refused before the family is read
-        source = cast("FigureSource", SharedReads(self._source))
-        hidden = await self._hidden_of(figure, family, today, source)
-        with linked(Linkage(hidden[place])):
-            return await figure.read(source, filters, today)
+        async with self._source.at_one_moment() as moment:
+            kept = await self._kept_for(moment)
+            family = self.family_of(filters, kept.extent, kept.at[1])
+            place = place_of(filters, family)  # refused before the family is read
+            source = cast("FigureSource", SharedReads(moment))
+            hidden = await self._hidden_of(figure, family, kept, source)
+            with linked(Linkage(hidden[place])):
+                return await figure.read(source, filters, kept.at[1])
 
     async def hidden_in(self, figure: "Figure", family: Family) -> Hidden:
         """What each answer of the figure's `family` hides: kept, or protected now."""
-        source = cast("FigureSource", SharedReads(self._source))
-        return await self._hidden_of(figure, family, await self._moved_on(), source)
+        async with self._source.at_one_moment() as moment:
+            kept = await self._kept_for(moment)
+            return await self._hidden_of(
+                figure, family, kept, cast("FigureSource", SharedReads(moment))
+            )
 
     async def _hidden_of(
-        self, figure: "Figure", family: Family, today: date, source: "FigureSource"
+        self, figure: "Figure", family: Family, kept: Kept, source: "FigureSource"
     ) -> Hidden:
         group = next((tuple(g) for g in self._together if figure in g), (figure,))
+        today = kept.at[1]
 
         async def read(chosen: Filters) -> None:
             for member in group:  # their tables side by side in one answer's linkage
                 await member.read(source, chosen, today)
 
         name = " and ".join(member.name for member in group)
-        top = await self._hidden(name, Family(None, (), family.years), read)
-        return await self._hidden(name, family, read, top) if family.values else top
+        top = await self._hidden(kept, name, Family(None, (), family.years), read)
+        return await self._hidden(kept, name, family, read, top) if family.values else top
 
     async def check(self, filters: Filters) -> None:
         """OutsideFamily, where the read API has no answer under `filters`."""
-        today = await self._moved_on()
-        place_of(filters, self.family_of(filters, self._extent, today))
+        async with self._source.at_one_moment() as moment:
+            kept = await self._kept_for(moment)
+        place_of(filters, self.family_of(filters, kept.extent, kept.at[1]))
 
     async def years(self) -> tuple[int, ...]:
         """The years a family spans: the periods a request may name."""
-        today = await self._moved_on()
-        return self.family_of(Filters(), self._extent, today).years
+        async with self._source.at_one_moment() as moment:
+            kept = await self._kept_for(moment)
+        return self.family_of(Filters(), kept.extent, kept.at[1]).years
 
-    async def _moved_on(self) -> date:
-        """Today; and what is kept forgotten, where the projection or the day moved on."""
-        today = self._today()
-        position = await self._source.position()
-        if self._kept_at != (position, today):
-            self._kept, self._locks, self._kept_at = {}, {}, (position, today)
-            self._extent = await self._source.extent()
-        return today
+    async def _kept_for(self, moment: "FigureSource") -> Kept:
+        """What is kept for the moment's position and today. A request that reads an older
+        position than the newest asked for (it began before the projection moved on) gets a
+        dictionary of its own: a family protected on other counts is never another's."""
+        at = (await moment.position(), self._today())
+        if self._kept is not None and self._kept.at == at:
+            return self._kept
+        fresh = Kept(at, await moment.extent())
+        if self._kept is None or at > self._kept.at:
+            self._kept = fresh
+        return fresh
 
+    @staticmethod
     async def _hidden(
-        self, name: str, family: Family, read: Reading, top: Hidden | None = None
+        kept: Kept, name: str, family: Family, read: Reading, top: Hidden | None = None
     ) -> Hidden:
         key = (name, family.breakdown, family.years, family.values)
-        # the dictionaries of this position: a family protected while the projection moved on
-        # is this request's, never kept for the next position's
-        kept, locks = self._kept, self._locks
-        async with locks.setdefault(key, asyncio.Lock()):
-            if key not in kept:
-                kept[key] = await hidden_in_family(read, family, top)
-            return kept[key]
+        async with kept.locks.setdefault(key, asyncio.Lock()):
+            if key not in kept.families:
+                kept.families[key] = await hidden_in_family(read, family, top)
+            return kept.families[key]
 
     @staticmethod
     def family_of(filters: Filters, extent: Extent, today: date) -> Family:

@@ -2,7 +2,8 @@
 the projection's tables answer through a connection pool (`TableFigures`) and the tests' fakes
 answer from memory. A new figure adds its `Rows` here, and the method that reads them."""
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import date
 from typing import Protocol
 
@@ -31,7 +32,7 @@ from ketenmonitor.figures import (
     veilig_thuis_onderzoek,
     waiting_lists,
 )
-from ketenmonitor.figures.common import FactRow, Filters, Spread
+from ketenmonitor.figures.common import Database, FactRow, Filters, InTurn, Spread
 from ketenmonitor.settings import MOVE_GAP_DAYS
 
 
@@ -61,77 +62,96 @@ class FigureSource(
 ):
     """What every figure reads."""
 
+    def at_one_moment(self) -> AbstractAsyncContextManager["FigureSource"]:
+        """This source as the projection stood at one moment: every read through it sees the
+        same batches, however long the reading takes. A family's answers are protected on
+        counts that agree with each other, and with the position they are kept for."""
+
 
 class TableFigures:
     """The read API's source: the projection's tables, through a connection pool."""
 
-    def __init__(self, pool: asyncpg.Pool, move_gap_days: int = MOVE_GAP_DAYS) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, move_gap_days: int = MOVE_GAP_DAYS, rows: Database | None = None
+    ) -> None:
         self._pool = pool
         self._move_gap_days = move_gap_days
+        self._rows: Database = rows or pool
+        """Where the reads go: the pool, or one moment's transaction (`at_one_moment`)."""
+
+    @asynccontextmanager
+    async def at_one_moment(self) -> AsyncIterator["TableFigures"]:
+        """One read-only transaction at REPEATABLE READ: its snapshot, taken at its first
+        query, is every later query's, whatever the projection commits meanwhile."""
+        async with (
+            self._pool.acquire() as connection,
+            connection.transaction(isolation="repeatable_read", readonly=True),
+        ):
+            yield TableFigures(self._pool, self._move_gap_days, InTurn(connection))
 
     async def lead_times(self, filters: Filters) -> dict[str, Spread]:
-        return await lead_times.select_lead_times(self._pool, filters)
+        return await lead_times.select_lead_times(self._rows, filters)
 
     async def referral_outcomes(self, filters: Filters) -> referrals_by_verwijzer.Followed:
-        return await referrals_by_verwijzer.select_referral_outcomes(self._pool, filters)
+        return await referrals_by_verwijzer.select_referral_outcomes(self._rows, filters)
 
     async def hand_overs(self, filters: Filters) -> dict[str, Spread]:
-        return await hand_overs.select_hand_overs(self._pool, filters)
+        return await hand_overs.select_hand_overs(self._rows, filters)
 
     async def time_in_chain(self, filters: Filters) -> time_in_chain.RouteSpreads:
-        return await time_in_chain.select_time_in_chain(self._pool, filters)
+        return await time_in_chain.select_time_in_chain(self._rows, filters)
 
     async def entries(self, filters: Filters) -> inflow.Entries:
-        return await inflow.select_entries(self._pool, filters)
+        return await inflow.select_entries(self._rows, filters)
 
     async def jeugdhulp(self, filters: Filters) -> list[thuis_tenzij.Jeugdhulp]:
-        return await thuis_tenzij.select_jeugdhulp(self._pool, filters)
+        return await thuis_tenzij.select_jeugdhulp(self._rows, filters)
 
     async def waiting_entries(self, filters: Filters) -> list[waiting_lists.Entry]:
-        return await waiting_lists.select_waiting_entries(self._pool, filters)
+        return await waiting_lists.select_waiting_entries(self._rows, filters)
 
     async def capacity_reports(self, filters: Filters) -> list[capacity_history.CapacityReport]:
-        return await capacity_history.select_capacity_reports(self._pool, filters)
+        return await capacity_history.select_capacity_reports(self._rows, filters)
 
     async def care_form_pairs(self, filters: Filters) -> care_form_matrix.Pairs:
-        return await care_form_matrix.select_care_form_pairs(self._pool, filters)
+        return await care_form_matrix.select_care_form_pairs(self._rows, filters)
 
     async def transfer_counts(self, filters: Filters, on: date) -> stepping_stones.TransferCounts:
-        return await stepping_stones.select_transfer_counts(self._pool, filters, on)
+        return await stepping_stones.select_transfer_counts(self._rows, filters, on)
 
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
-        return await stepping_stones.select_transfers_per_placed_youth(self._pool, filters)
+        return await stepping_stones.select_transfers_per_placed_youth(self._rows, filters)
 
     async def facts_of(self, types: Sequence[str]) -> list[FactRow]:
-        return await turning_eighteen.select_facts_of(self._pool, types)
+        return await turning_eighteen.select_facts_of(self._rows, types)
 
     async def stays_away(self, filters: Filters) -> placements.StaysAway:
-        return await placements.select_stays_away(self._pool, filters)
+        return await placements.select_stays_away(self._rows, filters)
 
     async def youths_away(self, filters: Filters) -> placements.YouthsAway:
-        return await placements.select_youths_away(self._pool, filters, self._move_gap_days)
+        return await placements.select_youths_away(self._rows, filters, self._move_gap_days)
 
     async def stay_durations(self, filters: Filters, on: date) -> placement_durations.StayDurations:
-        return await placement_durations.select_stay_durations(self._pool, filters, on)
+        return await placement_durations.select_stay_durations(self._rows, filters, on)
 
     async def case_measures(self) -> list[measures.CaseMeasures]:
         return measures.measures_of_cases(await self.facts_of(measures.MEASURE_FACTS))
 
     async def kader_cases(self, gemeente: str | None) -> list[kader_changes.KaderCase]:
-        return await kader_changes.select_kader_cases(self._pool, gemeente)
+        return await kader_changes.select_kader_cases(self._rows, gemeente)
 
     async def ret_rows(self, filters: Filters) -> ret_escalations.RetRows:
-        return await ret_escalations.select_ret_rows(self._pool, filters)
+        return await ret_escalations.select_ret_rows(self._rows, filters)
 
     async def onderzoek_rows(self, filters: Filters) -> veilig_thuis_onderzoek.OnderzoekRows:
-        return await veilig_thuis_onderzoek.select_onderzoek_rows(self._pool, filters)
+        return await veilig_thuis_onderzoek.select_onderzoek_rows(self._rows, filters)
 
     async def position(self) -> int:
-        position: int = await self._pool.fetchval(SELECT_POSITION)
+        position: int = await self._rows.fetchval(SELECT_POSITION)
         return position
 
     async def extent(self) -> linked.Extent:
-        row = await self._pool.fetchrow(SELECT_EXTENT)
+        (row,) = await self._rows.fetch(SELECT_EXTENT)  # one row, facts or none
         return linked.Extent(row["first_year"], tuple(row["providers"]))
 
 

@@ -1,0 +1,80 @@
+"""Each request reads its answer and its families at one moment of the projection, and what is
+kept for one position is never protected on another's counts."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date
+
+from ketenmonitor.figures import stepping_stones
+from ketenmonitor.figures.common import Filters
+from ketenmonitor.figures.linked import Extent, LinkedFigures
+from ketenmonitor.figures.registry import PROTECTED_TOGETHER
+
+from .test_api import FakeFigures
+
+TODAY = date(2026, 6, 1)
+MOVED = {1: 15, 2: 5}
+"""Placed youths who moved, by position: all shown at the first, hidden at the second."""
+
+
+class Projection:
+    """A projection that moves on between requests; a moment's reads stay at its position."""
+
+    def __init__(self) -> None:
+        self.position = 1
+        self.held: asyncio.Event | None = None
+        self.reached = asyncio.Event()
+
+    @asynccontextmanager
+    async def at_one_moment(self) -> AsyncIterator["Moment"]:
+        yield Moment(self.position, self.held, self.reached)
+
+
+class Moment(FakeFigures):
+    def __init__(self, position: int, held: asyncio.Event | None, reached: asyncio.Event) -> None:
+        super().__init__()
+        self._position = position
+        self._held = held
+        self._reached = reached
+
+    async def position(self) -> int:
+        return self._position
+
+    async def extent(self) -> Extent:
+        if self._held is not None:  # the request stalls here, between position and families
+            self._reached.set()
+            await self._held.wait()
+        return await super().extent()
+
+    async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
+        return [0] * 20 + [3] * MOVED[self._position]
+
+
+def linked_figures(source: object) -> LinkedFigures:
+    return LinkedFigures(source, lambda: TODAY, PROTECTED_TOGETHER)  # type: ignore[arg-type]
+
+
+async def answer_at(position: int) -> stepping_stones.SteppingStones:
+    alone = Projection()
+    alone.position = position
+    answer: stepping_stones.SteppingStones = await linked_figures(alone).read(
+        stepping_stones.FIGURE, Filters()
+    )
+    return answer
+
+
+async def test_a_request_at_an_older_position_is_protected_on_its_own_counts() -> None:
+    projection = Projection()
+    figures = linked_figures(projection)
+    projection.held = asyncio.Event()
+    older = asyncio.create_task(figures.read(stepping_stones.FIGURE, Filters()))
+    await projection.reached.wait()
+    projection.position, held, projection.held = 2, projection.held, None
+    newer = await figures.read(stepping_stones.FIGURE, Filters())
+    held.set()
+
+    assert await older == await answer_at(1)
+    assert newer == await answer_at(2)
+    assert await figures.read(stepping_stones.FIGURE, Filters()) == newer
+    assert (await answer_at(1)) != (await answer_at(2))  # the positions' answers differ
