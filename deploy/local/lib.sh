@@ -25,6 +25,7 @@ KAFKA_PORT="${JEUGDKETEN_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${JEUGDKETEN_KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_SASL_PORT="${JEUGDKETEN_KAFKA_SASL_PORT:-9094}"
 KAFKA_READY_TIMEOUT="${JEUGDKETEN_KAFKA_READY_TIMEOUT:-60}"
+KAFKA_PING_SECONDS=15 # one readiness ask: a crashed broker busy with returning clients is slow
 # One node is broker and controller alone; deploy/local/cluster starts three such nodes as one
 # cluster (their quorum, compose's copies) by setting these for each.
 KAFKA_NODE_ID="${JEUGDKETEN_KAFKA_NODE_ID:-1}"
