@@ -8,7 +8,7 @@ figure that would reveal a hidden count (the percentiles of that cell, a share o
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -31,6 +31,16 @@ class Transition:
     start: str
     end: str
     description: str
+
+
+class Named(Protocol):
+    """What a lead time is shown under: a transition, or another pair of steps (a hand-over)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -93,13 +103,13 @@ def spread(durations: Iterable[timedelta]) -> Spread:
     return Spread(len(ordered), percentile(ordered, 50), percentile(ordered, 90), ordered[-1])
 
 
-def lead_time_of(transition: Transition, found: Spread, count: Count) -> LeadTime:
+def lead_time_of(named: Named, found: Spread, count: Count) -> LeadTime:
     """`count`: the number of durations as the figure's suppression shows it."""
     if count.suppressed or found.p50 is None or found.p90 is None or found.max is None:
-        return LeadTime(transition.name, transition.description, count, None, None, None)
+        return LeadTime(named.name, named.description, count, None, None, None)
     return LeadTime(
-        transition.name,
-        transition.description,
+        named.name,
+        named.description,
         count,
         p50_days=days(found.p50),
         p90_days=days(found.p90),
@@ -113,14 +123,14 @@ def lead_time(transition: Transition, durations: Iterable[timedelta]) -> LeadTim
 
 
 def lead_times_of(
-    transitions: Iterable[Transition], found: Mapping[str, Spread], table: str
+    transitions: Iterable[Named], found: Mapping[str, Spread], table: str
 ) -> list[LeadTime]:
     """Each transition's lead time, by its name (`keyed_lead_times`)."""
     return list(keyed_lead_times({t.name: t for t in transitions}, found, table).values())
 
 
 def keyed_lead_times(
-    transitions: Mapping[Key, Transition], found: Mapping[Key, Spread], table: str
+    transitions: Mapping[Key, Named], found: Mapping[Key, Spread], table: str
 ) -> dict[Key, LeadTime]:
     """Per key, its transition's lead time over the spread found under that key (none: no
     durations), its count protected in one table with the others' (none sums with another,
@@ -337,14 +347,29 @@ WHERE e.type = $2
     )
 
 
+@dataclass(frozen=True)
+class Timed:
+    """A `timed_from_first_start` query's answer: the spread of the timed durations, and the
+    counts of its `also` aggregates by their names."""
+
+    spread: Spread
+    counts: Mapping[str, int]
+
+    def count(self, name: str) -> int:
+        """The aggregate's count; 0 where no end fact was timed (an aggregate over no rows
+        has no row)."""
+        return self.counts.get(name, 0)
+
+
 async def fetch_timed(
     connection: Database, query: str, transition: Transition, filters: Filters, *more: object
-) -> asyncpg.Record | None:
-    """The row of a `timed_from_first_start` query for `transition` under `filters`; `more`:
-    the query's parameters after those (none: no end fact was timed)."""
-    return await connection.fetchrow(
+) -> Timed:
+    """A `timed_from_first_start` query's answer for `transition` under `filters`; `more`:
+    the query's parameters after those."""
+    row = await connection.fetchrow(
         query, PREFIX + transition.start, PREFIX + transition.end, *period_and_case(filters), *more
     )
+    return Timed(spread_from(row), dict(row) if row is not None else {})
 
 
 def period_and_case(filters: Filters) -> tuple[object, ...]:

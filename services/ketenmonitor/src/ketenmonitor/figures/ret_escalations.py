@@ -22,7 +22,6 @@ from ketenmonitor.figures.common import (
     fetch_timed,
     lead_time_of,
     period_and_case,
-    spread_from,
     sql_period_and_case,
     timed_from_first_start,
 )
@@ -147,10 +146,10 @@ async def select_ret_rows(connection: Database, filters: Filters) -> RetRows:
     advices = await fetch_timed(connection, SELECT_ADVICES, TO_ADVICE, filters)
     return RetRows(
         escalations=counts_per(escalations, "escalated_by", "month"),
-        advices=advices["n"] if advices else 0,
-        non_contracted_care=advices["non_contracted_care"] if advices else 0,
-        maatwerkbudget_granted=advices["maatwerkbudget_granted"] if advices else 0,
-        to_advice=spread_from(advices),
+        advices=advices.spread.count,
+        non_contracted_care=advices.count("non_contracted_care"),
+        maatwerkbudget_granted=advices.count("maatwerkbudget_granted"),
+        to_advice=advices.spread,
     )
 
 
