@@ -12,6 +12,7 @@ from typing import Any, Protocol, TypeAlias, TypeVar
 from uuid import UUID
 
 import asyncpg
+import orjson
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.vocabulary import Kader
@@ -391,3 +392,46 @@ def counts_per(rows: Iterable[asyncpg.Record], *columns: str) -> dict[tuple[Any,
 
 def spreads_from(rows: Iterable[asyncpg.Record]) -> dict[str, Spread]:
     return {row["name"]: spread_from(row) for row in rows}
+
+
+class FactRows(Protocol):
+    """What the figures computed from the facts themselves read (18-/18+, the measures)."""
+
+    async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
+
+
+# $1 event types (full CloudEvent types): the facts of those types, with the gemeente and kader
+# of their case
+SELECT_FACTS_OF_TYPES = """
+SELECT f.type, f.case_id, f.occurred_at, f.data, c.gemeente_code, c.kader
+FROM facts f
+LEFT JOIN cases c ON c.case_id = f.case_id
+WHERE f.type = ANY($1::text[])
+"""
+
+# every case's stretches in the gedwongen kader: a small table (the cases with a measure), read
+# whole rather than beside each fact
+SELECT_GEDWONGEN_STRETCHES = "SELECT case_id, since, until FROM gedwongen_stretches"
+
+
+async def select_facts_of(connection: Database, types: Sequence[str]) -> list[FactRow]:
+    """Every fact of the given short types (`plaatsing.placement-started`), with its case's
+    gemeente, declared kader and stretches in the gedwongen kader."""
+    rows = await connection.fetch(SELECT_FACTS_OF_TYPES, [PREFIX + t for t in types])
+    stretches: dict[UUID, list[Stretch]] = {}
+    for stretch in await connection.fetch(SELECT_GEDWONGEN_STRETCHES):
+        stretches.setdefault(stretch["case_id"], []).append(
+            Stretch(stretch["since"], stretch["until"])
+        )
+    return [
+        FactRow(
+            type=row["type"].removeprefix(PREFIX),
+            case_id=row["case_id"],
+            occurred_at=row["occurred_at"],
+            data=orjson.loads(row["data"]),
+            gemeente_code=row["gemeente_code"],
+            kader=row["kader"],
+            gedwongen=tuple(stretches.get(row["case_id"], ())),
+        )
+        for row in rows
+    ]

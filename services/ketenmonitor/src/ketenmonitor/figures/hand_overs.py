@@ -149,7 +149,8 @@ class HandOvers(ApiModel):
 
 async def read(source: Rows, filters: Filters, today: date) -> HandOvers:
     found = await source.hand_overs(filters)
-    return answer(HandOvers, filters, hand_overs=lead_times_of(HAND_OVERS, found, "hand-overs"))
+    figures = lead_times_of(HAND_OVERS, found, "hand-overs")
+    return answer(HandOvers, filters, hand_overs=figures)
 
 
 FIGURE = Figure(

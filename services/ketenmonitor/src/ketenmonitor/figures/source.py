@@ -12,7 +12,6 @@ from ketenmonitor.figures import (
     capacity,
     capacity_history,
     care_form_matrix,
-    gedwongen_inflow,
     hand_overs,
     inflow,
     kader_changes,
@@ -23,15 +22,13 @@ from ketenmonitor.figures import (
     placements,
     referrals_by_verwijzer,
     ret_escalations,
-    rvdk_to_measure,
     stepping_stones,
     thuis_tenzij,
     time_in_chain,
-    turning_eighteen,
     veilig_thuis_onderzoek,
     waiting_lists,
 )
-from ketenmonitor.figures.common import FactRow, Filters, Spread
+from ketenmonitor.figures.common import FactRow, FactRows, Filters, Spread, select_facts_of
 from ketenmonitor.settings import MOVE_GAP_DAYS
 
 
@@ -45,7 +42,6 @@ class FigureSource(
     inflow.Rows,
     thuis_tenzij.Rows,
     care_form_matrix.Rows,
-    turning_eighteen.Rows,
     time_in_chain.Rows,
     hand_overs.Rows,
     kader_changes.Rows,
@@ -55,8 +51,7 @@ class FigureSource(
     ret_escalations.Rows,
     veilig_thuis_onderzoek.Rows,
     measures.Rows,
-    rvdk_to_measure.Rows,
-    gedwongen_inflow.Rows,
+    FactRows,
     Protocol,
 ):
     """What every figure reads."""
@@ -103,7 +98,7 @@ class TableFigures:
         return await stepping_stones.select_transfers_per_placed_youth(self._pool, filters)
 
     async def facts_of(self, types: Sequence[str]) -> list[FactRow]:
-        return await turning_eighteen.select_facts_of(self._pool, types)
+        return await select_facts_of(self._pool, types)
 
     async def stays_away(self, filters: Filters) -> placements.StaysAway:
         return await placements.select_stays_away(self._pool, filters)
