@@ -19,7 +19,7 @@ from ketenmonitor.figures.common import (
     sql_period_and_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.responses import AppliedFilters, answer
+from ketenmonitor.figures.responses import AppliedFilters, Month, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, Sum, protect
 
@@ -112,7 +112,7 @@ class Rows(Protocol):
 
 
 class MonthlyInflow(ApiModel):
-    month: str = Field(description="YYYY-MM, Europe/Amsterdam", examples=["2026-03"])
+    month: Month
     care_form: str = Field(examples=["jeugdzorg-plus"])
     entries: CountAnswer = Field(description="Placement starts and transfers into the care form")
 

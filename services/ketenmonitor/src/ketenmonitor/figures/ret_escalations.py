@@ -26,7 +26,7 @@ from ketenmonitor.figures.common import (
     timed_from_first_start,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.responses import AppliedFilters, answer
+from ketenmonitor.figures.responses import AppliedFilters, Month, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.responses import LeadTime as LeadTimeAnswer
 from ketenmonitor.figures.suppression import Count, Sum, groups_and_all, protect
@@ -158,7 +158,7 @@ class Rows(Protocol):
 
 
 class MonthlyEscalationsAnswer(ApiModel):
-    month: str = Field(description="YYYY-MM, Europe/Amsterdam", examples=["2026-03"])
+    month: Month
     escalated_by: str = Field(examples=["gemeente"])
     escalations: CountAnswer
 
