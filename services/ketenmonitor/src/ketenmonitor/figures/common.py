@@ -390,6 +390,23 @@ def counts_per(rows: Iterable[asyncpg.Record], *columns: str) -> dict[tuple[Any,
     return {tuple(row[column] for column in columns): row["n"] for row in rows}
 
 
+async def fetch_counts(
+    connection: Database,
+    query: str,
+    types: Sequence[str],
+    filters: Filters,
+    *more: object,
+    per: Sequence[str],
+) -> dict[tuple[Any, ...], int]:
+    """A grouped count's rows (`counts_per`, by the columns `per`) of a query over the facts
+    of the short `types` (its first parameters), then under `filters` (`period_and_case`);
+    `more`: the query's parameters after those."""
+    rows = await connection.fetch(
+        query, *(PREFIX + t for t in types), *period_and_case(filters), *more
+    )
+    return counts_per(rows, *per)
+
+
 def spreads_from(rows: Iterable[asyncpg.Record]) -> dict[str, Spread]:
     return {row["name"]: spread_from(row) for row in rows}
 

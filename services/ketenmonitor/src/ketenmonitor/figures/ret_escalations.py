@@ -11,17 +11,16 @@ from pydantic import Field
 
 from jeugdketen_shared.vocabulary import RetEscalator
 from ketenmonitor.api_names import ApiModel
-from ketenmonitor.facts import ESCALATED_TO_RET, PREFIX, RET_ADVICE_GIVEN
+from ketenmonitor.facts import ESCALATED_TO_RET, RET_ADVICE_GIVEN
 from ketenmonitor.figures.common import (
     Database,
     Filters,
     LeadTime,
     Spread,
     Transition,
-    counts_per,
+    fetch_counts,
     fetch_timed,
     lead_time_of,
-    period_and_case,
     sql_period_and_case,
     timed_from_first_start,
 )
@@ -140,12 +139,12 @@ SELECT_ADVICES = timed_from_first_start(
 
 
 async def select_ret_rows(connection: Database, filters: Filters) -> RetRows:
-    escalations = await connection.fetch(
-        SELECT_ESCALATIONS, PREFIX + ESCALATED_TO_RET, *period_and_case(filters)
+    escalations = await fetch_counts(
+        connection, SELECT_ESCALATIONS, (ESCALATED_TO_RET,), filters, per=("escalated_by", "month")
     )
     advices = await fetch_timed(connection, SELECT_ADVICES, TO_ADVICE, filters)
     return RetRows(
-        escalations=counts_per(escalations, "escalated_by", "month"),
+        escalations=escalations,
         advices=advices.spread.count,
         non_contracted_care=advices.count("non_contracted_care"),
         maatwerkbudget_granted=advices.count("maatwerkbudget_granted"),
