@@ -350,16 +350,17 @@ WHERE e.type = $2
 
 @dataclass(frozen=True)
 class Timed:
-    """A `timed_from_first_start` query's answer: the spread of the timed durations, and the
-    counts of its `also` aggregates by their names."""
+    """A `timed_from_first_start` query's answer: the spread of the timed durations, and its
+    row's columns by name, the `also` aggregates among them (none where no end fact was
+    timed: an aggregate over no rows has no row)."""
 
     spread: Spread
-    counts: Mapping[str, int]
+    columns: Mapping[str, Any]
 
-    def count(self, name: str) -> int:
-        """The aggregate's count; 0 where no end fact was timed (an aggregate over no rows
-        has no row)."""
-        return self.counts.get(name, 0)
+    def count(self, aggregate: str) -> int:
+        """A count among the `also` aggregates; 0 where no end fact was timed."""
+        found: int = self.columns.get(aggregate, 0)
+        return found
 
 
 async def fetch_timed(
@@ -412,7 +413,8 @@ def spreads_from(rows: Iterable[asyncpg.Record]) -> dict[str, Spread]:
 
 
 class FactRows(Protocol):
-    """What the figures computed from the facts themselves read (18-/18+, the measures)."""
+    """What the figures computed from the facts themselves read (18-/18+, the gedwongen
+    kader's)."""
 
     async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
 
