@@ -13,7 +13,7 @@ from ketenmonitor.figures import capacity_history, waiting_lists
 from ketenmonitor.figures.capacity_history import CapacityReport, latest_before
 from ketenmonitor.figures.common import Filters, end_of_day
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.responses import AppliedFilters, answer
+from ketenmonitor.figures.responses import AppliedFilters, CareFormCode, ProviderKvk, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, protect
 from ketenmonitor.figures.waiting_lists import Entry, lists_of, waiting_at_the_end_of
@@ -80,8 +80,8 @@ class Rows(waiting_lists.Rows, capacity_history.Rows, Protocol):
 
 
 class WaitingAgainstCapacity(ApiModel):
-    care_form: str = Field(examples=["gezinshuis"])
-    provider: str = Field(description="KvK number of the provider", examples=["12345678"])
+    care_form: CareFormCode
+    provider: ProviderKvk
     waiting: CountAnswer = Field(
         description="Entries on the list: requested, not yet started, withdrawn or ended"
     )

@@ -13,7 +13,7 @@ from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import CAPACITY_RECORDED, PREFIX
 from ketenmonitor.figures.common import Database, Filters, day_of, month_ends
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.responses import AppliedFilters, answer
+from ketenmonitor.figures.responses import AppliedFilters, CareFormCode, ProviderKvk, answer
 
 
 @dataclass(frozen=True)
@@ -125,8 +125,8 @@ class Rows(Protocol):
 
 class MonthlyCapacityAnswer(ApiModel):
     month: str = Field(examples=["2026-03"])
-    care_form: str = Field(examples=["gezinshuis"])
-    provider: str = Field(description="KvK number of the provider", examples=["12345678"])
+    care_form: CareFormCode
+    provider: ProviderKvk
     places: int = Field(description="Places offered, at the end of the month")
     occupied: int
     free_places: int = Field(description="places - occupied (at least 0)")

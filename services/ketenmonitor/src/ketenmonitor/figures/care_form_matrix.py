@@ -10,14 +10,8 @@ from pydantic import Field
 
 from jeugdketen_shared.vocabulary import CareForm
 from ketenmonitor.api_names import ApiModel
-from ketenmonitor.facts import PLACEMENT_STARTED, PREFIX, RET_ADVICE_GIVEN, TRIAGE_DECIDED
-from ketenmonitor.figures.common import (
-    Database,
-    Filters,
-    counts_per,
-    period_and_case,
-    sql_period_and_case,
-)
+from ketenmonitor.facts import PLACEMENT_STARTED, RET_ADVICE_GIVEN, TRIAGE_DECIDED
+from ketenmonitor.figures.common import Database, Filters, fetch_counts, sql_period_and_case
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
@@ -120,16 +114,15 @@ GROUP BY recommended, deployed
 
 
 async def select_care_form_pairs(connection: Database, filters: Filters) -> Pairs:
-    rows = await connection.fetch(
+    return await fetch_counts(
+        connection,
         SELECT_CARE_FORM_PAIRS,
-        PREFIX + PLACEMENT_STARTED,
-        PREFIX + RET_ADVICE_GIVEN,
-        PREFIX + TRIAGE_DECIDED,
-        *period_and_case(filters),
+        (PLACEMENT_STARTED, RET_ADVICE_GIVEN, TRIAGE_DECIDED),
+        filters,
         filters.care_form,
         filters.provider,
+        per=("recommended", "deployed"),
     )
-    return counts_per(rows, "recommended", "deployed")
 
 
 class Rows(Protocol):

@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 import asyncpg
+import orjson
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.vocabulary import Kader
@@ -32,6 +33,16 @@ class Transition:
     start: str
     end: str
     description: str
+
+
+class Named(Protocol):
+    """What a lead time is shown under: a transition, or another pair of steps (a hand-over)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -94,13 +105,13 @@ def spread(durations: Iterable[timedelta]) -> Spread:
     return Spread(len(ordered), percentile(ordered, 50), percentile(ordered, 90), ordered[-1])
 
 
-def lead_time_of(transition: Transition, found: Spread, count: Count) -> LeadTime:
+def lead_time_of(named: Named, found: Spread, count: Count) -> LeadTime:
     """`count`: the number of durations as the figure's suppression shows it."""
     if count.suppressed or found.p50 is None or found.p90 is None or found.max is None:
-        return LeadTime(transition.name, transition.description, count, None, None, None)
+        return LeadTime(named.name, named.description, count, None, None, None)
     return LeadTime(
-        transition.name,
-        transition.description,
+        named.name,
+        named.description,
         count,
         p50_days=days(found.p50),
         p90_days=days(found.p90),
@@ -114,14 +125,14 @@ def lead_time(transition: Transition, durations: Iterable[timedelta]) -> LeadTim
 
 
 def lead_times_of(
-    transitions: Iterable[Transition], found: Mapping[str, Spread], table: str
+    transitions: Iterable[Named], found: Mapping[str, Spread], table: str
 ) -> list[LeadTime]:
     """Each transition's lead time, by its name (`keyed_lead_times`)."""
     return list(keyed_lead_times({t.name: t for t in transitions}, found, table).values())
 
 
 def keyed_lead_times(
-    transitions: Mapping[Key, Transition], found: Mapping[Key, Spread], table: str
+    transitions: Mapping[Key, Named], found: Mapping[Key, Spread], table: str
 ) -> dict[Key, LeadTime]:
     """Per key, its transition's lead time over the spread found under that key (none: no
     durations), its count protected in one table with the others' (none sums with another,
@@ -367,14 +378,30 @@ WHERE e.type = $2
     )
 
 
+@dataclass(frozen=True)
+class Timed:
+    """A `timed_from_first_start` query's answer: the spread of the timed durations, and its
+    row's columns by name, the `also` aggregates among them (none where no end fact was
+    timed: an aggregate over no rows has no row)."""
+
+    spread: Spread
+    columns: Mapping[str, Any]
+
+    def count(self, aggregate: str) -> int:
+        """A count among the `also` aggregates; 0 where no end fact was timed."""
+        found: int = self.columns.get(aggregate, 0)
+        return found
+
+
 async def fetch_timed(
     connection: Database, query: str, transition: Transition, filters: Filters, *more: object
-) -> asyncpg.Record | None:
-    """The row of a `timed_from_first_start` query for `transition` under `filters`; `more`:
-    the query's parameters after those (none: no end fact was timed)."""
-    return await connection.fetchrow(
+) -> Timed:
+    """A `timed_from_first_start` query's answer for `transition` under `filters`; `more`:
+    the query's parameters after those."""
+    row = await connection.fetchrow(
         query, PREFIX + transition.start, PREFIX + transition.end, *period_and_case(filters), *more
     )
+    return Timed(spread_from(row), dict(row) if row is not None else {})
 
 
 def period_and_case(filters: Filters) -> tuple[object, ...]:
@@ -394,5 +421,66 @@ def counts_per(rows: Iterable[asyncpg.Record], *columns: str) -> dict[tuple[Any,
     return {tuple(row[column] for column in columns): row["n"] for row in rows}
 
 
+async def fetch_counts(
+    connection: Database,
+    query: str,
+    types: Sequence[str],
+    filters: Filters,
+    *more: object,
+    per: Sequence[str],
+) -> dict[tuple[Any, ...], int]:
+    """A grouped count's rows (`counts_per`, by the columns `per`) of a query over the facts
+    of the short `types` (its first parameters), then under `filters` (`period_and_case`);
+    `more`: the query's parameters after those."""
+    rows = await connection.fetch(
+        query, *(PREFIX + t for t in types), *period_and_case(filters), *more
+    )
+    return counts_per(rows, *per)
+
+
 def spreads_from(rows: Iterable[asyncpg.Record]) -> dict[str, Spread]:
     return {row["name"]: spread_from(row) for row in rows}
+
+
+class FactRows(Protocol):
+    """What the figures computed from the facts themselves read (18-/18+, the gedwongen
+    kader's)."""
+
+    async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
+
+
+# $1 event types (full CloudEvent types): the facts of those types, with the gemeente and kader
+# of their case
+SELECT_FACTS_OF_TYPES = """
+SELECT f.type, f.case_id, f.occurred_at, f.data, c.gemeente_code, c.kader
+FROM facts f
+LEFT JOIN cases c ON c.case_id = f.case_id
+WHERE f.type = ANY($1::text[])
+"""
+
+# every case's stretches in the gedwongen kader: a small table (the cases with a measure), read
+# whole rather than beside each fact
+SELECT_GEDWONGEN_STRETCHES = "SELECT case_id, since, until FROM gedwongen_stretches"
+
+
+async def select_facts_of(connection: Database, types: Sequence[str]) -> list[FactRow]:
+    """Every fact of the given short types (`plaatsing.placement-started`), with its case's
+    gemeente, declared kader and stretches in the gedwongen kader."""
+    rows = await connection.fetch(SELECT_FACTS_OF_TYPES, [PREFIX + t for t in types])
+    stretches: dict[UUID, list[Stretch]] = {}
+    for stretch in await connection.fetch(SELECT_GEDWONGEN_STRETCHES):
+        stretches.setdefault(stretch["case_id"], []).append(
+            Stretch(stretch["since"], stretch["until"])
+        )
+    return [
+        FactRow(
+            type=row["type"].removeprefix(PREFIX),
+            case_id=row["case_id"],
+            occurred_at=row["occurred_at"],
+            data=orjson.loads(row["data"]),
+            gemeente_code=row["gemeente_code"],
+            kader=row["kader"],
+            gedwongen=tuple(stretches.get(row["case_id"], ())),
+        )
+        for row in rows
+    ]

@@ -1,10 +1,9 @@
 """Instroom in het gedwongen kader per gemeente: the cases that entered the gedwongen kader in
 the period, per gemeente of Twente; from their stretches in it (`gedwongen_stretches`)."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
 from uuid import UUID
 
 from pydantic import Field
@@ -12,7 +11,7 @@ from pydantic import Field
 from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
 from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import PROTECTION_MEASURE_IMPOSED
-from ketenmonitor.figures.common import FactRow, Filters, in_period
+from ketenmonitor.figures.common import FactRow, FactRows, Filters, in_period
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.measures import counted
 from ketenmonitor.figures.responses import AppliedFilters, answer
@@ -49,10 +48,6 @@ def gedwongen_inflow(rows: Iterable[FactRow], filters: Filters) -> GedwongenInfl
     )
 
 
-class Rows(Protocol):
-    async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
-
-
 class GedwongenInflowAnswer(ApiModel):
     filters: AppliedFilters
     entered: CountAnswer = Field(description="Cases that entered the gedwongen kader in the period")
@@ -61,7 +56,7 @@ class GedwongenInflowAnswer(ApiModel):
     )
 
 
-async def read(source: Rows, filters: Filters, today: date) -> GedwongenInflowAnswer:
+async def read(source: FactRows, filters: Filters, today: date) -> GedwongenInflowAnswer:
     rows = await source.facts_of((PROTECTION_MEASURE_IMPOSED,))
     return answer(GedwongenInflowAnswer, filters, gedwongen_inflow(rows, filters))
 

@@ -29,7 +29,6 @@ from ketenmonitor.figures.common import (
     Database,
     Filters,
     Spread,
-    Transition,
     lead_times_of,
     period_and_case,
     spread_of,
@@ -50,12 +49,6 @@ class HandOver:
     """Only hand-over events with this `data.decision` (None: every one)."""
     next_actions: frozenset[str]
     """The event types that are the next partner's action."""
-
-    @property
-    def transition(self) -> Transition:
-        return Transition(
-            self.name, self.handed_over, "|".join(sorted(self.next_actions)), self.description
-        )
 
 
 HAND_OVERS: tuple[HandOver, ...] = (
@@ -156,7 +149,7 @@ class HandOvers(ApiModel):
 
 async def read(source: Rows, filters: Filters, today: date) -> HandOvers:
     found = await source.hand_overs(filters)
-    figures = lead_times_of([h.transition for h in HAND_OVERS], found, "hand-overs")
+    figures = lead_times_of(HAND_OVERS, found, "hand-overs")
     return answer(HandOvers, filters, hand_overs=figures)
 
 

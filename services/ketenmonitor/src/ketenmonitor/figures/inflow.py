@@ -10,16 +10,10 @@ from typing import Protocol
 from pydantic import Field
 
 from ketenmonitor.api_names import ApiModel
-from ketenmonitor.facts import PLACEMENT_STARTED, PREFIX, TRANSFERRED
-from ketenmonitor.figures.common import (
-    Database,
-    Filters,
-    counts_per,
-    period_and_case,
-    sql_period_and_case,
-)
+from ketenmonitor.facts import PLACEMENT_STARTED, TRANSFERRED
+from ketenmonitor.figures.common import Database, Filters, fetch_counts, sql_period_and_case
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.responses import AppliedFilters, answer
+from ketenmonitor.figures.responses import AppliedFilters, Month, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, Sum, protect
 
@@ -96,15 +90,16 @@ GROUP BY month, care_form
 
 
 async def select_entries(connection: Database, filters: Filters) -> Entries:
-    rows = await connection.fetch(
+    per_month = await fetch_counts(
+        connection,
         SELECT_INFLOW,
-        PREFIX + PLACEMENT_STARTED,
-        PREFIX + TRANSFERRED,
-        *period_and_case(filters),
+        (PLACEMENT_STARTED, TRANSFERRED),
+        filters,
         filters.provider,
         list(INFLOW_CARE_FORMS),
+        per=("month", "care_form"),
     )
-    return Entries(per_month=counts_per(rows, "month", "care_form"))
+    return Entries(per_month=per_month)
 
 
 class Rows(Protocol):
@@ -112,7 +107,7 @@ class Rows(Protocol):
 
 
 class MonthlyInflow(ApiModel):
-    month: str = Field(description="YYYY-MM, Europe/Amsterdam", examples=["2026-03"])
+    month: Month
     care_form: str = Field(examples=["jeugdzorg-plus"])
     entries: CountAnswer = Field(description="Placement starts and transfers into the care form")
 

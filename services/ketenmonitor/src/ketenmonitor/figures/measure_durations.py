@@ -29,7 +29,7 @@ from ketenmonitor.figures.measures import (
     in_force_at_the_end_of,
     stop_in_period,
 )
-from ketenmonitor.figures.responses import AppliedFilters, answer
+from ketenmonitor.figures.responses import AppliedFilters, MeasureCode, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.responses import LeadTime as LeadTimeAnswer
 from ketenmonitor.figures.suppression import Count, Sum, protect
@@ -120,7 +120,7 @@ def _band(age: timedelta) -> str:
 
 
 class RunningMeasuresAnswer(ApiModel):
-    measure: str = Field(examples=["ots"])
+    measure: MeasureCode
     running: CountAnswer = Field(description="In force at the end of `on`")
     by_age: dict[str, CountAnswer] = Field(
         description="By their age then: under-3-months, 3-to-12-months, 1-to-2-years, "

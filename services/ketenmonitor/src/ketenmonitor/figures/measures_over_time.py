@@ -20,7 +20,7 @@ from ketenmonitor.figures.measures import (
     ended_in_the_period,
     in_force_at_the_end_of,
 )
-from ketenmonitor.figures.responses import AppliedFilters, answer
+from ketenmonitor.figures.responses import AppliedFilters, MeasureCode, Month, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, Protected, Sum, protect
 
@@ -195,8 +195,8 @@ def _counts(
 
 
 class MeasureMonthAnswer(ApiModel):
-    month: str = Field(description="YYYY-MM, Europe/Amsterdam", examples=["2026-03"])
-    measure: str = Field(examples=["ots"])
+    month: Month
+    measure: MeasureCode
     imposed: CountAnswer = Field(description="Imposed in the month (instroom)")
     ended: CountAnswer = Field(
         description="Ended in the month (uitstroom): a reported end, an expiry, a follow-up"
@@ -207,7 +207,7 @@ class MeasureMonthAnswer(ApiModel):
 
 
 class MeasureTotalsAnswer(ApiModel):
-    measure: str = Field(examples=["ots"])
+    measure: MeasureCode
     running_at_start: CountAnswer = Field(description="In force at the start of the period")
     imposed: CountAnswer
     ended: CountAnswer

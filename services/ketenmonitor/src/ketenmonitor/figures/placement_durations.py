@@ -28,7 +28,7 @@ from ketenmonitor.figures.common import (
 )
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.placements import MOVE_TYPES, sql_stays
-from ketenmonitor.figures.responses import AppliedFilters, answer
+from ketenmonitor.figures.responses import AppliedFilters, CareFormCode, answer
 from ketenmonitor.figures.responses import LeadTime as LeadTimeAnswer
 
 # shown as lead times (`lead_time_of`), from a stay's beginning to its end or to the period's
@@ -129,7 +129,7 @@ class Rows(Protocol):
 
 
 class CareFormAnswer(ApiModel):
-    care_form: str = Field(examples=["gezinshuis"])
+    care_form: CareFormCode
     ended: LeadTimeAnswer = Field(description="Stays that ended in the period: their duration")
     open: LeadTimeAnswer = Field(description="Stays open at the end of the period: their age")
 

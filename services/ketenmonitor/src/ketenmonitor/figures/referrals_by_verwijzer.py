@@ -10,14 +10,8 @@ from pydantic import Field
 
 from jeugdketen_shared.vocabulary import ToegangDecision, Verwijzer
 from ketenmonitor.api_names import ApiModel
-from ketenmonitor.facts import PREFIX, REFERRAL_RECEIVED, REFERRAL_WITHDRAWN, TOEGANG_DECIDED
-from ketenmonitor.figures.common import (
-    Database,
-    Filters,
-    counts_per,
-    period_and_case,
-    sql_period_and_case,
-)
+from ketenmonitor.facts import REFERRAL_RECEIVED, REFERRAL_WITHDRAWN, TOEGANG_DECIDED
+from ketenmonitor.figures.common import Database, Filters, fetch_counts, sql_period_and_case
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.responses import AppliedFilters, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
@@ -95,14 +89,10 @@ GROUP BY verwijzer, outcome
 
 
 async def select_referral_outcomes(connection: Database, filters: Filters) -> Followed:
-    rows = await connection.fetch(
-        SELECT_REFERRAL_OUTCOMES,
-        PREFIX + REFERRAL_RECEIVED,
-        PREFIX + TOEGANG_DECIDED,
-        PREFIX + REFERRAL_WITHDRAWN,
-        *period_and_case(filters),
+    types = (REFERRAL_RECEIVED, TOEGANG_DECIDED, REFERRAL_WITHDRAWN)
+    return await fetch_counts(
+        connection, SELECT_REFERRAL_OUTCOMES, types, filters, per=("verwijzer", "outcome")
     )
-    return counts_per(rows, "verwijzer", "outcome")
 
 
 class Rows(Protocol):

@@ -1,9 +1,10 @@
-"""The pieces of the read API's answers that several figures share (a count, a lead time and
-the filters applied), and the making of an answer from a figure's pure result."""
+"""The pieces of the read API's answers that several figures share (a count, a lead time, the
+filters applied and the fields their rows are named by), and the making of an answer from a
+figure's pure result."""
 
 from dataclasses import fields, is_dataclass
 from datetime import date
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import Field
 
@@ -12,6 +13,13 @@ from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.suppression import SMALL_CELL
 
 Answer = TypeVar("Answer", bound=ApiModel)
+
+
+# the fields several answers name their rows by
+Month = Annotated[str, Field(description="YYYY-MM, Europe/Amsterdam", examples=["2026-03"])]
+CareFormCode = Annotated[str, Field(examples=["gezinshuis"])]
+ProviderKvk = Annotated[str, Field(description="KvK number of the provider", examples=["12345678"])]
+MeasureCode = Annotated[str, Field(examples=["ots"])]
 
 
 class Count(ApiModel):

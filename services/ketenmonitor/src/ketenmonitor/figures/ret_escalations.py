@@ -11,23 +11,21 @@ from pydantic import Field
 
 from jeugdketen_shared.vocabulary import RetEscalator
 from ketenmonitor.api_names import ApiModel
-from ketenmonitor.facts import ESCALATED_TO_RET, PREFIX, RET_ADVICE_GIVEN
+from ketenmonitor.facts import ESCALATED_TO_RET, RET_ADVICE_GIVEN
 from ketenmonitor.figures.common import (
     Database,
     Filters,
     LeadTime,
     Spread,
     Transition,
-    counts_per,
+    fetch_counts,
     fetch_timed,
     lead_time_of,
-    period_and_case,
-    spread_from,
     sql_period_and_case,
     timed_from_first_start,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.responses import AppliedFilters, answer
+from ketenmonitor.figures.responses import AppliedFilters, Month, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.responses import LeadTime as LeadTimeAnswer
 from ketenmonitor.figures.suppression import Count, Sum, groups_and_all, protect
@@ -141,16 +139,16 @@ SELECT_ADVICES = timed_from_first_start(
 
 
 async def select_ret_rows(connection: Database, filters: Filters) -> RetRows:
-    escalations = await connection.fetch(
-        SELECT_ESCALATIONS, PREFIX + ESCALATED_TO_RET, *period_and_case(filters)
+    escalations = await fetch_counts(
+        connection, SELECT_ESCALATIONS, (ESCALATED_TO_RET,), filters, per=("escalated_by", "month")
     )
     advices = await fetch_timed(connection, SELECT_ADVICES, TO_ADVICE, filters)
     return RetRows(
-        escalations=counts_per(escalations, "escalated_by", "month"),
-        advices=advices["n"] if advices else 0,
-        non_contracted_care=advices["non_contracted_care"] if advices else 0,
-        maatwerkbudget_granted=advices["maatwerkbudget_granted"] if advices else 0,
-        to_advice=spread_from(advices),
+        escalations=escalations,
+        advices=advices.spread.count,
+        non_contracted_care=advices.count("non_contracted_care"),
+        maatwerkbudget_granted=advices.count("maatwerkbudget_granted"),
+        to_advice=advices.spread,
     )
 
 
@@ -159,7 +157,7 @@ class Rows(Protocol):
 
 
 class MonthlyEscalationsAnswer(ApiModel):
-    month: str = Field(description="YYYY-MM, Europe/Amsterdam", examples=["2026-03"])
+    month: Month
     escalated_by: str = Field(examples=["gemeente"])
     escalations: CountAnswer
 

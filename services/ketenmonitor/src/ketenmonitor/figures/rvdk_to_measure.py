@@ -1,10 +1,9 @@
 """Van verzoek tot maatregel: from the Raad voor de Kinderbescherming's investigation request to
 the measure that followed it, per measure imposed; from the facts themselves."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
 from uuid import UUID
 
 from pydantic import Field
@@ -13,6 +12,7 @@ from ketenmonitor.api_names import ApiModel
 from ketenmonitor.facts import PROTECTION_MEASURE_IMPOSED, RVDK_INVESTIGATION_REQUESTED
 from ketenmonitor.figures.common import (
     FactRow,
+    FactRows,
     Filters,
     LeadTime,
     Transition,
@@ -77,10 +77,6 @@ def rvdk_to_measure(rows: Iterable[FactRow], filters: Filters) -> RvdkToMeasure:
     )
 
 
-class Rows(Protocol):
-    async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
-
-
 class RvdkToMeasureAnswer(ApiModel):
     filters: AppliedFilters
     all: LeadTimeAnswer = Field(description="From the request to the first measure after it")
@@ -89,7 +85,7 @@ class RvdkToMeasureAnswer(ApiModel):
     )
 
 
-async def read(source: Rows, filters: Filters, today: date) -> RvdkToMeasureAnswer:
+async def read(source: FactRows, filters: Filters, today: date) -> RvdkToMeasureAnswer:
     rows = await source.facts_of((RVDK_INVESTIGATION_REQUESTED, PROTECTION_MEASURE_IMPOSED))
     return answer(RvdkToMeasureAnswer, filters, rvdk_to_measure(rows, filters))
 

@@ -13,7 +13,6 @@ from ketenmonitor.figures import (
     capacity,
     capacity_history,
     care_form_matrix,
-    gedwongen_inflow,
     hand_overs,
     inflow,
     kader_changes,
@@ -24,15 +23,21 @@ from ketenmonitor.figures import (
     placements,
     referrals_by_verwijzer,
     ret_escalations,
-    rvdk_to_measure,
     stepping_stones,
     thuis_tenzij,
     time_in_chain,
-    turning_eighteen,
     veilig_thuis_onderzoek,
     waiting_lists,
 )
-from ketenmonitor.figures.common import Database, FactRow, Filters, InTurn, Spread
+from ketenmonitor.figures.common import (
+    Database,
+    FactRow,
+    FactRows,
+    Filters,
+    InTurn,
+    Spread,
+    select_facts_of,
+)
 from ketenmonitor.settings import MOVE_GAP_DAYS
 
 
@@ -46,7 +51,6 @@ class FigureSource(
     inflow.Rows,
     thuis_tenzij.Rows,
     care_form_matrix.Rows,
-    turning_eighteen.Rows,
     time_in_chain.Rows,
     hand_overs.Rows,
     kader_changes.Rows,
@@ -56,8 +60,7 @@ class FigureSource(
     ret_escalations.Rows,
     veilig_thuis_onderzoek.Rows,
     measures.Rows,
-    rvdk_to_measure.Rows,
-    gedwongen_inflow.Rows,
+    FactRows,
     Protocol,
 ):
     """What every figure reads."""
@@ -123,7 +126,7 @@ class TableFigures:
         return await stepping_stones.select_transfers_per_placed_youth(self._rows, filters)
 
     async def facts_of(self, types: Sequence[str]) -> list[FactRow]:
-        return await turning_eighteen.select_facts_of(self._rows, types)
+        return await select_facts_of(self._rows, types)
 
     async def stays_away(self, filters: Filters) -> placements.StaysAway:
         return await placements.select_stays_away(self._rows, filters)

@@ -21,7 +21,6 @@ from ketenmonitor.figures.common import (
     per_bucket,
     period_and_case,
     sql_in_period,
-    sql_of_case,
     sql_period_and_case,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
@@ -157,9 +156,7 @@ SELECT y.youth_pseudonym, coalesce(t.transfers, 0) AS transfers
 FROM youth_placements y
 LEFT JOIN youth_transfers t ON t.youth_pseudonym = y.youth_pseudonym
 LEFT JOIN cases c ON c.case_id = y.case_id
-WHERE ($1::date IS NULL OR (y.first_started_at AT TIME ZONE 'Europe/Amsterdam')::date >= $1)
-  AND ($2::date IS NULL OR (y.first_started_at AT TIME ZONE 'Europe/Amsterdam')::date <= $2)
-  AND {sql_of_case("$3", "$4", "y.first_started_at")}
+WHERE {sql_period_and_case("y.first_started_at", 1)}
 """
 
 

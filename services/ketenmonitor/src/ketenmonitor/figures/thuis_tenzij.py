@@ -16,7 +16,7 @@ from ketenmonitor.facts import PREFIX, TOEGANG_DECIDED
 from ketenmonitor.figures.common import Database, Filters, day_of, sql_of_case
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.placements import MOVE_TYPES, sql_stays
-from ketenmonitor.figures.responses import AppliedFilters, answer
+from ketenmonitor.figures.responses import AppliedFilters, Month, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, Sum, protect
 
@@ -186,7 +186,7 @@ class YouthsInJeugdhulp(ApiModel):
 
 
 class MonthlyYouths(YouthsInJeugdhulp):
-    month: str = Field(description="YYYY-MM, Europe/Amsterdam", examples=["2026-03"])
+    month: Month
 
 
 class ThuisTenzij(YouthsInJeugdhulp):

@@ -2,13 +2,11 @@
 and those who turned 18 in care, with and without one; the plans by kind; from the facts
 themselves (the sealed birth months are unsealed by the projection)."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Protocol
 from uuid import UUID
 
-import orjson
 from pydantic import Field
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
@@ -18,13 +16,11 @@ from ketenmonitor.facts import (
     CONTINUITY_PLAN_RECORDED,
     PLACEMENT_ENDED,
     PLACEMENT_STARTED,
-    PREFIX,
     TURNED_EIGHTEEN,
-    Stretch,
 )
 from ketenmonitor.figures.common import (
-    Database,
     FactRow,
+    FactRows,
     Filters,
     in_period,
     of_case,
@@ -182,47 +178,6 @@ def turning_eighteen(rows: Iterable[FactRow], filters: Filters, today: date) -> 
     )
 
 
-# $1 event types (full CloudEvent types): the facts of those types, with the gemeente and kader
-# of their case: 18-/18+ is computed from the facts themselves
-SELECT_FACTS_OF_TYPES = """
-SELECT f.type, f.case_id, f.occurred_at, f.data, c.gemeente_code, c.kader
-FROM facts f
-LEFT JOIN cases c ON c.case_id = f.case_id
-WHERE f.type = ANY($1::text[])
-"""
-
-# every case's stretches in the gedwongen kader: a small table (the cases with a measure), read
-# whole rather than beside each fact
-SELECT_GEDWONGEN_STRETCHES = "SELECT case_id, since, until FROM gedwongen_stretches"
-
-
-async def select_facts_of(connection: Database, types: Sequence[str]) -> list[FactRow]:
-    """Every fact of the given short types (`plaatsing.placement-started`), with its case's
-    gemeente, declared kader and stretches in the gedwongen kader."""
-    rows = await connection.fetch(SELECT_FACTS_OF_TYPES, [PREFIX + t for t in types])
-    stretches: dict[UUID, list[Stretch]] = {}
-    for stretch in await connection.fetch(SELECT_GEDWONGEN_STRETCHES):
-        stretches.setdefault(stretch["case_id"], []).append(
-            Stretch(stretch["since"], stretch["until"])
-        )
-    return [
-        FactRow(
-            type=row["type"].removeprefix(PREFIX),
-            case_id=row["case_id"],
-            occurred_at=row["occurred_at"],
-            data=orjson.loads(row["data"]),
-            gemeente_code=row["gemeente_code"],
-            kader=row["kader"],
-            gedwongen=tuple(stretches.get(row["case_id"], ())),
-        )
-        for row in rows
-    ]
-
-
-class Rows(Protocol):
-    async def facts_of(self, types: Sequence[str]) -> list[FactRow]: ...
-
-
 class PlanKind(ApiModel):
     plan: str = Field(description="The kind of continuity plan", examples=["participatie"])
     turning_eighteen_soon: CountAnswer = Field(
@@ -248,7 +203,7 @@ class TurningEighteen(ApiModel):
     plans: list[PlanKind] = Field(description="The continuity plans by kind")
 
 
-async def read(source: Rows, filters: Filters, today: date) -> TurningEighteen:
+async def read(source: FactRows, filters: Filters, today: date) -> TurningEighteen:
     types = (PLACEMENT_STARTED, PLACEMENT_ENDED, CONTINUITY_PLAN_RECORDED, TURNED_EIGHTEEN)
     figure = turning_eighteen(await source.facts_of(types), filters, today)
     return answer(TurningEighteen, filters, figure)

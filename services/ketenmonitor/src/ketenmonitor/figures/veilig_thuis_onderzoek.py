@@ -25,7 +25,6 @@ from ketenmonitor.figures.common import (
     fetch_timed,
     lead_time_of,
     period_and_case,
-    spread_from,
     sql_period_and_case,
     timed_from_first_start,
 )
@@ -126,13 +125,11 @@ async def select_onderzoek_rows(connection: Database, filters: Filters) -> Onder
         SELECT_STARTED, PREFIX + VEILIG_THUIS_ONDERZOEK_STARTED, *period_and_case(filters)
     )
     concluded = await fetch_timed(connection, SELECT_CONCLUDED, DURATION, filters, NORM)
-    if concluded is None:
-        return OnderzoekRows(started, {}, 0, Spread(0))
     return OnderzoekRows(
         started=started,
-        concluded={outcome: concluded[outcome] for outcome in OUTCOMES if concluded[outcome]},
-        over_norm=concluded["over_norm"],
-        duration=spread_from(concluded),
+        concluded={o: concluded.count(o) for o in OUTCOMES if concluded.count(o)},
+        over_norm=concluded.count("over_norm"),
+        duration=concluded.spread,
     )
 
 

@@ -41,7 +41,7 @@ from ketenmonitor.figures.common import (
     stock_day,
 )
 from ketenmonitor.figures.figure import Accepts, Figure
-from ketenmonitor.figures.responses import AppliedFilters, answer
+from ketenmonitor.figures.responses import AppliedFilters, CareFormCode, ProviderKvk, answer
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, Sum, protect
 
@@ -319,8 +319,8 @@ class Days(ApiModel):
 
 
 class WaitingListAnswer(ApiModel):
-    care_form: str = Field(examples=["gezinshuis"])
-    provider: str = Field(description="KvK number of the provider", examples=["12345678"])
+    care_form: CareFormCode
+    provider: ProviderKvk
     left: CountAnswer = Field(description="Entries that left the list in the period")
     started_there: CountAnswer = Field(description="Of them: the youth started at this list")
     started_elsewhere: CountAnswer = Field(
