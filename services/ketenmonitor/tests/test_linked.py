@@ -6,10 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 
+from pydantic import BaseModel
+
+from jeugdketen_shared.vocabulary import Kader
 from ketenmonitor.figures import stepping_stones
 from ketenmonitor.figures.common import Filters
+from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.linked import Extent, LinkedFigures
 from ketenmonitor.figures.registry import PROTECTED_TOGETHER
+from ketenmonitor.figures.suppression import Sum, protect
 
 from .test_api import FakeFigures
 
@@ -78,3 +83,56 @@ async def test_a_request_at_an_older_position_is_protected_on_its_own_counts() -
     assert newer == await answer_at(2)
     assert await figures.read(stepping_stones.FIGURE, Filters()) == newer
     assert (await answer_at(1)) != (await answer_at(2))  # the positions' answers differ
+
+
+class Shown(BaseModel):
+    total: int | None
+    stayed: int | None
+    moved: int | None
+
+
+ANSWERS = {
+    # per kader: total, stayed, moved; the region's figure declares no sum between them, its
+    # parts do (a figure's sums may follow its data), so the region shows 20 and 15 while
+    # the gedwongen kader, empty but for 5 who moved, is 20 - 15 given the empty cells
+    None: (20, 15, 5),
+    Kader.VRIJWILLIG.value: (15, 15, 0),
+    Kader.GEDWONGEN.value: (5, 0, 5),
+}
+FIRST_QUARTER = Filters(from_date=date(2026, 1, 1), to_date=date(2026, 3, 31))
+
+
+async def read_counts(source: object, filters: Filters, today: date) -> Shown:
+    in_data = filters.from_date in (None, FIRST_QUARTER.from_date) and (
+        filters.to_date in (None, FIRST_QUARTER.to_date, date(2026, 12, 31))
+    )
+    total, stayed, moved = ANSWERS[filters.kader] if in_data else (0, 0, 0)
+    counts = {"total": total, "stayed": stayed, "moved": moved}
+    sums = [Sum("total", ("stayed", "moved"))] if filters.kader else []
+    shown = protect(counts, sums, "moves")
+    return Shown(**{key: shown.count(key).value for key in counts})
+
+
+COUNTS = Figure("counts", "Aantallen", "Counts", None, Accepts.CASES, Shown, read_counts)
+
+
+class Quiet(FakeFigures):
+    @asynccontextmanager
+    async def at_one_moment(self) -> AsyncIterator["Quiet"]:
+        yield self
+
+    async def extent(self) -> Extent:
+        return Extent(2026, ())
+
+
+async def test_a_breakdown_given_away_by_the_regions_counts_makes_the_region_hide_more() -> None:
+    figures = LinkedFigures(Quiet(), lambda: TODAY, ())  # type: ignore[arg-type]
+    before = await figures.read(COUNTS, Filters())
+    assert (before.total, before.stayed) == (20, 15)
+
+    gedwongen = await figures.read(COUNTS, Filters(kader=Kader.GEDWONGEN.value))
+    region = await figures.read(COUNTS, Filters())
+
+    assert gedwongen == Shown(total=None, stayed=None, moved=None)
+    assert region.moved is None
+    assert None in (region.total, region.stayed)  # 20 - 15 no longer gives the 5 away

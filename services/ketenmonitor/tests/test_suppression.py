@@ -5,6 +5,7 @@ import random
 from collections.abc import Hashable
 
 import flint
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -49,6 +50,12 @@ def test_a_small_number_found_by_subtraction_is_hidden_too() -> None:
     assert shown.count("placed") == Count(68, False)
     assert shown.count("0") == Count(None, True)
     assert worked_out(STEPPING_STONES, [BUCKETS], shown.hidden) == {}
+
+
+def test_a_sum_that_does_not_hold_is_refused() -> None:
+    # a reader would see the total differ from its parts, and the elimination assumes it holds
+    with pytest.raises(ValueError, match="does not hold"):
+        protect({"placed": 30, "0": 12, "1": 12}, [Sum("placed", ("0", "1"))], "stones")
 
 
 def test_a_count_alone_is_shown_from_ten() -> None:

@@ -29,6 +29,7 @@ from jeugdketen_shared.vocabulary import CareForm, Kader
 from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.suppression import (
     SMALL_CELL,
+    GivenAway,
     Linkage,
     Sum,
     Table,
@@ -149,14 +150,26 @@ Hidden = dict[Slice, dict[str, frozenset[Hashable]]]
 Cell = tuple[Slice, str, Hashable]
 
 
+class RegionMustHide(Exception):
+    """A breakdown's family cannot be protected while the answers without a breakdown (the
+    region's, `frozen`) stay as they are: their shown counts, with the breakdown's empty
+    cells, give one of its hidden counts away. `also` must be hidden in them too."""
+
+    def __init__(self, also: Hidden) -> None:
+        super().__init__(f"the region's answers must hide {also} too")
+        self.also = also
+
+
 def protect_family(
     tables: Mapping[Slice, Mapping[str, Table]],
     family: Family,
     frozen: Hidden | None = None,
+    also: Hidden | None = None,
 ) -> Hidden:
     """The family's hidden counts: each answer's own primary and complementary suppression,
     and each sub-table's (`Family.relations`) until none hides another count. `frozen`: the
-    answers another family protected already, whose counts stay as they are."""
+    answers another family protected already, whose counts stay as they are (RegionMustHide
+    where that cannot be). `also`: counts to hide beside the small ones."""
     frozen = frozen or {}
     counts: dict[Hashable, int] = {}
     own_sums: dict[tuple[Slice, str], list[Sum]] = {}
@@ -171,6 +184,12 @@ def protect_family(
             fixed |= {(place, name, key) for key in table.counts}
             hidden |= {(place, name, key) for key in kept.get(name, frozenset())}
     hidden |= {cell for cell, n in counts.items() if n < SMALL_CELL and cell not in fixed}
+    hidden |= {
+        (place, name, key)
+        for place, kept in (also or {}).items()
+        for name, keys in kept.items()
+        for key in keys
+    }
     sub_tables = [
         _sub_table(total, parts, name, tables, own_sums, counts)
         for total, parts in family.relations()
@@ -202,9 +221,15 @@ def protect_family(
     while waiting:  # a sub-table again wherever another hid one of its counts
         index = waiting.pop(0)
         cells, sums = numbered[index]
-        found = complemented(
-            {cell: amounts[cell] for cell in cells}, sums, hidden_ids & cells, fixed_ids & cells
-        )
+        try:
+            found = complemented(
+                {cell: amounts[cell] for cell in cells}, sums, hidden_ids & cells, fixed_ids & cells
+            )
+        except GivenAway as given:
+            shown = (fixed_ids & cells) - hidden_ids
+            culprit = _smallest_beside(given.count, shown, sums, amounts)
+            place, name, key = cast(Cell, cells_by_id[cast(int, culprit)])
+            raise RegionMustHide({place: {name: frozenset({key})}}) from None
         added = found - hidden_ids
         hidden_ids |= added
         for other in sorted({o for cell in added for o in containing[cell]} - {index}):
@@ -218,6 +243,22 @@ def protect_family(
         place: {name: frozenset(keys) for name, keys in answer.items()}
         for place, answer in result.items()
     }
+
+
+def _smallest_beside(
+    given: Hashable, shown: set[Hashable], sums: Sequence[Sum], amounts: Mapping[Hashable, int]
+) -> Hashable:
+    """The region's count to hide so that `given` no longer follows: the smallest shown one
+    in a sum with it, else in a sum with any hidden count, else any; never an empty one (an
+    empty cell is taken as known, hidden or not)."""
+    candidates = [cell for cell in shown if amounts[cell]]
+    for near in (
+        {m for s in sums if given in s.members for m in s.members},
+        {m for s in sums if not set(s.members) <= shown for m in s.members},
+    ):
+        if chosen := [cell for cell in candidates if cell in near]:
+            return min(chosen, key=lambda cell: (amounts[cell], cell))
+    return min(candidates, key=lambda cell: (amounts[cell], cell))
 
 
 def _same_counts(
@@ -317,10 +358,13 @@ async def tables_of(
     return dict(await asyncio.gather(*(one(place) for place in family.slices())))
 
 
-async def hidden_in_family(read: Reading, family: Family, top: Hidden | None = None) -> Hidden:
+async def hidden_in_family(
+    read: Reading, family: Family, top: Hidden | None = None, also: Hidden | None = None
+) -> Hidden:
     """What each answer of `family` hides, per table. `top`: what the family without a
-    breakdown hides (`hidden_in_family` of it), which a breakdown's family keeps as it is."""
-    return protect_family(await tables_of(read, family, Filters()), family, top)
+    breakdown hides (`hidden_in_family` of it), which a breakdown's family keeps as it is.
+    `also`: counts to hide beside the small ones."""
+    return protect_family(await tables_of(read, family, Filters()), family, top, also)
 
 
 class OutsideFamily(Exception):
@@ -415,8 +459,16 @@ class LinkedFigures:
                 await member.read(source, chosen, today)
 
         name = " and ".join(member.name for member in group)
-        top = await self._hidden(kept, name, Family(None, (), family.years), read)
-        return await self._hidden(kept, name, family, read, top) if family.values else top
+        region = Family(None, (), family.years)
+        top = await self._hidden(kept, name, region, read)
+        while family.values:
+            try:
+                return await self._hidden(kept, name, family, read, top)
+            except RegionMustHide as given:
+                # rare: the region's answers hide more, and every family built on them less
+                # is still safe (a reader sees less); one read before this may have shown it
+                top = await self._hidden_also(kept, name, region, read, given.also)
+        return top
 
     async def check(self, filters: Filters) -> None:
         """OutsideFamily, where the read API has no answer under `filters`."""
@@ -450,6 +502,25 @@ class LinkedFigures:
         async with kept.locks.setdefault(key, asyncio.Lock()):
             if key not in kept.families:
                 kept.families[key] = await hidden_in_family(read, family, top)
+            return kept.families[key]
+
+    @staticmethod
+    async def _hidden_also(
+        kept: Kept, name: str, family: Family, read: Reading, also: Hidden
+    ) -> Hidden:
+        """`family` protected again, hiding `also` beside what it hides now."""
+        key = (name, family.breakdown, family.years, family.values)
+        async with kept.locks[key]:
+            now = kept.families[key]
+            more = {
+                place: {
+                    table: now.get(place, {}).get(table, frozenset())
+                    | also.get(place, {}).get(table, frozenset())
+                    for table in {*now.get(place, {}), *also.get(place, {})}
+                }
+                for place in {*now, *also}
+            }
+            kept.families[key] = await hidden_in_family(read, family, also=more)
             return kept.families[key]
 
     @staticmethod

@@ -141,6 +141,9 @@ def protect(
         missing = [key for key in relation.members if key not in counts]
         if missing:
             raise ValueError(f"a sum names counts that are not there: {missing}")
+        if counts[relation.total] != sum(counts[part] for part in relation.parts):
+            # a reader would see it too; and the protection's elimination assumes it holds
+            raise ValueError(f"a sum that does not hold in {table}: {relation}")
     linkage = _LINKAGE.get()
     also = linkage.met(table, counts, sums, shared or {}) if linkage else frozenset()
     hidden = {key for key, count in counts.items() if count < SMALL_CELL}
@@ -242,7 +245,8 @@ def _smallest_shown(
         return min(shown_parts, key=lambda key: (counts[key], repr(key)))
     if relation.total not in frozen:
         return relation.total
-    return _smallest_of(counts, hidden, frozen)
+    given = next(key for key in relation.members if key in hidden and counts[key])
+    return _smallest_of(counts, hidden, frozen, given)
 
 
 def _smallest_shown_beside(
@@ -260,19 +264,31 @@ def _smallest_shown_beside(
         if key not in hidden and key not in frozen
     }
     if not candidates:
-        return _smallest_of(counts, hidden, frozen)
+        return _smallest_of(counts, hidden, frozen, revealed)
     return min(candidates, key=lambda key: (counts[key], repr(key)))
 
 
+class GivenAway(Exception):
+    """The counts that may not be hidden (`complemented`'s `frozen`: another answer shows
+    them), with the empty cells, give `count` away: only hiding one of them protects it."""
+
+    def __init__(self, count: Hashable) -> None:
+        super().__init__(f"the counts shown elsewhere give {count!r} away")
+        self.count = count
+
+
 def _smallest_of(
-    counts: Mapping[Hashable, int], hidden: set[Hashable], frozen: Set[Hashable]
+    counts: Mapping[Hashable, int],
+    hidden: set[Hashable],
+    frozen: Set[Hashable],
+    given: Hashable,
 ) -> Hashable:
-    """Where every count beside the one to protect is hidden or shown elsewhere: the smallest
-    count still shown. Hiding every count that is not frozen protects what another answer
-    shows, since that answer was protected on its own."""
+    """Where every count beside `given`, the one to protect, is hidden or shown elsewhere: the
+    smallest count still shown. Where none is left, GivenAway: with the sums holding, only the
+    frozen counts can then give it away."""
     free = [key for key in counts if key not in hidden and key not in frozen]
     if not free:
-        raise RuntimeError("no count is left to hide: the frozen counts give a hidden one away")
+        raise GivenAway(given)
     return min(free, key=lambda key: (counts[key], repr(key)))
 
 
