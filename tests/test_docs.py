@@ -2,12 +2,13 @@
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
 import yaml
 
+from jeugdketen_shared.permissions import MAY_PUBLISH, Partner, PartnerRegistry
 from ketenmonitor.api_names import english
 from tests.support.infrastructure import REPOSITORY
 from tests.support.kafka import load_topics
@@ -130,6 +131,111 @@ def test_a_document_gives_each_cloudevent_type_its_data_contract(
     assert {"id", "source", "type", "time", "data"} <= set(envelope["required"])
     data = envelope["properties"]["data"]["$ref"].rsplit("/", 1)[1]
     assert schemas[data]["type"] == "object"
+
+
+PARTNER_CHANNELS = [
+    (service, partner)
+    for service in ("toegang", "triage", "plaatsing")
+    for partner in PartnerRegistry.load(asyncapi.settings().partners_file).publishers_to(service)
+]
+
+
+@pytest.mark.parametrize(
+    ("service", "partner"), PARTNER_CHANNELS, ids=[f"{s}-{p.id}" for s, p in PARTNER_CHANNELS]
+)
+def test_a_partner_channel_offers_what_its_kind_may_publish_with_its_own_source(
+    service: str, partner: Partner
+) -> None:
+    document = yaml.safe_load(ASYNCAPI_DOCUMENTS[f"{service}.yaml"])
+    [channel] = [
+        channel
+        for channel in document["channels"].values()
+        if channel["address"] == f"jeugdketen.{service}.inbound.{partner.id}"
+    ]
+    offered = {}
+    for reference in channel["messages"].values():
+        message = _resolved(document, reference["$ref"])
+        [envelope, sender] = message["payload"]["allOf"]
+        schema = _resolved(document, envelope["$ref"])
+        source = sender["properties"]["source"]
+        offered[schema["properties"]["type"]["const"]] = set(
+            source.get("enum", [source.get("const")])
+        )
+    accepted = asyncapi.WIRINGS[service].inbound
+    assert set(offered) == {t for t in MAY_PUBLISH[partner.kind] if accepted.accepts(t)}
+    assert all(sources == partner.sources for sources in offered.values())
+
+
+def _every_message(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    yield from document["components"]["messages"].items()
+
+
+def _envelope(document: dict[str, Any], message: Mapping[str, Any]) -> dict[str, Any]:
+    """A message's CloudEvent schema (on a partner's channel, the first of its allOf)."""
+    payload = message["payload"]
+    return _resolved(document, payload.get("allOf", [payload])[0]["$ref"])
+
+
+@pytest.mark.parametrize(("name", "document"), sorted(ASYNCAPI_DOCUMENTS.items()))
+def test_every_message_gives_its_kafka_key_and_where_the_message_holds_it(
+    name: str, document: str
+) -> None:
+    parsed = yaml.safe_load(document)
+    for title, message in _every_message(parsed):
+        kafka = message["bindings"]["kafka"]
+        assert "key" in kafka, title
+        if "x-key-location" in kafka:
+            [field] = _located(parsed, _envelope(parsed, message), kafka["x-key-location"])
+            assert field["type"] == kafka["key"]["type"], title
+
+
+@pytest.mark.parametrize(("name", "document"), sorted(ASYNCAPI_DOCUMENTS.items()))
+def test_every_correlation_id_points_at_a_field_of_its_message(name: str, document: str) -> None:
+    # not at FastStream's `correlation_id` header, which no message of the platform carries
+    parsed = yaml.safe_load(document)
+    for title, message in _every_message(parsed):
+        if "correlationId" in message:
+            location = message["correlationId"]["location"]
+            assert _located(parsed, _envelope(parsed, message), location), f"{title}: {location}"
+
+
+@pytest.mark.parametrize(("name", "document"), sorted(ASYNCAPI_DOCUMENTS.items()))
+def test_every_cloudevent_schema_requires_specversion(name: str, document: str) -> None:
+    parsed = yaml.safe_load(document)
+    envelopes = [
+        schema
+        for schema in parsed["components"]["schemas"].values()
+        if "specversion" in schema.get("properties", {})
+    ]
+    assert envelopes
+    assert all("specversion" in envelope["required"] for envelope in envelopes)
+
+
+@pytest.mark.parametrize(("name", "document"), sorted(ASYNCAPI_DOCUMENTS.items()))
+def test_every_server_asks_for_a_scram_sha_512_login(name: str, document: str) -> None:
+    parsed = yaml.safe_load(document)
+    for server in parsed["servers"].values():
+        [scheme] = server["security"]
+        assert _resolved(parsed, scheme["$ref"])["type"] == "scramSha512"
+
+
+def _resolved(document: dict[str, Any], reference: str) -> Any:
+    node: Any = document
+    for part in reference.removeprefix("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def _located(document: dict[str, Any], envelope: dict[str, Any], location: str) -> list[Any]:
+    """The schema of the field an AsyncAPI runtime expression into the payload names (one),
+    or none."""
+    node: Any = envelope
+    for part in location.removeprefix("$message.payload#/").split("/"):
+        node = node.get("properties", {}).get(part)
+        if node is None:
+            return []
+        node = _resolved(document, node["$ref"]) if "$ref" in node else node
+    return [node]
 
 
 def _references(node: object) -> list[str]:
