@@ -1,8 +1,10 @@
 """The committed OpenAPI and AsyncAPI documents are what the code serves and declares."""
 
 import json
+import subprocess
 import sys
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -236,6 +238,49 @@ def _located(document: dict[str, Any], envelope: dict[str, Any], location: str) 
             return []
         node = _resolved(document, node["$ref"]) if "$ref" in node else node
     return [node]
+
+
+ASYNCAPI_PARSER = REPOSITORY / "tests" / "asyncapi-parser"
+
+
+def _parsed_by_the_official_parser(files: list[Path]) -> list[dict[str, Any]]:
+    assert (ASYNCAPI_PARSER / "node_modules" / "@asyncapi" / "parser").is_dir(), (
+        f"run `npm ci` in {ASYNCAPI_PARSER} (./run tests does)"
+    )
+    validated = subprocess.run(
+        ["node", "validate.mjs", *map(str, files)],
+        cwd=ASYNCAPI_PARSER,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return [json.loads(line) for line in validated.stdout.splitlines()]
+
+
+def test_the_official_asyncapi_parser_finds_no_error_nor_warning_in_any_document() -> None:
+    files = sorted(asyncapi.FOLDER.glob("*.yaml"))
+    results = _parsed_by_the_official_parser(files)
+    assert [result["file"] for result in results] == [str(file) for file in files]
+    assert all(result["parsed"] for result in results)
+    assert [
+        (result["file"], diagnostic)
+        for result in results
+        for diagnostic in result["diagnostics"]
+        if diagnostic["severity"] <= 1  # 0 an error, 1 a warning
+    ] == []
+
+
+def test_the_official_asyncapi_parser_refuses_a_broken_message_binding(tmp_path: Path) -> None:
+    # that the parser reads the Kafka bindings the documents rely on
+    broken = yaml.safe_load(ASYNCAPI_DOCUMENTS["plaatsing.yaml"])
+    message = next(iter(broken["components"]["messages"].values()))
+    message["bindings"]["kafka"]["key"] = 42
+    file = tmp_path / "broken.yaml"
+    file.write_text(yaml.safe_dump(broken), encoding="utf-8")
+    [result] = _parsed_by_the_official_parser([file])
+    assert not result["parsed"]
+    assert any(diagnostic["severity"] == 0 for diagnostic in result["diagnostics"])
 
 
 def _references(node: object) -> list[str]:
