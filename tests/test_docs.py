@@ -31,6 +31,29 @@ def test_every_committed_openapi_document_is_what_the_code_generates(
     )
 
 
+@pytest.mark.parametrize(
+    ("service", "cloudevent_type"),
+    [
+        ("toegang", "nl.jeugdketen.toegang.referral-submitted"),
+        ("triage", "nl.jeugdketen.triage.ret-escalation-reported"),
+        ("plaatsing", "nl.jeugdketen.plaatsing.capacity-reported"),
+    ],
+)
+def test_an_ingress_openapi_document_gives_each_posted_type_its_data_contract(
+    service: str, cloudevent_type: str
+) -> None:
+    document = json.loads((openapi.FOLDER / f"{service}.json").read_text(encoding="utf-8"))
+    body = document["paths"]["/v1/messages"]["post"]["requestBody"]["content"]
+    posted = body["application/cloudevents+json"]["schema"]
+    assert body["application/cloudevents-batch+json"]["schema"]["items"] == posted
+    schemas = document["components"]["schemas"]
+    envelope = schemas[posted["discriminator"]["mapping"][cloudevent_type].rsplit("/", 1)[1]]
+    assert envelope["properties"]["type"]["const"] == cloudevent_type
+    assert {"specversion", "id", "source", "type", "time", "data"} <= set(envelope["required"])
+    data = schemas[envelope["properties"]["data"]["$ref"].rsplit("/", 1)[1]]
+    assert data["additionalProperties"] is False  # a partner's message: unknown fields refused
+
+
 DUTCH_BEYOND_THE_GLOSSARY = ("ouder_dan", "zorgvorm", "aanbieder", "wachtlijst", "plaatsing")
 """Dutch words no JSON API uses yet, so that one used later is caught even before it is put
 in `api_names.ENGLISH`."""
@@ -57,7 +80,24 @@ def _api_names(document: dict[str, Any]) -> Iterator[str]:
         yield from (part.replace("-", "_") for part in path.split("/") if "{" not in part)
         for operation in operations.values():
             yield from (parameter["name"] for parameter in operation.get("parameters", []))
-    yield from _property_names(document.get("components", {}))
+    posted = _posted_messages(document)
+    schemas = document.get("components", {}).get("schemas", {})
+    yield from _property_names({name: s for name, s in schemas.items() if name not in posted})
+
+
+def _posted_messages(document: dict[str, Any]) -> set[str]:
+    """The schemas of the CloudEvents partners post to an ingress: named by the message
+    contracts, as on Kafka (docs/asyncapi), not by the JSON API's glossary."""
+    schemas = document.get("components", {}).get("schemas", {})
+    posted = document["paths"].get("/v1/messages", {}).get("post", {}).get("requestBody", {})
+    reached: set[str] = set()
+    pending = _references(posted)
+    while pending:
+        name = pending.pop().rsplit("/", 1)[1]
+        if name not in reached:
+            reached.add(name)
+            pending += _references(schemas[name])
+    return reached
 
 
 def _property_names(node: object) -> Iterator[str]:
