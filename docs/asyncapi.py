@@ -14,7 +14,7 @@ the official AsyncAPI parser. Nothing is connected, and no handler runs.
 """
 
 import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from importlib.metadata import version
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,7 +29,7 @@ from jeugdketen_shared.cloudevents import STRUCTURED_CONTENT_TYPE
 from jeugdketen_shared.contracts import ALL_CONTRACTS, InboundMessage, MessageRejected
 from jeugdketen_shared.contracts import ketenmonitor as ketenmonitor_contracts
 from jeugdketen_shared.key_relay import KeyRecordValue, declare_keys_topic
-from jeugdketen_shared.permissions import MAY_PUBLISH, Partner, PartnerRegistry
+from jeugdketen_shared.permissions import MAY_PUBLISH, Partner, PartnerRegistry, own_values
 from jeugdketen_shared.service import build_broker
 from jeugdketen_shared.settings import ServiceSettings
 from jeugdketen_shared.youth_keys import keys_topic
@@ -245,23 +245,41 @@ def _one_message_per_type(
         contract = contracts[schemas[envelope]["properties"]["type"]["const"]]
         if sender is not None and contract.cloudevent_type not in MAY_PUBLISH[sender.kind]:
             continue
-        envelope_schema: dict[str, Any] = {"$ref": f"#/components/schemas/{envelope}"}
         split[contract.__name__] = {
             "name": contract.__name__,
             "summary": contract.cloudevent_type,
             "contentType": STRUCTURED_CONTENT_TYPE,
-            "payload": envelope_schema if sender is None else _from(sender, envelope_schema),
+            "payload": (
+                {"$ref": f"#/components/schemas/{envelope}"}
+                if sender is None
+                else _from(sender, envelope, schemas)
+            ),
             "correlationId": _CORRELATION[_role(contract)],
             "bindings": {"kafka": _kafka_key(contract, schemas, schemas[envelope])},
         }
     return split
 
 
-def _from(sender: Partner, envelope: dict[str, Any]) -> dict[str, Any]:
-    """The envelope with the source the partner publishes as (any other is refused)."""
-    sources = sorted(sender.sources)
-    source = {"const": sources[0]} if len(sources) == 1 else {"enum": sources}
-    return {"allOf": [envelope, {"properties": {"source": source}, "required": ["source"]}]}
+def _from(sender: Partner, envelope: str, schemas: Mapping[str, Any]) -> dict[str, Any]:
+    """The envelope with what the partner must state of itself (anything else is refused): the
+    source it publishes as, and in the data its own gemeente, KvK number or kind
+    (permissions.own_values), where the message has the field."""
+    data = schemas[_named(schemas[envelope]["properties"]["data"]["$ref"])]["properties"]
+    own_data = {
+        field: _one_of(values) for field, values in own_values(sender).items() if field in data
+    }
+    stated: dict[str, Any] = {
+        "properties": {"source": _one_of(sender.sources)},
+        "required": ["source"],
+    }
+    if own_data:
+        stated["properties"]["data"] = {"properties": own_data}
+    return {"allOf": [{"$ref": f"#/components/schemas/{envelope}"}, stated]}
+
+
+def _one_of(values: Iterable[str]) -> dict[str, Any]:
+    ordered = sorted(values)
+    return {"const": ordered[0]} if len(ordered) == 1 else {"enum": ordered}
 
 
 def _role(contract: Contract) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from jeugdketen_shared.permissions import MAY_PUBLISH, Partner, PartnerRegistry
+from jeugdketen_shared.permissions import MAY_PUBLISH, Partner, PartnerRegistry, own_values
 from ketenmonitor.api_names import english
 from tests.support.infrastructure import REPOSITORY
 from tests.support.kafka import load_topics
@@ -194,18 +194,27 @@ def test_a_partner_channel_offers_what_its_kind_may_publish_with_its_own_source(
         for channel in document["channels"].values()
         if channel["address"] == f"jeugdketen.{service}.inbound.{partner.id}"
     ]
-    offered = {}
+    offered = set()
     for reference in channel["messages"].values():
         message = _resolved(document, reference["$ref"])
-        [envelope, sender] = message["payload"]["allOf"]
+        [envelope, stated] = message["payload"]["allOf"]
         schema = _resolved(document, envelope["$ref"])
-        source = sender["properties"]["source"]
-        offered[schema["properties"]["type"]["const"]] = set(
-            source.get("enum", [source.get("const")])
-        )
+        offered.add(schema["properties"]["type"]["const"])
+        assert _allowed(stated["properties"]["source"]) == partner.sources
+        data = _resolved(document, schema["properties"]["data"]["$ref"])["properties"]
+        own = {field: _allowed(value) for field, value in _data_of(stated).items()}
+        assert own == {f: values for f, values in own_values(partner).items() if f in data}
     accepted = asyncapi.WIRINGS[service].inbound
-    assert set(offered) == {t for t in MAY_PUBLISH[partner.kind] if accepted.accepts(t)}
-    assert all(sources == partner.sources for sources in offered.values())
+    assert offered == {t for t in MAY_PUBLISH[partner.kind] if accepted.accepts(t)}
+
+
+def _allowed(schema: Mapping[str, Any]) -> frozenset[str]:
+    return frozenset(schema["enum"] if "enum" in schema else [schema["const"]])
+
+
+def _data_of(stated: Mapping[str, Any]) -> dict[str, Any]:
+    data: dict[str, Any] = stated["properties"].get("data", {}).get("properties", {})
+    return data
 
 
 def _every_message(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
