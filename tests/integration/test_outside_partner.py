@@ -6,9 +6,11 @@ channel offers, makes an instance of its schema with the small generator below, 
 message's Kafka binding says and publishes it over SASL/SCRAM as that partner. Every message
 then has exactly one visible outcome: a domain event that names it as `causationid`, or a
 rejection on the partner's own rejected topic that names it as `original.id`. The cases the
-messages refer to are created first, by a referral each, from the same documents; a message
-that fits the chain's state is accepted, and no message is refused for what the documents
-could have told the partner (its envelope, data, key, permission or source).
+messages refer to are created first, by a referral each, from the same documents, and every
+referral is accepted. The other steps go in rounds: one refused for the chain's state (a
+decision before the case is known, a placement before triage) is sent again, as a new
+message, while a round gets more accepted; and no message is refused for what the documents
+could have told the partner (its envelope, data, key, permission, source or own values).
 """
 
 import json
@@ -272,15 +274,37 @@ def partners_may_publish(platform: IsolatedPlatform) -> Iterator[None]:
         yield
 
 
+Planned = tuple[Offered, str]
+"""A message, and the case it is about."""
+
+
+async def in_rounds(
+    platform: IsolatedPlatform, partners: Partners, planned: list[Planned]
+) -> dict[str, tuple[Offered, Outcome]]:
+    """Publish the messages, then those refused again as new messages while a round gets more
+    accepted: a step refused for the chain's state (a decision before the analysis it follows)
+    fits once the case moved on. Each sent id's outcome."""
+    decided: dict[str, tuple[Offered, Outcome]] = {}
+    while planned:
+        sent: dict[str, Planned] = {}
+        for offered, case_id in planned:
+            key, value, event = offered.made(case_id)
+            await partners.publish(offered, key, value)
+            sent[event["id"]] = (offered, case_id)
+        outcomes = await outcomes_of(platform, {id_: offered for id_, (offered, _) in sent.items()})
+        decided |= {id_: (offered, outcomes[id_]) for id_, (offered, _) in sent.items()}
+        refused = [sent[id_] for id_ in sent if outcomes[id_].refusals]
+        planned = [] if len(refused) == len(planned) else refused
+    return decided
+
+
 @pytest.mark.usefixtures("partners_may_publish")
 async def test_a_partner_knowing_only_the_asyncapi_documents_gets_its_messages_accepted(
     platform: IsolatedPlatform,
 ) -> None:
     offered = list(offered_messages())
     referrals = [o for o in offered if o.cloudevent_type.endswith(".referral-submitted")]
-    others = [o for o in offered if o not in referrals]
     assert referrals
-    assert others
     settings = platform.settings()
     partners = Partners(platform)
     try:
@@ -290,33 +314,33 @@ async def test_a_partner_knowing_only_the_asyncapi_documents_gets_its_messages_a
             running_in_process(plaatsing.main.WIRING, plaatsing.main.build_application, settings),
         ):
             # first the cases the other messages are about, each by a referral
-            opened: dict[str, Offered] = {}
-            cases = {}
-            for referral in referrals:
-                key, value, event = referral.made(case_id=str(uuid.uuid4()))
-                await partners.publish(referral, key, value)
-                opened[event["id"]] = referral
-                cases[referral.partner] = event["data"]["case_id"]
-            referred = await outcomes_of(platform, opened)
-            assert {id_: o.refusals for id_, o in referred.items() if o.refusals} == {}
+            cases = {referral.partner: str(uuid.uuid4()) for referral in referrals}
+            referred = await in_rounds(
+                platform, partners, [(r, cases[r.partner]) for r in referrals]
+            )
+            assert [o.refusals for _, o in referred.values() if o.refusals] == []
             # then every other message a partner's channel offers, about the case it referred
-            # itself (a gemeente's is its resident's), else about any
+            # itself (a gemeente's is its resident's), else about any; withdrawals last, as
+            # they close the case
+            others = [o for o in offered if o not in referrals]
             anyone_s = list(cases.values())
-            sent: dict[str, Offered] = {}
-            for index, other in enumerate(others):
-                case_id = cases.get(other.partner, anyone_s[index % len(anyone_s)])
-                key, value, event = other.made(case_id)
-                await partners.publish(other, key, value)
-                sent[event["id"]] = other
-            decided = await outcomes_of(platform, sent)
+            planned = [
+                (other, cases.get(other.partner, anyone_s[index % len(anyone_s)]))
+                for index, other in enumerate(others)
+            ]
+            withdrawals = [p for p in planned if "withdrawal" in p[0].cloudevent_type]
+            steps = await in_rounds(
+                platform, partners, [p for p in planned if p not in withdrawals]
+            )
+            withdrawn = await in_rounds(platform, partners, withdrawals)
     finally:
         await partners.close()
-    outcomes = {**referred, **decided}
-    assert all(bool(o.events) != bool(o.refusals) for o in outcomes.values())
-    assert all(len(o.refusals) <= 1 for o in outcomes.values())
+    decided = {**referred, **steps, **withdrawn}
+    assert all(bool(o.events) != bool(o.refusals) for _, o in decided.values())
+    assert all(len(o.refusals) <= 1 for _, o in decided.values())
     refused_for_the_contract = {
-        f"{sent_as.partner}: {sent_as.name}": outcomes[id_].refusals
-        for id_, sent_as in {**opened, **sent}.items()
-        if SCHEMA_REFUSALS & set(outcomes[id_].refusals)
+        f"{sent_as.partner}: {sent_as.name}": outcome.refusals
+        for sent_as, outcome in decided.values()
+        if SCHEMA_REFUSALS & set(outcome.refusals)
     }
     assert refused_for_the_contract == {}
