@@ -199,8 +199,8 @@ def integrable(
     """The document as a partner needs it to integrate: one message per CloudEvent type on each
     channel, with its Kafka key (`bindings.kafka.key`, and `x-key-location`: where in the message
     its value is) and its `correlationId`; on a partner's inbound channel only the types its kind
-    may publish (permissions.MAY_PUBLISH), each with the partner's own `source`; and how a client
-    logs in."""
+    may publish (permissions.MAY_PUBLISH), each with the partner's own `source` and the values
+    its data must state of the partner (permissions.own_values); and how a client logs in."""
     components = document["components"]
     for scheme in components.get("securitySchemes", {}).values():
         scheme["description"] = SCRAM_LOGIN
@@ -255,7 +255,7 @@ def _one_message_per_type(
                 else _from(sender, envelope, schemas)
             ),
             "correlationId": _CORRELATION[_role(contract)],
-            "bindings": {"kafka": _kafka_key(contract, schemas, schemas[envelope])},
+            "bindings": {"kafka": _kafka_key(contract, _data_of(envelope, schemas))},
         }
     return split
 
@@ -264,7 +264,7 @@ def _from(sender: Partner, envelope: str, schemas: Mapping[str, Any]) -> dict[st
     """The envelope with what the partner must state of itself (anything else is refused): the
     source it publishes as, and in the data its own gemeente, KvK number or kind
     (permissions.own_values), where the message has the field."""
-    data = schemas[_named(schemas[envelope]["properties"]["data"]["$ref"])]["properties"]
+    data = _data_of(envelope, schemas)["properties"]
     own_data = {
         field: _one_of(values) for field, values in own_values(sender).items() if field in data
     }
@@ -288,15 +288,19 @@ def _role(contract: Contract) -> str:
     return "inbound" if issubclass(contract, InboundMessage) else "domain event"
 
 
-def _kafka_key(
-    contract: Contract, schemas: Mapping[str, Any], envelope: Mapping[str, Any]
-) -> dict[str, Any]:
+def _data_of(envelope: str, schemas: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The schema of a CloudEvent's `data`: its contract."""
+    data: Mapping[str, Any] = schemas[_named(schemas[envelope]["properties"]["data"]["$ref"])]
+    return data
+
+
+def _kafka_key(contract: Contract, data: Mapping[str, Any]) -> dict[str, Any]:
     if issubclass(contract, MessageRejected):
         # a rejection is about a message that may name no case: encode() keys it by none
         return {"key": {"type": "null", "description": "Unkeyed"}}
-    data = schemas[_named(envelope["properties"]["data"]["$ref"])]["properties"][contract.key_field]
+    field = data["properties"][contract.key_field]
     return {
-        "key": {**data, "description": f"The record's key: `data.{contract.key_field}`, UTF-8"},
+        "key": {**field, "description": f"The record's key: `data.{contract.key_field}`, UTF-8"},
         "x-key-location": f"$message.payload#/data/{contract.key_field}",
     }
 
