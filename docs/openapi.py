@@ -35,7 +35,11 @@ def documents() -> dict[str, dict[str, Any]]:
     """File name → OpenAPI document."""
     ingress = {
         f"{wiring.name}.json": create_http_app(
-            wiring.name, cast(InboundGateway, _DESCRIBED_ONLY), PartnerCredentials({}), ()
+            wiring.name,
+            cast(InboundGateway, _DESCRIBED_ONLY),
+            PartnerCredentials({}),
+            (),
+            wiring.inbound,
         ).openapi()
         for wiring in (TOEGANG, TRIAGE, PLAATSING)
     }

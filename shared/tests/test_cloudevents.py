@@ -104,6 +104,11 @@ def test_an_event_without_specversion_is_refused() -> None:
         decode(structured(attributes))
 
 
+def test_the_published_schema_requires_specversion_as_decode_does() -> None:
+    # the model's default serves the platform's own events; a partner reads the schema
+    assert "specversion" in CloudEvent.model_json_schema()["required"]
+
+
 def test_extension_attributes_are_named_in_lower_case_letters_and_digits() -> None:
     attributes = an_event().model_dump(mode="json", exclude_none=True)
     assert decode(structured(attributes | {"priority2": "hoog"})).model_extra == {

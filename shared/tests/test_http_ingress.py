@@ -8,8 +8,10 @@ from typing import cast
 import httpx
 import pytest
 
+from jeugdketen_shared.contracts import toegang as toegang_contracts
 from jeugdketen_shared.credentials import hash_secret
 from jeugdketen_shared.http_ingress import create_http_app
+from jeugdketen_shared.inbound import Contracts
 from jeugdketen_shared.ingress import InboundGateway
 from jeugdketen_shared.partner_credentials import PartnerCredentials
 from jeugdketen_shared.permissions import NotPermitted
@@ -47,7 +49,11 @@ async def toegang(gateway: RecordingGateway) -> AsyncIterator[httpx.AsyncClient]
     credentials = PartnerCredentials({p: hash_secret(s, n=CHEAP) for p, s in SECRETS.items()})
     # the boerderij is a provider: it publishes nothing to toegang
     app = create_http_app(
-        "toegang", cast(InboundGateway, gateway), credentials, {"gemeente-enschede"}
+        "toegang",
+        cast(InboundGateway, gateway),
+        credentials,
+        {"gemeente-enschede"},
+        Contracts(toegang_contracts.INBOUND),
     )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://toegang") as client:

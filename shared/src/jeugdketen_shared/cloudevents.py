@@ -42,12 +42,23 @@ _STRUCTURED_HEADERS = (("content-type", STRUCTURED_CONTENT_TYPE.encode()),)
 _JSON = JSONFormat()
 
 
+def _specversion_required(schema: dict[str, Any]) -> None:
+    # the default serves the events the platform builds itself; a message without the attribute
+    # is no CloudEvent and is refused (`decode`), so the published schema requires it
+    schema["required"] = ["specversion", *schema["required"]]
+
+
 class CloudEvent(BaseModel):
     """The envelope of every message; `data` is validated against the contract of `type`."""
 
     # the type pattern needs a look-ahead, which only Python's engine has; other attributes are
     # extensions, kept only so that `decode` can check their names
-    model_config = ConfigDict(frozen=True, extra="allow", regex_engine="python-re")
+    model_config = ConfigDict(
+        frozen=True,
+        extra="allow",
+        regex_engine="python-re",
+        json_schema_extra=_specversion_required,
+    )
 
     specversion: Literal["1.0"] = "1.0"
     id: str = Field(min_length=1, max_length=128, description="Unique per source")

@@ -19,20 +19,21 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Collection, Iterator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import uvicorn
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBasic, HTTPBasicCredentials
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter
 from starlette.requests import HTTPConnection
 
+from jeugdketen_shared.asyncapi import cloudevents_of
 from jeugdketen_shared.batch import Accepted, Repeated
-from jeugdketen_shared.cloudevents import STRUCTURED_CONTENT_TYPE, CloudEvent, KafkaRecord
+from jeugdketen_shared.cloudevents import STRUCTURED_CONTENT_TYPE, KafkaRecord
 from jeugdketen_shared.contracts.rejection import FieldError
 from jeugdketen_shared.credentials import basic_credentials
-from jeugdketen_shared.inbound import MAX_MESSAGE_BYTES
+from jeugdketen_shared.inbound import MAX_MESSAGE_BYTES, Contracts
 from jeugdketen_shared.ingress import InboundGateway
 from jeugdketen_shared.partner_credentials import PartnerCredentials
 from jeugdketen_shared.problems import install_problem_handlers, problem, problem_responses
@@ -47,7 +48,12 @@ MAX_REQUEST_BYTES = MAX_MESSAGES_PER_REQUEST * MAX_MESSAGE_BYTES
 
 
 class MessageOutcome(BaseModel):
-    id: str | None = Field(description="The CloudEvent id, when it could be read")
+    id: str | None = Field(
+        description=(
+            "The CloudEvent id, when it could be read: the domain events an accepted message "
+            "causes carry it as `causationid`"
+        )
+    )
     outcome: Literal["accepted", "repeated", "rejected"] = Field(
         description="accepted: recorded; repeated: recorded before, nothing new; rejected: refused"
     )
@@ -77,9 +83,11 @@ def create_http_app(
     gateway: InboundGateway,
     credentials: PartnerCredentials,
     publishers: Collection[str],
+    accepted: Contracts,
 ) -> FastAPI:
     """The API of `service`, for the partners `credentials` authenticates; of those, the
-    `publishers` (the partners whose kind may publish to the service) may post."""
+    `publishers` (the partners whose kind may publish to the service) may post the `accepted`
+    messages."""
     realm = f"jeugdketen {service}"
     partner_basic = PartnerBasic(
         scheme_name="partner",
@@ -97,6 +105,7 @@ def create_http_app(
     )
     install_problem_handlers(app)
     install_response_headers(app)
+    message_schema = _described_messages(app, accepted)
 
     @app.post(
         "/v1/messages",
@@ -119,11 +128,14 @@ def create_http_app(
         openapi_extra={
             "requestBody": {
                 "required": True,
+                "description": (
+                    "One of the CloudEvents this service takes, told apart by `type`. Which of "
+                    "them your kind of partner may post, and the `source` you must post as: "
+                    "your channel in docs/asyncapi/ (the same messages as on Kafka)"
+                ),
                 "content": {
-                    STRUCTURED_CONTENT_TYPE: {"schema": CloudEvent.model_json_schema()},
-                    BATCH_CONTENT_TYPE: {
-                        "schema": {"type": "array", "items": CloudEvent.model_json_schema()}
-                    },
+                    STRUCTURED_CONTENT_TYPE: {"schema": message_schema},
+                    BATCH_CONTENT_TYPE: {"schema": {"type": "array", "items": message_schema}},
                 },
             }
         },
@@ -184,6 +196,25 @@ def create_http_app(
         return JSONResponse(_as_outcome(outcome).model_dump(mode="json"), status_code=status)
 
     return app
+
+
+def _described_messages(app: FastAPI, accepted: Contracts) -> dict[str, Any]:
+    """The schema of one accepted CloudEvent, whose envelopes and data contracts the app's
+    OpenAPI document gets among its components (FastAPI adds only the models it validates)."""
+    schema = TypeAdapter(cloudevents_of(accepted.models)).json_schema(
+        ref_template="#/components/schemas/{model}"
+    )
+    contracts = schema.pop("$defs")
+    describe = app.openapi
+
+    def described() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = describe()
+            document["components"]["schemas"] = {**contracts, **document["components"]["schemas"]}
+        return app.openapi_schema or {}
+
+    app.openapi = described  # type: ignore[method-assign]
+    return schema
 
 
 async def _body_within(request: Request, limit: int) -> bytes | None:

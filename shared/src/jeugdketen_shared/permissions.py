@@ -216,15 +216,35 @@ class PartnerRegistry:
         return partner
 
 
-def _check_data(partner: Partner, data: MessageData) -> None:
-    gemeente_code = getattr(data, "gemeente_code", None)
-    if partner.kind is PartnerKind.GEMEENTE and gemeente_code not in (None, partner.gemeente_code):
-        raise NotOwnResident(f"{partner.id} is {partner.gemeente_code}, not {gemeente_code}")
+def own_values(partner: Partner) -> dict[str, frozenset[str]]:
+    """The values a field of the partner's data may take where it names the partner itself: a
+    gemeente's own code, a provider's or GI's own KvK number, a referrer's own kind (the
+    AsyncAPI documents give them on the partner's channel)."""
+    own: dict[str, frozenset[str]] = {}
+    if partner.kind is PartnerKind.GEMEENTE:
+        own["gemeente_code"] = frozenset(filter(None, [partner.gemeente_code]))
     # a transfer names only where the youth goes; who may report it is the case's business
-    named = getattr(data, "provider", None) or getattr(data, "gi", None)
-    if partner.provider is not None and named not in (None, partner.provider):
-        raise NotOwnProvider(f"{partner.id} is {partner.provider}, not {named}")
-    own_verwijzer = _OWN_VERWIJZER.get(partner.kind)
-    verwijzer = getattr(data, "verwijzer", None)
-    if own_verwijzer is not None and verwijzer is not None and verwijzer not in own_verwijzer:
-        raise NotOwnVerwijzer(f"a {partner.kind} refers as {' or '.join(sorted(own_verwijzer))}")
+    if partner.provider is not None:
+        own["provider"] = own["gi"] = frozenset({partner.provider})
+    if partner.kind in _OWN_VERWIJZER:
+        own["verwijzer"] = frozenset(_OWN_VERWIJZER[partner.kind])
+    return own
+
+
+_NOT_OWN: Mapping[str, type[Refusal]] = MappingProxyType(
+    {
+        "gemeente_code": NotOwnResident,
+        "provider": NotOwnProvider,
+        "gi": NotOwnProvider,
+        "verwijzer": NotOwnVerwijzer,
+    }
+)
+
+
+def _check_data(partner: Partner, data: MessageData) -> None:
+    for field, own in own_values(partner).items():
+        stated = getattr(data, field, None)
+        if stated is not None and stated not in own:
+            raise _NOT_OWN[field](
+                f"{partner.id} states only {' or '.join(sorted(own))} as {field}, not {stated}"
+            )

@@ -201,7 +201,7 @@ def build_http_app(
     credentials = PartnerCredentials({}) if path is None else load_partner_credentials(path)
     registry = PartnerRegistry.load(settings.partners_file)
     publishers = {partner.id for partner in registry.publishers_to(wiring.name)}
-    return create_http_app(wiring.name, inbound, credentials, publishers)
+    return create_http_app(wiring.name, inbound, credentials, publishers, wiring.inbound)
 
 
 @contextlib.asynccontextmanager

@@ -5,7 +5,6 @@ service publishes), and is about a case (`CaseMessage`) or about a provider (`Pr
 such as reported capacity). What it is about is its Kafka key, so it stays in order.
 """
 
-from abc import abstractmethod
 from typing import ClassVar
 from uuid import UUID
 
@@ -18,25 +17,23 @@ class MessageData(BaseModel):
     """The data of one CloudEvent type; `cloudevent_type` names it on the wire."""
 
     cloudevent_type: ClassVar[str]
+    key_field: ClassVar[str]
+    """The field whose value is the Kafka key (also told in the AsyncAPI documents)."""
     occurred_at: OccurredAt
 
-    @abstractmethod
     def partition_key(self) -> str:
         """The Kafka key: what the message is about, kept in order."""
+        return str(getattr(self, self.key_field))
 
 
 class CaseMessage(MessageData):
+    key_field: ClassVar[str] = "case_id"
     case_id: CaseId
-
-    def partition_key(self) -> str:
-        return str(self.case_id)
 
 
 class ProviderMessage(MessageData):
+    key_field: ClassVar[str] = "provider"
     provider: ProviderId
-
-    def partition_key(self) -> str:
-        return self.provider
 
 
 class InboundMessage(MessageData):

@@ -68,6 +68,8 @@ GemeenteCode = Annotated[
         pattern=r"^GM\d{4}$",
         description="CBS code of the gemeente where the youth lives (woonplaatsbeginsel)",
         examples=["GM0153"],
+        # what _known_gemeente accepts, for a partner that reads only the schema
+        json_schema_extra={"enum": sorted(TWENTE_GEMEENTEN)},
     ),
     AfterValidator(_known_gemeente),
 ]
