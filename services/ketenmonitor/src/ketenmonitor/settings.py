@@ -77,3 +77,9 @@ class MonitorSettings(BaseSettings):
         description="An end of care followed within this many days by a new placement away "
         "from home of the same youth counts as a move (stepping stones and their alert)",
     )
+    export_folder: Path | None = Field(
+        default=None,
+        validation_alias="JEUGDKETEN_EXPORT_FOLDER",
+        description="Where `python -m ketenmonitor export --month YYYY-MM` writes a month's "
+        "snapshot (a folder per month) when `--folder` is not given",
+    )
