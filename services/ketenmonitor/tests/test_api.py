@@ -237,6 +237,7 @@ async def test_bad_queries_are_problems() -> None:
         "/v1/provisional-ots",
         "/v1/rvdk-to-measure",
         "/v1/compulsory-inflow",
+        "/v1/gauges",
     }
 
 

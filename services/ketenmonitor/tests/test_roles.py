@@ -40,6 +40,7 @@ EXPORTS_API = tuple(
     for path in FIGURES_API
     for suffix in ("csv", "parquet")
 )
+GAUGES = "/v1/gauges"
 STREAM = "/v1/stream"
 """Never ends, so not requested here: test_web's tests hold its boundaries (401 anonymous, a
 dashboard user sees an alert's severity only)."""
@@ -62,6 +63,7 @@ CREDENTIALS = {ANONYMOUS: {}, DASHBOARD_USER: basic(DASHBOARD), WERKGROEP_MEMBER
 READS: dict[str, tuple[tuple[str, ...], bool, tuple[int, int, int]]] = {
     "figures API": (FIGURES_API, False, (401, 200, 200)),
     "figure exports": (EXPORTS_API, False, (401, 200, 200)),
+    "figure gauges": ((GAUGES,), False, (401, 200, 200)),
     "API documents": (DOCS, False, (401, 200, 200)),
     "alerts API": (ALERTS_API, False, (401, 403, 200)),
     "audit API": (AUDIT_API, False, (401, 403, 200)),
@@ -78,7 +80,8 @@ def test_the_groups_name_every_api_route() -> None:
         for method in operations
     }
     grouped = {
-        ("GET", path) for path in (*FIGURES_API, *EXPORTS_API, STREAM, *ALERTS_API, *AUDIT_API)
+        ("GET", path)
+        for path in (*FIGURES_API, *EXPORTS_API, GAUGES, STREAM, *ALERTS_API, *AUDIT_API)
     }
     grouped |= {("POST", f"/v1/alerts/{{alert_id}}/{action}") for action, _ in ACTIONS}
     assert routes == grouped

@@ -29,6 +29,8 @@ from jeugdketen_shared.vocabulary import CareForm, Kader
 from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.figure import Accepts, Figure
 from ketenmonitor.figures.files import ENCODINGS, MEDIA_TYPES, Format, export_path, file_name
+from ketenmonitor.figures.gauges import MEDIA_TYPE as GAUGES_MEDIA_TYPE
+from ketenmonitor.figures.gauges import FigureGauges
 from ketenmonitor.figures.linked import LinkedFigures, OutsideFamily, allowed, combinable
 from ketenmonitor.figures.registry import FIGURES, PROTECTED_TOGETHER
 from ketenmonitor.figures.source import FigureSource
@@ -64,6 +66,11 @@ PROBLEMS = problem_responses(400)
 AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
 FILE_CONTENT: dict[str, Any] = {media: {} for media in MEDIA_TYPES.values()}
 """Besides JSON, each figure's route answers with a file when `Accept` asks for one."""
+GAUGES_DESCRIPTION = (
+    "A gauge family per figure (`ketenmonitor_figure_<name>`), a sample per number of its "
+    "table, labelled with the table's columns; a suppressed count is no sample "
+    "(docs/exports.md). For Prometheus, with HTTP Basic; read again when the projection moved on."
+)
 EXPORT_DESCRIPTION = (
     "The figure's answer under the same filters, as a file: one row per number, a suppressed "
     "count an empty value (docs/exports.md). The same as the figure's route with `Accept` "
@@ -104,6 +111,19 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
     app.state.figures = figures  # the dashboard's pages show the same answers
     for figure in FIGURES:
         _add_route(app, figure, figures)
+    gauges = FigureGauges(figures, source, today)
+
+    @app.get(
+        "/v1/gauges",
+        response_class=Response,
+        summary="Every figure of this year, for the region and each gemeente, as OpenMetrics "
+        "gauges",
+        description=GAUGES_DESCRIPTION,
+        responses={200: {"content": {GAUGES_MEDIA_TYPE: {}}}},
+    )
+    async def figure_gauges() -> Response:
+        return Response(await gauges.text(), media_type=GAUGES_MEDIA_TYPE)
+
     return app
 
 
