@@ -14,6 +14,7 @@ from tests.support.kafka import load_topics
 
 sys.path.insert(0, str(REPOSITORY / "docs"))
 import asyncapi
+import export_columns
 import openapi
 
 
@@ -25,6 +26,12 @@ def test_every_committed_openapi_document_is_what_the_code_generates(
     assert committed.exists(), f"{name} is not committed: run `uv run python docs/openapi.py`"
     assert committed.read_text(encoding="utf-8") == openapi.rendered(document), (
         f"docs/openapi/{name} is stale: run `uv run python docs/openapi.py`"
+    )
+
+
+def test_the_committed_export_columns_are_what_the_models_generate() -> None:
+    assert export_columns.PAGE.read_text(encoding="utf-8") == export_columns.rendered(), (
+        "docs/export-columns.md is stale: run `uv run python docs/export_columns.py`"
     )
 
 

@@ -9,7 +9,7 @@ of the number, `lead_times.count`), `value` and, for a count, `suppressed`. A su
 is a row with no value: the read API's `null`, never a number (docs/exports.md).
 """
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
@@ -32,11 +32,15 @@ class Kind(Enum):
 class Column:
     name: str
     kind: Kind
+    meaning: str = ""
+    """The description of its field in the answer's model, if it has one."""
 
 
-FIELD = Column("field", Kind.TEXT)
-VALUE = Column("value", Kind.NUMBER)
-SUPPRESSED = Column("suppressed", Kind.BOOLEAN)
+FIELD = Column("field", Kind.TEXT, "Which number of the answer the row holds: its JSON path")
+VALUE = Column("value", Kind.NUMBER, "The number; empty where the answer has none (suppressed)")
+SUPPRESSED = Column(
+    "suppressed", Kind.BOOLEAN, "For a count: whether it is suppressed; empty for other numbers"
+)
 
 Row = dict[str, Any]
 """A row by column name: JSON values (a date as its ISO text); a column it lacks is empty."""
@@ -69,10 +73,11 @@ def _kind_of(annotation: Any) -> Any:
     return SCALARS.get(annotation, annotation)
 
 
-def _fields(model: type[BaseModel]) -> Iterator[tuple[str, Any]]:
-    """Each field's JSON name (the read API's, in English) and its kind."""
+def _fields(model: type[BaseModel]) -> Iterator[tuple[str, Any, str]]:
+    """Each field's JSON name (the read API's, in English), its kind and its description."""
     for name, field in model.model_fields.items():
-        yield field.serialization_alias or name, _kind_of(field.annotation)
+        alias = field.serialization_alias or name
+        yield alias, _kind_of(field.annotation), field.description or ""
 
 
 def _is_model(kind: Any) -> bool:
@@ -93,20 +98,20 @@ LABELS = (Kind.TEXT, Kind.DATE, Kind.BOOLEAN)
 
 def _holds_numbers(kind: Any) -> bool:
     if _is_model(kind):
-        return any(_holds_numbers(inner) for _, inner in _fields(kind))
+        return any(_holds_numbers(inner) for _, inner, _ in _fields(kind))
     return kind not in LABELS
 
 
-def _labels(model: type[BaseModel], column: str) -> Iterator[tuple[str, Kind, tuple[str, ...]]]:
-    """The label columns of an object, their kind and where each is in its JSON: its own text,
-    date and yes/no fields, and those of its objects that hold no number (the answer's
-    `filters`), which describe every row of the object."""
-    for name, kind in _fields(model):
+def _labels(model: type[BaseModel], column: str) -> Iterator[tuple[Column, tuple[str, ...]]]:
+    """The label columns of an object and where each is in its JSON: its own text, date and
+    yes/no fields, and those of its objects that hold no number (the answer's `filters`),
+    which describe every row of the object."""
+    for name, kind, meaning in _fields(model):
         if kind in LABELS:
-            yield _dimension(column, name), kind, (name,)
+            yield Column(_dimension(column, name), kind, meaning), (name,)
         elif _is_model(kind) and not _holds_numbers(kind):
-            for label, inner, where in _labels(kind, _dimension(column, name)):
-                yield label, inner, (name, *where)
+            for label, where in _labels(kind, _dimension(column, name)):
+                yield label, (name, *where)
 
 
 def _at(data: Any, where: tuple[str, ...]) -> Any:
@@ -115,32 +120,51 @@ def _at(data: Any, where: tuple[str, ...]) -> Any:
     return data
 
 
-def columns_of(model: type[BaseModel]) -> tuple[Column, ...]:
-    """Every column a table of `model`'s answers can have, in the order of the answer."""
-    found: dict[str, Kind] = {}
+@dataclass(frozen=True)
+class Layout:
+    """What a table of a model's answers can hold."""
+
+    columns: tuple[Column, ...]
+    """In the order of the answer."""
+    fields: tuple[tuple[str, str], ...]
+    """Each `field` a row can name, with its description in the model."""
+
+
+def layout_of(model: type[BaseModel]) -> Layout:
+    columns: dict[str, Column] = {}
+    fields: dict[str, str] = {}
     fixed = {column.name for column in (FIELD, VALUE, SUPPRESSED)}
 
-    def labelled(column: str, kind: Kind, around: Mapping[str, Kind]) -> dict[str, Kind]:
-        if column in around or column in fixed:
-            raise CollidingColumns(column)
-        found[column] = kind
-        return {**around, column: kind}
+    def labelled(column: Column, around: frozenset[str]) -> frozenset[str]:
+        if column.name in around or column.name in fixed:
+            raise CollidingColumns(column.name)
+        columns.setdefault(column.name, column)
+        return around | {column.name}
 
-    def collect(kind: Any, column: str, around: Mapping[str, Kind]) -> None:
-        if _is_model(kind):
-            here = dict(around)
-            for label, inner, _ in _labels(kind, column):
-                here = labelled(label, inner, here)
-            for name, inner in _fields(kind):
-                if _holds_numbers(inner):
-                    collect(inner, _dimension(column, name), here)
+    def collect(kind: Any, column: str, path: str, meaning: str, around: frozenset[str]) -> None:
+        if kind is Kind.NUMBER or kind is Count:
+            fields.setdefault(path, meaning)
+        elif _is_model(kind):
+            here = around
+            for label, _ in _labels(kind, column):
+                here = labelled(label, here)
+            for name, inner, described in _fields(kind):
+                if _holds_numbers(inner):  # a number's meaning within its object's
+                    within = ": ".join(part for part in (meaning, described) if part)
+                    collect(inner, _dimension(column, name), _measure(path, name), within, here)
         elif get_origin(kind) is list:
-            collect(get_args(kind)[-1], "", around)
+            collect(get_args(kind)[-1], "", path, meaning, around)
         elif get_origin(kind) is dict:  # its key is a column of each of its rows
-            collect(get_args(kind)[-1], "", labelled(column, Kind.TEXT, around))
+            key = Column(column, Kind.TEXT, f"The key of `{path}`: {meaning}".rstrip(": "))
+            collect(get_args(kind)[-1], "", path, meaning, labelled(key, around))
 
-    collect(model, "", {})
-    return (*(Column(name, kind) for name, kind in found.items()), FIELD, VALUE, SUPPRESSED)
+    collect(model, "", "", "", frozenset())
+    return Layout((*columns.values(), FIELD, VALUE, SUPPRESSED), tuple(fields.items()))
+
+
+def columns_of(model: type[BaseModel]) -> tuple[Column, ...]:
+    """Every column a table of `model`'s answers can have, in the order of the answer."""
+    return layout_of(model).columns
 
 
 def table_of(answer: BaseModel) -> Table:
@@ -163,8 +187,8 @@ def _rows_of(kind: Any, value: Any, path: str, column: str, around: Row) -> Iter
         }
     elif _is_model(kind) and value is not None:
         here = {**around}
-        here |= {label: _at(value, where) for label, _, where in _labels(kind, column)}
-        for name, inner in _fields(kind):
+        here |= {label.name: _at(value, where) for label, where in _labels(kind, column)}
+        for name, inner, _ in _fields(kind):
             if _holds_numbers(inner):
                 yield from _rows_of(
                     inner, value[name], _measure(path, name), _dimension(column, name), here
