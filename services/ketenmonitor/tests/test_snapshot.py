@@ -1,6 +1,7 @@
 """The snapshot of a month: every figure for its quarter and year, for the region and each
 gemeente, as the read API exports them, with a manifest; written again, the same files."""
 
+import asyncio
 import hashlib
 import json
 from datetime import date
@@ -14,7 +15,13 @@ from ketenmonitor.figures.api import create_api
 from ketenmonitor.figures.files import Format, export_path
 from ketenmonitor.figures.linked import LinkedFigures
 from ketenmonitor.figures.registry import FIGURES, PROTECTED_TOGETHER
-from ketenmonitor.figures.snapshot import MonthNotClosed, Written, write_snapshot
+from ketenmonitor.figures.snapshot import (
+    MonthlySnapshots,
+    MonthNotClosed,
+    Written,
+    write_closed_month,
+    write_snapshot,
+)
 from services.ketenmonitor.tests.test_api import FakeFigures
 
 TODAY = date(2026, 12, 7)
@@ -92,3 +99,43 @@ async def test_a_month_not_yet_closed_is_not_written(tmp_path: Path) -> None:
     with pytest.raises(MonthNotClosed):
         await write_snapshot(linked_figures(), date(2026, 12, 1), tmp_path, TODAY)
     assert contents(tmp_path) == {}
+
+
+async def test_the_month_that_closed_last_is_written_once(tmp_path: Path) -> None:
+    written = await write_closed_month(linked_figures(), tmp_path, TODAY)
+    assert written == tmp_path / "2026-11" / "manifest.json"
+    first = contents(tmp_path)
+    assert await write_closed_month(linked_figures(), tmp_path, date(2026, 12, 31)) is None
+    assert contents(tmp_path) == first
+
+
+class FailingOnce(FakeFigures):
+    """The database gone at the first run's start."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    async def position(self) -> int:
+        if not self.failed:
+            self.failed = True
+            raise OSError("connection refused")
+        return 0
+
+
+async def test_the_snapshots_job_writes_a_closed_month_after_a_failed_run(tmp_path: Path) -> None:
+    stopping = asyncio.Event()
+    runs: list[date] = []
+
+    def today() -> date:  # each run asks once: the third finds the month written, and stops
+        runs.append(TODAY)
+        if len(runs) == 3:
+            stopping.set()
+        return TODAY
+
+    figures = LinkedFigures(FailingOnce(), lambda: TODAY, PROTECTED_TOGETHER)
+    job = MonthlySnapshots(figures, tmp_path, today, (OSError,), interval_seconds=0.01)
+    async with asyncio.timeout(60):
+        await job.run(stopping)
+    manifest = json.loads(contents(tmp_path)["2026-11/manifest.json"])
+    assert manifest["month"] == "2026-11"

@@ -46,7 +46,12 @@ from ketenmonitor.alerts.sweeper import Sweeper
 from ketenmonitor.figures.api import amsterdam_today, create_api
 from ketenmonitor.figures.linked import LinkedFigures
 from ketenmonitor.figures.registry import PROTECTED_TOGETHER
-from ketenmonitor.figures.snapshot import expected_files, month_of, write_snapshot
+from ketenmonitor.figures.snapshot import (
+    MonthlySnapshots,
+    expected_files,
+    month_of,
+    write_snapshot,
+)
 from ketenmonitor.figures.source import FigureSource, TableFigures
 from ketenmonitor.privacy import erasure_store
 from ketenmonitor.privacy.erasure_store import ErasureInBatch
@@ -185,6 +190,20 @@ async def enforce_retention(settings: ServiceSettings, monitor: MonitorSettings)
         return await build_retention(settings, alerts, monitor).enforce()
     finally:
         alerts.close()
+
+
+@contextlib.asynccontextmanager
+async def monthly_snapshots(
+    settings: ServiceSettings, monitor: MonitorSettings, folder: Path
+) -> AsyncIterator[MonthlySnapshots]:
+    """Each month's snapshot under `folder` when it closes, over a pool of its own."""
+    pool = await store.create_pool(settings.database_url, settings.database_schema)
+    try:
+        source = TableFigures(pool, monitor.move_gap_days)
+        figures = LinkedFigures(source, amsterdam_today, PROTECTED_TOGETHER)
+        yield MonthlySnapshots(figures, folder, amsterdam_today, store.FAILURES)
+    finally:
+        await pool.close()
 
 
 async def export_month(settings: ServiceSettings, month: str, folder: Path) -> Path:
@@ -359,6 +378,11 @@ async def serve(
             waiting.append(sweeper_task)
             retention = build_retention(settings, alerts, monitor)
             waiting.append(asyncio.create_task(retention.run(stopping)))
+            if monitor.export_folder is not None:
+                snapshots = await stack.enter_async_context(
+                    monthly_snapshots(settings, monitor, monitor.export_folder)
+                )
+                waiting.append(asyncio.create_task(snapshots.run(stopping)))
         log.info("ketenmonitor running", role=role)
         await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         stopping.set()

@@ -80,6 +80,7 @@ class MonitorSettings(BaseSettings):
     export_folder: Path | None = Field(
         default=None,
         validation_alias="JEUGDKETEN_EXPORT_FOLDER",
-        description="Where `python -m ketenmonitor export --month YYYY-MM` writes a month's "
-        "snapshot (a folder per month) when `--folder` is not given",
+        description="Where each month's snapshot is written when the month closes (the roles "
+        "all and sweeper, hourly), and where `python -m ketenmonitor export --month YYYY-MM` "
+        "writes one without `--folder`; unset: no automatic snapshot",
     )

@@ -1,5 +1,6 @@
 """The snapshot of a month: every figure, for the region and for every gemeente, as CSV and
-Parquet files and a manifest, in a folder of its own (`python -m ketenmonitor export`).
+Parquet files and a manifest, in a folder of its own (`python -m ketenmonitor export`, and by
+itself when the month closes: `MonthlySnapshots`).
 
 The read API answers whole calendar quarters and years only (`linked.allowed`: a month would
 give small numbers away against its quarter), so the snapshot of a month holds the quarter
@@ -9,14 +10,18 @@ API's answer under its filters (`LinkedFigures.read`, `tabular`, `files`); the s
 give the same bytes, so a snapshot written again at the same projection is the same.
 """
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+
+import structlog
 
 from jeugdketen_shared.gemeenten import TWENTE_GEMEENTEN
 from ketenmonitor.figures.common import Filters
@@ -27,6 +32,8 @@ from ketenmonitor.figures.registry import FIGURES
 from ketenmonitor.figures.tabular import table_of
 
 MANIFEST = "manifest.json"
+
+log = structlog.get_logger(__name__)
 
 
 class MonthNotClosed(Exception):
@@ -114,6 +121,53 @@ async def write_snapshot(
 def expected_files(month: date) -> int:
     """How many files the month's snapshot writes: for a progress bar."""
     return sum(1 for _ in requests_of(month)) * len(Format)
+
+
+def month_before(today: date) -> date:
+    """The first day of the month before today's: the last month closed."""
+    return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
+async def write_closed_month(figures: LinkedFigures, root: Path, today: date) -> Path | None:
+    """The snapshot of the month that closed last, unless its manifest is there already (so
+    a month is written once, at its close, by whichever run comes first); its manifest."""
+    month = month_before(today)
+    if (folder_of(root, month) / MANIFEST).exists():
+        return None
+    return await write_snapshot(figures, month, root, today)
+
+
+class MonthlySnapshots:
+    """Writes each month's snapshot when it closes: checks every interval (the roles `all`
+    and `sweeper`, with `JEUGDKETEN_EXPORT_FOLDER` set)."""
+
+    def __init__(
+        self,
+        figures: LinkedFigures,
+        root: Path,
+        today: Callable[[], date],
+        failures: tuple[type[BaseException], ...],
+        interval_seconds: float = 3600,
+    ) -> None:
+        self._figures = figures
+        self._root = root
+        self._today = today
+        self._failures = failures
+        self.interval_seconds = interval_seconds
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Check now and then every interval until `stopping`. A run that fails on the
+        database is logged and tried again at the next interval: the month waits."""
+        while not stopping.is_set():
+            try:
+                written = await write_closed_month(self._figures, self._root, self._today())
+                if written is not None:
+                    log.info("monthly snapshot written", manifest=str(written))
+            except self._failures as error:
+                log.warning("monthly snapshot failed; trying again later", error=str(error))
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.interval_seconds):
+                    await stopping.wait()
 
 
 def _replace(path: Path, content: bytes) -> None:
