@@ -186,3 +186,12 @@ async def test_every_dashboard_page_downloads_its_figures_under_its_filters() ->
                 downloaded = await http.get(href)
                 assert downloaded.status_code == 200, href
                 assert downloaded.headers["content-disposition"].startswith("attachment"), href
+
+
+async def test_a_pages_downloads_follow_the_order_of_the_figures() -> None:
+    monitor = Monitor()
+    async with monitor.client(**basic(DASHBOARD), **HTML) as http:
+        page = (await http.get("/doorlooptijden")).text
+    downloads = page.split('id="downloaden"')[1]
+    labels = re.findall(r"<li>([^<:]+):", downloads)
+    assert labels == ["Doorlooptijden", "Regionaal Expertteam"]

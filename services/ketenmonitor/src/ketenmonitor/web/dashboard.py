@@ -244,7 +244,8 @@ class Download:
 
 def downloads(shown: Iterable[Any]) -> list[Download]:
     """The figures a page shows, each as the read API exports it under the filters it was read
-    with (`answer.filters`): the same numbers as the page, suppressed alike."""
+    with (`answer.filters`): the same numbers as the page, suppressed alike; in the registry's
+    order."""
     by_answer = {figure.answer: figure for figure in FIGURES}
     found: dict[str, Download] = {}
     for answer in shown:
@@ -257,7 +258,7 @@ def downloads(shown: Iterable[Any]) -> list[Download]:
             for chosen in Format
         )
         found.setdefault(figure.name, Download(figure.label, files))
-    return list(found.values())
+    return [found[figure.name] for figure in FIGURES if figure.name in found]
 
 
 async def open_alerts_by_severity(
