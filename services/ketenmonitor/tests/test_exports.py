@@ -13,10 +13,22 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from ketenmonitor.api_names import ApiModel
 from ketenmonitor.figures.api import negotiated
 from ketenmonitor.figures.files import Format, as_csv, export_path
 from ketenmonitor.figures.registry import FIGURES
-from ketenmonitor.figures.tabular import FIELD, SUPPRESSED, VALUE, Column, Kind, Table
+from ketenmonitor.figures.responses import Count
+from ketenmonitor.figures.tabular import (
+    FIELD,
+    SUPPRESSED,
+    VALUE,
+    CollidingColumns,
+    Column,
+    Kind,
+    Table,
+    columns_of,
+    table_of,
+)
 from services.ketenmonitor.tests.accounts import DASHBOARD, basic
 from services.ketenmonitor.tests.test_api import FakeFigures, client
 from services.ketenmonitor.tests.test_web import HTML, PAGES, Monitor
@@ -195,3 +207,69 @@ async def test_a_pages_downloads_follow_the_order_of_the_figures() -> None:
     downloads = page.split('id="downloaden"')[1]
     labels = re.findall(r"<li>([^<:]+):", downloads)
     assert labels == ["Doorlooptijden", "Regionaal Expertteam"]
+
+
+class Stage(ApiModel):
+    stage: str
+    waiting: Count
+
+
+class Totals(ApiModel):
+    on: date
+    per_gemeente: dict[str, Count]
+
+
+class NewFigure(ApiModel):
+    """A figure no export knows of: its model alone makes its table."""
+
+    thuis_tenzij: Count
+    share: float | None
+    stages: list[Stage]
+    totals: Totals
+
+
+def test_a_new_figures_model_makes_its_table_with_english_names() -> None:
+    answer = NewFigure(
+        thuis_tenzij=Count(value=12, suppressed=False),
+        share=None,
+        stages=[Stage(stage="triage", waiting=Count(value=None, suppressed=True))],
+        totals=Totals(
+            on=date(2026, 3, 31), per_gemeente={"GM0153": Count(value=15, suppressed=False)}
+        ),
+    )
+    table = table_of(answer)
+    assert [column.name for column in table.columns] == [
+        "stage",
+        "totals_on",
+        "totals_per_municipality",
+        "field",
+        "value",
+        "suppressed",
+    ]
+    assert table.rows == (
+        {"field": "at_home_unless", "value": 12, "suppressed": False},
+        {"field": "share", "value": None, "suppressed": None},
+        {"stage": "triage", "field": "stages.waiting", "value": None, "suppressed": True},
+        {
+            "totals_on": "2026-03-31",
+            "totals_per_municipality": "GM0153",
+            "field": "totals.per_municipality",
+            "value": 15,
+            "suppressed": False,
+        },
+    )
+
+
+class Inner(ApiModel):
+    stage: str
+    count: Count
+
+
+class Colliding(ApiModel):
+    stage: str
+    inner: list[Inner]
+
+
+def test_two_fields_of_one_row_under_one_name_are_refused() -> None:
+    with pytest.raises(CollidingColumns):
+        columns_of(Colliding)

@@ -4,9 +4,10 @@ every figure, so that a new figure needs nothing here and nothing is suppressed 
 
 One row per number of the answer (long format): the text, date and yes/no fields around it
 (`Column`s named after the JSON's fields: a list item's own fields by their name, a nested
-object's as `<object>_<field>`, a map's key by the map's name), then `field` (the JSON path
-of the number, `lead_times.count`), `value` and, for a count, `suppressed`. A suppressed count
-is a row with no value: the read API's `null`, never a number (docs/exports.md).
+object's as `<object>_<field>`, a map's key as the map's field would be), then `field` (the
+JSON path of the number, `lead_times.count`), `value` and, for a count, `suppressed`. A
+suppressed count is a row with no value: the read API's `null`, never a number
+(docs/exports.md).
 """
 
 from collections.abc import Iterator
