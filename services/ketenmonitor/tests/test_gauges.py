@@ -34,13 +34,14 @@ Sample = tuple[str, frozenset[tuple[str, str]]]
 async def served(http: httpx.AsyncClient) -> dict[str, dict[Sample, float]]:
     answer = await http.get("/v1/gauges")
     assert answer.headers["content-type"] == MEDIA_TYPE
-    return {
-        family.name: {
-            (sample.name, frozenset(sample.labels.items())): sample.value
-            for sample in family.samples
-        }
-        for family in text_string_to_metric_families(answer.text)
-    }
+    found: dict[str, dict[Sample, float]] = {}
+    for family in text_string_to_metric_families(answer.text):
+        samples = found.setdefault(family.name, {})
+        for sample in family.samples:
+            labelled = (sample.name, frozenset(sample.labels.items()))
+            assert labelled not in samples, labelled  # OpenMetrics: each series once
+            samples[labelled] = sample.value
+    return found
 
 
 def labels_of(row: dict[str, Any]) -> frozenset[tuple[str, str]]:
