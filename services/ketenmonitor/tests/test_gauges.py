@@ -4,11 +4,13 @@ nothing the endpoint does not serve."""
 
 import json
 import re
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
 from ketenmonitor.figures.api import create_api
@@ -23,9 +25,13 @@ TODAY = date(2026, 12, 7)
 THIS_YEAR = {"from": "2026-01-01", "to": "2026-12-31"}
 
 
-def client(source: FakeFigures) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=create_api(source, lambda: TODAY))
-    return httpx.AsyncClient(transport=transport, base_url="http://ketenmonitor")
+@pytest.fixture(scope="module")
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    """One app for the module's tests: its gauges are read once, as a second scrape of an
+    unmoved projection reads them."""
+    transport = httpx.ASGITransport(app=create_api(FakeFigures(), lambda: TODAY))
+    async with httpx.AsyncClient(transport=transport, base_url="http://ketenmonitor") as found:
+        yield found
 
 
 Sample = tuple[str, frozenset[tuple[str, str]]]
@@ -52,37 +58,39 @@ def labels_of(row: dict[str, Any]) -> frozenset[tuple[str, str]]:
     )
 
 
-async def test_the_gauges_are_the_numbers_of_the_answers_and_no_suppressed_one() -> None:
-    async with client(FakeFigures()) as http:
-        gauges = await served(http)
-        hidden = 0
-        for figure in FIGURES:
-            family = gauges[metric_name(figure)]
-            for area in ("", "GM0153"):
-                filters = {**THIS_YEAR, **({"municipality": area} if area else {})}
-                exported = await http.get(export_path(figure, Format.CSV), params=filters)
-                rows = read_csv(exported.content)
-                expected = {
-                    (metric_name(figure), labels_of(row)): float(row["value"])
-                    for row in rows
-                    if row["value"] is not None
-                }
-                shown = {
-                    sample: value
-                    for sample, value in family.items()
-                    if ("filters_municipality", area) in sample[1]
-                }
-                assert shown == expected, figure.name
-                for row in rows:
-                    if row["suppressed"]:
-                        assert (metric_name(figure), labels_of(row)) not in family
-                        hidden += 1
+async def test_the_gauges_are_the_numbers_of_the_answers_and_no_suppressed_one(
+    http: httpx.AsyncClient,
+) -> None:
+    gauges = await served(http)
+    hidden = 0
+    for figure in FIGURES:
+        family = gauges[metric_name(figure)]
+        for area in ("", "GM0153"):
+            filters = {**THIS_YEAR, **({"municipality": area} if area else {})}
+            exported = await http.get(export_path(figure, Format.CSV), params=filters)
+            rows = read_csv(exported.content)
+            expected = {
+                (metric_name(figure), labels_of(row)): float(row["value"])
+                for row in rows
+                if row["value"] is not None
+            }
+            shown = {
+                sample: value
+                for sample, value in family.items()
+                if ("filters_municipality", area) in sample[1]
+            }
+            assert shown == expected, figure.name
+            for row in rows:
+                if row["suppressed"]:
+                    assert (metric_name(figure), labels_of(row)) not in family
+                    hidden += 1
     assert hidden > 0
 
 
-async def test_every_gemeente_of_twente_and_the_region_has_its_gauges() -> None:
-    async with client(FakeFigures()) as http:
-        gauges = await served(http)
+async def test_every_gemeente_of_twente_and_the_region_has_its_gauges(
+    http: httpx.AsyncClient,
+) -> None:
+    gauges = await served(http)
     areas = {
         dict(labels)["filters_municipality"] for name, labels in gauges[metric_name(FIGURES[0])]
     }
@@ -97,22 +105,23 @@ def selectors(expression: str) -> list[tuple[str, dict[str, str]]]:
     return found
 
 
-async def test_the_grafana_dashboard_asks_only_for_what_the_gauges_serve() -> None:
+async def test_the_grafana_dashboard_asks_only_for_what_the_gauges_serve(
+    http: httpx.AsyncClient,
+) -> None:
     dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
     expressions = [
         target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])
     ]
     by_name = {metric_name(figure): figure for figure in FIGURES}
-    async with client(FakeFigures()) as http:
-        gauges = await served(http)
-        asked = 0
-        for expression in expressions:
-            for name, matchers in selectors(expression):
-                assert name in gauges, name  # a family the endpoint serves
-                figure = by_name[name]
-                assert set(matchers) <= set(label_names(figure)), expression
-                exported = await http.get(export_path(figure, Format.CSV), params=THIS_YEAR)
-                fields = {row["field"] for row in read_csv(exported.content)}
-                assert matchers["field"] in fields, expression
-                asked += 1
+    gauges = await served(http)
+    asked = 0
+    for expression in expressions:
+        for name, matchers in selectors(expression):
+            assert name in gauges, name  # a family the endpoint serves
+            figure = by_name[name]
+            assert set(matchers) <= set(label_names(figure)), expression
+            exported = await http.get(export_path(figure, Format.CSV), params=THIS_YEAR)
+            fields = {row["field"] for row in read_csv(exported.content)}
+            assert matchers["field"] in fields, expression
+            asked += 1
     assert asked >= len(dashboard["panels"])

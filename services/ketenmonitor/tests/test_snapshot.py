@@ -4,6 +4,7 @@ gemeente, as the read API exports them, with a manifest; written again, the same
 import asyncio
 import hashlib
 import json
+from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
@@ -40,21 +41,39 @@ def contents(folder: Path) -> dict[str, bytes]:
     }
 
 
-async def test_a_month_is_its_quarter_and_year_for_the_region_and_every_gemeente(
-    tmp_path: Path,
-) -> None:
+@dataclass(frozen=True)
+class Snapshot:
+    manifest: Path
+    written: list[Written]
+    """As the snapshot reported them, one by one."""
+    files: dict[str, bytes]
+    """Every file under the snapshot's root, by its path there."""
+
+    @property
+    def root(self) -> Path:
+        return self.manifest.parent.parent
+
+
+@pytest.fixture(scope="module")
+async def november(tmp_path_factory: pytest.TempPathFactory) -> Snapshot:
+    """November 2026's snapshot, written once for the tests of this module."""
+    root = tmp_path_factory.mktemp("snapshots")
     written: list[Written] = []
-    manifest_path = await write_snapshot(
-        linked_figures(), NOVEMBER, tmp_path, TODAY, written.append
-    )
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    assert manifest_path == tmp_path / "2026-11" / "manifest.json"
+    manifest = await write_snapshot(linked_figures(), NOVEMBER, root, TODAY, written.append)
+    return Snapshot(manifest, written, contents(root))
+
+
+def test_a_month_is_its_quarter_and_year_for_the_region_and_every_gemeente(
+    november: Snapshot,
+) -> None:
+    assert november.manifest == november.root / "2026-11" / "manifest.json"
+    manifest = json.loads(november.files["2026-11/manifest.json"])
     assert manifest["periods"] == [
         {"from": "2026-10-01", "to": "2026-12-31"},
         {"from": "2026-01-01", "to": "2026-12-31"},
     ]
     files = manifest["files"]
-    assert files == [entry.__dict__ for entry in written]
+    assert files == [asdict(entry) for entry in november.written]
     areas = {None, *TWENTE_GEMEENTEN}
     assert {(f["figure"], f["filters"]["municipality"], f["format"]) for f in files} == {
         (figure.name, area, chosen.value)
@@ -63,18 +82,18 @@ async def test_a_month_is_its_quarter_and_year_for_the_region_and_every_gemeente
         for chosen in Format
     }
     assert len(files) == len(FIGURES) * len(areas) * 2 * len(Format)
+    assert len(november.files) == len(files) + 1  # and the manifest: nothing else
     for entry in files:
-        content = (manifest_path.parent / entry["file"]).read_bytes()
+        content = november.files[f"2026-11/{entry['file']}"]
         assert hashlib.sha256(content).hexdigest() == entry["sha256"]
-    csv_lines = [f for f in files if f["format"] == "csv"]
-    for entry in csv_lines[:5]:
-        lines = (manifest_path.parent / entry["file"]).read_text(encoding="utf-8-sig").splitlines()
-        assert len(lines) == entry["rows"] + 1  # a header, then a row per number
+        if entry["format"] == "csv":  # a header, then a row per number
+            assert len(content.decode("utf-8-sig").splitlines()) == entry["rows"] + 1
 
 
-async def test_each_file_is_the_read_apis_export_under_the_same_filters(tmp_path: Path) -> None:
-    manifest_path = await write_snapshot(linked_figures(), NOVEMBER, tmp_path, TODAY)
-    files = json.loads(manifest_path.read_text(encoding="utf-8"))["files"]
+async def test_each_file_is_the_read_apis_export_under_the_same_filters(
+    november: Snapshot,
+) -> None:
+    files = json.loads(november.files["2026-11/manifest.json"])["files"]
     by_name = {figure.name: figure for figure in FIGURES}
     api = create_api(FakeFigures(), lambda: TODAY)  # the snapshot's day
     transport = httpx.ASGITransport(app=api)
@@ -83,16 +102,16 @@ async def test_each_file_is_the_read_apis_export_under_the_same_filters(tmp_path
             figure = by_name[entry["figure"]]
             query = {k: v for k, v in entry["filters"].items() if v is not None}
             exported = await http.get(export_path(figure, Format(entry["format"])), params=query)
-            assert exported.content == (manifest_path.parent / entry["file"]).read_bytes()
+            assert exported.content == november.files[f"2026-11/{entry['file']}"]
 
 
-async def test_a_snapshot_written_again_is_the_same_to_the_byte(tmp_path: Path) -> None:
-    await write_snapshot(linked_figures(), NOVEMBER, tmp_path / "first", TODAY)
-    first = contents(tmp_path / "first")
-    await write_snapshot(linked_figures(), NOVEMBER, tmp_path / "first", TODAY)
-    await write_snapshot(linked_figures(), NOVEMBER, tmp_path / "second", TODAY)
-    assert contents(tmp_path / "first") == first
-    assert contents(tmp_path / "second") == first
+async def test_a_snapshot_written_again_is_the_same_to_the_byte(
+    november: Snapshot, tmp_path: Path
+) -> None:
+    await write_snapshot(linked_figures(), NOVEMBER, november.root, TODAY)
+    await write_snapshot(linked_figures(), NOVEMBER, tmp_path, TODAY)
+    assert contents(november.root) == november.files
+    assert contents(tmp_path) == november.files
 
 
 async def test_a_month_not_yet_closed_is_not_written(tmp_path: Path) -> None:
@@ -101,12 +120,10 @@ async def test_a_month_not_yet_closed_is_not_written(tmp_path: Path) -> None:
     assert contents(tmp_path) == {}
 
 
-async def test_the_month_that_closed_last_is_written_once(tmp_path: Path) -> None:
-    written = await write_closed_month(linked_figures(), tmp_path, TODAY)
-    assert written == tmp_path / "2026-11" / "manifest.json"
-    first = contents(tmp_path)
-    assert await write_closed_month(linked_figures(), tmp_path, date(2026, 12, 31)) is None
-    assert contents(tmp_path) == first
+async def test_the_month_that_closed_last_is_written_once(november: Snapshot) -> None:
+    for today in (TODAY, date(2026, 12, 31)):  # November's manifest is there: left as it is
+        assert await write_closed_month(linked_figures(), november.root, today) is None
+    assert contents(november.root) == november.files
 
 
 class FailingOnce(FakeFigures):
