@@ -17,6 +17,7 @@ from tests.support.kafka import load_topics
 
 sys.path.insert(0, str(REPOSITORY / "docs"))
 import asyncapi
+import export_columns
 import openapi
 
 
@@ -52,6 +53,12 @@ def test_an_ingress_openapi_document_gives_each_posted_type_its_data_contract(
     assert {"specversion", "id", "source", "type", "time", "data"} <= set(envelope["required"])
     data = schemas[envelope["properties"]["data"]["$ref"].rsplit("/", 1)[1]]
     assert data["additionalProperties"] is False  # a partner's message: unknown fields refused
+
+
+def test_the_committed_export_columns_are_what_the_models_generate() -> None:
+    assert export_columns.PAGE.read_text(encoding="utf-8") == export_columns.rendered(), (
+        "docs/export-columns.md is stale: run `uv run python docs/export_columns.py`"
+    )
 
 
 DUTCH_BEYOND_THE_GLOSSARY = ("ouder_dan", "zorgvorm", "aanbieder", "wachtlijst", "plaatsing")

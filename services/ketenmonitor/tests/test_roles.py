@@ -35,6 +35,12 @@ FIGURES_API = (
     "/v1/provisional-ots",
     "/v1/waiting-lists",
 )
+EXPORTS_API = tuple(
+    f"/v1/exports/{path.removeprefix('/v1/')}.{suffix}"
+    for path in FIGURES_API
+    for suffix in ("csv", "parquet")
+)
+GAUGES = "/v1/gauges"
 STREAM = "/v1/stream"
 """Never ends, so not requested here: test_web's tests hold its boundaries (401 anonymous, a
 dashboard user sees an alert's severity only)."""
@@ -56,6 +62,8 @@ CREDENTIALS = {ANONYMOUS: {}, DASHBOARD_USER: basic(DASHBOARD), WERKGROEP_MEMBER
 # group -> (paths, as a browser?, the status for anonymous, dashboard, werkgroep)
 READS: dict[str, tuple[tuple[str, ...], bool, tuple[int, int, int]]] = {
     "figures API": (FIGURES_API, False, (401, 200, 200)),
+    "figure exports": (EXPORTS_API, False, (401, 200, 200)),
+    "figure gauges": ((GAUGES,), False, (401, 200, 200)),
     "API documents": (DOCS, False, (401, 200, 200)),
     "alerts API": (ALERTS_API, False, (401, 403, 200)),
     "audit API": (AUDIT_API, False, (401, 403, 200)),
@@ -71,7 +79,10 @@ def test_the_groups_name_every_api_route() -> None:
         for path, operations in Monitor().app.openapi()["paths"].items()
         for method in operations
     }
-    grouped = {("GET", path) for path in (*FIGURES_API, STREAM, *ALERTS_API, *AUDIT_API)}
+    grouped = {
+        ("GET", path)
+        for path in (*FIGURES_API, *EXPORTS_API, GAUGES, STREAM, *ALERTS_API, *AUDIT_API)
+    }
     grouped |= {("POST", f"/v1/alerts/{{alert_id}}/{action}") for action, _ in ACTIONS}
     assert routes == grouped
 

@@ -94,7 +94,8 @@ async def test_every_route_needs_authentication_but_the_login_page_and_static_as
         for method in operations
     ]
     pages = [("GET", path) for path in (*PAGES, *WERKGROEP_PAGES)] + [("POST", "/uitloggen")]
-    assert len(api) == len(FIGURES) + 8  # the figures, the alerts', the audit's, the stream
+    # the figures, each as CSV and Parquet, their gauges, the alerts', the audit's, the stream
+    assert len(api) == len(FIGURES) * 3 + 9
     async with monitor.client() as http:
         for method, path in api + pages:
             response = await http.request(method, concrete(path, monitor.alert_id))

@@ -1,10 +1,11 @@
 """Composition root of the ketenmonitor: settings, the projection, the read API, the rebuild.
 
-`python -m ketenmonitor [all|projection|api|sweeper|rebuild|retention]`: by default the
-projection, the read API and the alerts' sweeper with its outbox relay and the retention job in
-one process; `rebuild` replays every events topic into a fresh schema, switches over and
+`python -m ketenmonitor [all|projection|api|sweeper|rebuild|retention|export]`: by default
+the projection, the read API and the alerts' sweeper with its outbox relay and the retention job
+in one process; `rebuild` replays every events topic into a fresh schema, switches over and
 recomputes the stages (history not alerted); `retention` runs the retention job once and prints
-what it removed.
+what it removed; `export --month YYYY-MM [--folder DIR]` writes the month's snapshot of every
+figure (docs/exports.md).
 """
 
 import argparse
@@ -14,11 +15,13 @@ import os
 import signal
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
+from typing import cast
 
 import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from jeugdketen_shared.clock import Clock, SystemClock
 from jeugdketen_shared.health import create_health_router, kafka_reachable, postgres_reachable
@@ -40,7 +43,15 @@ from ketenmonitor.alerts.retention import ResolvedAlerts
 from ketenmonitor.alerts.rules import load_rules
 from ketenmonitor.alerts.store import AlertsOfCases, StagesInBatch
 from ketenmonitor.alerts.sweeper import Sweeper
-from ketenmonitor.figures.api import create_api
+from ketenmonitor.figures.api import amsterdam_today, create_api
+from ketenmonitor.figures.linked import LinkedFigures
+from ketenmonitor.figures.registry import PROTECTED_TOGETHER
+from ketenmonitor.figures.snapshot import (
+    MonthlySnapshots,
+    expected_files,
+    month_of,
+    write_snapshot,
+)
 from ketenmonitor.figures.source import FigureSource, TableFigures
 from ketenmonitor.privacy import erasure_store
 from ketenmonitor.privacy.erasure_store import ErasureInBatch
@@ -57,7 +68,7 @@ from ketenmonitor.web.dashboard import InvalidFilter, create_dashboard_router
 from ketenmonitor.web.pages import Pages, create_templates, mount_static, no_load, secure
 from ketenmonitor.web.werkgroep import create_werkgroep_router
 
-ROLES = ("all", "projection", "api", "sweeper", "rebuild", "retention")
+ROLES = ("all", "projection", "api", "sweeper", "rebuild", "retention", "export")
 
 log = structlog.get_logger(__name__)
 
@@ -179,6 +190,38 @@ async def enforce_retention(settings: ServiceSettings, monitor: MonitorSettings)
         return await build_retention(settings, alerts, monitor).enforce()
     finally:
         alerts.close()
+
+
+@contextlib.asynccontextmanager
+async def monthly_snapshots(
+    settings: ServiceSettings, monitor: MonitorSettings, folder: Path
+) -> AsyncIterator[MonthlySnapshots]:
+    """Each month's snapshot under `folder` when it closes, over a pool of its own."""
+    pool = await store.create_pool(settings.database_url, settings.database_schema)
+    try:
+        source = TableFigures(pool, monitor.move_gap_days)
+        figures = LinkedFigures(source, amsterdam_today, PROTECTED_TOGETHER)
+        yield MonthlySnapshots(figures, folder, amsterdam_today, store.FAILURES)
+    finally:
+        await pool.close()
+
+
+async def export_month(settings: ServiceSettings, month: str, folder: Path) -> Path:
+    """The month's snapshot under `folder`, with a progress bar; returns its manifest."""
+    first_day = month_of(month)
+    pool = await store.create_pool(settings.database_url, settings.database_schema)
+    try:
+        source = TableFigures(pool, MonitorSettings().move_gap_days)
+        figures = LinkedFigures(source, amsterdam_today, PROTECTED_TOGETHER)
+        with Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+        ) as progress:
+            files = progress.add_task(f"Snapshot {month}", total=expected_files(first_day))
+            return await write_snapshot(
+                figures, first_day, folder, amsterdam_today(), lambda _: progress.advance(files)
+            )
+    finally:
+        await pool.close()
 
 
 def stream_view(request: Request, message: live.Message) -> live.Message:
@@ -335,6 +378,11 @@ async def serve(
             waiting.append(sweeper_task)
             retention = build_retention(settings, alerts, monitor)
             waiting.append(asyncio.create_task(retention.run(stopping)))
+            if monitor.export_folder is not None:
+                snapshots = await stack.enter_async_context(
+                    monthly_snapshots(settings, monitor, monitor.export_folder)
+                )
+                waiting.append(asyncio.create_task(snapshots.run(stopping)))
         log.info("ketenmonitor running", role=role)
         await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
         stopping.set()
@@ -354,7 +402,16 @@ async def _until_signalled(settings: ServiceSettings, role: str) -> None:
 def cli() -> None:
     parser = argparse.ArgumentParser(prog="ketenmonitor", description=__doc__)
     parser.add_argument("role", nargs="?", default="all", choices=ROLES)
+    parser.add_argument("--month", help="export: the month, YYYY-MM (closed: before today's)")
+    parser.add_argument(
+        "--folder", type=Path, help="export: where (default JEUGDKETEN_EXPORT_FOLDER)"
+    )
     arguments = parser.parse_args()
+    folder = arguments.folder or MonitorSettings().export_folder
+    if arguments.role != "export" and (arguments.month or arguments.folder):
+        parser.error("--month and --folder are the export's")
+    if arguments.role == "export" and not (arguments.month and folder):
+        parser.error("export needs --month and --folder (or JEUGDKETEN_EXPORT_FOLDER)")
     configure_logging("ketenmonitor")
     tracing = configure_tracing("ketenmonitor")
     settings = ServiceSettings()
@@ -362,6 +419,8 @@ def cli() -> None:
         if arguments.role == "rebuild":
             replayed = asyncio.run(rebuild_and_recompute_stages(settings, SystemClock()))
             log.info("rebuilt and switched over", records=replayed)
+        elif arguments.role == "export":
+            print(asyncio.run(export_month(settings, arguments.month, cast(Path, folder))))
         elif arguments.role == "retention":
             print(asyncio.run(enforce_retention(settings, MonitorSettings())).report())
         else:

@@ -77,3 +77,10 @@ class MonitorSettings(BaseSettings):
         description="An end of care followed within this many days by a new placement away "
         "from home of the same youth counts as a move (stepping stones and their alert)",
     )
+    export_folder: Path | None = Field(
+        default=None,
+        validation_alias="JEUGDKETEN_EXPORT_FOLDER",
+        description="Where each month's snapshot is written when the month closes (the roles "
+        "all and sweeper, hourly), and where `python -m ketenmonitor export --month YYYY-MM` "
+        "writes one without `--folder`; unset: no automatic snapshot",
+    )

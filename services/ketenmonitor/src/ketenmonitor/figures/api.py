@@ -18,8 +18,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, Header, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from jeugdketen_shared.contracts.fields import AMSTERDAM
 from jeugdketen_shared.problems import install_problem_handlers, problem, problem_responses
@@ -27,9 +28,13 @@ from jeugdketen_shared.response_headers import install_response_headers
 from jeugdketen_shared.vocabulary import CareForm, Kader
 from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.figure import Accepts, Figure
+from ketenmonitor.figures.files import ENCODINGS, MEDIA_TYPES, Format, export_path, file_name
+from ketenmonitor.figures.gauges import MEDIA_TYPE as GAUGES_MEDIA_TYPE
+from ketenmonitor.figures.gauges import FigureGauges
 from ketenmonitor.figures.linked import LinkedFigures, OutsideFamily, allowed, combinable
 from ketenmonitor.figures.registry import FIGURES, PROTECTED_TOGETHER
 from ketenmonitor.figures.source import FigureSource
+from ketenmonitor.figures.tabular import table_of
 
 FromDate = Annotated[
     date | None,
@@ -58,6 +63,19 @@ Provider = Annotated[
 ]
 
 PROBLEMS = problem_responses(400)
+AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
+FILE_CONTENT: dict[str, Any] = {media: {} for media in MEDIA_TYPES.values()}
+"""Besides JSON, each figure's route answers with a file when `Accept` asks for one."""
+GAUGES_DESCRIPTION = (
+    "A gauge family per figure (`ketenmonitor_figure_<name>`), a sample per number of its "
+    "table, labelled with the table's columns; a suppressed count is no sample "
+    "(docs/exports.md). For Prometheus, with HTTP Basic; read again when the projection moved on."
+)
+EXPORT_DESCRIPTION = (
+    "The figure's answer under the same filters, as a file: one row per number, a suppressed "
+    "count an empty value (docs/exports.md). The same as the figure's route with `Accept` "
+    "set to the file's media type."
+)
 
 
 def amsterdam_today() -> date:
@@ -93,14 +111,30 @@ def create_api(source: FigureSource, today: Callable[[], date] = amsterdam_today
     app.state.figures = figures  # the dashboard's pages show the same answers
     for figure in FIGURES:
         _add_route(app, figure, figures)
+    gauges = FigureGauges(figures, source, today)
+
+    @app.get(
+        "/v1/gauges",
+        response_class=Response,
+        summary="Every figure of this year, for the region and each gemeente, as OpenMetrics "
+        "gauges",
+        description=GAUGES_DESCRIPTION,
+        responses={200: {"content": {GAUGES_MEDIA_TYPE: {}}}},
+    )
+    async def figure_gauges() -> Response:
+        return Response(await gauges.text(), media_type=GAUGES_MEDIA_TYPE)
+
     return app
 
 
 def _add_route(app: FastAPI, figure: Figure, figures: LinkedFigures) -> None:
     accepted = Annotated[Filters, Depends(FILTERS_ACCEPTED[figure.accepts])]
 
-    async def answer(filters: accepted) -> Any:
-        return await figures.read(figure, filters)
+    async def answer(filters: accepted, response: Response, accept: AcceptHeader = None) -> Any:
+        found = await figures.read(figure, filters)
+        chosen = negotiated(accept)
+        response.headers["vary"] = "Accept"  # a cache keeps the JSON and each file apart
+        return found if chosen is None else download(figure, filters, found, chosen)
 
     app.add_api_route(
         figure.path,
@@ -110,8 +144,54 @@ def _add_route(app: FastAPI, figure: Figure, figures: LinkedFigures) -> None:
         summary=figure.summary,
         description=figure.description,
         response_model=figure.answer,
-        responses=PROBLEMS,
+        responses={**PROBLEMS, 200: {"content": FILE_CONTENT}},
     )
+    for chosen in Format:
+        _add_export_route(app, figure, figures, chosen)
+
+
+def _add_export_route(app: FastAPI, figure: Figure, figures: LinkedFigures, chosen: Format) -> None:
+    accepted = Annotated[Filters, Depends(FILTERS_ACCEPTED[figure.accepts])]
+
+    async def exported(filters: accepted) -> Response:
+        return download(figure, filters, await figures.read(figure, filters), chosen)
+
+    app.add_api_route(
+        export_path(figure, chosen),
+        exported,
+        methods=["GET"],
+        name=f"{figure.name}_{chosen.value}",
+        summary=f"{figure.summary}: as {chosen.name}",
+        description=EXPORT_DESCRIPTION,
+        response_class=Response,
+        responses={**PROBLEMS, 200: {"content": {MEDIA_TYPES[chosen]: {}}}},
+    )
+
+
+def download(figure: Figure, filters: Filters, found: BaseModel, chosen: Format) -> Response:
+    """The answer as a file to save: the same answer, one row per number (`tabular`)."""
+    name = file_name(figure, filters, chosen)
+    return Response(
+        ENCODINGS[chosen](table_of(found)),
+        media_type=MEDIA_TYPES[chosen],
+        headers={"content-disposition": f'attachment; filename="{name}"', "vary": "Accept"},
+    )
+
+
+def negotiated(accept: str | None) -> Format | None:
+    """The file the `Accept` header prefers over JSON, if any (the most preferred first, the
+    first named among equals)."""
+    offered = {media.split(";")[0]: chosen for chosen, media in MEDIA_TYPES.items()}
+    ranked: list[tuple[float, int, Format | None]] = []
+    for position, part in enumerate((accept or "").split(",")):
+        media, *parameters = (piece.strip() for piece in part.split(";"))
+        weights = [p.removeprefix("q=") for p in parameters if p.startswith("q=")]
+        weight = float(weights[0]) if weights else 1.0
+        if media in offered and weight > 0:
+            ranked.append((-weight, position, offered[media]))
+        elif media in ("application/json", "*/*", "application/*"):
+            ranked.append((-weight, position, None))
+    return min(ranked, key=lambda rank: rank[:2])[2] if ranked else None
 
 
 def _filters(

@@ -31,21 +31,25 @@ class Count(ApiModel):
 
 
 class LeadTime(ApiModel):
-    transition: str = Field(examples=["triage-decision-to-placement-start"])
-    description: str
-    count: Count
+    transition: str = Field(
+        description="Which time: its code", examples=["triage-decision-to-placement-start"]
+    )
+    description: str = Field(description="The same in Dutch: from what to what")
+    count: Count = Field(description="The durations measured")
     p50_days: float | None = Field(description="Median, nearest rank; null when suppressed")
     p90_days: float | None = Field(description="90th percentile, nearest rank")
-    max_days: float | None
+    max_days: float | None = Field(description="The longest")
 
 
 class AppliedFilters(ApiModel):
-    from_: date | None = Field(serialization_alias="from")
-    to: date | None
-    gemeente: str | None
-    kader: str | None
-    care_form: str | None = None
-    provider: str | None = None
+    from_: date | None = Field(
+        serialization_alias="from", description="The period's first day; null: all time"
+    )
+    to: date | None = Field(description="The period's last day, included; null: all time")
+    gemeente: str | None = Field(description="CBS code of the gemeente; null: the region")
+    kader: str | None = Field(description="vrijwillig or gedwongen; null: both")
+    care_form: str | None = Field(default=None, description="A care form; null: all")
+    provider: str | None = Field(default=None, description="KvK number; null: all providers")
 
 
 def answer(model: type[Answer], filters: Filters, figure: object = None, **more: Any) -> Answer:

@@ -12,10 +12,11 @@ Filters come from the query string under the JSON API's names (`gemeente`, `kade
 as the read API allows (`figures.linked`); an empty field of the filter form means "all".
 """
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -65,7 +66,9 @@ from ketenmonitor.figures import (
 from ketenmonitor.figures.api import amsterdam_today
 from ketenmonitor.figures.common import Filters
 from ketenmonitor.figures.figure import Figure
+from ketenmonitor.figures.files import Format, export_path
 from ketenmonitor.figures.linked import LinkedFigures
+from ketenmonitor.figures.registry import FIGURES
 from ketenmonitor.figures.responses import Count as CountAnswer
 from ketenmonitor.figures.suppression import Count, protect
 from ketenmonitor.web.audit import CaseReads
@@ -228,6 +231,36 @@ def per_month_table(
     ]
 
 
+FILE_LABELS = {Format.CSV: "CSV", Format.PARQUET: "Parquet"}
+
+
+@dataclass(frozen=True)
+class Download:
+    label: str
+    """The figure's Dutch name."""
+    files: tuple[tuple[str, str], ...]
+    """Each file's kind (CSV, Parquet) and its address."""
+
+
+def downloads(shown: Iterable[Any]) -> list[Download]:
+    """The figures a page shows, each as the read API exports it under the filters it was read
+    with (`answer.filters`): the same numbers as the page, suppressed alike; in the registry's
+    order."""
+    by_answer = {figure.answer: figure for figure in FIGURES}
+    found: dict[str, Download] = {}
+    for answer in shown:
+        figure = by_answer.get(type(answer))
+        if figure is None:
+            continue
+        query = urlencode(answer.filters.model_dump(mode="json", by_alias=True, exclude_none=True))
+        files = tuple(
+            (FILE_LABELS[chosen], f"{export_path(figure, chosen)}?{query}".rstrip("?"))
+            for chosen in Format
+        )
+        found.setdefault(figure.name, Download(figure.label, files))
+    return [found[figure.name] for figure in FIGURES if figure.name in found]
+
+
 async def open_alerts_by_severity(
     alerts: Alerts, index: AlertIndex, filters: AlertFilters
 ) -> dict[str, Count]:
@@ -280,8 +313,14 @@ def create_dashboard_router(
         ]
 
     async def render(
-        request: Request, template: str, filters: Filters, **context: Any
+        request: Request,
+        template: str,
+        filters: Filters,
+        also_shown: Sequence[Any] = (),
+        **context: Any,
     ) -> HTMLResponse:
+        """`also_shown`: the answers the page shows in parts only, for its downloads."""
+        context["downloads"] = downloads([*context.values(), *also_shown])
         return pages.render(
             request,
             template,
@@ -305,6 +344,7 @@ def create_dashboard_router(
             request,
             "overzicht.html",
             filters,
+            [waiting],
             stones=await figures.read(stepping_stones.FIGURE, filters),
             chain=await figures.read(time_in_chain.FIGURE, filters),
             # the figure is about the kader: a page filtered by one would show half of it
@@ -333,6 +373,7 @@ def create_dashboard_router(
             request,
             "doorlooptijden.html",
             filters,
+            [stages],
             lead_times=stages.lead_times,
             route=[by_name[name] for name in ROUTE],
             route_stages=ROUTE_STAGES,
@@ -347,6 +388,7 @@ def create_dashboard_router(
 
     @router.get("/overdrachten", response_class=HTMLResponse)
     async def overdrachten(request: Request, filters: PageFilters) -> HTMLResponse:
+        shown = await figures.read(hand_overs.FIGURE, filters)
         trend = [
             (label, answer.hand_overs)
             for label, answer in await per_quarter(hand_overs.FIGURE, filters)
@@ -355,7 +397,8 @@ def create_dashboard_router(
             request,
             "overdrachten.html",
             filters,
-            hand_overs=(await figures.read(hand_overs.FIGURE, filters)).hand_overs,
+            [shown],
+            hand_overs=shown.hand_overs,
             hand_over_labels=HAND_OVER_LABELS,
             trend=trend,
         )
@@ -403,6 +446,7 @@ def create_dashboard_router(
             request,
             "capaciteit.html",
             filters,
+            [history],
             capacity=await figures.read(capacity.FIGURE, filters),
             waiting=waiting,
             waiting_per_month=per_month_table(waiting.per_month),
