@@ -30,18 +30,27 @@ class Projection:
         self.position = 1
         self.held: asyncio.Event | None = None
         self.reached = asyncio.Event()
+        self.asked: list[Filters] = []
+        """Every read of the placed youths' transfers, at any moment."""
 
     @asynccontextmanager
     async def at_one_moment(self) -> AsyncIterator["Moment"]:
-        yield Moment(self.position, self.held, self.reached)
+        yield Moment(self.position, self.held, self.reached, self.asked)
 
 
 class Moment(FakeFigures):
-    def __init__(self, position: int, held: asyncio.Event | None, reached: asyncio.Event) -> None:
+    def __init__(
+        self,
+        position: int,
+        held: asyncio.Event | None,
+        reached: asyncio.Event,
+        asked: list[Filters],
+    ) -> None:
         super().__init__()
         self._position = position
         self._held = held
         self._reached = reached
+        self.asked = asked
 
     async def position(self) -> int:
         return self._position
@@ -53,6 +62,7 @@ class Moment(FakeFigures):
         return await super().extent()
 
     async def transfers_per_placed_youth(self, filters: Filters) -> list[int]:
+        self.asked.append(filters)
         return [0] * 20 + [3] * MOVED[self._position]
 
 
@@ -83,6 +93,19 @@ async def test_a_request_at_an_older_position_is_protected_on_its_own_counts() -
     assert newer == await answer_at(2)
     assert await figures.read(stepping_stones.FIGURE, Filters()) == newer
     assert (await answer_at(1)) != (await answer_at(2))  # the positions' answers differ
+
+
+async def test_an_answer_asked_again_at_the_same_position_reads_no_rows() -> None:
+    projection = Projection()
+    figures = linked_figures(projection)
+    first = await figures.read(stepping_stones.FIGURE, Filters())
+    reads = len(projection.asked)
+
+    assert await figures.read(stepping_stones.FIGURE, Filters()) == first
+    assert len(projection.asked) == reads
+    projection.position = 2
+    assert await figures.read(stepping_stones.FIGURE, Filters()) == await answer_at(2)
+    assert len(projection.asked) > reads
 
 
 class Shown(BaseModel):

@@ -403,12 +403,16 @@ FamilyKey = tuple[str, str | None, tuple[int, ...], tuple[str, ...]]
 @dataclass
 class Kept:
     """What is kept for one position of the projection on one day: the extent of the facts,
-    and each family's hidden counts, protected once however many requests ask at a time."""
+    each family's hidden counts, protected once however many requests ask at a time, and the
+    answers read, with the counts they were read hiding."""
 
     at: tuple[int, date]
     extent: Extent
     families: dict[FamilyKey, Hidden] = field(default_factory=dict)
     locks: dict[FamilyKey, asyncio.Lock] = field(default_factory=dict)
+    answers: dict[tuple[str, Filters], tuple[Mapping[str, frozenset[Hashable]], Any]] = field(
+        default_factory=dict
+    )
 
 
 class LinkedFigures:
@@ -436,9 +440,15 @@ class LinkedFigures:
             family = self.family_of(filters, kept.extent, kept.at[1])
             place = place_of(filters, family)  # refused before the family is read
             source = cast("FigureSource", SharedReads(moment))
-            hidden = await self._hidden_of(figure, family, kept, source)
-            with linked(Linkage(hidden[place])):
-                return await figure.read(source, filters, kept.at[1])
+            hiding = (await self._hidden_of(figure, family, kept, source))[place]
+            # read again only where its family came to hide more since (`RegionMustHide`)
+            read_before = kept.answers.get((figure.name, filters))
+            if read_before is not None and read_before[0] == hiding:
+                return read_before[1]
+            with linked(Linkage(hiding)):
+                answer = await figure.read(source, filters, kept.at[1])
+            kept.answers[figure.name, filters] = (hiding, answer)
+            return answer
 
     async def hidden_in(self, figure: "Figure", family: Family) -> Hidden:
         """What each answer of the figure's `family` hides: kept, or protected now."""
