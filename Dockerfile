@@ -22,6 +22,9 @@ COPY --from=frontend /frontend/node_modules/@utrecht/component-library-css/LICEN
 COPY --from=frontend /frontend/node_modules/uplot/dist ${JEUGDKETEN_FRONTEND_ASSETS}/uplot/dist
 COPY --from=frontend /frontend/node_modules/uplot/LICENSE ${JEUGDKETEN_FRONTEND_ASSETS}/uplot/
 ENV PATH=/app/.venv/bin:$PATH
+# the ketenmonitor's monthly snapshots (docker-compose mounts a volume here, which takes this
+# folder's owner when it is first created)
+RUN mkdir -p /var/lib/ketenmonitor/exports && chown nobody /var/lib/ketenmonitor/exports
 USER nobody
 
 # docker-compose's kafka-security job: the platform's image with a JDK (Java's source launcher

@@ -367,3 +367,13 @@ def test_the_image_builds_the_assets_the_dashboard_serves_with_npm_ci() -> None:
     for folder in VENDOR_ASSETS.values():
         assert into_image[folder] == f"{assets}/{folder}"  # everything served, where served
     assert not any("axe-core" in source for source in into_image)  # the tests' only
+
+
+def test_the_ketenmonitors_monthly_snapshots_outlive_its_container(
+    compose: dict[str, Any],
+) -> None:
+    service = compose["services"]["ketenmonitor"]
+    folder = service["environment"]["JEUGDKETEN_EXPORT_FOLDER"]
+    assert f"ketenmonitor-exports:{folder}" in service["volumes"]
+    assert "ketenmonitor-exports" in compose["volumes"]
+    assert f"chown nobody {folder}" in (REPOSITORY / "Dockerfile").read_text(encoding="utf-8")
