@@ -3,6 +3,7 @@ figures out, checked against the reference computation straight from the publish
 (`test_ketenmonitor_reference.Reference`), whatever happens on the way: events twice, out of
 order, a projection killed, a rebuild."""
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -354,6 +355,10 @@ async def test_a_moment_of_the_figures_sees_no_batch_committed_after_it_began(
                 )
                 await writer.execute("INSERT INTO positions VALUES ('t', 0, 1)")
             assert (await moment.position(), await moment.extent()) == before
+            # side by side: the holder's connection, and those borrowed from the pool
+            assert set(await asyncio.gather(*(moment.position() for _ in range(6)))) == {
+                before[0]
+            }
         assert (await source.position(), (await source.extent()).providers) == (1, ("12345678",))
     finally:
         await pool.close()

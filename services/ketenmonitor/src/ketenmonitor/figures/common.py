@@ -6,7 +6,9 @@ figure that would reveal a hidden count (the percentiles of that cell, a share o
 """
 
 import asyncio
-from collections.abc import Hashable, Iterable, Mapping, Sequence
+import re
+from collections.abc import AsyncIterator, Hashable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol, TypeVar
@@ -263,7 +265,7 @@ def of_case(row: FactRow, filters: Filters, moment: datetime) -> bool:
 
 class Database(Protocol):
     """What a figure's rows are read from: the read API's pool, one connection, or one
-    transaction's connection read in turn (`InTurn`)."""
+    snapshot (`AtSnapshot`)."""
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]: ...
 
@@ -272,25 +274,55 @@ class Database(Protocol):
     async def fetchval(self, query: str, *args: Any) -> Any: ...
 
 
-class InTurn:
-    """One connection's reads one after another: a connection runs one query at a time, and
-    the answers of a family are read side by side (`linked.tables_of`)."""
+BORROW_SECONDS = 0.1
+"""How long a read at a snapshot waits for a connection of its own (`AtSnapshot`)."""
 
-    def __init__(self, connection: asyncpg.Connection) -> None:
-        self._connection = connection
+
+class AtSnapshot:
+    """Reads at one snapshot of the database, side by side where the pool allows: on the
+    connection whose transaction exported the snapshot, one query at a time, and on any other
+    the pool gives within BORROW_SECONDS, which imports it. Never waiting long for a second
+    connection while holding one: requests that each held one and waited for another would
+    wait for each other."""
+
+    def __init__(self, pool: asyncpg.Pool, holder: asyncpg.Connection, snapshot: str) -> None:
+        if not re.fullmatch(r"[0-9A-F-]+", snapshot):  # pg_export_snapshot's, in a statement
+            raise ValueError(f"not a snapshot id: {snapshot!r}")
+        self._pool = pool
+        self._holder = holder
+        self._snapshot = snapshot
         self._turn = asyncio.Lock()
 
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        if not self._turn.locked():
+            async with self._turn:
+                yield self._holder
+            return
+        try:
+            borrowed = await self._pool.acquire(timeout=BORROW_SECONDS)
+        except TimeoutError:
+            async with self._turn:
+                yield self._holder
+            return
+        try:
+            async with borrowed.transaction(isolation="repeatable_read", readonly=True):
+                await borrowed.execute(f"SET TRANSACTION SNAPSHOT '{self._snapshot}'")
+                yield borrowed
+        finally:
+            await self._pool.release(borrowed)
+
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
-        async with self._turn:
-            return await self._connection.fetch(query, *args)  # type: ignore[no-any-return]
+        async with self._connection() as connection:
+            return await connection.fetch(query, *args)  # type: ignore[no-any-return]
 
     async def fetchrow(self, query: str, *args: Any) -> asyncpg.Record | None:
-        async with self._turn:
-            return await self._connection.fetchrow(query, *args)
+        async with self._connection() as connection:
+            return await connection.fetchrow(query, *args)
 
     async def fetchval(self, query: str, *args: Any) -> Any:
-        async with self._turn:
-            return await self._connection.fetchval(query, *args)
+        async with self._connection() as connection:
+            return await connection.fetchval(query, *args)
 
 
 def spread_of(durations: str, also: str = "") -> str:

@@ -30,11 +30,11 @@ from ketenmonitor.figures import (
     waiting_lists,
 )
 from ketenmonitor.figures.common import (
+    AtSnapshot,
     Database,
     FactRow,
     FactRows,
     Filters,
-    InTurn,
     Spread,
     select_facts_of,
 )
@@ -84,13 +84,15 @@ class TableFigures:
 
     @asynccontextmanager
     async def at_one_moment(self) -> AsyncIterator["TableFigures"]:
-        """One read-only transaction at REPEATABLE READ: its snapshot, taken at its first
-        query, is every later query's, whatever the projection commits meanwhile."""
+        """One read-only transaction at REPEATABLE READ, whose snapshot every read shares
+        (`AtSnapshot`), whatever the projection commits meanwhile."""
         async with (
             self._pool.acquire() as connection,
             connection.transaction(isolation="repeatable_read", readonly=True),
         ):
-            yield TableFigures(self._pool, self._move_gap_days, InTurn(connection))
+            snapshot = await connection.fetchval("SELECT pg_export_snapshot()")
+            at_snapshot = AtSnapshot(self._pool, connection, snapshot)
+            yield TableFigures(self._pool, self._move_gap_days, at_snapshot)
 
     async def lead_times(self, filters: Filters) -> dict[str, Spread]:
         return await lead_times.select_lead_times(self._rows, filters)
