@@ -160,7 +160,7 @@ class TableFigures:
         return linked.Extent(row["first_year"], tuple(row["providers"]))
 
 
-SELECT_POSITION = "SELECT coalesce(sum(next_offset), 0) FROM positions"
+SELECT_POSITION = "SELECT coalesce(sum(next_offset), 0)::bigint FROM positions"
 """Grows with every batch the projection stores."""
 
 SELECT_EXTENT = """
