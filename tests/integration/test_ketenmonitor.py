@@ -356,9 +356,7 @@ async def test_a_moment_of_the_figures_sees_no_batch_committed_after_it_began(
                 await writer.execute("INSERT INTO positions VALUES ('t', 0, 1)")
             assert (await moment.position(), await moment.extent()) == before
             # side by side: the holder's connection, and those borrowed from the pool
-            assert set(await asyncio.gather(*(moment.position() for _ in range(6)))) == {
-                before[0]
-            }
+            assert set(await asyncio.gather(*(moment.position() for _ in range(6)))) == {before[0]}
         assert await source.position() == 1
         assert type(await source.position()) is int  # not the sum's numeric
         assert (await source.extent()).providers == ("12345678",)
