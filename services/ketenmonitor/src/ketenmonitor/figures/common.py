@@ -274,16 +274,13 @@ class Database(Protocol):
     async def fetchval(self, query: str, *args: Any) -> Any: ...
 
 
-BORROW_SECONDS = 0.1
-"""How long a read at a snapshot waits for a connection of its own (`AtSnapshot`)."""
-
-
 class AtSnapshot:
     """Reads at one snapshot of the database, side by side where the pool allows: on the
-    connection whose transaction exported the snapshot, one query at a time, and on any other
-    the pool gives within BORROW_SECONDS, which imports it. Never waiting long for a second
-    connection while holding one: requests that each held one and waited for another would
-    wait for each other."""
+    connection whose transaction exported the snapshot, one query at a time, and on another
+    that imports it wherever the pool gives one at once. Never waiting for a second connection
+    while holding one (requests that each held one and waited for another would wait for each
+    other), nor timing an acquisition out (asyncpg may then lose the connection it was opening:
+    MagicStack/asyncpg#467)."""
 
     def __init__(self, pool: asyncpg.Pool, holder: asyncpg.Connection, snapshot: str) -> None:
         if not re.fullmatch(r"[0-9A-F-]+", snapshot):  # pg_export_snapshot's, in a statement
@@ -293,18 +290,18 @@ class AtSnapshot:
         self._snapshot = snapshot
         self._turn = asyncio.Lock()
 
+    def _one_free(self) -> bool:
+        """The pool has a connection to give at once: an idle one, or one not opened yet."""
+        in_use = self._pool.get_size() - self._pool.get_idle_size()
+        return bool(in_use < self._pool.get_max_size())
+
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
-        if not self._turn.locked():
+        if not self._turn.locked() or not self._one_free():
             async with self._turn:
                 yield self._holder
             return
-        try:
-            borrowed = await self._pool.acquire(timeout=BORROW_SECONDS)
-        except TimeoutError:
-            async with self._turn:
-                yield self._holder
-            return
+        borrowed = await self._pool.acquire()
         try:
             async with borrowed.transaction(isolation="repeatable_read", readonly=True):
                 await borrowed.execute(f"SET TRANSACTION SNAPSHOT '{self._snapshot}'")
